@@ -1,0 +1,1 @@
+"""Users, scoped role grants, sessions, login, permissions and the guards that check them on every route."""

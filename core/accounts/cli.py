@@ -1,0 +1,37 @@
+"""`cunwu users create`: make an account and grant it roles."""
+
+from __future__ import annotations
+
+import click
+
+from cunwu.accounts.actor import Actor
+from cunwu.accounts.services import AccountError, create_user, grant_role
+
+
+@click.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.option("--site", "site_slug", default=None)
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", "roles", multiple=True,
+              help="ROLE or ROLE:SCOPE (scope: 12-digit village or 9-digit township code); repeatable")
+def create(site_slug: str | None, username: str, display_name: str, password: str, roles: tuple[str, ...]) -> None:
+    """Create a user with the given roles, in one transaction."""
+    from cunwu.cli import console, open_site
+
+    site = open_site(site_slug)
+    actor = Actor.system("cli:users-create")
+    try:
+        with site.db.transaction() as session:
+            user = create_user(session, actor, username=username, display_name=display_name, password=password)
+            for spec in roles:
+                role, _, scope = spec.partition(":")
+                grant_role(session, actor, user, role, scope)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    console.print(f"created user {username} with roles {', '.join(roles) or 'none'}")

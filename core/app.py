@@ -1,0 +1,189 @@
+"""Build the ASGI application: one Litestar app per site, and a dispatcher that picks the site by Host.
+
+Why one app per site rather than one app with a per-request switch: a plugin a site does not enable then has no
+routes there at all (a plain 404), its templates are not on that site's loader path and its hooks are not in that
+site's plugin manager — nothing can leak across sites by a forgotten check. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.response import Redirect
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+from litestar.stores.registry import StoreRegistry
+from litestar.types import Receive, Scope, Send
+
+from cunwu import __version__, i18n
+from cunwu.plugins import PluginError, _call_each, resolve
+from cunwu.runtime import Site
+from cunwu.templating import layer_dirs
+from cunwu.web.guards import permission_guard
+from cunwu.web.middleware import context_middleware
+from cunwu.web.render import render
+
+SESSION_DAYS = 14
+
+
+def _plugin_route_prefixes(name: str) -> tuple[str, ...]:
+    return (f"/v/{{village_code:str}}/p/{name}/", f"/p/{name}/", f"/api/v1/p/{name}/",
+            f"/v/{{village_code:str}}/p/{name}", f"/p/{name}", f"/api/v1/p/{name}")
+
+
+def _paths(handler: Any) -> list[str]:
+    if isinstance(handler, Router):
+        return [route.path for route in handler.routes]
+    paths = getattr(handler, "paths", None)
+    if paths is None and isinstance(handler, type):  # a Controller class
+        base = getattr(handler, "path", "/")
+        inner = [p for attr in vars(handler).values() for p in (getattr(attr, "paths", None) or [])]
+        return [base.rstrip("/") + "/" + p.lstrip("/") for p in inner] or [base]
+    return list(paths or [])
+
+
+def collect_routes(site: Site) -> list[Any]:
+    """Every plugin's routes; non-core plugins must keep to their own URL namespace."""
+    handlers: list[Any] = []
+    names = {site.plugins.pm.get_name(obj): name for name, obj in site.plugins.objects.items()}
+    for plugin_name, returned in _call_each(site.plugins.pm, "register_routes", site=site):
+        owner = names[plugin_name]
+        for handler in returned or []:
+            if not site.plugins.manifests[owner].core:
+                for path in _paths(handler):
+                    normalised = path.replace("{village_code}", "{village_code:str}")
+                    if not normalised.startswith(_plugin_route_prefixes(owner)):
+                        raise PluginError(
+                            f"plugin {owner!r}: route {path!r} is outside /v/{{village_code}}/p/{owner}/, "
+                            f"/p/{owner}/ and /api/v1/p/{owner}/"
+                        )
+            handlers.append(handler)
+    return handlers
+
+
+def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else ""
+    if status >= 500:
+        request.logger.exception("unhandled error", exc_info=exc)
+    if request.url.path.startswith("/api/"):
+        return Response({"status_code": status, "detail": detail}, status_code=status)
+    if status == 401:
+        return Redirect(f"/login?next={request.url.path}")
+    template = f"errors/{status}.html" if status in (403, 404) else "errors/500.html"
+    response = render(request, template, {"detail": detail, "status": status}, status_code=status)
+    return response
+
+
+def create_site_app(site: Site, *, debug: bool = False) -> Litestar:
+    static = [
+        create_static_files_router(
+            path="/static", directories=[p for _, p in layer_dirs(site, "static")], opt={"public": True},
+            name="static", include_in_schema=False,
+        )
+    ]
+    for name in site.plugins.plugin_names():
+        folder = site.plugins.folder(name) / "static"
+        if folder.is_dir():
+            static.append(create_static_files_router(
+                path=f"/static/plugins/{name}", directories=[folder], opt={"public": True},
+                name=f"static_{name}", include_in_schema=False,
+            ))
+    store = site.store
+    stores = StoreRegistry({
+        "sessions": store.with_namespace("sessions"),
+        "ratelimit": store.with_namespace("ratelimit"),
+        "cache": store.with_namespace("cache"),
+    })
+    session_config = ServerSideSessionConfig(
+        store="sessions", key="cunwu_session", max_age=SESSION_DAYS * 86400, samesite="lax", httponly=True,
+        renew_on_access=False,
+    )
+
+    async def on_startup(app: Litestar) -> None:
+        for result in site.hook.startup(site=site):
+            resolve(result)
+
+    async def on_shutdown(app: Litestar) -> None:
+        for result in site.hook.shutdown(site=site):
+            resolve(result)
+        site.db.dispose()
+
+    return Litestar(
+        # One Router for all: Litestar re-registers (and re-wraps) a handler when a later one joins its path.
+        route_handlers=[Router(path="/", route_handlers=collect_routes(site)), *static],
+        middleware=[session_config.middleware, context_middleware],
+        csrf_config=CSRFConfig(secret=site.secret(), cookie_name="cunwu_csrf", header_name="x-csrftoken",
+                               cookie_samesite="lax"),
+        guards=[permission_guard],
+        stores=stores,
+        state=State({"site": site}),
+        exception_handlers={Exception: _error_handler},
+        openapi_config=OpenAPIConfig(title=f"Cunwu · {site.config.name}", version=__version__, path="/schema"),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=800),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        debug=debug,
+    )
+
+
+class HostDispatcher:
+    """Send each request to the app of the site whose `hosts` list names its Host header."""
+
+    def __init__(self, apps: dict[str, Litestar], hosts: dict[str, str]) -> None:
+        self.apps = apps
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        host = ""
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                host = value.decode("latin-1").rsplit(":", 1)[0].lower()
+                break
+        slug = self.hosts.get(host)
+        if slug is None:
+            body = f"Unknown site for host {host!r}".encode()
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.apps[slug](scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        stack = AsyncExitStack()
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                for app in self.apps.values():
+                    await stack.enter_async_context(app.lifespan())
+            except Exception as exc:
+                await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                return
+            await send({"type": "lifespan.startup.complete"})
+            message = await receive()
+        if message["type"] == "lifespan.shutdown":
+            await stack.aclose()
+            await send({"type": "lifespan.shutdown.complete"})
+
+
+def create_app(sites: list[Site], *, debug: bool = False) -> Any:
+    """A single site answers any host; several are told apart by their `hosts`."""
+    apps = {site.slug: create_site_app(site, debug=debug) for site in sites}
+    if len(sites) == 1:
+        return apps[sites[0].slug]
+    hosts = {host.lower(): site.slug for site in sites for host in site.config.hosts}
+    return HostDispatcher(apps, hosts)
+
+
+__all__ = ["HostDispatcher", "create_app", "create_site_app", "i18n"]

@@ -1,0 +1,23 @@
+"""ASGI entry point for servers: `uvicorn cunwu.asgi:create --factory` (sites from CUNWU_SITES_DIR / CUNWU_SITES)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from cunwu.app import create_app
+from cunwu.db.migrate import pending
+from cunwu.runtime import Site
+from cunwu.sites import DEFAULT_SITES_DIR, discover_sites
+
+
+def create() -> Any:
+    only = [s for s in os.environ.get("CUNWU_SITES", "").split(",") if s]
+    configs = discover_sites(Path(os.environ.get("CUNWU_SITES_DIR", DEFAULT_SITES_DIR)), only or None)
+    sites = [Site(config) for config in configs]
+    for site in sites:
+        missing = pending(site)
+        if missing:
+            raise SystemExit(f"site {site.slug}: database needs `cunwu db upgrade` (branches: {', '.join(missing)})")
+    return create_app(sites)

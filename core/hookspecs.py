@@ -1,0 +1,88 @@
+"""Every hook Cunwu calls. Each has one docstring; docs/hooks.md is checked against this file by a test.
+
+Hooks return plain data and take only the arguments they name. Any hook may be `async def`; the caller awaits it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cunwu import hookspec
+
+
+@hookspec
+def manifest() -> Any:
+    """Return the plugin's `Manifest`: name, zh/en title, version, required core API range, settings model,
+    permissions, table prefix and migrations folder. Called once per plugin at start-up."""
+
+
+@hookspec
+def register_models() -> Any:
+    """Return the SQLModel table classes this plugin owns. Their table names must start with its prefix."""
+
+
+@hookspec
+def register_routes(site: Any) -> Any:
+    """Return Litestar route handlers or Routers for `site`. Paths must sit under `/v/{village_code}/p/<name>/`,
+    `/p/<name>/` or `/api/v1/p/<name>/`; each handler declares `opt={"permission": ...}` or `opt={"public": True}`."""
+
+
+@hookspec
+def permission_allowed(actor: Any, action: str, village_code: str | None, site: Any) -> Any:
+    """Return True to allow, False to deny, None to have no opinion. Any False denies; at least one True is needed."""
+
+
+@hookspec
+def menu_links(request: Any, actor: Any, village_code: str | None) -> Any:
+    """Return a list of `MenuLink` for the navigation of the current page (village pages get `village_code`)."""
+
+
+@hookspec
+def page_slots(request: Any, slot: str, village_code: str | None) -> Any:
+    """Return a list of HTML snippets (already escaped or `Markup`) for the named slot of a dashboard page:
+    `village_dashboard`, `village_home`, `site_home`."""
+
+
+@hookspec
+def extra_template_vars(request: Any, template: str) -> Any:
+    """Return a dict of extra variables for rendering `template`."""
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add click commands or groups to the `cunwu` command line."""
+
+
+@hookspec
+def notice_published(session: Any, notice: Any, site: Any) -> None:
+    """A notice (or a new version of one) was published. Runs in the publishing transaction."""
+
+
+@hookspec
+def objection_raised(session: Any, objection: Any, notice: Any, site: Any) -> None:
+    """A villager raised an objection to a notice during its display window. Runs in the same transaction."""
+
+
+@hookspec
+def matter_types() -> Any:
+    """Return a list of `MatterType`: kinds of 四议两公开 matter this plugin brings."""
+
+
+@hookspec
+def matter_step_reached(session: Any, matter: Any, step: int, site: Any) -> None:
+    """A 四议两公开 matter of one of this plugin's types completed step `step` (1-6), or stopped (`step` = 0)."""
+
+
+@hookspec
+def demo_data(session: Any, site: Any, demo: Any) -> None:
+    """Fill the demo database of `site` with this plugin's realistic demo records (`demo` is a `DemoContext`)."""
+
+
+@hookspec
+def startup(site: Any) -> None:
+    """The site is starting (after migrations are checked, before the first request)."""
+
+
+@hookspec
+def shutdown(site: Any) -> None:
+    """The site is shutting down."""

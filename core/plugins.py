@@ -1,0 +1,239 @@
+"""The plugin system: one pluggy PluginManager per site, built from the core's own default plugins and the installed
+plugins (entry-point group `cunwu`) that the site enables. Everything a plugin declares is checked here, at
+start-up, and any clash stops the site with a message naming the plugin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import anyio.from_thread
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import BaseModel, ValidationError
+
+from cunwu import API_VERSION, hookspecs
+from cunwu.plugin_types import Manifest, Permission
+from cunwu.sites import SiteConfig, SiteConfigError, format_validation_error
+
+# The core's features use the same hooks as any plugin (Datasette's DEFAULT_PLUGINS idea).
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "cunwu.web.plugin",
+    "cunwu.accounts.plugin",
+    "cunwu.audit.plugin",
+    "cunwu.registry.plugin",
+    "cunwu.meetings.plugin",
+    "cunwu.notices.plugin",
+)
+
+
+class PluginError(Exception):
+    """A plugin cannot be loaded for a site. The message names the plugin and what is wrong."""
+
+
+def installed_plugins() -> dict[str, Any]:
+    """Entry points of the `cunwu` group, by name (not loaded)."""
+    return {ep.name: ep for ep in entry_points(group="cunwu")}
+
+
+@dataclass
+class PluginSet:
+    """The checked result of loading a site's plugins: what the rest of the framework reads."""
+
+    pm: pluggy.PluginManager
+    manifests: dict[str, Manifest]
+    objects: dict[str, Any]
+    models: dict[str, list[type]]
+    permissions: dict[str, Permission]
+    settings: dict[str, BaseModel | None]
+    enabled: list[str] = field(default_factory=list)
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+    def folder(self, name: str) -> Path:
+        """The source folder of a plugin (its templates/, static/, migrations/ live there)."""
+        obj = self.objects[name]
+        module = inspect.getmodule(obj) if not inspect.ismodule(obj) else obj
+        return Path(module.__file__).resolve().parent  # type: ignore[union-attr,arg-type]
+
+    def owner_of_table(self) -> dict[str, str]:
+        """Table name -> owning plugin name (core areas included)."""
+        return {m.__tablename__: owner for owner, models in self.models.items() for m in models}  # type: ignore[attr-defined]
+
+    def plugin_names(self) -> list[str]:
+        """Non-core plugins enabled for this site, in load order."""
+        return [name for name, m in self.manifests.items() if not m.core]
+
+
+def _call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    """Call one hook implementation at a time, so we know which plugin returned what."""
+    caller = getattr(pm.hook, hook_name)
+    results = []
+    for impl in reversed(caller.get_hookimpls()):  # registration order
+        argnames = impl.argnames
+        results.append((impl.plugin_name, resolve(impl.function(**{k: kwargs[k] for k in argnames}))))
+    return results
+
+
+def make_plugin_manager(
+    config: SiteConfig, available: Mapping[str, Any] | None = None
+) -> pluggy.PluginManager:
+    """A fresh manager for one site: core defaults, then the enabled plugins in the order the site lists them.
+
+    `available` adds plugin objects by name to the installed ones (tests register inline plugins this way).
+    """
+    pm = pluggy.PluginManager("cunwu")
+    pm.add_hookspecs(hookspecs)
+    for module_name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(module_name), name=module_name)
+    extra = dict(available or {})
+    installed = installed_plugins()
+    for name in config.enabled:
+        if name in extra:
+            obj = extra[name]
+        elif name in installed:
+            try:
+                obj = installed[name].load()
+            except Exception as exc:
+                raise PluginError(f"plugin {name!r}: failed to import: {exc!r}") from exc
+        else:
+            known = sorted(set(installed) | set(extra))
+            raise SiteConfigError(
+                f"{config.file}: site.enabled: unknown plugin {name!r}; installed plugins: {', '.join(known) or 'none'}"
+            )
+        if pm.is_registered(obj):
+            raise SiteConfigError(f"{config.file}: site.enabled: plugin {name!r} is listed twice")
+        pm.register(obj, name=name)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin_name!r}: {exc}") from exc
+    return pm
+
+
+def _check_settings(config: SiteConfig, manifests: dict[str, Manifest]) -> dict[str, BaseModel | None]:
+    settings: dict[str, BaseModel | None] = {}
+    given = {**{("core", k): v for k, v in config.core_settings.items()},
+             **{("plugins", k): v for k, v in config.plugin_settings.items()}}
+    for (section, name), _values in given.items():
+        manifest = manifests.get(name)
+        if manifest is None or manifest.core != (section == "core"):
+            if section == "plugins" and name in installed_plugins():
+                continue  # settings kept for an installed plugin this site has switched off
+            known = sorted(n for n, m in manifests.items() if m.core == (section == "core") and m.settings)
+            raise SiteConfigError(
+                f"{config.file}: [{section}.{name}]: unknown {'core area' if section == 'core' else 'plugin'} "
+                f"{name!r}; expected one of: {', '.join(known) or 'none'}"
+            )
+    for name, manifest in manifests.items():
+        section = "core" if manifest.core else "plugins"
+        values = given.get((section, name), {})
+        if manifest.settings is None:
+            if values:
+                raise SiteConfigError(f"{config.file}: [{section}.{name}]: plugin {name!r} takes no settings")
+            settings[name] = None
+            continue
+        try:
+            settings[name] = manifest.settings.model_validate(values)
+        except ValidationError as exc:
+            raise SiteConfigError(format_validation_error(config.file, f"[{section}.{name}]", exc)) from exc
+    return settings
+
+
+def load_plugins(config: SiteConfig, available: Mapping[str, Any] | None = None) -> PluginSet:
+    """Build and check the site's plugins. Raises PluginError / SiteConfigError with a clear message."""
+    pm = make_plugin_manager(config, available)
+    manifests: dict[str, Manifest] = {}
+    objects: dict[str, Any] = {}
+    for plugin_name, manifest in _call_each(pm, "manifest"):
+        if not isinstance(manifest, Manifest):
+            raise PluginError(f"plugin {plugin_name!r}: manifest() must return a cunwu.plugin_types.Manifest")
+        if not manifest.core and manifest.name != plugin_name:
+            raise PluginError(
+                f"plugin {plugin_name!r}: manifest name {manifest.name!r} differs from its entry-point name"
+            )
+        if manifest.name in manifests:
+            raise PluginError(f"plugin {manifest.name!r}: another plugin already uses this name")
+        try:
+            compatible = SpecifierSet(manifest.requires).contains(API_VERSION)
+        except InvalidSpecifier as exc:
+            raise PluginError(
+                f"plugin {manifest.name!r}: requires {manifest.requires!r} is not a version range"
+            ) from exc
+        if not compatible:
+            raise PluginError(
+                f"plugin {manifest.name!r}: requires core API {manifest.requires}, this Cunwu provides {API_VERSION}"
+            )
+        manifests[manifest.name] = manifest
+        objects[manifest.name] = pm.get_plugin(plugin_name)
+    for name in config.enabled:
+        if name not in manifests:
+            raise PluginError(f"plugin {name!r}: it has no manifest() hook")
+    by_plugin_name = {pm.get_name(obj): name for name, obj in objects.items()}
+
+    permissions: dict[str, Permission] = {}
+    for name, manifest in manifests.items():
+        for permission in manifest.permissions:
+            if permission.name in permissions:
+                raise PluginError(f"plugin {name!r}: permission {permission.name!r} is already defined")
+            area = permission.name.split(".", 1)[0]
+            if not manifest.core and area != name:
+                raise PluginError(f"plugin {name!r}: permission {permission.name!r} must start with '{name}.'")
+            permissions[permission.name] = permission
+
+    models: dict[str, list[type]] = {name: [] for name in manifests}
+    for plugin_name, returned in _call_each(pm, "register_models"):
+        owner = by_plugin_name[plugin_name]
+        prefix = manifests[owner].prefix
+        for model in returned or []:
+            table = getattr(model, "__tablename__", None)
+            if not isinstance(table, str) or not table.startswith(prefix):
+                raise PluginError(
+                    f"plugin {owner!r}: table {table!r} of {model.__name__} is outside its prefix {prefix!r}"
+                )
+            models[owner].append(model)
+    tables = [t for ms in models.values() for t in (m.__tablename__ for m in ms)]  # type: ignore[attr-defined]
+    clashes = sorted({t for t in tables if tables.count(t) > 1})
+    if clashes:
+        raise PluginError(f"tables registered twice: {', '.join(clashes)}")
+
+    settings = _check_settings(config, manifests)
+    return PluginSet(pm, manifests, objects, models, permissions, settings, enabled=list(config.enabled))
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def resolve(result: Any) -> Any:
+    """Hooks may be `async def`: wait for an awaitable result from sync code (a worker thread or the CLI)."""
+    if not inspect.isawaitable(result):
+        return result
+    try:
+        return anyio.from_thread.run(_await, result)
+    except RuntimeError:  # not in an AnyIO worker thread: no loop is running here
+        return asyncio.run(_await(result))
+
+
+def hook_results(results: Iterable[Any]) -> list[Any]:
+    """Resolve and flatten the per-plugin lists a list-returning hook gives back, dropping Nones."""
+    flat: list[Any] = []
+    for raw in results:
+        result = resolve(raw)
+        if result is None:
+            continue
+        if isinstance(result, list | tuple):
+            flat.extend(result)
+        else:
+            flat.append(result)
+    return flat
+

@@ -1,0 +1,1 @@
+"""The village register: villages, villager groups, households, persons, representatives."""

@@ -1,0 +1,74 @@
+"""A running site: its checked config, plugin set, database, templates and shared store. One per site, built fresh."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import Environment
+from pydantic import BaseModel
+
+from cunwu import i18n
+from cunwu.db.engine import Database
+from cunwu.plugins import PluginSet, hook_results, load_plugins
+from cunwu.sites import SiteConfig, VillageEntry
+from cunwu.templating import Theme, build_environment, theme_chain
+from cunwu.web.store import make_store
+
+
+class Site:
+    def __init__(self, config: SiteConfig, available: Mapping[str, Any] | None = None,
+                 db: Database | None = None) -> None:
+        self.config = config
+        self.slug = config.slug
+        self.plugins: PluginSet = load_plugins(config, available)
+        self.themes: list[Theme] = theme_chain(config.theme)
+        self.db = db or Database(config.database_url)
+        self.store = make_store(self.db, config.slug)
+        for name in self.plugins.plugin_names():
+            i18n.load_catalogs(self.plugins.folder(name) / "locale")
+        self.templates: Environment = build_environment(self)
+        self.villages: dict[str, VillageEntry] = {v.code: v for v in config.villages}
+
+    def __repr__(self) -> str:
+        return f"<Site {self.slug}>"
+
+    @property
+    def hook(self) -> Any:
+        return self.plugins.hook
+
+    def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Call a list-returning hook and flatten the answers (async implementations are awaited)."""
+        return hook_results(getattr(self.plugins.hook, hook_name)(**kwargs))
+
+    def settings(self, name: str) -> Any:
+        """The validated settings model of a plugin or core area (`[plugins.<name>]` / `[core.<name>]`)."""
+        value: BaseModel | None = self.plugins.settings.get(name)
+        if value is None:
+            raise KeyError(f"{name!r} has no settings on site {self.slug}")
+        return value
+
+    def is_enabled(self, plugin: str) -> bool:
+        return plugin in self.plugins.manifests
+
+    def village(self, code: str) -> VillageEntry | None:
+        return self.villages.get(code)
+
+    def townships(self) -> dict[str, list[VillageEntry]]:
+        grouped: dict[str, list[VillageEntry]] = {}
+        for village in self.config.villages:
+            grouped.setdefault(village.township, []).append(village)
+        return grouped
+
+    def allowed(self, actor: Any, action: str, scope_code: str | None = None) -> bool:
+        from cunwu.accounts.services import is_allowed
+
+        return is_allowed(self, actor, action, scope_code)
+
+    def secret(self) -> str:
+        """The site's signing secret, kept in its database so every worker and every restart shares it."""
+        from cunwu.web.store import DatabaseStore
+
+        store = DatabaseStore(self.db, namespace=f"cunwu_{self.slug}_secret")
+        return store.get_or_set("csrf", secrets.token_hex(32).encode()).decode()

@@ -1,0 +1,46 @@
+"""The guard every route passes: unknown village → 404; then the route's declared permission must be allowed.
+
+A handler declares `opt={"permission": "<area>.<verb>"}` (checked against the `village_code` path parameter, or the
+whole site when the path has none) or `opt={"public": True}`. A handler that declares neither is refused (fail
+closed), and tests/core/test_routes_guarded.py fails for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from cunwu.i18n import _
+from cunwu.web.render import actor_of, site_of
+
+FRAMEWORK_PUBLIC_PREFIXES = ("/schema",)
+
+
+def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    site = site_of(connection)
+    village_code = connection.path_params.get("village_code")
+    if village_code is not None and site.village(village_code) is None:
+        raise NotFoundException(_("没有这个村：%(code)s", code=village_code))
+    if handler.opt.get("public") or connection.url.path.startswith(FRAMEWORK_PUBLIC_PREFIXES):
+        return
+    permission = handler.opt.get("permission")
+    if not permission:
+        raise PermissionDeniedException("route declares no permission")
+    actor = actor_of(connection)
+    if actor is None:
+        raise NotAuthorizedException(_("请先登录"))
+    if not site.allowed(actor, permission, village_code):
+        raise PermissionDeniedException(_("您没有权限执行此操作"))
+
+
+def require(connection: ASGIConnection[Any, Any, Any, Any], permission: str, scope_code: str | None) -> Any:
+    """For handlers that need a second permission check inside (e.g. on a record's own village). Returns the actor."""
+    actor = actor_of(connection)
+    if actor is None:
+        raise NotAuthorizedException(_("请先登录"))
+    if not site_of(connection).allowed(actor, permission, scope_code):
+        raise PermissionDeniedException(_("您没有权限执行此操作"))
+    return actor

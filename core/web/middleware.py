@@ -1,0 +1,49 @@
+"""Per-request context: who the actor is (from the server-side session) and which locale to speak."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from cunwu import i18n
+from cunwu.accounts.services import load_actor
+
+
+def _load_actor(site: Any, user_id: int) -> Any:
+    with site.db.read() as session:
+        return load_actor(session, user_id)
+
+
+def _choose_locale(scope: Scope, session: dict[str, Any], site: Any) -> str:
+    query = scope.get("query_string", b"").decode("latin-1")
+    for part in query.split("&"):
+        if part.startswith("lang=") and part[5:] in i18n.LOCALES:
+            return part[5:]
+    if session.get("locale") in i18n.LOCALES:
+        return str(session["locale"])
+    for name, value in scope.get("headers", []):
+        if name == b"cookie" and b"cunwu_lang=en" in value:
+            return "en"
+    return str(site.config.locale)
+
+
+def context_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        site = scope["litestar_app"].state.site
+        session = scope.get("session")
+        session = session if isinstance(session, dict) else {}
+        user_id = session.get("user_id")
+        actor = await anyio.to_thread.run_sync(_load_actor, site, user_id) if user_id else None
+        scope.setdefault("state", {})["actor"] = actor  # type: ignore[typeddict-item]
+        token = i18n.current_locale.set(_choose_locale(scope, session, site))
+        try:
+            await app(scope, receive, send)
+        finally:
+            i18n.current_locale.reset(token)
+
+    return middleware

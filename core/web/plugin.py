@@ -1,0 +1,36 @@
+"""The core web shell registers itself through the same hooks as any plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cunwu import __version__, hookimpl
+from cunwu.i18n import _
+from cunwu.plugin_types import Manifest, MenuLink
+
+
+@hookimpl
+def manifest() -> Manifest:
+    return Manifest(name="web", title_zh="网站", title_en="Web shell", version=__version__, core=True,
+                    table_prefix="core_")
+
+
+@hookimpl
+def register_models() -> list[type]:
+    from cunwu.web.store import StoreItem
+
+    return [StoreItem]
+
+
+@hookimpl
+def register_routes(site: Any) -> list[Any]:
+    from cunwu.web.controllers import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+    if village_code:
+        return [MenuLink(href=f"/v/{village_code}/", label=_("本村首页"), level="village", order=0)]
+    return [MenuLink(href="/", label=_("全县概况"), level="site", order=0)]

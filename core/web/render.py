@@ -1,0 +1,86 @@
+"""Render a page: one template per page; an htmx request gets only the page's `content` block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
+
+from cunwu import __version__, i18n
+from cunwu.privacy import mask
+from cunwu.templating import render_block
+
+
+def site_of(connection: ASGIConnection[Any, Any, Any, State]) -> Any:
+    return connection.app.state.site
+
+
+def actor_of(connection: ASGIConnection[Any, Any, Any, State]) -> Any:
+    return connection.scope.get("state", {}).get("actor")
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def base_context(request: Request[Any, Any, Any], village_code: str | None = None) -> dict[str, Any]:
+    site = site_of(request)
+    actor = actor_of(request)
+    village_code = village_code or request.path_params.get("village_code")
+    village = site.village(village_code) if village_code else None
+
+    def slot(name: str) -> Markup:
+        return Markup("\n".join(str(s) for s in site.call("page_slots", request=request, slot=name,
+                                                           village_code=village_code)))
+
+    def can(action: str, scope_code: str | None = village_code) -> bool:
+        return site.allowed(actor, action, scope_code)
+
+    links = site.call("menu_links", request=request, actor=actor, village_code=village_code)
+    level = "village" if village else "site"
+    menu = sorted((link for link in links if link.level == level), key=lambda link: (link.order, link.label))
+    return {
+        "request": request,
+        "site": site,
+        "actor": actor,
+        "village": village,
+        "village_code": village_code,
+        "menu": menu,
+        "slot": slot,
+        "can": can,
+        "mask": mask,
+        "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
+        "locale": i18n.current_locale.get(),
+        "version": __version__,
+        "htmx": is_htmx(request),
+    }
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    fragment: str = "content",
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    site = site_of(request)
+    full = base_context(request)
+    for extra in site.call("extra_template_vars", request=request, template=template):
+        full.update(extra)
+    full.update(context or {})
+    if is_htmx(request):
+        html = render_block(site.templates, template, fragment, full)
+    else:
+        html = site.templates.get_template(template).render(full)
+    return Response(
+        html,
+        status_code=status_code,
+        media_type="text/html; charset=utf-8",
+        headers={"Vary": "HX-Request, Cookie", **(headers or {})},
+    )

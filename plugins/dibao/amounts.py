@@ -1,0 +1,480 @@
+"""低保 amounts and dates: the pure calculation core (no database, no web).
+
+Rounding rule — the only one in this module
+-------------------------------------------
+Money is `decimal.Decimal` in yuan; floats are refused. Everything is computed *exactly* (with
+`fractions.Fraction` inside: the income per person, household income ÷ members, is generally not a
+finite decimal) and rounded **once per covered person's line**: the person's monthly amount
+(base + extra) is rounded half-up (四舍五入, ties away from zero) to the fen. The line's base is the
+exact base rounded the same way; its extra is the rounded line amount minus the rounded base, so
+base + extra always equals the line amount (the extra column absorbs the fen in the rare case the
+two parts would round differently). The household total is the sum of the rounded lines, never a
+rounding of the exact household sum: three covered persons at 249.99⅓ yuan each get
+3 × 249.99 = 749.97, not 749.98. Nothing else is rounded: not the income per person, the standard
+or the minimum (`Benefit.income_per_person` is the exact Fraction; `income_per_person_yuan` is
+for display only).
+
+Benefit rules (RULES.md §5; the shares are per-site settings, see `settings.DibaoSettings`)
+-----------------------------------------------------------------------------------------
+- Income per person = household monthly income (all members) ÷ household members counted. This
+  holds for 单人保 too (single-person enrolment of qualifying members of a borderline household):
+  the whole household's income is divided by all its members; only the covered persons get a line.
+- Not eligible when income per person ≥ standard (the rule is a strict "<"): total 0,
+  `eligible=False`, no lines.
+- Base per covered person: gap method = standard − income per person; tiered method = the first
+  tier whose `max_income_share` × standard exceeds the income per person (exclusive bound) pays
+  `benefit_share` × standard.
+- Minimum: the base per person is raised to `minimum_share_of_standard` × standard when lower (both
+  methods). The minimum applies to the base only; extras come on top.
+- Extras (分类施保): elderly = aged ≥ `elderly_age` on the first day of the paid month; minor =
+  aged < `minor_age` on that day; severe disability and serious illness as recorded. A person in
+  several categories gets only the highest share (就高不叠加), not the sum; equal shares are
+  broken in the order of `settings.EXTRA_CATEGORIES`.
+
+Phase-out (渐退): the last monthly amount is *held* unchanged for `phase_out_months` months after
+the income rose above the standard, then stops (no stepping down), see `phase_out_amount`.
+
+Working days are Monday to Friday; there is no holiday calendar (法定节假日 and the weekend days
+worked in their place, 调休, are unknown here), so deadlines near public holidays need a person's
+check.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Literal, NamedTuple
+
+from cunwu.i18n import _
+
+from .settings import EXTRA_CATEGORIES, DibaoSettings
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+KINDS: tuple[str, ...] = ("rural", "urban")
+
+
+class NoStandardInForce(LookupError):
+    """No 低保 standard is in force for the area, kind and month asked."""
+
+
+def _money(value: object, what: str) -> Decimal:
+    if isinstance(value, float) or not isinstance(value, Decimal | int) or isinstance(value, bool):
+        raise TypeError(
+            f"{what}: money must be a Decimal (or int) in yuan, got {type(value).__name__} {value!r}"
+        )
+    result = Decimal(value)
+    if not result.is_finite():
+        raise ValueError(f"{what}: must be a finite amount, got {value!r}")
+    return result
+
+
+def round_fen(value: Fraction | Decimal) -> Decimal:
+    """Round an exact amount half-up (ties away from zero) to the fen — the module's one rounding rule."""
+    exact = Fraction(value) * 100
+    sign = -1 if exact < 0 else 1
+    fen = (abs(exact) * 2 + 1) // 2  # floor(|x| + 1/2)
+    return (Decimal(sign * fen) / 100).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _percent(share: Fraction | Decimal) -> str:
+    """A share as a percentage for the explanation text ("20", "12.5")."""
+    value = Decimal(Fraction(share).numerator) / Decimal(Fraction(share).denominator) * 100
+    return f"{value.normalize():f}"
+
+
+def _yuan(value: Fraction | Decimal) -> str:
+    """An amount for the explanation text, to the fen (display only; never fed back into a computation)."""
+    return f"{round_fen(value):f}"
+
+
+# --- standards ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandardPeriod:
+    """A 低保 standard (yuan per person per month) for an area and kind, in force from `effective_from`."""
+
+    effective_from: date
+    monthly_amount: Decimal
+    area: str
+    kind: Literal["rural", "urban"]
+
+    def __post_init__(self) -> None:
+        amount = _money(self.monthly_amount, "monthly_amount")
+        if amount <= 0:
+            raise ValueError(f"monthly_amount: a standard must be greater than 0, got {amount}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {self.kind!r}")
+        if not self.area:
+            raise ValueError("area: must not be empty")
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def standard_for(month: date, history: Sequence[StandardPeriod], area: str, kind: str) -> Decimal:
+    """The standard in force on the first day of `month` (any day of the month may be passed).
+
+    It is the period of that area and kind with the latest `effective_from` on or before the first
+    of the month, so a standard effective mid-month applies from the following month. Raises
+    `NoStandardInForce` when none is.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
+    day = first_of_month(month)
+    candidates = [p for p in history if p.area == area and p.kind == kind and p.effective_from <= day]
+    if not candidates:
+        raise NoStandardInForce(
+            _(
+                "%(area)s %(month)s 没有生效的%(kind)s低保标准",
+                area=area,
+                month=day.strftime("%Y-%m"),
+                kind=_("农村") if kind == "rural" else _("城市"),
+            )
+        )
+    latest = max(p.effective_from for p in candidates)
+    amounts = {p.monthly_amount for p in candidates if p.effective_from == latest}
+    if len(amounts) > 1:
+        raise ValueError(
+            f"standard history for {area!r} ({kind}) has several amounts effective {latest.isoformat()}: "
+            f"{', '.join(str(a) for a in sorted(amounts))}"
+        )
+    return amounts.pop()
+
+
+# --- benefit --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoveredPerson:
+    """A household member covered by the 低保 payment."""
+
+    person_id: int
+    birth_date: date
+    severe_disability: bool = False
+    serious_illness: bool = False
+
+    def age_on(self, day: date) -> int:
+        """Full years of age on `day`."""
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The facts a monthly benefit is computed from.
+
+    `household_income` is the monthly income of the whole household (all members);
+    `household_size` the members counted for the average. `covered` lists the persons paid for;
+    fewer than `household_size` means 单人保 (single-person enrolment): the income per person is
+    still the whole household's income divided by all its members.
+    """
+
+    household_income: Decimal
+    household_size: int
+    covered: tuple[CoveredPerson, ...]
+
+    def __post_init__(self) -> None:
+        income = _money(self.household_income, "household_income")
+        if income < 0:
+            raise ValueError(f"household_income: must not be negative, got {income}")
+        if isinstance(self.household_size, bool) or not isinstance(self.household_size, int):
+            raise TypeError("household_size: must be an int")
+        if self.household_size < 1:
+            raise ValueError(f"household_size: must be at least 1, got {self.household_size}")
+        covered = tuple(self.covered)
+        object.__setattr__(self, "covered", covered)
+        if not covered:
+            raise ValueError("covered: at least one covered person is needed")
+        if len(covered) > self.household_size:
+            raise ValueError(
+                f"covered: {len(covered)} covered persons but the household counts "
+                f"{self.household_size} members"
+            )
+        ids = [p.person_id for p in covered]
+        if len(set(ids)) != len(ids):
+            raise ValueError("covered: a person is listed twice")
+
+    @property
+    def single_person(self) -> bool:
+        """单人保: only some of the members are covered."""
+        return len(self.covered) < self.household_size
+
+    @property
+    def income_per_person(self) -> Fraction:
+        """Exact household income per member."""
+        return Fraction(self.household_income) / self.household_size
+
+
+class BenefitLine(NamedTuple):
+    """One covered person's monthly amount. `category` is the extra-support category applied, or None."""
+
+    person_id: int
+    base: Decimal
+    extra: Decimal
+    category: str | None
+
+    @property
+    def total(self) -> Decimal:
+        return self.base + self.extra
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """The monthly benefit of a household; `total` = sum of the rounded `lines` = `base` + `extras`."""
+
+    eligible: bool
+    base: Decimal
+    extras: Decimal
+    minimum_applied: bool
+    total: Decimal
+    lines: tuple[BenefitLine, ...]
+    rule: str
+    income_per_person: Fraction
+    standard: Decimal
+    month: date
+    method: str
+
+    @property
+    def income_per_person_yuan(self) -> Decimal:
+        """The income per person rounded to the fen, for display only."""
+        return round_fen(self.income_per_person)
+
+
+def category_label(category: str) -> str:
+    """The Chinese (or current-locale) name of an extra-support category."""
+    labels = {
+        "elderly": _("老年人"),
+        "minor": _("未成年人"),
+        "severe_disability": _("重度残疾人"),
+        "serious_illness": _("重病患者"),
+    }
+    return labels[category]
+
+
+def person_categories(person: CoveredPerson, month: date, settings: DibaoSettings) -> list[str]:
+    """The extra-support categories a covered person belongs to in `month` (age taken on its first day)."""
+    age = person.age_on(first_of_month(month))
+    found = {
+        "elderly": age >= settings.elderly_age,
+        "minor": age < settings.minor_age,
+        "severe_disability": person.severe_disability,
+        "serious_illness": person.serious_illness,
+    }
+    return [c for c in EXTRA_CATEGORIES if found[c]]
+
+
+def _extra_for(categories: Iterable[str], settings: DibaoSettings) -> tuple[str | None, Fraction]:
+    best: str | None = None
+    best_share = Fraction(0)
+    for category in categories:  # in EXTRA_CATEGORIES order, so a strict ">" breaks ties by that order
+        share = Fraction(settings.extra_support.get(category, Decimal(0)))
+        if share > best_share:
+            best, best_share = category, share
+    return best, best_share
+
+
+def compute_benefit(
+    assessment: Assessment, standard: Decimal, month: date, settings: DibaoSettings
+) -> Benefit:
+    """The monthly benefit of `assessment`'s household for `month` under `standard`.
+
+    See the module docstring for the rules and the rounding.
+    """
+    standard = _money(standard, "standard")
+    if standard <= 0:
+        raise ValueError(f"standard: must be greater than 0, got {standard}")
+    month = first_of_month(month)
+    exact_standard = Fraction(standard)
+    income_pp = assessment.income_per_person
+    members = assessment.household_size
+    covered = len(assessment.covered)
+    parts: list[str] = [
+        _(
+            "家庭月人均收入 = 家庭月收入 %(income)s 元 ÷ %(members)s 人 = %(per_person)s 元；"
+            "保障标准 %(standard)s 元。",
+            income=f"{assessment.household_income:f}",
+            members=members,
+            per_person=_yuan(income_pp),
+            standard=f"{standard:f}",
+        )
+    ]
+    if assessment.single_person:
+        parts.append(
+            _(
+                "单人保：按全家 %(members)s 人计算人均收入，保障其中 %(covered)s 人。",
+                members=members,
+                covered=covered,
+            )
+        )
+
+    if income_pp >= exact_standard:
+        parts.append(_("家庭月人均收入不低于保障标准，不符合低保条件。"))
+        return Benefit(
+            eligible=False,
+            base=ZERO,
+            extras=ZERO,
+            minimum_applied=False,
+            total=ZERO,
+            lines=(),
+            rule="".join(parts),
+            income_per_person=income_pp,
+            standard=standard,
+            month=month,
+            method=settings.method,
+        )
+
+    if settings.method == "gap":
+        base_exact = exact_standard - income_pp
+        parts.append(
+            _(
+                "差额法：每人补差 = %(standard)s − %(per_person)s = %(base)s 元。",
+                standard=f"{standard:f}",
+                per_person=_yuan(income_pp),
+                base=_yuan(base_exact),
+            )
+        )
+    else:
+        share_of_standard = income_pp / exact_standard
+        # The settings guarantee that the last tier reaches the standard, so a tier is always found.
+        number, tier = next(
+            (n, t)
+            for n, t in enumerate(settings.tiers, start=1)
+            if share_of_standard < Fraction(t.max_income_share)
+        )
+        base_exact = Fraction(tier.benefit_share) * exact_standard
+        parts.append(
+            _(
+                "分档法：人均收入低于保障标准的 %(bound)s%%，属第 %(tier)s 档，每人按保障标准的 %(share)s%% "
+                "发放 %(base)s 元。",
+                bound=_percent(tier.max_income_share),
+                tier=number,
+                share=_percent(tier.benefit_share),
+                base=_yuan(base_exact),
+            )
+        )
+
+    minimum = Fraction(settings.minimum_share_of_standard) * exact_standard
+    minimum_applied = base_exact < minimum
+    if minimum_applied:
+        base_exact = minimum
+        parts.append(
+            _(
+                "低于保障标准的 %(share)s%%，每人按最低 %(minimum)s 元发放。",
+                share=_percent(settings.minimum_share_of_standard),
+                minimum=_yuan(minimum),
+            )
+        )
+
+    lines: list[BenefitLine] = []
+    for person in assessment.covered:
+        category, share = _extra_for(person_categories(person, month, settings), settings)
+        extra_exact = share * exact_standard
+        line_total = round_fen(base_exact + extra_exact)
+        base = round_fen(base_exact)
+        lines.append(BenefitLine(person.person_id, base, line_total - base, category))
+        if category is not None:
+            parts.append(
+                _(
+                    "%(person)s 号（%(category)s）另加保障标准的 %(share)s%%：%(extra)s 元。",
+                    person=person.person_id,
+                    category=category_label(category),
+                    share=_percent(share),
+                    extra=_yuan(extra_exact),
+                )
+            )
+    if any(len(person_categories(p, month, settings)) > 1 for p in assessment.covered):
+        parts.append(_("同时属于多个类别的，只按最高一项加发，不叠加。"))
+
+    base_total = sum((line.base for line in lines), ZERO)
+    extras_total = sum((line.extra for line in lines), ZERO)
+    total = sum((line.total for line in lines), ZERO)
+    parts.append(
+        _(
+            "每人金额四舍五入到分，合计为各人金额之和：%(covered)s 人共 %(total)s 元。",
+            covered=covered,
+            total=f"{total:f}",
+        )
+    )
+    return Benefit(
+        eligible=True,
+        base=base_total,
+        extras=extras_total,
+        minimum_applied=minimum_applied,
+        total=total,
+        lines=tuple(lines),
+        rule="".join(parts),
+        income_per_person=income_pp,
+        standard=standard,
+        month=month,
+        method=settings.method,
+    )
+
+
+# --- phase-out, review, dates ---------------------------------------------------------------------
+
+
+def phase_out_amount(
+    last_benefit: Decimal, months_since_income_rose: int, settings: DibaoSettings
+) -> Decimal:
+    """The amount paid during 渐退 (phase-out) after the household's income rose above the standard.
+
+    `months_since_income_rose` numbers the months of the phase-out: 1 is the first month paid after
+    the rise was recorded (0, the month of the rise itself, is also still paid). The last monthly
+    amount is *held unchanged* — not stepped down — through month `phase_out_months`; from the month
+    after, the amount is 0.
+    """
+    amount = _money(last_benefit, "last_benefit")
+    if amount < 0:
+        raise ValueError(f"last_benefit: must not be negative, got {amount}")
+    if isinstance(months_since_income_rose, bool) or not isinstance(months_since_income_rose, int):
+        raise TypeError("months_since_income_rose: must be an int")
+    if months_since_income_rose < 0:
+        raise ValueError(f"months_since_income_rose: must not be negative, got {months_since_income_rose}")
+    if months_since_income_rose > settings.phase_out_months:
+        return ZERO
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus `months` calendar months, the day clamped to the end of a shorter month.
+
+    31 Jan + 6 → 31 Jul; 31 Aug + 6 → 28 Feb (29 Feb in a leap year).
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_review_date(confirmed_or_last_review: date, category: str, settings: DibaoSettings) -> date:
+    """The next review date: the interval of the household's category (or legacy class A/B/C) later."""
+    return add_months(confirmed_or_last_review, settings.review_interval(category))
+
+
+def first_payment_month(confirmed_on: date) -> date:
+    """Payment starts the month after confirmation: the first day of that month."""
+    return add_months(first_of_month(confirmed_on), 1)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days after `start` (Monday–Friday; `start` itself is not counted).
+
+    No holiday calendar: public holidays count as working days and 调休 Saturdays do not.
+    `days=0` returns `start`.
+    """
+    if days < 0:
+        raise ValueError(f"days: must not be negative, got {days}")
+    current = start
+    remaining = days
+    while remaining:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
