@@ -19,7 +19,7 @@ from rich.table import Table
 
 from cunwu import __version__, hookspecs
 from cunwu.plugins import DEFAULT_PLUGINS, PluginError, installed_plugins
-from cunwu.sites import DEFAULT_SITES_DIR, SiteConfigError, discover_sites
+from cunwu.sites import DEFAULT_SITES_DIR, SiteConfigError, discover_sites, load_site
 
 console = Console(stderr=True)
 
@@ -104,6 +104,24 @@ def db_revision(site_slug: str | None, branch: str, message: str) -> None:
     from cunwu.db.migrate import revision
 
     revision(open_site(site_slug), branch, message)
+
+
+@db.command("squash")
+@click.argument("branch")
+def db_squash(branch: str) -> None:
+    """Pre-release only: regenerate BRANCH ('core' or a plugin) as one initial revision from the models."""
+    import tempfile
+
+    from cunwu.db.migrate import squash
+    from cunwu.runtime import Site
+    from cunwu.testing import write_site_toml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        enabled = [] if branch == "core" else [branch]
+        config = load_site(write_site_toml(Path(tmp) / "squash", enabled=enabled))
+        config.database_url = f"sqlite:///{Path(tmp) / 'unused.sqlite3'}"
+        written = squash(Site(config), branch, Path(tmp))
+    console.print(f"wrote {written}")
 
 
 @cli.group()

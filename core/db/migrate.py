@@ -112,3 +112,30 @@ def revision(site: Site, branch: str, message: str) -> None:
             )
         else:
             command.revision(config, message=message, autogenerate=True, head=f"{branch}@head")
+
+
+def squash(site: Site, branch: str, workdir: Path) -> Path:
+    """Pre-release only: replace a branch's revisions by one initial revision `<branch>_0001`, generated from the
+    models against an empty database (core first, for plugins). The id is fixed, so regenerating is idempotent.
+    Never use this once a database outside development has applied the branch."""
+    locations = branch_locations(site)
+    if branch not in locations:
+        raise ValueError(f"no migrations folder for branch {branch!r}")
+    folder = locations[branch]
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.py"):
+        old.unlink()
+    from cunwu.db.engine import Database
+
+    site.db = Database(f"sqlite:///{workdir / 'squash.sqlite3'}")
+    with site.db.write_engine.begin() as connection:
+        config = alembic_config(site, connection, branch=branch)
+        if branch != CORE_BRANCH:
+            command.upgrade(config, f"{CORE_BRANCH}@head")
+        command.revision(
+            config, message="initial", autogenerate=True, head="base", branch_label=branch,
+            version_path=str(folder), rev_id=f"{branch}_0001",
+            depends_on=None if branch == CORE_BRANCH else f"{CORE_BRANCH}_0001",
+        )
+    site.db.dispose()
+    return folder / f"{branch}_0001_initial.py"

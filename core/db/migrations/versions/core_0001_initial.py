@@ -1,8 +1,8 @@
-"""core tables
+"""initial
 
-Revision ID: 552d49d095e6
+Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-22 04:14:51.998178
+Create Date: 2026-11-22 04:19:15.041249
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import cunwu.db.types
 
-revision: str = '552d49d095e6'
+revision: str = 'core_0001'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ('core',)
 depends_on: str | Sequence[str] | None = None
