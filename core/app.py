@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any
 
+import anyio.to_thread
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
@@ -109,8 +110,7 @@ def create_site_app(site: Site, *, debug: bool = False) -> Litestar:
     )
 
     async def on_startup(app: Litestar) -> None:
-        for result in site.hook.startup(site=site):
-            resolve(result)
+        await anyio.to_thread.run_sync(site.run_startup)
 
     async def on_shutdown(app: Litestar) -> None:
         for result in site.hook.shutdown(site=site):

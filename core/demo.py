@@ -14,7 +14,6 @@ from cunwu.accounts.services import create_user, grant_role
 from cunwu.db.migrate import upgrade
 from cunwu.plugin_types import DemoContext
 from cunwu.runtime import Site
-from cunwu.testing import run_startup
 from cunwu.sites import load_site
 
 DEMO_SITE = "demo"
@@ -52,7 +51,7 @@ def build_demo(sites_dir: Path, *, scale: str = "demo", rng: random.Random | Non
     reset_database(site)
     site = Site(site.config)
     upgrade(site)
-    run_startup(site)
+    site.run_startup()
     actor = Actor.system("demo")
     with site.db.transaction() as session:
         for username, name, role, scope in demo_accounts(site):

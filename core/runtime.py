@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from cunwu import i18n
 from cunwu.db.engine import Database
-from cunwu.plugins import PluginSet, hook_results, load_plugins
+from cunwu.plugins import PluginSet, hook_results, load_plugins, resolve
 from cunwu.sites import SiteConfig, VillageEntry
 from cunwu.templating import Theme, build_environment, theme_chain
 from cunwu.web.store import make_store
@@ -41,6 +41,11 @@ class Site:
     def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
         """Call a list-returning hook and flatten the answers (async implementations are awaited)."""
         return hook_results(getattr(self.plugins.hook, hook_name)(**kwargs))
+
+    def run_startup(self) -> None:
+        """Call every `startup` hook (the app does this on start; the CLI and tests call it directly)."""
+        for result in self.plugins.hook.startup(site=self):
+            resolve(result)
 
     def settings(self, name: str) -> Any:
         """The validated settings model of a plugin or core area (`[plugins.<name>]` / `[core.<name>]`)."""

@@ -29,7 +29,6 @@ from cunwu.accounts.services import create_user, grant_role
 from cunwu.app import create_site_app
 from cunwu.db.engine import Database
 from cunwu.db.migrate import upgrade
-from cunwu.plugins import resolve
 from cunwu.runtime import Site
 from cunwu.sites import load_site
 
@@ -138,14 +137,8 @@ def make_test_site(
             config.database_url = _pg_create(f"cunwu_t_{uuid.uuid4().hex[:12]}")
     site = Site(config, available, db=Database(config.database_url))
     if migrate:
-        run_startup(site)
+        site.run_startup()
     return site
-
-
-def run_startup(site: Site) -> None:
-    """What app start-up does (e.g. the register syncs villages from site.toml), for tests that call services."""
-    for result in site.hook.startup(site=site):
-        resolve(result)
 
 
 def drop_test_site(site: Site) -> None:
