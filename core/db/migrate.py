@@ -49,7 +49,7 @@ def branch_locations(site: Site) -> dict[str, Path]:
 def alembic_config(site: Site, connection: Any = None, branch: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("version_path_separator", "os")
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", os.pathsep.join(str(p) for p in branch_locations(site).values()))
     config.attributes["site"] = site
     config.attributes["connection"] = connection

@@ -1,0 +1,145 @@
+"""Browser tests: headless Debian Chromium driven by Playwright (no browser download), against a real uvicorn server.
+
+Fixtures:
+- `live_server_factory(enabled=[...])` -> LiveServer(url, site): a fresh migrated site served on a free port;
+- `live_server`: the same with every installed plugin enabled;
+- `page`: a Playwright page (desktop viewport); `phone_page`: a 360x740 phone viewport;
+- `login_as(page, live_server, username, role, scope)`: creates the user and logs in through the form.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from cunwu.app import create_site_app
+from cunwu.plugins import installed_plugins
+from cunwu.testing import TEST_PASSWORD, drop_test_site, make_test_site, make_user
+
+CHROMIUM = os.environ.get("CUNWU_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    site: Any
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server_factory(tmp_path: Path) -> Iterator[Any]:
+    servers: list[tuple[uvicorn.Server, threading.Thread, Any]] = []
+
+    def start(enabled: list[str] | None = None) -> LiveServer:
+        site = make_test_site(tmp_path, enabled=enabled or [], slug=f"live{len(servers)}")
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(create_site_app(site), host="127.0.0.1", port=port,
+                                               log_level="warning", lifespan="on"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.05)
+        servers.append((server, thread, site))
+        return LiveServer(f"http://127.0.0.1:{port}", site)
+
+    yield start
+    for server, thread, site in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+        drop_test_site(site)
+
+
+@pytest.fixture
+def live_server(live_server_factory: Any) -> LiveServer:
+    return live_server_factory(enabled=sorted(installed_plugins()))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def _page(browser: Any, request: pytest.FixtureRequest, **context_args: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", **context_args)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _page(browser, request, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    yield from _page(browser, request, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]
+    return report
+
+
+def login_as(page: Any, server: LiveServer, username: str, *, role: str | None = None, scope: str = "",
+             create: bool = True) -> None:
+    """Create the user (unless it exists) and log in through the real form."""
+    if create:
+        make_user(server.site, username, role=role, scope=scope)
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def login() -> Any:
+    return login_as
