@@ -67,7 +67,7 @@ def build_demo(sites_dir: Path, *, scale: str = "demo", rng: random.Random | Non
 def _call_each_demo(site: Site, context: DemoContext) -> list[tuple[str, Any]]:
     """Each area in load order (register first), each in its own transaction."""
     results = []
-    for impl in reversed(site.plugins.hook.demo_data.get_hookimpls()):
+    for impl in site.plugins.hook.demo_data.get_hookimpls():  # registration order: register first
         with site.db.transaction() as session:
             results.append((impl.plugin_name, impl.function(session=session, site=site, demo=context)))
     return results

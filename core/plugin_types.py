@@ -37,6 +37,7 @@ class Manifest:
     table_prefix: str | None = None
     migrations: Path | None = None
     core: bool = False
+    folder: Path | None = None  # where templates/, static/ and locale/ live; default: the plugin's package folder
 
     @property
     def prefix(self) -> str:

@@ -60,7 +60,9 @@ class PluginSet:
         return self.pm.hook
 
     def folder(self, name: str) -> Path:
-        """The source folder of a plugin (its templates/, static/, migrations/ live there)."""
+        """The source folder of a plugin (its templates/, static/, locale/ live there)."""
+        if self.manifests[name].folder is not None:
+            return Path(self.manifests[name].folder).resolve()  # type: ignore[arg-type]
         obj = self.objects[name]
         module = inspect.getmodule(obj) if not inspect.ismodule(obj) else obj
         return Path(module.__file__).resolve().parent  # type: ignore[union-attr,arg-type]
@@ -78,7 +80,7 @@ def _call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[
     """Call one hook implementation at a time, so we know which plugin returned what."""
     caller = getattr(pm.hook, hook_name)
     results = []
-    for impl in reversed(caller.get_hookimpls()):  # registration order
+    for impl in caller.get_hookimpls():  # registration order
         argnames = impl.argnames
         results.append((impl.plugin_name, resolve(impl.function(**{k: kwargs[k] for k in argnames}))))
     return results
@@ -116,7 +118,7 @@ def make_plugin_manager(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin_name!r}: {exc}") from exc
+        raise PluginError(f"plugin {pm.get_name(exc.plugin)!r}: {exc}") from exc
     return pm
 
 
@@ -185,8 +187,7 @@ def load_plugins(config: SiteConfig, available: Mapping[str, Any] | None = None)
         for permission in manifest.permissions:
             if permission.name in permissions:
                 raise PluginError(f"plugin {name!r}: permission {permission.name!r} is already defined")
-            area = permission.name.split(".", 1)[0]
-            if not manifest.core and area != name:
+            if not manifest.core and not permission.name.startswith(f"{name}."):
                 raise PluginError(f"plugin {name!r}: permission {permission.name!r} must start with '{name}.'")
             permissions[permission.name] = permission
 
