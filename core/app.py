@@ -25,7 +25,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.types import Receive, Scope, Send
 
 from cunwu import __version__, i18n
-from cunwu.plugins import PluginError, _call_each, resolve
+from cunwu.plugins import PluginError, _call_each
 from cunwu.runtime import Site
 from cunwu.templating import layer_dirs
 from cunwu.web.guards import permission_guard
@@ -113,9 +113,7 @@ def create_site_app(site: Site, *, debug: bool = False) -> Litestar:
         await anyio.to_thread.run_sync(site.run_startup)
 
     async def on_shutdown(app: Litestar) -> None:
-        for result in site.hook.shutdown(site=site):
-            resolve(result)
-        site.db.dispose()
+        await anyio.to_thread.run_sync(site.run_shutdown)
 
     return Litestar(
         # One Router for all: Litestar re-registers (and re-wraps) a handler when a later one joins its path.

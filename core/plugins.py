@@ -9,12 +9,12 @@ import asyncio
 import importlib
 import inspect
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-import anyio.from_thread
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import BaseModel, ValidationError
@@ -216,13 +216,20 @@ async def _await(awaitable: Any) -> Any:
 
 
 def resolve(result: Any) -> Any:
-    """Hooks may be `async def`: wait for an awaitable result from sync code (a worker thread or the CLI)."""
+    """Hooks may be `async def`: wait for an awaitable result from sync code.
+
+    With no event loop in this thread (a worker thread, the CLI) the coroutine runs on a fresh loop here; called
+    from inside a running loop (e.g. an exception handler), it runs on a loop of its own in a helper thread. So an
+    async hook must not rely on objects bound to the application's loop.
+    """
     if not inspect.isawaitable(result):
         return result
     try:
-        return anyio.from_thread.run(_await, result)
-    except RuntimeError:  # not in an AnyIO worker thread: no loop is running here
+        asyncio.get_running_loop()
+    except RuntimeError:
         return asyncio.run(_await(result))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _await(result)).result()
 
 
 def hook_results(results: Iterable[Any]) -> list[Any]:

@@ -47,6 +47,12 @@ class Site:
         for result in self.plugins.hook.startup(site=self):
             resolve(result)
 
+    def run_shutdown(self) -> None:
+        """Call every `shutdown` hook, then close the database pools."""
+        for result in self.plugins.hook.shutdown(site=self):
+            resolve(result)
+        self.db.dispose()
+
     def settings(self, name: str) -> Any:
         """The validated settings model of a plugin or core area (`[plugins.<name>]` / `[core.<name>]`)."""
         value: BaseModel | None = self.plugins.settings.get(name)

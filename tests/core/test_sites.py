@@ -54,7 +54,7 @@ def test_bad_site_toml_names_file_key_and_expectation(tmp_path: Path, toml: str,
 def test_duplicate_host_across_sites_is_refused(tmp_path: Path) -> None:
     write_site_toml(tmp_path / "a", enabled=[], hosts=["same.example"])
     write_site_toml(tmp_path / "b", enabled=[], hosts=["same.example"])
-    with pytest.raises(SiteConfigError, match="host 'same.example' is already used by site a"):
+    with pytest.raises(SiteConfigError, match=r"host .same\.example. is already used by site a"):
         discover_sites(tmp_path)
 
 

@@ -1,0 +1,218 @@
+"""One test per hook (Datasette's rule), plus the meta-tests that every hook has docs and a test."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from click.testing import CliRunner
+from litestar.testing import TestClient
+from markupsafe import Markup
+from sqlmodel import Field, SQLModel
+
+from cunwu import hookimpl, hookspecs
+from cunwu.app import create_site_app
+from cunwu.demo import _call_each_demo
+from cunwu.plugin_types import DemoContext, Manifest, MenuLink, Permission
+from cunwu.testing import login, site_client
+
+ROOT = Path(__file__).resolve().parents[2]
+VILLAGE = "130926100201"
+OTHER_VILLAGE = "130926101201"
+
+
+def hook_names() -> list[str]:
+    return sorted(name for name, fn in vars(hookspecs).items()
+                  if inspect.isfunction(fn) and hasattr(fn, "cunwu_spec"))
+
+
+def test_every_hook_is_documented_with_its_signature() -> None:
+    docs = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
+    for name in hook_names():
+        signature = f"{name}{inspect.signature(getattr(hookspecs, name))}".replace("'", "")
+        assert f"### `{name}(" in docs, f"docs/hooks.md has no section for {name}"
+        params = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+        assert f"### `{name}({params})`" in docs, f"docs/hooks.md: {name} should read `{name}({params})` ({signature})"
+
+
+def test_every_hook_has_a_test() -> None:
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
+    missing = [name for name in hook_names() if not re.search(rf"def test_hook_{name}(_\w+)?\(", tests)]
+    assert missing == [], f"hooks without a test_hook_<name> test: {missing}"
+
+
+class Probe:
+    """An inline plugin that implements the web and lifecycle hooks and records what it saw."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    @hookimpl
+    def manifest(self) -> Manifest:
+        return Manifest(name="probe", title_zh="探针", title_en="Probe", version="0.1",
+                        permissions=(Permission("probe.peek", "看", "Peek", frozenset({"clerk"})),))
+
+    @hookimpl
+    def menu_links(self, request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+        if actor is None:
+            return []
+        return [MenuLink(href=f"/v/{village_code}/p/probe/", label="探针菜单")] if village_code else [
+            MenuLink(href="/p/probe/", label="县探针", level="site")]
+
+    @hookimpl
+    async def page_slots(self, request: Any, slot: str, village_code: str | None) -> list[Markup]:
+        return [Markup(f"<p class=probe-slot>{slot}:{village_code}</p>")]
+
+    @hookimpl
+    def extra_template_vars(self, request: Any, template: str) -> dict[str, Any]:
+        self.calls.append(("extra_template_vars", template))
+        return {"probe_template": template}
+
+    @hookimpl
+    def permission_allowed(self, actor: Any, action: str, village_code: str | None, site: Any) -> bool | None:
+        if action == "audit.view" and village_code == OTHER_VILLAGE:
+            return False  # deny wins even where a role would allow
+        return None
+
+    @hookimpl
+    def startup(self, site: Any) -> None:
+        self.calls.append(("startup", site.slug))
+
+    @hookimpl
+    async def shutdown(self, site: Any) -> None:
+        self.calls.append(("shutdown", site.slug))
+
+    @hookimpl
+    def demo_data(self, session: Any, site: Any, demo: DemoContext) -> None:
+        self.calls.append(("demo_data", demo.rng.randint(1, 10**6)))
+
+
+def _probe_site(site_factory: Any) -> tuple[Any, Probe]:
+    probe = Probe()
+    return site_factory(enabled=["probe"], available={"probe": probe}), probe
+
+
+def test_hook_manifest(site_factory: Any) -> None:
+    site, _ = _probe_site(site_factory)
+    manifest = site.plugins.manifests["probe"]
+    assert (manifest.title_en, manifest.prefix) == ("Probe", "probe_")
+    assert "probe.peek" in site.plugins.permissions
+
+
+def test_hook_register_models(site_factory: Any) -> None:
+    class ProbeThing(SQLModel, table=True):
+        __tablename__ = "probe2_thing"
+        id: int | None = Field(default=None, primary_key=True)
+
+    class Owner:
+        @hookimpl
+        def manifest(self) -> Manifest:
+            return Manifest(name="probe2", title_zh="二", title_en="Two", version="1")
+
+        @hookimpl
+        def register_models(self) -> list[type]:
+            return [ProbeThing]
+
+    site = site_factory(enabled=["probe2"], available={"probe2": Owner()}, migrate=False)
+    assert site.plugins.owner_of_table()["probe2_thing"] == "probe2"
+    assert site.plugins.models["probe2"] == [ProbeThing]
+
+
+def test_hook_register_routes(site_factory: Any) -> None:
+    from litestar import get
+
+    class Routes:
+        @hookimpl
+        def manifest(self) -> Manifest:
+            return Manifest(name="hello", title_zh="你好", title_en="Hello", version="1")
+
+        @hookimpl
+        def register_routes(self, site: Any) -> list[Any]:
+            @get("/p/hello/", opt={"public": True})
+            async def hello() -> dict[str, str]:
+                return {"site": site.slug}
+
+            return [hello]
+
+    site = site_factory(enabled=["hello"], available={"hello": Routes()})
+    with TestClient(create_site_app(site)) as client:
+        assert client.get("/p/hello/").json() == {"site": site.slug}
+
+
+def test_hook_permission_allowed_deny_wins(site_factory: Any) -> None:
+    site, _ = _probe_site(site_factory)
+    from cunwu.testing import actor, make_user
+
+    make_user(site, "boss", role="county_official")
+    boss = actor(site, "boss")
+    assert site.allowed(boss, "audit.view", VILLAGE) is True
+    assert site.allowed(boss, "audit.view", OTHER_VILLAGE) is False  # the probe said no
+    assert site.allowed(None, "audit.view", VILLAGE) is False
+
+
+def test_hook_menu_links(site_factory: Any) -> None:
+    site, _ = _probe_site(site_factory)
+    with site_client(site) as client:
+        assert "探针菜单" not in client.get(f"/v/{VILLAGE}/").text
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        village_page = client.get(f"/v/{VILLAGE}/").text
+        assert "探针菜单" in village_page and "县探针" not in village_page
+        assert "县探针" in client.get("/").text
+
+
+def test_hook_page_slots(site_factory: Any) -> None:
+    site, _ = _probe_site(site_factory)
+    with site_client(site) as client:
+        assert "site_home:None" in client.get("/").text
+        assert f"village_home:{VILLAGE}" in client.get(f"/v/{VILLAGE}/").text
+
+
+def test_hook_extra_template_vars(site_factory: Any) -> None:
+    site, probe = _probe_site(site_factory)
+    with site_client(site) as client:
+        client.get("/")
+    assert ("extra_template_vars", "site/home.html") in probe.calls
+
+
+def test_hook_startup(site_factory: Any) -> None:
+    site, probe = _probe_site(site_factory)
+    assert ("startup", site.slug) in probe.calls  # make_test_site runs start-up like the app does
+    probe.calls.clear()
+    with TestClient(create_site_app(site)):
+        assert probe.calls == [("startup", site.slug)]
+
+
+def test_hook_shutdown(site_factory: Any) -> None:
+    site, probe = _probe_site(site_factory)
+    with TestClient(create_site_app(site)):
+        pass
+    assert probe.calls[-1] == ("shutdown", site.slug)
+
+
+def test_hook_demo_data(site_factory: Any) -> None:
+    import random
+
+    site, probe = _probe_site(site_factory)
+    _call_each_demo(site, DemoContext(rng=random.Random(7)))
+    again = Probe()
+    site2 = site_factory(enabled=["probe"], available={"probe": again})
+    _call_each_demo(site2, DemoContext(rng=random.Random(7)))
+    first = [c for c in probe.calls if c[0] == "demo_data"]
+    assert first and first == [c for c in again.calls if c[0] == "demo_data"]  # seeded: reproducible
+
+
+def test_hook_register_commands(tmp_path: Path) -> None:
+    group = click.Group("cunwu")
+    from cunwu.cli import _command_plugin_manager
+
+    _command_plugin_manager().hook.register_commands(cli=group)
+    assert {"users", "audit"} <= set(group.commands)
+    result = CliRunner().invoke(group, ["audit", "--help"])
+    assert result.exit_code == 0 and "verify" in result.output
+    listing = subprocess.run([sys.executable, "-m", "cunwu", "--help"], capture_output=True, text=True)
+    assert "users" in listing.stdout and "audit" in listing.stdout
