@@ -25,6 +25,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.types import Receive, Scope, Send
 
 from cunwu import __version__, i18n
+from cunwu.errors import DomainError
 from cunwu.plugins import PluginError, _call_each
 from cunwu.runtime import Site
 from cunwu.templating import layer_dirs
@@ -71,17 +72,24 @@ def collect_routes(site: Site) -> list[Any]:
 
 
 def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    detail = exc.detail if isinstance(exc, HTTPException) else ""
-    if status >= 500:
+    """Theme error pages for people, JSON for the API; a DomainError shows its message and problems (400)."""
+    problems: list[Any] = []
+    if isinstance(exc, DomainError):
+        status, detail, problems = exc.status_code, exc.message, exc.problems
+    elif isinstance(exc, HTTPException):
+        status, detail = exc.status_code, exc.detail
+    else:
+        status, detail = 500, ""
         request.logger.exception("unhandled error", exc_info=exc)
     if request.url.path.startswith("/api/"):
-        return Response({"status_code": status, "detail": detail}, status_code=status)
+        body = {"status_code": status, "detail": detail,
+                "problems": [{"message": p.message, "where": p.where()} for p in problems]}
+        return Response(body, status_code=status)
     if status == 401:
         return Redirect(f"/login?next={request.url.path}")
-    template = f"errors/{status}.html" if status in (403, 404) else "errors/500.html"
-    response = render(request, template, {"detail": detail, "status": status}, status_code=status)
-    return response
+    template = f"errors/{status}.html" if status in (400, 403, 404) else "errors/500.html"
+    return render(request, template, {"detail": detail, "status": status, "problems": problems},
+                  status_code=status)
 
 
 def create_site_app(site: Site, *, debug: bool = False) -> Litestar:

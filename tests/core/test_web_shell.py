@@ -1,0 +1,85 @@
+"""Web-shell behaviour every page relies on: htmx fragments, Vary, error pages, DomainError, static files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get
+from litestar.testing import TestClient
+
+from cunwu import hookimpl
+from cunwu.app import create_site_app
+from cunwu.errors import DomainError, Problem
+from cunwu.plugin_types import Manifest
+
+
+class Failing:
+    @hookimpl
+    def manifest(self) -> Manifest:
+        return Manifest(name="failing", title_zh="出错", title_en="Failing", version="1")
+
+    @hookimpl
+    def register_routes(self, site: Any) -> list[Any]:
+        @get("/p/failing/domain", opt={"public": True})
+        async def domain() -> None:
+            raise DomainError("导入失败", [Problem("身份证号码校验位错误", row=7, column="身份证号")])
+
+        @get("/api/v1/p/failing/domain", opt={"public": True})
+        async def domain_api() -> None:
+            raise DomainError("导入失败", [Problem("身份证号码校验位错误", row=7, column="身份证号")])
+
+        @get("/p/failing/crash", opt={"public": True})
+        async def crash() -> None:
+            raise RuntimeError("boom")
+
+        @get("/p/failing/undeclared")
+        async def undeclared() -> str:
+            return "should never be served"
+
+        return [domain, domain_api, crash, undeclared]
+
+
+def _site(site_factory: Any) -> Any:
+    return site_factory(enabled=["failing"], available={"failing": Failing()})
+
+
+def test_htmx_request_gets_only_the_content_block(site: Any) -> None:
+    with TestClient(create_site_app(site)) as client:
+        full = client.get("/")
+        fragment = client.get("/", headers={"HX-Request": "true"})
+    assert full.text.startswith("<!doctype html>") and "<header" in full.text
+    assert "<header" not in fragment.text and "东街村" in fragment.text
+    assert "HX-Request" in fragment.headers["vary"]
+
+
+def test_domain_error_shows_message_and_where(site_factory: Any) -> None:
+    with TestClient(create_site_app(_site(site_factory))) as client:
+        page = client.get("/p/failing/domain")
+        api = client.get("/api/v1/p/failing/domain")
+    assert page.status_code == 400
+    assert "导入失败" in page.text and "第 7 行 · 身份证号" in page.text
+    assert api.status_code == 400
+    assert api.json()["problems"] == [{"message": "身份证号码校验位错误", "where": "第 7 行 · 身份证号"}]
+
+
+def test_unhandled_error_is_a_themed_500_without_details(site_factory: Any) -> None:
+    with TestClient(create_site_app(_site(site_factory)), raise_server_exceptions=False) as client:
+        page = client.get("/p/failing/crash")
+    assert page.status_code == 500
+    assert "服务器出错了" in page.text and "boom" not in page.text
+
+
+def test_route_without_permission_or_public_is_refused(site_factory: Any) -> None:
+    with TestClient(create_site_app(_site(site_factory))) as client:
+        assert client.get("/p/failing/undeclared").status_code == 403
+
+
+def test_static_files_and_vendored_htmx(site: Any) -> None:
+    with TestClient(create_site_app(site)) as client:
+        htmx = client.get("/static/vendor/htmx.min.js")
+        css = client.get("/static/cunwu.css")
+        page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert htmx.status_code == 200 and "htmx" in htmx.text[:200]
+    assert css.status_code == 200 and "print" not in css.headers.get("content-type", "")
+    assert page.headers.get("content-encoding") == "gzip"
+    assert 'src="/static/vendor/htmx.min.js' in page.text and "cdn" not in page.text.lower()
