@@ -77,6 +77,16 @@ class Site:
 
         return is_allowed(self, actor, action, scope_code)
 
+    def villages_for(self, actor: Any, action: str) -> list[str]:
+        """Village codes where the actor may do `action`: county-level pages filter their lists with this."""
+        return [code for code in self.villages if self.allowed(actor, action, code)]
+
+    def allowed_anywhere(self, actor: Any, action: str) -> bool:
+        """May the actor do `action` site-wide or in at least one village (e.g. a township official)?"""
+        if actor is None:
+            return False
+        return self.allowed(actor, action, None) or bool(self.villages_for(actor, action))
+
     def secret(self) -> str:
         """The site's signing secret, kept in its database so every worker and every restart shares it."""
         from cunwu.web.store import DatabaseStore

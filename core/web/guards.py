@@ -1,7 +1,9 @@
 """The guard every route passes: unknown village → 404; then the route's declared permission must be allowed.
 
-A handler declares `opt={"permission": "<area>.<verb>"}` (checked against the `village_code` path parameter, or the
-whole site when the path has none) or `opt={"public": True}`. A handler that declares neither is refused (fail
+A handler declares `opt={"permission": "<area>.<verb>"}` or `opt={"public": True}`. With a `village_code` in the path
+the permission is checked for that village. Without one (county-level pages) the actor must hold it somewhere — site
+wide, or in at least one village (a township official over the township's villages) — and the handler must filter
+what it shows with `site.villages_for(actor, permission)`. A handler that declares neither is refused (fail
 closed), and tests/core/test_routes_guarded.py fails for it.
 """
 
@@ -32,7 +34,9 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
     actor = actor_of(connection)
     if actor is None:
         raise NotAuthorizedException(_("请先登录"))
-    if not site.allowed(actor, permission, village_code):
+    allowed = (site.allowed(actor, permission, village_code) if village_code is not None
+               else site.allowed_anywhere(actor, permission))
+    if not allowed:
         raise PermissionDeniedException(_("您没有权限执行此操作"))
 
 

@@ -83,3 +83,39 @@ def test_static_files_and_vendored_htmx(site: Any) -> None:
     assert css.status_code == 200 and "print" not in css.headers.get("content-type", "")
     assert page.headers.get("content-encoding") == "gzip"
     assert 'src="/static/vendor/htmx.min.js' in page.text and "cdn" not in page.text.lower()
+
+
+class CountyPage:
+    @hookimpl
+    def manifest(self) -> Manifest:
+        from cunwu.plugin_types import Permission
+
+        return Manifest(name="county", title_zh="县", title_en="County", version="1", permissions=(
+            Permission("county.review", "审核", "Review", frozenset({"township_official", "county_official"})),))
+
+    @hookimpl
+    def register_routes(self, site: Any) -> list[Any]:
+        from litestar import Request
+
+        from cunwu.web.render import actor_of
+
+        @get("/p/county/queue", opt={"permission": "county.review"})
+        async def queue(request: Request[Any, Any, Any]) -> list[str]:
+            return site.villages_for(actor_of(request), "county.review")
+
+        return [queue]
+
+
+def test_county_level_route_lets_a_township_official_see_only_the_township(site_factory: Any) -> None:
+    from cunwu.testing import login, site_client
+
+    site = site_factory(enabled=["county"], available={"county": CountyPage()})
+    with site_client(site) as client:
+        login(client, site, "town", role="township_official", scope="130926100")
+        assert client.get("/p/county/queue").json() == ["130926100201", "130926100202"]
+    with site_client(site) as client:
+        login(client, site, "boss", role="county_official")
+        assert len(client.get("/p/county/queue").json()) == 3
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope="130926100201")
+        assert client.get("/p/county/queue").status_code == 403
