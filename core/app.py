@@ -26,7 +26,7 @@ from litestar.types import Receive, Scope, Send
 
 from cunwu import __version__, i18n
 from cunwu.errors import DomainError
-from cunwu.plugins import PluginError, _call_each
+from cunwu.plugins import PluginError, call_each_plugin
 from cunwu.runtime import Site
 from cunwu.templating import layer_dirs
 from cunwu.web.guards import permission_guard
@@ -56,7 +56,7 @@ def collect_routes(site: Site) -> list[Any]:
     """Every plugin's routes; non-core plugins must keep to their own URL namespace."""
     handlers: list[Any] = []
     names = {site.plugins.pm.get_name(obj): name for name, obj in site.plugins.objects.items()}
-    for plugin_name, returned in _call_each(site.plugins.pm, "register_routes", site=site):
+    for plugin_name, returned in call_each_plugin(site.plugins.pm, "register_routes", site=site):
         owner = names[plugin_name]
         for handler in returned or []:
             if not site.plugins.manifests[owner].core:
@@ -114,7 +114,7 @@ def create_site_app(site: Site, *, debug: bool = False) -> Litestar:
     })
     session_config = ServerSideSessionConfig(
         store="sessions", key="cunwu_session", max_age=SESSION_DAYS * 86400, samesite="lax", httponly=True,
-        renew_on_access=False,
+        renew_on_access=False, exclude=["/static/"],
     )
 
     async def on_startup(app: Litestar) -> None:

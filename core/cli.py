@@ -200,6 +200,33 @@ def site_new(slug: str, name: str, division_code: str, villages: tuple[str, ...]
     console.print(f"created {folder / 'site.toml'}")
 
 
+def settings_reference(site: Any) -> str:
+    """Markdown reference of every settings section of a site's core areas and plugins, with defaults."""
+    lines: list[str] = []
+    for name, manifest in site.plugins.manifests.items():
+        if manifest.settings is None:
+            continue
+        section = f"[core.{name}]" if manifest.core else f"[plugins.{name}]"
+        lines += [f"### `{section}` — {manifest.title_en} ({manifest.title_zh})", "",
+                  "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+        for key, field in manifest.settings.model_fields.items():
+            annotation = getattr(field.annotation, "__name__", None) or str(field.annotation)
+            annotation = annotation.replace("typing.", "").replace("|", "or")
+            default = field.get_default(call_default_factory=True)
+            shown = default.model_dump(mode="json") if hasattr(default, "model_dump") else default
+            text = (field.description or "").replace("|", "/").replace("\n", " ")
+            lines.append(f"| `{key}` | {annotation} | `{shown!s}` | {text} |".replace("`{}`", "`{}` "))
+        lines.append("")
+    return "\n".join(lines)
+
+
+@site.command("settings")
+@site_option
+def site_settings(site_slug: str | None) -> None:
+    """Print the settings reference (every section, key, type and default) as Markdown."""
+    click.echo(settings_reference(open_site(site_slug)))
+
+
 @cli.command()
 @click.option("--no-serve", is_flag=True, help="only build the demo database")
 @click.option("--scale", type=click.Choice(["demo", "county"]), default="demo", show_default=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -13,6 +12,7 @@ from cunwu.accounts.actor import Actor
 from cunwu.accounts.services import create_user, grant_role
 from cunwu.db.migrate import upgrade
 from cunwu.plugin_types import DemoContext
+from cunwu.plugins import resolve
 from cunwu.runtime import Site
 from cunwu.sites import load_site
 
@@ -59,18 +59,15 @@ def build_demo(sites_dir: Path, *, scale: str = "demo", rng: random.Random | Non
             grant_role(session, actor, user, role, scope)
         progress("accounts", 1, 1)
     context = DemoContext(rng=rng or random.Random(20261122), scale=scale, progress=progress)
-    for _plugin, _result in _call_each_demo(site, context):
-        pass
+    run_demo_hooks(site, context)
     return site
 
 
-def _call_each_demo(site: Site, context: DemoContext) -> list[tuple[str, Any]]:
-    """Each area in load order (register first), each in its own transaction."""
-    results = []
-    for impl in site.plugins.hook.demo_data.get_hookimpls():  # registration order: register first
+def run_demo_hooks(site: Site, context: DemoContext) -> None:
+    """Each area's `demo_data` in load order (the register first), each in its own transaction."""
+    for impl in site.plugins.hook.demo_data.get_hookimpls():  # registration order
         with site.db.transaction() as session:
-            results.append((impl.plugin_name, impl.function(session=session, site=site, demo=context)))
-    return results
+            resolve(impl.function(session=session, site=site, demo=context))
 
 
 __all__ = ["DEMO_PASSWORD", "build_demo", "demo_accounts"]

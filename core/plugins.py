@@ -76,7 +76,7 @@ class PluginSet:
         return [name for name, m in self.manifests.items() if not m.core]
 
 
-def _call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+def call_each_plugin(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call one hook implementation at a time, so we know which plugin returned what."""
     caller = getattr(pm.hook, hook_name)
     results = []
@@ -156,7 +156,7 @@ def load_plugins(config: SiteConfig, available: Mapping[str, Any] | None = None)
     pm = make_plugin_manager(config, available)
     manifests: dict[str, Manifest] = {}
     objects: dict[str, Any] = {}
-    for plugin_name, manifest in _call_each(pm, "manifest"):
+    for plugin_name, manifest in call_each_plugin(pm, "manifest"):
         if not isinstance(manifest, Manifest):
             raise PluginError(f"plugin {plugin_name!r}: manifest() must return a cunwu.plugin_types.Manifest")
         if not manifest.core and manifest.name != plugin_name:
@@ -192,7 +192,7 @@ def load_plugins(config: SiteConfig, available: Mapping[str, Any] | None = None)
             permissions[permission.name] = permission
 
     models: dict[str, list[type]] = {name: [] for name in manifests}
-    for plugin_name, returned in _call_each(pm, "register_models"):
+    for plugin_name, returned in call_each_plugin(pm, "register_models"):
         owner = by_plugin_name[plugin_name]
         prefix = manifests[owner].prefix
         for model in returned or []:

@@ -31,7 +31,7 @@ def _choose_locale(scope: Scope, session: dict[str, Any], site: Any) -> str:
 
 def context_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
             await app(scope, receive, send)
             return
         site = scope["litestar_app"].state.site

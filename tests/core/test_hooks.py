@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from cunwu import hookimpl, hookspecs
 from cunwu.app import create_site_app
-from cunwu.demo import _call_each_demo
+from cunwu.demo import run_demo_hooks
 from cunwu.plugin_types import DemoContext, Manifest, MenuLink, Permission
 from cunwu.testing import login, site_client
 
@@ -198,10 +198,10 @@ def test_hook_demo_data(site_factory: Any) -> None:
     import random
 
     site, probe = _probe_site(site_factory)
-    _call_each_demo(site, DemoContext(rng=random.Random(7)))
+    run_demo_hooks(site, DemoContext(rng=random.Random(7)))
     again = Probe()
     site2 = site_factory(enabled=["probe"], available={"probe": again})
-    _call_each_demo(site2, DemoContext(rng=random.Random(7)))
+    run_demo_hooks(site2, DemoContext(rng=random.Random(7)))
     first = [c for c in probe.calls if c[0] == "demo_data"]
     assert first and first == [c for c in again.calls if c[0] == "demo_data"]  # seeded: reproducible
 
