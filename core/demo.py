@@ -49,7 +49,13 @@ def build_demo(sites_dir: Path, *, scale: str = "demo", rng: random.Random | Non
                progress: Callable[..., None] = lambda *a, **k: None) -> Site:
     site = Site(load_site(sites_dir / DEMO_SITE))
     reset_database(site)
-    site = Site(site.config)
+    return populate_demo(Site(site.config), scale=scale, rng=rng, progress=progress)
+
+
+def populate_demo(site: Site, *, scale: str = "demo", rng: random.Random | None = None,
+                  progress: Callable[..., None] = lambda *a, **k: None) -> Site:
+    """Migrate an empty database, then add the demo accounts and every area's demo data (the benchmarks call this
+    for their generated county, on SQLite or PostgreSQL)."""
     upgrade(site)
     site.run_startup()
     actor = Actor.system("demo")
@@ -70,4 +76,4 @@ def run_demo_hooks(site: Site, context: DemoContext) -> None:
             resolve(impl.function(session=session, site=site, demo=context))
 
 
-__all__ = ["DEMO_PASSWORD", "build_demo", "demo_accounts"]
+__all__ = ["DEMO_PASSWORD", "build_demo", "demo_accounts", "populate_demo", "run_demo_hooks"]
