@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
+import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -62,28 +62,35 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
-@post("/login", opt={"public": True}, sync_to_thread=True)
-def login(
+def _authenticate(site: Any, username: str, password: str) -> Any:
+    with site.db.read() as session:
+        return authenticate(session, username, password)
+
+
+@post("/login", opt={"public": True})
+async def login(
     request: Request[Any, Any, Any],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
+    """Log in. Failures are counted per user name and client in the shared store (every worker sees them)."""
     site = site_of(request)
     username = data.get("username", "").strip()
     next_url = _safe_next(data.get("next", "/"))
     client = request.client.host if request.client else "-"
     key = f"login:{username}:{client}"
     limiter = site.store.with_namespace("ratelimit")
-    failures = int((limiter.get_sync(key) or b"0").decode())
+    failures = int((await limiter.get(key) or b"0").decode())
+
+    async def page(error: str, status: int) -> Response[str]:
+        return await anyio.to_thread.run_sync(
+            lambda: render(request, "site/login.html", {"next": next_url, "error": error}, status_code=status))
+
     if failures >= LOGIN_FAILURE_LIMIT:
-        return render(request, "site/login.html",
-                      {"next": next_url, "error": _("登录失败次数过多，请 15 分钟后再试")}, status_code=429)
-    with site.db.read() as session:
-        user = authenticate(session, username, data.get("password", ""))
+        return await page(_("登录失败次数过多，请 15 分钟后再试"), 429)
+    user = await anyio.to_thread.run_sync(_authenticate, site, username, data.get("password", ""))
     if user is None:
-        limiter._set(key, str(failures + 1).encode(),
-                     dt.datetime.now(dt.UTC) + dt.timedelta(seconds=LOGIN_WINDOW_SECONDS))
-        return render(request, "site/login.html",
-                      {"next": next_url, "error": _("用户名或密码不正确")}, status_code=400)
+        await limiter.set(key, str(failures + 1), expires_in=LOGIN_WINDOW_SECONDS)
+        return await page(_("用户名或密码不正确"), 400)
     request.clear_session()
     request.set_session({"user_id": user.id, "locale": user.locale})
     return Redirect(next_url, status_code=303)

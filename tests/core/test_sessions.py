@@ -44,3 +44,25 @@ def test_login_rate_limit_is_shared_between_workers(site: Any) -> None:
             response = worker.post("/login", data={"username": "clerk", "password": "wrong",
                                                    "_csrf_token": worker.cookies.get("cunwu_csrf") or ""})
             assert response.status_code == (429 if attempt == 5 else 400)
+
+
+def test_redis_store_when_configured(site: Any, monkeypatch: Any) -> None:
+    """With CUNWU_REDIS_URL set (several hosts), sessions live in Redis instead of the database."""
+    import pytest
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    monkeypatch.setenv("CUNWU_REDIS_URL", url)
+    make_user(site, "clerk", role="clerk", scope=VILLAGE, display_name="张秀英")
+    on_redis = Site(site.config, db=site.db)
+    assert type(on_redis.store).__name__ == "RedisStore"
+    with TestClient(create_site_app(on_redis)) as worker_a:
+        _login(worker_a)
+        cookies = dict(worker_a.cookies)
+    with TestClient(create_site_app(Site(site.config, db=site.db)), cookies=cookies) as worker_b:
+        assert "张秀英" in worker_b.get(f"/v/{VILLAGE}/").text
+    assert redis.Redis.from_url(url).keys("cunwu_*")
