@@ -46,11 +46,14 @@ def branch_locations(site: Site) -> dict[str, Path]:
     return locations
 
 
-def alembic_config(site: Site, connection: Any = None, branch: str | None = None) -> Config:
+def alembic_config(site: Site, connection: Any = None, branch: str | None = None,
+                   only: list[str] | None = None) -> Config:
+    """`only` limits the version path to some branches (squashing one branch must not see the others)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", os.pathsep.join(str(p) for p in branch_locations(site).values()))
+    locations = {k: v for k, v in branch_locations(site).items() if only is None or k in only}
+    config.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations.values()))
     config.attributes["site"] = site
     config.attributes["connection"] = connection
     config.attributes["branch"] = branch
@@ -129,7 +132,7 @@ def squash(site: Site, branch: str, workdir: Path) -> Path:
 
     site.db = Database(f"sqlite:///{workdir / 'squash.sqlite3'}")
     with site.db.write_engine.begin() as connection:
-        config = alembic_config(site, connection, branch=branch)
+        config = alembic_config(site, connection, branch=branch, only=[CORE_BRANCH, branch])
         if branch != CORE_BRANCH:
             command.upgrade(config, f"{CORE_BRANCH}@head")
         command.revision(
