@@ -28,34 +28,42 @@ def _users(site: Any, n: int, prefix: str = "u") -> None:
             create_user(session, ACTOR, username=f"{prefix}{i}", display_name=f"用户{i}", password="password-123")
 
 
+def _count(site: Any) -> int:
+    with site.db.read() as session:
+        return len(session.exec(select(AuditEntry)).all())
+
+
 def test_chain_links_each_entry_to_the_one_before(dialect: str, site_factory: Any) -> None:
     site = site_factory(dialect=dialect)
+    before = _count(site)  # start-up may have recorded entries (the register syncs villages)
     _users(site, 3)
     with site.db.read() as session:
         entries = session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
-        assert [e.action for e in entries] == ["accounts.user.create"] * 3
+        assert [e.action for e in entries[before:]] == ["accounts.user.create"] * 3
         assert entries[0].prev_hash == GENESIS_HASH
         assert [e.prev_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
-        assert entries[1].after["username"] == "u1" and entries[1].before is None
-        assert audit.verify_chain(session) == (3, None)
+        assert entries[before + 1].after["username"] == "u1" and entries[before + 1].before is None
+        assert audit.verify_chain(session) == (before + 3, None)
 
 
 def test_verify_names_the_first_entry_edited_in_the_database(dialect: str, site_factory: Any) -> None:
     site = site_factory(dialect=dialect)
+    before = _count(site)
     _users(site, 4)
     with site.db.transaction() as session:
-        third = session.exec(select(AuditEntry).order_by(AuditEntry.id).offset(2)).first()
+        third = session.exec(select(AuditEntry).order_by(AuditEntry.id).offset(before + 2)).first()
         session.execute(text("UPDATE audit_entry SET actor_label = 'someone else' WHERE id = :id"), {"id": third.id})
     with site.db.read() as session:
         checked, problem = audit.verify_chain(session)
-    assert problem is not None and problem.entry_id == third.id and checked == 3
+    assert problem is not None and problem.entry_id == third.id and checked == before + 3
     assert "changed after writing" in problem.reason
 
 
 def test_verify_notices_a_removed_entry(site: Any) -> None:
+    before = _count(site)
     _users(site, 3)
     with site.db.transaction() as session:
-        second = session.exec(select(AuditEntry).order_by(AuditEntry.id).offset(1)).first()
+        second = session.exec(select(AuditEntry).order_by(AuditEntry.id).offset(before + 1)).first()
         session.execute(text("DELETE FROM audit_entry WHERE id = :id"), {"id": second.id})
     with site.db.read() as session:
         _checked, problem = audit.verify_chain(session)
@@ -64,19 +72,20 @@ def test_verify_notices_a_removed_entry(site: Any) -> None:
 
 
 def test_cli_audit_verify_exit_codes(site: Any, tmp_path: Path) -> None:
+    before = _count(site)
     _users(site, 2)
     env = {**os.environ, "CUNWU_SITES_DIR": str(site.config.path.parent),
            "CUNWU_DATABASE_URL": site.db.url}
     ok = subprocess.run([sys.executable, "-m", "cunwu", "audit", "verify", "--site", site.slug],
                         capture_output=True, text=True, env=env)
     assert ok.returncode == 0, ok.stderr
-    assert "2 entries verified" in ok.stderr
+    assert f"{before + 2} entries verified" in ok.stderr
     with site.db.transaction() as session:
-        session.execute(text("UPDATE audit_entry SET after = NULL WHERE id = 2"))
+        session.execute(text("UPDATE audit_entry SET after = NULL WHERE id = :id"), {"id": before + 2})
     broken = subprocess.run([sys.executable, "-m", "cunwu", "audit", "verify", "--site", site.slug],
                             capture_output=True, text=True, env=env)
     assert broken.returncode == 1
-    assert "broken at entry 2" in broken.stderr
+    assert f"broken at entry {before + 2}" in broken.stderr
 
 
 def test_writes_outside_the_audit_service_are_refused(site: Any) -> None:
@@ -111,6 +120,7 @@ def test_update_records_before_and_after(site: Any) -> None:
 
 def test_concurrent_writers_never_fork_the_chain(pg: str, site_factory: Any) -> None:
     site = site_factory(dialect=pg)
+    before = _count(site)
     errors: list[BaseException] = []
 
     def writer(prefix: str) -> None:
@@ -126,4 +136,4 @@ def test_concurrent_writers_never_fork_the_chain(pg: str, site_factory: Any) -> 
         thread.join()
     assert errors == []
     with site.db.read() as session:
-        assert audit.verify_chain(session) == (40, None)
+        assert audit.verify_chain(session) == (before + 40, None)
