@@ -16,7 +16,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.response import Redirect
 from litestar.router import Router
@@ -32,6 +31,7 @@ from cunwu.templating import layer_dirs
 from cunwu.web.guards import permission_guard
 from cunwu.web.middleware import context_middleware
 from cunwu.web.render import render
+from cunwu.web.sessions import LazySessionConfig
 
 SESSION_DAYS = 14
 
@@ -112,7 +112,7 @@ def create_site_app(site: Site, *, debug: bool = False) -> Litestar:
         "ratelimit": store.with_namespace("ratelimit"),
         "cache": store.with_namespace("cache"),
     })
-    session_config = ServerSideSessionConfig(
+    session_config = LazySessionConfig(
         store="sessions", key="cunwu_session", max_age=SESSION_DAYS * 86400, samesite="lax", httponly=True,
         renew_on_access=False, exclude=["/static/"],
     )

@@ -70,7 +70,8 @@ def matter_types() -> Any:
 
 @hookspec
 def matter_step_reached(session: Any, matter: Any, step: int, site: Any) -> None:
-    """A 四议两公开 matter of one of this plugin's types completed step `step` (1-6), or stopped (`step` = 0)."""
+    """A 四议两公开 matter of one of this plugin's types completed step `step` (1-6; 7 = the supervision committee's
+    sign-off where the site uses 四议两公开一监督), or stopped (`step` = 0)."""
 
 
 @hookspec

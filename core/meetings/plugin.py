@@ -2,10 +2,77 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from markupsafe import Markup
+
 from cunwu import __version__, hookimpl
-from cunwu.plugin_types import Manifest
+from cunwu.i18n import _
+from cunwu.meetings.rules import MeetingSettings
+from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
+
+_VIEWERS = frozenset({"clerk", "representative", "supervisor", "township_official", "county_official", "site_admin"})
 
 
 @hookimpl
 def manifest() -> Manifest:
-    return Manifest(name="meetings", title_zh="村务会议", title_en="Village meetings", version=__version__, core=True)
+    return Manifest(
+        name="meetings", title_zh="村务会议", title_en="Village meetings", version=__version__, core=True,
+        settings=MeetingSettings,
+        permissions=(
+            Permission("meetings.view", "查看会议记录", "View meetings and minutes", _VIEWERS),
+            Permission("meetings.manage", "组织会议（通知、签到、表决、结束、公布）",
+                       "Run meetings (schedule, sign-in, motions, close, publish)", frozenset({"clerk"})),
+            Permission("meetings.matters", "办理四议两公开议题", "Open and advance 四议两公开 matters",
+                       frozenset({"clerk"})),
+        ),
+    )
+
+
+@hookimpl
+def register_models() -> list[type]:
+    from cunwu.meetings.models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def register_routes(site: Any) -> list[Any]:
+    from cunwu.meetings.controllers import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def matter_types() -> list[MatterType]:
+    from cunwu.meetings.matters import CORE_MATTER_TYPES
+
+    return list(CORE_MATTER_TYPES)
+
+
+@hookimpl
+def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+    if not village_code:
+        return []
+    from cunwu.web.render import site_of
+
+    links = [MenuLink(href=f"/v/{village_code}/matters/", label=_("四议两公开"), order=30)]
+    if site_of(request).allowed(actor, "meetings.view", village_code):
+        links.append(MenuLink(href=f"/v/{village_code}/meetings/", label=_("村务会议"), order=25))
+    return links
+
+
+@hookimpl
+def page_slots(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+    if slot != "village_home" or not village_code:
+        return []
+    from cunwu.meetings.controllers import upcoming_slot
+
+    return [upcoming_slot(request, village_code)]
+
+
+@hookimpl
+def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
+    from cunwu.meetings.demo import build
+
+    build(session, site, demo)

@@ -377,16 +377,17 @@ class MeetingSettings(pydantic.BaseModel, extra="forbid"):
     `merge_steps_1_2`: in 四议两公开, merge the party-branch proposal (step 1) and the
     two-committee deliberation (step 2) when one person is both branch secretary and committee
     chair (一肩挑). `procedure_max_days`: practice limit for the whole procedure (20 days).
-    `representative_households_min`/`_max`: one representative per 5–15 households (art. 25).
+    `supervision_sign_off`: the variant 四议两公开一监督 — the village affairs supervision committee signs the
+    matter off after step 6 before it counts as complete.
     `yishi_yiyi_rules`: overrides applied on top of `rules` for 一事一议 votes only.
+    The households per representative (art. 25) are the register's settings (`[core.registry]`).
     """
 
     rules: dict[MeetingKind, RuleOverride] = {}
     yishi_yiyi_rules: dict[MeetingKind, RuleOverride] = {}
     merge_steps_1_2: StrictBool = False
     procedure_max_days: StrictInt = Field(default=20, ge=1)
-    representative_households_min: StrictInt = Field(default=5, ge=1)
-    representative_households_max: StrictInt = Field(default=15, ge=1)
+    supervision_sign_off: StrictBool = False
 
     @field_validator("rules", "yishi_yiyi_rules")
     @classmethod
@@ -397,11 +398,6 @@ class MeetingSettings(pydantic.BaseModel, extra="forbid"):
 
     @model_validator(mode="after")
     def _consistent(self) -> MeetingSettings:
-        if self.representative_households_min > self.representative_households_max:
-            raise ValueError(
-                f"representative_households_min ({self.representative_households_min}) is above "
-                f"representative_households_max ({self.representative_households_max})"
-            )
         rules_for(self, yishi_yiyi=True)  # the two layers together must also make valid rules
         return self
 
@@ -569,17 +565,23 @@ def representative_meeting_warnings(members_total: int, representatives: int, wo
     return warnings
 
 
-def representative_count_bounds(households: int, settings: MeetingSettings | None = None) -> tuple[int, int]:
-    """(fewest, most) representatives for `households` at one per `min`–`max` households (art. 25: 5–15).
+def representative_count_bounds(
+    households: int, *, households_min: int = 5, households_max: int = 15
+) -> tuple[int, int]:
+    """(fewest, most) representatives for `households` at one per `households_min`–`households_max` households
+    (art. 25: 5–15; a site sets its own in `[core.registry]`).
 
     Fewest = ceil(households / max), most = floor(households / min) but at least the fewest
     (a village under `min` households still has one). Only binding where representatives are
     chosen by households; representatives chosen per villager group are not counted this way.
     """
     _check_count("households", households)
-    settings = settings or MeetingSettings()
+    _check_count("households_min", households_min)
+    _check_count("households_max", households_max)
+    if not 1 <= households_min <= households_max:
+        raise ValueError(f"need 1 <= households_min ({households_min}) <= households_max ({households_max})")
     if households == 0:
         return (0, 0)
-    fewest = -(-households // settings.representative_households_max)
-    most = max(fewest, households // settings.representative_households_min)
+    fewest = -(-households // households_max)
+    most = max(fewest, households // households_min)
     return (fewest, most)

@@ -2,10 +2,108 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from cunwu import __version__, hookimpl
-from cunwu.plugin_types import Manifest
+from cunwu.i18n import _
+from cunwu.plugin_types import Manifest, MenuLink, Permission
+from cunwu.privacy import MaskSettings
+
+_VIEWERS = frozenset({"clerk", "supervisor", "township_official", "county_official", "site_admin"})
+
+
+class RegistrySettings(BaseModel):
+    """`[core.registry]` in site.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mask: MaskSettings = Field(default_factory=MaskSettings)
+    representative_households_min: int = Field(default=5, ge=1)
+    representative_households_max: int = Field(default=15, ge=1)
+    voting_age: int = Field(default=18, ge=16, le=21)
+    import_max_rows: int = Field(default=200_000, ge=1)
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _range(self) -> RegistrySettings:
+        if self.representative_households_min > self.representative_households_max:
+            raise ValueError(_("每位代表联系户数的下限不能大于上限"))
+        return self
 
 
 @hookimpl
 def manifest() -> Manifest:
-    return Manifest(name="registry", title_zh="村民登记", title_en="Village register", version=__version__, core=True)
+    return Manifest(
+        name="registry", title_zh="村民登记", title_en="Village register", version=__version__, core=True,
+        settings=RegistrySettings,
+        permissions=(
+            Permission("registry.view", "查看村民登记", "View the village register", _VIEWERS),
+            Permission("registry.view_personal", "查看完整身份证号和电话", "See full resident IDs and phones",
+                       frozenset({"clerk", "township_official"})),
+            Permission("registry.edit", "修改村民登记", "Edit the village register", frozenset({"clerk"})),
+            Permission("registry.import", "导入户籍表", "Import the household register", frozenset({"clerk"})),
+            Permission("registry.export", "导出村民登记", "Export the village register",
+                       frozenset({"clerk", "township_official"})),
+        ),
+    )
+
+
+@hookimpl
+def register_models() -> list[type]:
+    from cunwu.registry.models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def startup(site: Any) -> None:
+    from cunwu.registry.services import sync_villages
+
+    with site.db.transaction() as session:
+        sync_villages(session, site)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from cunwu.registry.cli import registry
+
+    cli.add_command(registry)
+
+
+@hookimpl
+def register_routes(site: Any) -> list[Any]:
+    from cunwu.registry.controllers import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+    if not village_code or actor is None:
+        return []
+    site = request.app.state.site
+    links = []
+    if site.allowed(actor, "registry.view", village_code):
+        links.append(MenuLink(href=f"/v/{village_code}/registry/", label=_("村民登记"), order=20))
+        links.append(MenuLink(href=f"/v/{village_code}/registry/representatives", label=_("村民代表"), order=21))
+    if site.allowed(actor, "registry.import", village_code):
+        links.append(MenuLink(href=f"/v/{village_code}/registry/import", label=_("导入户籍表"), order=22))
+    return links
+
+
+@hookimpl
+def page_slots(request: Any, slot: str, village_code: str | None) -> list[str]:
+    if slot != "village_home" or not village_code:
+        return []
+    from cunwu.registry.controllers import village_home_slot
+
+    return [village_home_slot(request, village_code)]
+
+
+@hookimpl
+def demo_data(session: Any, site: Any, demo: Any) -> None:
+    from cunwu.registry.demo import fill_demo
+
+    fill_demo(session, site, demo)

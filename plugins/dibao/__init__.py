@@ -1,1 +1,22 @@
-"""低保 — rural minimum living guarantee (社会救助暂行办法 art. 9–13; 最低生活保障审核确认办法 2021)."""
+"""低保 — rural minimum living guarantee (社会救助暂行办法 art. 9–13; 最低生活保障审核确认办法 2021).
+
+The package itself is the plugin object (entry point `dibao = "cunwu_plugins.dibao"`): the hook implementations
+live in `hooks.py` and are re-exported here.
+"""
+
+from cunwu_plugins.dibao.hooks import (
+    demo_data,
+    manifest,
+    menu_links,
+    objection_raised,
+    page_slots,
+    permission_allowed,
+    register_commands,
+    register_models,
+    register_routes,
+)
+
+__all__ = [
+    "demo_data", "manifest", "menu_links", "objection_raised", "page_slots", "permission_allowed", "register_commands",
+    "register_models", "register_routes",
+]

@@ -105,6 +105,48 @@ def parse_fraction(value: str, *, what: str) -> Fraction:
     return result
 
 
+#: The fields a bank file column may hold (see `BankLayout.columns`).
+BANK_FIELDS: tuple[str, ...] = (
+    "payment_id", "account_number", "payee", "amount", "month", "village_code", "household_number", "memo",
+)
+
+
+class BankLayout(BaseModel):
+    """How one bank wants its payment file: column headers and which payment field each holds, in order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    columns: list[tuple[str, str]] = Field(
+        default_factory=lambda: [("流水号", "payment_id"), ("账号", "account_number"), ("户名", "payee"),
+                                 ("金额", "amount"), ("摘要", "memo")])
+    """(header, field) pairs; `field` is one of `BANK_FIELDS`. The return file names the payment by `payment_id`."""
+
+    @field_validator("columns")
+    @classmethod
+    def _check_columns(cls, value: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        fields = [f for _h, f in value]
+        unknown = sorted(set(fields) - set(BANK_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown field {', '.join(map(repr, unknown))}; expected some of: {', '.join(BANK_FIELDS)}")
+        for needed in ("payment_id", "account_number", "amount"):
+            if needed not in fields:
+                raise ValueError(f"the layout must have a {needed!r} column")
+        if len(set(fields)) != len(fields):
+            raise ValueError("a field is listed twice")
+        return value
+
+
+def _default_banks() -> dict[str, BankLayout]:
+    return {
+        "RCC": BankLayout(name="农村信用社"),
+        "PSBC": BankLayout(name="中国邮政储蓄银行", columns=[
+            ("序号", "payment_id"), ("姓名", "payee"), ("卡号", "account_number"), ("发放金额", "amount"),
+            ("所属期", "month"), ("村代码", "village_code")]),
+    }
+
+
 class DibaoSettings(BaseModel):
     """Practice values of the 低保 procedure and benefit for one site."""
 
@@ -162,6 +204,22 @@ class DibaoSettings(BaseModel):
     """Share of the members who must attend (以上: the bound itself is enough)."""
     democratic_review_approval: str = "2/3"
     """Share of those present who must approve (以上: the bound itself is enough)."""
+
+    # --- who confirms ---
+    township_confirms: bool = False
+    """True where the county has delegated confirmation to the township (审核确认权限下放)."""
+    standard_area: str = ""
+    """The area code standards are set for; empty = the site's county (`division_code`)."""
+
+    # --- evidence files ---
+    evidence_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    """Largest evidence file accepted."""
+    evidence_types: list[str] = Field(default_factory=lambda: ["image/jpeg", "image/png", "application/pdf"])
+    """Content types accepted for evidence (checked against the file's own signature, not the browser's word)."""
+
+    # --- banks ---
+    banks: dict[str, BankLayout] = Field(default_factory=_default_banks)
+    """Banks paying 低保 (by code) and the column layout of each one's payment file."""
 
     # --- property test ---
     property_checks: list[str] = Field(default_factory=_default_property_checks)

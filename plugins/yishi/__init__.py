@@ -1,1 +1,29 @@
-"""一事一议 (one matter, one discussion): fund and labour raising for village public works."""
+"""一事一议 (one matter, one discussion): fund and labour raising for village public works.
+
+The package itself is the plugin object (entry point `yishi = "cunwu_plugins.yishi"`): pluggy finds the hook
+implementations imported here from `plugin`.
+"""
+
+from .plugin import (
+    demo_data,
+    manifest,
+    matter_step_reached,
+    matter_types,
+    menu_links,
+    page_slots,
+    register_commands,
+    register_models,
+    register_routes,
+)
+
+__all__ = [
+    "demo_data",
+    "manifest",
+    "matter_step_reached",
+    "matter_types",
+    "menu_links",
+    "page_slots",
+    "register_commands",
+    "register_models",
+    "register_routes",
+]

@@ -439,8 +439,7 @@ def test_overrides_from_a_site_toml_dict() -> None:
         """
 merge_steps_1_2 = true
 procedure_max_days = 30
-representative_households_min = 10
-representative_households_max = 20
+supervision_sign_off = true
 
 [rules.villagers]
 notice_days = 7
@@ -470,13 +469,13 @@ majority_base = "members"
     assert quorum_status(group, P, 21, 30).met
     assert group.quorum_households == DEFAULT_RULES[MeetingKind.group].quorum_households
     assert rules[MeetingKind.party_members].majority_base == "members"
-    assert representative_count_bounds(200, settings) == (10, 20)  # 200/20, 200/10
+    assert settings.supervision_sign_off is True
 
 
 def test_settings_defaults() -> None:
     settings = MeetingSettings()
     assert (settings.merge_steps_1_2, settings.procedure_max_days) == (False, 20)
-    assert (settings.representative_households_min, settings.representative_households_max) == (5, 15)
+    assert settings.supervision_sign_off is False
     assert rules_for(settings) == DEFAULT_RULES
     assert rules_for(settings) is not DEFAULT_RULES
 
@@ -524,7 +523,8 @@ def _error(values: dict[str, object]) -> tuple[list[tuple[object, ...]], str]:
          "party_members.quorum_households"),
         ({"yishi_yiyi_rules": {"supervision": {"quorum_households_inclusive": True}}}, ("yishi_yiyi_rules",),
          "supervision.quorum_households"),
-        ({"representative_households_min": 16}, (), "representative_households_min"),
+        # the households per representative belong to the register ([core.registry])
+        ({"representative_households_min": 16}, ("representative_households_min",), "Extra inputs"),
         # valid layers on their own, but together "> 1": the merged rules are checked too
         ({"rules": {"villagers": {"majority": "1", "majority_inclusive": True}},
           "yishi_yiyi_rules": {"villagers": {"majority_inclusive": False}}}, (), "majority: "),
@@ -667,3 +667,9 @@ def test_warnings_for_an_empty_meeting_and_bad_counts() -> None:
 )
 def test_representative_count_bounds(households: int, bounds: tuple[int, int]) -> None:
     assert representative_count_bounds(households) == bounds
+
+
+def test_representative_count_bounds_with_the_register_settings() -> None:
+    assert representative_count_bounds(200, households_min=10, households_max=20) == (10, 20)  # 200/20, 200/10
+    with pytest.raises(ValueError, match="households_min"):
+        representative_count_bounds(200, households_min=16, households_max=15)

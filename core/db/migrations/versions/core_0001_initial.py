@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-22 04:19:15.041249
+Create Date: 2026-11-22 05:37:57.408286
 """
 
 from collections.abc import Sequence
@@ -65,6 +65,62 @@ def upgrade() -> None:
     with op.batch_alter_table('core_store', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_core_store_expires_at'), ['expires_at'], unique=False)
 
+    op.create_table('notices_generation',
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('counter', sa.Integer(), nullable=False),
+    sa.Column('changed_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('village_code', name=op.f('pk_notices_generation'))
+    )
+    op.create_table('notices_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('series', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('is_current', sa.Boolean(), nullable=False),
+    sa.Column('supersedes_id', sa.Integer(), nullable=True),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('stream', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('data_table', sa.JSON(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('window_days', sa.Integer(), nullable=False),
+    sa.Column('window_start', sa.Date(), nullable=True),
+    sa.Column('window_end', sa.Date(), nullable=True),
+    sa.Column('origin_kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('origin_ref', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('origin_url', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('correction_note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('created_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('published_at', cunwu.db.types.UTCDateTime(), nullable=True),
+    sa.Column('published_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('withdrawn_at', cunwu.db.types.UTCDateTime(), nullable=True),
+    sa.Column('withdrawn_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('withdrawn_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.CheckConstraint("status = 'draft' OR content_hash IS NOT NULL", name=op.f('ck_notices_notice_published_hash')),
+    sa.CheckConstraint("status IN ('draft', 'published', 'withdrawn')", name=op.f('ck_notices_notice_status')),
+    sa.CheckConstraint("stream IN ('party', 'village', 'finance')", name=op.f('ck_notices_notice_stream')),
+    sa.CheckConstraint('window_end IS NULL OR window_end >= window_start', name=op.f('ck_notices_notice_window')),
+    sa.ForeignKeyConstraint(['supersedes_id'], ['notices_notice.id'], name=op.f('fk_notices_notice_supersedes_id_notices_notice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices_notice')),
+    sa.UniqueConstraint('series', 'version', name=op.f('uq_notices_notice_series_version'))
+    )
+    with op.batch_alter_table('notices_notice', schema=None) as batch_op:
+        batch_op.create_index('ix_notices_notice_board', ['village_code', 'status', 'is_current', 'window_end'], unique=False)
+        batch_op.create_index('ix_notices_notice_current_series', ['series'], unique=True, sqlite_where=sa.text('is_current = 1'), postgresql_where=sa.text('is_current'))
+        batch_op.create_index('ix_notices_notice_published_at', ['published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notices_notice_village_code'), ['village_code'], unique=False)
+
+    op.create_table('registry_village',
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('township_code', sqlmodel.sql.sqltypes.AutoString(length=9), nullable=False),
+    sa.Column('township_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_registry_village'))
+    )
     op.create_table('accounts_role_grant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -79,15 +135,571 @@ def upgrade() -> None:
     with op.batch_alter_table('accounts_role_grant', schema=None) as batch_op:
         batch_op.create_index('ix_accounts_role_grant_user_live', ['user_id', 'revoked_at'], unique=False)
 
+    op.create_table('meetings_matter',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('matter_type', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('summary', sa.Text(), server_default='', nullable=False),
+    sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('step', sa.Integer(), nullable=False),
+    sa.Column('attempt', sa.Integer(), nullable=False),
+    sa.Column('previous_id', sa.Integer(), nullable=True),
+    sa.Column('merge_1_2', sa.Boolean(), nullable=False),
+    sa.Column('sign_off', sa.Boolean(), nullable=False),
+    sa.Column('opened_on', sa.Date(), nullable=False),
+    sa.Column('stopped_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['previous_id'], ['meetings_matter.id'], name=op.f('fk_meetings_matter_previous_id_meetings_matter')),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_meetings_matter_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_matter'))
+    )
+    with op.batch_alter_table('meetings_matter', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_matter_village_code'), ['village_code'], unique=False)
+        batch_op.create_index('uq_meetings_matter_previous', ['previous_id'], unique=True, sqlite_where=sa.text('previous_id IS NOT NULL'), postgresql_where=sa.text('previous_id IS NOT NULL'))
+
+    op.create_table('notices_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['notice_id'], ['notices_notice.id'], name=op.f('fk_notices_attachment_notice_id_notices_notice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices_attachment'))
+    )
+    with op.batch_alter_table('notices_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notices_attachment_notice_id'), ['notice_id'], unique=False)
+
+    op.create_table('notices_finance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('period_kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('opening', cunwu.db.types.Money(), nullable=False),
+    sa.Column('income_total', cunwu.db.types.Money(), nullable=False),
+    sa.Column('expenditure_total', cunwu.db.types.Money(), nullable=False),
+    sa.Column('closing', cunwu.db.types.Money(), nullable=False),
+    sa.CheckConstraint("period_kind IN ('month', 'quarter')", name=op.f('ck_notices_finance_period_kind')),
+    sa.ForeignKeyConstraint(['notice_id'], ['notices_notice.id'], name=op.f('fk_notices_finance_notice_id_notices_notice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices_finance')),
+    sa.UniqueConstraint('notice_id', name=op.f('uq_notices_finance_notice_id'))
+    )
+    with op.batch_alter_table('notices_finance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notices_finance_village_code'), ['village_code'], unique=False)
+
+    op.create_table('notices_objection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('series', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('created_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_at', cunwu.db.types.UTCDateTime(), nullable=True),
+    sa.Column('answered_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.CheckConstraint("status IN ('open', 'answered')", name=op.f('ck_notices_objection_status')),
+    sa.ForeignKeyConstraint(['notice_id'], ['notices_notice.id'], name=op.f('fk_notices_objection_notice_id_notices_notice')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices_objection'))
+    )
+    with op.batch_alter_table('notices_objection', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notices_objection_notice_id'), ['notice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notices_objection_series'), ['series'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notices_objection_village_code'), ['village_code'], unique=False)
+
+    op.create_table('registry_group',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_registry_group_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_group')),
+    sa.UniqueConstraint('village_code', 'number', name=op.f('uq_registry_group_village_code_number'))
+    )
+    with op.batch_alter_table('registry_group', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registry_group_village_code'), ['village_code'], unique=False)
+
+    op.create_table('registry_person',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('sex', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=False),
+    sa.Column('resident_id', sqlmodel.sql.sqltypes.AutoString(length=18), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('ethnicity', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('status_since', sa.Date(), nullable=True),
+    sa.Column('party_member', sa.Boolean(), nullable=False),
+    sa.Column('active_soldier', sa.Boolean(), nullable=False),
+    sa.Column('disabled_veteran', sa.Boolean(), nullable=False),
+    sa.Column('student', sa.Boolean(), nullable=False),
+    sa.Column('disability_grade', sa.Integer(), nullable=True),
+    sa.Column('gave_birth_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_registry_person_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_person')),
+    sa.UniqueConstraint('resident_id', name=op.f('uq_registry_person_resident_id'))
+    )
+    with op.batch_alter_table('registry_person', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registry_person_village_code'), ['village_code'], unique=False)
+        batch_op.create_index('ix_registry_person_village_name', ['village_code', 'name'], unique=False)
+
+    op.create_table('meetings_meeting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('starts_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.Column('location', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('notice_on', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('quorum_mode', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('rule_set', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('rule_override', sa.JSON(), nullable=True),
+    sa.Column('rule_source', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('convened_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('requesters', sa.JSON(), nullable=False),
+    sa.Column('request_base', sa.Integer(), nullable=True),
+    sa.Column('warnings', sa.JSON(), nullable=False),
+    sa.Column('chair', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('recorder', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('attendance_source', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('counted_persons', sa.Integer(), nullable=True),
+    sa.Column('counted_households', sa.Integer(), nullable=True),
+    sa.Column('members_total', sa.Integer(), nullable=True),
+    sa.Column('households_total', sa.Integer(), nullable=True),
+    sa.Column('members_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('opened_at', cunwu.db.types.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', cunwu.db.types.UTCDateTime(), nullable=True),
+    sa.Column('present_at_close', sa.Integer(), nullable=True),
+    sa.Column('quorum_met', sa.Boolean(), nullable=True),
+    sa.Column('minutes', sa.Text(), server_default='', nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=True),
+    sa.Column('resolution_notice_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['group_id'], ['registry_group.id'], name=op.f('fk_meetings_meeting_group_id_registry_group')),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_meetings_meeting_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_meeting'))
+    )
+    with op.batch_alter_table('meetings_meeting', schema=None) as batch_op:
+        batch_op.create_index('ix_meetings_meeting_village_starts', ['village_code', 'starts_at'], unique=False)
+
+    op.create_table('notices_finance_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('statement_id', sa.Integer(), nullable=False),
+    sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('item', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('amount', cunwu.db.types.Money(), nullable=False),
+    sa.CheckConstraint("direction IN ('income', 'expenditure')", name=op.f('ck_notices_finance_line_direction')),
+    sa.CheckConstraint('amount >= 0', name=op.f('ck_notices_finance_line_amount')),
+    sa.ForeignKeyConstraint(['statement_id'], ['notices_finance.id'], name=op.f('fk_notices_finance_line_statement_id_notices_finance')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notices_finance_line'))
+    )
+    with op.batch_alter_table('notices_finance_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notices_finance_line_statement_id'), ['statement_id'], unique=False)
+
+    op.create_table('notices_objection_contact',
+    sa.Column('objection_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['objection_id'], ['notices_objection.id'], name=op.f('fk_notices_objection_contact_objection_id_notices_objection')),
+    sa.PrimaryKeyConstraint('objection_id', name=op.f('pk_notices_objection_contact'))
+    )
+    op.create_table('registry_household',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('created_on', sa.Date(), nullable=False),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('close_reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['group_id'], ['registry_group.id'], name=op.f('fk_registry_household_group_id_registry_group')),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_registry_household_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_household')),
+    sa.UniqueConstraint('village_code', 'number', name=op.f('uq_registry_household_village_code_number'))
+    )
+    with op.batch_alter_table('registry_household', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registry_household_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_household_village_code'), ['village_code'], unique=False)
+
+    op.create_table('registry_office',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('post', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('term_start', sa.Date(), nullable=False),
+    sa.Column('term_end', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('end_reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['registry_person.id'], name=op.f('fk_registry_office_person_id_registry_person')),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_registry_office_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_office'))
+    )
+    with op.batch_alter_table('registry_office', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registry_office_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_office_village_code'), ['village_code'], unique=False)
+
+    op.create_table('registry_representative',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('term_start', sa.Date(), nullable=False),
+    sa.Column('term_end', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('end_reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['registry_person.id'], name=op.f('fk_registry_representative_person_id_registry_person')),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_registry_representative_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_representative'))
+    )
+    with op.batch_alter_table('registry_representative', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registry_representative_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_representative_village_code'), ['village_code'], unique=False)
+
+    op.create_table('meetings_agenda_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings_meeting.id'], name=op.f('fk_meetings_agenda_item_meeting_id_meetings_meeting')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_agenda_item')),
+    sa.UniqueConstraint('meeting_id', 'position', name=op.f('uq_meetings_agenda_item_meeting_id_position'))
+    )
+    with op.batch_alter_table('meetings_agenda_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_agenda_item_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('meetings_member',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('sex', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('household_number', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('roles', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings_meeting.id'], name=op.f('fk_meetings_member_meeting_id_meetings_meeting')),
+    sa.ForeignKeyConstraint(['person_id'], ['registry_person.id'], name=op.f('fk_meetings_member_person_id_registry_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_member')),
+    sa.UniqueConstraint('meeting_id', 'person_id', name=op.f('uq_meetings_member_meeting_id_person_id'))
+    )
+    with op.batch_alter_table('meetings_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_member_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('registry_household_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['source_id'], ['registry_household.id'], name=op.f('fk_registry_household_link_source_id_registry_household')),
+    sa.ForeignKeyConstraint(['target_id'], ['registry_household.id'], name=op.f('fk_registry_household_link_target_id_registry_household')),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_registry_household_link_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_household_link'))
+    )
+    with op.batch_alter_table('registry_household_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registry_household_link_source_id'), ['source_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_household_link_target_id'), ['target_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_household_link_village_code'), ['village_code'], unique=False)
+
+    op.create_table('registry_membership',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('relation', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('end_reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['household_id'], ['registry_household.id'], name=op.f('fk_registry_membership_household_id_registry_household')),
+    sa.ForeignKeyConstraint(['person_id'], ['registry_person.id'], name=op.f('fk_registry_membership_person_id_registry_person')),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_registry_membership_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_membership'))
+    )
+    with op.batch_alter_table('registry_membership', schema=None) as batch_op:
+        batch_op.create_index('ix_registry_membership_household_dates', ['household_id', 'start_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_membership_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_membership_village_code'), ['village_code'], unique=False)
+        batch_op.create_index('uq_registry_membership_current_head', ['household_id'], unique=True, sqlite_where=sa.text("end_date IS NULL AND relation = 'head'"), postgresql_where=sa.text("end_date IS NULL AND relation = 'head'"))
+        batch_op.create_index('uq_registry_membership_current_person', ['person_id'], unique=True, sqlite_where=sa.text('end_date IS NULL'), postgresql_where=sa.text('end_date IS NULL'))
+
+    op.create_table('registry_representation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('representative_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['household_id'], ['registry_household.id'], name=op.f('fk_registry_representation_household_id_registry_household')),
+    sa.ForeignKeyConstraint(['representative_id'], ['registry_representative.id'], name=op.f('fk_registry_representation_representative_id_registry_representative')),
+    sa.ForeignKeyConstraint(['village_code'], ['registry_village.code'], name=op.f('fk_registry_representation_village_code_registry_village')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registry_representation'))
+    )
+    with op.batch_alter_table('registry_representation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registry_representation_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_representation_representative_id'), ['representative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_registry_representation_village_code'), ['village_code'], unique=False)
+        batch_op.create_index('uq_registry_representation_current_household', ['household_id'], unique=True, sqlite_where=sa.text('end_date IS NULL'), postgresql_where=sa.text('end_date IS NULL'))
+
+    op.create_table('meetings_attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('signed_in_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.Column('signed_out_at', cunwu.db.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings_meeting.id'], name=op.f('fk_meetings_attendance_meeting_id_meetings_meeting')),
+    sa.ForeignKeyConstraint(['member_id'], ['meetings_member.id'], name=op.f('fk_meetings_attendance_member_id_meetings_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_attendance')),
+    sa.UniqueConstraint('meeting_id', 'member_id', name=op.f('uq_meetings_attendance_meeting_id_member_id'))
+    )
+    with op.batch_alter_table('meetings_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_attendance_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('meetings_motion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('body', sa.Text(), server_default='', nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=True),
+    sa.Column('matter_id', sa.Integer(), nullable=True),
+    sa.Column('matter_type', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('delegation_id', sa.Integer(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('put_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.Column('present_at_put', sa.Integer(), nullable=False),
+    sa.Column('vote_method', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('votes_for', sa.Integer(), nullable=True),
+    sa.Column('against', sa.Integer(), nullable=True),
+    sa.Column('abstain', sa.Integer(), nullable=True),
+    sa.Column('attendees', sa.Integer(), nullable=True),
+    sa.Column('members', sa.Integer(), nullable=True),
+    sa.Column('base', sa.Integer(), nullable=True),
+    sa.Column('required', sa.Integer(), nullable=True),
+    sa.Column('passed', sa.Boolean(), nullable=True),
+    sa.Column('majority', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('voted_at', cunwu.db.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['meetings_agenda_item.id'], name=op.f('fk_meetings_motion_agenda_item_id_meetings_agenda_item')),
+    sa.ForeignKeyConstraint(['matter_id'], ['meetings_matter.id'], name=op.f('fk_meetings_motion_matter_id_meetings_matter')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings_meeting.id'], name=op.f('fk_meetings_motion_meeting_id_meetings_meeting')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_motion')),
+    sa.UniqueConstraint('meeting_id', 'number', name=op.f('uq_meetings_motion_meeting_id_number'))
+    )
+    with op.batch_alter_table('meetings_motion', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_motion_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('meetings_delegation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('motion_id', sa.Integer(), nullable=False),
+    sa.Column('scope', sa.JSON(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('revoked_on', sa.Date(), nullable=True),
+    sa.Column('revoke_reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings_meeting.id'], name=op.f('fk_meetings_delegation_meeting_id_meetings_meeting')),
+    sa.ForeignKeyConstraint(['motion_id'], ['meetings_motion.id'], name=op.f('fk_meetings_delegation_motion_id_meetings_motion')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_delegation'))
+    )
+    with op.batch_alter_table('meetings_delegation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_delegation_village_code'), ['village_code'], unique=False)
+
+    op.create_table('meetings_matter_step',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('matter_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.Integer(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('motion_id', sa.Integer(), nullable=True),
+    sa.Column('notice_id', sa.Integer(), nullable=True),
+    sa.Column('merged', sa.Boolean(), nullable=False),
+    sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('expected', sa.Integer(), nullable=True),
+    sa.Column('actual', sa.Integer(), nullable=True),
+    sa.Column('content', sa.Text(), server_default='', nullable=False),
+    sa.Column('signatures', sa.JSON(), nullable=False),
+    sa.Column('warnings', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['matter_id'], ['meetings_matter.id'], name=op.f('fk_meetings_matter_step_matter_id_meetings_matter')),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings_meeting.id'], name=op.f('fk_meetings_matter_step_meeting_id_meetings_meeting')),
+    sa.ForeignKeyConstraint(['motion_id'], ['meetings_motion.id'], name=op.f('fk_meetings_matter_step_motion_id_meetings_motion')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_matter_step')),
+    sa.UniqueConstraint('matter_id', 'step', name=op.f('uq_meetings_matter_step_matter_id_step'))
+    )
+    with op.batch_alter_table('meetings_matter_step', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_matter_step_matter_id'), ['matter_id'], unique=False)
+
+    op.create_table('meetings_result_correction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('motion_id', sa.Integer(), nullable=False),
+    sa.Column('votes_for', sa.Integer(), nullable=False),
+    sa.Column('against', sa.Integer(), nullable=False),
+    sa.Column('abstain', sa.Integer(), nullable=False),
+    sa.Column('required', sa.Integer(), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('corrected_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.Column('corrected_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['motion_id'], ['meetings_motion.id'], name=op.f('fk_meetings_result_correction_motion_id_meetings_motion')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_result_correction'))
+    )
+    with op.batch_alter_table('meetings_result_correction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_result_correction_motion_id'), ['motion_id'], unique=False)
+
+    op.create_table('meetings_vote',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('motion_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('choice', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['meetings_member.id'], name=op.f('fk_meetings_vote_member_id_meetings_member')),
+    sa.ForeignKeyConstraint(['motion_id'], ['meetings_motion.id'], name=op.f('fk_meetings_vote_motion_id_meetings_motion')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings_vote')),
+    sa.UniqueConstraint('motion_id', 'member_id', name=op.f('uq_meetings_vote_motion_id_member_id'))
+    )
+    with op.batch_alter_table('meetings_vote', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_vote_motion_id'), ['motion_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('meetings_vote', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_vote_motion_id'))
+
+    op.drop_table('meetings_vote')
+    with op.batch_alter_table('meetings_result_correction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_result_correction_motion_id'))
+
+    op.drop_table('meetings_result_correction')
+    with op.batch_alter_table('meetings_matter_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_matter_step_matter_id'))
+
+    op.drop_table('meetings_matter_step')
+    with op.batch_alter_table('meetings_delegation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_delegation_village_code'))
+
+    op.drop_table('meetings_delegation')
+    with op.batch_alter_table('meetings_motion', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_motion_meeting_id'))
+
+    op.drop_table('meetings_motion')
+    with op.batch_alter_table('meetings_attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_attendance_meeting_id'))
+
+    op.drop_table('meetings_attendance')
+    with op.batch_alter_table('registry_representation', schema=None) as batch_op:
+        batch_op.drop_index('uq_registry_representation_current_household', sqlite_where=sa.text('end_date IS NULL'), postgresql_where=sa.text('end_date IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_registry_representation_village_code'))
+        batch_op.drop_index(batch_op.f('ix_registry_representation_representative_id'))
+        batch_op.drop_index(batch_op.f('ix_registry_representation_household_id'))
+
+    op.drop_table('registry_representation')
+    with op.batch_alter_table('registry_membership', schema=None) as batch_op:
+        batch_op.drop_index('uq_registry_membership_current_person', sqlite_where=sa.text('end_date IS NULL'), postgresql_where=sa.text('end_date IS NULL'))
+        batch_op.drop_index('uq_registry_membership_current_head', sqlite_where=sa.text("end_date IS NULL AND relation = 'head'"), postgresql_where=sa.text("end_date IS NULL AND relation = 'head'"))
+        batch_op.drop_index(batch_op.f('ix_registry_membership_village_code'))
+        batch_op.drop_index(batch_op.f('ix_registry_membership_person_id'))
+        batch_op.drop_index('ix_registry_membership_household_dates')
+
+    op.drop_table('registry_membership')
+    with op.batch_alter_table('registry_household_link', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registry_household_link_village_code'))
+        batch_op.drop_index(batch_op.f('ix_registry_household_link_target_id'))
+        batch_op.drop_index(batch_op.f('ix_registry_household_link_source_id'))
+
+    op.drop_table('registry_household_link')
+    with op.batch_alter_table('meetings_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_member_meeting_id'))
+
+    op.drop_table('meetings_member')
+    with op.batch_alter_table('meetings_agenda_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_agenda_item_meeting_id'))
+
+    op.drop_table('meetings_agenda_item')
+    with op.batch_alter_table('registry_representative', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registry_representative_village_code'))
+        batch_op.drop_index(batch_op.f('ix_registry_representative_person_id'))
+
+    op.drop_table('registry_representative')
+    with op.batch_alter_table('registry_office', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registry_office_village_code'))
+        batch_op.drop_index(batch_op.f('ix_registry_office_person_id'))
+
+    op.drop_table('registry_office')
+    with op.batch_alter_table('registry_household', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registry_household_village_code'))
+        batch_op.drop_index(batch_op.f('ix_registry_household_group_id'))
+
+    op.drop_table('registry_household')
+    op.drop_table('notices_objection_contact')
+    with op.batch_alter_table('notices_finance_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notices_finance_line_statement_id'))
+
+    op.drop_table('notices_finance_line')
+    with op.batch_alter_table('meetings_meeting', schema=None) as batch_op:
+        batch_op.drop_index('ix_meetings_meeting_village_starts')
+
+    op.drop_table('meetings_meeting')
+    with op.batch_alter_table('registry_person', schema=None) as batch_op:
+        batch_op.drop_index('ix_registry_person_village_name')
+        batch_op.drop_index(batch_op.f('ix_registry_person_village_code'))
+
+    op.drop_table('registry_person')
+    with op.batch_alter_table('registry_group', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registry_group_village_code'))
+
+    op.drop_table('registry_group')
+    with op.batch_alter_table('notices_objection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notices_objection_village_code'))
+        batch_op.drop_index(batch_op.f('ix_notices_objection_series'))
+        batch_op.drop_index(batch_op.f('ix_notices_objection_notice_id'))
+
+    op.drop_table('notices_objection')
+    with op.batch_alter_table('notices_finance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notices_finance_village_code'))
+
+    op.drop_table('notices_finance')
+    with op.batch_alter_table('notices_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notices_attachment_notice_id'))
+
+    op.drop_table('notices_attachment')
+    with op.batch_alter_table('meetings_matter', schema=None) as batch_op:
+        batch_op.drop_index('uq_meetings_matter_previous', sqlite_where=sa.text('previous_id IS NOT NULL'), postgresql_where=sa.text('previous_id IS NOT NULL'))
+        batch_op.drop_index(batch_op.f('ix_meetings_matter_village_code'))
+
+    op.drop_table('meetings_matter')
     with op.batch_alter_table('accounts_role_grant', schema=None) as batch_op:
         batch_op.drop_index('ix_accounts_role_grant_user_live')
 
     op.drop_table('accounts_role_grant')
+    op.drop_table('registry_village')
+    with op.batch_alter_table('notices_notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notices_notice_village_code'))
+        batch_op.drop_index('ix_notices_notice_published_at')
+        batch_op.drop_index('ix_notices_notice_current_series', sqlite_where=sa.text('is_current = 1'), postgresql_where=sa.text('is_current'))
+        batch_op.drop_index('ix_notices_notice_board')
+
+    op.drop_table('notices_notice')
+    op.drop_table('notices_generation')
     with op.batch_alter_table('core_store', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_store_expires_at'))
 

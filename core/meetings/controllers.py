@@ -1,0 +1,620 @@
+"""Meeting and matter pages: the clerk's desk (schedule, sign-in with a live quorum, motions, votes, close,
+publish, delegations), printable sign-in sheet, agenda and minutes, and the public matter timeline and minutes.
+
+Thin: parse the form, call `cunwu.meetings.services` / `.matters`, render. A refused change re-renders the page with
+the service's message (status 400); unknown or other-village records are 404.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.params import Body
+from litestar.response import Redirect
+from markupsafe import Markup
+from sqlmodel import Session, col, select
+
+from cunwu.errors import DomainError, NotFound
+from cunwu.i18n import _
+from cunwu.meetings import matters, services
+from cunwu.meetings.models import Matter, Meeting, Motion
+from cunwu.meetings.rules import MeetingKind, QuorumMode
+from cunwu.meetings.services import SHANGHAI, MeetingError
+from cunwu.web.render import actor_of, base_context, is_htmx, render, site_of
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+VOTE_PREFIX = "vote_"
+
+
+@contextmanager
+def _as_http() -> Iterator[None]:
+    """Domain 404s become HTTP 404s (the theme's page)."""
+    try:
+        yield
+    except NotFound as exc:
+        raise NotFoundException(exc.message) from exc
+
+
+def _int(value: str | None) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise MeetingError(_("请填写整数：%(value)s", value=value)) from None
+
+
+def _count(data: dict[str, str], name: str) -> int:
+    value = _int(data.get(name))
+    return 0 if value is None else value
+
+
+def _date(value: str | None) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise MeetingError(_("日期格式应为 年-月-日：%(value)s", value=value)) from None
+
+
+def _lines(value: str | None) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def _common() -> dict[str, Any]:
+    return {"kinds": list(MeetingKind), "statuses": services.STATUS_TITLES, "choices": services.CHOICES,
+            "methods": services.VOTE_METHODS, "conveners": services.CONVENERS, "role_titles": services.ROLE_TITLES,
+            "step_titles": matters.STEP_TITLES, "matter_statuses": matters.MATTER_STATUSES, "shanghai": SHANGHAI,
+            "QuorumMode": QuorumMode, "MeetingKind": MeetingKind, "public_kinds": services.PUBLIC_KINDS,
+            "public_name_kinds": services.PUBLIC_NAME_KINDS}
+
+
+# --- the meetings list and scheduling ----------------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/meetings/", opt={"permission": "meetings.view"}, sync_to_thread=True,
+     name="meetings_list")
+def meetings_list(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        rows = session.exec(select(Meeting).where(Meeting.village_code == village_code)
+                            .order_by(col(Meeting.starts_at).desc())).all()
+    return render(request, "meetings/list.html", {**_common(), "meetings": rows})
+
+
+def _new_page(request: Request[Any, Any, Any], village_code: str, form: dict[str, str], error: str | None = None,
+              status_code: int = 200) -> Response[str]:
+    from cunwu.registry import queries
+
+    site = site_of(request)
+    with site.db.read() as session:
+        groups = queries.groups(session, village_code)
+    return render(request, "meetings/new.html", {**_common(), "form": form, "error": error, "groups": groups},
+                  status_code=status_code)
+
+
+@get("/v/{village_code:str}/meetings/new", opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def meeting_new(request: Request[Any, Any, Any], village_code: str, kind: str = "representatives") -> Response[str]:
+    return _new_page(request, village_code, {"kind": kind, "notice_on": services.today().isoformat()})
+
+
+def _starts_at(value: str | None) -> dt.datetime:
+    try:
+        naive = dt.datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        raise MeetingError(_("请填写会议时间")) from None
+    return naive.replace(tzinfo=SHANGHAI) if naive.tzinfo is None else naive
+
+
+@post("/v/{village_code:str}/meetings/", opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def meeting_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            meeting = services.schedule_meeting(
+                session, site, actor_of(request), village_code=village_code, kind=data.get("kind", ""),
+                starts_at=_starts_at(data.get("starts_at")), title=data.get("title", ""),
+                location=data.get("location", ""), group_id=_int(data.get("group_id")),
+                quorum_mode=data.get("quorum_mode") or QuorumMode.persons, agenda=_lines(data.get("agenda")),
+                notice_on=_date(data.get("notice_on")), convened_by=data.get("convened_by") or "committee",
+                requesters=_lines(data.get("requesters")), chair=data.get("chair", ""),
+                recorder=data.get("recorder", ""),
+            )
+    except DomainError as exc:
+        return _new_page(request, village_code, data, exc.message, status_code=exc.status_code)
+    return Redirect(f"/v/{village_code}/meetings/{meeting.id}", status_code=303)
+
+
+# --- one meeting -------------------------------------------------------------------------------------------
+
+
+def _meeting_context(session: Session, site: Any, meeting: Meeting) -> dict[str, Any]:
+    motions = services.motions_of(session, meeting)
+    results = {m.id: services.motion_result(session, m) for m in motions}
+    open_matters = session.exec(select(Matter).where(Matter.village_code == meeting.village_code,
+                                                     Matter.status == "open").order_by(col(Matter.id))).all()
+    return {
+        **_common(), "meeting": meeting, "quorum": services.meeting_quorum(session, site, meeting),
+        "agenda": services.agenda_of(session, meeting), "motions": motions, "results": results,
+        "warnings": services.warning_texts(meeting), "rule": services.effective_rule(site, meeting),
+        "open_matters": open_matters, "matter_types": matters.matter_types(site),
+        "delegations": [d for d in services.delegations_of(session, meeting.village_code)
+                        if d.meeting_id == meeting.id],
+        "quorum_text": services.quorum_message(services.meeting_quorum(session, site, meeting)),
+    }
+
+
+def _detail(request: Request[Any, Any, Any], village_code: str, meeting_id: int, error: str | None = None,
+            status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session, _as_http():
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        context = _meeting_context(session, site, meeting)
+    return render(request, "meetings/detail.html", {**context, "error": error}, status_code=status_code)
+
+
+@get("/v/{village_code:str}/meetings/{meeting_id:int}", opt={"permission": "meetings.view"}, sync_to_thread=True)
+def meeting_detail(request: Request[Any, Any, Any], village_code: str, meeting_id: int) -> Response[str]:
+    return _detail(request, village_code, meeting_id)
+
+
+def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, action: Any,
+         then: Callable[[Any], str] = lambda _result: "") -> Response[Any]:
+    """Run `action(session, site, actor, meeting)` in a transaction, then go to the meeting page (plus `then(result)`);
+    show the meeting page with the service's message if refused."""
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session, _as_http():
+            meeting = services.get_meeting(session, village_code, meeting_id)
+            result = action(session, site, actor_of(request), meeting)
+    except DomainError as exc:
+        return _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code)
+    return Redirect(f"/v/{village_code}/meetings/{meeting_id}{then(result)}", status_code=303)
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/agenda", opt={"permission": "meetings.manage"},
+      sync_to_thread=True)
+def meeting_agenda_add(request: Request[Any, Any, Any], village_code: str, meeting_id: int,
+                       data: Form) -> Response[Any]:
+    return _act(request, village_code, meeting_id,
+                lambda s, site, a, m: services.add_agenda_item(s, site, a, m, data.get("title", "")))
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/open", opt={"permission": "meetings.manage"},
+      sync_to_thread=True)
+def meeting_open(request: Request[Any, Any, Any], village_code: str, meeting_id: int) -> Response[Any]:
+    return _act(request, village_code, meeting_id, services.open_meeting, then=lambda _meeting: "/signin")
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/counts", opt={"permission": "meetings.manage"},
+      sync_to_thread=True)
+def meeting_counts(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
+    return _act(request, village_code, meeting_id, lambda s, site, a, m: services.record_counts(
+        s, site, a, m, persons=_count(data, "persons"), households=_int(data.get("households"))))
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/motions", opt={"permission": "meetings.manage"},
+      sync_to_thread=True)
+def motion_put(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
+    def put(session: Session, site: Any, actor: Any, meeting: Meeting) -> Motion:
+        matter_id = _int(data.get("matter_id"))
+        matter = matters.get_matter(session, village_code, matter_id) if matter_id else None
+        return services.put_motion(session, site, actor, meeting, title=data.get("title", ""),
+                                   body=data.get("body", ""), agenda_item_id=_int(data.get("agenda_item_id")),
+                                   matter=matter, matter_type=data.get("matter_type") or None)
+
+    return _act(request, village_code, meeting_id, put, then=lambda motion: f"/motions/{motion.id}")
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/close", opt={"permission": "meetings.manage"},
+      sync_to_thread=True)
+def meeting_close(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
+    return _act(request, village_code, meeting_id,
+                lambda s, site, a, m: services.close_meeting(s, site, a, m, minutes=data.get("minutes")))
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/publish", opt={"permission": "meetings.manage"},
+      sync_to_thread=True)
+def meeting_publish(request: Request[Any, Any, Any], village_code: str, meeting_id: int) -> Response[Any]:
+    return _act(request, village_code, meeting_id, services.publish_resolution)
+
+
+# --- sign-in (htmx) ----------------------------------------------------------------------------------------
+
+
+def _signin_rows(session: Session, meeting: Meeting, q: str) -> list[tuple[Any, bool]]:
+    attendance = services.attendance_of(session, meeting)
+    rows = []
+    for member in services.meeting_members(session, meeting):
+        if q and q not in member.name and q not in member.household_number:
+            continue
+        row = attendance.get(member.id or 0)
+        rows.append((member, row is not None and row.signed_out_at is None))
+    return rows
+
+
+def _signin_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, q: str,
+                 error: str | None = None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session, _as_http():
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        rows = _signin_rows(session, meeting, q) if meeting.status != "scheduled" else []
+        quorum = services.meeting_quorum(session, site, meeting)
+    return render(request, "meetings/signin.html", {**_common(), "meeting": meeting, "rows": rows, "q": q,
+                                                    "quorum": quorum, "quorum_text": services.quorum_message(quorum),
+                                                    "error": error}, status_code=status_code)
+
+
+@get("/v/{village_code:str}/meetings/{meeting_id:int}/signin", opt={"permission": "meetings.manage"},
+     sync_to_thread=True)
+def signin_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, q: str = "") -> Response[str]:
+    return _signin_page(request, village_code, meeting_id, q.strip()[:30])
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/signin/{member_id:int}",
+      opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def signin_tap(request: Request[Any, Any, Any], village_code: str, meeting_id: int, member_id: int,
+               data: Form) -> Response[Any]:
+    """One tap: sign in (or out). htmx gets the member's row and the quorum counter (out of band)."""
+    site = site_of(request)
+    q = data.get("q", "").strip()[:30]
+    try:
+        with site.db.transaction() as session, _as_http():
+            meeting = services.get_meeting(session, village_code, meeting_id)
+            if data.get("action") == "out":
+                services.sign_out(session, site, actor_of(request), meeting, member_id)
+            else:
+                services.sign_in(session, site, actor_of(request), meeting, member_id)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise NotFoundException(exc.message) from exc
+        return _signin_page(request, village_code, meeting_id, q, exc.message, status_code=exc.status_code)
+    if not is_htmx(request):
+        return Redirect(f"/v/{village_code}/meetings/{meeting_id}/signin?q={quote(q)}", status_code=303)
+    with site.db.read() as session:
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        member = next(row for row in _signin_rows(session, meeting, "") if row[0].id == member_id)
+        quorum = services.meeting_quorum(session, site, meeting)
+    context = {**base_context(request), **_common(), "meeting": meeting, "member": member[0], "present": member[1],
+               "q": q, "quorum": quorum, "quorum_text": services.quorum_message(quorum), "oob": True}
+    html = site.templates.get_template("meetings/_signin_row.html").render(context)
+    html += site.templates.get_template("meetings/_quorum.html").render(context)
+    return Response(html, status_code=200, media_type="text/html; charset=utf-8",
+                    headers={"Vary": "HX-Request, Cookie"})
+
+
+# --- motions and votes -------------------------------------------------------------------------------------
+
+
+def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
+                 error: str | None = None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session, _as_http():
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        motion = services.get_motion(session, meeting, motion_id)
+        quorum = services.meeting_quorum(session, site, meeting)
+        context = {
+            **_common(), "meeting": meeting, "motion": motion, "quorum": quorum,
+            "quorum_text": services.quorum_message(quorum), "present": services.present_members(session, meeting),
+            "result": services.motion_result(session, motion), "matter_types": matters.matter_types(site),
+            "error": error,
+        }
+    return render(request, "meetings/motion.html", context, status_code=status_code)
+
+
+@get("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}",
+     opt={"permission": "meetings.view"}, sync_to_thread=True)
+def motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int) -> Response[str]:
+    return _motion_page(request, village_code, meeting_id, motion_id)
+
+
+def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
+                action: Any) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session, _as_http():
+            meeting = services.get_meeting(session, village_code, meeting_id)
+            action(session, site, actor_of(request), services.get_motion(session, meeting, motion_id))
+    except DomainError as exc:
+        return _motion_page(request, village_code, meeting_id, motion_id, exc.message, status_code=exc.status_code)
+    return Redirect(f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}", status_code=303)
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/vote",
+      opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def motion_vote(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
+                data: Form) -> Response[Any]:
+    def vote(session: Session, site: Any, actor: Any, motion: Motion) -> None:
+        method = data.get("method", "hands")
+        if method == "named":
+            votes = {int(key.removeprefix(VOTE_PREFIX)): value for key, value in data.items()
+                     if key.startswith(VOTE_PREFIX) and key.removeprefix(VOTE_PREFIX).isdigit() and value}
+            services.record_vote(session, site, actor, motion, votes)
+        else:
+            services.record_vote_counts(session, site, actor, motion, votes_for=_count(data, "votes_for"),
+                                        against=_count(data, "against"), abstain=_count(data, "abstain"),
+                                        method=method)
+
+    return _motion_act(request, village_code, meeting_id, motion_id, vote)
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/correct",
+      opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def motion_correct(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
+                   data: Form) -> Response[Any]:
+    return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.correct_result(
+        s, site, a, m, votes_for=_count(data, "votes_for"), against=_count(data, "against"),
+        abstain=_count(data, "abstain"), reason=data.get("reason", "")))
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/delegate",
+      opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def motion_delegate(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
+                    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[Any]:
+    scope = data.get("scope") or []
+    scope = [scope] if isinstance(scope, str) else list(scope)
+    return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.create_delegation(
+        s, site, a, m, scope=scope, valid_from=_date(data.get("valid_from")) or services.today(),
+        valid_until=_date(data.get("valid_until"))))
+
+
+@get("/v/{village_code:str}/meetings/delegations", opt={"permission": "meetings.view"}, sync_to_thread=True)
+def delegations_page(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        rows = services.delegations_of(session, village_code)
+        meetings = {m.id: m for m in session.exec(select(Meeting).where(
+            col(Meeting.id).in_([d.meeting_id for d in rows]))).all()} if rows else {}
+    return render(request, "meetings/delegations.html", {**_common(), "delegations": rows, "meetings": meetings,
+                                                          "matter_types": matters.matter_types(site),
+                                                          "today": services.today()})
+
+
+@post("/v/{village_code:str}/meetings/delegations/{delegation_id:int}/revoke",
+      opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def delegation_revoke(request: Request[Any, Any, Any], village_code: str, delegation_id: int,
+                      data: Form) -> Response[Any]:
+    from cunwu.meetings.models import Delegation
+
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            delegation = session.get(Delegation, delegation_id)
+            if delegation is None or delegation.village_code != village_code:
+                raise NotFoundException(_("没有这项授权"))
+            services.revoke_delegation(session, site, actor_of(request), delegation,
+                                       on=_date(data.get("on")) or services.today(), reason=data.get("reason", ""))
+    except DomainError as exc:
+        with site.db.read() as session:
+            rows = services.delegations_of(session, village_code)
+        return render(request, "meetings/delegations.html", {
+            **_common(), "delegations": rows, "meetings": {}, "matter_types": matters.matter_types(site),
+            "today": services.today(), "error": exc.message}, status_code=exc.status_code)
+    return Redirect(f"/v/{village_code}/meetings/delegations", status_code=303)
+
+
+# --- print: sign-in sheet, agenda, minutes -----------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/meetings/{meeting_id:int}/sheet", opt={"permission": "meetings.view"},
+     sync_to_thread=True)
+def signin_sheet(request: Request[Any, Any, Any], village_code: str, meeting_id: int) -> Response[str]:
+    """The A4 sign-in sheet: the snapshot once open, the register on the meeting date before."""
+    site = site_of(request)
+    with site.db.read() as session, _as_http():
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        if meeting.status == "scheduled":
+            rows: list[Any] = services.derive_members(session, site, village_code, MeetingKind(meeting.kind),
+                                                      services.meeting_date(meeting), meeting.group_id)[0]
+        else:
+            rows = services.meeting_members(session, meeting)
+        agenda = services.agenda_of(session, meeting)
+    return render(request, "meetings/sheet.html", {**_common(), "meeting": meeting, "rows": rows, "agenda": agenda})
+
+
+@get("/v/{village_code:str}/meetings/{meeting_id:int}/agenda", opt={"permission": "meetings.view"},
+     sync_to_thread=True)
+def agenda_print(request: Request[Any, Any, Any], village_code: str, meeting_id: int) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session, _as_http():
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        agenda = services.agenda_of(session, meeting)
+    return render(request, "meetings/agenda.html", {**_common(), "meeting": meeting, "agenda": agenda})
+
+
+@get("/v/{village_code:str}/meetings/{meeting_id:int}/minutes", opt={"public": True}, sync_to_thread=True)
+def minutes_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int) -> Response[str]:
+    """Minutes. With `meetings.view`: everything. Public: closed villagers' and representative meetings only,
+    names only of attendees who hold a public post (representative meeting), counts for the villagers' meeting."""
+    site = site_of(request)
+    full = site.allowed(actor_of(request), "meetings.view", village_code)
+    with site.db.read() as session, _as_http():
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        public_ok = meeting.status == "closed" and MeetingKind(meeting.kind) in (MeetingKind.villagers,
+                                                                                 MeetingKind.representatives)
+        if not full and not public_ok:
+            if actor_of(request) is None:
+                raise NotAuthorizedException(_("请先登录"))
+            raise PermissionDeniedException(_("您没有权限执行此操作"))
+        motions = services.motions_of(session, meeting)
+        present = services.present_members(session, meeting)
+        members = services.meeting_members(session, meeting)
+        present_ids = {m.id for m in present}
+        show_names = full or MeetingKind(meeting.kind) in services.PUBLIC_NAME_KINDS
+        context = {
+            **_common(), "meeting": meeting, "motions": motions, "full": full, "show_names": show_names,
+            "results": {m.id: services.motion_result(session, m) for m in motions},
+            "present": present if show_names else [],
+            "absent": [m for m in members if m.id not in present_ids] if full else [],
+            "agenda": services.agenda_of(session, meeting), "warnings": services.warning_texts(meeting),
+            "quorum": services.meeting_quorum(session, site, meeting),
+        }
+    return render(request, "meetings/minutes.html", context)
+
+
+# --- matters -----------------------------------------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/matters/", opt={"public": True}, sync_to_thread=True, name="matters_list")
+def matters_list(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        rows = matters.matters_of(session, village_code)
+    return render(request, "meetings/matters.html", {**_common(), "matters": rows,
+                                                     "type_title": lambda code: matters.type_title(site, code)})
+
+
+def _matter_new_page(request: Request[Any, Any, Any], form: dict[str, str], error: str | None = None,
+                     status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    return render(request, "meetings/matter_new.html", {**_common(), "form": form, "error": error,
+                                                        "matter_types": matters.matter_types(site),
+                                                        "type_title": lambda code: matters.type_title(site, code)},
+                  status_code=status_code)
+
+
+@get("/v/{village_code:str}/matters/new", opt={"permission": "meetings.matters"}, sync_to_thread=True)
+def matter_new(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    return _matter_new_page(request, {"matter_type": "other"})
+
+
+@post("/v/{village_code:str}/matters/", opt={"permission": "meetings.matters"}, sync_to_thread=True)
+def matter_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            matter = matters.open_matter(session, site, actor_of(request), village_code=village_code,
+                                         matter_type=data.get("matter_type", ""), title=data.get("title", ""),
+                                         summary=data.get("summary", ""), opened_on=_date(data.get("opened_on")))
+    except DomainError as exc:
+        return _matter_new_page(request, data, exc.message, status_code=exc.status_code)
+    return Redirect(f"/v/{village_code}/matters/{matter.id}", status_code=303)
+
+
+def _step_choices(session: Session, matter: Matter, step: int) -> list[tuple[str, str]]:
+    """(value "meeting:motion", label) for the closed meetings where `step` may happen: each voted motion, and the
+    meeting itself when it failed its quorum."""
+    kinds = matters.STEP_KINDS.get(step)
+    if kinds is None:
+        return []
+    meetings = session.exec(select(Meeting).where(
+        Meeting.village_code == matter.village_code, Meeting.status == "closed",
+        col(Meeting.kind).in_([k.value for k in kinds])).order_by(col(Meeting.starts_at).desc()).limit(30)).all()
+    choices = []
+    for meeting in meetings:
+        day = services.meeting_date(meeting).isoformat()
+        if not meeting.quorum_met:
+            choices.append((f"{meeting.id}:", _("%(day)s %(title)s（不足法定人数）", day=day, title=meeting.title)))
+            continue
+        for motion in services.motions_of(session, meeting):
+            result = services.motion_result(session, motion)
+            if result is None or motion.matter_id not in (None, matter.id):
+                continue
+            choices.append((f"{meeting.id}:{motion.id}", _(
+                "%(day)s %(title)s · 议案 %(number)s “%(motion)s”（%(result)s）", day=day, title=meeting.title,
+                number=motion.number, motion=motion.title, result=_("通过") if result.passed else _("未通过"))))
+    return choices
+
+
+def _matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: int, error: str | None = None,
+                 form: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    can_manage = site.allowed(actor_of(request), "meetings.matters", village_code)
+    with site.db.read() as session, _as_http():
+        matter = matters.get_matter(session, village_code, matter_id)
+        timeline = matters.matter_timeline(session, site, matter)
+        next_steps: list[int] = []
+        if matter.status == "open":
+            next_steps = [matter.step + 1]
+            if matter.step == 0 and matter.merge_1_2:
+                next_steps.append(2)
+        choices = {step: _step_choices(session, matter, step) for step in next_steps} if can_manage else {}
+    return render(request, "meetings/matter.html", {
+        **_common(), "matter": matter, "timeline": timeline, "can_manage": can_manage, "next_steps": next_steps,
+        "choices": choices, "error": error, "form": form or {}, "warning_texts": services.warning_texts,
+        "type_title": matters.type_title(site, matter.matter_type), "today": services.today(),
+    }, status_code=status_code)
+
+
+@get("/v/{village_code:str}/matters/{matter_id:int}", opt={"public": True}, sync_to_thread=True)
+def matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: int) -> Response[str]:
+    return _matter_page(request, village_code, matter_id)
+
+
+def _matter_act(request: Request[Any, Any, Any], village_code: str, matter_id: int, data: dict[str, str],
+                action: Any) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session, _as_http():
+            matter = matters.get_matter(session, village_code, matter_id)
+            target = action(session, site, actor_of(request), matter)
+    except DomainError as exc:
+        return _matter_page(request, village_code, matter_id, exc.message, data, status_code=exc.status_code)
+    return Redirect(f"/v/{village_code}/matters/{target.id if isinstance(target, Matter) else matter_id}",
+                    status_code=303)
+
+
+@post("/v/{village_code:str}/matters/{matter_id:int}/steps", opt={"permission": "meetings.matters"},
+      sync_to_thread=True)
+def matter_step(request: Request[Any, Any, Any], village_code: str, matter_id: int, data: Form) -> Response[Any]:
+    def record(session: Session, site: Any, actor: Any, matter: Matter) -> None:
+        step = _int(data.get("step")) or 0
+        meeting = motion = None
+        if data.get("where"):
+            meeting_part, _sep, motion_part = data["where"].partition(":")
+            meeting = services.get_meeting(session, village_code, _int(meeting_part) or 0)
+            motion = services.get_motion(session, meeting, _int(motion_part) or 0) if motion_part else None
+        matters.record_step(session, site, actor, matter, step, meeting=meeting, motion=motion,
+                            origin=data.get("origin", ""), content=data.get("content", ""),
+                            signatures=_lines(data.get("signatures")), held_on=_date(data.get("held_on")),
+                            notice_title=data.get("notice_title", ""), notice_body=data.get("notice_body", ""))
+
+    return _matter_act(request, village_code, matter_id, data, record)
+
+
+@post("/v/{village_code:str}/matters/{matter_id:int}/stop", opt={"permission": "meetings.matters"},
+      sync_to_thread=True)
+def matter_stop(request: Request[Any, Any, Any], village_code: str, matter_id: int, data: Form) -> Response[Any]:
+    return _matter_act(request, village_code, matter_id, data,
+                       lambda s, site, a, m: matters.stop_matter(s, site, a, m, data.get("reason", "")))
+
+
+@post("/v/{village_code:str}/matters/{matter_id:int}/repropose", opt={"permission": "meetings.matters"},
+      sync_to_thread=True)
+def matter_repropose(request: Request[Any, Any, Any], village_code: str, matter_id: int,
+                     data: Form) -> Response[Any]:
+    return _matter_act(request, village_code, matter_id, data, matters.repropose)
+
+
+# --- the village home slot ---------------------------------------------------------------------------------
+
+
+def upcoming_slot(request: Request[Any, Any, Any], village_code: str) -> Markup:
+    """Upcoming meetings on the village home: the publicly announced ones for everyone, all for `meetings.view`."""
+    site = site_of(request)
+    full = site.allowed(actor_of(request), "meetings.view", village_code)
+    since = dt.datetime.combine(services.today(), dt.time(), tzinfo=SHANGHAI)
+    with site.db.read() as session:
+        query = select(Meeting).where(Meeting.village_code == village_code, Meeting.status != "closed",
+                                      Meeting.starts_at >= since)
+        if not full:
+            query = query.where(col(Meeting.kind).in_([k.value for k in services.PUBLIC_KINDS]))
+        rows = session.exec(query.order_by(col(Meeting.starts_at)).limit(5)).all()
+    context = {**base_context(request, village_code), **_common(), "upcoming": rows, "full": full}
+    return Markup(site.templates.get_template("meetings/_slot_upcoming.html").render(context))
+
+
+ROUTES = [
+    meetings_list, meeting_new, meeting_create, delegations_page, delegation_revoke, meeting_detail,
+    meeting_agenda_add, meeting_open, meeting_counts, motion_put, meeting_close, meeting_publish, signin_page,
+    signin_tap, motion_page, motion_vote, motion_correct, motion_delegate, signin_sheet, agenda_print, minutes_page,
+    matters_list, matter_new, matter_create, matter_page, matter_step, matter_stop, matter_repropose,
+]

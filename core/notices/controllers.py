@@ -1,0 +1,661 @@
+"""Notice board pages: the public board, one notice, feeds, print, verification, and the clerk's desk."""
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+from itertools import pairwise
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import anyio.to_thread
+import segno
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body
+from litestar.response import Redirect
+from markupsafe import Markup
+from sqlalchemy import select
+
+from cunwu.audit.models import AuditEntry
+from cunwu.audit.service import entry_hash
+from cunwu.errors import NotFound, Problem
+from cunwu.i18n import _
+from cunwu.notices import queries, services
+from cunwu.notices.cache import cached_page
+from cunwu.notices.markup import diff_versions, render_markdown
+from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
+from cunwu.notices.services import FinanceInput, NoticeError, settings_of
+from cunwu.notices.settings import STREAM_LABELS
+from cunwu.web.render import actor_of, render, site_of
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+@contextmanager
+def _as_http() -> Iterator[None]:
+    """Domain 404s become HTTP 404s (the theme's page), whatever thread raised them."""
+    try:
+        yield
+    except NotFound as exc:
+        raise NotFoundException(exc.message) from exc
+
+
+def _filters(stream: str | None, category: str | None, month: str | None, q: str | None) -> queries.BoardFilter:
+    return queries.BoardFilter(stream=stream if stream in STREAMS else None, category=category or None,
+                               month=month if month and re.fullmatch(r"\d{4}-\d{2}", month) else None,
+                               q=(q or "").strip()[:50] or None)
+
+
+def _common(site: Any) -> dict[str, Any]:
+    return {"streams": STREAMS, "stream_labels": STREAM_LABELS, "categories": settings_of(site).categories,
+            "md": render_markdown}
+
+
+# --- public board -----------------------------------------------------------------------------------------------
+
+
+def _board_page(request: Request[Any, Any, Any], village_code: str | None, flt: queries.BoardFilter, page: int,
+                extra: dict[str, Any]) -> Response[str]:
+    site = site_of(request)
+    per_page = settings_of(site).board_page_size
+    with site.db.read() as session:
+        current = queries.current_board(session, village_code, flt)
+        archived, total = queries.archive(session, village_code, flt, page=page, per_page=per_page)
+        months = queries.months_with_notices(session, village_code)
+    return render(request, "notices/board.html", {
+        **_common(site), "current": current, "archived": archived, "total": total, "page": page,
+        "pages": max(1, -(-total // per_page)), "flt": flt, "months": months, "today": services.local_today(),
+        "county": village_code is None, **extra})
+
+
+@get("/v/{village_code:str}/notices/", opt={"public": True}, name="notices_board")
+async def village_board(request: Request[Any, Any, Any], village_code: str, stream: str | None = None,
+                        category: str | None = None, month: str | None = None, q: str | None = None,
+                        page: int = 1) -> Response[Any]:
+    flt = _filters(stream, category, month, q)
+    return await cached_page(request, village_code, lambda extra: _board_page(request, village_code, flt, page, extra))
+
+
+@get("/notices/", opt={"public": True}, name="notices_county_board")
+async def county_board(request: Request[Any, Any, Any], stream: str | None = None, category: str | None = None,
+                       month: str | None = None, q: str | None = None, page: int = 1) -> Response[Any]:
+    flt = _filters(stream, category, month, q)
+    return await cached_page(request, None, lambda extra: _board_page(request, None, flt, page, extra))
+
+
+# --- one notice -------------------------------------------------------------------------------------------------
+
+
+def _chain_entry(session: Any, notice: Notice) -> AuditEntry | None:
+    """The audit entry that recorded this version's publication (it carries the content hash)."""
+    entries = session.scalars(select(AuditEntry).where(
+        AuditEntry.object_type == "notices_notice", AuditEntry.object_id == str(notice.id),
+        AuditEntry.action.in_(("notices.notice.publish", "notices.notice.correct")))  # type: ignore[attr-defined]
+        .order_by(AuditEntry.id))  # type: ignore[arg-type]
+    return next((e for e in entries if (e.after or {}).get("content_hash") == notice.content_hash), None)
+
+
+def _visible(request: Request[Any, Any, Any], notice: Notice) -> None:
+    """Drafts are seen only by those who may see drafts of that village."""
+    if notice.published_at is None:
+        actor = actor_of(request)
+        if actor is None or not site_of(request).allowed(actor, "notices.view_drafts", notice.village_code):
+            raise NotFoundException(_("没有这条公开信息"))
+
+
+def notice_context(request: Request[Any, Any, Any], session: Any, notice: Notice) -> dict[str, Any]:
+    site = site_of(request)
+    actor = actor_of(request)
+    _visible(request, notice)
+    current = services.current_version(session, notice.series)
+    history = services.versions(session, notice.series)
+    diffs = {}
+    for older, newer in pairwise(history):
+        diffs[newer.id] = diff_versions(f"{older.title}\n\n{older.body}", f"{newer.title}\n\n{newer.body}")
+    statement, lines = services.finance_of(session, notice)
+    objections = services.objections_of(session, notice.series)
+    see_objector = actor is not None and site.allowed(actor, "notices.view_objector", notice.village_code)
+    contacts = {o.id: services.contact_of(session, o) for o in objections} if see_objector else {}
+    return {
+        **_common(site), "notice": notice, "current": current, "history": history, "diffs": diffs,
+        "attachments": services.attachments_of(session, notice), "statement": statement,
+        "income": [ln for ln in lines if ln.direction == "income"],
+        "expenditure": [ln for ln in lines if ln.direction == "expenditure"],
+        "objections": objections, "contacts": contacts, "open": services.window_open(current),
+        "entry": _chain_entry(session, notice) if notice.content_hash else None,
+        "today": services.local_today(), "form": {}, "errors": [],
+    }
+
+
+def _notice_page(request: Request[Any, Any, Any], village_code: str, notice_id: int, extra: dict[str, Any],
+                 status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with _as_http(), site.db.read() as session:
+        notice = services.get_notice(session, notice_id, village_code)
+        context = notice_context(request, session, notice)
+    context.update(extra)
+    return render(request, "notices/notice.html", context, status_code=status_code)
+
+
+@get("/v/{village_code:str}/notices/{notice_id:int}", opt={"public": True}, name="notices_notice")
+async def notice_page(request: Request[Any, Any, Any], village_code: str, notice_id: int,
+                      sent: int = 0) -> Response[Any]:
+    return await cached_page(request, village_code,
+                             lambda extra: _notice_page(request, village_code, notice_id, {**extra, "sent": sent}))
+
+
+@post("/v/{village_code:str}/notices/{notice_id:int}/objections", opt={"public": True}, sync_to_thread=True)
+def post_objection(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
+    """Anyone may object while the window is open; without an account, name and phone are required (never shown)."""
+    site = site_of(request)
+    try:
+        with _as_http(), site.db.transaction() as session:
+            services.raise_objection(session, site, actor_of(request), notice_id, body=data.get("body", ""),
+                                     name=data.get("name", ""), phone=data.get("phone", ""),
+                                     village_code=village_code)
+    except NoticeError as exc:
+        return _notice_page(request, village_code, notice_id, {"errors": exc.problems or [Problem(exc.message)],
+                                                               "error": exc.message, "form": data}, status_code=400)
+    return Redirect(f"/v/{village_code}/notices/{notice_id}?sent=1#objections", status_code=303)
+
+
+@get("/v/{village_code:str}/notices/{notice_id:int}/verify", opt={"public": True}, name="notices_verify")
+async def verify_page(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
+    def build(extra: dict[str, Any]) -> Response[str]:
+        site = site_of(request)
+        with _as_http(), site.db.read() as session:
+            notice = services.get_notice(session, notice_id, village_code)
+            _visible(request, notice)
+            if notice.content_hash is None:
+                raise NotFoundException(_("草稿没有内容哈希"))
+            form = services.version_form(session, notice)
+            entry = _chain_entry(session, notice)
+            previous = (session.get(AuditEntry, entry.id - 1) if entry and entry.id else None)
+        recomputed = services.content_hash(form)
+        return render(request, "notices/verify.html", {
+            **extra, "notice": notice, "canonical": services.canonical_bytes(form).decode("utf-8"),
+            "recomputed": recomputed, "matches": recomputed == notice.content_hash, "entry": entry,
+            "entry_ok": entry is not None and entry_hash(entry) == entry.hash,
+            "linked": entry is not None and (previous.hash if previous else "0" * 64) == entry.prev_hash})
+    return await cached_page(request, village_code, build)
+
+
+@get("/v/{village_code:str}/notices/{notice_id:int}/canonical.json", opt={"public": True}, sync_to_thread=True)
+def canonical_json(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[bytes]:
+    """The exact bytes whose SHA-256 is the version's hash, so anyone can check it with their own tools."""
+    site = site_of(request)
+    with _as_http(), site.db.read() as session:
+        notice = services.get_notice(session, notice_id, village_code)
+        _visible(request, notice)
+        body = services.canonical_bytes(services.version_form(session, notice))
+    return Response(body, media_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition": f'inline; filename="notice-{notice_id}.json"',
+                             "X-Content-Type-Options": "nosniff"})
+
+
+@get("/v/{village_code:str}/notices/{notice_id:int}/files/{attachment_id:int}", opt={"public": True},
+     sync_to_thread=True, name="notices_attachment")
+def attachment(request: Request[Any, Any, Any], village_code: str, notice_id: int,
+               attachment_id: int) -> Response[bytes]:
+    """Served with its sniffed type; a published version's files never change, so browsers may keep them."""
+    site = site_of(request)
+    with _as_http(), site.db.read() as session:
+        notice = services.get_notice(session, notice_id, village_code)
+        _visible(request, notice)
+        file = session.get(NoticeAttachment, attachment_id)
+        if file is None or file.notice_id != notice.id:
+            raise NotFoundException(_("没有这个附件"))
+    etag = f'"{file.sha256}"'
+    public = notice.published_at is not None
+    headers = {
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(file.filename)}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "public, max-age=31536000, immutable" if public else "private, no-store",
+        "ETag": etag,
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+    }
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(file.data, media_type=file.content_type, headers=headers)
+
+
+# --- feeds ------------------------------------------------------------------------------------------------------
+
+
+def _feed(request: Request[Any, Any, Any], village_code: str | None, extra: dict[str, Any]) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        items = queries.feed_items(session, village_code)
+    base = str(request.base_url).rstrip("/")
+    village = site.village(village_code) if village_code else None
+    updated = max((n.published_at for n in items if n.published_at), default=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    response = render(request, "notices/feed.xml", {
+        **extra, "items": items, "base": base, "feed_village": village, "updated": updated, "md": render_markdown,
+        "stream_labels": STREAM_LABELS, "self_url": base + request.url.path})
+    response.media_type = "application/atom+xml; charset=utf-8"
+    return response
+
+
+@get("/v/{village_code:str}/notices/feed.atom", opt={"public": True}, name="notices_feed")
+async def village_feed(request: Request[Any, Any, Any], village_code: str) -> Response[Any]:
+    return await cached_page(request, village_code, lambda extra: _feed(request, village_code, extra))
+
+
+@get("/notices/feed.atom", opt={"public": True}, name="notices_county_feed")
+async def county_feed(request: Request[Any, Any, Any]) -> Response[Any]:
+    return await cached_page(request, None, lambda extra: _feed(request, None, extra))
+
+
+# --- print ------------------------------------------------------------------------------------------------------
+
+
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code (no image request; prints sharp at any size)."""
+    code = segno.make(url, error="m")
+    return Markup(code.svg_inline(scale=4, omitsize=True, title=url, border=2))
+
+
+@get("/v/{village_code:str}/notices/{notice_id:int}/print", opt={"public": True}, name="notices_print")
+async def print_notice(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
+    def build(extra: dict[str, Any]) -> Response[str]:
+        site = site_of(request)
+        with _as_http(), site.db.read() as session:
+            notice = services.get_notice(session, notice_id, village_code)
+            context = notice_context(request, session, notice)
+        url = f"{str(request.base_url).rstrip('/')}/v/{village_code}/notices/{notice.id}"
+        return render(request, "notices/print.html", {**context, **extra, "qr": qr_svg(url), "url": url})
+    return await cached_page(request, village_code, build)
+
+
+@get("/v/{village_code:str}/notices/print", opt={"public": True}, name="notices_print_board")
+async def print_board(request: Request[Any, Any, Any], village_code: str) -> Response[Any]:
+    def build(extra: dict[str, Any]) -> Response[str]:
+        site = site_of(request)
+        base = str(request.base_url).rstrip("/")
+        with site.db.read() as session:
+            current = queries.current_board(session, village_code)
+            posters = []
+            for notice in current:
+                context = notice_context(request, session, notice)
+                url = f"{base}/v/{village_code}/notices/{notice.id}"
+                posters.append({**context, "qr": qr_svg(url), "url": url})
+        board_url = f"{base}/v/{village_code}/notices/"
+        return render(request, "notices/print_board.html", {
+            **_common(site), **extra, "posters": posters, "board_qr": qr_svg(board_url), "board_url": board_url,
+            "today": services.local_today()})
+    return await cached_page(request, village_code, build)
+
+
+# --- the clerk's desk -------------------------------------------------------------------------------------------
+
+
+def _desk(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    site = site_of(request)
+    today = services.local_today()
+    with site.db.read() as session:
+        rows = list(session.scalars(select(Notice).where(Notice.village_code == village_code, Notice.is_current)
+                                    .order_by(Notice.id.desc()).limit(200)))  # type: ignore[union-attr]
+        objections = list(session.scalars(select(Objection).where(
+            Objection.village_code == village_code, Objection.status == "open").order_by(Objection.id)))
+        late = queries.overdue(session, site, [village_code])
+    return render(request, "notices/manage/index.html", {
+        **_common(site), "drafts": [n for n in rows if n.status == "draft"],
+        "live": [n for n in rows if n.status == "published" and n.window_end and n.window_end >= today],
+        "past": [n for n in rows if n.published_at and (n.status == "withdrawn" or (n.window_end or today) < today)],
+        "objections": objections, "late": late, "today": today})
+
+
+@get("/v/{village_code:str}/notices/manage/", opt={"permission": "notices.view_drafts"}, sync_to_thread=True,
+     name="notices_desk")
+def desk(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    return _desk(request, village_code)
+
+
+def _edit_page(request: Request[Any, Any, Any], village_code: str, notice: Notice | None, form: dict[str, Any],
+               errors: list[Problem], status_code: int = 200, preview: str | None = None) -> Response[str]:
+    site = site_of(request)
+    attachments: list[NoticeAttachment] = []
+    if notice is not None:
+        with site.db.read() as session:
+            attachments = services.attachments_of(session, notice)
+    return render(request, "notices/manage/edit.html", {
+        **_common(site), "notice": notice, "form": form, "errors": errors, "attachments": attachments,
+        "preview": render_markdown(preview) if preview is not None else None,
+        "limits": settings_of(site)}, status_code=status_code)
+
+
+def _window_days(value: str | None) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise NoticeError(_("公示天数必须是整数"), [Problem(_("公示天数必须是整数"), field="window_days")])
+    return int(value)
+
+
+@get("/v/{village_code:str}/notices/manage/new", opt={"permission": "notices.draft"}, sync_to_thread=True)
+def new_draft(request: Request[Any, Any, Any], village_code: str, stream: str = "village") -> Response[str]:
+    return _edit_page(request, village_code, None, {"stream": stream if stream in STREAMS else "village"}, [])
+
+
+@post("/v/{village_code:str}/notices/manage/new", opt={"permission": "notices.draft"}, sync_to_thread=True)
+def create_draft(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
+    site = site_of(request)
+    if data.get("action") == "preview":
+        return _edit_page(request, village_code, None, data, [], preview=data.get("body", ""))
+    try:
+        with site.db.transaction() as session:
+            notice = services.draft_notice(
+                session, site, actor_of(request), village_code=village_code, stream=data.get("stream", ""),
+                category=data.get("category", ""), title=data.get("title", ""), body=data.get("body", ""),
+                window_days=_window_days(data.get("window_days")))
+    except NoticeError as exc:
+        return _edit_page(request, village_code, None, data, exc.problems or [Problem(exc.message)], 400)
+    return Redirect(f"/v/{village_code}/notices/manage/{notice.id}/edit", status_code=303)
+
+
+def _load_draft(site: Any, village_code: str, notice_id: int) -> Notice:
+    with _as_http(), site.db.read() as session:
+        notice = services.get_notice(session, notice_id, village_code)
+    if notice.status != "draft":
+        raise NotFoundException(_("只有草稿可以修改"))
+    return notice
+
+
+@get("/v/{village_code:str}/notices/manage/{notice_id:int}/edit", opt={"permission": "notices.draft"},
+     sync_to_thread=True)
+def edit_draft(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[str]:
+    notice = _load_draft(site_of(request), village_code, notice_id)
+    if notice.kind == "finance":
+        return _finance_page(request, village_code, notice, _finance_form_of(site_of(request), notice), [])
+    form = {"stream": notice.stream, "category": notice.category, "title": notice.title, "body": notice.body,
+            "window_days": str(notice.window_days)}
+    return _edit_page(request, village_code, notice, form, [])
+
+
+@post("/v/{village_code:str}/notices/manage/{notice_id:int}/edit", opt={"permission": "notices.draft"},
+      sync_to_thread=True)
+def save_draft(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
+    site = site_of(request)
+    notice = _load_draft(site, village_code, notice_id)
+    if data.get("action") == "preview":
+        return _edit_page(request, village_code, notice, {**data, "stream": notice.stream}, [],
+                          preview=data.get("body", ""))
+    try:
+        with _as_http(), site.db.transaction() as session:
+            services.update_draft(session, site, actor_of(request), notice_id, village_code=village_code,
+                                  category=data.get("category", ""), title=data.get("title", ""),
+                                  body=data.get("body", ""), window_days=_window_days(data.get("window_days")))
+    except NoticeError as exc:
+        return _edit_page(request, village_code, notice, {**data, "stream": notice.stream},
+                          exc.problems or [Problem(exc.message)], 400)
+    return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit?saved=1", status_code=303)
+
+
+@post("/v/{village_code:str}/notices/manage/preview", opt={"permission": "notices.draft"}, sync_to_thread=True)
+def preview(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[str]:
+    """The htmx live preview of the Markdown body (the same sanitiser as the public page)."""
+    return render(request, "notices/manage/_preview.html", {"preview": render_markdown(data.get("body", ""))})
+
+
+@post("/v/{village_code:str}/notices/manage/{notice_id:int}/files", opt={"permission": "notices.draft"})
+async def upload(request: Request[Any, Any, Any], village_code: str, notice_id: int,
+                 data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]) -> Response[Any]:
+    site = site_of(request)
+    file = data.get("file")
+    content = await file.read() if isinstance(file, UploadFile) else b""
+    filename = file.filename if isinstance(file, UploadFile) else ""
+
+    def save() -> Response[Any]:
+        notice = _load_draft(site, village_code, notice_id)
+        try:
+            with site.db.transaction() as session:
+                services.add_attachment(session, site, actor_of(request), notice_id, filename=filename,
+                                        data=content, village_code=village_code)
+        except NoticeError as exc:
+            form = {"stream": notice.stream, "category": notice.category, "title": notice.title,
+                    "body": notice.body, "window_days": str(notice.window_days)}
+            return _edit_page(request, village_code, notice, form, [Problem(exc.message, field="file")], 400)
+        return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit", status_code=303)
+
+    return await anyio.to_thread.run_sync(save)
+
+
+@post("/v/{village_code:str}/notices/manage/{notice_id:int}/files/{attachment_id:int}/remove",
+      opt={"permission": "notices.draft"}, sync_to_thread=True)
+def remove_file(request: Request[Any, Any, Any], village_code: str, notice_id: int,
+                attachment_id: int) -> Response[Any]:
+    site = site_of(request)
+    with _as_http(), site.db.transaction() as session:
+        services.remove_attachment(session, site, actor_of(request), notice_id, attachment_id,
+                                   village_code=village_code)
+    return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit", status_code=303)
+
+
+@post("/v/{village_code:str}/notices/manage/{notice_id:int}/publish", opt={"permission": "notices.publish"},
+      sync_to_thread=True)
+def publish(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with _as_http(), site.db.transaction() as session:
+            services.publish_draft(session, site, actor_of(request), notice_id, village_code=village_code)
+    except NoticeError as exc:
+        raise PermissionDeniedException(exc.message) from exc
+    return Redirect(f"/v/{village_code}/notices/{notice_id}", status_code=303)
+
+
+def _action_page(request: Request[Any, Any, Any], village_code: str, notice_id: int, template: str,
+                 form: dict[str, Any], errors: list[Problem], status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with _as_http(), site.db.read() as session:
+        notice = services.get_notice(session, notice_id, village_code)
+        notice = services.current_version(session, notice.series)
+    return render(request, template, {**_common(site), "notice": notice, "form": form, "errors": errors},
+                  status_code=status_code)
+
+
+@get("/v/{village_code:str}/notices/manage/{notice_id:int}/correct", opt={"permission": "notices.publish"},
+     sync_to_thread=True)
+def correct_form(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[str]:
+    site = site_of(request)
+    with _as_http(), site.db.read() as session:
+        notice = services.current_version(session, services.get_notice(session, notice_id, village_code).series)
+    return _action_page(request, village_code, notice_id, "notices/manage/correct.html",
+                        {"title": notice.title, "body": notice.body}, [])
+
+
+@post("/v/{village_code:str}/notices/manage/{notice_id:int}/correct", opt={"permission": "notices.publish"},
+      sync_to_thread=True)
+def correct(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with _as_http(), site.db.transaction() as session:
+            new = services.correct_notice(session, site, actor_of(request), notice_id, title=data.get("title", ""),
+                                          body=data.get("body", ""), note=data.get("note", ""),
+                                          village_code=village_code, restart_window=data.get("restart") == "1")
+    except NoticeError as exc:
+        return _action_page(request, village_code, notice_id, "notices/manage/correct.html", data,
+                            exc.problems or [Problem(exc.message)], 400)
+    return Redirect(f"/v/{village_code}/notices/{new.id}", status_code=303)
+
+
+@get("/v/{village_code:str}/notices/manage/{notice_id:int}/withdraw", opt={"permission": "notices.withdraw"},
+     sync_to_thread=True)
+def withdraw_form(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[str]:
+    return _action_page(request, village_code, notice_id, "notices/manage/withdraw.html", {}, [])
+
+
+@post("/v/{village_code:str}/notices/manage/{notice_id:int}/withdraw", opt={"permission": "notices.withdraw"},
+      sync_to_thread=True)
+def withdraw(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with _as_http(), site.db.transaction() as session:
+            notice = services.withdraw_notice(session, site, actor_of(request), notice_id, data.get("reason", ""),
+                                              village_code=village_code)
+    except NoticeError as exc:
+        return _action_page(request, village_code, notice_id, "notices/manage/withdraw.html", data,
+                            exc.problems or [Problem(exc.message)], 400)
+    target = f"/v/{village_code}/notices/{notice.id}" if notice.published_at else f"/v/{village_code}/notices/manage/"
+    return Redirect(target, status_code=303)
+
+
+@get("/v/{village_code:str}/notices/manage/objections", opt={"permission": "notices.answer"}, sync_to_thread=True)
+def objections_page(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    return _objections(request, village_code, {}, None)
+
+
+def _objections(request: Request[Any, Any, Any], village_code: str, errors: dict[int, str],
+                form: dict[str, str] | None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    actor = actor_of(request)
+    with site.db.read() as session:
+        rows = list(session.scalars(select(Objection).where(Objection.village_code == village_code)
+                                    .order_by(Objection.status.desc(), Objection.id.desc()).limit(200)))  # type: ignore[attr-defined]
+        notices = {n.id: n for n in session.scalars(select(Notice).where(Notice.id.in_({o.notice_id for o in rows})))}  # type: ignore[union-attr]
+        see = site.allowed(actor, "notices.view_objector", village_code)
+        contacts = {o.id: services.contact_of(session, o) for o in rows} if see else {}
+    return render(request, "notices/manage/objections.html", {
+        "rows": rows, "notices": notices, "contacts": contacts, "errors": errors, "form": form or {}},
+        status_code=status_code)
+
+
+@post("/v/{village_code:str}/notices/manage/objections/{objection_id:int}/answer",
+      opt={"permission": "notices.answer"}, sync_to_thread=True)
+def answer(request: Request[Any, Any, Any], village_code: str, objection_id: int, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with _as_http(), site.db.transaction() as session:
+            services.answer_objection(session, site, actor_of(request), objection_id, data.get("answer", ""),
+                                      village_code=village_code)
+    except NoticeError as exc:
+        return _objections(request, village_code, {objection_id: exc.message}, data, 400)
+    return Redirect(f"/v/{village_code}/notices/manage/objections#o{objection_id}", status_code=303)
+
+
+# --- financial disclosure ---------------------------------------------------------------------------------------
+
+_LINE = re.compile(r"^(?P<item>.*?)[\s,，:：]+(?P<amount>-?[\d,]+(?:\.\d{1,2})?)\s*元?$")
+
+
+def parse_amount(value: str, label: str, field: str) -> Decimal:
+    text = (value or "").replace(",", "").replace("，", "").strip()
+    try:
+        if not re.fullmatch(r"-?\d+(?:\.\d{1,2})?", text):
+            raise InvalidOperation
+        return Decimal(text)
+    except InvalidOperation as exc:
+        message = _("%(label)s不是有效的金额（元，最多两位小数）：%(value)s", label=label, value=value or "")
+        raise NoticeError(message, [Problem(message, field=field)]) from exc
+
+
+def parse_lines(text: str, field: str, label: str) -> list[tuple[str, Decimal]]:
+    """One line per item: "项目名称 金额", e.g. "上级转移支付 12000.00"."""
+    lines: list[tuple[str, Decimal]] = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        match = _LINE.match(raw.strip())
+        if not match or not match.group("item").strip():
+            message = _("%(label)s第 %(n)s 行应为“项目名称 金额”：%(line)s", label=label, n=number, line=raw.strip())
+            raise NoticeError(message, [Problem(message, field=field, row=number)])
+        lines.append((match.group("item").strip(), parse_amount(match.group("amount"), label, field)))
+    return lines
+
+
+def parse_period(value: str) -> tuple[str, dt.date]:
+    value = (value or "").strip().upper()
+    if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
+        year, month = int(match.group(1)), int(match.group(2))
+        if 1 <= month <= 12:
+            return "month", dt.date(year, month, 1)
+    if match := re.fullmatch(r"(\d{4})-?Q([1-4])", value):
+        return "quarter", dt.date(int(match.group(1)), (int(match.group(2)) - 1) * 3 + 1, 1)
+    message = _("期间应写作 2025-03（月）或 2025-Q1（季度）")
+    raise NoticeError(message, [Problem(message, field="period")])
+
+
+def finance_input(data: dict[str, str]) -> FinanceInput:
+    kind, start = parse_period(data.get("period", ""))
+    totals = {}
+    for name, label in (("income_total", _("收入合计")), ("expenditure_total", _("支出合计"))):
+        totals[name] = parse_amount(data[name], label, name) if data.get(name, "").strip() else None
+    return FinanceInput(
+        period_kind=kind, period_start=start, opening=parse_amount(data.get("opening", ""), _("期初余额"), "opening"),
+        income=parse_lines(data.get("income", ""), "income", _("收入")),
+        expenditure=parse_lines(data.get("expenditure", ""), "expenditure", _("支出")),
+        closing=parse_amount(data.get("closing", ""), _("期末余额"), "closing"), **totals)
+
+
+def _finance_form_of(site: Any, notice: Notice) -> dict[str, str]:
+    with site.db.read() as session:
+        statement, lines = services.finance_of(session, notice)
+    assert statement is not None
+    period = (statement.period_start.strftime("%Y-%m") if statement.period_kind == "month"
+              else f"{statement.period_start.year}-Q{(statement.period_start.month - 1) // 3 + 1}")
+    return {"category": notice.category, "title": notice.title, "body": notice.body, "period": period,
+            "opening": str(statement.opening), "closing": str(statement.closing),
+            "income": "\n".join(f"{ln.item} {ln.amount}" for ln in lines if ln.direction == "income"),
+            "expenditure": "\n".join(f"{ln.item} {ln.amount}" for ln in lines if ln.direction == "expenditure"),
+            "window_days": str(notice.window_days)}
+
+
+def _finance_page(request: Request[Any, Any, Any], village_code: str, notice: Notice | None, form: dict[str, Any],
+                  errors: list[Problem], status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    return render(request, "notices/manage/finance.html", {
+        **_common(site), "notice": notice, "form": form, "errors": errors}, status_code=status_code)
+
+
+@get("/v/{village_code:str}/notices/manage/finance", opt={"permission": "notices.draft"}, sync_to_thread=True)
+def new_finance(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    last_month = services.local_today().replace(day=1) - dt.timedelta(days=1)
+    return _finance_page(request, village_code, None, {"period": last_month.strftime("%Y-%m")}, [])
+
+
+@post("/v/{village_code:str}/notices/manage/finance", opt={"permission": "notices.draft"}, sync_to_thread=True)
+def create_finance(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        figures = finance_input(data)
+        village = site.village(village_code)
+        title = data.get("title", "").strip() or _("%(village)s%(period)s财务收支公开", village=village.name,
+                                                       period=figures.period_label())
+        category = data.get("category") or ("月度收支" if figures.period_kind == "month" else "季度收支")
+        with site.db.transaction() as session:
+            notice = services.draft_notice(
+                session, site, actor_of(request), village_code=village_code, stream="finance", category=category,
+                title=title, body=data.get("body", ""), window_days=_window_days(data.get("window_days")),
+                finance=figures)
+    except NoticeError as exc:
+        return _finance_page(request, village_code, None, data, exc.problems or [Problem(exc.message)], 400)
+    return Redirect(f"/v/{village_code}/notices/manage/{notice.id}/edit", status_code=303)
+
+
+@post("/v/{village_code:str}/notices/manage/{notice_id:int}/finance", opt={"permission": "notices.draft"},
+      sync_to_thread=True)
+def save_finance(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
+    site = site_of(request)
+    notice = _load_draft(site, village_code, notice_id)
+    try:
+        figures = finance_input(data)
+        with _as_http(), site.db.transaction() as session:
+            services.update_draft(session, site, actor_of(request), notice_id, village_code=village_code,
+                                  category=data.get("category", notice.category),
+                                  title=data.get("title", "") or notice.title, body=data.get("body", ""),
+                                  window_days=_window_days(data.get("window_days")), finance=figures)
+    except NoticeError as exc:
+        return _finance_page(request, village_code, notice, data, exc.problems or [Problem(exc.message)], 400)
+    return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit?saved=1", status_code=303)
+
+
+ROUTES = [
+    village_board, county_board, notice_page, post_objection, verify_page, canonical_json, attachment, village_feed,
+    county_feed, print_notice, print_board, desk, new_draft, create_draft, edit_draft, save_draft, preview, upload,
+    remove_file, publish, correct_form, correct, withdraw_form, withdraw, objections_page, answer, new_finance,
+    create_finance, save_finance,
+]

@@ -1,0 +1,201 @@
+"""Reading the board: current notices, the archive, filters, feeds, and the disclosure calendar."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session
+
+from cunwu.i18n import _
+from cunwu.notices import services
+from cunwu.notices.models import BoardGeneration, FinanceStatement, Notice, Objection
+from cunwu.notices.services import settings_of
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    stream: str | None = None
+    category: str | None = None
+    month: str | None = None  # "YYYY-MM": notices whose window started that month
+    q: str | None = None
+
+
+def _month_bounds(month: str) -> tuple[dt.date, dt.date] | None:
+    try:
+        start = dt.datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        return None
+    year, index = divmod(start.month, 12)
+    return start, dt.date(start.year + year, index + 1, 1)
+
+
+def _public(village_code: str | None) -> Any:
+    """Current versions that have been public at some time (published, or withdrawn after publication)."""
+    clauses = [Notice.is_current, Notice.published_at.is_not(None)]  # type: ignore[union-attr]
+    if village_code is not None:
+        clauses.append(Notice.village_code == village_code)
+    return and_(*clauses)
+
+
+def _filtered(stmt: Any, flt: BoardFilter) -> Any:
+    if flt.stream:
+        stmt = stmt.where(Notice.stream == flt.stream)
+    if flt.category:
+        stmt = stmt.where(Notice.category == flt.category)
+    if flt.month and (bounds := _month_bounds(flt.month)):
+        stmt = stmt.where(Notice.window_start >= bounds[0], Notice.window_start < bounds[1])  # type: ignore[operator]
+    if flt.q and flt.q.strip():
+        term = flt.q.strip()[:50]
+        stmt = stmt.where(or_(Notice.title.contains(term, autoescape=True),  # type: ignore[attr-defined]
+                              Notice.body.contains(term, autoescape=True)))  # type: ignore[attr-defined]
+    return stmt
+
+
+def current_board(session: Session, village_code: str | None, flt: BoardFilter = BoardFilter(),
+                  today: dt.date | None = None, limit: int = 200) -> list[Notice]:
+    """Notices in their window today, newest first."""
+    today = today or services.local_today()
+    stmt = select(Notice).where(_public(village_code), Notice.status == "published",
+                                Notice.window_start <= today, Notice.window_end >= today)  # type: ignore[operator]
+    stmt = _filtered(stmt, flt).order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)  # type: ignore[union-attr]
+    return list(session.scalars(stmt))
+
+
+def archive(session: Session, village_code: str | None, flt: BoardFilter = BoardFilter(),
+            today: dt.date | None = None, page: int = 1, per_page: int = 20) -> tuple[list[Notice], int]:
+    """Expired and withdrawn notices (the archive), newest first, one page at a time; also the total count."""
+    today = today or services.local_today()
+    condition = and_(_public(village_code), or_(Notice.status == "withdrawn", Notice.window_end < today))  # type: ignore[operator]
+    total = session.scalar(_filtered(select(func.count()).select_from(Notice).where(condition), flt)) or 0
+    stmt = _filtered(select(Notice).where(condition), flt)
+    stmt = stmt.order_by(Notice.published_at.desc(), Notice.id.desc())  # type: ignore[union-attr]
+    rows = list(session.scalars(stmt.offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    return rows, int(total)
+
+
+def feed_items(session: Session, village_code: str | None, limit: int = 50) -> list[Notice]:
+    """The newest published versions (corrections included, so a feed reader sees them), newest first."""
+    clauses = [Notice.published_at.is_not(None)]  # type: ignore[union-attr]
+    if village_code is not None:
+        clauses.append(Notice.village_code == village_code)
+    stmt = select(Notice).where(*clauses).order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)  # type: ignore[union-attr]
+    return list(session.scalars(stmt))
+
+
+def months_with_notices(session: Session, village_code: str | None) -> list[str]:
+    """"YYYY-MM" values for the month filter, newest first."""
+    starts = session.scalars(select(Notice.window_start).where(_public(village_code)).distinct())
+    return sorted({d.strftime("%Y-%m") for d in starts if d is not None}, reverse=True)[:36]
+
+
+def open_objection_count(session: Session, village_code: str) -> int:
+    return int(session.scalar(select(func.count()).select_from(Objection).where(
+        Objection.village_code == village_code, Objection.status == "open")) or 0)
+
+
+def generation(session: Session, village_code: str | None) -> tuple[int, dt.datetime | None]:
+    """The change counter (and last change time) of a village, or of the whole site (the sum) for None."""
+    if village_code is not None:
+        row = session.execute(select(BoardGeneration.counter, BoardGeneration.changed_at)
+                              .where(BoardGeneration.village_code == village_code)).first()
+        return (int(row[0]), row[1]) if row else (0, None)
+    row = session.execute(select(func.sum(BoardGeneration.counter), func.max(BoardGeneration.changed_at))).first()
+    if row is None or row[0] is None:
+        return 0, None
+    changed = row[1]
+    if isinstance(changed, str):  # SQLite's max() of a DATETIME column comes back as text
+        changed = dt.datetime.fromisoformat(changed).replace(tzinfo=dt.UTC)
+    elif changed is not None and changed.tzinfo is None:
+        changed = changed.replace(tzinfo=dt.UTC)
+    return int(row[0]), changed
+
+
+# --- disclosure calendar ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A disclosure that should have been published and was not."""
+
+    village_code: str
+    stream: str  # "finance" | "village"
+    due: dt.date
+    days_late: int
+    last: dt.date | None  # end of the last finance period covered, or the last 村务 publication
+    missing_periods: int = 0
+
+    def describe(self) -> str:
+        if self.stream == "finance":
+            if self.last is None:
+                return _("从未公开财务收支，应于 %(due)s 前公开，已逾期 %(days)s 天", due=self.due, days=self.days_late)
+            return _("财务公开只到 %(last)s，缺 %(n)s 期，应于 %(due)s 前公开，已逾期 %(days)s 天",
+                     last=self.last, n=self.missing_periods, due=self.due, days=self.days_late)
+        if self.last is None:
+            return _("从未公开村务事项，已逾期 %(days)s 天", days=self.days_late)
+        return _("上次公开村务事项在 %(last)s，应于 %(due)s 前再次公开，已逾期 %(days)s 天",
+                 last=self.last, due=self.due, days=self.days_late)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    year, index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, index + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _last_complete_period_end(today: dt.date, period: str, grace: int) -> dt.date:
+    """The end of the latest period whose disclosure deadline (end + grace days) has passed by `today`."""
+    months = 1 if period == "month" else 3
+    start = dt.date(today.year, today.month if months == 1 else (today.month - 1) // 3 * 3 + 1, 1)
+    while True:
+        end = start - dt.timedelta(days=1)
+        if end + dt.timedelta(days=grace) < today:
+            return end
+        start = _add_months(start, -months)
+
+
+def overdue(session: Session, site: Any, village_codes: list[str] | None = None,
+            today: dt.date | None = None) -> list[Overdue]:
+    """Per village: is the finance statement of every closed period out, and has a 村务 notice been published
+    within the interval? (Finance monthly and ordinary items at least quarterly by default: RULES.md §3.)"""
+    today = today or services.local_today()
+    cfg = settings_of(site)
+    codes = village_codes or [v.code for v in site.config.villages]
+    live = and_(Notice.is_current, Notice.status == "published")
+    finance_rows = dict(session.execute(
+        select(FinanceStatement.village_code, func.max(FinanceStatement.period_end))
+        .join(Notice, Notice.id == FinanceStatement.notice_id)
+        .where(live, FinanceStatement.village_code.in_(codes)).group_by(FinanceStatement.village_code)).all())  # type: ignore[attr-defined]
+    village_rows = dict(session.execute(
+        select(Notice.village_code, func.max(Notice.window_start))
+        .where(live, Notice.stream == "village", Notice.village_code.in_(codes)).group_by(Notice.village_code)).all())  # type: ignore[attr-defined]
+    expected_end = _last_complete_period_end(today, cfg.finance_period, cfg.finance_grace_days)
+    months = 1 if cfg.finance_period == "month" else 3
+    late: list[Overdue] = []
+    for code in codes:
+        covered = _as_date(finance_rows.get(code))
+        if covered is None or covered < expected_end:
+            if covered is None:
+                first_missing_end, missing = expected_end, 1
+            else:
+                first_missing_end = _add_months(covered + dt.timedelta(days=1), months) - dt.timedelta(days=1)
+                missing = ((expected_end.year - covered.year) * 12 + expected_end.month - covered.month) // months
+            due = first_missing_end + dt.timedelta(days=cfg.finance_grace_days)
+            late.append(Overdue(code, "finance", due, (today - due).days, covered, missing))
+        last = _as_date(village_rows.get(code))
+        if last is None:
+            # Never published: late since the last calendar quarter ended without a single 村务 notice.
+            quarter_end = _last_complete_period_end(today, "quarter", 0)
+            late.append(Overdue(code, "village", quarter_end, (today - quarter_end).days, None))
+        elif (due_village := _add_months(last, cfg.village_interval_months)) < today:
+            late.append(Overdue(code, "village", due_village, (today - due_village).days, last))
+    return sorted(late, key=lambda o: (-o.days_late, o.village_code, o.stream))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,246 @@
+"""The register's read API for other areas and plugins (meetings, yishi, dibao, ...). Use these, nothing deeper.
+
+Every function takes an open session (read or write) and a date `on` (default: today): the answer is the register
+as it stood on that day. Dated rows are half-open, `start <= on < end` (see `cunwu.registry.models`).
+
+What comes back:
+- `Person`, `Household`: the SQLModel rows themselves (read them; change them only through
+  `cunwu.registry.services`).
+- `HouseholdMembers`, `Member`, `RepresentativeTerm`, `OfficeHolder`: small frozen dataclasses defined here that
+  bundle those rows.
+Lists are ordered the way a clerk reads them: households by 户号, members head first, people by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from cunwu.registry.models import (
+    GONE,
+    RELATIONS,
+    Group,
+    Household,
+    Membership,
+    Office,
+    Person,
+    Representation,
+    Representative,
+)
+
+__all__ = [
+    "HouseholdMembers",
+    "Member",
+    "OfficeHolder",
+    "RepresentativeTerm",
+    "adults",
+    "age_on",
+    "groups",
+    "household_of",
+    "households",
+    "members_of",
+    "office_holders",
+    "party_members",
+    "person",
+    "representatives",
+]
+
+_RELATION_ORDER = {name: i for i, name in enumerate(RELATIONS)}
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person in a household on a date, with the membership row that puts them there."""
+
+    person: Person
+    membership: Membership
+
+    @property
+    def relation(self) -> str:
+        return self.membership.relation
+
+
+@dataclass(frozen=True)
+class HouseholdMembers:
+    """A household and its members on a date (head first)."""
+
+    household: Household
+    members: list[Member] = field(default_factory=list)
+
+    @property
+    def head(self) -> Person | None:
+        return next((m.person for m in self.members if m.relation == "head"), None)
+
+
+@dataclass(frozen=True)
+class RepresentativeTerm:
+    """A representative serving on a date, and the households they represent on that date (by 户号)."""
+
+    representative: Representative
+    person: Person
+    households: list[Household] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OfficeHolder:
+    """A person holding a post in a village body on a date."""
+
+    office: Office
+    person: Person
+
+
+def _today(on: dt.date | None) -> dt.date:
+    return on or dt.date.today()
+
+
+def _current(model: Any, on: dt.date, start: str = "start_date") -> Any:
+    """`start <= on < end` (NULL end = still current)."""
+    return and_(getattr(model, start) <= on, or_(col(model.end_date).is_(None), model.end_date > on))
+
+
+def _serving(model: Any, on: dt.date) -> Any:
+    """A term row (representative, office) in force on `on`: started, not past its term, not ended early."""
+    return and_(model.term_start <= on, model.term_end > on,
+                or_(col(model.end_date).is_(None), model.end_date > on))
+
+
+def age_on(birth_date: dt.date, on: dt.date) -> int:
+    """Completed years on `on` (someone born on 29 February has the birthday on 1 March in common years)."""
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def _born_by(on: dt.date, years: int) -> dt.date:
+    """The latest birth date of someone `years` old or more on `on`."""
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February in a common year
+        return dt.date(on.year - years, 2, 28)
+
+
+def _present(on: dt.date) -> Any:
+    """Not moved out or deceased on `on` (a status change dated after `on` does not count yet)."""
+    return or_(col(Person.status).not_in(list(GONE)), col(Person.status_since) > on)
+
+
+def person(session: Session, id: int) -> Person | None:
+    """One person by id, or None."""
+    return session.get(Person, id)
+
+
+def members_of(session: Session, household_ids: Iterable[int], on: dt.date | None = None) -> dict[int, list[Member]]:
+    """Members of several households on `on`, head first, by household id."""
+    on = _today(on)
+    ids = list(household_ids)
+    result: dict[int, list[Member]] = defaultdict(list)
+    for chunk_start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = ids[chunk_start:chunk_start + 900]
+        rows = session.exec(
+            select(Membership, Person)
+            .join(Person, col(Person.id) == Membership.person_id)
+            .where(col(Membership.household_id).in_(chunk), _current(Membership, on))
+        ).all()
+        for membership, found in rows:
+            result[membership.household_id].append(Member(found, membership))
+    for members in result.values():
+        members.sort(key=lambda m: (_RELATION_ORDER.get(m.relation, 99), m.person.birth_date, m.person.id or 0))
+    return dict(result)
+
+
+def households(session: Session, village_code: str, on: dt.date | None = None,
+               group_id: int | None = None) -> list[HouseholdMembers]:
+    """The village's households that exist on `on` (created, not closed), each with its members on that day."""
+    on = _today(on)
+    query = select(Household).where(
+        Household.village_code == village_code, Household.created_on <= on,
+        or_(col(Household.closed_on).is_(None), col(Household.closed_on) > on),
+    )
+    if group_id is not None:
+        query = query.where(Household.group_id == group_id)
+    found = list(session.exec(query.order_by(col(Household.number))).all())
+    members = members_of(session, [h.id for h in found if h.id is not None], on)
+    return [HouseholdMembers(h, members.get(h.id or 0, [])) for h in found]
+
+
+def _villagers(village_code: str, on: dt.date, group_id: int | None) -> Any:
+    """Persons with a membership on `on` in a household of the village (and group), present on that day."""
+    query = (
+        select(Person)
+        .join(Membership, col(Membership.person_id) == Person.id)
+        .join(Household, col(Household.id) == Membership.household_id)
+        .where(Household.village_code == village_code, _current(Membership, on), _present(on))
+    )
+    if group_id is not None:
+        query = query.where(Household.group_id == group_id)
+    return query
+
+
+def adults(session: Session, village_code: str, on: dt.date | None = None, group_id: int | None = None,
+           age: int = 18) -> list[Person]:
+    """Villagers aged `age` or more on `on` (default 18, the voting age; pass the site's `voting_age`), members of a
+    household of the village (and of `group_id` if given) on that day, neither moved out nor deceased by then."""
+    on = _today(on)
+    query = _villagers(village_code, on, group_id).where(Person.birth_date <= _born_by(on, age))
+    return list(session.exec(query.order_by(col(Person.name), col(Person.id))).all())
+
+
+def party_members(session: Session, village_code: str, on: dt.date | None = None) -> list[Person]:
+    """Villagers who are party members (the flag as it stands now), members of a household of the village on `on`."""
+    on = _today(on)
+    query = _villagers(village_code, on, None).where(col(Person.party_member).is_(True))
+    return list(session.exec(query.order_by(col(Person.name), col(Person.id))).all())
+
+
+def household_of(session: Session, person_id: int, on: dt.date | None = None) -> Household | None:
+    """The household a person belongs to on `on`, or None."""
+    on = _today(on)
+    return session.exec(
+        select(Household)
+        .join(Membership, col(Membership.household_id) == Household.id)
+        .where(Membership.person_id == person_id, _current(Membership, on))
+    ).first()
+
+
+def representatives(session: Session, village_code: str, on: dt.date | None = None) -> list[RepresentativeTerm]:
+    """Representatives serving on `on` and the households each represents on that day (the representative
+    meeting's representative members)."""
+    on = _today(on)
+    rows = session.exec(
+        select(Representative, Person)
+        .join(Person, col(Person.id) == Representative.person_id)
+        .where(Representative.village_code == village_code, _serving(Representative, on))
+        .order_by(col(Person.name), col(Representative.id))
+    ).all()
+    ids = [r.id for r, _p in rows]
+    represented: dict[int, list[Household]] = defaultdict(list)
+    if ids:
+        for link, household in session.exec(
+            select(Representation, Household)
+            .join(Household, col(Household.id) == Representation.household_id)
+            .where(col(Representation.representative_id).in_(ids), _current(Representation, on))
+            .order_by(col(Household.number))
+        ).all():
+            represented[link.representative_id].append(household)
+    return [RepresentativeTerm(r, p, represented.get(r.id or 0, [])) for r, p in rows]
+
+
+def office_holders(session: Session, village_code: str, body: str, on: dt.date | None = None) -> list[OfficeHolder]:
+    """Who holds a post in `body` ("villagers_committee", "party_branch", "supervision_committee") on `on`."""
+    on = _today(on)
+    rows = session.exec(
+        select(Office, Person)
+        .join(Person, col(Person.id) == Office.person_id)
+        .where(Office.village_code == village_code, Office.body == body, _serving(Office, on))
+        .order_by(col(Office.post), col(Person.name))
+    ).all()
+    return [OfficeHolder(o, p) for o, p in rows]
+
+
+def groups(session: Session, village_code: str) -> Sequence[Group]:
+    """The village's villager groups by number."""
+    return session.exec(select(Group).where(Group.village_code == village_code).order_by(col(Group.number))).all()

@@ -1,0 +1,576 @@
+"""低保 pages: clerks (village), township and county reviewers (site), the public recipients list, the JSON API.
+
+Handlers are thin: parse the form, call a service in one transaction, redirect (or render). A refused change raises
+`DibaoError`, which the app shows as a 400 page with the message and the fields concerned.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body
+from litestar.response import Redirect
+from sqlmodel import Session
+
+from cunwu.errors import Problem
+from cunwu.i18n import _
+from cunwu.privacy import mask_account
+from cunwu.registry import queries
+from cunwu.web.render import actor_of, render, site_of
+
+from . import amounts, disbursement, services
+from .models import INCOME_KINDS, Case
+from .services import DibaoError
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+STATUS_ORDER = ("applied", "proposed", "posting", "democratic_review", "enrolled", "stopped", "refused", "withdrawn")
+
+
+def _case_url(case: Case) -> str:
+    return f"/v/{case.village_code}/p/dibao/cases/{case.id}"
+
+
+def _month(value: str | None, default: dt.date | None = None) -> dt.date:
+    if not value:
+        return default or amounts.first_of_month(services.today())
+    try:
+        return services.parse_month(value)
+    except DibaoError as exc:
+        raise NotFoundException(exc.message) from exc
+
+
+def _date(value: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise DibaoError(_("日期格式不正确"), [Problem(_("日期格式不正确"), field=field)]) from exc
+
+
+def _int(value: str | None, field: str) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError) as exc:
+        raise DibaoError(_("请选择%(field)s", field=field)) from exc
+
+
+def _checked(data: dict[str, Any], prefix: str) -> list[int]:
+    return [int(key[len(prefix):]) for key, value in data.items()
+            if key.startswith(prefix) and key[len(prefix):].isdigit() and value]
+
+
+def _on_case(request: Request[Any, Any, Any], village_code: str, case_id: int,
+             action: Callable[[Session, Any, Any, Case], Any]) -> Redirect:
+    """Lock the case, run the change in one transaction, go back to the case page."""
+    site = site_of(request)
+    with site.db.transaction() as session:
+        case = services.get_case(session, case_id, village_code, lock=True)
+        action(session, site, actor_of(request), case)
+        url = _case_url(case)
+    return Redirect(url, status_code=303)
+
+
+def _visible(request: Request[Any, Any, Any], village_code: str) -> bool:
+    return bool(site_of(request).allowed(actor_of(request), "dibao.view", village_code))
+
+
+def _account(request: Request[Any, Any, Any], number: str) -> str:
+    """Full account numbers only for dibao.payments (the county's payment staff)."""
+    if site_of(request).allowed(actor_of(request), "dibao.payments", None):
+        return number
+    return mask_account(number)
+
+
+# --- village pages ------------------------------------------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/p/dibao/", opt={"permission": "dibao.view"}, sync_to_thread=True, name="dibao_cases")
+def case_list(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        found = services.cases(session, village_code)
+        names = {c.id: queries.person(session, c.applicant_id) for c in found}
+    found.sort(key=lambda c: (STATUS_ORDER.index(c.status), -(c.id or 0)))
+    return render(request, "dibao/cases.html", {"cases": found, "names": names, "status_label": services.status_label,
+                                                "today": services.today()})
+
+
+@get("/v/{village_code:str}/p/dibao/new", opt={"permission": "dibao.apply"}, sync_to_thread=True)
+def new_case(request: Request[Any, Any, Any], village_code: str, household: str = "") -> Response[str]:
+    site = site_of(request)
+    chosen = None
+    with site.db.read() as session:
+        homes = queries.households(session, village_code)
+        if household:
+            chosen = next((h for h in homes if h.household.number == household.strip()), None)
+            if chosen is None:
+                raise DibaoError(_("本村没有户号 %(number)s", number=household))
+    return render(request, "dibao/new.html", {"household": chosen, "banks": services.settings_of(site).banks,
+                                              "categories": services.settings_of(site).review_months,
+                                              "number": household})
+
+
+@post("/v/{village_code:str}/p/dibao/cases", opt={"permission": "dibao.apply"}, sync_to_thread=True)
+def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) -> Redirect:
+    site = site_of(request)
+    with site.db.transaction() as session:
+        case = services.apply(
+            session, site, actor_of(request), village_code=village_code,
+            household_id=_int(data.get("household_id"), _("户")), applicant_id=_int(data.get("applicant_id"),
+                                                                                   _("申请人")),
+            covered=_checked(data, "covered_"), serious_illness=_checked(data, "ill_"),
+            kind=data.get("kind", "rural"), review_category=data.get("review_category", "stable"),
+            bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""),
+            account_holder=data.get("account_holder", ""),
+        )
+        url = _case_url(case)
+    return Redirect(url, status_code=303)
+
+
+@get("/v/{village_code:str}/p/dibao/cases/{case_id:int}", opt={"permission": "dibao.view"}, sync_to_thread=True)
+def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) -> Response[str]:
+    site = site_of(request)
+    settings = services.settings_of(site)
+    with site.db.read() as session:
+        case = services.get_case(session, case_id, village_code)
+        members = services.members_on(session, case.household_id, services.today())
+        household = next((h.household for h in queries.households(session, village_code)
+                          if h.household.id == case.household_id), None)
+        proposal, proposal_error = None, None
+        if case.status in ("applied", "enrolled"):
+            try:
+                proposal = services.propose(session, site, case, amounts.first_payment_month(services.today()))
+            except DibaoError as exc:
+                proposal_error = exc.message
+        outcome = services.review_outcome(session, case) if case.status == "democratic_review" else None
+        context = {
+            "case": case, "members": members, "household": household, "incomes": services.incomes(session, case),
+            "checks": {c.rule: c for c in services.property_checks(session, case)},
+            "visits": services.visits(session, case), "evidence": services.evidence(session, case),
+            "decisions": services.decisions(session, case), "assessments": services.assessments(session, case),
+            "proposal": proposal, "proposal_error": proposal_error, "outcome": outcome,
+            "covered_ids": {c["person_id"] for c in case.covered}, "settings": settings,
+            "status_label": services.status_label, "income_label": services.income_kind_label,
+            "income_kinds": INCOME_KINDS, "account": _account(request, case.account_number),
+            "today": services.today(), "overdue": services.review_overdue(case, services.today()),
+            "posting_over": case.posting_ends_on is not None and services.today() > case.posting_ends_on,
+        }
+    names = {m.person.id: m.person.name for m in members}
+    return render(request, "dibao/case.html", {**context, "names": names})
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/incomes", opt={"permission": "dibao.apply"},
+      sync_to_thread=True)
+def add_income(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    amount = services.parse_money(data.get("monthly_amount", ""), "monthly_amount")
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.record_income(
+        s, site, a, c, person_id=_int(data.get("person_id"), _("成员")), kind=data.get("kind", ""),
+        monthly_amount=amount, note=data.get("note", "")))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/incomes/{income_id:int}/withdraw",
+      opt={"permission": "dibao.apply"}, sync_to_thread=True)
+def remove_income(request: Request[Any, Any, Any], village_code: str, case_id: int, income_id: int) -> Redirect:
+    return _on_case(request, village_code, case_id,
+                    lambda s, site, a, c: services.withdraw_income(s, site, a, c, income_id))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/property", opt={"permission": "dibao.apply"},
+      sync_to_thread=True)
+def save_property(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    rules = services.settings_of(site_of(request)).property_checks
+    answers = {rule: data[f"check_{i}"] == "yes" for i, rule in enumerate(rules) if data.get(f"check_{i}")}
+    notes = {rule: data.get(f"note_{i}", "") for i, rule in enumerate(rules)}
+    return _on_case(request, village_code, case_id,
+                    lambda s, site, a, c: services.record_property(s, site, a, c, answers, notes))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/visits", opt={"permission": "dibao.apply"},
+      sync_to_thread=True)
+def add_visit(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    visited_on = _date(data.get("visited_on", ""), "visited_on")
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.record_visit(
+        s, site, a, c, visited_on=visited_on, visitors=data.get("visitors", ""), findings=data.get("findings", "")))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/evidence", opt={"permission": "dibao.apply"})
+async def add_evidence(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Multipart) -> Redirect:
+    import anyio
+
+    upload = data.get("file")
+    content = await upload.read() if isinstance(upload, UploadFile) else b""
+    filename = upload.filename if isinstance(upload, UploadFile) else ""
+    topic = str(data.get("topic", "income"))
+    return await anyio.to_thread.run_sync(lambda: _on_case(request, village_code, case_id, lambda s, site, a, c:
+                                                           services.add_evidence(s, site, a, c, topic=topic,
+                                                                                 filename=filename, data=content)))
+
+
+@get("/v/{village_code:str}/p/dibao/cases/{case_id:int}/evidence/{evidence_id:int}",
+     opt={"permission": "dibao.view"}, sync_to_thread=True)
+def get_evidence(request: Request[Any, Any, Any], village_code: str, case_id: int, evidence_id: int
+                 ) -> Response[bytes]:
+    site = site_of(request)
+    with site.db.read() as session:
+        case = services.get_case(session, case_id, village_code)
+        item = next((e for e in services.evidence(session, case) if e.id == evidence_id), None)
+    if item is None:
+        raise NotFoundException(_("没有这份材料"))
+    return Response(item.data, media_type=item.content_type, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{_quote(item.filename)}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/covered", opt={"permission": "dibao.apply"},
+      sync_to_thread=True)
+def save_covered(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.update_covered(
+        s, site, a, c, covered=_checked(data, "covered_"), serious_illness=_checked(data, "ill_")))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/account", opt={"permission": "dibao.apply"},
+      sync_to_thread=True)
+def save_account(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.update_account(
+        s, site, a, c, bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""),
+        account_holder=data.get("account_holder", "")))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/opinion", opt={"permission": "dibao.assess"},
+      sync_to_thread=True)
+def save_opinion(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.give_opinion(
+        s, site, a, c, approve=data.get("approve") == "yes", opinion=data.get("opinion", "")))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/post", opt={"permission": "dibao.apply"},
+      sync_to_thread=True)
+def post_case(request: Request[Any, Any, Any], village_code: str, case_id: int) -> Redirect:
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.post_case(s, site, a, c))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/review-meeting", opt={"permission": "dibao.apply"},
+      sync_to_thread=True)
+def review_meeting(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    try:
+        starts = dt.datetime.fromisoformat(data.get("starts_at", "")).replace(tzinfo=services.LOCAL_TZ)
+    except ValueError as exc:
+        raise DibaoError(_("请填写评议时间")) from exc
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.schedule_review(
+        s, site, a, c, starts_at=starts, location=data.get("location", "")))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/review-result", opt={"permission": "dibao.apply"},
+      sync_to_thread=True)
+def review_result(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.conclude_review(
+        s, site, a, c, summary=data.get("summary", "")))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/confirm", opt={"permission": "dibao.confirm"},
+      sync_to_thread=True)
+def confirm_case(request: Request[Any, Any, Any], village_code: str, case_id: int) -> Redirect:
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.confirm(s, site, a, c))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/refuse", opt={"permission": "dibao.confirm"},
+      sync_to_thread=True)
+def refuse_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    return _on_case(request, village_code, case_id,
+                    lambda s, site, a, c: services.refuse(s, site, a, c, reasons=data.get("reasons", "")))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/review", opt={"permission": "dibao.confirm"},
+      sync_to_thread=True)
+def review_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    month = services.parse_month(data["effective_month"]) if data.get("effective_month") else None
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.review(
+        s, site, a, c, reasons=data.get("reasons", ""), effective_month=month))
+
+
+@post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/stop", opt={"permission": "dibao.confirm"},
+      sync_to_thread=True)
+def stop_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+    month = services.parse_month(data["effective_month"]) if data.get("effective_month") else None
+    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.stop(
+        s, site, a, c, reasons=data.get("reasons", ""), effective_month=month))
+
+
+@get("/v/{village_code:str}/p/dibao/recipients", opt={"public": True}, sync_to_thread=True,
+     name="dibao_recipients")
+def recipients_page(request: Request[Any, Any, Any], village_code: str, month: str = "") -> Response[str]:
+    """The public monthly list of recipients (masked IDs; never an account)."""
+    site = site_of(request)
+    with site.db.read() as session:
+        months = [c.month for c in disbursement.cycles(session) if c.status == "approved"]
+        chosen = _month(month, months[0] if months else None)
+        rows = disbursement.recipients(session, site, village_code, chosen)
+    return render(request, "dibao/recipients.html", {
+        "rows": rows, "month": chosen, "months": months, "total": sum((r.amount for r in rows), Decimal("0.00")),
+        "supervision_phone": site.config.supervision_phone})
+
+
+# --- site pages: township and county -------------------------------------------------------------------------------
+
+
+@get("/p/dibao/", opt={"permission": "dibao.view"}, sync_to_thread=True, name="dibao_home")
+def queue(request: Request[Any, Any, Any]) -> Response[str]:
+    """What waits for the reviewer: opinions, postings, reviews, confirmations, overdue reviews (own villages)."""
+    site = site_of(request)
+    today = services.today()
+    with site.db.read() as session:
+        found = [c for c in services.cases(session, statuses=("applied", "proposed", "posting", "democratic_review",
+                                                              "enrolled"))
+                 if _visible(request, c.village_code)]
+        names = {c.id: queries.person(session, c.applicant_id) for c in found}
+    groups = {
+        "opinion": [c for c in found if c.status == "applied"],
+        "posting": [c for c in found if c.status in ("proposed", "posting", "democratic_review")],
+        "confirm": [c for c in found if c.status == "posting" and c.posting_ends_on and today > c.posting_ends_on],
+        "overdue": [c for c in found if services.review_overdue(c, today)],
+    }
+    return render(request, "dibao/queue.html", {"groups": groups, "names": names, "today": today,
+                                                "status_label": services.status_label})
+
+
+@get("/p/dibao/standards", opt={"permission": "dibao.view"}, sync_to_thread=True)
+def standards_page(request: Request[Any, Any, Any]) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        rows = services.standards(session, site)
+    return render(request, "dibao/standards.html", {"standards": rows, "area": services.area_of(site)})
+
+
+@post("/p/dibao/standards", opt={"permission": "dibao.standards"}, sync_to_thread=True)
+def add_standard(request: Request[Any, Any, Any], data: Form) -> Redirect:
+    site = site_of(request)
+    amount = services.parse_money(data.get("monthly_amount", ""), "monthly_amount")
+    effective = _date(data.get("effective_from", ""), "effective_from")
+    with site.db.transaction() as session:
+        services.set_standard(session, site, actor_of(request), kind=data.get("kind", ""), monthly_amount=amount,
+                              effective_from=effective, note=data.get("note", ""))
+    return Redirect("/p/dibao/standards", status_code=303)
+
+
+@get("/p/dibao/cycles", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def cycles_page(request: Request[Any, Any, Any]) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        rows = disbursement.cycles(session)
+        sums = {c.id: disbursement.entitlements(session, c.month) for c in rows}
+    return render(request, "dibao/cycles.html", {
+        "cycles": rows, "sums": {k: (len(v), sum((e.amount for e in v), Decimal("0.00"))) for k, v in sums.items()},
+        "next_month": amounts.first_of_month(services.today())})
+
+
+@post("/p/dibao/cycles", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def run_cycle(request: Request[Any, Any, Any], data: Form) -> Response[str]:
+    site = site_of(request)
+    month = services.parse_month(data.get("month", ""))
+    with site.db.transaction() as session:
+        result = disbursement.run_month(session, site, actor_of(request), month)
+        skipped = [(services.get_case(session, cid), reason) for cid, reason in result.skipped]
+    return render(request, "dibao/run.html", {"result": result, "skipped": skipped})
+
+
+@get("/p/dibao/cycles/{month:str}", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def cycle_page(request: Request[Any, Any, Any], month: str) -> Response[str]:
+    site = site_of(request)
+    chosen = _month(month)
+    with site.db.read() as session:
+        cycle = disbursement.get_cycle(session, chosen)
+        if cycle is None:
+            raise NotFoundException(_("这个月还没有计算低保金"))
+        rows = disbursement.entitlements(session, chosen)
+        found = disbursement.batches(session, cycle)
+        results = {b.id: disbursement.reconciliation(session, b) for b in found}
+    return render(request, "dibao/cycle.html", {
+        "cycle": cycle, "entitlements": rows, "batches": found, "results": results,
+        "total": sum((e.amount for e in rows), Decimal("0.00")), "banks": services.settings_of(site).banks,
+        "failed": sum(r.failed_count for r in results.values())})
+
+
+@post("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def approve_cycle(request: Request[Any, Any, Any], month: str) -> Redirect:
+    site = site_of(request)
+    chosen = _month(month)
+    with site.db.transaction() as session:
+        disbursement.approve(session, site, actor_of(request), chosen)
+    return Redirect(f"/p/dibao/cycles/{chosen:%Y-%m}", status_code=303)
+
+
+@post("/p/dibao/cycles/{month:str}/reissue", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def reissue(request: Request[Any, Any, Any], month: str) -> Redirect:
+    site = site_of(request)
+    chosen = _month(month)
+    with site.db.transaction() as session:
+        disbursement.reissue_failed(session, site, actor_of(request), chosen)
+    return Redirect(f"/p/dibao/cycles/{chosen:%Y-%m}", status_code=303)
+
+
+def _batch_context(request: Request[Any, Any, Any], batch_id: int) -> dict[str, Any]:
+    site = site_of(request)
+    with site.db.read() as session:
+        batch = disbursement.get_batch(session, batch_id)
+        cycle = session.get(disbursement.Cycle, batch.cycle_id)
+        rows = disbursement.payments(session, batch)
+        result = disbursement.reconciliation(session, batch)
+    stored_ok = batch.file_data is not None and disbursement.verify_file(batch, batch.file_data)
+    return {"batch": batch, "cycle": cycle, "payments": rows, "result": result, "stored_ok": stored_ok,
+            "bank": services.settings_of(site).banks.get(batch.bank_code), "verified": None}
+
+
+@get("/p/dibao/batches/{batch_id:int}", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def batch_page(request: Request[Any, Any, Any], batch_id: int) -> Response[str]:
+    return render(request, "dibao/batch.html", _batch_context(request, batch_id))
+
+
+@post("/p/dibao/batches/{batch_id:int}/export", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def export(request: Request[Any, Any, Any], batch_id: int, data: Form) -> Redirect:
+    site = site_of(request)
+    with site.db.transaction() as session:
+        disbursement.export_batch(session, site, actor_of(request), batch_id, data.get("format", "csv"))
+    return Redirect(f"/p/dibao/batches/{batch_id}", status_code=303)
+
+
+@get("/p/dibao/batches/{batch_id:int}/file", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def download(request: Request[Any, Any, Any], batch_id: int) -> Response[bytes]:
+    site = site_of(request)
+    with site.db.read() as session:
+        batch = disbursement.get_batch(session, batch_id)
+    if batch.file_data is None:
+        raise NotFoundException(_("这个批次还没有导出"))
+    media = "text/csv; charset=utf-8" if batch.file_format == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(batch.file_data, media_type=media, headers={
+        "Content-Disposition": f"attachment; filename={batch.file_name}", "Cache-Control": "private, no-store",
+        "X-Content-SHA256": batch.file_sha256 or ""})
+
+
+@post("/p/dibao/batches/{batch_id:int}/verify", opt={"permission": "dibao.payments"})
+async def verify(request: Request[Any, Any, Any], batch_id: int, data: Multipart) -> Response[str]:
+    """Check a file (e.g. the one about to be sent to the bank) against the recorded SHA-256."""
+    import anyio
+
+    upload = data.get("file")
+    content = await upload.read() if isinstance(upload, UploadFile) else b""
+    context = await anyio.to_thread.run_sync(_batch_context, request, batch_id)
+    context["verified"] = disbursement.verify_file(context["batch"], content)
+    return render(request, "dibao/batch.html", context, status_code=200 if context["verified"] else 409)
+
+
+@post("/p/dibao/batches/{batch_id:int}/return", opt={"permission": "dibao.payments"})
+async def bank_return(request: Request[Any, Any, Any], batch_id: int, data: Multipart) -> Redirect:
+    import anyio
+
+    upload = data.get("file")
+    content = await upload.read() if isinstance(upload, UploadFile) else b""
+    filename = upload.filename if isinstance(upload, UploadFile) else "return.csv"
+    site = site_of(request)
+    actor = actor_of(request)
+
+    def work() -> None:
+        with site.db.transaction() as session:
+            disbursement.import_return(session, site, actor, batch_id, content, filename)
+
+    await anyio.to_thread.run_sync(work)
+    return Redirect(f"/p/dibao/batches/{batch_id}", status_code=303)
+
+
+@get("/p/dibao/totals", opt={"permission": "dibao.view"}, sync_to_thread=True)
+def totals_page(request: Request[Any, Any, Any], month: str = "") -> Response[str]:
+    site = site_of(request)
+    chosen = _month(month)
+    with site.db.read() as session:
+        by_village, by_category = disbursement.county_totals(session, chosen)
+    by_village = {k: v for k, v in by_village.items() if _visible(request, k)}
+    if not site.allowed(actor_of(request), "dibao.payments", None):
+        by_category = {}  # county-wide figures are the county's; townships see their villages only
+    return render(request, "dibao/totals.html", {
+        "month": chosen, "by_village": by_village, "by_category": by_category, "villages": site.villages,
+        "category_label": _category_label})
+
+
+def _category_label(category: str) -> str:
+    if category in amounts.KINDS:
+        return _("农村") if category == "rural" else _("城市")
+    return amounts.category_label(category)
+
+
+# --- JSON API ----------------------------------------------------------------------------------------------------
+
+
+@get("/api/v1/p/dibao/villages/{village_code:str}/recipients", opt={"public": True}, sync_to_thread=True)
+def api_recipients(request: Request[Any, Any, Any], village_code: str, month: str = "") -> dict[str, Any]:
+    site = site_of(request)
+    chosen = _month(month)
+    with site.db.read() as session:
+        rows = disbursement.recipients(session, site, village_code, chosen)
+    return {"village_code": village_code, "month": f"{chosen:%Y-%m}",
+            "recipients": [{"name": r.name, "resident_id": r.masked_id, "covered": r.covered, "amount": str(r.amount)}
+                           for r in rows],
+            "total": str(sum((r.amount for r in rows), Decimal("0.00")))}
+
+
+@get("/api/v1/p/dibao/villages/{village_code:str}/cases", opt={"permission": "dibao.view"}, sync_to_thread=True)
+def api_cases(request: Request[Any, Any, Any], village_code: str) -> dict[str, Any]:
+    site = site_of(request)
+    with site.db.read() as session:
+        found = services.cases(session, village_code)
+    return {"village_code": village_code, "cases": [{
+        "id": c.id, "household_id": c.household_id, "status": c.status, "applied_on": c.applied_on.isoformat(),
+        "covered": len(c.covered), "proposed_amount": str(c.proposed_amount) if c.proposed_amount is not None else None,
+        "first_month": c.first_month.isoformat() if c.first_month else None,
+        "next_review_on": c.next_review_on.isoformat() if c.next_review_on else None,
+        "account": _account(request, c.account_number)} for c in found]}
+
+
+@get("/api/v1/p/dibao/cycles/{month:str}", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def api_cycle(request: Request[Any, Any, Any], month: str) -> dict[str, Any]:
+    site = site_of(request)
+    chosen = _month(month)
+    with site.db.read() as session:
+        cycle = disbursement.get_cycle(session, chosen)
+        if cycle is None:
+            raise NotFoundException(_("这个月还没有计算低保金"))
+        rows = disbursement.entitlements(session, chosen)
+        found = [(b, disbursement.reconciliation(session, b)) for b in disbursement.batches(session, cycle)]
+    return {"month": f"{chosen:%Y-%m}", "status": cycle.status, "entitlements": len(rows),
+            "total": str(sum((e.amount for e in rows), Decimal("0.00"))),
+            "batches": [{"id": b.id, "bank": b.bank_code, "round": b.round, "status": b.status,
+                         "control_count": b.control_count, "control_total": str(b.control_total),
+                         "sha256": b.file_sha256, "paid": [r.paid_count, str(r.paid_total)],
+                         "failed": [r.failed_count, str(r.failed_total)]} for b, r in found]}
+
+
+@get("/api/v1/p/dibao/totals", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def api_totals(request: Request[Any, Any, Any], month: str = "") -> dict[str, Any]:
+    site = site_of(request)
+    chosen = _month(month)
+    with site.db.read() as session:
+        by_village, by_category = disbursement.county_totals(session, chosen)
+    return {"month": f"{chosen:%Y-%m}",
+            "villages": {k: {"households": v.households, "persons": v.persons, "amount": str(v.amount)}
+                         for k, v in by_village.items()},
+            "categories": {k: {"households": v.households, "persons": v.persons, "amount": str(v.amount)}
+                           for k, v in by_category.items()}}
+
+
+ROUTES = [
+    case_list, new_case, create_case, case_page, add_income, remove_income, save_property, add_visit, add_evidence,
+    get_evidence, save_covered, save_account, save_opinion, post_case, review_meeting, review_result, confirm_case,
+    refuse_case, review_case, stop_case, recipients_page, queue, standards_page, add_standard, cycles_page, run_cycle,
+    cycle_page, approve_cycle, reissue, batch_page, export, download, verify, bank_return, totals_page,
+    api_recipients, api_cases, api_cycle, api_totals,
+]

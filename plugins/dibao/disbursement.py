@@ -1,0 +1,559 @@
+"""The monthly disbursement engine: cycle → entitlements → approval → batches → bank file → return → re-issue.
+
+Why it can never pay twice: every row that stands for money is inserted with `INSERT ... ON CONFLICT DO NOTHING`
+against a unique index the database holds (one cycle per month, one entitlement per household and month, one
+batch per cycle/bank/round, at most one live payment per entitlement). Two runs at the same time — threads,
+processes, or two servers — therefore cannot both insert: on PostgreSQL the second waits on the first's
+uncommitted row and then inserts nothing; on SQLite write transactions are serialised. Re-running a month inserts
+nothing new. Totals are always recomputed from the rows, never carried in memory.
+
+An exported batch is immutable: its file is stored with its SHA-256 (also written into the audit chain), so a
+file that was changed after export is detected by `verify_file`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import and_, exists, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, SQLModel, col, select
+
+from cunwu.accounts.actor import Actor
+from cunwu.audit import service as audit
+from cunwu.db.types import utcnow
+from cunwu.errors import NotFound, Problem
+from cunwu.i18n import _
+from cunwu.registry import queries
+
+from . import amounts
+from .models import DEAD_PAYMENT_STATES, Assessment, Batch, Case, Cycle, Entitlement, Payment
+from .services import DibaoError, area_of, month_amount, review_overdue, settings_of, standard_history
+
+ZERO = Decimal("0.00")
+CHUNK = 500
+Progress = Callable[..., None]  # (label, steps done, total=...) like `cunwu.cli.progress_bar`
+
+
+def _insert_ignore(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]],
+                   returning: Sequence[Any] = ()) -> list[Any]:
+    """`INSERT ... ON CONFLICT DO NOTHING` on both databases; returns the rows actually inserted (if asked)."""
+    if not rows:
+        return []
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted: list[Any] = []
+    for start in range(0, len(rows), CHUNK):
+        statement = insert(model.__table__).values(list(rows[start:start + CHUNK])).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        if returning:
+            inserted.extend(session.execute(statement.returning(*returning)).all())
+        else:
+            session.execute(statement)
+    return inserted
+
+
+def _money_sum(values: Iterable[Decimal]) -> Decimal:
+    return sum(values, ZERO)
+
+
+# --- cycle and entitlements -------------------------------------------------------------------------------------
+
+
+def get_cycle(session: Session, month: dt.date) -> Cycle | None:
+    return session.exec(select(Cycle).where(Cycle.month == amounts.first_of_month(month))).first()
+
+
+def cycles(session: Session) -> list[Cycle]:
+    return list(session.exec(select(Cycle).order_by(col(Cycle.month).desc())).all())
+
+
+def _ensure_cycle(session: Session, month: dt.date) -> Cycle:
+    _insert_ignore(session, Cycle, [{"month": month, "status": "computed", "created_at": utcnow()}])
+    cycle = session.exec(select(Cycle).where(Cycle.month == month).execution_options(populate_existing=True)).one()
+    return cycle
+
+
+@dataclass
+class RunResult:
+    """What one run of a month did: entitlements created now (0 on a re-run), those skipped and why."""
+
+    month: dt.date
+    cycle_id: int
+    created: int = 0
+    created_total: Decimal = ZERO
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (case id, reason)
+    closed: bool = False
+
+
+def _eligible_cases(session: Session, month: dt.date) -> list[Case]:
+    """Cases that may be owed money in `month`: confirmed, paid from this month or earlier, not refused."""
+    return list(session.exec(select(Case).where(col(Case.status).in_(["enrolled", "stopped"]),
+                                                col(Case.first_month).is_not(None), Case.first_month <= month)
+                             .order_by(col(Case.id))).all())
+
+
+def _assessments_for(session: Session, case_ids: list[int], month: dt.date) -> dict[int, Assessment]:
+    found: dict[int, Assessment] = {}
+    for start in range(0, len(case_ids), 900):
+        rows = session.exec(select(Assessment).where(col(Assessment.case_id).in_(case_ids[start:start + 900]),
+                                                     Assessment.effective_month <= month)
+                            .order_by(col(Assessment.effective_month))).all()
+        for row in rows:
+            found[row.case_id] = row  # ordered by month: the last one wins
+    return found
+
+
+def run_month(session: Session, site: Any, actor: Actor, month: dt.date, *, progress: Progress | None = None
+              ) -> RunResult:
+    """Compute the month's entitlements for every enrolled household whose review is up to date.
+
+    Idempotent and safe to run concurrently (see the module docstring). Once the cycle is approved nothing more is
+    added to it.
+    """
+    month = amounts.first_of_month(month)
+    settings = settings_of(site)
+    cycle = _ensure_cycle(session, month)
+    result = RunResult(month=month, cycle_id=cycle.id)  # type: ignore[arg-type]
+    if cycle.status != "computed":
+        result.closed = True
+        return result
+    done = set(session.exec(select(Entitlement.household_id).where(Entitlement.month == month)).all())
+    candidates = [c for c in _eligible_cases(session, month) if c.household_id not in done]
+    label = _("计算 %(month)s 低保金", month=month.strftime("%Y-%m"))
+    if progress:
+        progress(label, 0, total=len(candidates))
+    history = standard_history(session, site)
+    area = area_of(site)
+    standards: dict[str, Decimal | None] = {}
+    for kind in amounts.KINDS:
+        try:
+            standards[kind] = amounts.standard_for(month, history, area, kind)
+        except amounts.NoStandardInForce:
+            standards[kind] = None
+    found = _assessments_for(session, [c.id for c in candidates], month)  # type: ignore[misc]
+    members = queries.members_of(session, [c.household_id for c in candidates], month)
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
+    for case in candidates:
+        assessment = found.get(case.id)  # type: ignore[arg-type]
+        if assessment is None:
+            result.skipped.append((case.id, _("没有核定记录")))  # type: ignore[arg-type]
+        elif review_overdue(case, month):
+            result.skipped.append((case.id, _("复核已逾期（应于 %(date)s 复核），暂停发放", date=case.next_review_on)))  # type: ignore[arg-type]
+        elif not case.account_number or case.bank_code not in settings.banks:
+            result.skipped.append((case.id, _("没有可用的银行账号")))  # type: ignore[arg-type]
+        else:
+            owed = month_amount(assessment, month, standards.get(case.kind), members.get(case.household_id, []),
+                                settings)
+            if owed.amount <= 0:
+                if assessment.mode != "stop":
+                    result.skipped.append((case.id, owed.reason))  # type: ignore[arg-type]
+            else:
+                rows.append({
+                    "cycle_id": cycle.id, "month": month, "case_id": case.id, "household_id": case.household_id,
+                    "village_code": case.village_code, "covered_count": owed.covered, "standard": owed.standard,
+                    "amount": owed.amount, "extras": owed.extras, "categories": ",".join(owed.categories),
+                    "rule": owed.rule, "created_at": now,
+                })
+        if progress:
+            progress(label, 1)
+    inserted = _insert_ignore(session, Entitlement, rows,
+                              returning=(Entitlement.id, Entitlement.household_id, Entitlement.amount))  # type: ignore[arg-type]
+    result.created = len(inserted)
+    result.created_total = _money_sum(row.amount for row in inserted)
+    if inserted:
+        audit.record(session, actor, "dibao.cycle.compute", object_type="dibao_cycle", object_id=str(cycle.id),
+                     before=None, after={"month": month, "count": result.created, "sum": result.created_total,
+                                         "entitlements": [[r.id, r.household_id, r.amount] for r in inserted]})
+    return result
+
+
+def entitlements(session: Session, month: dt.date, village_code: str | None = None) -> list[Entitlement]:
+    query = select(Entitlement).where(Entitlement.month == amounts.first_of_month(month))
+    if village_code is not None:
+        query = query.where(Entitlement.village_code == village_code)
+    return list(session.exec(query.order_by(col(Entitlement.village_code), col(Entitlement.id))).all())
+
+
+# --- approval and batches ---------------------------------------------------------------------------------------
+
+
+def approve(session: Session, site: Any, actor: Actor, month: dt.date) -> Cycle:
+    """Approve the month's entitlements (nothing is added afterwards) and put them into bank batches."""
+    month = amounts.first_of_month(month)
+    cycle = get_cycle(session, month)
+    if cycle is None:
+        raise DibaoError(_("%(month)s 还没有计算低保金", month=month.strftime("%Y-%m")))
+    approved = session.execute(
+        update(Cycle).where(col(Cycle.id) == cycle.id, col(Cycle.status) == "computed")
+        .values(status="approved", approved_at=utcnow(), approved_by=actor.label)
+    ).rowcount
+    if approved:
+        audit.record(session, actor, "dibao.cycle.approve", object_type="dibao_cycle", object_id=str(cycle.id),
+                     before={"status": "computed"}, after={"status": "approved"})
+    session.refresh(cycle)
+    _build_batches(session, actor, cycle, first_round=True)
+    return cycle
+
+
+def _batch(session: Session, cycle: Cycle, bank_code: str, round_: int) -> Batch:
+    _insert_ignore(session, Batch, [{"cycle_id": cycle.id, "bank_code": bank_code, "round": round_,
+                                     "status": "open", "control_count": 0, "control_total": ZERO}])
+    return session.exec(select(Batch).where(Batch.cycle_id == cycle.id, Batch.bank_code == bank_code,
+                                            Batch.round == round_).execution_options(populate_existing=True)).one()
+
+
+def _refresh_totals(session: Session, batch_ids: Iterable[int]) -> None:
+    """Control totals of open batches, recomputed in SQL from their live payments."""
+    for batch_id in batch_ids:
+        live = and_(col(Payment.batch_id) == batch_id, col(Payment.status) != "cancelled")
+        session.execute(update(Batch).where(col(Batch.id) == batch_id, col(Batch.status) == "open").values(
+            control_count=select(func.count()).select_from(Payment).where(live).scalar_subquery(),
+            control_total=select(func.coalesce(func.sum(Payment.amount), 0)).where(live).scalar_subquery(),
+        ))
+
+
+def _build_batches(session: Session, actor: Actor, cycle: Cycle, *, first_round: bool) -> list[Batch]:
+    """Payments for the cycle's unpaid entitlements: round 0 for those never sent, a new round for failed ones."""
+    paid_before = exists().where(col(Payment.entitlement_id) == Entitlement.id)
+    live = exists().where(col(Payment.entitlement_id) == Entitlement.id,
+                          col(Payment.status).not_in(list(DEAD_PAYMENT_STATES)))
+    query = select(Entitlement, Case).join(Case, col(Case.id) == Entitlement.case_id).where(
+        Entitlement.cycle_id == cycle.id)
+    query = query.where(~paid_before) if first_round else query.where(paid_before, ~live)
+    rows = session.exec(query.order_by(col(Entitlement.id))).all()
+    if not rows:
+        return []
+    attempts: dict[int, int] = {}
+    if not first_round:
+        ids = [e.id for e, _c in rows]
+        for entitlement_id, attempt in session.exec(
+                select(Payment.entitlement_id, func.max(Payment.attempt))
+                .where(col(Payment.entitlement_id).in_(ids)).group_by(col(Payment.entitlement_id))).all():
+            attempts[entitlement_id] = attempt
+    round_ = 0
+    if not first_round:
+        last = session.exec(select(func.max(Batch.round)).where(Batch.cycle_id == cycle.id)).one()
+        round_ = (last or 0) + 1
+    by_bank: dict[str, list[tuple[Entitlement, Case]]] = defaultdict(list)
+    for entitlement, case in rows:
+        by_bank[case.bank_code].append((entitlement, case))
+    made = []
+    for bank_code, items in sorted(by_bank.items()):
+        batch = _batch(session, cycle, bank_code, round_)
+        if batch.status != "open":
+            continue  # an exported batch never takes more payments; the next run makes a new round
+        inserted = _insert_ignore(session, Payment, [{
+            "entitlement_id": e.id, "batch_id": batch.id, "attempt": attempts.get(e.id, 0) + 1,  # type: ignore[arg-type]
+            "month": e.month, "household_id": e.household_id, "village_code": e.village_code, "amount": e.amount,
+            "payee": c.account_holder, "bank_code": c.bank_code, "account_number": c.account_number,
+            "status": "pending",
+        } for e, c in items], returning=(Payment.id, Payment.entitlement_id, Payment.amount))  # type: ignore[arg-type]
+        _refresh_totals(session, [batch.id])  # type: ignore[list-item]
+        if inserted:
+            audit.record(session, actor, "dibao.batch.build", object_type="dibao_batch", object_id=str(batch.id),
+                         before=None, after={"cycle": cycle.month, "bank": bank_code, "round": round_,
+                                             "payments": [[r.id, r.entitlement_id, r.amount] for r in inserted]})
+        session.refresh(batch)
+        made.append(batch)
+    return made
+
+
+def reissue_failed(session: Session, site: Any, actor: Actor, month: dt.date) -> list[Batch]:
+    """Re-issue the month's failed payments only (to the account now on the case), in a new round of batches."""
+    cycle = get_cycle(session, amounts.first_of_month(month))
+    if cycle is None or cycle.status != "approved":
+        raise DibaoError(_("这个月还没有审批发放"))
+    return _build_batches(session, actor, cycle, first_round=False)
+
+
+def batches(session: Session, cycle: Cycle | None = None) -> list[Batch]:
+    query = select(Batch)
+    if cycle is not None:
+        query = query.where(Batch.cycle_id == cycle.id)
+    return list(session.exec(query.order_by(col(Batch.cycle_id).desc(), col(Batch.round), col(Batch.bank_code))).all())
+
+
+def get_batch(session: Session, batch_id: int, *, lock: bool = False) -> Batch:
+    query = select(Batch).where(Batch.id == batch_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    batch = session.exec(query).first()
+    if batch is None:
+        raise NotFound(_("没有这个发放批次"))
+    return batch
+
+
+def payments(session: Session, batch: Batch) -> list[Payment]:
+    return list(session.exec(select(Payment).where(Payment.batch_id == batch.id).order_by(col(Payment.id))).all())
+
+
+# --- export -----------------------------------------------------------------------------------------------------
+
+
+def _cell(payment: Payment, name: str, numbers: dict[int, str]) -> str:
+    if name == "amount":
+        return f"{payment.amount:f}"
+    if name == "month":
+        return payment.month.strftime("%Y-%m")
+    if name == "memo":
+        return _("低保金 %(month)s", month=payment.month.strftime("%Y-%m"))
+    if name == "household_number":
+        return numbers.get(payment.household_id, "")
+    return str(getattr(payment, {"payment_id": "id"}.get(name, name)))
+
+
+def render_file(site: Any, batch: Batch, rows: Sequence[Payment], fmt: str, numbers: dict[int, str]) -> bytes:
+    """The bank file in the bank's column layout: CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    layout = settings_of(site).banks[batch.bank_code]
+    header = [h for h, _f in layout.columns]
+    body = [[_cell(p, f, numbers) for _h, f in layout.columns] for p in rows]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(body)
+        return buffer.getvalue().encode("utf-8-sig")
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "payments"
+    sheet.append(header)
+    for line in body:
+        sheet.append(line)  # text cells: account numbers must not become floats
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def export_batch(session: Session, site: Any, actor: Actor, batch_id: int, fmt: str = "csv") -> Batch:
+    """Freeze the batch: write its bank file, record the file's SHA-256, mark the payments exported."""
+    if fmt not in ("csv", "xlsx"):
+        raise DibaoError(_("导出格式只能是 csv 或 xlsx"))
+    batch = get_batch(session, batch_id, lock=True)
+    if batch.status != "open":
+        raise DibaoError(_("这个批次已于 %(at)s 导出，不能再改动", at=batch.exported_at))
+    if batch.bank_code not in settings_of(site).banks:
+        raise DibaoError(_("未知的银行：%(value)s", value=batch.bank_code))
+    rows = [p for p in payments(session, batch) if p.status == "pending"]
+    count, total = len(rows), _money_sum(p.amount for p in rows)
+    if count == 0:
+        raise DibaoError(_("这个批次没有待发放的款项"))
+    if (count, total) != (batch.control_count, batch.control_total):
+        raise DibaoError(_("控制数不符：批次记录 %(n1)s 笔 %(s1)s 元，明细 %(n2)s 笔 %(s2)s 元",
+                           n1=batch.control_count, s1=batch.control_total, n2=count, s2=total))
+    numbers: dict[int, str] = {}
+    if any(f == "household_number" for _h, f in settings_of(site).banks[batch.bank_code].columns):
+        numbers = {hm.household.id: hm.household.number for v in {p.village_code for p in rows}  # type: ignore[misc]
+                   for hm in queries.households(session, v)}
+    data = render_file(site, batch, rows, fmt, numbers)
+    digest = hashlib.sha256(data).hexdigest()
+    cycle = session.get(Cycle, batch.cycle_id)
+    name = f"dibao_{cycle.month:%Y%m}_{batch.bank_code}_r{batch.round}_{count}_{total}.{fmt}"  # type: ignore[union-attr]
+    session.execute(update(Batch).where(col(Batch.id) == batch.id, col(Batch.status) == "open").values(
+        status="exported", file_format=fmt, file_name=name, file_sha256=digest, file_data=data,
+        exported_at=utcnow(), exported_by=actor.label))
+    session.execute(update(Payment).where(col(Payment.batch_id) == batch.id, col(Payment.status) == "pending")
+                    .values(status="exported"))
+    audit.record(session, actor, "dibao.batch.export", object_type="dibao_batch", object_id=str(batch.id),
+                 before={"status": "open"}, after={"status": "exported", "file": name, "sha256": digest,
+                                                   "count": count, "sum": total})
+    session.refresh(batch)
+    return batch
+
+
+def verify_file(batch: Batch, data: bytes) -> bool:
+    """Is `data` exactly the file exported for this batch? (any change, even one fen or one digit, is caught)"""
+    return batch.file_sha256 is not None and hashlib.sha256(data).hexdigest() == batch.file_sha256
+
+
+# --- bank return and reconciliation -----------------------------------------------------------------------------
+
+_PAID = {"成功", "已入账", "success", "paid", "ok", "s", "1"}
+_FAILED = {"失败", "退回", "failed", "fail", "f", "0"}
+
+
+def _read_table(data: bytes, filename: str) -> list[list[str]]:
+    if filename.lower().endswith(".xlsx"):
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows = book.get_sheet_by_index(0).to_python()
+        return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                 for v in row] for row in rows]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DibaoError(_("回盘文件编码无法识别（应为 UTF-8 或 GBK）"))
+    return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A batch's control totals against the bank's answer: paid + failed must equal what was sent."""
+
+    batch_id: int
+    sent_count: int
+    sent_total: Decimal
+    paid_count: int
+    paid_total: Decimal
+    failed_count: int
+    failed_total: Decimal
+    open_count: int
+
+    @property
+    def balanced(self) -> bool:
+        return (self.paid_count + self.failed_count + self.open_count == self.sent_count
+                and self.paid_total + self.failed_total <= self.sent_total)
+
+
+def reconciliation(session: Session, batch: Batch) -> Reconciliation:
+    rows = [p for p in payments(session, batch) if p.status != "cancelled"]
+    paid = [p for p in rows if p.status == "paid"]
+    failed = [p for p in rows if p.status == "failed"]
+    return Reconciliation(batch.id, batch.control_count, batch.control_total, len(paid),  # type: ignore[arg-type]
+                          _money_sum(p.amount for p in paid), len(failed), _money_sum(p.amount for p in failed),
+                          len(rows) - len(paid) - len(failed))
+
+
+def import_return(session: Session, site: Any, actor: Actor, batch_id: int, data: bytes, filename: str
+                  ) -> Reconciliation:
+    """Read the bank's return file (CSV or XLSX) and mark each payment paid or failed — all rows or none.
+
+    Columns, found by header: the bank layout's `payment_id` and `amount` headers, 结果 (成功/失败), and optionally
+    失败原因 and 银行流水号. Every exported payment of the batch must appear exactly once with its exact amount.
+    """
+    batch = get_batch(session, batch_id, lock=True)
+    if batch.status != "exported":
+        raise DibaoError(_("只有已导出、未对账的批次才能导入回盘文件"))
+    layout = settings_of(site).banks[batch.bank_code]
+    headers = {f: h for h, f in layout.columns}
+    table = _read_table(data, filename)
+    if not table:
+        raise DibaoError(_("回盘文件是空的"))
+    head = [cell.strip() for cell in table[0]]
+    wanted = {"id": headers["payment_id"], "amount": headers["amount"], "result": "结果"}
+    where: dict[str, int] = {}
+    for key, title in wanted.items():
+        if title not in head:
+            raise DibaoError(_("回盘文件缺少“%(column)s”列", column=title), [Problem(_("缺少列"), column=title,
+                                                                                file=filename)])
+        where[key] = head.index(title)
+    reason_at = head.index("失败原因") if "失败原因" in head else None
+    ref_at = head.index("银行流水号") if "银行流水号" in head else None
+    sent = {p.id: p for p in payments(session, batch) if p.status == "exported"}
+    seen: dict[int, tuple[str, str | None, str | None]] = {}
+    problems: list[Problem] = []
+    for number, row in enumerate(table[1:], start=2):
+        cells = row + [""] * (len(head) - len(row))
+        try:
+            payment_id = int(cells[where["id"]].strip())
+            amount = Decimal(cells[where["amount"]].strip())
+        except (ValueError, InvalidOperation):
+            problems.append(Problem(_("流水号或金额无法识别"), row=number, file=filename))
+            continue
+        payment = sent.get(payment_id)
+        outcome = cells[where["result"]].strip().lower()
+        if payment is None:
+            problems.append(Problem(_("流水号 %(id)s 不属于这个批次", id=payment_id), row=number, file=filename))
+        elif payment_id in seen:
+            problems.append(Problem(_("流水号 %(id)s 出现了两次", id=payment_id), row=number, file=filename))
+        elif amount != payment.amount:
+            problems.append(Problem(_("金额 %(got)s 与发放金额 %(sent)s 不符", got=amount, sent=payment.amount),
+                                    row=number, file=filename))
+        elif outcome not in _PAID | _FAILED:
+            problems.append(Problem(_("结果应为“成功”或“失败”"), row=number, file=filename))
+        else:
+            reason = cells[reason_at].strip()[:200] if reason_at is not None else None
+            reference = cells[ref_at].strip()[:64] if ref_at is not None else None
+            seen[payment_id] = ("paid" if outcome in _PAID else "failed", reason or None, reference or None)
+    missing = sorted(set(sent) - set(seen))
+    if missing:
+        problems.append(Problem(_("回盘文件缺少 %(n)s 笔款项（流水号 %(ids)s）", n=len(missing),
+                                  ids=", ".join(map(str, missing[:10]))), file=filename))
+    if problems:
+        raise DibaoError(_("回盘文件有 %(n)s 处问题，没有导入任何结果", n=len(problems)), problems)
+    now = utcnow()
+    for payment_id, (status, reason, reference) in seen.items():
+        session.execute(update(Payment).where(col(Payment.id) == payment_id, col(Payment.status) == "exported")
+                        .values(status=status, failure_reason=reason if status == "failed" else None,
+                                bank_reference=reference, settled_at=now))
+    digest = hashlib.sha256(data).hexdigest()
+    session.execute(update(Batch).where(col(Batch.id) == batch.id).values(status="reconciled", return_sha256=digest,
+                                                                         reconciled_at=now))
+    session.refresh(batch)
+    result = reconciliation(session, batch)
+    audit.record(session, actor, "dibao.batch.reconcile", object_type="dibao_batch", object_id=str(batch.id),
+                 before={"status": "exported"}, after={
+                     "status": "reconciled", "return_sha256": digest, "paid": [result.paid_count, result.paid_total],
+                     "failed": [[pid, r] for pid, (s, r, _ref) in sorted(seen.items()) if s == "failed"]})
+    return result
+
+
+# --- transparency ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A line of the public list: masked, no account."""
+
+    name: str
+    masked_id: str
+    covered: int
+    amount: Decimal
+
+
+def recipients(session: Session, site: Any, village_code: str, month: dt.date) -> list[Recipient]:
+    """The month's recipients of a village (approved cycles only), for the public list."""
+    from .services import masked_id
+
+    cycle = get_cycle(session, month)
+    if cycle is None or cycle.status != "approved":
+        return []
+    rows = session.exec(select(Entitlement, Case).join(Case, col(Case.id) == Entitlement.case_id)
+                        .where(Entitlement.cycle_id == cycle.id, Entitlement.village_code == village_code)
+                        .order_by(col(Entitlement.id))).all()
+    result = []
+    for entitlement, case in rows:
+        person = queries.person(session, case.applicant_id)
+        result.append(Recipient(person.name if person else "", masked_id(site, person), entitlement.covered_count,
+                                entitlement.amount))
+    return result
+
+
+@dataclass(frozen=True)
+class Totals:
+    households: int
+    persons: int
+    amount: Decimal
+
+
+def county_totals(session: Session, month: dt.date) -> tuple[dict[str, Totals], dict[str, Totals]]:
+    """The month's totals by village and by category (rural/urban, and each extra-support category)."""
+    rows = session.exec(select(Entitlement, Case.kind).join(Case, col(Case.id) == Entitlement.case_id)
+                        .where(Entitlement.month == amounts.first_of_month(month))).all()
+    by_village: dict[str, list[Entitlement]] = defaultdict(list)
+    by_category: dict[str, list[Entitlement]] = defaultdict(list)
+    for entitlement, kind in rows:
+        by_village[entitlement.village_code].append(entitlement)
+        by_category[kind].append(entitlement)
+        for category in filter(None, entitlement.categories.split(",")):
+            by_category[category].append(entitlement)
+
+    def total(items: list[Entitlement]) -> Totals:
+        return Totals(len(items), sum(e.covered_count for e in items), _money_sum(e.amount for e in items))
+
+    return ({k: total(v) for k, v in sorted(by_village.items())}, {k: total(v) for k, v in by_category.items()})

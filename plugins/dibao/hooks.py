@@ -1,0 +1,119 @@
+"""The 低保 plugin's hook implementations: what it is, its tables, routes, menu, slots, commands, demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cunwu import hookimpl
+from cunwu.plugin_types import Manifest, MenuLink, Permission
+
+from .settings import DibaoSettings
+
+FOLDER = Path(__file__).resolve().parent
+VERSION = "1.0.0"
+
+_VIEWERS = frozenset({"clerk", "township_official", "county_official", "site_admin", "supervisor"})
+
+
+@hookimpl
+def manifest() -> Manifest:
+    return Manifest(
+        name="dibao", title_zh="低保", title_en="Minimum living guarantee", version=VERSION, requires=">=1.0,<2.0",
+        settings=DibaoSettings, table_prefix="dibao_", migrations=FOLDER / "migrations", folder=FOLDER,
+        permissions=(
+            Permission("dibao.view", "查看低保", "View minimum living guarantee cases", _VIEWERS),
+            Permission("dibao.apply", "受理低保申请", "Take applications, record incomes and visits",
+                       frozenset({"clerk"})),
+            Permission("dibao.assess", "乡镇审核意见", "Give the township's opinion", frozenset({"township_official"})),
+            Permission("dibao.confirm", "审核确认", "Confirm or refuse cases",
+                       frozenset({"county_official", "township_official"})),
+            Permission("dibao.standards", "设定低保标准", "Set the standards", frozenset({"county_official"})),
+            Permission("dibao.payments", "低保资金发放", "Run monthly payments and see bank accounts",
+                       frozenset({"county_official"})),
+        ),
+    )
+
+
+@hookimpl
+def register_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+@hookimpl
+def permission_allowed(actor: Any, action: str, village_code: str | None, site: Any) -> bool | None:
+    """Township officials confirm only where the county delegated confirmation (setting `township_confirms`)."""
+    if actor is None or action != "dibao.confirm":
+        return None
+    roles = actor.roles_for(village_code)
+    if "township_official" in roles and "county_official" not in roles and not site.settings("dibao").township_confirms:
+        return False
+    return None
+
+
+@hookimpl
+def register_routes(site: Any) -> list[Any]:
+    from .controllers import ROUTES
+
+    return list(ROUTES)
+
+
+@hookimpl
+def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+    from cunwu.i18n import _
+
+    site = request.app.state.site
+    if village_code is None:
+        if site.allowed_anywhere(actor, "dibao.view"):
+            return [MenuLink(href="/p/dibao/", label=_("低保"), level="site", order=40)]
+        return []
+    links = [MenuLink(href=f"/v/{village_code}/p/dibao/recipients", label=_("低保名单"), order=41)]
+    if actor is not None and site.allowed(actor, "dibao.view", village_code):
+        links.append(MenuLink(href=f"/v/{village_code}/p/dibao/", label=_("低保"), order=40))
+    return links
+
+
+@hookimpl
+def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+    """The village dashboard shows the cases in progress and this month's recipients (for 低保 viewers)."""
+    if slot != "village_dashboard" or village_code is None:
+        return []
+    site = request.app.state.site
+    actor = request.scope.get("state", {}).get("actor")
+    if actor is None or not site.allowed(actor, "dibao.view", village_code):
+        return []
+    from markupsafe import Markup
+
+    from . import services
+
+    with site.db.read() as session:
+        found = services.cases(session, village_code, ("applied", "proposed", "posting", "democratic_review",
+                                                       "enrolled"))
+    counts = {status: sum(1 for c in found if c.status == status) for status in
+              ("applied", "proposed", "posting", "democratic_review", "enrolled")}
+    template = site.templates.get_template("dibao/_slot.html")
+    return [Markup(template.render(counts=counts, village_code=village_code, status_label=services.status_label))]
+
+
+@hookimpl
+def objection_raised(session: Any, objection: Any, notice: Any, site: Any) -> None:
+    """An objection to one of this plugin's 公示 notices sends the case to democratic review (民主评议)."""
+    from .services import objection_to_posting
+
+    objection_to_posting(session, site, objection, notice)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from .cli import dibao
+
+    cli.add_command(dibao)
+
+
+@hookimpl
+def demo_data(session: Any, site: Any, demo: Any) -> None:
+    from .demo import build
+
+    build(session, site, demo)

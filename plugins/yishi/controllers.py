@@ -1,0 +1,547 @@
+"""Pages and the JSON API of 一事一议.
+
+Village pages for clerks (`/v/{village_code}/p/yishi/...`): the list, the proposal form, and one workflow page per
+project (proposal → vote → shares → review → accounts) whose forms post to small action endpoints. The public
+project page and the household ballot are open to everyone; the county page (`/p/yishi/`) lists what waits for
+township review or county filing in the villages the official covers. Every form error is shown on the page it came
+from with status 400; nothing is written then.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.params import Body
+from litestar.response import Redirect
+from markupsafe import Markup
+from sqlmodel import Session
+
+from cunwu.errors import DomainError
+from cunwu.i18n import _
+from cunwu.web.guards import require
+from cunwu.web.render import actor_of, render, site_of
+
+from . import services
+from .models import KINDS, ORIGINS, STATUSES, VOTE_SOURCES, Project
+from .settings import vote_thresholds
+from .slips import slips_html
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+#: Statuses after which the shares (and so the burden list) are settled enough to be shown.
+SHARES_SHOWN = frozenset({"shares_fixed", "submitted", "returned", "reviewed", "filed", "completed"})
+
+
+def _today() -> dt.date:
+    return services.local_today()
+
+
+def _date(value: str, field: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise services.input_error(_("%(label)s不是有效的日期（如 2025-06-01）", label=label), field) from None
+
+
+def _int(value: str, field: str, label: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise services.input_error(_("%(label)s须为整数", label=label), field) from None
+
+
+def reviewer_villages(site: Any, actor: Any) -> list[str]:
+    """Village codes where the actor may review (township) or file (county) 一事一议 plans."""
+    if actor is None:
+        return []
+    return [v.code for v in site.config.villages
+            if site.allowed(actor, "yishi.review", v.code) or site.allowed(actor, "yishi.file", v.code)]
+
+
+def _village_names(site: Any) -> dict[str, str]:
+    return {v.code: f"{v.township} · {v.name}" for v in site.config.villages}
+
+
+# --- list and proposal ------------------------------------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/p/yishi/", opt={"permission": "yishi.view"}, sync_to_thread=True)
+def project_list(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        projects = services.projects_of(session, [village_code])
+    return render(request, "yishi/list.html", {"projects": projects, "statuses": STATUSES, "kinds": KINDS})
+
+
+def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: dict[str, str],
+                   error: DomainError | None = None) -> Response[str]:
+    site = site_of(request)
+    settings = services.settings_of(site)
+    with site.db.read() as session:
+        adults = services.requester_candidates(session, site, village_code, _today())
+    kinds = {k: KINDS.get(k, k) for k in settings.eligible_kinds}
+    kinds.update({k: KINDS.get(k, k) for k in settings.ineligible_reasons})
+    return render(request, "yishi/new.html", {
+        "values": values, "error": error, "kinds": kinds, "origins": ORIGINS, "candidates": adults,
+        "settings": settings,
+    }, status_code=400 if error else 200)
+
+
+@get("/v/{village_code:str}/p/yishi/new", opt={"permission": "yishi.manage"}, sync_to_thread=True)
+def new_project(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    today = _today()
+    return _proposal_form(request, village_code, {"year": str(today.year), "reference_date": today.isoformat(),
+                                                  "proposed_on": today.isoformat(), "origin": "committee"})
+
+
+@post("/v/{village_code:str}/p/yishi/new", opt={"permission": "yishi.manage"})
+async def create_project(request: Request[Any, Any, Any], village_code: str) -> Response[Any]:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if k != "requesters"}
+    requesters = [str(v) for v in form.getall("requesters")] if "requesters" in form else []
+    return await _create_project(request, village_code, values, requesters)
+
+
+async def _create_project(request: Request[Any, Any, Any], village_code: str, values: dict[str, str],
+                          requesters: list[str]) -> Response[Any]:
+    def work() -> Response[Any]:
+        site = site_of(request)
+        try:
+            data = services.ProposalInput(
+                kind=values.get("kind", ""), title=values.get("title", ""),
+                description=values.get("description", ""), beneficiaries=values.get("beneficiaries", ""),
+                budget=services.parse_amount(values.get("budget", ""), "budget", _("项目预算")),
+                money_per_person=services.parse_amount(values.get("money_per_person", ""), "money_per_person",
+                                                       _("每人筹资")),
+                workdays_per_labourer=services.parse_amount(values.get("workdays_per_labourer", ""),
+                                                            "workdays_per_labourer", _("每个劳动力筹劳")),
+                year=_int(values.get("year", ""), "year", _("年度")),
+                reference_date=_date(values.get("reference_date", ""), "reference_date", _("核算基准日")),
+                origin=values.get("origin", ""),
+                proposed_on=_date(values.get("proposed_on", ""), "proposed_on", _("提议日期")),
+                requester_ids=[_int(r, "requesters", _("提议人")) for r in requesters],
+            )
+            with site.db.transaction() as session:
+                project = services.propose(session, site, actor_of(request), village_code=village_code, data=data)
+                project_id = project.id
+        except DomainError as error:
+            return _proposal_form(request, village_code, values, error)
+        return Redirect(f"/v/{village_code}/p/yishi/projects/{project_id}/manage", status_code=303)
+
+    return await anyio.to_thread.run_sync(work)
+
+
+# --- the clerk's workflow page ----------------------------------------------------------------------------------
+
+
+def _manage_context(session: Session, site: Any, project: Project) -> dict[str, Any]:
+    preview: tuple[list[Any], list[Any]] | None = None
+    if project.status in ("approved", "returned"):
+        preview = services.preview_shares(session, site, project)
+    return {
+        "project": project,
+        "statuses": STATUSES, "kinds": KINDS, "origins": ORIGINS, "sources": VOTE_SOURCES,
+        "requesters": services.requesters_of(session, project),
+        "vote": services.vote_of(session, project),
+        "thresholds": services.thresholds_text(site),
+        "tally": services.ballot_tally(session, project),
+        "motions": services.candidate_motions(session, project),
+        "reductions": services.reductions_of(session, project),
+        "households": services.household_choices(session, project),
+        "preview": preview,
+        "burden": services.burden_list(session, site, project) if project.status in SHARES_SHOWN else [],
+        "reviews": services.reviews_of(session, project),
+        "account": services.account_of(session, site, project) if project.share_round else None,
+        "settings": services.settings_of(site),
+        "today": _today(),
+    }
+
+
+def _manage_page(request: Request[Any, Any, Any], village_code: str, project_id: int,
+                 error: DomainError | None = None, done: str | None = None) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        project = services.get_project(session, village_code, project_id)
+        context = _manage_context(session, site, project)
+    context.update(error=error, done=done)
+    return render(request, "yishi/manage.html", context, status_code=400 if error else 200)
+
+
+def _not_found(exc: DomainError) -> NotFoundException:
+    return NotFoundException(exc.message)
+
+
+@get("/v/{village_code:str}/p/yishi/projects/{project_id:int}/manage", opt={"permission": "yishi.view"},
+     sync_to_thread=True)
+def manage_project(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[str]:
+    try:
+        return _manage_page(request, village_code, project_id)
+    except DomainError as exc:
+        raise _not_found(exc) from exc
+
+
+def _act(request: Request[Any, Any, Any], village_code: str, project_id: int,
+         action: Callable[[Session, Any, Any, Project], Any], done: str) -> Response[Any]:
+    """Run one workflow action in a transaction; on a refusal show the workflow page with the reason."""
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            project = services.get_project(session, village_code, project_id)
+            action(session, site, actor_of(request), project)
+    except DomainError as error:
+        if error.status_code == 404:
+            raise _not_found(error) from error
+        return _manage_page(request, village_code, project_id, error=error)
+    return Redirect(f"/v/{village_code}/p/yishi/projects/{project_id}/manage?done={done}", status_code=303)
+
+
+def _money(data: dict[str, str], field: str, label: str) -> Decimal:
+    return services.parse_amount(data.get(field, ""), field, label)
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/publish-plan", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def publish_plan(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
+    return _act(request, village_code, project_id, services.publish_plan, "plan")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/vote", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def record_vote(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        motion_id = _int(data.get("motion_id", ""), "motion_id", _("议案"))
+        return services.vote_through_matter(session, site, actor, project, motion_id)
+
+    return _act(request, village_code, project_id, action, "vote")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/codes", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def issue_codes(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            project = services.get_project(session, village_code, project_id)
+            slips = services.issue_codes(session, site, actor_of(request), project)
+            html = slips_html(site, project, slips)
+    except DomainError as error:
+        if error.status_code == 404:
+            raise _not_found(error) from error
+        return _manage_page(request, village_code, project_id, error=error)
+    return Response(html, status_code=200, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/online-close", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def close_online(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.close_online_vote(session, site, actor, project, _today())
+
+    return _act(request, village_code, project_id, action, "vote")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/reduction", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def add_reduction(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.set_reduction(
+            session, site, actor, project, household_id=_int(data.get("household_id", ""), "household_id", _("户")),
+            money=_money(data, "money", _("减免金额")), workdays=_money(data, "workdays", _("减免工日")),
+            reason=data.get("reason", ""))
+
+    return _act(request, village_code, project_id, action, "reduction")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/dibao", opt={"permission": "yishi.manage"})
+async def set_dibao(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
+    form = await request.form()
+    chosen = [str(v) for v in form.getall("household_id")] if "household_id" in form else []
+
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.set_dibao_households(session, site, actor, project,
+                                             [_int(c, "dibao", _("户")) for c in chosen])
+
+    return await anyio.to_thread.run_sync(lambda: _act(request, village_code, project_id, action, "dibao"))
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/shares", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def fix_shares(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
+    return _act(request, village_code, project_id, services.fix_shares, "shares")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/submit", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def submit(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
+    return _act(request, village_code, project_id, services.submit_for_review, "submit")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/review", opt={"permission": "yishi.review"},
+      sync_to_thread=True)
+def review(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.review(session, site, actor, project, decision=data.get("decision", ""),
+                               opinion=data.get("opinion", ""), on=_today())
+
+    return _act(request, village_code, project_id, action, "review")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/file", opt={"permission": "yishi.file"},
+      sync_to_thread=True)
+def file_plan(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.file_plan(session, site, actor, project, decision=data.get("decision", ""),
+                                  opinion=data.get("opinion", ""), on=_today())
+
+    return _act(request, village_code, project_id, action, "file")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/burden/publish", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def publish_burden(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
+    return _act(request, village_code, project_id, services.publish_burden_list, "burden")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/collection", opt={"permission": "yishi.collect"},
+      sync_to_thread=True)
+def collect(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.record_collection(
+            session, site, actor, project, household_id=_int(data.get("household_id", ""), "household_id", _("户")),
+            amount=_money(data, "amount", _("收款金额")),
+            on=_date(data.get("on", ""), "on", _("收款日期")), receipt_no=data.get("receipt_no", ""))
+
+    return _act(request, village_code, project_id, action, "collection")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/labour", opt={"permission": "yishi.collect"},
+      sync_to_thread=True)
+def labour(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.record_labour(
+            session, site, actor, project, household_id=_int(data.get("household_id", ""), "household_id", _("户")),
+            workdays=_money(data, "workdays", _("出工工日")), on=_date(data.get("on", ""), "on", _("出工日期")))
+
+    return _act(request, village_code, project_id, action, "labour")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/convert", opt={"permission": "yishi.collect"},
+      sync_to_thread=True)
+def convert(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.convert_labour(
+            session, site, actor, project, household_id=_int(data.get("household_id", ""), "household_id", _("户")),
+            workdays=_money(data, "workdays", _("折算工日")))
+
+    return _act(request, village_code, project_id, action, "convert")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/spending", opt={"permission": "yishi.manage"},
+      sync_to_thread=True)
+def spending(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
+    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+        return services.add_spending(
+            session, site, actor, project, item=data.get("item", ""), amount=_money(data, "amount", _("支出金额")),
+            on=_date(data.get("on", ""), "on", _("支出日期")), voucher_no=data.get("voucher_no", ""))
+
+    return _act(request, village_code, project_id, action, "spending")
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/account/publish",
+      opt={"permission": "yishi.manage"}, sync_to_thread=True)
+def publish_account(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
+    return _act(request, village_code, project_id, services.publish_account, "account")
+
+
+# --- public pages -----------------------------------------------------------------------------------------------
+
+
+def _public_context(session: Session, site: Any, project: Project) -> dict[str, Any]:
+    published = project.burden_notice_id is not None
+    return {
+        "project": project, "statuses": STATUSES, "kinds": KINDS, "origins": ORIGINS, "sources": VOTE_SOURCES,
+        "plan_published": project.plan_notice_id is not None,
+        "vote": services.vote_of(session, project),
+        "reviews": services.reviews_of(session, project),
+        "burden": services.burden_list(session, site, project) if published else [],
+        "account": services.account_of(session, site, project) if published else None,
+        "settings": services.settings_of(site),
+    }
+
+
+def _public_project(session: Session, village_code: str, project_id: int) -> Project:
+    """A project as the public sees it: only once its plan is on the board."""
+    try:
+        project = services.get_project(session, village_code, project_id)
+    except DomainError as exc:
+        raise _not_found(exc) from exc
+    if project.plan_notice_id is None:
+        raise NotFoundException(_("没有这个一事一议项目"))
+    return project
+
+
+@get("/v/{village_code:str}/p/yishi/projects/{project_id:int}", opt={"public": True}, sync_to_thread=True)
+def public_project(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        project = _public_project(session, village_code, project_id)
+        context = _public_context(session, site, project)
+    return render(request, "yishi/project.html", context)
+
+
+@get("/v/{village_code:str}/p/yishi/projects/{project_id:int}/burden", opt={"public": True}, sync_to_thread=True)
+def burden_print(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[str]:
+    """The burden list for printing on A4: public once posted; before that only for those who may view projects."""
+    site = site_of(request)
+    with site.db.read() as session:
+        try:
+            project = services.get_project(session, village_code, project_id)
+        except DomainError as exc:
+            raise _not_found(exc) from exc
+        if project.burden_notice_id is None:
+            require(request, "yishi.view", village_code)
+        if project.status not in SHARES_SHOWN:
+            raise NotFoundException(_("分摊尚未核定"))
+        lines = services.burden_list(session, site, project)
+    return render(request, "yishi/burden.html", {"project": project, "lines": lines, "kinds": KINDS})
+
+
+def _ballot_page(request: Request[Any, Any, Any], village_code: str, project_id: int, *, error: str | None = None,
+                 done: bool = False, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        project = _public_project(session, village_code, project_id)
+        plan = services.plan_text(project, services.settings_of(site))
+    return render(request, "yishi/ballot.html", {"project": project, "plan": plan, "error": error, "done": done,
+                                                 "kinds": KINDS}, status_code=status_code)
+
+
+@get("/v/{village_code:str}/p/yishi/projects/{project_id:int}/ballot", opt={"public": True}, sync_to_thread=True)
+def ballot_form(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[str]:
+    return _ballot_page(request, village_code, project_id)
+
+
+@post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/ballot", opt={"public": True}, sync_to_thread=True)
+def ballot_cast(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[str]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            project = _public_project(session, village_code, project_id)
+            services.cast_ballot(session, site, project, data.get("code", ""), data.get("choice", ""))
+    except DomainError as error:
+        return _ballot_page(request, village_code, project_id, error=error.message, status_code=400)
+    return _ballot_page(request, village_code, project_id, done=True)
+
+
+# --- county page ------------------------------------------------------------------------------------------------
+
+
+@get("/p/yishi/", opt={"public": True}, sync_to_thread=True)
+def county_desk(request: Request[Any, Any, Any]) -> Response[str]:
+    """Township review and county filing desk. Declared public because the guard checks a path without a village
+    against the whole site, which a township grant does not cover; the check is made here instead: the actor must
+    hold yishi.review or yishi.file over at least one village, and sees only those villages."""
+    site = site_of(request)
+    actor = actor_of(request)
+    if actor is None:
+        raise NotAuthorizedException(_("请先登录"))
+    villages = reviewer_villages(site, actor)
+    if not villages:
+        raise PermissionDeniedException(_("您没有权限执行此操作"))
+    with site.db.read() as session:
+        waiting = services.projects_of(session, villages, ["submitted", "reviewed"])
+        recent = services.projects_of(session, villages, ["returned", "filed", "completed"])[:30]
+    return render(request, "yishi/county.html", {"waiting": waiting, "recent": recent, "statuses": STATUSES,
+                                                 "kinds": KINDS, "names": _village_names(site)})
+
+
+# --- dashboard slot ---------------------------------------------------------------------------------------------
+
+
+def dashboard_slot(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
+    """`village_dashboard`: the village's open projects for staff; `site_home`: what waits for this official."""
+    site = site_of(request)
+    actor = actor_of(request)
+    env = site.templates
+    if slot == "village_dashboard" and village_code and site.allowed(actor, "yishi.view", village_code):
+        with site.db.read() as session:
+            projects = [p for p in services.projects_of(session, [village_code]) if p.status != "completed"][:5]
+        return [Markup(env.get_template("yishi/slot_village.html").render(
+            projects=projects, statuses=STATUSES, village_code=village_code))]
+    if slot == "site_home" and actor is not None:
+        villages = reviewer_villages(site, actor)
+        if not villages:
+            return []
+        with site.db.read() as session:
+            waiting = services.projects_of(session, villages, ["submitted", "reviewed"])
+        return [Markup(env.get_template("yishi/slot_county.html").render(
+            waiting=waiting, statuses=STATUSES, names=_village_names(site)))]
+    return []
+
+
+# --- JSON API ---------------------------------------------------------------------------------------------------
+
+
+def _project_json(project: Project) -> dict[str, Any]:
+    return {
+        "id": project.id, "village_code": project.village_code, "kind": project.kind, "title": project.title,
+        "status": project.status, "year": project.year, "budget": str(project.budget),
+        "money_per_person": str(project.money_per_person),
+        "workdays_per_labourer": str(project.workdays_per_labourer), "origin": project.origin,
+        "proposed_on": project.proposed_on.isoformat(), "url": services.project_url(project),
+    }
+
+
+@get("/api/v1/p/yishi/{village_code:str}/projects", opt={"public": True}, sync_to_thread=True)
+def api_projects(request: Request[Any, Any, Any], village_code: str) -> list[dict[str, Any]]:
+    """The village's projects whose plan is public."""
+    site = site_of(request)
+    with site.db.read() as session:
+        projects = [p for p in services.projects_of(session, [village_code]) if p.plan_notice_id is not None]
+    return [_project_json(p) for p in projects]
+
+
+@get("/api/v1/p/yishi/{village_code:str}/projects/{project_id:int}", opt={"public": True}, sync_to_thread=True)
+def api_project(request: Request[Any, Any, Any], village_code: str, project_id: int) -> dict[str, Any]:
+    """One public project: plan, vote, reviews, and once posted the burden list (masked) and the account."""
+    site = site_of(request)
+    with site.db.read() as session:
+        project = _public_project(session, village_code, project_id)
+        context = _public_context(session, site, project)
+    vote = context["vote"]
+    account = context["account"]
+    return {
+        **_project_json(project),
+        "thresholds": _thresholds_json(site),
+        "vote": None if vote is None else {
+            "source": vote.source, "held_on": vote.held_on.isoformat(), "members": vote.members,
+            "present": vote.present, "for": vote.votes_for, "against": vote.against, "abstain": vote.abstain,
+            "passed": vote.passed, "rule": vote.rule},
+        "reviews": [{"stage": r.stage, "decision": r.decision, "reviewer": r.reviewer,
+                     "on": r.reviewed_on.isoformat(), "opinion": r.opinion} for r in context["reviews"]],
+        "burden": [{"household": line.share.household_number, "head": line.head_name,
+                    "head_id": line.head_id_masked, "money": str(line.share.money),
+                    "workdays": str(line.share.workdays)} for line in context["burden"]],
+        "account": None if account is None else {
+            "raised": str(account.raised), "award": str(account.award), "spent": str(account.spent),
+            "balance": str(account.balance), "workdays_done": str(account.workdays_done),
+            "participation": account.participation_percent},
+    }
+
+
+def _thresholds_json(site: Any) -> dict[str, Any]:
+    rule = vote_thresholds(services.settings_of(site))
+    return {"quorum": str(rule.quorum), "quorum_inclusive": rule.quorum_inclusive, "approval": str(rule.approval),
+            "approval_inclusive": rule.approval_inclusive, "approval_base": rule.approval_base}
+
+
+ROUTES = [
+    project_list, new_project, create_project, manage_project, publish_plan, record_vote, issue_codes, close_online,
+    add_reduction, set_dibao, fix_shares, submit, review, file_plan, publish_burden, collect, labour, convert,
+    spending, publish_account, public_project, burden_print, ballot_form, ballot_cast, county_desk, api_projects,
+    api_project,
+]

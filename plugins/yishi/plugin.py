@@ -1,0 +1,119 @@
+"""The plugin's hook implementations (imported into the package, which is the entry point object)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from cunwu import hookimpl
+from cunwu.accounts.actor import Actor
+from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
+
+from .settings import YishiSettings
+
+FOLDER = Path(__file__).resolve().parent
+_VIEWERS = frozenset({"clerk", "representative", "supervisor", "township_official", "county_official", "site_admin"})
+#: Who the plugin records as acting when the meetings area tells it a matter moved (the hook names no actor).
+MATTER_ACTOR = Actor.system("yishi-matter")
+
+
+@hookimpl
+def manifest() -> Manifest:
+    return Manifest(
+        name="yishi", title_zh="一事一议", title_en="One matter, one discussion (public works)", version="1.0.0",
+        requires=">=1.0,<2.0", settings=YishiSettings, table_prefix="yishi_",
+        migrations=FOLDER / "migrations", folder=FOLDER,
+        permissions=(
+            Permission("yishi.view", "查看一事一议项目", "View 一事一议 projects", _VIEWERS),
+            Permission("yishi.manage", "办理一事一议项目（提议、表决、分摊、账目）",
+                       "Run 一事一议 projects (proposal, vote, shares, account)", frozenset({"clerk"})),
+            Permission("yishi.review", "乡镇审核一事一议方案", "Township review of 一事一议 plans",
+                       frozenset({"township_official"})),
+            Permission("yishi.file", "县级备案一事一议方案", "County filing of 一事一议 plans",
+                       frozenset({"county_official"})),
+            Permission("yishi.collect", "登记筹资收款和出工", "Record collections and labour delivered",
+                       frozenset({"clerk"})),
+        ),
+    )
+
+
+@hookimpl
+def register_models() -> list[type]:
+    from .models import MODELS
+
+    return list(MODELS)
+
+
+def _matter_url(matter: Any) -> str:
+    return f"/v/{matter.village_code}/p/yishi/projects/{matter.ref}"
+
+
+@hookimpl
+def matter_types() -> list[MatterType]:
+    # 兴办公益事业的筹资筹劳方案 is an art. 24 matter: the villagers' meeting, or a representative meeting it
+    # authorised, decides it.
+    return [MatterType("yishi_project", "一事一议筹资筹劳方案", "一事一议 fund and labour raising plan", "yishi",
+                       reserved_to_assembly=True, detail_url=_matter_url)]
+
+
+@hookimpl
+def matter_step_reached(session: Any, matter: Any, step: int, site: Any) -> None:
+    from . import services
+
+    if step == 4:
+        services.vote_from_matter_step(session, site, matter, MATTER_ACTOR)
+    elif step == 0:
+        services.matter_stopped(session, site, matter, MATTER_ACTOR)
+
+
+@hookimpl
+def register_routes(site: Any) -> list[Any]:
+    from .controllers import ROUTES
+
+    return list(ROUTES)
+
+
+@hookimpl
+def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+    from cunwu.i18n import _
+    from cunwu.web.render import site_of
+
+    site = site_of(request)
+    if village_code:
+        if actor is None or not site.allowed(actor, "yishi.view", village_code):
+            return []
+        return [MenuLink(href=f"/v/{village_code}/p/yishi/", label=_("一事一议"), order=40)]
+    if actor is not None and _reviews_somewhere(site, actor):
+        return [MenuLink(href="/p/yishi/", label=_("一事一议审核备案"), level="site", order=40)]
+    return []
+
+
+def _reviews_somewhere(site: Any, actor: Any) -> bool:
+    from .controllers import reviewer_villages
+
+    return bool(reviewer_villages(site, actor))
+
+
+@hookimpl
+def page_slots(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+    from .controllers import dashboard_slot
+
+    if slot in ("village_dashboard", "site_home"):
+        return dashboard_slot(request, slot, village_code)
+    return []
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from .cli import yishi
+
+    cli.add_command(yishi)
+
+
+@hookimpl
+def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
+    from .demo import build
+
+    build(session, site, demo)

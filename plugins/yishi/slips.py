@@ -1,0 +1,29 @@
+"""The A4 sheet of one-time code slips (used by the web page and the CLI alike, so it needs no request)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import segno
+from markupsafe import Markup
+
+from .models import Project
+from .services import CodeSlip
+
+
+def ballot_path(project: Project) -> str:
+    return f"/v/{project.village_code}/p/yishi/projects/{project.id}/ballot"
+
+
+def slips_html(site: Any, project: Project, slips: Sequence[CodeSlip]) -> str:
+    """A standalone HTML page, 12 slips per A4 sheet; each slip carries a QR code of the ballot page when the site
+    has a host name."""
+    hosts = site.config.hosts
+    base = f"https://{hosts[0]}" if hosts else ""
+    url = base + ballot_path(project)
+    qr = Markup(segno.make(url, error="m").svg_inline(scale=2)) if base else Markup("")
+    village = site.village(project.village_code)
+    return str(site.templates.get_template("yishi/slips.html").render(
+        project=project, slips=slips, url=url, qr=qr, village=village,
+    ))

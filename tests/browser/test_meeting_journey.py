@@ -1,0 +1,90 @@
+"""A clerk runs a representative meeting in a real browser: schedule it, sign members in until the live counter
+shows the quorum, record a motion, close the meeting and print the minutes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from cunwu.accounts.actor import Actor
+from cunwu.audit import service as audit
+from cunwu.registry.models import Household, Membership, Office, Person, Representative
+
+VILLAGE = "130926100201"
+
+
+def _register(site: Any) -> None:
+    """Nine representatives and a villagers' committee of three: a representative meeting of 12 (quorum 8)."""
+    actor = Actor.system("test")
+    start, term = dt.date(2000, 1, 1), (dt.date(2021, 1, 1), dt.date(2031, 1, 1))
+    with site.db.transaction() as session:
+        for n in range(1, 13):
+            household = Household(village_code=VILLAGE, number=f"{n:03d}", created_on=start)
+            audit.create(session, actor, household)
+            person = Person(village_code=VILLAGE, name=f"代表{n:02d}", sex="F" if n % 3 == 0 else "M",
+                            birth_date=dt.date(1970, 1, 1), resident_id=f"130926197001{n:06d}")
+            audit.create(session, actor, person)
+            audit.create(session, actor, Membership(village_code=VILLAGE, household_id=household.id,
+                                                    person_id=person.id, relation="head", start_date=start))
+            if n <= 9:
+                audit.create(session, actor, Representative(village_code=VILLAGE, person_id=person.id,
+                                                            term_start=term[0], term_end=term[1]))
+            else:
+                audit.create(session, actor, Office(village_code=VILLAGE, person_id=person.id,
+                                                    body="villagers_committee", post="member", term_start=term[0],
+                                                    term_end=term[1]))
+
+
+@pytest.mark.browser
+def test_clerk_runs_a_representative_meeting(page: Any, live_server: Any, login: Any) -> None:
+    _register(live_server.site)
+    login(page, live_server, "clerk", role="clerk", scope=VILLAGE)
+    base = f"{live_server.url}/v/{VILLAGE}/meetings"
+    page.goto(f"{base}/new")
+    page.select_option("select[name=kind]", "representatives")
+    page.fill("input[name=title]", "第四季度村民代表会议")
+    page.fill("input[name=starts_at]", (dt.date.today() + dt.timedelta(days=1)).isoformat() + "T09:00")
+    page.fill("input[name=location]", "村委会会议室")
+    page.fill("textarea[name=agenda]", "审议村道硬化方案")
+    page.click("text=发出通知")
+    assert page.locator("h1").inner_text() == "第四季度村民代表会议"
+
+    page.click("text=开始会议，开始签到")
+    page.wait_for_url("**/signin")
+    counter = page.locator("#quorum .quorum")
+    assert "到会 0 / 至少需要 8" in counter.inner_text()
+    buttons = page.locator("#members button")
+    assert buttons.count() == 12
+    for i in range(8):
+        assert "未达法定人数" in counter.inner_text()
+        buttons.nth(i).click()
+        page.wait_for_function(
+            "n => document.querySelector('#quorum .quorum').textContent.includes('到会 ' + n + ' /')", arg=i + 1)
+        assert "已签到" in buttons.nth(i).inner_text()
+    assert "已达法定人数" in counter.inner_text()
+    assert page.url.endswith("/signin")  # htmx updated the page in place
+
+    page.click("text=返回会议")
+    page.fill("form[action$='/motions'] input[name=title]", "村道硬化方案")
+    page.click("form[action$='/motions'] button[type=submit]")
+    page.fill("input[name=votes_for]", "7")
+    page.fill("input[name=against]", "1")
+    page.fill("input[name=abstain]", "0")
+    page.click("text=登记表决结果")
+    assert "赞成 7 · 反对 1 · 弃权 0" in page.locator("main").inner_text()
+
+    page.click("text=返回会议")
+    page.fill("textarea[name=minutes]", "与会代表一致同意村道硬化方案。")
+    page.click("form[action$='/close'] button[type=submit]")
+    assert "已结束" in page.locator(".lead").inner_text()
+
+    page.click("text=会议记录")
+    main = page.locator("main").inner_text()
+    assert "应到 12 人，实到 8 人" in main and "村道硬化方案" in main and "与会代表一致同意" in main
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()  # the print stylesheet hides the navigation
+    assert not page.locator("text=打印").first.is_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5000
