@@ -781,7 +781,8 @@ def record_collection(session: Session, site: Any, actor: Actor, project: Projec
             audit.create(session, actor, row, "yishi.collection.record")
             audit.update(session, actor, share, {"money_paid": after}, "yishi.share.paid")
     except IntegrityError as exc:
-        raise input_error(_("户号%(number)s 的这笔收款已经登记（请刷新后核对）", number=share.household_number)) from exc
+        message = _("户号%(number)s 的这笔收款已经登记（请刷新后核对）", number=share.household_number)
+        raise input_error(message) from exc
     return row
 
 
@@ -803,7 +804,8 @@ def record_labour(session: Session, site: Any, actor: Actor, project: Project, *
             audit.create(session, actor, row, "yishi.labour.record")
             audit.update(session, actor, share, {"workdays_done": after}, "yishi.share.worked")
     except IntegrityError as exc:
-        raise input_error(_("户号%(number)s 的这次出工已经登记（请刷新后核对）", number=share.household_number)) from exc
+        message = _("户号%(number)s 的这次出工已经登记（请刷新后核对）", number=share.household_number)
+        raise input_error(message) from exc
     return row
 
 
