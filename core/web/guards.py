@@ -1,10 +1,10 @@
 """The guard every route passes: unknown village → 404; then the route's declared permission must be allowed.
 
-A handler declares `opt={"permission": "<area>.<verb>"}` or `opt={"public": True}`. With a `village_code` in the path
-the permission is checked for that village. Without one (county-level pages) the actor must hold it somewhere — site
-wide, or in at least one village (a township official over the township's villages) — and the handler must filter
-what it shows with `site.villages_for(actor, permission)`. A handler that declares neither is refused (fail
-closed), and tests/core/test_routes_guarded.py fails for it.
+A handler declares `opt={"permission": "<area>.<verb>"}` (or a tuple: any one of them) or `opt={"public": True}`.
+With a `village_code` in the path the permission is checked for that village. Without one (county-level pages) the
+actor must hold it somewhere — site wide, or in at least one village (a township official over the township's
+villages) — and the handler must filter what it shows with `site.villages_for(actor, permission)`. A handler that
+declares neither is refused (fail closed), and tests/core/test_permission_matrix.py fails for it.
 """
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         raise NotFoundException(_("没有这个村：%(code)s", code=village_code))
     if handler.opt.get("public") or connection.url.path.startswith(FRAMEWORK_PUBLIC_PREFIXES):
         return
-    permission = handler.opt.get("permission")
-    if not permission:
+    declared = handler.opt.get("permission")
+    if not declared:
         raise PermissionDeniedException("route declares no permission")
     actor = actor_of(connection)
     if actor is None:
         raise NotAuthorizedException(_("请先登录"))
-    allowed = (site.allowed(actor, permission, village_code) if village_code is not None
-               else site.allowed_anywhere(actor, permission))
+    permissions = (declared,) if isinstance(declared, str) else tuple(declared)  # a tuple means: any of these
+    allowed = any(site.allowed(actor, p, village_code) if village_code is not None
+                  else site.allowed_anywhere(actor, p) for p in permissions)
     if not allowed:
         raise PermissionDeniedException(_("您没有权限执行此操作"))
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect
 from markupsafe import Markup
@@ -440,18 +440,11 @@ def ballot_cast(request: Request[Any, Any, Any], village_code: str, project_id: 
 # --- county page ------------------------------------------------------------------------------------------------
 
 
-@get("/p/yishi/", opt={"public": True}, sync_to_thread=True)
+@get("/p/yishi/", opt={"permission": ("yishi.review", "yishi.file")}, sync_to_thread=True)
 def county_desk(request: Request[Any, Any, Any]) -> Response[str]:
-    """Township review and county filing desk. Declared public because the guard checks a path without a village
-    against the whole site, which a township grant does not cover; the check is made here instead: the actor must
-    hold yishi.review or yishi.file over at least one village, and sees only those villages."""
+    """Township review and county filing desk: the villages where the actor may review or file, and only those."""
     site = site_of(request)
-    actor = actor_of(request)
-    if actor is None:
-        raise NotAuthorizedException(_("请先登录"))
-    villages = reviewer_villages(site, actor)
-    if not villages:
-        raise PermissionDeniedException(_("您没有权限执行此操作"))
+    villages = reviewer_villages(site, actor_of(request))
     with site.db.read() as session:
         waiting = services.projects_of(session, villages, ["submitted", "reviewed"])
         recent = services.projects_of(session, villages, ["returned", "filed", "completed"])[:30]
