@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -13,6 +14,7 @@ from typing import Any
 
 import click
 import pluggy
+from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -208,14 +210,13 @@ def settings_reference(site: Any) -> str:
             continue
         section = f"[core.{name}]" if manifest.core else f"[plugins.{name}]"
         lines += [f"### `{section}` — {manifest.title_en} ({manifest.title_zh})", "",
-                  "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+                  "| key | type | default |", "| --- | --- | --- |"]
         for key, field in manifest.settings.model_fields.items():
             annotation = getattr(field.annotation, "__name__", None) or str(field.annotation)
             annotation = annotation.replace("typing.", "").replace("|", "or")
-            default = field.get_default(call_default_factory=True)
-            shown = default.model_dump(mode="json") if hasattr(default, "model_dump") else default
-            text = (field.description or "").replace("|", "/").replace("\n", " ")
-            lines.append(f"| `{key}` | {annotation} | `{shown!s}` | {text} |".replace("`{}`", "`{}` "))
+            shown = json.dumps(to_jsonable_python(field.get_default(call_default_factory=True)), ensure_ascii=False)
+            meaning = f" — {field.description}" if field.description else ""
+            lines.append(f"| `{key}`{meaning} | {annotation} | `{shown}` |")
         lines.append("")
     return "\n".join(lines)
 

@@ -17,7 +17,11 @@ from rich.table import Table
 
 PROJECT = Path(__file__).resolve().parents[2]
 DOCS = PROJECT / "docs" / "performance.md"
-START, END = "<!-- bench:latest:start -->", "<!-- bench:latest:end -->"
+
+
+def markers(db: str) -> tuple[str, str]:
+    """The comments around a database's "latest" section in docs/performance.md."""
+    return f"<!-- bench:latest:{db}:start -->", f"<!-- bench:latest:{db}:end -->"
 
 
 @dataclass
@@ -149,10 +153,11 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
 def docs_section(payload: dict[str, Any], results: list[Result]) -> str:
     m = payload["machine"]
     s = payload["settings"]
+    start, end = markers(s["db"])
     data = payload.get("data", {})
     counts = ", ".join(f"{k} {v:,}" for k, v in data.get("counts", {}).items() if v)
     return "\n".join([
-        START,
+        start,
         f"Run {payload['finished']} (`{payload['command']}`), commit {m['commit']}"
         f"{' + uncommitted changes' if m['dirty'] else ''}.",
         "",
@@ -164,18 +169,20 @@ def docs_section(payload: dict[str, Any], results: list[Result]) -> str:
         f"{s['workers']} worker(s); wrk {s['threads']} thread, {s['connections']} connections, "
         f"{s['duration']} s per row after {s['warmup']} s warm-up.",
         "",
-        f"Data: {counts}." if counts else "",
+        (f"Data: {counts}." if counts else "")
+        + (" Built from older code (`--reuse`)." if data.get("code_version_matches") is False else ""),
         "",
         markdown(results),
-        END,
+        end,
     ])
 
 
 def write_docs(payload: dict[str, Any], results: list[Result]) -> None:
-    """Replace the marked section of docs/performance.md with this run's table."""
+    """Replace this database's marked section of docs/performance.md with this run's table."""
+    start, end = markers(payload["settings"]["db"])
     text = DOCS.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise SystemExit(f"{DOCS}: markers {START} … {END} not found")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
+    if start not in text or end not in text:
+        raise SystemExit(f"{DOCS}: markers {start} … {end} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
     DOCS.write_text(head + docs_section(payload, results) + tail, encoding="utf-8")
