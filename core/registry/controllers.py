@@ -759,7 +759,7 @@ def village_home_slot(request: Request[Any, Any, Any], village_code: str) -> Mar
             Household.village_code == village_code, col(Household.closed_on).is_(None))).one()
         persons = session.exec(select(func.count()).select_from(Membership).where(
             Membership.village_code == village_code, col(Membership.end_date).is_(None))).one()
-        names = [t.person.name for t in queries.representatives(session, village_code, today)]
+        names = queries.representative_names(session, village_code, today)
     template = site.templates.get_template("registry/_home_slot.html")
     return Markup(template.render(households=households, persons=persons, representatives=names,
                                   village_code=village_code, _=_))

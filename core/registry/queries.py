@@ -229,6 +229,17 @@ def representatives(session: Session, village_code: str, on: dt.date | None = No
     return [RepresentativeTerm(r, p, represented.get(r.id or 0, [])) for r, p in rows]
 
 
+def representative_names(session: Session, village_code: str, on: dt.date | None = None) -> list[str]:
+    """Names of the representatives serving on `on` — public facts for the village home, read in one query."""
+    on = _today(on)
+    return list(session.exec(
+        select(Person.name)
+        .join(Representative, col(Representative.person_id) == Person.id)
+        .where(Representative.village_code == village_code, _serving(Representative, on))
+        .order_by(col(Person.name))
+    ).all())
+
+
 def office_holders(session: Session, village_code: str, body: str, on: dt.date | None = None) -> list[OfficeHolder]:
     """Who holds a post in `body` ("villagers_committee", "party_branch", "supervision_committee") on `on`."""
     on = _today(on)
