@@ -148,9 +148,8 @@ async def notice_page(request: Request[Any, Any, Any], village_code: str, notice
                              lambda extra: _notice_page(request, village_code, notice_id, {**extra, "sent": sent}))
 
 
-@post("/v/{village_code:str}/notices/{notice_id:int}/objections", opt={"public": True}, sync_to_thread=True)
-def post_objection(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
-    """Anyone may object while the window is open; without an account, name and phone are required (never shown)."""
+def _submit_objection(request: Request[Any, Any, Any], village_code: str, notice_id: int,
+                      data: dict[str, str]) -> Response[Any]:
     site = site_of(request)
     try:
         with _as_http(), site.db.transaction() as session:
@@ -161,6 +160,31 @@ def post_objection(request: Request[Any, Any, Any], village_code: str, notice_id
         return _notice_page(request, village_code, notice_id, {"errors": exc.problems or [Problem(exc.message)],
                                                                "error": exc.message, "form": data}, status_code=400)
     return Redirect(f"/v/{village_code}/notices/{notice_id}?sent=1#objections", status_code=303)
+
+
+@post("/v/{village_code:str}/notices/{notice_id:int}/objections", opt={"public": True})
+async def post_objection(request: Request[Any, Any, Any], village_code: str, notice_id: int,
+                         data: Form) -> Response[Any]:
+    """Anyone may object while the window is open; without an account, name and phone are required (never shown).
+
+    Anonymous objections are counted per client in the shared store (`anonymous_objections_per_hour`), so a flood
+    from one address is refused on every worker; logged-in villagers are not limited.
+    """
+    site = site_of(request)
+    limiter, key, count = None, "", 0
+    if actor_of(request) is None:
+        limiter = site.store.with_namespace("ratelimit")
+        key = f"objection:{request.client.host if request.client else '-'}"
+        count = int((await limiter.get(key) or b"0").decode())
+        if count >= settings_of(site).anonymous_objections_per_hour:
+            message = _("提交异议过于频繁，请一小时后再试，或登录后提交")
+            return await anyio.to_thread.run_sync(lambda: _notice_page(
+                request, village_code, notice_id, {"errors": [Problem(message)], "error": message, "form": data},
+                status_code=429))
+    response = await anyio.to_thread.run_sync(_submit_objection, request, village_code, notice_id, data)
+    if limiter is not None and response.status_code == 303:
+        await limiter.set(key, str(count + 1), expires_in=3600)
+    return response
 
 
 @get("/v/{village_code:str}/notices/{notice_id:int}/verify", opt={"public": True}, name="notices_verify")

@@ -370,3 +370,20 @@ def test_english_page(site: Any) -> None:
     with site_client(site) as client:
         page = client.get(f"/v/{VILLAGE}/notices/{notice.id}?lang=en").text
     assert "Display period" in page and "Raise an objection" in page
+
+
+def test_anonymous_objections_are_rate_limited_per_client(site_factory: Any, today: Today) -> None:
+    site = site_factory(extra_toml="[core.notices]\nanonymous_objections_per_hour = 2\n")
+    today.set(dt.date(2025, 6, 1))
+    notice = publish(site, window_days=7)
+    url = f"/v/{VILLAGE}/notices/{notice.id}/objections"
+    form = {"body": "请公开支出明细", "name": "李四", "phone": "13812345678"}
+    with site_client(site) as client:
+        assert client.post(url, data=form, follow_redirects=False).status_code == 303
+        assert client.post(url, data=form, follow_redirects=False).status_code == 303
+        refused = client.post(url, data=form, follow_redirects=False)
+        assert refused.status_code == 429 and "提交异议过于频繁" in refused.text
+        login(client, site, "villager", role="villager", scope=VILLAGE)
+        assert client.post(url, data={"body": "登录后仍可提交"}, follow_redirects=False).status_code == 303
+    with site.db.read() as session:
+        assert len(session.scalars(select(Objection)).all()) == 3
