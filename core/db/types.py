@@ -11,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 FEN = Decimal("0.01")
+
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # dates people see (windows, deadlines, "today") are China time
 
 
 def utcnow() -> dt.datetime:

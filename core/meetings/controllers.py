@@ -19,12 +19,13 @@ from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
+from cunwu.db.types import LOCAL_TZ
 from cunwu.errors import DomainError, NotFound
 from cunwu.i18n import _
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind, QuorumMode
-from cunwu.meetings.services import SHANGHAI, MeetingError
+from cunwu.meetings.services import MeetingError
 from cunwu.web.render import actor_of, base_context, is_htmx, render, site_of
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -72,7 +73,7 @@ def _lines(value: str | None) -> list[str]:
 def _common() -> dict[str, Any]:
     return {"kinds": list(MeetingKind), "statuses": services.STATUS_TITLES, "choices": services.CHOICES,
             "methods": services.VOTE_METHODS, "conveners": services.CONVENERS, "role_titles": services.ROLE_TITLES,
-            "step_titles": matters.STEP_TITLES, "matter_statuses": matters.MATTER_STATUSES, "shanghai": SHANGHAI,
+            "step_titles": matters.STEP_TITLES, "matter_statuses": matters.MATTER_STATUSES, "shanghai": LOCAL_TZ,
             "QuorumMode": QuorumMode, "MeetingKind": MeetingKind, "public_kinds": services.PUBLIC_KINDS,
             "public_name_kinds": services.PUBLIC_NAME_KINDS}
 
@@ -111,7 +112,7 @@ def _starts_at(value: str | None) -> dt.datetime:
         naive = dt.datetime.fromisoformat((value or "").strip())
     except ValueError:
         raise MeetingError(_("请填写会议时间")) from None
-    return naive.replace(tzinfo=SHANGHAI) if naive.tzinfo is None else naive
+    return naive.replace(tzinfo=LOCAL_TZ) if naive.tzinfo is None else naive
 
 
 @post("/v/{village_code:str}/meetings/", opt={"permission": "meetings.manage"}, sync_to_thread=True)
@@ -601,7 +602,7 @@ def upcoming_slot(request: Request[Any, Any, Any], village_code: str) -> Markup:
     """Upcoming meetings on the village home: the publicly announced ones for everyone, all for `meetings.view`."""
     site = site_of(request)
     full = site.allowed(actor_of(request), "meetings.view", village_code)
-    since = dt.datetime.combine(services.today(), dt.time(), tzinfo=SHANGHAI)
+    since = dt.datetime.combine(services.today(), dt.time(), tzinfo=LOCAL_TZ)
     with site.db.read() as session:
         query = select(Meeting).where(Meeting.village_code == village_code, Meeting.status != "closed",
                                       Meeting.starts_at >= since)

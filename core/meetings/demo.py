@@ -13,10 +13,10 @@ from typing import Any
 from sqlmodel import Session
 
 from cunwu.accounts.actor import Actor
+from cunwu.db.types import LOCAL_TZ
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind, QuorumMode
-from cunwu.meetings.services import SHANGHAI
 
 QUARTERLY_TOPICS = [
     ["审议本年度村集体收支预算", "审议村内道路维修方案"],
@@ -27,7 +27,7 @@ QUARTERLY_TOPICS = [
 
 
 def _at(day: dt.date, hour: int = 9) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TZ)
 
 
 def _hold(

@@ -16,7 +16,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from babel.support import LazyProxy
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +23,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
-from cunwu.db.types import utcnow
+from cunwu.db.types import LOCAL_TZ, utcnow
 from cunwu.errors import DomainError, NotFound
 from cunwu.i18n import _, lazy_gettext
 from cunwu.meetings.models import (
@@ -53,8 +52,6 @@ from cunwu.meetings.rules import (
     rules_for,
     vote_outcome,
 )
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 STATUS_TITLES: dict[str, LazyProxy] = {
     "scheduled": lazy_gettext("已通知"),
@@ -111,7 +108,7 @@ def settings_of(site: Any) -> MeetingSettings:
 
 def local_date(moment: dt.datetime) -> dt.date:
     """The calendar day in China of an aware datetime (meetings are dated by the village's day)."""
-    return moment.astimezone(SHANGHAI).date()
+    return moment.astimezone(LOCAL_TZ).date()
 
 
 def today() -> dt.date:
@@ -495,7 +492,7 @@ def schedule_meeting(
 
 def meeting_notice_body(session: Session, meeting: Meeting) -> str:
     """The text of a meeting's notice: when, where, the agenda."""
-    when = meeting.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    when = meeting.starts_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
     lines = [_("会议时间：%(when)s", when=when)]
     if meeting.location:
         lines.append(_("会议地点：%(place)s", place=meeting.location))
@@ -888,7 +885,7 @@ def resolution_text(session: Session, meeting: Meeting) -> str:
     """The resolution of a closed meeting as notice text: attendance in counts, each motion and its result."""
     lines = [
         _("%(title)s于 %(when)s 在%(place)s召开。", title=meeting.title,
-          when=meeting.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+          when=meeting.starts_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
           place=meeting.location or _("本村")),
     ]
     if MeetingKind(meeting.kind).has_household_mode and meeting.quorum_mode == QuorumMode.households:

@@ -18,7 +18,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,7 +26,7 @@ from sqlmodel import Session
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
-from cunwu.db.types import to_money, utcnow
+from cunwu.db.types import LOCAL_TZ, to_money, utcnow
 from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _
 from cunwu.notices.models import (
@@ -43,7 +42,6 @@ from cunwu.notices.models import (
 from cunwu.notices.settings import NoticeSettings
 from cunwu.plugins import resolve
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MAX_BODY = 50_000
 MAX_TABLE_ROWS = 5_000
 _TOUCHED_KEY = "cunwu_notices_touched"

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
+from cunwu.db.types import LOCAL_TZ
 from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _
 from cunwu.registry import queries
@@ -38,7 +38,6 @@ from .models import (
 )
 from .settings import DibaoSettings
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 PLUGIN = "dibao"
 #: Severe disability (重度残疾) = disability grade 1 or 2 on the register.
 SEVERE_GRADES = (1, 2)

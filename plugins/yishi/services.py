@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
-from cunwu.db.types import utcnow
+from cunwu.db.types import LOCAL_TZ, utcnow
 from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _
 from cunwu.privacy import mask
@@ -54,7 +53,6 @@ ACCOUNT_CATEGORY = "专项资金"
 ORIGIN_FRACTIONS: dict[str, Fraction] = {"villagers": Fraction(1, 10), "representatives": Fraction(1, 5)}
 #: States in which a project's shares count against the year's caps.
 COUNTING = frozenset({"shares_fixed", "submitted", "returned", "reviewed", "filed", "completed"})
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 GONE_STATUSES = frozenset({"moved_out", "deceased"})
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read off paper without mistakes
 CODE_LENGTH = 10
@@ -71,7 +69,7 @@ def input_error(message: str, field: str | None = None) -> YishiError:
 
 def local_today() -> dt.date:
     """Today in China (dates on the record are local dates)."""
-    return dt.datetime.now(SHANGHAI).date()
+    return dt.datetime.now(LOCAL_TZ).date()
 
 
 def settings_of(site: Any) -> YishiSettings:

@@ -16,12 +16,12 @@ import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Response, get
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from cunwu.db.types import LOCAL_TZ
+
 STREAM_LABELS = {"party": "党务", "village": "村务", "finance": "财务"}
 COLUMNS = "id, village_code, title, stream, category, window_start, window_end, version, status"
 PUBLIC = "village_code = ? AND is_current AND published_at IS NOT NULL"

@@ -21,9 +21,9 @@ from sqlmodel import Session, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
+from cunwu.db.types import LOCAL_TZ
 from cunwu.meetings import services
 from cunwu.meetings.models import Meeting, MeetingMember, Motion
-from cunwu.meetings.services import SHANGHAI
 from cunwu.registry.models import Group, Household, Membership, Office, Person, Representation, Representative
 
 VILLAGE = "130926100201"
@@ -99,7 +99,7 @@ DAY = dt.date(2025, 6, 1)
 
 def at(day: dt.date = DAY, hour: int = 9) -> dt.datetime:
     """A meeting time on `day` in China."""
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TZ)
 
 
 def schedule(session: Session, site: Any, kind: str, *, day: dt.date = DAY, village: str = VILLAGE,

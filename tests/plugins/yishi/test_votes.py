@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from cunwu.db.types import LOCAL_TZ
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
-from cunwu.meetings.services import SHANGHAI
 from cunwu_plugins.yishi import services
 from cunwu_plugins.yishi.models import Ballot, Project, VoteCode, VoteResult
 from cunwu_plugins.yishi.services import YishiError
@@ -27,7 +27,7 @@ def _held(session: Any, site: Any, y: SimpleNamespace, kind: str, matter: Any, v
     counts (default: all for), closed."""
     meeting = meetings.schedule_meeting(
         session, site, y.CLERK, village_code=y.VILLAGE, kind=kind, notice_on=DAY - dt.timedelta(days=10),
-        starts_at=dt.datetime(DAY.year, DAY.month, DAY.day, 9, tzinfo=SHANGHAI))
+        starts_at=dt.datetime(DAY.year, DAY.month, DAY.day, 9, tzinfo=LOCAL_TZ))
     meetings.open_meeting(session, site, y.CLERK, meeting)
     meetings.record_counts(session, site, y.CLERK, meeting, persons=meeting.members_total or 0)
     motion = meetings.put_motion(session, site, y.CLERK, meeting, title=matter.title, matter=matter)
