@@ -395,3 +395,23 @@ def matters_of(session: Session, village_code: str) -> list[Matter]:
     """The village's matters, newest first."""
     return list(session.exec(select(Matter).where(Matter.village_code == village_code)
                              .order_by(col(Matter.opened_on).desc(), col(Matter.id).desc())).all())
+
+
+def decided_motions(session: Session, matter_id: int) -> list[tuple[Motion, Meeting]]:
+    """Motions on a matter voted in a closed villagers' or representative meeting: what its step 4 may cite."""
+    rows = session.exec(
+        select(Motion, Meeting).join(Meeting, col(Meeting.id) == Motion.meeting_id)
+        .where(Motion.matter_id == matter_id, Motion.status == "voted", Meeting.status == "closed",
+               col(Meeting.kind).in_([MeetingKind.villagers.value, MeetingKind.representatives.value]))
+        .order_by(col(Motion.id))
+    ).all()
+    return [(motion, meeting) for motion, meeting in rows]
+
+
+def step_motion(session: Session, matter: Matter, step: int) -> tuple[Motion, Meeting] | None:
+    """The motion and meeting a recorded step of the matter cites, if it cites one."""
+    recorded = next((s for s in steps_of(session, matter) if s.step == step), None)
+    if recorded is None or recorded.motion_id is None or recorded.meeting_id is None:
+        return None
+    motion, meeting = session.get(Motion, recorded.motion_id), session.get(Meeting, recorded.meeting_id)
+    return (motion, meeting) if motion is not None and meeting is not None else None

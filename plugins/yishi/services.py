@@ -325,20 +325,18 @@ def record_result(
 
 def vote_from_matter_step(session: Session, site: Any, matter: Any, actor: Actor) -> VoteResult | None:
     """Step 4 of the project's matter was recorded: take the counts of the motion voted there."""
-    from cunwu.meetings.matters import steps_of
-    from cunwu.meetings.models import Meeting, Motion
+    from cunwu.meetings.matters import step_motion
     from cunwu.meetings.services import meeting_date, motion_result
 
     project = _project_of_matter(session, matter)
     if project is None or project.status != "published":
         return None
-    step = next((s for s in steps_of(session, matter) if s.step == 4), None)
-    if step is None or step.motion_id is None:
+    cited = step_motion(session, matter, 4)
+    if cited is None:
         return None
-    motion = session.get(Motion, step.motion_id)
-    meeting = session.get(Meeting, step.meeting_id)
-    result = motion_result(session, motion) if motion is not None else None
-    if motion is None or meeting is None or result is None:
+    motion, meeting = cited
+    result = motion_result(session, motion)
+    if result is None:
         return None
     return record_result(
         session, site, actor, project, source=motion.vote_method or "hands", held_on=meeting_date(meeting),
@@ -349,15 +347,9 @@ def vote_from_matter_step(session: Session, site: Any, matter: Any, actor: Actor
 
 def candidate_motions(session: Session, project: Project) -> list[Any]:
     """Motions on this project's matter that were voted in a closed villagers' or representative meeting."""
-    from cunwu.meetings.models import Meeting, Motion
+    from cunwu.meetings.matters import decided_motions
 
-    if project.matter_id is None:
-        return []
-    rows = session.exec(select(Motion, Meeting).join(Meeting, col(Meeting.id) == Motion.meeting_id)
-                        .where(Motion.matter_id == project.matter_id, Motion.status == "voted",
-                               Meeting.status == "closed", col(Meeting.kind).in_(["representatives", "villagers"]))
-                        .order_by(col(Motion.id))).all()
-    return list(rows)
+    return [] if project.matter_id is None else decided_motions(session, project.matter_id)
 
 
 def vote_through_matter(session: Session, site: Any, actor: Actor, project: Project, motion_id: int) -> Any:
