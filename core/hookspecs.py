@@ -69,9 +69,10 @@ def matter_types() -> Any:
 
 
 @hookspec
-def matter_step_reached(session: Any, matter: Any, step: int, site: Any) -> None:
+def matter_step_reached(session: Any, matter: Any, step: int, actor: Any, site: Any) -> None:
     """A 四议两公开 matter of one of this plugin's types completed step `step` (1-6; 7 = the supervision committee's
-    sign-off where the site uses 四议两公开一监督), or stopped (`step` = 0)."""
+    sign-off where the site uses 四议两公开一监督), or stopped (`step` = 0). `actor` recorded the step: what the plugin
+    changes in response is recorded as theirs."""
 
 
 @hookspec

@@ -7,7 +7,7 @@
 Steps cannot be skipped or reordered; `merge_steps_1_2` lets a two-committee meeting record steps 1 and 2 at once
 (one person holds both posts). A step whose meeting failed quorum, or whose motion failed, stops the matter; it can
 be re-proposed as a new attempt linked to the old one. Plugins bring matter types (`matter_types` hook) and hear
-`matter_step_reached(session, matter, step, site)` for their own types (step 0 = stopped).
+`matter_step_reached(session, matter, step, actor, site)` for their own types (step 0 = stopped).
 """
 
 from __future__ import annotations
@@ -118,15 +118,15 @@ def steps_of(session: Session, matter: Matter) -> list[MatterStep]:
                              .order_by(col(MatterStep.step))).all())
 
 
-def _notify(session: Session, site: Any, matter: Matter, step: int) -> None:
-    """Tell the plugin that owns the matter's type (only that one) that its matter reached `step`."""
+def _notify(session: Session, site: Any, matter: Matter, step: int, actor: Actor) -> None:
+    """Tell the plugin that owns the matter's type (only that one) that its matter reached `step`, and who did it."""
     owner = matter_types(site).get(matter.matter_type)
     if owner is None:
         return
     plugin = site.plugins.objects.get(owner.plugin)
     if plugin is None:
         return
-    arguments = {"session": session, "matter": matter, "step": step, "site": site}
+    arguments = {"session": session, "matter": matter, "step": step, "actor": actor, "site": site}
     for impl in site.plugins.hook.matter_step_reached.get_hookimpls():
         if impl.plugin is plugin:
             resolve(impl.function(**{name: arguments[name] for name in impl.argnames}))
@@ -266,14 +266,14 @@ def record_step(
     if failure:
         audit.update(session, actor, matter, {"status": "stopped", "stopped_reason": failure, "closed_on": day},
                      "meetings.matter.stop")
-        _notify(session, site, matter, 0)
+        _notify(session, site, matter, 0, actor)
         return rows
     changes: dict[str, Any] = {"step": numbers[-1]}
     if numbers[-1] == step_sequence(matter)[-1]:
         changes.update(status="completed", closed_on=day)
     audit.update(session, actor, matter, changes, "meetings.matter.advance")
     for number in numbers:
-        _notify(session, site, matter, number)
+        _notify(session, site, matter, number, actor)
     return rows
 
 
@@ -286,7 +286,7 @@ def stop_matter(session: Session, site: Any, actor: Actor, matter: Matter, reaso
         raise MeetingError(_("终止议题必须写明原因"))
     audit.update(session, actor, matter, {"status": "stopped", "stopped_reason": reason.strip(),
                                           "closed_on": today()}, "meetings.matter.stop")
-    _notify(session, site, matter, 0)
+    _notify(session, site, matter, 0, actor)
     return matter
 
 

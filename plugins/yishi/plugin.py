@@ -8,15 +8,12 @@ from typing import Any
 from markupsafe import Markup
 
 from cunwu import hookimpl
-from cunwu.accounts.actor import Actor
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
 
 from .settings import YishiSettings
 
 FOLDER = Path(__file__).resolve().parent
 _VIEWERS = frozenset({"clerk", "representative", "supervisor", "township_official", "county_official", "site_admin"})
-#: Who the plugin records as acting when the meetings area tells it a matter moved (the hook names no actor).
-MATTER_ACTOR = Actor.system("yishi-matter")
 
 
 @hookimpl
@@ -59,13 +56,14 @@ def matter_types() -> list[MatterType]:
 
 
 @hookimpl
-def matter_step_reached(session: Any, matter: Any, step: int, site: Any) -> None:
+def matter_step_reached(session: Any, matter: Any, step: int, actor: Any, site: Any) -> None:
+    """Step 4 decides the plan by the site's thresholds; a stopped matter rejects it — recorded as the clerk's act."""
     from . import services
 
     if step == 4:
-        services.vote_from_matter_step(session, site, matter, MATTER_ACTOR)
+        services.vote_from_matter_step(session, site, matter, actor)
     elif step == 0:
-        services.matter_stopped(session, site, matter, MATTER_ACTOR)
+        services.matter_stopped(session, site, matter, actor)
 
 
 @hookimpl

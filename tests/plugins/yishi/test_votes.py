@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from cunwu.audit.models import AuditEntry
 from cunwu.db.types import LOCAL_TZ
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
@@ -70,6 +71,8 @@ def test_hook_matter_step_reached_decides_the_plan_from_the_villagers_meeting(
         assert (vote.source, vote.members, vote.present, vote.votes_for, vote.passed, vote.motion_id) == (
             "ballot", 11, 11, 7, True, motion.id)
         assert matters.get_matter(session, y.VILLAGE, project.matter_id).step == 4
+        approval = session.exec(select(AuditEntry).where(AuditEntry.action == "yishi.project.approve")).one()
+        assert approval.actor_label == y.CLERK.label  # the hook hands over who recorded the step
 
 
 def test_hook_matter_step_reached_on_a_stopped_matter_rejects_the_plan(yishi_site: Any, y: SimpleNamespace) -> None:
