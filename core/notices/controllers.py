@@ -63,7 +63,7 @@ def _board_page(request: Request[Any, Any, Any], village_code: str | None, flt: 
     site = site_of(request)
     per_page = settings_of(site).board_page_size
     with site.db.read() as session:
-        current = queries.current_board(session, village_code, flt)
+        current = queries.current_board(session, village_code, flt, listing=True)
         archived, total = queries.archive(session, village_code, flt, page=page, per_page=per_page)
         months = queries.months_with_notices(session, village_code)
     return render(request, "notices/board.html", {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import defer
 from sqlmodel import Session
 
 from cunwu.i18n import _
@@ -55,23 +56,29 @@ def _filtered(stmt: Any, flt: BoardFilter) -> Any:
     return stmt
 
 
+#: For lists of notices: the body and the data table (a 低保 list can be long) are not loaded.
+LISTING = (defer(Notice.body), defer(Notice.data_table))  # type: ignore[arg-type]
+
+
 def current_board(session: Session, village_code: str | None, flt: BoardFilter = BoardFilter(),
-                  today: dt.date | None = None, limit: int = 200) -> list[Notice]:
-    """Notices in their window today, newest first."""
+                  today: dt.date | None = None, limit: int = 200, listing: bool = False) -> list[Notice]:
+    """Notices in their window today, newest first (`listing`: without body and table, for lists)."""
     today = today or services.local_today()
-    stmt = select(Notice).where(_public(village_code), Notice.status == "published",
-                                Notice.window_start <= today, Notice.window_end >= today)  # type: ignore[operator]
+    stmt = select(Notice).options(*(LISTING if listing else ())).where(
+        _public(village_code), Notice.status == "published",
+        Notice.window_start <= today, Notice.window_end >= today)  # type: ignore[operator]
     stmt = _filtered(stmt, flt).order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)  # type: ignore[union-attr]
     return list(session.scalars(stmt))
 
 
 def archive(session: Session, village_code: str | None, flt: BoardFilter = BoardFilter(),
             today: dt.date | None = None, page: int = 1, per_page: int = 20) -> tuple[list[Notice], int]:
-    """Expired and withdrawn notices (the archive), newest first, one page at a time; also the total count."""
+    """Expired and withdrawn notices (the archive), newest first, one page at a time; also the total count.
+    Listed only: body and table are not loaded."""
     today = today or services.local_today()
     condition = and_(_public(village_code), or_(Notice.status == "withdrawn", Notice.window_end < today))  # type: ignore[operator]
     total = session.scalar(_filtered(select(func.count()).select_from(Notice).where(condition), flt)) or 0
-    stmt = _filtered(select(Notice).where(condition), flt)
+    stmt = _filtered(select(Notice).options(*LISTING).where(condition), flt)
     stmt = stmt.order_by(Notice.published_at.desc(), Notice.id.desc())  # type: ignore[union-attr]
     rows = list(session.scalars(stmt.offset((max(page, 1) - 1) * per_page).limit(per_page)))
     return rows, int(total)

@@ -22,7 +22,7 @@ def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]
     actor = actor_of(request)
     if slot == "village_home" and village_code:
         with site.db.read() as session:
-            current = queries.current_board(session, village_code, limit=5)
+            current = queries.current_board(session, village_code, limit=5, listing=True)
         return [_render(site, "notices/_slot_village_home.html",
                         {"current": current, "village_code": village_code})]
     if slot == "village_dashboard" and village_code and actor is not None \
