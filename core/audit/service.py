@@ -138,15 +138,20 @@ def create(session: Session, actor: Actor, obj: SQLModel, action: str | None = N
     )
 
 
-def update(session: Session, actor: Actor, obj: SQLModel, changes: dict[str, Any], action: str) -> AuditEntry:
-    """Change fields of an official record and record before/after in one step."""
-    before = snapshot(obj)
+def _apply(session: Session, obj: SQLModel, changes: dict[str, Any]) -> None:
+    """Set columns of an official record and let the next flush write it (unknown names are refused)."""
     for key, value in changes.items():
         if key not in obj.__table__.columns:  # type: ignore[attr-defined]
             raise AttributeError(f"{object_type_of(obj)} has no column {key!r}")
         setattr(obj, key, value)
     session.add(obj)
     _allow(session, obj)
+
+
+def update(session: Session, actor: Actor, obj: SQLModel, changes: dict[str, Any], action: str) -> AuditEntry:
+    """Change fields of an official record and record before/after in one step."""
+    before = snapshot(obj)
+    _apply(session, obj, changes)
     session.flush()
     return record(
         session, actor, action,
@@ -179,12 +184,7 @@ def update_many(session: Session, actor: Actor, changes: list[tuple[SQLModel, di
     befores = []
     for obj, values in changes:
         befores.append(snapshot(obj))
-        for key, value in values.items():
-            if key not in obj.__table__.columns:  # type: ignore[attr-defined]
-                raise AttributeError(f"{object_type_of(obj)} has no column {key!r}")
-            setattr(obj, key, value)
-        session.add(obj)
-        _allow(session, obj)
+        _apply(session, obj, values)
     session.flush()
     return _append_many(session, actor, [
         (action, obj, before, snapshot(obj)) for (obj, _values), before in zip(changes, befores, strict=True)

@@ -6,8 +6,7 @@ the service's message (status 400); unknown or other-village records are 404.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -20,7 +19,7 @@ from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from cunwu.db.types import LOCAL_TZ
-from cunwu.errors import DomainError, NotFound
+from cunwu.errors import DomainError
 from cunwu.i18n import _
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
@@ -32,13 +31,6 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 VOTE_PREFIX = "vote_"
 
 
-@contextmanager
-def _as_http() -> Iterator[None]:
-    """Domain 404s become HTTP 404s (the theme's page)."""
-    try:
-        yield
-    except NotFound as exc:
-        raise NotFoundException(exc.message) from exc
 
 
 def _int(value: str | None) -> int | None:
@@ -156,7 +148,7 @@ def _meeting_context(session: Session, site: Any, meeting: Meeting) -> dict[str,
 def _detail(request: Request[Any, Any, Any], village_code: str, meeting_id: int, error: str | None = None,
             status_code: int = 200) -> Response[str]:
     site = site_of(request)
-    with site.db.read() as session, _as_http():
+    with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         context = _meeting_context(session, site, meeting)
     return render(request, "meetings/detail.html", {**context, "error": error}, status_code=status_code)
@@ -173,7 +165,7 @@ def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, ac
     show the meeting page with the service's message if refused."""
     site = site_of(request)
     try:
-        with site.db.transaction() as session, _as_http():
+        with site.db.transaction() as session:
             meeting = services.get_meeting(session, village_code, meeting_id)
             result = action(session, site, actor_of(request), meeting)
     except DomainError as exc:
@@ -245,7 +237,7 @@ def _signin_rows(session: Session, meeting: Meeting, q: str) -> list[tuple[Any, 
 def _signin_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, q: str,
                  error: str | None = None, status_code: int = 200) -> Response[str]:
     site = site_of(request)
-    with site.db.read() as session, _as_http():
+    with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         rows = _signin_rows(session, meeting, q) if meeting.status != "scheduled" else []
         quorum = services.meeting_quorum(session, site, meeting)
@@ -268,7 +260,7 @@ def signin_tap(request: Request[Any, Any, Any], village_code: str, meeting_id: i
     site = site_of(request)
     q = data.get("q", "").strip()[:30]
     try:
-        with site.db.transaction() as session, _as_http():
+        with site.db.transaction() as session:
             meeting = services.get_meeting(session, village_code, meeting_id)
             if data.get("action") == "out":
                 services.sign_out(session, site, actor_of(request), meeting, member_id)
@@ -298,7 +290,7 @@ def signin_tap(request: Request[Any, Any, Any], village_code: str, meeting_id: i
 def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
                  error: str | None = None, status_code: int = 200) -> Response[str]:
     site = site_of(request)
-    with site.db.read() as session, _as_http():
+    with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         motion = services.get_motion(session, meeting, motion_id)
         quorum = services.meeting_quorum(session, site, meeting)
@@ -321,7 +313,7 @@ def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: 
                 action: Any) -> Response[Any]:
     site = site_of(request)
     try:
-        with site.db.transaction() as session, _as_http():
+        with site.db.transaction() as session:
             meeting = services.get_meeting(session, village_code, meeting_id)
             action(session, site, actor_of(request), services.get_motion(session, meeting, motion_id))
     except DomainError as exc:
@@ -410,7 +402,7 @@ def delegation_revoke(request: Request[Any, Any, Any], village_code: str, delega
 def signin_sheet(request: Request[Any, Any, Any], village_code: str, meeting_id: int) -> Response[str]:
     """The A4 sign-in sheet: the snapshot once open, the register on the meeting date before."""
     site = site_of(request)
-    with site.db.read() as session, _as_http():
+    with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         if meeting.status == "scheduled":
             rows: list[Any] = services.derive_members(session, site, village_code, MeetingKind(meeting.kind),
@@ -425,7 +417,7 @@ def signin_sheet(request: Request[Any, Any, Any], village_code: str, meeting_id:
      sync_to_thread=True)
 def agenda_print(request: Request[Any, Any, Any], village_code: str, meeting_id: int) -> Response[str]:
     site = site_of(request)
-    with site.db.read() as session, _as_http():
+    with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         agenda = services.agenda_of(session, meeting)
     return render(request, "meetings/agenda.html", {**_common(), "meeting": meeting, "agenda": agenda})
@@ -437,7 +429,7 @@ def minutes_page(request: Request[Any, Any, Any], village_code: str, meeting_id:
     names only of attendees who hold a public post (representative meeting), counts for the villagers' meeting."""
     site = site_of(request)
     full = site.allowed(actor_of(request), "meetings.view", village_code)
-    with site.db.read() as session, _as_http():
+    with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         public_ok = meeting.status == "closed" and MeetingKind(meeting.kind) in (MeetingKind.villagers,
                                                                                  MeetingKind.representatives)
@@ -529,7 +521,7 @@ def _matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: 
                  form: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
     site = site_of(request)
     can_manage = site.allowed(actor_of(request), "meetings.matters", village_code)
-    with site.db.read() as session, _as_http():
+    with site.db.read() as session:
         matter = matters.get_matter(session, village_code, matter_id)
         timeline = matters.matter_timeline(session, site, matter)
         next_steps: list[int] = []
@@ -554,7 +546,7 @@ def _matter_act(request: Request[Any, Any, Any], village_code: str, matter_id: i
                 action: Any) -> Response[Any]:
     site = site_of(request)
     try:
-        with site.db.transaction() as session, _as_http():
+        with site.db.transaction() as session:
             matter = matters.get_matter(session, village_code, matter_id)
             target = action(session, site, actor_of(request), matter)
     except DomainError as exc:

@@ -2,8 +2,6 @@
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Annotated, Any
@@ -22,7 +20,7 @@ from sqlalchemy import select
 
 from cunwu.audit.models import AuditEntry
 from cunwu.audit.service import entry_hash
-from cunwu.errors import NotFound, Problem
+from cunwu.errors import Problem
 from cunwu.i18n import _
 from cunwu.notices import queries, services
 from cunwu.notices.cache import cached_page
@@ -35,13 +33,6 @@ from cunwu.web.render import actor_of, render, site_of
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-@contextmanager
-def _as_http() -> Iterator[None]:
-    """Domain 404s become HTTP 404s (the theme's page), whatever thread raised them."""
-    try:
-        yield
-    except NotFound as exc:
-        raise NotFoundException(exc.message) from exc
 
 
 def _filters(stream: str | None, category: str | None, month: str | None, q: str | None) -> queries.BoardFilter:
@@ -134,7 +125,7 @@ def notice_context(request: Request[Any, Any, Any], session: Any, notice: Notice
 def _notice_page(request: Request[Any, Any, Any], village_code: str, notice_id: int, extra: dict[str, Any],
                  status_code: int = 200) -> Response[str]:
     site = site_of(request)
-    with _as_http(), site.db.read() as session:
+    with site.db.read() as session:
         notice = services.get_notice(session, notice_id, village_code)
         context = notice_context(request, session, notice)
     context.update(extra)
@@ -152,7 +143,7 @@ def _submit_objection(request: Request[Any, Any, Any], village_code: str, notice
                       data: dict[str, str]) -> Response[Any]:
     site = site_of(request)
     try:
-        with _as_http(), site.db.transaction() as session:
+        with site.db.transaction() as session:
             services.raise_objection(session, site, actor_of(request), notice_id, body=data.get("body", ""),
                                      name=data.get("name", ""), phone=data.get("phone", ""),
                                      village_code=village_code)
@@ -191,7 +182,7 @@ async def post_objection(request: Request[Any, Any, Any], village_code: str, not
 async def verify_page(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
     def build(extra: dict[str, Any]) -> Response[str]:
         site = site_of(request)
-        with _as_http(), site.db.read() as session:
+        with site.db.read() as session:
             notice = services.get_notice(session, notice_id, village_code)
             _visible(request, notice)
             if notice.content_hash is None:
@@ -212,7 +203,7 @@ async def verify_page(request: Request[Any, Any, Any], village_code: str, notice
 def canonical_json(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[bytes]:
     """The exact bytes whose SHA-256 is the version's hash, so anyone can check it with their own tools."""
     site = site_of(request)
-    with _as_http(), site.db.read() as session:
+    with site.db.read() as session:
         notice = services.get_notice(session, notice_id, village_code)
         _visible(request, notice)
         body = services.canonical_bytes(services.version_form(session, notice))
@@ -227,7 +218,7 @@ def attachment(request: Request[Any, Any, Any], village_code: str, notice_id: in
                attachment_id: int) -> Response[bytes]:
     """Served with its sniffed type; a published version's files never change, so browsers may keep them."""
     site = site_of(request)
-    with _as_http(), site.db.read() as session:
+    with site.db.read() as session:
         notice = services.get_notice(session, notice_id, village_code)
         _visible(request, notice)
         file = session.get(NoticeAttachment, attachment_id)
@@ -287,7 +278,7 @@ def qr_svg(url: str) -> Markup:
 async def print_notice(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
     def build(extra: dict[str, Any]) -> Response[str]:
         site = site_of(request)
-        with _as_http(), site.db.read() as session:
+        with site.db.read() as session:
             notice = services.get_notice(session, notice_id, village_code)
             context = notice_context(request, session, notice)
         url = f"{str(request.base_url).rstrip('/')}/v/{village_code}/notices/{notice.id}"
@@ -383,7 +374,7 @@ def create_draft(request: Request[Any, Any, Any], village_code: str, data: Form)
 
 
 def _load_draft(site: Any, village_code: str, notice_id: int) -> Notice:
-    with _as_http(), site.db.read() as session:
+    with site.db.read() as session:
         notice = services.get_notice(session, notice_id, village_code)
     if notice.status != "draft":
         raise NotFoundException(_("只有草稿可以修改"))
@@ -410,7 +401,7 @@ def save_draft(request: Request[Any, Any, Any], village_code: str, notice_id: in
         return _edit_page(request, village_code, notice, {**data, "stream": notice.stream}, [],
                           preview=data.get("body", ""))
     try:
-        with _as_http(), site.db.transaction() as session:
+        with site.db.transaction() as session:
             services.update_draft(session, site, actor_of(request), notice_id, village_code=village_code,
                                   category=data.get("category", ""), title=data.get("title", ""),
                                   body=data.get("body", ""), window_days=_window_days(data.get("window_days")))
@@ -454,7 +445,7 @@ async def upload(request: Request[Any, Any, Any], village_code: str, notice_id: 
 def remove_file(request: Request[Any, Any, Any], village_code: str, notice_id: int,
                 attachment_id: int) -> Response[Any]:
     site = site_of(request)
-    with _as_http(), site.db.transaction() as session:
+    with site.db.transaction() as session:
         services.remove_attachment(session, site, actor_of(request), notice_id, attachment_id,
                                    village_code=village_code)
     return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit", status_code=303)
@@ -465,7 +456,7 @@ def remove_file(request: Request[Any, Any, Any], village_code: str, notice_id: i
 def publish(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
     site = site_of(request)
     try:
-        with _as_http(), site.db.transaction() as session:
+        with site.db.transaction() as session:
             services.publish_draft(session, site, actor_of(request), notice_id, village_code=village_code)
     except NoticeError as exc:
         raise PermissionDeniedException(exc.message) from exc
@@ -475,7 +466,7 @@ def publish(request: Request[Any, Any, Any], village_code: str, notice_id: int) 
 def _action_page(request: Request[Any, Any, Any], village_code: str, notice_id: int, template: str,
                  form: dict[str, Any], errors: list[Problem], status_code: int = 200) -> Response[str]:
     site = site_of(request)
-    with _as_http(), site.db.read() as session:
+    with site.db.read() as session:
         notice = services.get_notice(session, notice_id, village_code)
         notice = services.current_version(session, notice.series)
     return render(request, template, {**_common(site), "notice": notice, "form": form, "errors": errors},
@@ -486,7 +477,7 @@ def _action_page(request: Request[Any, Any, Any], village_code: str, notice_id: 
      sync_to_thread=True)
 def correct_form(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[str]:
     site = site_of(request)
-    with _as_http(), site.db.read() as session:
+    with site.db.read() as session:
         notice = services.current_version(session, services.get_notice(session, notice_id, village_code).series)
     return _action_page(request, village_code, notice_id, "notices/manage/correct.html",
                         {"title": notice.title, "body": notice.body}, [])
@@ -497,7 +488,7 @@ def correct_form(request: Request[Any, Any, Any], village_code: str, notice_id: 
 def correct(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
     site = site_of(request)
     try:
-        with _as_http(), site.db.transaction() as session:
+        with site.db.transaction() as session:
             new = services.correct_notice(session, site, actor_of(request), notice_id, title=data.get("title", ""),
                                           body=data.get("body", ""), note=data.get("note", ""),
                                           village_code=village_code, restart_window=data.get("restart") == "1")
@@ -518,7 +509,7 @@ def withdraw_form(request: Request[Any, Any, Any], village_code: str, notice_id:
 def withdraw(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
     site = site_of(request)
     try:
-        with _as_http(), site.db.transaction() as session:
+        with site.db.transaction() as session:
             notice = services.withdraw_notice(session, site, actor_of(request), notice_id, data.get("reason", ""),
                                               village_code=village_code)
     except NoticeError as exc:
@@ -553,7 +544,7 @@ def _objections(request: Request[Any, Any, Any], village_code: str, errors: dict
 def answer(request: Request[Any, Any, Any], village_code: str, objection_id: int, data: Form) -> Response[Any]:
     site = site_of(request)
     try:
-        with _as_http(), site.db.transaction() as session:
+        with site.db.transaction() as session:
             services.answer_objection(session, site, actor_of(request), objection_id, data.get("answer", ""),
                                       village_code=village_code)
     except NoticeError as exc:
@@ -667,7 +658,7 @@ def save_finance(request: Request[Any, Any, Any], village_code: str, notice_id: 
     notice = _load_draft(site, village_code, notice_id)
     try:
         figures = finance_input(data)
-        with _as_http(), site.db.transaction() as session:
+        with site.db.transaction() as session:
             services.update_draft(session, site, actor_of(request), notice_id, village_code=village_code,
                                   category=data.get("category", notice.category),
                                   title=data.get("title", "") or notice.title, body=data.get("body", ""),
