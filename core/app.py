@@ -92,7 +92,28 @@ def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[
                   status_code=status)
 
 
-def create_site_app(site: Site, *, debug: bool = False) -> Litestar:
+class SiteApp:
+    """A site's Litestar app behind the ASGI layers its plugins add (`asgi_wrapper` hook, first plugin innermost)."""
+
+    def __init__(self, site: Site, litestar: Litestar) -> None:
+        self.litestar = litestar
+        self.asgi: Any = litestar
+        for _plugin, wrap in call_each_plugin(site.plugins.pm, "asgi_wrapper", site=site):
+            if wrap is not None:
+                self.asgi = wrap(self.asgi)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi(scope, receive, send)
+
+    def lifespan(self) -> Any:
+        return self.litestar.lifespan()
+
+
+def create_site_app(site: Site, *, debug: bool = False) -> SiteApp:
+    return SiteApp(site, _create_litestar(site, debug=debug))
+
+
+def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
     static = [
         create_static_files_router(
             path="/static", directories=[p for _, p in layer_dirs(site, "static")], opt={"public": True},
@@ -144,7 +165,7 @@ def create_site_app(site: Site, *, debug: bool = False) -> Litestar:
 class HostDispatcher:
     """Send each request to the app of the site whose `hosts` list names its Host header."""
 
-    def __init__(self, apps: dict[str, Litestar], hosts: dict[str, str]) -> None:
+    def __init__(self, apps: dict[str, SiteApp], hosts: dict[str, str]) -> None:
         self.apps = apps
         self.hosts = hosts
 
@@ -192,4 +213,4 @@ def create_app(sites: list[Site], *, debug: bool = False) -> Any:
     return HostDispatcher(apps, hosts)
 
 
-__all__ = ["HostDispatcher", "create_app", "create_site_app", "i18n"]
+__all__ = ["HostDispatcher", "SiteApp", "create_app", "create_site_app", "i18n"]

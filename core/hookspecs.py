@@ -81,6 +81,12 @@ def demo_data(session: Any, site: Any, demo: Any) -> None:
 
 
 @hookspec
+def asgi_wrapper(site: Any) -> Any:
+    """Return a function that takes the site's ASGI app and returns an app wrapping it (or None). Wrappers run
+    before the framework — no session, actor, guard or CSRF check has happened — so keep them to public answers."""
+
+
+@hookspec
 def startup(site: Any) -> None:
     """The site is starting (after migrations are checked, before the first request)."""
 

@@ -48,8 +48,11 @@ def load_catalogs(locale_dir: Path) -> None:
             _catalogs[lang] = translations
 
 
+_SOURCE = _gettext.NullTranslations()  # zh-CN is the source language: its "translation" is the message itself
+
+
 def translations(locale: str | None = None) -> _gettext.NullTranslations:
-    return _catalogs.get(locale or current_locale.get()) or _gettext.NullTranslations()
+    return _catalogs.get(locale or current_locale.get()) or _SOURCE
 
 
 def gettext(message: str) -> str:

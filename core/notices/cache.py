@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,9 @@ from cunwu.notices.services import settings_of
 from cunwu.web.render import actor_of, is_htmx, site_of
 
 CSRF_PLACEHOLDER = "__cunwu_csrf_token__"
+#: Where the front cache (cunwu.notices.front) asks `cached_page` to leave what it served (an ASGI scope key).
+SCOPE_KEY = "cunwu.front"
+_TOKEN = re.compile(r"^[0-9a-f]{128}$")
 VARY = "HX-Request, Cookie"
 
 
@@ -45,7 +49,8 @@ def cache_key(request: Request[Any, Any, Any], village_code: str | None, gen: in
 
 def _with_token(request: Request[Any, Any, Any], body: str) -> str:
     token = ScopeState.from_scope(request.scope).csrf_token or ""
-    return body.replace(CSRF_PLACEHOLDER, token)
+    # The token comes from a cookie and goes into HTML unescaped: only the CSRF middleware's own format may pass.
+    return body.replace(CSRF_PLACEHOLDER, token if _TOKEN.match(token) else "")
 
 
 async def cached_page(request: Request[Any, Any, Any], village_code: str | None,
@@ -60,10 +65,13 @@ async def cached_page(request: Request[Any, Any, Any], village_code: str | None,
         response.headers["Cache-Control"] = "private, no-cache"
         response.headers["Vary"] = VARY
         return response
-    gen, changed_at = await anyio.to_thread.run_sync(_generation, site, village_code)
+    seconds = settings_of(site).cache_seconds
     store = site.store.with_namespace("cache")
-    key = cache_key(request, village_code, gen)
-    raw = await store.get(key)
+    gen, changed_at, raw, key = 0, None, None, ""
+    if seconds:  # with caching off there is no generation or stored page to read (no Last-Modified either)
+        gen, changed_at = await anyio.to_thread.run_sync(_generation, site, village_code)
+        key = cache_key(request, village_code, gen)
+        raw = await store.get(key)
     state = "hit"
     if raw is None:
         state = "miss"
@@ -77,11 +85,13 @@ async def cached_page(request: Request[Any, Any, Any], village_code: str | None,
             "etag": 'W/"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"',
             "last_modified": email.utils.format_datetime(changed_at, usegmt=True) if changed_at else None,
         }
-        seconds = settings_of(site).cache_seconds
         if seconds:
             await store.set(key, json.dumps(entry, ensure_ascii=False).encode("utf-8"), expires_in=seconds)
     else:
         entry = json.loads(raw)
+    served = request.scope.get(SCOPE_KEY)  # type: ignore[call-overload]
+    if served is not None and seconds:  # the front cache (cunwu.notices.front) keeps a copy for this worker
+        served.update(entry, village_code=village_code, generation=gen, day=services.local_today())
     headers = {"ETag": entry["etag"], "Vary": VARY, "Cache-Control": "public, no-cache", "X-Cache": state}
     if entry["last_modified"]:
         headers["Last-Modified"] = entry["last_modified"]

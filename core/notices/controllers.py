@@ -41,9 +41,22 @@ def _filters(stream: str | None, category: str | None, month: str | None, q: str
                                q=(q or "").strip()[:50] or None)
 
 
+def status_badge(notice: Any, today: dt.date) -> Markup:
+    """The state a visitor sees: draft, withdrawn, window closed, or on the board (a function, not a macro: it is
+    drawn for every row of the busiest list)."""
+    if notice.status == "draft":
+        return Markup('<span class="badge">%s</span>') % _("草稿")
+    if notice.status == "withdrawn":
+        return Markup('<span class="badge bad">%s</span>') % _("已撤回")
+    if notice.window_end and notice.window_end < today:
+        return Markup('<span class="badge">%s</span>') % _("公示期已结束")
+    return Markup('<span class="badge ok">%s</span>') % _("公示中")
+
+
 def _common(site: Any) -> dict[str, Any]:
-    return {"streams": STREAMS, "stream_labels": STREAM_LABELS, "categories": settings_of(site).categories,
-            "md": render_markdown}
+    """Context every notices page shares; labels are translated once per page, not once per row."""
+    return {"streams": STREAMS, "stream_labels": {k: str(v) for k, v in STREAM_LABELS.items()},
+            "categories": settings_of(site).categories, "md": render_markdown, "status_badge": status_badge}
 
 
 # --- public board -----------------------------------------------------------------------------------------------

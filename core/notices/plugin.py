@@ -65,6 +65,13 @@ def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
 
 
 @hookimpl
+def asgi_wrapper(site: Any) -> Any:
+    from cunwu.notices.front import front_cache
+
+    return lambda app: front_cache(site, app)
+
+
+@hookimpl
 def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
     from cunwu.notices.demo import make_demo
 

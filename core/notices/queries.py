@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import defer
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlmodel import Session
 
 from cunwu.i18n import _
@@ -34,54 +34,89 @@ def _month_bounds(month: str) -> tuple[dt.date, dt.date] | None:
     return start, dt.date(start.year + year, index + 1, 1)
 
 
-def _public(village_code: str | None) -> Any:
-    """Current versions that have been public at some time (published, or withdrawn after publication)."""
-    clauses = [Notice.is_current, Notice.published_at.is_not(None)]  # type: ignore[union-attr]
-    if village_code is not None:
-        clauses.append(Notice.village_code == village_code)
-    return and_(*clauses)
+_N = Notice.__table__.c  # type: ignore[attr-defined]
+
+#: For lists of notices, only what a list shows: plain rows, no ORM objects (the board is the busiest page).
+LIST_COLUMNS = (_N.id, _N.village_code, _N.title, _N.stream, _N.category, _N.window_start, _N.window_end,
+                _N.version, _N.status, _N.published_at)
+_NEWEST_FIRST = (_N.published_at.desc(), _N.id.desc())
+_LIKE_ESCAPE = "/"
 
 
-def _filtered(stmt: Any, flt: BoardFilter) -> Any:
+def _where(by_village: bool, flt: BoardFilter) -> list[Any]:
+    """Current versions that have been public at some time (published, or withdrawn after publication), narrowed
+    by the filter's shape (`_shape`). Values are bind parameters (`_params`): one statement serves every village,
+    filter value and day."""
+    clauses = [_N.is_current, _N.published_at.is_not(None)]
+    if by_village:
+        clauses.append(_N.village_code == bindparam("village"))
     if flt.stream:
-        stmt = stmt.where(Notice.stream == flt.stream)
+        clauses.append(_N.stream == bindparam("stream"))
     if flt.category:
-        stmt = stmt.where(Notice.category == flt.category)
+        clauses.append(_N.category == bindparam("category"))
+    if flt.month:
+        clauses += [_N.window_start >= bindparam("month_start"), _N.window_start < bindparam("month_end")]
+    if flt.q and flt.q.strip():
+        clauses.append(or_(_N.title.like(bindparam("q"), escape=_LIKE_ESCAPE),
+                           _N.body.like(bindparam("q"), escape=_LIKE_ESCAPE)))
+    return clauses
+
+
+def _params(village_code: str | None, flt: BoardFilter, today: dt.date) -> dict[str, Any]:
+    params: dict[str, Any] = {"village": village_code, "today": today, "stream": flt.stream,
+                              "category": flt.category}
     if flt.month and (bounds := _month_bounds(flt.month)):
-        stmt = stmt.where(Notice.window_start >= bounds[0], Notice.window_start < bounds[1])  # type: ignore[operator]
+        params["month_start"], params["month_end"] = bounds
     if flt.q and flt.q.strip():
         term = flt.q.strip()[:50]
-        stmt = stmt.where(or_(Notice.title.contains(term, autoescape=True),  # type: ignore[attr-defined]
-                              Notice.body.contains(term, autoescape=True)))  # type: ignore[attr-defined]
-    return stmt
+        for char in (_LIKE_ESCAPE, "%", "_"):
+            term = term.replace(char, _LIKE_ESCAPE + char)
+        params["q"] = f"%{term}%"
+    return params
 
 
-#: For lists of notices: the body and the data table (a 低保 list can be long) are not loaded.
-LISTING = (defer(Notice.body), defer(Notice.data_table))  # type: ignore[arg-type]
+def _shape(village_code: str | None, flt: BoardFilter) -> BoardFilter:
+    """Which filters are set (not their values): the key of the statement cache."""
+    return BoardFilter(stream="x" if flt.stream else None, category="x" if flt.category else None,
+                       month="x" if flt.month and _month_bounds(flt.month) else None,
+                       q="x" if flt.q and flt.q.strip() else None)
+
+
+@functools.lru_cache(maxsize=256)
+def _board_statements(by_village: bool, shape: BoardFilter, listing: bool, limit: int, per_page: int) -> Any:
+    """The board's statements for one shape of filter, built once: on SQLite building a statement costs more
+    than running it. Returns (current, archive count, archive page, months)."""
+    where = _where(by_village, shape)
+    current = (select(*LIST_COLUMNS) if listing else select(Notice)).where(
+        *where, _N.status == "published", _N.window_start <= bindparam("today"),
+        _N.window_end >= bindparam("today")).order_by(*_NEWEST_FIRST).limit(limit)
+    archived = and_(*where, or_(_N.status == "withdrawn", _N.window_end < bindparam("today")))
+    count = select(func.count()).select_from(Notice.__table__).where(archived)
+    page = select(*LIST_COLUMNS).where(archived).order_by(*_NEWEST_FIRST).limit(per_page).offset(
+        bindparam("offset"))
+    months = select(_N.window_start).where(*where).distinct()
+    return current, count, page, months
 
 
 def current_board(session: Session, village_code: str | None, flt: BoardFilter = BoardFilter(),
-                  today: dt.date | None = None, limit: int = 200, listing: bool = False) -> list[Notice]:
-    """Notices in their window today, newest first (`listing`: without body and table, for lists)."""
-    today = today or services.local_today()
-    stmt = select(Notice).options(*(LISTING if listing else ())).where(
-        _public(village_code), Notice.status == "published",
-        Notice.window_start <= today, Notice.window_end >= today)  # type: ignore[operator]
-    stmt = _filtered(stmt, flt).order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)  # type: ignore[union-attr]
-    return list(session.scalars(stmt))
+                  today: dt.date | None = None, limit: int = 200, listing: bool = False) -> list[Any]:
+    """Notices in their window today, newest first: `Notice` objects, or with `listing` rows of LIST_COLUMNS."""
+    stmt = _board_statements(village_code is not None, _shape(village_code, flt), listing, limit, 20)[0]
+    params = _params(village_code, flt, today or services.local_today())
+    if listing:
+        return list(session.connection().execute(stmt, params).all())
+    return list(session.scalars(stmt, params))
 
 
 def archive(session: Session, village_code: str | None, flt: BoardFilter = BoardFilter(),
-            today: dt.date | None = None, page: int = 1, per_page: int = 20) -> tuple[list[Notice], int]:
-    """Expired and withdrawn notices (the archive), newest first, one page at a time; also the total count.
-    Listed only: body and table are not loaded."""
-    today = today or services.local_today()
-    condition = and_(_public(village_code), or_(Notice.status == "withdrawn", Notice.window_end < today))  # type: ignore[operator]
-    total = session.scalar(_filtered(select(func.count()).select_from(Notice).where(condition), flt)) or 0
-    stmt = _filtered(select(Notice).options(*LISTING).where(condition), flt)
-    stmt = stmt.order_by(Notice.published_at.desc(), Notice.id.desc())  # type: ignore[union-attr]
-    rows = list(session.scalars(stmt.offset((max(page, 1) - 1) * per_page).limit(per_page)))
-    return rows, int(total)
+            today: dt.date | None = None, page: int = 1, per_page: int = 20) -> tuple[list[Any], int]:
+    """Expired and withdrawn notices (the archive), newest first, one page of LIST_COLUMNS rows; also the count."""
+    _, count, rows, _ = _board_statements(village_code is not None, _shape(village_code, flt), True, 200, per_page)
+    params = _params(village_code, flt, today or services.local_today())
+    connection = session.connection()
+    total = connection.execute(count, params).scalar() or 0
+    listed = connection.execute(rows, {**params, "offset": (max(page, 1) - 1) * per_page}).all()
+    return list(listed), int(total)
 
 
 def feed_items(session: Session, village_code: str | None, limit: int = 50) -> list[Notice]:
@@ -95,7 +130,8 @@ def feed_items(session: Session, village_code: str | None, limit: int = 50) -> l
 
 def months_with_notices(session: Session, village_code: str | None) -> list[str]:
     """"YYYY-MM" values for the month filter, newest first."""
-    starts = session.scalars(select(Notice.window_start).where(_public(village_code)).distinct())
+    stmt = _board_statements(village_code is not None, BoardFilter(), True, 200, 20)[3]
+    starts = session.connection().execute(stmt, {"village": village_code}).scalars()
     return sorted({d.strftime("%Y-%m") for d in starts if d is not None}, reverse=True)[:36]
 
 

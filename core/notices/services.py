@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -45,6 +45,8 @@ from cunwu.plugins import resolve
 MAX_BODY = 50_000
 MAX_TABLE_ROWS = 5_000
 _TOUCHED_KEY = "cunwu_notices_touched"
+#: The PostgreSQL channel a board change is announced on (listened to by cunwu.notices.front).
+GENERATION_CHANNEL = "cunwu_notices_generation"
 _PHONE = re.compile(r"^(?:\+?86)?1\d{10}$|^0\d{2,3}-?\d{7,8}$")
 
 
@@ -329,6 +331,9 @@ def _touch(session: Session, village_code: str) -> None:
     stmt = stmt.on_conflict_do_update(index_elements=["village_code"],
                                       set_={"counter": BoardGeneration.counter + 1, "changed_at": now})
     session.execute(stmt)
+    if dialect == "postgresql":  # delivered at commit to every worker's front cache (cunwu.notices.front)
+        session.execute(text("SELECT pg_notify(:channel, :village)"),
+                        {"channel": GENERATION_CHANNEL, "village": village_code})
 
 
 def _write_finance(session: Session, actor: Actor, notice: Notice, data: FinanceInput) -> dict[str, Any]:

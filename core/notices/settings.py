@@ -39,6 +39,8 @@ class NoticeSettings(BaseModel):
     finance_grace_days: int = Field(default=10, ge=0, le=90)
     village_interval_months: int = Field(default=3, ge=1, le=12)
     cache_seconds: int = Field(default=300, ge=0)
+    #: Memory per worker for the front cache of anonymous board pages (cunwu.notices.front); 0 turns it off.
+    front_cache_mib: int = Field(default=32, ge=0)
     anonymous_objections_per_hour: int = Field(default=5, ge=1)
     board_page_size: int = Field(default=20, ge=5, le=200)
     max_window_days: int = Field(default=366, ge=1)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Response, get
+from litestar.config.compression import CompressionConfig
 
 from cunwu.db.types import LOCAL_TZ
 
@@ -91,4 +92,5 @@ def board(village_code: str) -> Response[str]:
     return Response(html, media_type="text/html; charset=utf-8")
 
 
-app = Litestar(route_handlers=[board])
+# The same compression as the product (a village phone asks for gzip), so both sides do that work.
+app = Litestar(route_handlers=[board], compression_config=CompressionConfig(backend="gzip", minimum_size=800))

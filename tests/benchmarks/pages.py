@@ -62,11 +62,14 @@ class LoadSettings:
 
 @dataclass
 class Target:
-    """A URL to load: which server, which path, which headers."""
+    """A URL to load: which server, which path, which headers (always gzip, as every phone browser asks)."""
 
     server: servers.Server
     path: str
     headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.headers = {"Accept-Encoding": "gzip", **self.headers}
 
     @property
     def url(self) -> str:

@@ -144,6 +144,36 @@ def test_hook_register_routes(site_factory: Any) -> None:
         assert client.get("/p/hello/").json() == {"site": site.slug}
 
 
+def test_hook_asgi_wrapper(site_factory: Any) -> None:
+    class Timing:
+        @hookimpl
+        def manifest(self) -> Manifest:
+            return Manifest(name="timing", title_zh="计时", title_en="Timing", version="1")
+
+        @hookimpl
+        def asgi_wrapper(self, site: Any) -> Any:
+            def wrap(app: Any) -> Any:
+                async def timed(scope: Any, receive: Any, send: Any) -> None:
+                    async def add_header(message: Any) -> None:
+                        if message["type"] == "http.response.start":
+                            message["headers"] = [*message["headers"], (b"x-site", site.slug.encode())]
+                        await send(message)
+
+                    await app(scope, receive, add_header if scope["type"] == "http" else send)
+
+                return timed
+
+            return wrap
+
+    site = site_factory(enabled=["timing"], available={"timing": Timing()})
+    with TestClient(create_site_app(site)) as client:  # the lifespan passes through the wrapper too
+        page = client.get("/")
+        assert page.status_code == 200 and page.headers["x-site"] == site.slug
+    plain = site_factory()
+    with TestClient(create_site_app(plain)) as client:
+        assert "x-site" not in client.get("/").headers
+
+
 def test_hook_permission_allowed_deny_wins(site_factory: Any) -> None:
     site, _ = _probe_site(site_factory)
     from cunwu.testing import actor, make_user

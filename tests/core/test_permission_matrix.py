@@ -103,7 +103,7 @@ def test_anonymous_holds_no_permission(everything: Any) -> None:
 
 
 def test_every_route_declares_public_or_a_known_permission(everything: Any) -> None:
-    app = create_site_app(everything)
+    app = create_site_app(everything).litestar
     undeclared = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):

@@ -163,7 +163,8 @@ def test_withdrawn_notice_leaves_board_refuses_objections_and_keeps_reason(site:
     with site.db.read() as session:
         assert queries.current_board(session, VILLAGE) == []
         archived, _total = queries.archive(session, VILLAGE)
-        assert archived[0].withdrawn_reason == "名单有误，核实后重新公示"
+        assert archived[0].status == "withdrawn"
+        assert session.get(Notice, archived[0].id).withdrawn_reason == "名单有误，核实后重新公示"
     with site.db.transaction() as session, pytest.raises(services.NoticeError, match="已撤回"):
         services.raise_objection(session, site, None, notice.id, body="还能提吗？不能。", name="李四",
                                  phone="13812345678")
