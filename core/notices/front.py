@@ -33,7 +33,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from litestar.datastructures.cookie import Cookie
 from litestar.middleware.csrf import generate_csrf_hash, generate_csrf_token
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.engine import make_url
@@ -59,14 +58,17 @@ class SqliteWatch:
     """Generations read through one read-only connection, re-read only when the database changed."""
 
     def __init__(self, path: str) -> None:
-        self.connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
-                                          isolation_level=None, timeout=1)
+        self.path = path
+        self.connection: sqlite3.Connection | None = None  # opened on first use: the file may not exist yet
         self.version: int | None = None
         self.counters: dict[str, int] = {}
         self.total = 0
 
     def current(self, village_code: str | None) -> int | None:
         try:
+            if self.connection is None:
+                self.connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
+                                                  isolation_level=None, timeout=1)
             version = self.connection.execute("PRAGMA data_version").fetchone()[0]
             if version != self.version:
                 rows = self.connection.execute("SELECT village_code, counter FROM notices_generation").fetchall()
@@ -260,9 +262,8 @@ class FrontCache:
                       match: bytes) -> None:
         headers = list(entry.headers)
         token, new = self._token(cookie) if len(entry.parts) > 1 else ("", False)
-        if new:
-            header = Cookie(key=CSRF_COOKIE, value=token, path="/", samesite="lax").to_header(header="")
-            headers.append((b"set-cookie", header.encode("latin-1")))
+        if new:  # what the CSRF middleware sets (litestar's Cookie.to_header, written out: it is slow)
+            headers.append((b"set-cookie", f"{CSRF_COOKIE}={token}; Path=/; SameSite=lax".encode("latin-1")))
         wanted = [tag.strip() for tag in match.decode("latin-1").split(",") if tag.strip()]
         if entry.etag in wanted or "*" in wanted:
             await send({"type": "http.response.start", "status": 304, "headers": headers})
