@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -20,4 +21,8 @@ def create() -> Any:
         missing = pending(site)
         if missing:
             raise SystemExit(f"site {site.slug}: database needs `cunwu db upgrade` (branches: {', '.join(missing)})")
-    return create_app(sites)
+    app = create_app(sites)
+    # Everything built so far (plugins, templates, models, settings) lives as long as the worker: keep it out of the
+    # garbage collector's full passes, which would otherwise walk it again and again under load.
+    gc.freeze()
+    return app

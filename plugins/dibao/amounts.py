@@ -74,11 +74,13 @@ def _money(value: object, what: str) -> Decimal:
 
 
 def round_fen(value: Fraction | Decimal) -> Decimal:
-    """Round an exact amount half-up (ties away from zero) to the fen — the module's one rounding rule."""
-    exact = Fraction(value) * 100
-    sign = -1 if exact < 0 else 1
-    fen = (abs(exact) * 2 + 1) // 2  # floor(|x| + 1/2)
-    return (Decimal(sign * fen) / 100).quantize(FEN, rounding=ROUND_HALF_UP)
+    """Round an exact amount half-up (ties away from zero) to the fen — the module's one rounding rule.
+
+    Integer arithmetic on the exact ratio: it runs for every line of every household of a monthly run.
+    """
+    numerator, denominator = value.as_integer_ratio()
+    fen = (200 * abs(numerator) + denominator) // (2 * denominator)  # floor(|x| × 100 + 1/2)
+    return Decimal(-fen if numerator < 0 else fen).scaleb(-2)
 
 
 def _percent(share: Fraction | Decimal) -> str:
@@ -258,26 +260,151 @@ def category_label(category: str) -> str:
     return labels[category]
 
 
-def person_categories(person: CoveredPerson, month: date, settings: DibaoSettings) -> list[str]:
-    """The extra-support categories a covered person belongs to in `month` (age taken on its first day)."""
-    age = person.age_on(first_of_month(month))
-    found = {
-        "elderly": age >= settings.elderly_age,
-        "minor": age < settings.minor_age,
-        "severe_disability": person.severe_disability,
-        "serious_illness": person.serious_illness,
-    }
-    return [c for c in EXTRA_CATEGORIES if found[c]]
+@dataclass(frozen=True)
+class _Extra:
+    """One extra-support category under a month's rules: its share, the exact extra per person, the text's values."""
+
+    share: Fraction
+    amount: Fraction
+    text: dict[str, str]
 
 
-def _extra_for(categories: Iterable[str], settings: DibaoSettings) -> tuple[str | None, Fraction]:
-    best: str | None = None
-    best_share = Fraction(0)
-    for category in categories:  # in EXTRA_CATEGORIES order, so a strict ">" breaks ties by that order
-        share = Fraction(settings.extra_support.get(category, Decimal(0)))
-        if share > best_share:
-            best, best_share = category, share
-    return best, best_share
+class BenefitRules:
+    """The benefit rules of one month under one standard, worked out once for a whole run of households.
+
+    The shares, the minimum, each category's extra, the age limits and the explanation's templates are the same
+    for every household of a month and kind, so `compute` only does the household's own exact arithmetic. The
+    explanation is written in the locale current when the rules are made.
+    """
+
+    def __init__(self, standard: Decimal, month: date, settings: DibaoSettings) -> None:
+        standard = _money(standard, "standard")
+        if standard <= 0:
+            raise ValueError(f"standard: must be greater than 0, got {standard}")
+        self.standard = standard
+        self.month = first_of_month(month)
+        self.settings = settings
+        exact = self.exact_standard = Fraction(standard)
+        self._standard_text = f"{standard:f}"
+        self._tiers = [(Fraction(t.max_income_share), Fraction(t.benefit_share) * exact,
+                        {"bound": _percent(t.max_income_share), "tier": number, "share": _percent(t.benefit_share)})
+                       for number, t in enumerate(settings.tiers, start=1)]
+        self._minimum = Fraction(settings.minimum_share_of_standard) * exact
+        self._minimum_text = {"share": _percent(settings.minimum_share_of_standard), "minimum": _yuan(self._minimum)}
+        self._extras: dict[str, _Extra] = {}
+        for category in EXTRA_CATEGORIES:
+            share = Fraction(settings.extra_support.get(category, Decimal(0)))
+            self._extras[category] = _Extra(share, share * exact, {
+                "category": category_label(category), "share": _percent(share), "extra": _yuan(share * exact)})
+        # categories that pay an extra, highest share first; equal shares in EXTRA_CATEGORIES order (sort is stable)
+        paying = [c for c in EXTRA_CATEGORIES if self._extras[c].share > 0]
+        paying.sort(key=lambda c: -self._extras[c].share)
+        self._preference = {category: rank for rank, category in enumerate(paying)}
+        self._income_text = _(
+            "家庭月人均收入 = 家庭月收入 %(income)s 元 ÷ %(members)s 人 = %(per_person)s 元；"
+            "保障标准 %(standard)s 元。")
+        self._single_text = _("单人保：按全家 %(members)s 人计算人均收入，保障其中 %(covered)s 人。")
+        self._not_eligible_text = _("家庭月人均收入不低于保障标准，不符合低保条件。")
+        self._gap_text = _("差额法：每人补差 = %(standard)s − %(per_person)s = %(base)s 元。")
+        self._tier_text = _(
+            "分档法：人均收入低于保障标准的 %(bound)s%%，属第 %(tier)s 档，每人按保障标准的 %(share)s%% "
+            "发放 %(base)s 元。")
+        self._minimum_applied_text = _("低于保障标准的 %(share)s%%，每人按最低 %(minimum)s 元发放。")
+        self._extra_text = _("%(person)s 号（%(category)s）另加保障标准的 %(share)s%%：%(extra)s 元。")
+        self._not_summed_text = _("同时属于多个类别的，只按最高一项加发，不叠加。")
+        self._total_text = _("每人金额四舍五入到分，合计为各人金额之和：%(covered)s 人共 %(total)s 元。")
+
+    def categories(self, person: CoveredPerson) -> list[str]:
+        """The extra-support categories a covered person belongs to in the month (age taken on its first day)."""
+        age = person.age_on(self.month)
+        found = {
+            "elderly": age >= self.settings.elderly_age,
+            "minor": age < self.settings.minor_age,
+            "severe_disability": person.severe_disability,
+            "serious_illness": person.serious_illness,
+        }
+        return [c for c in EXTRA_CATEGORIES if found[c]]
+
+    def _highest(self, categories: Iterable[str]) -> str | None:
+        """The category with the highest share (就高不叠加), None when no category pays an extra."""
+        return min((c for c in categories if c in self._preference), key=self._preference.__getitem__, default=None)
+
+    def compute(self, assessment: Assessment) -> Benefit:
+        """The monthly benefit of `assessment`'s household (see the module docstring for the rules)."""
+        exact_standard = self.exact_standard
+        income_pp = assessment.income_per_person
+        per_person = _yuan(income_pp)
+        members = assessment.household_size
+        covered = len(assessment.covered)
+        parts: list[str] = [self._income_text % {"income": f"{assessment.household_income:f}", "members": members,
+                                                 "per_person": per_person, "standard": self._standard_text}]
+        if assessment.single_person:
+            parts.append(self._single_text % {"members": members, "covered": covered})
+
+        if income_pp >= exact_standard:
+            parts.append(self._not_eligible_text)
+            return Benefit(
+                eligible=False,
+                base=ZERO,
+                extras=ZERO,
+                minimum_applied=False,
+                total=ZERO,
+                lines=(),
+                rule="".join(parts),
+                income_per_person=income_pp,
+                standard=self.standard,
+                month=self.month,
+                method=self.settings.method,
+            )
+
+        if self.settings.method == "gap":
+            base_exact = exact_standard - income_pp
+            parts.append(self._gap_text % {"standard": self._standard_text, "per_person": per_person,
+                                           "base": _yuan(base_exact)})
+        else:
+            share_of_standard = income_pp / exact_standard
+            # The settings guarantee that the last tier reaches the standard, so a tier is always found.
+            base_exact, text = next((amount, text) for bound, amount, text in self._tiers if share_of_standard < bound)
+            parts.append(self._tier_text % {**text, "base": _yuan(base_exact)})
+
+        minimum_applied = base_exact < self._minimum
+        if minimum_applied:
+            base_exact = self._minimum
+            parts.append(self._minimum_applied_text % self._minimum_text)
+
+        base = round_fen(base_exact)
+        lines: list[BenefitLine] = []
+        several = False
+        for person in assessment.covered:
+            categories = self.categories(person)
+            several = several or len(categories) > 1
+            category = self._highest(categories)
+            if category is None:
+                lines.append(BenefitLine(person.person_id, base, ZERO, None))
+                continue
+            extra = self._extras[category]
+            lines.append(BenefitLine(person.person_id, base, round_fen(base_exact + extra.amount) - base, category))
+            parts.append(self._extra_text % {**extra.text, "person": person.person_id})
+        if several:
+            parts.append(self._not_summed_text)
+
+        base_total = base * len(lines)
+        extras_total = sum((line.extra for line in lines), ZERO)
+        total = base_total + extras_total
+        parts.append(self._total_text % {"covered": covered, "total": f"{total:f}"})
+        return Benefit(
+            eligible=True,
+            base=base_total,
+            extras=extras_total,
+            minimum_applied=minimum_applied,
+            total=total,
+            lines=tuple(lines),
+            rule="".join(parts),
+            income_per_person=income_pp,
+            standard=self.standard,
+            month=self.month,
+            method=self.settings.method,
+        )
 
 
 def compute_benefit(
@@ -285,136 +412,9 @@ def compute_benefit(
 ) -> Benefit:
     """The monthly benefit of `assessment`'s household for `month` under `standard`.
 
-    See the module docstring for the rules and the rounding.
+    See the module docstring for the rules and the rounding; for many households of one month use `BenefitRules`.
     """
-    standard = _money(standard, "standard")
-    if standard <= 0:
-        raise ValueError(f"standard: must be greater than 0, got {standard}")
-    month = first_of_month(month)
-    exact_standard = Fraction(standard)
-    income_pp = assessment.income_per_person
-    members = assessment.household_size
-    covered = len(assessment.covered)
-    parts: list[str] = [
-        _(
-            "家庭月人均收入 = 家庭月收入 %(income)s 元 ÷ %(members)s 人 = %(per_person)s 元；"
-            "保障标准 %(standard)s 元。",
-            income=f"{assessment.household_income:f}",
-            members=members,
-            per_person=_yuan(income_pp),
-            standard=f"{standard:f}",
-        )
-    ]
-    if assessment.single_person:
-        parts.append(
-            _(
-                "单人保：按全家 %(members)s 人计算人均收入，保障其中 %(covered)s 人。",
-                members=members,
-                covered=covered,
-            )
-        )
-
-    if income_pp >= exact_standard:
-        parts.append(_("家庭月人均收入不低于保障标准，不符合低保条件。"))
-        return Benefit(
-            eligible=False,
-            base=ZERO,
-            extras=ZERO,
-            minimum_applied=False,
-            total=ZERO,
-            lines=(),
-            rule="".join(parts),
-            income_per_person=income_pp,
-            standard=standard,
-            month=month,
-            method=settings.method,
-        )
-
-    if settings.method == "gap":
-        base_exact = exact_standard - income_pp
-        parts.append(
-            _(
-                "差额法：每人补差 = %(standard)s − %(per_person)s = %(base)s 元。",
-                standard=f"{standard:f}",
-                per_person=_yuan(income_pp),
-                base=_yuan(base_exact),
-            )
-        )
-    else:
-        share_of_standard = income_pp / exact_standard
-        # The settings guarantee that the last tier reaches the standard, so a tier is always found.
-        number, tier = next(
-            (n, t)
-            for n, t in enumerate(settings.tiers, start=1)
-            if share_of_standard < Fraction(t.max_income_share)
-        )
-        base_exact = Fraction(tier.benefit_share) * exact_standard
-        parts.append(
-            _(
-                "分档法：人均收入低于保障标准的 %(bound)s%%，属第 %(tier)s 档，每人按保障标准的 %(share)s%% "
-                "发放 %(base)s 元。",
-                bound=_percent(tier.max_income_share),
-                tier=number,
-                share=_percent(tier.benefit_share),
-                base=_yuan(base_exact),
-            )
-        )
-
-    minimum = Fraction(settings.minimum_share_of_standard) * exact_standard
-    minimum_applied = base_exact < minimum
-    if minimum_applied:
-        base_exact = minimum
-        parts.append(
-            _(
-                "低于保障标准的 %(share)s%%，每人按最低 %(minimum)s 元发放。",
-                share=_percent(settings.minimum_share_of_standard),
-                minimum=_yuan(minimum),
-            )
-        )
-
-    lines: list[BenefitLine] = []
-    for person in assessment.covered:
-        category, share = _extra_for(person_categories(person, month, settings), settings)
-        extra_exact = share * exact_standard
-        line_total = round_fen(base_exact + extra_exact)
-        base = round_fen(base_exact)
-        lines.append(BenefitLine(person.person_id, base, line_total - base, category))
-        if category is not None:
-            parts.append(
-                _(
-                    "%(person)s 号（%(category)s）另加保障标准的 %(share)s%%：%(extra)s 元。",
-                    person=person.person_id,
-                    category=category_label(category),
-                    share=_percent(share),
-                    extra=_yuan(extra_exact),
-                )
-            )
-    if any(len(person_categories(p, month, settings)) > 1 for p in assessment.covered):
-        parts.append(_("同时属于多个类别的，只按最高一项加发，不叠加。"))
-
-    base_total = sum((line.base for line in lines), ZERO)
-    extras_total = sum((line.extra for line in lines), ZERO)
-    total = sum((line.total for line in lines), ZERO)
-    parts.append(
-        _(
-            "每人金额四舍五入到分，合计为各人金额之和：%(covered)s 人共 %(total)s 元。",
-            covered=covered,
-            total=f"{total:f}",
-        )
-    )
-    return Benefit(
-        eligible=True,
-        base=base_total,
-        extras=extras_total,
-        minimum_applied=minimum_applied,
-        total=total,
-        lines=tuple(lines),
-        rule="".join(parts),
-        income_per_person=income_pp,
-        standard=standard,
-        month=month,
-        method=settings.method,
-    )
+    return BenefitRules(standard, month, settings).compute(assessment)
 
 
 # --- phase-out, review, dates ---------------------------------------------------------------------

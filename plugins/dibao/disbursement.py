@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, exists, func, update
+from sqlalchemy import Row, and_, bindparam, exists, func, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
@@ -40,24 +41,36 @@ from .models import DEAD_PAYMENT_STATES, Assessment, Batch, Case, Cycle, Entitle
 from .services import DibaoError, area_of, month_amount, review_overdue, settings_of, standard_history
 
 ZERO = Decimal("0.00")
-CHUNK = 500
 Progress = Callable[..., None]  # (label, steps done, total=...) like `cunwu.cli.progress_bar`
 
 
 def _insert_ignore(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]],
                    returning: Sequence[Any] = ()) -> list[Any]:
-    """`INSERT ... ON CONFLICT DO NOTHING` on both databases; returns the rows actually inserted (if asked)."""
+    """`INSERT ... ON CONFLICT DO NOTHING` on both databases; returns the rows actually inserted (if asked), by id.
+
+    One statement for any number of rows (all with the same keys, scalar columns), compiled once and then taken from
+    the cache. A row the database skipped returns nothing from RETURNING, so the result is exactly what this call
+    inserted, whatever runs at the same time. PostgreSQL gets one array per column, unnested in lockstep (a
+    multi-row VALUES list of thousands of placeholders would be parsed placeholder by placeholder on every run);
+    SQLite an executemany, which SQLAlchemy sends as multi-row VALUES batches ("insertmanyvalues") with RETURNING.
+    """
     if not rows:
         return []
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted: list[Any] = []
-    for start in range(0, len(rows), CHUNK):
-        statement = insert(model.__table__).values(list(rows[start:start + CHUNK])).on_conflict_do_nothing()  # type: ignore[attr-defined]
-        if returning:
-            inserted.extend(session.execute(statement.returning(*returning)).all())
-        else:
-            session.execute(statement)
-    return inserted
+    table = model.__table__  # type: ignore[attr-defined]
+    statement: Any
+    params: Any
+    if session.get_bind().dialect.name == "postgresql":
+        names = list(rows[0])
+        arrays = select(*[func.unnest(bindparam(name, type_=ARRAY(table.c[name].type))) for name in names])
+        statement = pg_insert(table).from_select(names, arrays).on_conflict_do_nothing()
+        params = {name: [row[name] for row in rows] for name in names}
+    else:
+        statement = sqlite_insert(table).on_conflict_do_nothing()
+        params = list(rows)
+    if not returning:
+        session.execute(statement, params)
+        return []
+    return sorted(session.execute(statement.returning(*returning), params).all(), key=lambda row: row[0])
 
 
 def _money_sum(values: Iterable[Decimal]) -> Decimal:
@@ -75,10 +88,11 @@ def cycles(session: Session) -> list[Cycle]:
     return list(session.exec(select(Cycle).order_by(col(Cycle.month).desc())).all())
 
 
-def _ensure_cycle(session: Session, month: dt.date) -> Cycle:
+def _ensure_cycle(session: Session, month: dt.date) -> Row[Any]:
+    """The month's cycle (`id`, `status`), made now unless a run (maybe a concurrent one) already made it."""
     _insert_ignore(session, Cycle, [{"month": month, "status": "computed", "created_at": utcnow()}])
-    cycle = session.exec(select(Cycle).where(Cycle.month == month).execution_options(populate_existing=True)).one()
-    return cycle
+    cycle = Cycle.__table__.c  # type: ignore[attr-defined]
+    return session.execute(select(cycle.id, cycle.status).where(cycle.month == month)).one()
 
 
 @dataclass
@@ -93,22 +107,37 @@ class RunResult:
     closed: bool = False
 
 
-def _eligible_cases(session: Session, month: dt.date) -> list[Case]:
+# The monthly run reads thousands of rows: it selects plain columns of the tables (Core), not ORM objects.
+_CASE = Case.__table__  # type: ignore[attr-defined]
+_ASSESSMENT = Assessment.__table__  # type: ignore[attr-defined]
+_EARLIER = _ASSESSMENT.alias("earlier")  # the case's other assessments, to find the one in force
+_ENTITLEMENT = Entitlement.__table__  # type: ignore[attr-defined]
+
+
+def _eligible(month: dt.date) -> Any:
     """Cases that may be owed money in `month`: confirmed, paid from this month or earlier, not refused."""
-    return list(session.exec(select(Case).where(col(Case.status).in_(["enrolled", "stopped"]),
-                                                col(Case.first_month).is_not(None), Case.first_month <= month)
-                             .order_by(col(Case.id))).all())
+    case = _CASE.c
+    return and_(case.status.in_(["enrolled", "stopped"]), case.first_month.is_not(None), case.first_month <= month)
 
 
-def _assessments_for(session: Session, case_ids: list[int], month: dt.date) -> dict[int, Assessment]:
-    found: dict[int, Assessment] = {}
-    for start in range(0, len(case_ids), 900):
-        rows = session.exec(select(Assessment).where(col(Assessment.case_id).in_(case_ids[start:start + 900]),
-                                                     Assessment.effective_month <= month)
-                            .order_by(col(Assessment.effective_month))).all()
-        for row in rows:
-            found[row.case_id] = row  # ordered by month: the last one wins
-    return found
+def _candidates(session: Session, month: dt.date) -> Sequence[Row[Any]]:
+    """The eligible cases not yet paid for `month`, each with the assessment in force then.
+
+    One row per case: the case's columns the run checks and, from a left join, the latest assessment effective on
+    or before `month` (`mode` is None when the case has none).
+    """
+    case, assessment, earlier = _CASE.c, _ASSESSMENT.c, _EARLIER.c
+    in_force = (select(func.max(earlier.effective_month))
+                .where(earlier.case_id == case.id, earlier.effective_month <= month).scalar_subquery())
+    paid = exists().where(_ENTITLEMENT.c.household_id == case.household_id, _ENTITLEMENT.c.month == month)
+    return session.execute(
+        select(case.id, case.household_id, case.village_code, case.kind, case.status, case.next_review_on,
+               case.account_number, case.bank_code, assessment.mode, assessment.effective_month,
+               assessment.household_income, assessment.household_size, assessment.covered, assessment.held_amount)
+        .select_from(_CASE)
+        .outerjoin(_ASSESSMENT, and_(assessment.case_id == case.id, assessment.effective_month == in_force))
+        .where(_eligible(month), ~paid).order_by(case.id)
+    ).all()
 
 
 def run_month(session: Session, site: Any, actor: Actor, month: dt.date, *, progress: Progress | None = None
@@ -121,41 +150,41 @@ def run_month(session: Session, site: Any, actor: Actor, month: dt.date, *, prog
     month = amounts.first_of_month(month)
     settings = settings_of(site)
     cycle = _ensure_cycle(session, month)
-    result = RunResult(month=month, cycle_id=cycle.id)  # type: ignore[arg-type]
+    result = RunResult(month=month, cycle_id=cycle.id)
     if cycle.status != "computed":
         result.closed = True
         return result
-    done = set(session.exec(select(Entitlement.household_id).where(Entitlement.month == month)).all())
-    candidates = [c for c in _eligible_cases(session, month) if c.household_id not in done]
+    candidates = _candidates(session, month)
     label = _("计算 %(month)s 低保金", month=month.strftime("%Y-%m"))
     if progress:
         progress(label, 0, total=len(candidates))
+    if not candidates:
+        return result
     history = standard_history(session, site)
     area = area_of(site)
-    standards: dict[str, Decimal | None] = {}
+    rules: dict[str, amounts.BenefitRules | None] = {}
     for kind in amounts.KINDS:
         try:
-            standards[kind] = amounts.standard_for(month, history, area, kind)
+            rules[kind] = amounts.BenefitRules(amounts.standard_for(month, history, area, kind), month, settings)
         except amounts.NoStandardInForce:
-            standards[kind] = None
-    found = _assessments_for(session, [c.id for c in candidates], month)  # type: ignore[misc]
-    members = queries.members_of(session, [c.household_id for c in candidates], month)
+            rules[kind] = None
+    members = queries.member_birth_dates(session, select(_CASE.c.household_id).where(_eligible(month)), month)
+    no_members: dict[int, dt.date] = {}
     rows: list[dict[str, Any]] = []
     now = utcnow()
     for case in candidates:
-        assessment = found.get(case.id)  # type: ignore[arg-type]
-        if assessment is None:
-            result.skipped.append((case.id, _("没有核定记录")))  # type: ignore[arg-type]
+        if case.mode is None:
+            result.skipped.append((case.id, _("没有核定记录")))
         elif review_overdue(case, month):
-            result.skipped.append((case.id, _("复核已逾期（应于 %(date)s 复核），暂停发放", date=case.next_review_on)))  # type: ignore[arg-type]
+            result.skipped.append((case.id, _("复核已逾期（应于 %(date)s 复核），暂停发放", date=case.next_review_on)))
         elif not case.account_number or case.bank_code not in settings.banks:
-            result.skipped.append((case.id, _("没有可用的银行账号")))  # type: ignore[arg-type]
+            result.skipped.append((case.id, _("没有可用的银行账号")))
         else:
-            owed = month_amount(assessment, month, standards.get(case.kind), members.get(case.household_id, []),
+            owed = month_amount(case, month, rules.get(case.kind), members.get(case.household_id, no_members),
                                 settings)
             if owed.amount <= 0:
-                if assessment.mode != "stop":
-                    result.skipped.append((case.id, owed.reason))  # type: ignore[arg-type]
+                if case.mode != "stop":
+                    result.skipped.append((case.id, owed.reason))
             else:
                 rows.append({
                     "cycle_id": cycle.id, "month": month, "case_id": case.id, "household_id": case.household_id,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -117,8 +117,11 @@ def standards(session: Session, site: Any) -> list[Standard]:
 
 
 def standard_history(session: Session, site: Any) -> list[amounts.StandardPeriod]:
-    return [amounts.StandardPeriod(s.effective_from, s.monthly_amount, s.area, s.kind)  # type: ignore[arg-type]
-            for s in standards(session, site)]
+    """The site's standards as the calculation core takes them (columns only: every monthly run reads them)."""
+    table = Standard.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(select(table.effective_from, table.monthly_amount, table.area, table.kind)
+                           .where(table.area == area_of(site)))
+    return [amounts.StandardPeriod(*row) for row in rows]
 
 
 def standard_for(session: Session, site: Any, month: dt.date, kind: str) -> Decimal:
@@ -188,17 +191,24 @@ def members_on(session: Session, household_id: int, on: dt.date) -> list[queries
     return queries.members_of(session, [household_id], on).get(household_id, [])
 
 
-def covered_persons(case_covered: Sequence[dict[str, Any]], members: Sequence[queries.Member]
+def birth_dates(members: Iterable[queries.Member]) -> dict[int, dt.date]:
+    """Person id → birth date of the household's members: all `covered_persons` needs from the register."""
+    return {m.person.id: m.person.birth_date for m in members}  # type: ignore[misc]
+
+
+def covered_persons(case_covered: Sequence[dict[str, Any]], members: Mapping[int, dt.date]
                     ) -> tuple[amounts.CoveredPerson, ...] | None:
-    """The covered persons with their register facts, or None when one of them has left the household."""
-    by_id = {m.person.id: m.person for m in members}
+    """The covered persons with their register facts, or None when one of them has left the household.
+
+    `members` maps the household's members on the day (person id) to their birth dates, see `birth_dates`.
+    """
     found = []
     for entry in case_covered:
-        person = by_id.get(entry["person_id"])
-        if person is None:
+        born = members.get(entry["person_id"])
+        if born is None:
             return None
         found.append(amounts.CoveredPerson(
-            person_id=int(entry["person_id"]), birth_date=person.birth_date,
+            person_id=int(entry["person_id"]), birth_date=born,
             severe_disability=bool(entry.get("severe_disability")), serious_illness=bool(entry.get("serious_illness")),
         ))
     return tuple(found)
@@ -216,7 +226,7 @@ class Proposal:
 def propose(session: Session, site: Any, case: Case, month: dt.date) -> Proposal:
     """The benefit a case's current incomes and covered persons give in `month` (for opinions and reviews)."""
     members = members_on(session, case.household_id, amounts.first_of_month(month))
-    covered = covered_persons(case.covered, members) if members else None
+    covered = covered_persons(case.covered, birth_dates(members)) if members else None
     if not covered:
         raise DibaoError(_("保障对象已不在本户，请先更新保障对象"))
     income = household_income(session, case)
@@ -675,9 +685,24 @@ class MonthAmount:
     reason: str = ""
 
 
-def month_amount(assessment: Assessment, month: dt.date, standard: Decimal | None, members: Sequence[queries.Member],
-                 settings: DibaoSettings) -> MonthAmount:
-    """The amount of one month from the assessment in force then (pure apart from the inputs given)."""
+class AssessmentFacts(Protocol):
+    """What `month_amount` reads of an assessment: an `Assessment` or a row of those columns."""
+
+    mode: str
+    effective_month: dt.date
+    household_income: Decimal
+    household_size: int
+    covered: list[dict[str, Any]]
+    held_amount: Decimal | None
+
+
+def month_amount(assessment: AssessmentFacts, month: dt.date, rules: amounts.BenefitRules | None,
+                 members: Mapping[int, dt.date], settings: DibaoSettings) -> MonthAmount:
+    """The amount of one month from the assessment in force then (pure apart from the inputs given).
+
+    `rules` are the benefit rules of the month under the standard in force for the case's kind (None: no standard
+    is); `members` the household's members that month with their birth dates (`birth_dates`).
+    """
     if assessment.mode == "stop":
         return MonthAmount(Decimal("0.00"), reason=_("已停保"))
     if assessment.mode == "phase_out":
@@ -687,18 +712,17 @@ def month_amount(assessment: Assessment, month: dt.date, standard: Decimal | Non
             return MonthAmount(Decimal("0.00"), reason=_("渐退期已满"))
         return MonthAmount(held, covered=len(assessment.covered),
                            rule=_("渐退期第 %(n)s 个月，按原金额 %(amount)s 元发放", n=since, amount=held))
-    if standard is None:
+    if rules is None:
         return MonthAmount(Decimal("0.00"), reason=_("当月没有生效的低保标准"))
     covered = covered_persons(assessment.covered, members)
     if covered is None:
         return MonthAmount(Decimal("0.00"), reason=_("保障对象已不在本户，需复核"))
-    benefit = amounts.compute_benefit(
-        amounts.Assessment(household_income=assessment.household_income, household_size=assessment.household_size,
-                           covered=covered), standard, month, settings)
+    benefit = rules.compute(amounts.Assessment(household_income=assessment.household_income,
+                                               household_size=assessment.household_size, covered=covered))
     if not benefit.eligible:
         return MonthAmount(Decimal("0.00"), reason=_("人均收入不低于标准"))
     categories = tuple(sorted({line.category for line in benefit.lines if line.category}))
-    return MonthAmount(benefit.total, benefit.extras, standard, len(benefit.lines), categories, benefit.rule)
+    return MonthAmount(benefit.total, benefit.extras, rules.standard, len(benefit.lines), categories, benefit.rule)
 
 
 def _last_amount(session: Session, site: Any, case: Case, month: dt.date) -> Decimal:
@@ -706,12 +730,13 @@ def _last_amount(session: Session, site: Any, case: Case, month: dt.date) -> Dec
     assessment = assessment_for(session, case.id, month)  # type: ignore[arg-type]
     if assessment is None:
         return Decimal("0.00")
+    settings = settings_of(site)
     try:
-        standard = standard_for(session, site, month, case.kind)
+        rules = amounts.BenefitRules(standard_for(session, site, month, case.kind), month, settings)
     except DibaoError:
-        standard = None
-    return month_amount(assessment, month, standard, members_on(session, case.household_id, month),
-                        settings_of(site)).amount
+        rules = None
+    return month_amount(assessment, month, rules, birth_dates(members_on(session, case.household_id, month)),
+                        settings).amount
 
 
 def review(session: Session, site: Any, actor: Actor, case: Case, *, reasons: str,
@@ -727,7 +752,7 @@ def review(session: Session, site: Any, actor: Actor, case: Case, *, reasons: st
     month = effective_month or amounts.first_payment_month(on)
     before = _last_amount(session, site, case, amounts.add_months(month, -1))
     members = members_on(session, case.household_id, month)
-    covered = covered_persons(case.covered, members)
+    covered = covered_persons(case.covered, birth_dates(members))
     if covered is None:
         raise DibaoError(_("保障对象已不在本户，请先更新保障对象"))
     income = household_income(session, case)
@@ -789,6 +814,13 @@ def _write_assessment(session: Session, actor: Actor, case: Case, month: dt.date
     return row
 
 
-def review_overdue(case: Case, month: dt.date) -> bool:
+class ReviewDates(Protocol):
+    """What `review_overdue` reads of a case: a `Case` or a row of those columns."""
+
+    status: str
+    next_review_on: dt.date | None
+
+
+def review_overdue(case: ReviewDates, month: dt.date) -> bool:
     """An enrolled case whose review date passed before `month` began is not paid until reviewed."""
     return case.status == "enrolled" and case.next_review_on is not None and case.next_review_on < month

@@ -15,6 +15,7 @@ from cunwu_plugins.dibao.amounts import (
     Assessment,
     Benefit,
     BenefitLine,
+    BenefitRules,
     CoveredPerson,
     NoStandardInForce,
     StandardPeriod,
@@ -133,6 +134,42 @@ def test_age_boundaries_on_first_of_month() -> None:
     assert benefit.total == D("960.00")  # 3 × 300 + 60
 
 
+def test_leap_day_birthdays() -> None:
+    # born 29 Feb 1964: still 59 on 1 Feb 2024, 60 (elderly) on 1 Mar 2024; 18 on 1 Mar 2024 when born 29 Feb 2006
+    covered = (CoveredPerson(1, birth_date=date(1964, 2, 29)), CoveredPerson(2, birth_date=date(2006, 2, 28)))
+    february = compute("600", 2, covered, month=date(2024, 2, 1))
+    assert [line.category for line in february.lines] == [None, "minor"]
+    march = compute("600", 2, covered, month=MARCH)
+    assert [line.category for line in march.lines] == ["elderly", None]
+
+
+def test_rules_made_once_serve_many_households() -> None:
+    """A month's `BenefitRules`, made once for a run, give each household what `compute_benefit` gives it alone."""
+    settings = DibaoSettings(extra_support={"elderly": D("0.15"), "serious_illness": D("0.15")})
+    rules = BenefitRules(D("600"), MARCH, settings)
+    households = [
+        Assessment(D("900"), 3, adults(3)),  # 300 each
+        Assessment(D("1600"), 4, adults(1)),  # 单人保: 600 − 400 = 200
+        # 500 per person → gap 100, raised to the minimum 120; + serious illness 90 (ties with elderly, listed
+        # first), + severe disability 120 (not minor 60), + nothing: 210 + 240 + 120
+        Assessment(D("1500"), 3, (CoveredPerson(1, date(1950, 1, 1), serious_illness=True),
+                                  CoveredPerson(2, date(2010, 5, 5), severe_disability=True), *adults(1, 3))),
+        Assessment(D("2000"), 2, adults(2)),  # 1000 per person: not eligible
+        # 33.33666… per person → 566.66333… + minor 60 = 626.66333… → 626.66
+        Assessment(D("100.01"), 3, (CoveredPerson(7, date(2015, 3, 1)),)),
+    ]
+    assert [rules.compute(a).total for a in households] == [D("900.00"), D("200.00"), D("570.00"), D("0.00"),
+                                                          D("626.66")]
+    assert [line.category for line in rules.compute(households[2]).lines] == [
+        "serious_illness", "severe_disability", None]
+    for assessment in households:
+        assert rules.compute(assessment) == compute_benefit(assessment, D("600"), MARCH, settings)
+    tiered = DibaoSettings(method="tiered")
+    tier_rules = BenefitRules(D("600"), MARCH, tiered)
+    for assessment in households:
+        assert tier_rules.compute(assessment) == compute_benefit(assessment, D("600"), MARCH, tiered)
+
+
 def test_extras_highest_only_not_summed() -> None:
     covered = (
         # elderly 10 % and severe disability 20 %
@@ -233,6 +270,11 @@ def test_round_fen_half_up() -> None:
     assert round_fen(Fraction(1, 300)) == D("0.00")
     assert round_fen(D("2.675")) == D("2.68")
     assert round_fen(D("-2.675")) == D("-2.68")
+    assert round_fen(Fraction(-1, 200)) == D("-0.01")
+    assert round_fen(Fraction(749975, 3000)) == D("249.99")  # 249.991666…
+    # always exactly two places, as stored and shown
+    assert [str(round_fen(v)) for v in (Fraction(3), D("0"), Fraction(-1, 300), D("1234567.895"))] == [
+        "3.00", "0.00", "0.00", "1234567.90"]
 
 
 def test_money_refuses_floats() -> None:

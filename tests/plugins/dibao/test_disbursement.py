@@ -19,9 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from cunwu.accounts.actor import Actor
+from cunwu.audit import service as audit
 from cunwu.audit.models import AuditEntry
+from cunwu.db.types import utcnow
 from cunwu_plugins.dibao import disbursement, services
-from cunwu_plugins.dibao.models import Batch, Entitlement, Payment
+from cunwu_plugins.dibao.models import Batch, Case, Cycle, Entitlement, Payment
 
 from .conftest import COUNTY, enrolled_case, standard
 
@@ -91,6 +93,52 @@ def test_rerunning_a_month_creates_nothing_new(site_factory: Any, dialect: str) 
         batch = session.exec(select(Batch)).one()
         assert session.exec(select(func.count()).select_from(AuditEntry)).one() == audit_entries + 2
     assert (batch.control_count, batch.control_total) == (3, Decimal("2880.00"))
+
+
+def test_insert_ignore_returns_only_the_rows_it_inserted(site_factory: Any, dialect: str) -> None:
+    site = site_factory(enabled=["dibao"], dialect=dialect)
+    months = [dt.date(2025, m, 1) for m in (1, 2, 3)]
+
+    def rows(chosen: list[dt.date]) -> list[dict[str, Any]]:
+        return [{"month": m, "status": "computed", "created_at": utcnow()} for m in chosen]
+
+    returning = (Cycle.id, Cycle.month)
+    with site.db.transaction() as session:
+        first = disbursement._insert_ignore(session, Cycle, rows(months[1:2]), returning=returning)
+        second = disbursement._insert_ignore(session, Cycle, rows(months), returning=returning)
+        third = disbursement._insert_ignore(session, Cycle, rows(months), returning=returning)
+        assert disbursement._insert_ignore(session, Cycle, rows(months)) == []
+        count = session.exec(select(func.count()).select_from(Cycle)).one()
+    assert [r.month for r in first] == [months[1]]
+    assert [r.month for r in second] == [months[0], months[2]]  # in id order
+    assert second[0].id < second[1].id and third == [] and count == 3
+
+
+def test_a_run_overtaken_by_another_counts_and_audits_only_its_own_rows(site_factory: Any, dialect: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    site, _ids = _site(site_factory, dialect)
+    load_members = disbursement.queries.member_birth_dates
+
+    def paid_meanwhile(session: Any, households: Any, month: dt.date) -> Any:
+        """Another run pays the first household after this run read the unpaid cases, before it inserts."""
+        case = session.exec(select(Case).order_by(Case.id)).first()
+        cycle = session.exec(select(Cycle).where(Cycle.month == month)).one()
+        session.add(Entitlement(cycle_id=cycle.id, month=month, case_id=case.id, household_id=case.household_id,
+                                village_code=case.village_code, covered_count=2, standard=Decimal("580"),
+                                amount=Decimal("1060.00"), rule="the other run"))
+        session.flush()
+        return load_members(session, households, month)
+
+    monkeypatch.setattr(disbursement.queries, "member_birth_dates", paid_meanwhile)
+    with site.db.transaction() as session:
+        result = disbursement.run_month(session, site, SYSTEM, DECEMBER)
+    assert (result.created, result.created_total) == (2, Decimal("1820.00"))  # 960 + 860, not the 1060 again
+    with site.db.read() as session:
+        rows = session.exec(select(Entitlement).order_by(Entitlement.id)).all()
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "dibao.cycle.compute")).one()
+        assert audit.verify_chain(session)[1] is None
+    assert len(rows) == 3 and rows[0].rule == "the other run"
+    assert entry.after["entitlements"] == [[r.id, r.household_id, f"{r.amount}"] for r in rows[1:]]  # type: ignore[index]
 
 
 def _run_in_process(folder: str, url: str, month: str, barrier: Any, results: Any) -> None:
