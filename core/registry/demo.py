@@ -2,7 +2,8 @@
 
 Villages are dominated by two or three surnames, as in the north China plain; names, ages, flags and phones follow
 rough real proportions. `demo.scale == "county"` builds ~250,000 people over the site's villages for benchmarks.
-Everything is written through the audit service in batches (one entry per record, one flush per batch).
+Everything is written through the audit service's bulk path as plain rows (`insert_many`: one entry per record, no
+ORM objects), in batches.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
 from cunwu.i18n import _
 from cunwu.registry.models import Group, Household, Membership, Office, Person, Representation, Representative
 from cunwu.registry.resident_id import generate_resident_id
+
+#: A record being built: column → value (the rows handed to `audit.insert_many`, with "id" once inserted).
+Row = dict[str, Any]
 
 COUNTY_CODE = "130926"
 COUNTY_PERSONS = 250_000
@@ -36,7 +40,7 @@ class _Village:
     surnames: list[str]
     used_ids: set[str]
     today: dt.date
-    people: list[Person] = field(default_factory=list)
+    people: list[Row] = field(default_factory=list)
 
 
 def _name(v: _Village, sex: str, surname: str | None = None) -> str:
@@ -54,7 +58,7 @@ def _born(v: _Village, age: int) -> dt.date:
     return v.today - dt.timedelta(days=age * 365 + age // 4 + v.rng.randint(1, 364))
 
 
-def _person(v: _Village, sex: str, age: int, surname: str | None = None) -> Person:
+def _person(v: _Village, sex: str, age: int, surname: str | None = None) -> Row:
     born = _born(v, max(0, age))
     while True:
         sequence = v.rng.randrange(0, 500) * 2 + (1 if sex == "M" else 0)
@@ -63,24 +67,24 @@ def _person(v: _Village, sex: str, age: int, surname: str | None = None) -> Pers
             v.used_ids.add(number)
             break
     adult = age >= 18
-    person = Person(
-        village_code=v.code, name=_name(v, sex, surname), sex=sex, birth_date=born, resident_id=number,
-        phone=f"1{v.rng.choice('3578')}{v.rng.randint(0, 9)}{v.rng.randint(10_000_000, 99_999_999)}"
+    person = {
+        "village_code": v.code, "name": _name(v, sex, surname), "sex": sex, "birth_date": born, "resident_id": number,
+        "phone": f"1{v.rng.choice('3578')}{v.rng.randint(0, 9)}{v.rng.randint(10_000_000, 99_999_999)}"
         if adult and v.rng.random() < 0.75 else None,
-        ethnicity=v.rng.choice(ETHNICITIES),
-        status="away" if 20 <= age <= 50 and v.rng.random() < 0.25 else "resident",
-        party_member=adult and v.rng.random() < (0.09 if sex == "M" else 0.05),
-        active_soldier=sex == "M" and 18 <= age <= 24 and v.rng.random() < 0.05,
-        disabled_veteran=sex == "M" and age >= 50 and v.rng.random() < 0.004,
-        student=6 <= age <= 22 and v.rng.random() < 0.92,
-        disability_grade=v.rng.randint(1, 4) if v.rng.random() < 0.025 else None,
-    )
+        "ethnicity": v.rng.choice(ETHNICITIES),
+        "status": "away" if 20 <= age <= 50 and v.rng.random() < 0.25 else "resident",
+        "party_member": adult and v.rng.random() < (0.09 if sex == "M" else 0.05),
+        "active_soldier": sex == "M" and 18 <= age <= 24 and v.rng.random() < 0.05,
+        "disabled_veteran": sex == "M" and age >= 50 and v.rng.random() < 0.004,
+        "student": 6 <= age <= 22 and v.rng.random() < 0.92,
+        "disability_grade": v.rng.randint(1, 4) if v.rng.random() < 0.025 else None,
+    }
     if sex == "F" and 22 <= age <= 40 and v.rng.random() < 0.08:
-        person.gave_birth_on = v.today - dt.timedelta(days=v.rng.randint(10, 700))
+        person["gave_birth_on"] = v.today - dt.timedelta(days=v.rng.randint(10, 700))
     return person
 
 
-def _family(v: _Village) -> list[tuple[Person, str]]:
+def _family(v: _Village) -> list[tuple[Row, str]]:
     """A household of 1–7: head, usually a spouse, children, sometimes parents or grandchildren."""
     surname = _surname(v)
     head_sex = "M" if v.rng.random() < 0.82 else "F"
@@ -115,46 +119,50 @@ def fill_demo(session: Session, site: Any, demo: Any) -> None:
     for entry in villages:
         v = _Village(entry.code, random.Random(rng.random()), rng.sample(SURNAMES[:20], 3) + list(SURNAMES[20:26]),
                      used, today)
-        groups = [Group(village_code=entry.code, number=n, name=_("第%(n)s村民小组", n=n))
+        groups = [{"village_code": entry.code, "number": n, "name": _("第%(n)s村民小组", n=n)}
                   for n in range(1, v.rng.randint(2, 6) + 1)]
-        audit.create_many(session, actor, groups, "registry.group.demo")
+        _insert(session, actor, Group, groups, "registry.group.demo")
         target_households = v.rng.randint(150, 400) if per_village_persons is None else per_village_persons // 3
-        households: list[Household] = []
+        households: list[Row] = []
         number = 0
         while number < target_households:
-            batch_households: list[Household] = []
-            batch_people: list[tuple[int, Person, str]] = []
+            batch_households: list[Row] = []
+            batch_people: list[tuple[Row, Row, str]] = []
             for _i in range(min(BATCH_HOUSEHOLDS, target_households - number)):
                 number += 1
                 group = v.rng.choice(groups)
                 created = dt.date(v.rng.randint(1985, 2018), v.rng.randint(1, 12), v.rng.randint(1, 28))
-                household = Household(village_code=entry.code, number=f"{number:04d}",
-                                      address=_("%(village)s%(group)s组%(n)s号", village=entry.name,
-                                                group=group.number, n=v.rng.randint(1, 300)),
-                                      group_id=group.id, created_on=created)
+                household = {"village_code": entry.code, "number": f"{number:04d}",
+                             "address": _("%(village)s%(group)s组%(n)s号", village=entry.name,
+                                          group=group["number"], n=v.rng.randint(1, 300)),
+                             "group_id": group["id"], "created_on": created}
                 batch_households.append(household)
-                batch_people += [(len(batch_households) - 1, p, rel) for p, rel in _family(v)]
-            audit.create_many(session, actor, batch_households, "registry.household.demo")
-            audit.create_many(session, actor, [p for _h, p, _r in batch_people], "registry.person.demo")
-            memberships = []
-            for index, person, relation in batch_people:
-                household = batch_households[index]
-                memberships.append(Membership(village_code=entry.code, household_id=household.id,  # type: ignore[arg-type]
-                                              person_id=person.id, relation=relation,  # type: ignore[arg-type]
-                                              start_date=max(household.created_on, person.birth_date)))
-                v.people.append(person)
-            audit.create_many(session, actor, memberships, "registry.membership.demo")
+                batch_people += [(household, p, rel) for p, rel in _family(v)]
+            _insert(session, actor, Household, batch_households, "registry.household.demo")
+            _insert(session, actor, Person, [p for _h, p, _r in batch_people], "registry.person.demo")
+            memberships = [{"village_code": entry.code, "household_id": household["id"], "person_id": person["id"],
+                            "relation": relation, "start_date": max(household["created_on"], person["birth_date"])}
+                           for household, person, relation in batch_people]
+            _insert(session, actor, Membership, memberships, "registry.membership.demo")
+            v.people += [p for _h, p, _r in batch_people]
             households += batch_households
             demo.progress(_("村民登记"), len(batch_households))
         _demo_representatives(session, actor, v, households)
         _demo_offices(session, actor, v)
 
 
-def _adults(v: _Village, sex: str | None = None) -> list[Person]:
-    return [p for p in v.people if 23 <= v.today.year - p.birth_date.year <= 68 and (sex is None or p.sex == sex)]
+def _insert(session: Session, actor: Actor, model: type[SQLModel], rows: list[Row], action: str) -> None:
+    """Write the rows through the audit service and give each its id."""
+    for row, id_ in zip(rows, audit.insert_many(session, actor, model, rows, action), strict=True):
+        row["id"] = id_
 
 
-def _demo_representatives(session: Session, actor: Actor, v: _Village, households: list[Household]) -> None:
+def _adults(v: _Village, sex: str | None = None) -> list[Row]:
+    return [p for p in v.people
+            if 23 <= v.today.year - p["birth_date"].year <= 68 and (sex is None or p["sex"] == sex)]
+
+
+def _demo_representatives(session: Session, actor: Actor, v: _Village, households: list[Row]) -> None:
     """One representative per ~10 neighbouring households; every third one a woman (women ≥ 1/3)."""
     term_start = dt.date(v.today.year - 1 if v.today.month >= 5 else v.today.year - 2, 5, 1)
     term_end = term_start.replace(year=term_start.year + 5)
@@ -165,42 +173,42 @@ def _demo_representatives(session: Session, actor: Actor, v: _Village, household
     if len(chunks) > 1 and len(chunks[-1]) < 5:
         last = chunks.pop()
         chunks[-1] = chunks[-1] + last
-    reps = [Representative(village_code=v.code, person_id=(women.pop() if i % 3 == 0 else men.pop()).id,  # type: ignore[arg-type]
-                           term_start=term_start, term_end=term_end) for i in range(len(chunks))]
-    audit.create_many(session, actor, reps, "registry.representative.demo")
-    links = [Representation(village_code=v.code, representative_id=rep.id, household_id=h.id,  # type: ignore[arg-type]
-                            start_date=term_start) for rep, chunk in zip(reps, chunks, strict=True) for h in chunk]
-    audit.create_many(session, actor, links, "registry.representation.demo")
+    reps = [{"village_code": v.code, "person_id": (women.pop() if i % 3 == 0 else men.pop())["id"],
+             "term_start": term_start, "term_end": term_end} for i in range(len(chunks))]
+    _insert(session, actor, Representative, reps, "registry.representative.demo")
+    links = [{"village_code": v.code, "representative_id": rep["id"], "household_id": h["id"],
+              "start_date": term_start} for rep, chunk in zip(reps, chunks, strict=True) for h in chunk]
+    _insert(session, actor, Representation, links, "registry.representation.demo")
 
 
 def _demo_offices(session: Session, actor: Actor, v: _Village) -> None:
     """Villagers' committee of 5 with a woman, party branch of 3–5 party members, supervision committee of 3."""
     term_start = dt.date(2021, 5, 1) if v.today < dt.date(2026, 5, 1) else dt.date(2026, 5, 1)
     term_end = term_start.replace(year=term_start.year + 5)
-    party = [p for p in _adults(v) if p.party_member]
+    party = [p for p in _adults(v) if p["party_member"]]
     v.rng.shuffle(party)
     others = _adults(v)
     v.rng.shuffle(others)
     taken: set[int] = set()
 
-    def pick(pool: list[Person], sex: str | None = None) -> Person:
-        person = next(p for p in pool if p.id not in taken and (sex is None or p.sex == sex))
-        taken.add(person.id)  # type: ignore[arg-type]
-        return person
+    def pick(pool: list[Row], sex: str | None = None) -> int:
+        """The id of the first person in `pool` not yet holding an office here."""
+        person = next(p for p in pool if p["id"] not in taken and (sex is None or p["sex"] == sex))
+        taken.add(person["id"])
+        return int(person["id"])
+
+    def office(person_id: int, body: str, post: str) -> Row:
+        return {"village_code": v.code, "person_id": person_id, "body": body, "post": post,
+                "term_start": term_start, "term_end": term_end}
 
     branch_size = v.rng.randint(3, 5)
     secretary = pick(party)
-    offices = [Office(village_code=v.code, person_id=secretary.id, body="party_branch", post="secretary",  # type: ignore[arg-type]
-                      term_start=term_start, term_end=term_end)]
-    offices += [Office(village_code=v.code, person_id=pick(party).id, body="party_branch",  # type: ignore[arg-type]
-                       post="deputy_secretary" if i == 0 else "member", term_start=term_start, term_end=term_end)
+    offices = [office(secretary, "party_branch", "secretary")]
+    offices += [office(pick(party), "party_branch", "deputy_secretary" if i == 0 else "member")
                 for i in range(branch_size - 1)]
     # The party secretary usually chairs the villagers' committee too (一肩挑).
     committee = [(secretary, "chair"), (pick(others, "F"), "member"), (pick(party), "vice_chair"),
                  (pick(others), "member"), (pick(others), "member")]
-    offices += [Office(village_code=v.code, person_id=p.id, body="villagers_committee", post=post,  # type: ignore[arg-type]
-                       term_start=term_start, term_end=term_end) for p, post in committee]
-    offices += [Office(village_code=v.code, person_id=pick(others).id, body="supervision_committee",  # type: ignore[arg-type]
-                       post="chair" if i == 0 else "member", term_start=term_start, term_end=term_end)
-                for i in range(3)]
-    audit.create_many(session, actor, offices, "registry.office.demo")
+    offices += [office(person_id, "villagers_committee", post) for person_id, post in committee]
+    offices += [office(pick(others), "supervision_committee", "chair" if i == 0 else "member") for i in range(3)]
+    _insert(session, actor, Office, offices, "registry.office.demo")

@@ -15,10 +15,11 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import ARRAY, ColumnElement, any_, bindparam
 from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.accounts.actor import Actor
@@ -68,6 +69,9 @@ PERSON_KEYS = ("name", "sex", "birth_date", "resident_id", "phone", "ethnicity",
 #: Fields shown in "what changed" (resident_id matches, so it never differs).
 DIFF_FIELDS = ("name", "sex", "birth_date", "phone", "ethnicity", "status", "status_since", *FLAG_FIELDS,
                "disability_grade", "gave_birth_on")
+
+#: The status of a new person when the file has no 状态 column (the model's default).
+_NEW_STATUS = Person.model_fields["status"].default
 
 _ZIP = b"PK\x03\x04"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -241,39 +245,44 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
         problems.append(Problem(message, row=row, column=HEADER_OF.get(key, key)))
 
     find_group = _group_lookup(session.exec(select(Group).where(Group.village_code == village_code)).all())
+    # Cells by index: each row is cut or padded to the columns read, plus one None for the columns the file lacks.
+    width = max(columns.values()) + 1
+    index_of = {c.key: columns.get(c.key, width) for c in COLUMNS}
+    required = [(c.key, c.header, index_of[c.key]) for c in COLUMNS
+                if c.required and c.key not in ("name", "resident_id")]
+    person_columns = [(key, columns[key]) for key in PERSON_KEYS if key in columns]
+    at_household, at_relation, at_group, at_address, at_start = (
+        index_of[key] for key in ("household", "relation", "group", "address", "start_date"))
     plan: list[_Row] = []
     seen_ids: dict[str, int] = {}
     for offset, cells in enumerate(table.rows):
         row = offset + 2
         if not any(text(v) for v in cells):
             continue  # a blank line in the middle of the sheet
-
-        def cell(key: str, cells: list[Any] = cells) -> Any:
-            index = columns.get(key)
-            return cells[index] if index is not None and index < len(cells) else None
-
-        for column in COLUMNS:
-            if column.required and column.key not in ("name", "resident_id") and not text(cell(column.key)):
-                problem(row, column.key, _("“%(column)s”不能为空", column=column.header))
-        raw = {key: cell(key) for key in PERSON_KEYS if key in columns}
-        values, found = clean_person(raw, today=today, partial=True)
+        cells = [*cells[:width], *[None] * (width + 1 - min(len(cells), width))]
+        for key, header, index in required:
+            if not text(cells[index]):
+                problem(row, key, _("“%(column)s”不能为空", column=header))
+        values, found = clean_person({key: cells[index] for key, index in person_columns}, today=today,
+                                     partial=True)
         for p in found:
             problem(row, p.field or "", p.message)
-        relation_word = text(cell("relation"))
+        relation_word = text(cells[at_relation])
         relation = relation_code(relation_word) if relation_word else None
         if relation_word and relation is None:
             problem(row, "relation", _("无法识别与户主关系“%(value)s”，应为户主、配偶、子女、父母、孙子女或其他",
                                        value=relation_word))
-        group_word = text(cell("group"))
+        group_word = text(cells[at_group])
         group_id = find_group(group_word)
         if group_id is False:
             problem(row, "group", _("本村没有村民小组“%(value)s”；请先在登记页添加村民小组", value=group_word))
         start: dt.date | None = None
-        if text(cell("start_date")):
+        start_word = text(cells[at_start])
+        if start_word:
             try:
-                start = parse_date(cell("start_date"))
+                start = parse_date(cells[at_start])
             except ValueError:
-                problem(row, "start_date", _("入户日期“%(value)s”不是有效日期", value=text(cell("start_date"))))
+                problem(row, "start_date", _("入户日期“%(value)s”不是有效日期", value=start_word))
             else:
                 if start > today:
                     problem(row, "start_date", _("入户日期 %(date)s 晚于今天", date=start.isoformat()))
@@ -286,8 +295,8 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
                 seen_ids[number] = row
         if relation == "head" and values.get("status") in GONE:
             problem(row, "status", _("户主的状态不能是已迁出或已故；请先变更户主"))
-        plan.append(_Row(row, values, text(cell("household")), relation or "", group_id or None,
-                         text(cell("address")), start))
+        plan.append(_Row(row, values, text(cells[at_household]), relation or "", group_id or None,
+                         text(cells[at_address]), start))
 
     # Households: exactly one head each.
     by_household: dict[str, list[_Row]] = defaultdict(list)
@@ -306,10 +315,8 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
 
     # The database: match people by resident ID.
     existing: dict[str, Person] = {}
-    ids = list(seen_ids)
-    for start_index in range(0, len(ids), 900):
-        chunk = ids[start_index:start_index + 900]
-        for person in session.exec(select(Person).where(col(Person.resident_id).in_(chunk))):
+    for condition in _among(session, col(Person.resident_id), list(seen_ids)):
+        for person in session.exec(select(Person).where(condition)):
             existing[person.resident_id] = person
     changes: list[Change] = []
     for r in plan:
@@ -382,11 +389,21 @@ def _household_changes(session: Session, village_code: str, by_household: dict[s
     return added, changed, moves
 
 
+def _among(session: Session, column: Any, values: list[Any]) -> Iterator[ColumnElement[bool]]:
+    """Conditions `column IN values` for a whole file: one with an array parameter on PostgreSQL (a list of
+    thousands of parameters costs more to send and plan than the lookup), lists of 900 on SQLite (its limit on
+    parameters per statement)."""
+    if session.get_bind().dialect.name == "postgresql":
+        yield column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        return
+    for start in range(0, len(values), 900):
+        yield column.in_(values[start:start + 900])
+
+
 def _current_memberships(session: Session, person_ids: list[int]) -> dict[int, Membership]:
     found: dict[int, Membership] = {}
-    for start in range(0, len(person_ids), 900):
-        for m in session.exec(select(Membership).where(col(Membership.person_id).in_(person_ids[start:start + 900]),
-                                                       col(Membership.end_date).is_(None))):
+    for condition in _among(session, col(Membership.person_id), person_ids):
+        for m in session.exec(select(Membership).where(condition, col(Membership.end_date).is_(None))):
             found[m.person_id] = m
     return found
 
@@ -401,47 +418,46 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     """Apply a clean preview in the caller's transaction (all rows or none). Raises DomainError if it has problems.
 
     Memberships that change end today and restart today; new people join on their 入户日期 (or today). Everything
-    is written through the audit service in bulk (one entry per record).
+    is written through the audit service in bulk (one entry per record): new records as plain rows (the preview has
+    checked every value), changes to existing ones through their objects.
     """
     if not result.ok:
         raise DomainError(_("导入前请先更正预览中列出的全部问题"), result.problems)
     today = today or dt.date.today()
     village = result.village_code
+    plan = result._plan
     # People: new ones, and updates of matched ones.
-    new_people = [Person(village_code=village, **{k: v for k, v in r.values.items()}) for r in result._plan
-                  if r.person is None]
-    audit.create_many(session, actor, new_people, "registry.person.import")
-    fresh = iter(new_people)
-    for r in result._plan:
-        if r.person is None:
-            r.person = next(fresh)
+    fresh = [r for r in plan if r.person is None]
+    added = audit.insert_many(session, actor, Person, [{"village_code": village, **r.values} for r in fresh],
+                              "registry.person.import")
+    person_ids: dict[int, int] = {r.row: person_id for r, person_id in zip(fresh, added, strict=True)}  # by row
     updates = []
-    for r in result._plan:
-        assert r.person is not None
-        diff = {k: r.values[k] for k in DIFF_FIELDS if k in r.values and getattr(r.person, k) != r.values[k]}
-        if diff:
-            updates.append((r.person, diff))
+    for r in plan:
+        if r.person is not None:
+            person_ids[r.row] = r.person.id  # type: ignore[assignment]
+            diff = {k: r.values[k] for k in DIFF_FIELDS if k in r.values and getattr(r.person, k) != r.values[k]}
+            if diff:
+                updates.append((r.person, diff))
     audit.update_many(session, actor, updates, "registry.person.import_update")
     if progress:
-        progress(len(result._plan) // 2)
+        progress(len(plan) // 2)
 
     # Households: create missing ones, update group/address.
     by_household: dict[str, list[_Row]] = defaultdict(list)
-    for r in result._plan:
+    for r in plan:
         by_household[r.household].append(r)
     households = {h.number: h for h in session.exec(select(Household).where(
         Household.village_code == village, col(Household.closed_on).is_(None))).all()}
-    created = []
+    household_ids: dict[str, int] = {number: h.id for number, h in households.items()}  # type: ignore[misc]
+    created: list[dict[str, Any]] = []
     household_updates = []
     for number, rows in by_household.items():
         head = next(r for r in rows if r.relation == "head")
         household = households.get(number)
         if household is None:
             starts = [r.start_date for r in rows if r.start_date]
-            household = Household(village_code=village, number=number, address=head.address[:200],
-                                  group_id=head.group_id, created_on=min(starts, default=today))
-            households[number] = household
-            created.append(household)
+            created.append({"village_code": village, "number": number, "address": head.address[:200],
+                            "group_id": head.group_id, "created_on": min(starts, default=today)})
         else:
             diff: dict[str, Any] = {}
             if head.group_id is not None and household.group_id != head.group_id:
@@ -450,47 +466,48 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
                 diff["address"] = head.address[:200]
             if diff:
                 household_updates.append((household, diff))
-    audit.create_many(session, actor, created, "registry.household.import")
+    added = audit.insert_many(session, actor, Household, created, "registry.household.import")
+    household_ids.update((row["number"], household_id) for row, household_id in zip(created, added, strict=True))
     audit.update_many(session, actor, household_updates, "registry.household.import_update")
 
     # Memberships: end the ones that differ from the file (all ends before any start, so the indexes hold).
-    person_ids = [r.person.id for r in result._plan if r.person is not None]
-    current = _current_memberships(session, person_ids)  # type: ignore[arg-type]
-    numbers_by_id = {h.id: n for n, h in households.items()}
+    current = _current_memberships(session, [r.person.id for r in plan if r.person is not None])  # type: ignore[misc]
+    numbers_by_id = {household_id: number for number, household_id in household_ids.items()}
     ends: list[tuple[SQLModel, dict[str, Any]]] = []
-    starts: list[SQLModel] = []
+    starts: list[dict[str, Any]] = []
     emptied: set[int] = set()
-    for r in result._plan:
-        assert r.person is not None
-        membership = current.get(r.person.id)  # type: ignore[arg-type]
-        gone = r.person.status in GONE
+    for r in plan:
+        person_id = person_ids[r.row]
+        membership = current.get(person_id)
+        status = r.person.status if r.person is not None else r.values.get("status", _NEW_STATUS)
+        gone = status in GONE
         target = None if gone else (r.household, r.relation)
         now = (numbers_by_id.get(membership.household_id), membership.relation) if membership else None
         if now == target:
             continue
         if membership is not None:
-            reason = str(STATUSES[r.person.status]) if gone else _("按户籍表导入调整")
+            assert r.person is not None  # only people already on the register have a membership
+            reason = str(STATUSES[status]) if gone else _("按户籍表导入调整")
             end = max(membership.start_date, r.person.status_since or today) if gone else max(
                 membership.start_date, today)
             ends.append((membership, {"end_date": end, "end_reason": reason}))
             if membership.relation == "head" and numbers_by_id.get(membership.household_id) not in by_household:
                 emptied.add(membership.household_id)
         if target is not None:
-            household = households[r.household]
             start = r.start_date or today
             if membership is not None:
                 start = max(start, membership.start_date, today)
-            starts.append(Membership(village_code=village, household_id=household.id,  # type: ignore[arg-type]
-                                     person_id=r.person.id, relation=r.relation, start_date=start))  # type: ignore[arg-type]
+            starts.append({"village_code": village, "household_id": household_ids[r.household],
+                           "person_id": person_id, "relation": r.relation, "start_date": start})
     audit.update_many(session, actor, ends, "registry.membership.import_end")
-    audit.create_many(session, actor, starts, "registry.membership.import")
+    audit.insert_many(session, actor, Membership, starts, "registry.membership.import")
     # A household outside the file whose last member (its head) moved into the file closes.
     closing = [(h, {"closed_on": today, "close_reason": _("成员已全部迁出")})
                for h in (session.get(Household, hid) for hid in emptied)
                if h is not None and h.closed_on is None and not _members_of(session, h.id)]  # type: ignore[arg-type]
     audit.update_many(session, actor, closing, "registry.household.close")  # type: ignore[arg-type]
     if progress:
-        progress(len(result._plan) - len(result._plan) // 2)
+        progress(len(plan) - len(plan) // 2)
     return result
 
 
