@@ -28,6 +28,8 @@ class Notice(OfficialRecord, SQLModel, table=True):
         Index("ix_notices_notice_current_series", "series", unique=True,
               sqlite_where=text("is_current = 1"), postgresql_where=text("is_current")),
         Index("ix_notices_notice_board", "village_code", "status", "is_current", "window_end"),
+        # the disclosure calendar's "latest 村务 notice per village" (queries.overdue), answered from the index
+        Index("ix_notices_notice_latest", "village_code", "stream", "status", "is_current", "window_start"),
         Index("ix_notices_notice_published_at", "published_at"),
         CheckConstraint("stream IN ('party', 'village', 'finance')", name="stream"),
         CheckConstraint("status IN ('draft', 'published', 'withdrawn')", name="status"),
