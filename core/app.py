@@ -31,7 +31,7 @@ from cunwu.templating import layer_dirs
 from cunwu.web.guards import permission_guard
 from cunwu.web.middleware import context_middleware
 from cunwu.web.render import render
-from cunwu.web.sessions import LazySessionConfig
+from cunwu.web.sessions import CSRF_COOKIE, SESSION_COOKIE, LazySessionConfig
 
 SESSION_DAYS = 14
 
@@ -134,7 +134,7 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
         "cache": store.with_namespace("cache"),
     })
     session_config = LazySessionConfig(
-        store="sessions", key="cunwu_session", max_age=SESSION_DAYS * 86400, samesite="lax", httponly=True,
+        store="sessions", key=SESSION_COOKIE, max_age=SESSION_DAYS * 86400, samesite="lax", httponly=True,
         renew_on_access=False, exclude=["/static/"],
     )
 
@@ -148,7 +148,7 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
         # One Router for all: Litestar re-registers (and re-wraps) a handler when a later one joins its path.
         route_handlers=[Router(path="/", route_handlers=collect_routes(site)), *static],
         middleware=[session_config.middleware, context_middleware],
-        csrf_config=CSRFConfig(secret=site.secret(), cookie_name="cunwu_csrf", header_name="x-csrftoken",
+        csrf_config=CSRFConfig(secret=site.secret(), cookie_name=CSRF_COOKIE, header_name="x-csrftoken",
                                cookie_samesite="lax"),
         guards=[permission_guard],
         stores=stores,

@@ -31,6 +31,7 @@ from cunwu.db.engine import Database
 from cunwu.db.migrate import upgrade
 from cunwu.runtime import Site
 from cunwu.sites import load_site
+from cunwu.web.sessions import CSRF_COOKIE
 
 TEST_PASSWORD = "test-password-1"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -160,7 +161,7 @@ def site_client(site: Site) -> Iterator[TestClient[Any]]:
     """A TestClient whose unsafe requests carry the CSRF header, as htmx does."""
     with TestClient(create_site_app(site), raise_server_exceptions=False) as client:
         client.get("/login")
-        client.headers["x-csrftoken"] = client.cookies.get("cunwu_csrf") or ""
+        client.headers["x-csrftoken"] = client.cookies.get(CSRF_COOKIE) or ""
         yield client
 
 
@@ -182,7 +183,7 @@ def login(client: TestClient[Any], site: Site, username: str, *, role: str | Non
     response = client.post("/login", data={"username": username, "password": TEST_PASSWORD, "next": "/"},
                            follow_redirects=False)
     assert response.status_code == 303, f"login of {username} failed: {response.status_code} {response.text[:200]}"
-    client.headers["x-csrftoken"] = client.cookies.get("cunwu_csrf") or ""
+    client.headers["x-csrftoken"] = client.cookies.get(CSRF_COOKIE) or ""
 
 
 def actor(site: Site, username: str) -> Actor:

@@ -30,7 +30,8 @@ from cunwu.web.render import actor_of, is_htmx, site_of
 CSRF_PLACEHOLDER = "__cunwu_csrf_token__"
 #: Where the front cache (cunwu.notices.front) asks `cached_page` to leave what it served (an ASGI scope key).
 SCOPE_KEY = "cunwu.front"
-_TOKEN = re.compile(r"^[0-9a-f]{128}$")
+#: What the CSRF middleware mints (64 hex digits and their 64-digit HMAC): nothing else may go into a page.
+CSRF_TOKEN_FORMAT = re.compile(r"^[0-9a-f]{128}$")
 VARY = "HX-Request, Cookie"
 
 
@@ -50,7 +51,7 @@ def cache_key(request: Request[Any, Any, Any], village_code: str | None, gen: in
 def _with_token(request: Request[Any, Any, Any], body: str) -> str:
     token = ScopeState.from_scope(request.scope).csrf_token or ""
     # The token comes from a cookie and goes into HTML unescaped: only the CSRF middleware's own format may pass.
-    return body.replace(CSRF_PLACEHOLDER, token if _TOKEN.match(token) else "")
+    return body.replace(CSRF_PLACEHOLDER, token if CSRF_TOKEN_FORMAT.match(token) else "")
 
 
 async def cached_page(request: Request[Any, Any, Any], village_code: str | None,

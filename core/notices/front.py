@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import re
 import sqlite3
 import struct
 import time
@@ -38,14 +37,14 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.engine import make_url
 
 from cunwu.notices import services
-from cunwu.notices.cache import CSRF_PLACEHOLDER, SCOPE_KEY, VARY
+from cunwu.notices.cache import CSRF_PLACEHOLDER, CSRF_TOKEN_FORMAT, SCOPE_KEY, VARY
+from cunwu.web.sessions import CSRF_COOKIE, SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = b"cunwu_session="
-CSRF_COOKIE = "cunwu_csrf"
+_SESSION_MARK = f"{SESSION_COOKIE}=".encode()
+_CSRF_NAME = CSRF_COOKIE.encode()
 GZIP_MINIMUM = 800  # the same threshold as the app's CompressionConfig
-_TOKEN = re.compile(r"^[0-9a-f]{128}$")
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 
 
@@ -221,7 +220,7 @@ class FrontCache:
                 accept = value
             elif name == b"if-none-match":
                 match = value
-        if SESSION_COOKIE in cookie:  # perhaps logged in: the app decides
+        if _SESSION_MARK in cookie:  # perhaps logged in: the app decides
             await self.app(scope, receive, send)
             return
         key = (host, scope["path"], scope["query_string"], b"cunwu_lang=en" in cookie, hx == b"true")
@@ -251,9 +250,9 @@ class FrontCache:
         """The visitor's CSRF token (checked like the CSRF middleware does), or a new one to set as a cookie."""
         for item in cookie.split(b";"):
             name, _, value = item.strip().partition(b"=")
-            if name == CSRF_COOKIE.encode():
+            if name == _CSRF_NAME:
                 token = value.decode("latin-1")
-                if _TOKEN.match(token) and hmac.compare_digest(
+                if CSRF_TOKEN_FORMAT.match(token) and hmac.compare_digest(
                         token[64:], generate_csrf_hash(token=token[:64], secret=self.csrf_secret)):
                     return token, False
         return generate_csrf_token(self.csrf_secret), True

@@ -14,6 +14,10 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Empty, Message, ScopeSession
 
+#: The cookies the app sets (one place: the front cache in cunwu.notices.front reads them before the framework does).
+SESSION_COOKIE = "cunwu_session"
+CSRF_COOKIE = "cunwu_csrf"
+
 
 class LazySessionBackend(ServerSideSessionBackend):
     async def store_in_message(self, scope_session: ScopeSession, message: Message,
