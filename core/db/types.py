@@ -11,20 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from cunwu.clock import LOCAL_TZ, utcnow
+
+__all__ = ["FEN", "LOCAL_TZ", "Money", "UTCDateTime", "to_money", "utcnow"]  # the clock itself lives in cunwu.clock
+
 FEN = Decimal("0.01")
-
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # dates people see (windows, deadlines, "today") are China time
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -1,0 +1,76 @@
+"""The public plugin API: everything a plugin may use from the core, in one place (like CKAN's plugins.toolkit).
+
+Plugins import from here and nowhere else in `cunwu` (a contract test walks their imports). What is not re-exported
+here is private to the core and may change without notice. Hook implementations use `hookimpl`; a plugin that offers
+hooks to other plugins declares them with `hookspec` and returns its spec module from `register_hookspecs`.
+"""
+
+from __future__ import annotations
+
+from cunwu import API_VERSION, hookimpl, hookspec
+from cunwu.accounts.actor import Actor
+from cunwu.audit import service as audit
+from cunwu.audit.service import OfficialRecord
+from cunwu.cli import console, open_site, progress_bar
+from cunwu.clock import LOCAL_TZ, frozen_clock, local_date, local_now, local_today, utcnow
+from cunwu.db.types import FEN, Money, UTCDateTime, to_money
+from cunwu.errors import DomainError, NotFound, Problem
+from cunwu.i18n import _, gettext, lazy_gettext, ngettext
+from cunwu.meetings import matters
+from cunwu.meetings import services as meetings
+from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, raise_objection
+from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
+from cunwu.privacy import mask, mask_account, mask_phone
+from cunwu.registry import queries as registry
+from cunwu.runtime import Site
+from cunwu.web.guards import require
+from cunwu.web.render import actor_of, render, site_of
+
+__all__ = [
+    "API_VERSION",
+    "FEN",
+    "LOCAL_TZ",
+    "Actor",
+    "DemoContext",
+    "DomainError",
+    "Manifest",
+    "MatterType",
+    "MenuLink",
+    "Money",
+    "NotFound",
+    "NoticeOrigin",
+    "NoticeTable",
+    "OfficialRecord",
+    "Permission",
+    "Problem",
+    "Site",
+    "UTCDateTime",
+    "_",
+    "actor_of",
+    "audit",
+    "console",
+    "frozen_clock",
+    "gettext",
+    "hookimpl",
+    "hookspec",
+    "lazy_gettext",
+    "local_date",
+    "local_now",
+    "local_today",
+    "mask",
+    "mask_account",
+    "mask_phone",
+    "matters",
+    "meetings",
+    "ngettext",
+    "open_site",
+    "progress_bar",
+    "publish_notice",
+    "raise_objection",
+    "registry",
+    "render",
+    "require",
+    "site_of",
+    "to_money",
+    "utcnow",
+]
