@@ -114,6 +114,9 @@ def make_plugin_manager(
             )
         if pm.is_registered(obj):
             raise SiteConfigError(f"{config.file}: site.enabled: plugin {name!r} is listed twice")
+        specs = getattr(obj, "hookspecs", None)
+        if specs is not None:  # hooks this plugin offers to others (docs/hooks.md, "Hooks offered by plugins")
+            pm.add_hookspecs(specs)
         pm.register(obj, name=name)
     try:
         pm.check_pending()

@@ -234,3 +234,41 @@ def test_plugin_settings_are_validated_with_file_key_and_expected_type(site_fact
 def test_manifest_name_must_match_entry_point_name(site_factory: Any) -> None:
     with pytest.raises(PluginError, match=r"plugin 'alias': manifest name 'bad' differs"):
         site_factory(enabled=["alias"], available={"alias": _plugin()}, migrate=False)
+
+
+class _OfferSpecs:
+    from cunwu import hookspec
+
+    @staticmethod
+    @hookspec
+    def offer_made(village_code: str) -> Any:
+        """An inline plugin's own hook."""
+
+
+class _Offerer:
+    hookspecs = _OfferSpecs
+
+    @hookimpl
+    def manifest(self) -> Manifest:
+        return Manifest(name="offer", title_zh="提供方", title_en="Offerer", version="1.0.0", requires=">=1.0,<2.0")
+
+
+class _Taker:
+    @hookimpl
+    def manifest(self) -> Manifest:
+        return Manifest(name="taker", title_zh="使用方", title_en="Taker", version="1.0.0", requires=">=1.0,<2.0")
+
+    @hookimpl(optionalhook=True)
+    def offer_made(self, village_code: str) -> str:
+        return f"taken {village_code}"
+
+
+def test_plugin_declared_hook_is_called_when_both_are_enabled(site_factory: Any) -> None:
+    site = site_factory(enabled=["taker", "offer"], available={"offer": _Offerer(), "taker": _Taker()})
+    assert site.call("offer_made", village_code="130926100201") == ["taken 130926100201"]
+
+
+def test_plugin_implementing_an_absent_plugins_hook_still_starts(site_factory: Any) -> None:
+    site = site_factory(enabled=["taker"], available={"taker": _Taker()})
+    assert site.is_enabled("taker")
+    assert site.plugins.hook.offer_made.spec is None  # nobody declares it here, so nobody calls it
