@@ -6,33 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from cunwu.db.base import metadata
 from cunwu.db.migrate import enabled_branches, pending, upgrade
 from cunwu.plugins import installed_plugins
+from cunwu.testing import assert_models_match_migrations
 
 PLUGINS = sorted(installed_plugins())
 CONFIGURATIONS = [pytest.param([], id="core"), *[pytest.param([p], id=f"core+{p}") for p in PLUGINS]]
 if len(PLUGINS) > 1:
     CONFIGURATIONS.append(pytest.param(PLUGINS, id="everything"))
-
-
-def _diff(site: Any) -> list[Any]:
-    owned = set(site.plugins.owner_of_table())
-
-    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-        table = obj if type_ == "table" else getattr(obj, "table", None)
-        table_name = getattr(table, "name", name)
-        return table_name in owned
-
-    with site.db.read_engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_object": include_object, "compare_type": True}
-        )
-        return compare_metadata(context, metadata)
 
 
 @pytest.mark.parametrize("enabled", CONFIGURATIONS)
@@ -41,7 +24,7 @@ def test_models_and_migrations_agree(enabled: list[str], dialect: str, site_fact
     assert pending(site) == enabled_branches(site)
     assert upgrade(site) == ["core", *[p for p in enabled if p in enabled_branches(site)]]
     assert pending(site) == []
-    assert _diff(site) == []
+    assert_models_match_migrations(site)
     tables = set(inspect(site.db.read_engine).get_table_names())
     assert set(site.plugins.owner_of_table()) <= tables
     for plugin in set(PLUGINS) - set(enabled):

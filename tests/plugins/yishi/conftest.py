@@ -1,4 +1,4 @@
-"""A small register for the 一事一议 tests, written straight through the audit service, and helpers that walk a
+"""A small register for the 一事一议 tests, written with the test kit's register builder, and helpers that walk a
 project through its states.
 
 东街村 (130926100201), reference date 2025-06-01 (site defaults: 15 yuan per person, 10 workdays per labourer, men
@@ -25,16 +25,13 @@ from typing import Any
 import pytest
 
 from cunwu.accounts.actor import Actor, Grant
-from cunwu.audit import service as audit
-from cunwu.registry.models import Household, Membership, Office, Person, Representative
+from cunwu.testing import TERM, Member, RegisterBuilder
 from cunwu_plugins.yishi import services
 
 VILLAGE = "130926100201"
 OTHER_VILLAGE = "130926100202"
-SYSTEM = Actor.system("test")
 CLERK = Actor(user_id=None, username="clerk-test", display_name="文书", grants=(Grant("clerk", "village", VILLAGE),))
 START = dt.date(2000, 1, 1)
-TERM = (dt.date(2021, 1, 1), dt.date(2031, 1, 1))
 REFERENCE = dt.date(2025, 6, 1)
 PROPOSED = dt.date(2025, 5, 1)
 
@@ -53,36 +50,28 @@ HOUSEHOLDS: list[tuple[str, list[dict[str, Any]]]] = [
              dict(name="孙二", sex="F", birth_date=dt.date(1987, 1, 1), party_member=True, relation="spouse")]),
 ]
 
-_serial = iter(range(1, 10**6))
 
-
-def populate(session: Any, code: str = VILLAGE, households: list[tuple[str, list[dict[str, Any]]]] | None = None,
-             ) -> SimpleNamespace:
-    """Write the households (default: the table above) and, for 东街村, its representatives and offices."""
-    people: dict[str, int] = {}
-    ids: dict[str, int] = {}
+def populate(session: Any, site: Any, code: str = VILLAGE,
+             households: list[tuple[str, list[dict[str, Any]]]] | None = None) -> SimpleNamespace:
+    """Write the households (default: the table above) and, for 东街村, its representatives and offices, through the
+    test kit's register builder."""
+    reg = RegisterBuilder(session, site, village=code)
     for number, members in households or HOUSEHOLDS:
-        household = Household(village_code=code, number=number, address=f"{number}号", created_on=START)
-        audit.create(session, SYSTEM, household)
-        ids[number] = household.id  # type: ignore[assignment]
+        specs = []
         for spec in members:
             spec = dict(spec)
-            relation = spec.pop("relation", "head")
-            person = Person(village_code=code, resident_id=f"13092619800101{next(_serial):04d}", **spec)
-            audit.create(session, SYSTEM, person)
-            audit.create(session, SYSTEM, Membership(village_code=code, household_id=household.id,
-                                                     person_id=person.id, relation=relation, start_date=START))
-            people[person.name] = person.id  # type: ignore[assignment]
+            name, born = spec.pop("name"), spec.pop("birth_date")
+            specs.append(Member(name, born=born, **spec))
+        reg.household(number, specs, created_on=START)
     if households is None:
         for name in ("王大", "张父", "刘一", "陈老", "孙一"):
-            rep = Representative(village_code=code, person_id=people[name], term_start=TERM[0], term_end=TERM[1])
-            audit.create(session, SYSTEM, rep)
+            reg.representative(name, term=TERM)
         for body, holders in {"villagers_committee": [("孙一", "chair"), ("孙二", "member")],
                               "party_branch": [("王大", "secretary"), ("李梅", "member")]}.items():
             for name, post in holders:
-                audit.create(session, SYSTEM, Office(village_code=code, person_id=people[name], body=body, post=post,
-                                                     term_start=TERM[0], term_end=TERM[1]))
-    return SimpleNamespace(code=code, people=people, households=ids)
+                reg.office(name, body=body, post=post, term=TERM)
+    return SimpleNamespace(code=code, people={name: p.id for name, p in reg.people.items()},
+                           households={number: h.id for number, h in reg.households.items()})
 
 
 def proposal(**changes: Any) -> services.ProposalInput:
@@ -132,6 +121,6 @@ def yishi_site(site_factory: Any, dialect: str) -> tuple[Any, SimpleNamespace]:
     site = site_factory(dialect=dialect, enabled=["yishi"],
                         extra_toml='[plugins.yishi]\ndaily_rates = { 2025 = "60" }\n')
     with site.db.transaction() as session:
-        village = populate(session)
-        populate(session, OTHER_VILLAGE, [("101", [dict(name="西甲", sex="M", birth_date=dt.date(1980, 1, 1))])])
+        village = populate(session, site)
+        populate(session, site, OTHER_VILLAGE, [("101", [dict(name="西甲", sex="M", birth_date=dt.date(1980, 1, 1))])])
     return site, village

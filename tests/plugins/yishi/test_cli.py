@@ -20,7 +20,7 @@ def test_hook_register_commands_codes_writes_the_slip_sheet(site_factory: Any, y
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     site = site_factory(enabled=["yishi"], slug="cli")
     with site.db.transaction() as session:
-        y.populate(session)
+        y.populate(session, site)
         project = services.propose(session, site, y.CLERK, village_code=y.VILLAGE, data=y.proposal())
         services.publish_plan(session, site, y.CLERK, project)
     monkeypatch.setenv("CUNWU_SITES_DIR", str(site.config.path.parent))

@@ -90,7 +90,7 @@ def test_hook_matter_step_reached_applies_the_provincial_preset(site_factory: An
     """Under 4/5 attendance and 2/3 of ALL members, 7 of 11 in favour is not enough (7/11 < 2/3)."""
     site = site_factory(enabled=["yishi"], extra_toml='[plugins.yishi]\nvote_preset = "four_fifths_two_thirds_all"\n')
     with site.db.transaction() as session:
-        y.populate(session)
+        y.populate(session, site)
         project = services.propose(session, site, y.CLERK, village_code=y.VILLAGE, data=y.proposal())
         services.publish_plan(session, site, y.CLERK, project)
         matter = _through_step_three(session, site, y, project)
@@ -116,7 +116,7 @@ def test_threshold_presets_decide_a_paper_vote(site_factory: Any, y: SimpleNames
                                                votes_for: int, passed: bool) -> None:
     site = site_factory(enabled=["yishi"], extra_toml=f"[plugins.yishi]\n{toml}\n")
     with site.db.transaction() as session:
-        y.populate(session)
+        y.populate(session, site)
         project = services.propose(session, site, y.CLERK, village_code=y.VILLAGE, data=y.proposal())
         services.publish_plan(session, site, y.CLERK, project)
         vote = services.record_result(session, site, y.CLERK, project, source="hands", held_on=DAY, members=11,
@@ -153,7 +153,7 @@ def test_one_code_one_vote(yishi_site: Any, y: SimpleNamespace) -> None:
 def test_concurrent_submissions_of_one_code_store_one_vote(pg: str, site_factory: Any, y: SimpleNamespace) -> None:
     site = site_factory(dialect=pg, enabled=["yishi"])
     with site.db.transaction() as session:
-        y.populate(session)
+        y.populate(session, site)
         project = services.propose(session, site, y.CLERK, village_code=y.VILLAGE, data=y.proposal())
         services.publish_plan(session, site, y.CLERK, project)
         code = services.issue_codes(session, site, y.CLERK, project)[0].code

@@ -22,7 +22,7 @@ FAR = "130926101201"  # another township
 def _site(site_factory: Any, y: SimpleNamespace, **kwargs: Any) -> Any:
     site = site_factory(enabled=["yishi"], **kwargs)
     with site.db.transaction() as session:
-        y.populate(session)
+        y.populate(session, site)
     return site
 
 

@@ -1,4 +1,7 @@
-"""Test support for the core and for plugin authors: throw-away sites, logged-in clients, inline plugins.
+"""The shipped test kit, for the core and for plugin authors: throw-away sites, a register builder, logged-in
+clients, and the check that a plugin's models match its migrations. The pytest fixtures (`site_factory`, `dialect`,
+`pg`, `client_as` …) live in `cunwu.testing.plugin`, loaded by pytest through the `pytest11` entry point whenever
+cunwu is installed; docs/plugins.md ("Testing") shows them at work.
 
     site = make_test_site(tmp_path, enabled=["myplugin"], available={"myplugin": MyPlugin()})
     with site_client(site) as client:
@@ -31,7 +34,30 @@ from cunwu.db.engine import Database
 from cunwu.db.migrate import upgrade
 from cunwu.runtime import Site
 from cunwu.sites import load_site
+from cunwu.testing.register import START, TERM, BuiltHousehold, Member, RegisterBuilder, build_register, resident_id
 from cunwu.web.sessions import CSRF_COOKIE
+
+__all__ = [
+    "DEFAULT_VILLAGES",
+    "START",
+    "TERM",
+    "TEST_PASSWORD",
+    "BuiltHousehold",
+    "Member",
+    "RegisterBuilder",
+    "actor",
+    "assert_models_match_migrations",
+    "build_register",
+    "drop_test_site",
+    "login",
+    "make_test_site",
+    "make_user",
+    "postgres_available",
+    "resident_id",
+    "role_scope",
+    "site_client",
+    "write_site_toml",
+]
 
 TEST_PASSWORD = "test-password-1"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -198,3 +224,49 @@ def actor(site: Site, username: str) -> Actor:
         loaded = load_actor(session, int(user.id))  # type: ignore[arg-type]
     assert loaded is not None
     return loaded
+
+
+def role_scope(site: Site, role: str, village: str | None = None) -> str:
+    """The scope code a role is normally granted at, for `village` (default: the site's first village):
+    the village for village roles, its township for township officials, the whole site ("") for the others."""
+    from cunwu.accounts.roles import ROLE_SCOPES
+
+    code = village or site.config.villages[0].code
+    kinds = ROLE_SCOPES[role]
+    if "village" in kinds:
+        return code
+    if "township" in kinds:
+        return code[:9]
+    return ""
+
+
+def models_migrations_diff(site: Site) -> list[Any]:
+    """Alembic's autogenerate diff between the models and the database, limited to the tables of what the site
+    enables (an empty list when they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from cunwu.db.base import metadata
+
+    owned = set(site.plugins.owner_of_table())
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        return getattr(table, "name", name) in owned
+
+    with site.db.read_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": include_object,
+                                                               "compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def assert_models_match_migrations(site: Site) -> None:
+    """Upgrade the site's database (every enabled branch), then fail naming each difference between the models and
+    what the migrations built — a column added to a model without a revision, a changed type or index."""
+    from cunwu.db.migrate import pending
+
+    upgrade(site)
+    assert pending(site) == [], f"branches still pending after upgrade: {pending(site)}"
+    diff = models_migrations_diff(site)
+    assert diff == [], "models and migrations differ (write a revision with `cunwu db revision`):\n" + "\n".join(
+        f"  {entry!r}" for entry in diff)
