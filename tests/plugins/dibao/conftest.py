@@ -1,4 +1,5 @@
-"""低保 test helpers: register households, an enrolled case in one call, and the actors of each role."""
+"""低保 test helpers: register households (through the test kit's register builder), an enrolled case in one call,
+and the actors of each role."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from cunwu.accounts.actor import Actor, Grant
-from cunwu.registry import services as registry
-from cunwu.registry.resident_id import generate_resident_id
+from cunwu.testing import Member, RegisterBuilder
 from cunwu_plugins.dibao import services
 
 VILLAGE = "130926100201"
@@ -24,26 +24,19 @@ COUNTY = Actor(user_id=None, username="county", display_name="民政局", grants
 
 
 def person(session: Any, site: Any, name: str, born: dt.date, village: str = VILLAGE, **extra: Any) -> Any:
-    n = next(_sequence) % 499 * 2 + 1
-    number = generate_resident_id("130926", born, n)
-    return registry.create_person(session, site, CLERK, village_code=village,
-                                  data={"name": name, "resident_id": number, **extra})
+    return RegisterBuilder(session, site, village=village, actor=CLERK).person(Member(name, born=born, **extra))
 
 
 def household(session: Any, site: Any, births: list[dt.date], village: str = VILLAGE,
               disability: dict[int, int] | None = None) -> tuple[Any, list[Any]]:
     """A household whose members were born on `births` (the first is the head), in the register since 2020."""
     disability = disability or {}
-    members = []
-    for index, born in enumerate(births):
-        extra = {"disability_grade": str(disability[index])} if index in disability else {}
-        members.append(person(session, site, f"成员{next(_sequence)}", born, village, **extra))
-    number = f"H{next(_sequence):05d}"
-    home = registry.create_household(session, site, CLERK, village_code=village, number=number, head=members[0],
-                                     created_on=dt.date(2020, 1, 1))
-    for member in members[1:]:
-        registry.add_member(session, site, CLERK, home, member, "child", dt.date(2020, 1, 1))
-    return home, members
+    members = [Member(f"成员{next(_sequence)}", born=born,
+                      **({"disability_grade": str(disability[index])} if index in disability else {}))
+               for index, born in enumerate(births)]
+    built = RegisterBuilder(session, site, village=village, actor=CLERK).household(
+        f"H{next(_sequence):05d}", members, created_on=dt.date(2020, 1, 1))
+    return built.household, built.members
 
 
 def standard(site: Any, amount: str, effective: dt.date, kind: str = "rural") -> None:
