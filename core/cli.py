@@ -142,6 +142,25 @@ def plugins_list(site_slug: str | None) -> None:
     Console().print(table)
 
 
+@plugins.command("new")
+@click.argument("name")
+@click.option("--dir", "target", type=click.Path(path_type=Path), default=None,
+              help="folder to write the package into (default: ./cunwu-NAME)")
+@click.option("--title-zh", default="", help="the plugin's title in Chinese (default: NAME记录)")
+@click.option("--title-en", default="", help="the plugin's title in English (default: NAME records)")
+def plugins_new(name: str, target: Path | None, title_zh: str, title_en: str) -> None:
+    """Write a new plugin package (pip-installable, with tests that pass right away)."""
+    from cunwu.scaffold import ScaffoldError, new_plugin
+
+    folder = target or Path(f"cunwu-{name}")
+    try:
+        written = new_plugin(name, folder, title_zh=title_zh, title_en=title_en)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    console.print(f"wrote {len(written)} files to {folder}/. Next: cd {folder} && python -m pytest; "
+                  f"pip install -e {folder}; add {name!r} to a site's enabled list; cunwu db upgrade")
+
+
 @cli.command()
 @click.option("--site", "site_slugs", multiple=True, help="serve only these sites (default: all)")
 @click.option("--host", default="127.0.0.1", show_default=True)
