@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests need on a fresh Debian/Ubuntu machine, then run the whole suite:
 # unit and web tests, PostgreSQL tests (CUNWU_TEST_PG_URL, default 127.0.0.1:5432/test) and headless-Chromium
-# browser tests. Extra arguments go to pytest, e.g. `bash tests/run.sh tests/core -x`.
+# browser tests; then, with no arguments, plugin packages installed from outside the checkout (tests/plugin_packages.sh).
+# Extra arguments go to pytest, e.g. `bash tests/run.sh tests/core -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +20,9 @@ fi
 .venv/bin/python -m pip install -q -e '.[test]'
 
 .venv/bin/ruff check core plugins tests
-exec .venv/bin/python -m pytest -n 2 "$@"
+.venv/bin/ruff check docs/examples/wangge
+.venv/bin/python -m pytest -n 2 "$@"
+# The whole run (no arguments) also tests plugin packages installed from outside the checkout.
+if [ $# -eq 0 ]; then
+  bash tests/plugin_packages.sh
+fi

@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from importlib.metadata import entry_points
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from cunwu.api import Actor, DomainError
@@ -200,3 +202,14 @@ def test_two_people_handling_one_incident_at_once_on_postgresql(site_factory: An
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["handled", "这个事件已经处理过了"]
+
+
+def test_the_installed_package_is_found_by_its_entry_point(site_factory: Any, client_as: Any) -> None:
+    """Installed (pip install docs/examples/wangge), a site finds the plugin by name, with its templates, migrations
+    and catalog inside the package."""
+    if "wangge" not in {ep.name for ep in entry_points(group="cunwu")}:
+        pytest.skip("cunwu-wangge is not installed; run from its folder, these tests hand the package over directly")
+    site = site_factory(enabled=["wangge"])
+    assert_models_match_migrations(site)
+    page = client_as(site, "clerk", village=VILLAGE).get(f"{BASE}/", params={"lang": "en"})
+    assert page.status_code == 200 and "The village has no grids yet." in page.text
