@@ -3,7 +3,12 @@ docs/sites.md, and the README gives the two commands (demo, tests) that CI and n
 
 from __future__ import annotations
 
+import re
+import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from cunwu.runtime import Site
 from cunwu.sites import DEFAULT_SITES_DIR, load_site
@@ -32,3 +37,35 @@ def test_readme_gives_the_demo_and_test_commands() -> None:
     assert "pip install -e . && .venv/bin/cunwu demo" in readme
     assert "bash tests/run.sh" in readme
     assert "bash tests/run.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+FENCE = re.compile(r"^```(\S*)\n(.*?)^```", re.S | re.M)
+EXCERPT = re.compile(r"^(?:# file: (\S+)|\{# file: (\S+) #\})$")
+EXAMPLE = ROOT / "docs" / "examples" / "wangge"
+
+
+def test_plugins_doc_excerpts_match_the_example_and_its_python_runs(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/plugins.md: `# file:` blocks are word for word in docs/examples/wangge; every other python block runs,
+    in order, in one namespace (the journey from the scaffold to a served page, and the test kit)."""
+    doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    blocks = FENCE.findall(doc)
+    excerpts = 0
+    namespace: dict[str, object] = {"__name__": "plugins_md"}
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.chdir(tmp_path)
+    ran = 0
+    for lang, body in blocks:
+        first, _, rest = body.partition("\n")
+        marker = EXCERPT.match(first)
+        if marker:
+            excerpts += 1
+            source = (EXAMPLE / (marker[1] or marker[2])).read_text(encoding="utf-8")
+            assert rest in source, f"docs/plugins.md block from {marker[1] or marker[2]} no longer matches the file"
+        elif lang == "python":
+            exec(compile(body, f"docs/plugins.md block {ran + 1}", "exec"), namespace)
+            ran += 1
+    for name in [m for m in sys.modules if m == "jizhang" or m.startswith("jizhang.")]:
+        del sys.modules[name]
+    assert excerpts >= 8 and ran >= 2
