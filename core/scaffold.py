@@ -428,7 +428,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from cunwu.testing import assert_models_match_migrations
+from cunwu.testing import assert_models_match_migrations, site_client
 
 import $name as plugin
 from $name.models import Entry
@@ -479,6 +479,9 @@ def test_other_villages_and_strangers_are_refused(site_factory: Any, client_as: 
     assert client_as(site, "clerk", village=OTHER).get(URL).status_code == 403
     assert client_as(site, "villager", village=VILLAGE).get(URL).status_code == 403
     assert client_as(site, "township_official", village=VILLAGE).get(URL).status_code == 200
+    with site_client(site) as anonymous:
+        assert anonymous.get(URL, follow_redirects=False).headers["location"].startswith("/login")
+        assert anonymous.post(URL, data={"title": "x"}, follow_redirects=False).status_code in (302, 303, 401, 403)
 
 
 def test_a_site_without_the_plugin_has_no_page(site_factory: Any, client_as: Any) -> None:

@@ -213,3 +213,39 @@ def test_the_installed_package_is_found_by_its_entry_point(site_factory: Any, cl
     assert_models_match_migrations(site)
     page = client_as(site, "clerk", village=VILLAGE).get(f"{BASE}/", params={"lang": "en"})
     assert page.status_code == 200 and "The village has no grids yet." in page.text
+
+
+VIEWERS = {"clerk", "representative", "supervisor", "township_official", "county_official", "site_admin"}
+
+
+def test_every_route_checks_its_permission_per_role_and_village(site_factory: Any, client_as: Any,
+                                                                 register: Any) -> None:
+    site = make_site(site_factory)
+    with register(site) as reg:
+        reg.households_of(2)
+    clerk = client_as(site, "clerk", village=VILLAGE)
+    clerk.post(f"{BASE}/divide")
+    grid = grid_ids(site)[0]
+    clerk.post(f"{BASE}/grids/{grid}/incidents", data={"category": "other", "title": "井盖缺失",
+                                                       "reported_on": dt.date.today().isoformat()})
+    with site.db.read() as session:
+        incident = session.exec(select(Incident)).one().id
+    routes = [("GET", f"{BASE}/", VIEWERS), ("POST", f"{BASE}/divide", {"clerk"}),
+              ("GET", f"{BASE}/grids/{grid}", VIEWERS), ("POST", f"{BASE}/grids/{grid}/workers", {"clerk"}),
+              ("POST", f"{BASE}/grids/{grid}/visits", {"clerk"}), ("POST", f"{BASE}/grids/{grid}/incidents", {"clerk"}),
+              ("POST", f"{BASE}/incidents/{incident}/handle", {"clerk"}),
+              ("POST", f"{BASE}/incidents/{incident}/close", {"clerk"}), ("GET", f"{BASE}/summary", None)]
+    clients = {role: client_as(site, role, village=VILLAGE) for role in
+               ("villager", "representative", "supervisor", "township_official", "county_official", "site_admin")}
+    clients["clerk"] = clerk
+    clients["clerk of 西街村"] = client_as(site, "clerk", village=OTHER)
+    clients["township official of 梁家村镇"] = client_as(site, "township_official", village="130926101201")
+    with site_client(site) as anonymous:
+        for method, url, allowed in routes:
+            response = anonymous.request(method, url, follow_redirects=False)
+            assert response.status_code == 200 if allowed is None else response.status_code in (302, 303, 401, 403)
+        for who, client in clients.items():
+            for method, url, allowed in routes:
+                status = client.request(method, url, follow_redirects=False).status_code
+                expected = allowed is None or (who in allowed)
+                assert (status != 403) == expected, f"{who} {method} {url}: {status}"
