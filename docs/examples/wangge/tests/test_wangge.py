@@ -249,3 +249,22 @@ def test_every_route_checks_its_permission_per_role_and_village(site_factory: An
                 status = client.request(method, url, follow_redirects=False).status_code
                 expected = allowed is None or (who in allowed)
                 assert (status != 403) == expected, f"{who} {method} {url}: {status}"
+
+
+def test_a_handling_error_shows_beside_that_incident_only(site_factory: Any, client_as: Any, register: Any) -> None:
+    site = make_site(site_factory)
+    with register(site) as reg:
+        reg.households_of(2)
+    clerk = client_as(site, "clerk", village=VILLAGE)
+    clerk.post(f"{BASE}/divide")
+    grid = grid_ids(site)[0]
+    for title in ("路灯不亮", "水管漏水"):
+        clerk.post(f"{BASE}/grids/{grid}/incidents",
+                   data={"category": "other", "title": title, "reported_on": dt.date.today().isoformat()})
+    with site.db.read() as session:
+        _first, second = session.exec(select(Incident).order_by(col(Incident.id))).all()
+    response = clerk.post(f"{BASE}/incidents/{second.id}/handle", data={"handling": "  "})
+    assert response.status_code == 400
+    assert response.text.count("请写明处理情况") == 1
+    card = response.text.split(f'id="incident-{second.id}"')[1].split("</article>")[0]
+    assert "请写明处理情况" in card

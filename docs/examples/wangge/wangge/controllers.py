@@ -117,8 +117,8 @@ def _incident_action(request: AnyRequest, village_code: str, incident_id: int, d
         with site.db.transaction() as session:
             incident = services.incident_of(session, village_code, incident_id, lock=True)
             action(session, site, actor_of(request), incident, data)
-    except DomainError as error:
-        return _grid_page(request, village_code, grid_id, data, error)
+    except DomainError as error:  # shown beside the form of this incident only
+        return _grid_page(request, village_code, grid_id, {**data, "incident_id": str(incident_id)}, error)
     return Redirect(f"/v/{village_code}/p/wangge/grids/{grid_id}#incident-{incident_id}", status_code=303)
 
 
