@@ -16,15 +16,17 @@ cleanup() {
 }
 trap cleanup EXIT
 step() { echo "== wheel journey: $*" >&2; }
+# pip, without the machine-level notes about index folders that do not exist (its errors still show, and fail).
+quiet_pip() { "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
 fail() { echo "!! wheel journey FAILED: $*" >&2; exit 1; }
 
 step "build the wheel"
-"$BUILD_PY" -m pip wheel -q --no-deps --wheel-dir "$WORK/dist" "$ROOT"
+quiet_pip "$BUILD_PY" -m pip wheel -q --no-deps --wheel-dir "$WORK/dist" "$ROOT"
 WHEEL="$(ls "$WORK"/dist/cunwu-*.whl)"
 
 step "install $(basename "$WHEEL") into a fresh venv in $WORK"
 python3 -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install -q "$WHEEL"
+quiet_pip "$WORK/venv/bin/python" -m pip install -q "$WHEEL"
 CUNWU="$WORK/venv/bin/cunwu"
 
 mkdir -p "$WORK/county"
@@ -51,11 +53,11 @@ step "cunwu db upgrade"
 
 step "cunwu registry import (before the first start)"
 cat > register.csv <<'EOF'
-户号,与户主关系,姓名,性别,出生日期,身份证号,联系电话,村民小组,状态
-0001,户主,王建国,男,1968-03-12,130984196803120114,13812345678,1,在村
-0001,配偶,李秀英,女,1970-07-02,130984197007020221,,1,在村
-0001,子女,王小明,男,1995-01-30,130984199501300332,,1,外出务工
-0002,户主,张志强,男,1972-11-05,130984197211050452,13912345678,2,在村
+户号,与户主关系,姓名,性别,出生日期,身份证号,联系电话,住址,状态
+0001,户主,王建国,男,1968-03-12,130984196803120114,13812345678,城关村一组 3 号,在村
+0001,配偶,李秀英,女,1970-07-02,130984197007020221,,城关村一组 3 号,在村
+0001,子女,王小明,男,1995-01-30,130984199501300332,,城关村一组 3 号,外出务工
+0002,户主,张志强,男,1972-11-05,130984197211050452,13912345678,城关村二组 8 号,在村
 EOF
 "$CUNWU" registry import register.csv --village 130984100201
 "$CUNWU" registry import register.csv --village 130984100201 --commit 2>&1 | tee "$WORK/import.log"
