@@ -129,7 +129,8 @@ def db_revision(site_slug: str | None, branch: str, message: str) -> None:
     """Autogenerate a migration for one branch (run `db upgrade` first)."""
     from cunwu.db.migrate import revision
 
-    revision(open_site(site_slug), branch, message)
+    for warning in revision(open_site(site_slug), branch, message):
+        console.print(f"[bold yellow]Warning:[/] {escape(warning)}", highlight=False)
 
 
 @db.command("squash")
