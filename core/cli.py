@@ -78,12 +78,12 @@ class CunwuGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except (SiteConfigError, PluginError) as exc:
-            console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
+            console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             sys.exit(2)
         except Exception as exc:
             if os.environ.get("CUNWU_DEBUG"):
                 raise
-            console.print(f"[bold red]Error:[/] {escape(error_message(exc))}", highlight=False)
+            console.print(f"[bold red]Error:[/] {escape(error_message(exc))}", highlight=False, soft_wrap=True)
             sys.exit(1)
 
 
@@ -130,7 +130,7 @@ def db_revision(site_slug: str | None, branch: str, message: str) -> None:
     from cunwu.db.migrate import revision
 
     for warning in revision(open_site(site_slug), branch, message):
-        console.print(f"[bold yellow]Warning:[/] {escape(warning)}", highlight=False)
+        console.print(f"[bold yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
 @db.command("squash")
