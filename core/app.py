@@ -16,6 +16,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.response import Redirect
 from litestar.router import Router
@@ -28,7 +29,7 @@ from cunwu.errors import DomainError
 from cunwu.plugins import PluginError, call_each_plugin
 from cunwu.runtime import Site
 from cunwu.templating import layer_dirs
-from cunwu.web.guards import permission_guard
+from cunwu.web.guards import FRAMEWORK_PUBLIC_PREFIXES, permission_guard
 from cunwu.web.middleware import context_middleware
 from cunwu.web.render import render
 from cunwu.web.sessions import CSRF_COOKIE, SESSION_COOKIE, LazySessionConfig
@@ -52,9 +53,10 @@ def _paths(handler: Any) -> list[str]:
     return list(paths or [])
 
 
-def collect_routes(site: Site) -> list[Any]:
-    """Every plugin's routes; non-core plugins must keep to their own URL namespace."""
-    handlers: list[Any] = []
+def collect_routes(site: Site) -> list[tuple[str, Any]]:
+    """Every plugin's routes with the plugin (or core area) that owns each; non-core plugins must keep to their own
+    URL namespace."""
+    handlers: list[tuple[str, Any]] = []
     names = {site.plugins.pm.get_name(obj): name for name, obj in site.plugins.objects.items()}
     for plugin_name, returned in call_each_plugin(site.plugins.pm, "register_routes", site=site):
         owner = names[plugin_name]
@@ -67,8 +69,40 @@ def collect_routes(site: Site) -> list[Any]:
                             f"plugin {owner!r}: route {path!r} is outside /v/{{village_code}}/p/{owner}/, "
                             f"/p/{owner}/ and /api/v1/p/{owner}/"
                         )
-            handlers.append(handler)
+            handlers.append((owner, handler))
     return handlers
+
+
+def _handler_functions(handler: Any) -> list[Any]:
+    """The Python functions behind one registered item (a handler, a Controller class or a Router)."""
+    if isinstance(handler, Router):
+        return [h.fn for route in handler.routes for h in getattr(route, "route_handlers", [])]
+    if isinstance(handler, type):  # a Controller class
+        return [attr.fn for attr in vars(handler).values() if isinstance(attr, BaseRouteHandler)]
+    return [handler.fn] if isinstance(handler, BaseRouteHandler) else []
+
+
+def check_route_permissions(site: Site, app: Litestar, routes: list[tuple[str, Any]]) -> None:
+    """Refuse to start when a route declares neither `opt={"public": True}` nor a permission some manifest defines:
+    a typo would otherwise be a 500, and a forgotten declaration a 403, only when someone opens the page."""
+    owners = {fn: owner for owner, handler in routes for fn in _handler_functions(handler)}
+    problems = []
+    for route in app.routes:
+        if route.path.startswith(FRAMEWORK_PUBLIC_PREFIXES):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            if handler.opt.get("public") is True or handler.fn not in owners:  # not a plugin's (Litestar's OPTIONS)
+                continue
+            where = f"plugin {owners[handler.fn]!r}: route {' '.join(sorted(handler.http_methods))} {route.path}"
+            declared = handler.opt.get("permission")
+            if not declared:
+                problems.append(f"{where} declares no permission (opt={{'permission': ...}} or {{'public': True}})")
+                continue
+            for name in (declared,) if isinstance(declared, str) else tuple(declared):
+                if name not in site.plugins.permissions:
+                    problems.append(f"{where}: unknown permission {name!r} (no manifest defines it)")
+    if problems:
+        raise PluginError("\n".join(problems))
 
 
 def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -144,9 +178,10 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
     async def on_shutdown(app: Litestar) -> None:
         await anyio.to_thread.run_sync(site.run_shutdown)
 
-    return Litestar(
+    routes = collect_routes(site)
+    app = Litestar(
         # One Router for all: Litestar re-registers (and re-wraps) a handler when a later one joins its path.
-        route_handlers=[Router(path="/", route_handlers=collect_routes(site)), *static],
+        route_handlers=[Router(path="/", route_handlers=[handler for _owner, handler in routes]), *static],
         middleware=[session_config.middleware, context_middleware],
         csrf_config=CSRFConfig(secret=site.secret(), cookie_name=CSRF_COOKIE, header_name="x-csrftoken",
                                cookie_samesite="lax"),
@@ -160,6 +195,8 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
         on_shutdown=[on_shutdown],
         debug=debug,
     )
+    check_route_permissions(site, app, routes)
+    return app
 
 
 class HostDispatcher:

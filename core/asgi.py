@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import gc
 import os
-from pathlib import Path
 from typing import Any
 
 from cunwu.app import create_app
 from cunwu.db.migrate import pending
 from cunwu.runtime import Site
-from cunwu.sites import DEFAULT_SITES_DIR, discover_sites
+from cunwu.sites import discover_sites, sites_dir
 
 
 def create() -> Any:
     only = [s for s in os.environ.get("CUNWU_SITES", "").split(",") if s]
-    configs = discover_sites(Path(os.environ.get("CUNWU_SITES_DIR", DEFAULT_SITES_DIR)), only or None)
+    configs = discover_sites(sites_dir(), only or None)
     sites = [Site(config) for config in configs]
     for site in sites:
         missing = pending(site)

@@ -16,18 +16,15 @@ import click
 import pluggy
 from pydantic_core import to_jsonable_python
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cunwu import __version__, hookspecs
 from cunwu.plugins import DEFAULT_PLUGINS, PluginError, installed_plugins
-from cunwu.sites import DEFAULT_SITES_DIR, SiteConfigError, discover_sites, load_site
+from cunwu.sites import BUNDLED_SITES_DIR, SiteConfigError, discover_sites, load_site, sites_dir
 
 console = Console(stderr=True)
-
-
-def sites_dir() -> Path:
-    return Path(os.environ.get("CUNWU_SITES_DIR", DEFAULT_SITES_DIR))
 
 
 def open_site(slug: str | None) -> Any:
@@ -61,21 +58,43 @@ def progress_bar() -> Iterator[Callable[[str, int], None]]:
 site_option = click.option("--site", "site_slug", default=None, help="site folder name under sites/")
 
 
+def error_message(exc: Exception) -> str:
+    """What a person running a command reads when it fails: the error itself, never a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        detail = str(exc.orig).strip() or type(exc.orig).__name__
+        return f"database error: {detail}\n(has `cunwu db upgrade` run for this site?)"
+    return str(exc) or type(exc).__name__
+
+
 class CunwuGroup(click.Group):
-    """Turns configuration and plugin errors into a clear message and exit code 2."""
+    """Every error ends as one clear message: configuration and plugin errors exit 2, any other failure 1.
+    `CUNWU_DEBUG=1` lets the traceback through, for a developer."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except (SiteConfigError, PluginError) as exc:
-            console.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+            console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             sys.exit(2)
+        except Exception as exc:
+            if os.environ.get("CUNWU_DEBUG"):
+                raise
+            console.print(f"[bold red]Error:[/] {escape(error_message(exc))}", highlight=False, soft_wrap=True)
+            sys.exit(1)
 
 
 @click.group(cls=CunwuGroup)
 @click.version_option(__version__, prog_name="cunwu")
-def cli() -> None:
+@click.option("--sites", "sites_folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="folder holding the site folders (default: CUNWU_SITES_DIR, else ./sites)")
+def cli(sites_folder: Path | None) -> None:
     """Cunwu (村务): village register, meetings and public notice board, with per-site plugins."""
+    if sites_folder is not None:  # through the environment, so server workers see it too
+        os.environ["CUNWU_SITES_DIR"] = str(sites_folder.resolve())
 
 
 @cli.group()
@@ -86,15 +105,20 @@ def db() -> None:
 @db.command("upgrade")
 @site_option
 def db_upgrade(site_slug: str | None) -> None:
-    """Upgrade core, then each plugin the site enables."""
+    """Upgrade core, then each plugin the site enables; then write the site's villages from site.toml (so the
+    register can be imported before the first start)."""
     from cunwu.db.migrate import upgrade
-
-    configs = discover_sites(sites_dir(), [site_slug] if site_slug else None)
+    from cunwu.registry.services import sync_villages
     from cunwu.runtime import Site
 
+    configs = discover_sites(sites_dir(), [site_slug] if site_slug else None)
     for config in configs:
-        branches = upgrade(Site(config))
-        console.print(f"{config.slug}: upgraded {', '.join(branches)}")
+        site = Site(config)
+        branches = upgrade(site)
+        with site.db.transaction() as session:
+            sync_villages(session, site)
+        site.db.dispose()
+        console.print(f"{config.slug}: upgraded {', '.join(branches)}; {len(config.villages)} villages written")
 
 
 @db.command("revision")
@@ -105,7 +129,8 @@ def db_revision(site_slug: str | None, branch: str, message: str) -> None:
     """Autogenerate a migration for one branch (run `db upgrade` first)."""
     from cunwu.db.migrate import revision
 
-    revision(open_site(site_slug), branch, message)
+    for warning in revision(open_site(site_slug), branch, message):
+        console.print(f"[bold yellow]Warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
 @db.command("squash")
@@ -171,13 +196,15 @@ def serve(site_slugs: tuple[str, ...], host: str, port: int, workers: int) -> No
     run_server(list(site_slugs), host, port, workers)
 
 
-def run_server(site_slugs: list[str], host: str, port: int, workers: int) -> None:
+def run_server(site_slugs: list[str], host: str, port: int, workers: int, folder: Path | None = None) -> None:
+    """Serve the sites in `folder` (default: the sites folder of this process)."""
     import uvicorn
 
-    os.environ["CUNWU_SITES_DIR"] = str(sites_dir())
+    folder = folder or sites_dir()
+    os.environ["CUNWU_SITES_DIR"] = str(folder)
     if site_slugs:
         os.environ["CUNWU_SITES"] = ",".join(site_slugs)
-    discover_sites(sites_dir(), site_slugs or None)  # fail here, clearly, rather than in a worker
+    discover_sites(folder, site_slugs or None)  # fail here, clearly, rather than in a worker
     console.print(f"Cunwu {__version__} on http://{host}:{port}/")
     uvicorn.run("cunwu.asgi:create", factory=True, host=host, port=port, workers=workers,
                 log_level="info", proxy_headers=True)
@@ -188,37 +215,75 @@ def site() -> None:
     """Create and inspect sites."""
 
 
+def toml_string(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's; non-ASCII kept as written)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def site_toml(name: str, name_en: str, division_code: str, hosts: list[str], theme: str, locale: str,
+              enabled: list[str], supervision_phone: str, villages: list[tuple[str, str, str]]) -> str:
+    """A complete site.toml: every [site] key written out, one [[villages]] table each, pointers to the rest."""
+
+    def strings(values: list[str]) -> str:
+        return "[" + ", ".join(toml_string(v) for v in values) + "]"
+
+    lines = [
+        "# A Cunwu site: see docs/sites.md. `cunwu site settings --site <slug>` lists the [core.<area>] and",
+        "# [plugins.<name>] sections this site can add, with their defaults.",
+        "[site]",
+        f"name = {toml_string(name)}",
+        f"name_en = {toml_string(name_en)}",
+        f"division_code = {toml_string(division_code)}",
+        f"hosts = {strings(hosts)}",
+        f"theme = {toml_string(theme)}",
+        f"locale = {toml_string(locale)}",
+        f"enabled = {strings(enabled)}",
+        f"supervision_phone = {toml_string(supervision_phone)}",
+        "# database = \"postgresql+psycopg://user@host/db\"  (default: a SQLite file under CUNWU_DATA_DIR, ./var)",
+        "",
+    ]
+    for code, village, township in villages:
+        lines += ["[[villages]]", f"code = {toml_string(code)}", f"name = {toml_string(village)}",
+                  f"township = {toml_string(township)}", ""]
+    return "\n".join(lines)
+
+
 @site.command("new")
 @click.argument("slug")
 @click.option("--name", required=True, help="county name, e.g. 肃宁县")
+@click.option("--name-en", default="", help="English name, e.g. 'Suning County'")
 @click.option("--division-code", required=True, help="6-digit county code")
 @click.option("--village", "villages", multiple=True, required=True,
               help="CODE:NAME:TOWNSHIP (12-digit code); repeat for each village")
 @click.option("--enable", "enabled", multiple=True, help="plugin to enable; repeatable")
-def site_new(slug: str, name: str, division_code: str, villages: tuple[str, ...], enabled: tuple[str, ...]) -> None:
-    """Write sites/<slug>/site.toml, then check it loads."""
+@click.option("--host", "hosts", multiple=True, help="host name the site answers to; repeatable")
+@click.option("--theme", default="default", show_default=True, help="a bundled theme or a folder under ./themes")
+@click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True)
+@click.option("--supervision-phone", default="", help="supervision hotline printed on public postings")
+def site_new(slug: str, name: str, name_en: str, division_code: str, villages: tuple[str, ...],
+             enabled: tuple[str, ...], hosts: tuple[str, ...], theme: str, locale: str, supervision_phone: str) -> None:
+    """Write <sites folder>/<slug>/site.toml, then check the site loads (theme, plugins, settings)."""
     from cunwu.runtime import Site
-    from cunwu.sites import load_site
 
     folder = sites_dir() / slug
     if folder.exists():
         raise click.UsageError(f"{folder} already exists")
-    lines = ["[site]", f'name = "{name}"', f'division_code = "{division_code}"', "hosts = []",
-             f"enabled = [{', '.join(repr(e).replace(chr(39), chr(34)) for e in enabled)}]", ""]
+    parsed = []
     for entry in villages:
-        try:
-            code, vname, township = entry.split(":")
-        except ValueError as exc:
-            raise click.BadParameter(f"{entry!r}: expected CODE:NAME:TOWNSHIP", param_hint="--village") from exc
-        lines += ["[[villages]]", f'code = "{code}"', f'name = "{vname}"', f'township = "{township}"', ""]
+        parts = entry.split(":")
+        if len(parts) != 3:
+            raise click.BadParameter(f"{entry!r}: expected CODE:NAME:TOWNSHIP", param_hint="--village")
+        parsed.append((parts[0], parts[1], parts[2]))
+    text = site_toml(name, name_en, division_code, list(hosts), theme, locale, list(enabled), supervision_phone,
+                     parsed)
     folder.mkdir(parents=True)
-    (folder / "site.toml").write_text("\n".join(lines), encoding="utf-8")
+    (folder / "site.toml").write_text(text, encoding="utf-8")
     try:
-        Site(load_site(folder))
+        Site(load_site(folder)).db.dispose()
     except Exception:
         shutil.rmtree(folder)
         raise
-    console.print(f"created {folder / 'site.toml'}")
+    console.print(f"created {folder / 'site.toml'}; next: `cunwu db upgrade --site {slug}`", highlight=False)
 
 
 def settings_reference(site: Any) -> str:
@@ -255,13 +320,17 @@ def site_settings(site_slug: str | None) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def demo(no_serve: bool, scale: str, seed: int, port: int, host: str) -> None:
-    """Build the demo county (sites/demo) in a fresh SQLite file and serve it."""
-    from cunwu.demo import build_demo
+    """Build the demo county in a fresh SQLite file (under CUNWU_DATA_DIR, default ./var) and serve it.
 
+    The site is ./sites/demo when there is one, else the demo site shipped with Cunwu."""
+    from cunwu.demo import DEMO_SITE, build_demo
+
+    folder = sites_dir() if (sites_dir() / DEMO_SITE / "site.toml").is_file() else BUNDLED_SITES_DIR
     with progress_bar() as advance:
-        build_demo(sites_dir(), scale=scale, rng=random.Random(seed), progress=advance)
+        build_demo(folder, scale=scale, rng=random.Random(seed), progress=advance)
+    console.print(f"demo site {folder / DEMO_SITE} built")
     if not no_serve:
-        run_server(["demo"], host, port, 1)
+        run_server([DEMO_SITE], host, port, 1, folder)
 
 
 def _command_plugin_manager() -> pluggy.PluginManager:

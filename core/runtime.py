@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from cunwu import i18n
 from cunwu.db.engine import Database
 from cunwu.plugins import PluginSet, hook_results, load_plugins, resolve
-from cunwu.sites import SiteConfig, VillageEntry
+from cunwu.sites import SiteConfig, SiteConfigError, VillageEntry
 from cunwu.templating import Theme, build_environment, theme_chain
 from cunwu.web.store import make_store
 
@@ -23,7 +23,10 @@ class Site:
         self.config = config
         self.slug = config.slug
         self.plugins: PluginSet = load_plugins(config, available)
-        self.themes: list[Theme] = theme_chain(config.theme)
+        try:
+            self.themes: list[Theme] = theme_chain(config.theme)
+        except SiteConfigError as exc:
+            raise SiteConfigError(f"{config.file}: {exc}") from exc
         self.db = db or Database(config.database_url)
         self.store = make_store(self.db, config.slug)
         for name in self.plugins.plugin_names():

@@ -1,4 +1,8 @@
-"""Load and validate `sites/<slug>/site.toml`.
+"""Load and validate `sites/<slug>/site.toml`, and find site and theme folders.
+
+Sites live in `./sites` of the working directory (or `CUNWU_SITES_DIR`, or `cunwu --sites DIR`), so a county keeps
+its own folder and upgrades the package. Themes are looked up in `./themes` of the working directory, then among the
+bundled ones. The bundled default theme and demo site travel inside the package (see `bundled_dir`).
 
 A mistake stops start-up with `SiteConfigError`, whose message names the file, the key and what was expected.
 Plugin settings (`[plugins.<name>]`) and core settings (`[core.<area>]`) are checked later, against the manifests of
@@ -16,9 +20,29 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SITES_DIR = PROJECT_ROOT / "sites"
-DEFAULT_THEMES_DIR = PROJECT_ROOT / "themes"
+
+def bundled_dir(kind: str) -> Path:
+    """`themes` or `sites` shipped with Cunwu: inside the installed package (pyproject maps the checkout's top-level
+    folders to `cunwu/bundled/`), or the checkout's own top-level folder under an editable install."""
+    packaged = Path(__file__).resolve().parent / "bundled" / kind
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / kind
+
+
+BUNDLED_SITES_DIR = bundled_dir("sites")
+BUNDLED_THEMES_DIR = bundled_dir("themes")
+
+
+def sites_dir() -> Path:
+    """Where this process looks for sites: `CUNWU_SITES_DIR`, else `./sites` of the working directory."""
+    return Path(os.environ.get("CUNWU_SITES_DIR") or Path.cwd() / "sites")
+
+
+def themes_dirs() -> list[Path]:
+    """Theme folders in lookup order: `./themes` of the working directory, then the bundled themes."""
+    local = Path.cwd() / "themes"
+    return [local, BUNDLED_THEMES_DIR] if local.resolve() != BUNDLED_THEMES_DIR.resolve() else [BUNDLED_THEMES_DIR]
 
 
 class SiteConfigError(Exception):
@@ -148,7 +172,12 @@ def load_site(path: Path) -> SiteConfig:
     )
 
 
-def discover_sites(sites_dir: Path = DEFAULT_SITES_DIR, only: list[str] | None = None) -> list[SiteConfig]:
+def discover_sites(sites_dir: Path, only: list[str] | None = None) -> list[SiteConfig]:
+    if not sites_dir.is_dir():
+        raise SiteConfigError(
+            f"{sites_dir}: no sites folder here; run in the folder that holds sites/, set CUNWU_SITES_DIR or pass "
+            f"--sites, or create a site with `cunwu site new`"
+        )
     folders = sorted(p for p in sites_dir.iterdir() if (p / "site.toml").is_file())
     if only:
         missing = sorted(set(only) - {p.name for p in folders})

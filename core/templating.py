@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from cunwu import i18n
-from cunwu.sites import DEFAULT_THEMES_DIR, SiteConfigError
+from cunwu.sites import SiteConfigError, themes_dirs
 
 if TYPE_CHECKING:
     from cunwu.runtime import Site
@@ -29,16 +29,18 @@ class Theme:
     extends: str | None
 
 
-def theme_chain(name: str, themes_dir: Path = DEFAULT_THEMES_DIR, _seen: tuple[str, ...] = ()) -> list[Theme]:
-    """The theme and its parents, nearest first."""
+def theme_chain(name: str, search: list[Path] | None = None, _seen: tuple[str, ...] = ()) -> list[Theme]:
+    """The theme and its parents, nearest first. Each is looked up in `search` (default: `themes_dirs()`)."""
+    search = themes_dirs() if search is None else search
     if name in _seen:
-        raise SiteConfigError(f"{themes_dir / name / 'theme.toml'}: extends: theme loop {' > '.join((*_seen, name))}")
-    file = themes_dir / name / "theme.toml"
-    if not file.is_file():
-        raise SiteConfigError(f"{file}: no such theme {name!r}")
+        raise SiteConfigError(f"themes: extends: theme loop {' > '.join((*_seen, name))}")
+    file = next((d / name / "theme.toml" for d in search if (d / name / "theme.toml").is_file()), None)
+    if file is None:
+        looked = ", ".join(str(d) for d in search)
+        raise SiteConfigError(f"site.theme: no such theme {name!r} (looked in {looked})")
     data = tomllib.loads(file.read_text(encoding="utf-8"))
     theme = Theme(name=name, path=file.parent, extends=data.get("extends"))
-    parents = theme_chain(theme.extends, themes_dir, (*_seen, name)) if theme.extends else []
+    parents = theme_chain(theme.extends, search, (*_seen, name)) if theme.extends else []
     return [theme, *parents]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from cunwu.accounts.actor import Actor
-from cunwu.accounts.services import AccountError, create_user, grant_role
+from cunwu.accounts.services import AccountError, create_user, find_person, grant_role, link_person
 
 
 @click.group()
@@ -20,8 +20,11 @@ def users() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", "roles", multiple=True,
               help="ROLE or ROLE:SCOPE (scope: 12-digit village or 9-digit township code); repeatable")
-def create(site_slug: str | None, username: str, display_name: str, password: str, roles: tuple[str, ...]) -> None:
-    """Create a user with the given roles, in one transaction."""
+@click.option("--person", "person_ref", default=None,
+              help="link the account to a register person: the person's record id or resident ID number")
+def create(site_slug: str | None, username: str, display_name: str, password: str, roles: tuple[str, ...],
+           person_ref: str | None) -> None:
+    """Create a user with the given roles (and its register person), in one transaction."""
     from cunwu.cli import console, open_site
 
     site = open_site(site_slug)
@@ -32,6 +35,12 @@ def create(site_slug: str | None, username: str, display_name: str, password: st
             for spec in roles:
                 role, _, scope = spec.partition(":")
                 grant_role(session, actor, user, role, scope)
+            if person_ref is not None:
+                person = find_person(session, person_ref)
+                link_person(session, actor, user, person.id)
+                linked = f", linked to {person.name} ({person.village_code})"
+            else:
+                linked = ""
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    console.print(f"created user {username} with roles {', '.join(roles) or 'none'}")
+    console.print(f"created user {username} with roles {', '.join(roles) or 'none'}{linked}", highlight=False)

@@ -1,11 +1,13 @@
-"""Accounts: tables, the site-administration permission, the default permission rule, `cunwu users`."""
+"""Accounts: tables, the site-administration permission, the default permission rule, `cunwu users`, and the
+administrator's pages (accounts, and linking an account to a register person)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cunwu import __version__, hookimpl
-from cunwu.plugin_types import Manifest, Permission
+from cunwu.i18n import _
+from cunwu.plugin_types import Manifest, MenuLink, Permission
 
 
 @hookimpl
@@ -37,3 +39,17 @@ def register_commands(cli: Any) -> None:
     from cunwu.accounts.cli import users
 
     cli.add_command(users)
+
+
+@hookimpl
+def register_routes(site: Any) -> list[Any]:
+    from cunwu.accounts.controllers import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+    if village_code or actor is None or not request.app.state.site.allowed(actor, "accounts.manage", None):
+        return []
+    return [MenuLink(href="/admin/users", label=_("账户管理"), level="site", order=90)]

@@ -52,6 +52,39 @@ def create_user(
     return user
 
 
+def find_person(session: Session, reference: str) -> Any:
+    """A register person by record id or by resident ID number (what an administrator has at hand)."""
+    from cunwu.registry.models import Person
+
+    reference = reference.strip().upper()
+    if len(reference) == 18:
+        found = session.exec(select(Person).where(Person.resident_id == reference)).first()
+    elif reference.isdigit():
+        found = session.get(Person, int(reference))
+    else:
+        found = None
+    if found is None:
+        raise AccountError(_("登记簿中没有这个人：%(ref)s（请填写人员编号或 18 位身份证号）", ref=reference))
+    return found
+
+
+def link_person(session: Session, actor: Actor, user: User, person_id: int | None) -> User:
+    """Link an account to a register person (grid workers, representatives, co-op members act as that person), or
+    unlink it with None. One account per person; the change is audited."""
+    from cunwu.registry.models import Person
+
+    if person_id is not None:
+        if session.get(Person, person_id) is None:
+            raise AccountError(_("登记簿中没有这个人：%(ref)s", ref=person_id))
+        other = session.exec(select(User).where(User.person_id == person_id, User.id != user.id)).first()
+        if other is not None:
+            raise AccountError(_("这个人已关联账户 %(username)s", username=other.username))
+    if user.person_id != person_id:
+        action = "accounts.user.link_person" if person_id is not None else "accounts.user.unlink_person"
+        audit.update(session, actor, user, {"person_id": person_id}, action)
+    return user
+
+
 def scope_kind_of(scope_code: str) -> str:
     return {0: "site", 9: "township", 12: "village"}.get(len(scope_code), "invalid")
 

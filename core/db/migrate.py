@@ -26,6 +26,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 CORE_BRANCH = "core"
 
 
+class MigrationError(Exception):
+    """An upgrade failed. The message names the branch, the revision and the database's own error."""
+
+
 def _manifest_of(obj: Any) -> Manifest | None:
     function = getattr(obj, "manifest", None)
     return function() if callable(function) else None
@@ -66,13 +70,47 @@ def enabled_branches(site: Site) -> list[str]:
 
 
 def upgrade(site: Site) -> list[str]:
-    """Upgrade core, then each enabled plugin's branch. Returns the branches upgraded."""
+    """Upgrade core, then each enabled plugin's branch, in one transaction. Returns the branches upgraded.
+
+    A failure raises MigrationError naming the branch, the revision that failed and the database's error."""
     branches = enabled_branches(site)
+    applied: list[str] = []
     with site.db.write_engine.begin() as connection:
         config = alembic_config(site, connection)
+        config.attributes["on_version_apply"] = lambda *, step, **_kw: applied.extend(step.up_revision_ids)
+        before = set(MigrationContext.configure(connection).get_current_heads())
         for branch in branches:
-            command.upgrade(config, f"{branch}@head")
+            try:
+                command.upgrade(config, f"{branch}@head")
+            except Exception as exc:
+                failed = _first_unapplied(ScriptDirectory.from_config(config), branch, before, set(applied))
+                raise MigrationError(
+                    f"{site.config.file}: `db upgrade` failed on branch {branch!r} at revision {failed}: "
+                    f"{_database_error(exc)}\nNothing was changed (the upgrade runs in one transaction)."
+                ) from exc
     return branches
+
+
+def _first_unapplied(script: ScriptDirectory, branch: str, before: set[str], applied: set[str]) -> str:
+    """The revision of `branch` an upgrade reached but did not finish: the oldest one neither in the database before
+    nor applied since (with its message, as the file says)."""
+    done = set(before) | applied
+    for head in before:
+        done |= {r.revision for r in script.iterate_revisions(head, "base")}
+    for revision in reversed(list(script.iterate_revisions(f"{branch}@head", "base"))):
+        if revision.revision not in done:
+            return f"{revision.revision} ({revision.doc})" if revision.doc else revision.revision
+    return "(unknown)"
+
+
+def _database_error(exc: Exception) -> str:
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    if isinstance(exc, DBAPIError):
+        return str(exc.orig).strip() or type(exc.orig).__name__
+    if isinstance(exc, StatementError):
+        return str(exc.orig)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def pending(site: Site) -> list[str]:
@@ -93,28 +131,64 @@ def _descends(script: ScriptDirectory, applied: set[str], revision: str) -> bool
     return any(revision in {r.revision for r in script.iterate_revisions(a, "base")} for a in applied)
 
 
-def revision(site: Site, branch: str, message: str) -> None:
-    """Autogenerate a new revision on one branch, comparing only the tables that branch owns."""
+def unsafe_not_null(directives: list[Any]) -> list[str]:
+    """NOT NULL columns a new revision adds to an existing table (or makes NOT NULL) without a server default: its
+    upgrade fails on any database whose table already holds rows. One warning per column."""
+    from alembic.operations import ops
+
+    warnings: list[str] = []
+
+    def walk(op: Any) -> None:
+        if isinstance(op, ops.AddColumnOp):
+            column = op.column
+            if not column.nullable and column.server_default is None and not column.primary_key:
+                warnings.append(f"{op.table_name}.{column.name}: NOT NULL column added without a server default; "
+                                f"give it one (sa.Column(..., server_default=...)) or add it nullable, fill it, "
+                                f"then make it NOT NULL")
+        elif isinstance(op, ops.AlterColumnOp) and op.modify_nullable is False and op.existing_server_default is None:
+            warnings.append(f"{op.table_name}.{op.column_name}: made NOT NULL without a server default; fill the "
+                            f"existing rows in the same revision first")
+        elif isinstance(op, ops.OpContainer):
+            for inner in op.ops:
+                walk(inner)
+
+    for directive in directives:
+        for upgrade_ops in directive.upgrade_ops_list:
+            walk(upgrade_ops)
+    return warnings
+
+
+def revision(site: Site, branch: str, message: str) -> list[str]:
+    """Autogenerate a new revision on one branch, comparing only the tables that branch owns. Returns warnings about
+    what the revision would break on a database with rows (see `unsafe_not_null`)."""
     locations = branch_locations(site)
     if branch not in locations:
         raise ValueError(f"no migrations folder for branch {branch!r}")
-    config = alembic_config(site, branch=branch)
+    # Only the site's own branches: autogenerate needs the database at every head it can see.
+    config = alembic_config(site, branch=branch, only=[*enabled_branches(site), branch])
     script = ScriptDirectory.from_config(config)
     try:
         head = script.get_revision(f"{branch}@head")
     except Exception:
         head = None
     locations[branch].mkdir(parents=True, exist_ok=True)
+    warnings: list[str] = []
+
+    def check(_context: Any, _revision: Any, directives: list[Any]) -> None:
+        warnings.extend(unsafe_not_null(directives))
+
     with site.db.write_engine.begin() as connection:
         config.attributes["connection"] = connection
         if head is None:
             depends = None if branch == CORE_BRANCH else f"{CORE_BRANCH}@head"
             command.revision(
                 config, message=message, autogenerate=True, head="base", branch_label=branch,
-                version_path=str(locations[branch]), depends_on=depends,
+                version_path=str(locations[branch]), depends_on=depends, process_revision_directives=check,
             )
         else:
-            command.revision(config, message=message, autogenerate=True, head=f"{branch}@head")
+            command.revision(config, message=message, autogenerate=True, head=f"{branch}@head",
+                             process_revision_directives=check)
+    return warnings
 
 
 def squash(site: Site, branch: str, workdir: Path) -> Path:

@@ -4,7 +4,8 @@ A handler declares `opt={"permission": "<area>.<verb>"}` (or a tuple: any one of
 With a `village_code` in the path the permission is checked for that village. Without one (county-level pages) the
 actor must hold it somewhere — site wide, or in at least one village (a township official over the township's
 villages) — and the handler must filter what it shows with `site.villages_for(actor, permission)`. A handler that
-declares neither is refused (fail closed), and tests/core/test_permission_matrix.py fails for it.
+declares neither, or names a permission no manifest defines, stops the site at start-up
+(`cunwu.app.check_route_permissions`); the guard still refuses one (fail closed).
 """
 
 from __future__ import annotations

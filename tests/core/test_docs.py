@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from cunwu.runtime import Site
-from cunwu.sites import DEFAULT_SITES_DIR, load_site
+from cunwu.sites import BUNDLED_SITES_DIR, load_site
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sites_doc_lists_every_settings_key(tmp_path: Path) -> None:
-    config = load_site(DEFAULT_SITES_DIR / "demo")
+    config = load_site(BUNDLED_SITES_DIR / "demo")
     config.database_url = f"sqlite:///{tmp_path / 'docs.sqlite3'}"
     site = Site(config)
     doc = (ROOT / "docs" / "sites.md").read_text(encoding="utf-8")

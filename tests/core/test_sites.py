@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from cunwu.app import HostDispatcher, create_app
 from cunwu.runtime import Site
-from cunwu.sites import DEFAULT_SITES_DIR, SiteConfigError, discover_sites, load_site
+from cunwu.sites import BUNDLED_SITES_DIR, SiteConfigError, discover_sites, load_site
 from cunwu.testing import write_site_toml
 
 GOOD_VILLAGE = '[[villages]]\ncode = "130926100201"\nname = "东街村"\ntownship = "肃宁镇"\n'
@@ -59,7 +59,7 @@ def test_duplicate_host_across_sites_is_refused(tmp_path: Path) -> None:
 
 
 def test_example_sites_load_with_their_plugins() -> None:
-    configs = {c.slug: c for c in discover_sites(DEFAULT_SITES_DIR)}
+    configs = {c.slug: c for c in discover_sites(BUNDLED_SITES_DIR)}
     assert {"demo", "xianxian"} <= set(configs)
     assert configs["demo"].enabled != configs["xianxian"].enabled
     for config in configs.values():
@@ -97,7 +97,7 @@ def test_a_single_site_answers_any_host(site: Any) -> None:
 
 
 def test_site_template_overrides_and_extends_core(tmp_path: Path) -> None:
-    config = load_site(DEFAULT_SITES_DIR / "xianxian")
+    config = load_site(BUNDLED_SITES_DIR / "xianxian")
     config.database_url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     html = Site(config).templates.get_template("site/home.html").render(
         site=Site(config), townships={}, slot=lambda name: "", menu=[], actor=None, village=None,

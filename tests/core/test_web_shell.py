@@ -32,11 +32,7 @@ class Failing:
         async def crash() -> None:
             raise RuntimeError("boom")
 
-        @get("/p/failing/undeclared")
-        async def undeclared() -> str:
-            return "should never be served"
-
-        return [domain, domain_api, crash, undeclared]
+        return [domain, domain_api, crash]
 
 
 def _site(site_factory: Any) -> Any:
@@ -67,11 +63,6 @@ def test_unhandled_error_is_a_themed_500_without_details(site_factory: Any) -> N
         page = client.get("/p/failing/crash")
     assert page.status_code == 500
     assert "服务器出错了" in page.text and "boom" not in page.text
-
-
-def test_route_without_permission_or_public_is_refused(site_factory: Any) -> None:
-    with TestClient(create_site_app(_site(site_factory))) as client:
-        assert client.get("/p/failing/undeclared").status_code == 403
 
 
 def test_static_files_and_vendored_htmx(site: Any) -> None:

@@ -45,6 +45,7 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
     render_item=render_item,
+    on_version_apply=config.attributes.get("on_version_apply"),  # cunwu.db.migrate names a failing revision
 )
 with context.begin_transaction():
     context.run_migrations()
