@@ -41,7 +41,7 @@ from cunwu.meetings.services import (
     today,
 )
 from cunwu.plugin_types import MatterType
-from cunwu.plugins import resolve
+from cunwu.plugins import call_hook
 
 STEP_TITLES: dict[int, LazyProxy] = {
     1: lazy_gettext("党支部会提议"),
@@ -126,10 +126,8 @@ def _notify(session: Session, site: Any, matter: Matter, step: int, actor: Actor
     plugin = site.plugins.objects.get(owner.plugin)
     if plugin is None:
         return
-    arguments = {"session": session, "matter": matter, "step": step, "actor": actor, "site": site}
-    for impl in site.plugins.hook.matter_step_reached.get_hookimpls():
-        if impl.plugin is plugin:
-            resolve(impl.function(**{name: arguments[name] for name in impl.argnames}))
+    call_hook(site.plugins.pm, "matter_step_reached", only=plugin, session=session, matter=matter, step=step,
+              actor=actor, site=site)
 
 
 def open_matter(

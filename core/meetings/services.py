@@ -43,6 +43,7 @@ from cunwu.meetings.rules import (
     QuorumMode,
     QuorumStatus,
     RuleOverride,
+    VoteRuleSet,
     apply_override,
     convening_request_met,
     convening_request_minimum,
@@ -106,6 +107,40 @@ def settings_of(site: Any) -> MeetingSettings:
     return value if isinstance(value, MeetingSettings) else MeetingSettings()
 
 
+def rule_sets(site: Any) -> dict[str, VoteRuleSet]:
+    """The named vote rule sets the site's plugins bring (hook `vote_rule_sets`), by name.
+
+    MeetingError when two plugins use one name (`check_rule_sets` runs this at start-up)."""
+    found: dict[str, VoteRuleSet] = {}
+    for rule_set in site.call("vote_rule_sets", site=site):
+        if not isinstance(rule_set, VoteRuleSet):
+            raise MeetingError(f"vote_rule_sets must return VoteRuleSet objects, got {rule_set!r}")
+        if rule_set.name in found:
+            raise MeetingError(f"vote rule set {rule_set.name!r} is brought by two plugins")
+        found[rule_set.name] = rule_set
+    return found
+
+
+def check_rule_sets(site: Any) -> None:
+    """Every rule set must make valid rules with the site's overrides (start-up check, message names the set)."""
+    from cunwu.sites import SiteConfigError
+
+    for name, rule_set in rule_sets(site).items():
+        try:
+            rules_for(settings_of(site), rule_set.overrides)
+        except ValueError as exc:
+            raise SiteConfigError(
+                f"{site.config.file}: vote rule set {name!r} with [core.meetings] rules: {exc}") from exc
+
+
+def rule_set_title(site: Any, name: str) -> str:
+    """The title of a meeting's rule set, for its page ("" for the standard rules, the name when switched off)."""
+    if name == "standard":
+        return ""
+    found = rule_sets(site).get(name)
+    return found.title if found is not None else name
+
+
 def local_date(moment: dt.datetime) -> dt.date:
     """The calendar day in China of an aware datetime (meetings are dated by the village's day)."""
     return moment.astimezone(LOCAL_TZ).date()
@@ -142,10 +177,18 @@ def _locked(session: Session, model: type[T], id_: int | None) -> T:
     return row
 
 
+def _rule_set_overrides(site: Any, name: str) -> Mapping[MeetingKind, RuleOverride] | None:
+    """The overrides of a meeting's rule set; None for the standard rules or a set whose plugin is switched off
+    (the meeting then counts by the site's rules, and its page names the set it was scheduled under)."""
+    found = rule_sets(site).get(name) if name != "standard" else None
+    return found.overrides if found is not None else None
+
+
 def effective_rule(site: Any, meeting: Meeting) -> KindRule:
-    """The kind's rule with the site's overrides, the 一事一议 layer when asked, and the meeting's own override."""
+    """The kind's rule with the site's overrides, the meeting's rule set (a plugin's, e.g. 一事一议) on top, and
+    the meeting's own override."""
     kind = MeetingKind(meeting.kind)
-    rule = rules_for(settings_of(site), yishi_yiyi=meeting.rule_set == "yishi_yiyi")[kind]
+    rule = rules_for(settings_of(site), _rule_set_overrides(site, meeting.rule_set))[kind]
     if meeting.rule_override:
         rule = apply_override(kind, rule, RuleOverride.model_validate(meeting.rule_override))
     return rule
@@ -447,13 +490,13 @@ def schedule_meeting(
             raise MeetingError(_("村民小组会议必须选择本村的一个村民小组"))
     elif group_id is not None:
         raise MeetingError(_("只有村民小组会议属于一个村民小组"))
-    if rule_set not in ("standard", "yishi_yiyi"):
+    if rule_set != "standard" and rule_set not in rule_sets(site):
         raise MeetingError(_("未知的表决规则集：%(value)s", value=rule_set))
     if rule_override is not None:
         if not rule_source.strip():
             raise MeetingError(_("本次会议另定表决规则时必须写明依据"))
         try:
-            apply_override(kind, rules_for(settings_of(site), yishi_yiyi=rule_set == "yishi_yiyi")[kind],
+            apply_override(kind, rules_for(settings_of(site), _rule_set_overrides(site, rule_set))[kind],
                            rule_override)
         except ValueError as exc:
             raise MeetingError(_("本次会议的表决规则无效：%(error)s", error=str(exc))) from exc

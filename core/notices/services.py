@@ -40,7 +40,6 @@ from cunwu.notices.models import (
     ObjectionContact,
 )
 from cunwu.notices.settings import NoticeSettings
-from cunwu.plugins import resolve
 
 MAX_BODY = 50_000
 MAX_TABLE_ROWS = 5_000
@@ -353,8 +352,7 @@ def _write_finance(session: Session, actor: Actor, notice: Notice, data: Finance
 
 
 def _fire_published(session: Session, site: Any, notice: Notice) -> None:
-    for result in site.hook.notice_published(session=session, notice=notice, site=site):
-        resolve(result)
+    site.call("notice_published", session=session, notice=notice, site=site)
 
 
 def _insert_published(session: Session, site: Any, actor: Actor, notice: Notice, *,
@@ -688,8 +686,7 @@ def raise_objection(session: Session, site: Any, actor: Actor | None, notice_id:
     session.add(ObjectionContact(objection_id=objection.id, name=name, phone=phone))  # type: ignore[arg-type]
     session.flush()
     _touch(session, notice.village_code)
-    for result in site.hook.objection_raised(session=session, objection=objection, notice=notice, site=site):
-        resolve(result)
+    site.call("objection_raised", session=session, objection=objection, notice=notice, site=site)
     return objection
 
 

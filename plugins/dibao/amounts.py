@@ -49,7 +49,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
-from cunwu.i18n import _
+from cunwu.api import _
 
 from .settings import EXTRA_CATEGORIES, DibaoSettings
 

@@ -32,7 +32,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Literal
 
-from cunwu.i18n import _
+from cunwu.api import _
 
 from .settings import YishiSettings
 
