@@ -18,21 +18,23 @@ _VALUE_DOCS = {  # names whose object carries no docstring of its own
 
 
 def _first_line(obj: object) -> str:
-    doc = inspect.getdoc(obj) or ""
+    """The first paragraph of the object's own docstring, on one line (not one inherited or made by @dataclass)."""
+    doc = vars(obj).get("__doc__") if inspect.isclass(obj) else inspect.getdoc(obj)
+    if inspect.isclass(obj) and doc and doc.startswith(f"{obj.__name__}("):
+        doc = None
+    doc = inspect.cleandoc(doc) if doc else ""
     return " ".join(doc.split("\n\n")[0].split()) if doc else ""
 
 
 def _describe(name: str, obj: object) -> str:
     if name in _VALUE_DOCS:
         return _VALUE_DOCS[name]
-    if isinstance(obj, types.ModuleType):
-        return _first_line(obj)
-    return _first_line(obj) if (inspect.isclass(obj) or callable(obj)) else ""
+    return _first_line(obj)
 
 
 def _signature(obj: object) -> str:
     try:
-        return str(inspect.signature(obj))  # type: ignore[arg-type]
+        return str(inspect.signature(obj)).replace("'", "")  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return ""
 
@@ -51,9 +53,10 @@ def _members(obj: object) -> list[tuple[str, str]]:
                 found.append((f"{member_name}{_signature(member) if inspect.isfunction(member) else ''}",
                               _first_line(member)))
     elif inspect.isclass(obj) and obj.__module__.startswith("cunwu."):
+        foreign = [base for base in obj.__mro__[1:] if not base.__module__.startswith("cunwu")]
         for member_name, member in sorted(vars(obj).items()):
-            if member_name.startswith("_"):
-                continue
+            if member_name.startswith("_") or any(hasattr(base, member_name) for base in foreign):
+                continue  # a framework method the class overrides (e.g. a column type's bind processing)
             if inspect.isfunction(member):
                 found.append((f"{member_name}{_signature(member)}", _first_line(member)))
             elif isinstance(member, property):
@@ -75,8 +78,9 @@ def reference() -> str:
 
     for name in module.__all__:
         obj = getattr(module, name)
-        kind = "module" if isinstance(obj, types.ModuleType) else "class" if inspect.isclass(obj) else (
-            "function" if callable(obj) and not inspect.isclass(obj) and name not in _VALUE_DOCS else "value")
+        kind = ("module" if isinstance(obj, types.ModuleType) else "class" if inspect.isclass(obj)
+                else "type alias" if isinstance(obj, types.GenericAlias) else "decorator" if name.startswith("hook")
+                else "function" if callable(obj) else "value")
         lines.append(f"## `{name}` ({kind})")
         lines.append("")
         described = _describe(name, obj)

@@ -91,6 +91,8 @@ def N_(message: str) -> str:
 
 
 class MeetingKind(StrEnum):
+    """The kinds of village meeting, each with its own rules (DEFAULT_RULES)."""
+
     villagers = "villagers"  # 村民会议
     representatives = "representatives"  # 村民代表会议
     group = "group"  # 村民小组会议
@@ -130,6 +132,8 @@ _KIND_TITLES: dict[MeetingKind, str] = {
 
 
 class QuorumMode(StrEnum):
+    """How attendance is counted: persons, or (villagers' and group meetings only) households represented."""
+
     persons = "persons"  # 按人数: villagers aged 18+ (or members) present
     households = "households"  # 按户数: households represented
 

@@ -77,6 +77,8 @@ def render(
     fragment: str = "content",
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
+    """Render a page template with the site's context (menu, actor, `can`, `mask`, slots) and `context` on top;
+    an htmx request gets only the `fragment` block."""
     site = site_of(request)
     full = base_context(request)
     for extra in site.call("extra_template_vars", request=request, template=template):
