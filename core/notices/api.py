@@ -209,7 +209,8 @@ def api_notice(request: Request[Any, Any, Any], village_code: str, notice_id: in
             period_kind=statement.period_kind, period_start=statement.period_start,
             period_end=statement.period_end, opening=statement.opening, income_total=statement.income_total,
             expenditure_total=statement.expenditure_total, closing=statement.closing,
-            lines=[FinanceLineItem(direction=ln.direction, item=ln.item, amount=ln.amount) for ln in lines])
+            lines=[FinanceLineItem(direction=ln.direction, item=ln.item, amount=ln.amount)
+                   for ln in sorted(lines, key=lambda ln: (ln.direction != "income", ln.position))])
         return NoticeDetail(
             id=notice.id or 0, series=notice.series, village_code=notice.village_code, title=notice.title,
             body=notice.body, table=notice.data_table, stream=notice.stream, category=notice.category,
