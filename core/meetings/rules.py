@@ -2,7 +2,7 @@
 
 Every threshold is an exact `fractions.Fraction` compared with integers by cross-multiplication;
 no float is ever involved (`Threshold` refuses one). Wording follows the statutes
-(see docs/domain.md, "Meetings and quorum" and "一事一议"):
+(see docs/domain.md §1.2 and §4):
 
 * "2/3以上" (at least two thirds) is *inclusive*: `Threshold(Fraction(2, 3), inclusive=True)`, "≥ 2/3".
 * "过半数" (more than half) is *exclusive*: `Threshold(Fraction(1, 2), inclusive=False)`, "> 1/2".

@@ -1,6 +1,6 @@
 """Per-site settings of the 一事一议 plugin (`[plugins.yishi]` in site.toml) and the vote thresholds.
 
-Every value here is *practice* (docs/domain.md, "一事一议"): it differs from province to province, so it is
+Every value here is *practice* (docs/domain.md §4): it differs from province to province, so it is
 a setting, never a constant in code. The defaults are the most common national practice.
 
 Age bands (`labour_age_men`, `labour_age_women`) are inclusive at both ends and apply to the

@@ -197,7 +197,7 @@ def test_title_is_lazy_and_follows_the_locale() -> None:
 
 GE_2_3, GT_1_2 = "≥ 2/3", "> 1/2"
 
-# kind: (quorum by persons, quorum by households or None, majority, notice days) — RULES.md section 1 and 2
+# kind: (quorum by persons, quorum by households or None, majority, notice days) — docs/domain.md §1.2 and §2
 EXPECTED_DEFAULTS = {
     MeetingKind.villagers: (GT_1_2, GE_2_3, GT_1_2, 10),
     MeetingKind.representatives: (GE_2_3, None, GT_1_2, 0),
