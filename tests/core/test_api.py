@@ -64,3 +64,17 @@ def test_settings_for_returns_the_plugins_own_model(site_factory: Any) -> None:
     bare = site_factory()
     with pytest.raises(KeyError, match="settings model YishiSettings"):
         bare.settings_for(YishiSettings)
+
+
+def test_no_public_function_takes_an_untyped_site_or_actor() -> None:
+    """Every function a plugin reaches through `cunwu.api` (its modules' functions too) names `Site` and `Actor`."""
+    untyped = []
+    for name in api.__all__:
+        obj = getattr(api, name)
+        functions = ([f for f in vars(obj).values() if inspect.isfunction(f) and f.__module__ == obj.__name__]
+                     if inspect.ismodule(obj) else [obj] if inspect.isfunction(obj) else [])
+        for function in functions:
+            for param in inspect.signature(function).parameters.values():
+                if param.name in ("site", "actor") and str(param.annotation) in ("Any", "typing.Any", "_empty"):
+                    untyped.append(f"{name}.{function.__name__}({param.name})")
+    assert untyped == []
