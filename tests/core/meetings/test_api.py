@@ -7,6 +7,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from cunwu.meetings import matters
 from cunwu.testing import login, site_client
 
@@ -105,3 +107,31 @@ def h_motions(session: Any, meeting: Any) -> list[Any]:
     from cunwu.meetings import services
 
     return services.motions_of(session, meeting)
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "full"),
+    [
+        ("clerk", VILLAGE, True),
+        ("representative", VILLAGE, True),
+        ("supervisor", VILLAGE, True),
+        ("township_official", VILLAGE[:9], True),
+        ("county_official", "", True),
+        ("site_admin", "", True),
+        ("villager", VILLAGE, False),
+        ("clerk", OTHER_VILLAGE, False),  # a clerk of the next village
+        ("township_official", "130926101", False),  # another township
+    ],
+)
+def test_meetings_api_per_role_and_village(village_site: Any, h: SimpleNamespace, role: str, scope: str,
+                                           full: bool) -> None:
+    """Exactly the roles that may open the meeting pages get the full list and a running meeting's record."""
+    site, _village = village_site
+    m = _meetings(site, h)
+    with site_client(site) as client:
+        login(client, site, "user", role=role, scope=scope)
+        listing = client.get(f"{API}/meetings").json()
+        assert (listing["full"], listing["total"]) == (full, 4 if full else 2)
+        assert client.get(f"{API}/meetings/{m.running.id}").status_code == (200 if full else 403)
+        absent = client.get(f"{API}/meetings/{m.villagers.id}").json()["absent"]
+        assert (len(absent) == 10) is full
