@@ -32,11 +32,28 @@ def _describe(name: str, obj: object) -> str:
     return _first_line(obj)
 
 
+class _Written:
+    """An annotation shown as written in the source (they are strings under `from __future__ import annotations`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _signature(obj: object) -> str:
     try:
-        return str(inspect.signature(obj)).replace("'", "")  # type: ignore[arg-type]
+        signature = inspect.signature(obj)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return ""
+
+    def written(annotation: object) -> object:
+        return _Written(annotation) if isinstance(annotation, str) else annotation
+
+    return str(signature.replace(
+        parameters=[p.replace(annotation=written(p.annotation)) for p in signature.parameters.values()],
+        return_annotation=written(signature.return_annotation)))
 
 
 def _members(obj: object) -> list[tuple[str, str]]:
