@@ -181,7 +181,7 @@ def test_example_plugins_use_only_the_public_api() -> None:
 
 @pytest.mark.skipif(not scaffold_available(), reason="`cunwu plugins new` is not in this checkout")
 def test_scaffold_output_uses_only_the_public_api(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["plugins", "new", "contractcheck", "--dir", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["plugins", "new", "contractcheck", "--dir", str(tmp_path / "contractcheck")])
     assert result.exit_code == 0, result.output
     written = [d for d in tmp_path.rglob("pyproject.toml")]
     assert written, f"`cunwu plugins new` wrote no pyproject.toml under {tmp_path}"
