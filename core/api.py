@@ -1,8 +1,9 @@
 """The public plugin API: everything a plugin may use from the core, in one place (like CKAN's plugins.toolkit).
 
-Plugins import from here and nowhere else in `cunwu` (a contract test walks their imports). What is not re-exported
-here is private to the core and may change without notice. Hook implementations use `hookimpl`; a plugin that offers
-hooks to other plugins declares them with `hookspec` and returns its spec module from `register_hookspecs`.
+Plugins import from here and nowhere else in `cunwu` (tests/contract walks their imports; a plugin's own tests may
+also use `cunwu.testing`). What is not re-exported here is private to the core and may change without notice.
+Hook implementations use `hookimpl`; a plugin that offers hooks to other plugins declares them with `hookspec` on a
+`hookspecs` attribute of its plugin object. docs/api.md lists every name (`cunwu plugins api > docs/api.md`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _, gettext, lazy_gettext, ngettext
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
+from cunwu.meetings.rules import MeetingKind, QuorumMode, RuleOverride, RuleOverrides, VoteRuleSet, check_overrides
+from cunwu.meetings.services import MeetingError
 from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, raise_objection
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
 from cunwu.privacy import mask, mask_account, mask_phone
@@ -35,6 +38,8 @@ __all__ = [
     "DomainError",
     "Manifest",
     "MatterType",
+    "MeetingError",
+    "MeetingKind",
     "MenuLink",
     "Money",
     "NotFound",
@@ -43,11 +48,16 @@ __all__ = [
     "OfficialRecord",
     "Permission",
     "Problem",
+    "QuorumMode",
+    "RuleOverride",
+    "RuleOverrides",
     "Site",
     "UTCDateTime",
+    "VoteRuleSet",
     "_",
     "actor_of",
     "audit",
+    "check_overrides",
     "console",
     "frozen_clock",
     "gettext",

@@ -26,7 +26,7 @@ from litestar.types import Receive, Scope, Send
 
 from cunwu import __version__, i18n
 from cunwu.errors import DomainError
-from cunwu.plugins import PluginError, call_each_plugin
+from cunwu.plugins import PluginError, call_hook
 from cunwu.runtime import Site
 from cunwu.templating import layer_dirs
 from cunwu.web.guards import FRAMEWORK_PUBLIC_PREFIXES, permission_guard
@@ -58,7 +58,7 @@ def collect_routes(site: Site) -> list[tuple[str, Any]]:
     URL namespace."""
     handlers: list[tuple[str, Any]] = []
     names = {site.plugins.pm.get_name(obj): name for name, obj in site.plugins.objects.items()}
-    for plugin_name, returned in call_each_plugin(site.plugins.pm, "register_routes", site=site):
+    for plugin_name, returned in call_hook(site.plugins.pm, "register_routes", load_order=True, site=site):
         owner = names[plugin_name]
         for handler in returned or []:
             if not site.plugins.manifests[owner].core:
@@ -132,7 +132,7 @@ class SiteApp:
     def __init__(self, site: Site, litestar: Litestar) -> None:
         self.litestar = litestar
         self.asgi: Any = litestar
-        for _plugin, wrap in call_each_plugin(site.plugins.pm, "asgi_wrapper", site=site):
+        for _plugin, wrap in call_hook(site.plugins.pm, "asgi_wrapper", load_order=True, site=site):
             if wrap is not None:
                 self.asgi = wrap(self.asgi)
 

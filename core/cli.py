@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pluggy
@@ -21,13 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cunwu import __version__, hookspecs
-from cunwu.plugins import DEFAULT_PLUGINS, PluginError, installed_plugins
+from cunwu.plugins import DEFAULT_PLUGINS, PluginError, call_hook, installed_plugins
 from cunwu.sites import BUNDLED_SITES_DIR, SiteConfigError, discover_sites, load_site, sites_dir
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 console = Console(stderr=True)
 
 
-def open_site(slug: str | None) -> Any:
+def open_site(slug: str | None) -> Site:
     """Load one site (the only one, or the one named), reporting configuration errors cleanly."""
     from cunwu.runtime import Site
 
@@ -312,6 +315,14 @@ def site_settings(site_slug: str | None) -> None:
     click.echo(settings_reference(open_site(site_slug)))
 
 
+@plugins.command("api")
+def plugins_api() -> None:
+    """Print the plugin API reference (every name in cunwu.api with its one-line doc) as Markdown: docs/api.md."""
+    from cunwu.apidoc import reference
+
+    click.echo(reference(), nl=False)
+
+
 @cli.command()
 @click.option("--no-serve", is_flag=True, help="only build the demo database")
 @click.option("--scale", type=click.Choice(["demo", "county"]), default="demo", show_default=True,
@@ -350,6 +361,6 @@ def _command_plugin_manager() -> pluggy.PluginManager:
 
 
 def main() -> None:
-    _command_plugin_manager().hook.register_commands(cli=cli)
+    call_hook(_command_plugin_manager(), "register_commands", cli=cli)
     cli()
 

@@ -12,7 +12,7 @@ from cunwu.accounts.actor import Actor
 from cunwu.accounts.services import create_user, grant_role
 from cunwu.db.migrate import upgrade
 from cunwu.plugin_types import DemoContext
-from cunwu.plugins import resolve
+from cunwu.plugins import call_hook
 from cunwu.runtime import Site
 from cunwu.sites import load_site
 
@@ -73,7 +73,7 @@ def run_demo_hooks(site: Site, context: DemoContext) -> None:
     """Each area's `demo_data` in load order (the register first), each in its own transaction."""
     for impl in site.plugins.hook.demo_data.get_hookimpls():  # registration order
         with site.db.transaction() as session:
-            resolve(impl.function(session=session, site=site, demo=context))
+            call_hook(site.plugins.pm, "demo_data", only=impl.plugin, session=session, site=site, demo=context)
 
 
 __all__ = ["DEMO_PASSWORD", "build_demo", "demo_accounts", "populate_demo", "run_demo_hooks"]

@@ -33,5 +33,7 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
+    """The record does not exist (or not in this village): the page answers 404."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message, status_code=404)

@@ -5,92 +5,114 @@ Hooks return plain data and take only the arguments they name. Any hook may be `
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from cunwu import hookspec
 
+if TYPE_CHECKING:  # only for the annotations: importing these at run time would be a cycle
+    import click
+    from litestar import Request
+    from litestar.types import ASGIApp, ControllerRouterHandler
+    from markupsafe import Markup
+    from sqlmodel import Session, SQLModel
+
+    from cunwu.accounts.actor import Actor
+    from cunwu.meetings.models import Matter
+    from cunwu.meetings.rules import VoteRuleSet
+    from cunwu.notices.models import Notice, Objection
+    from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink
+    from cunwu.runtime import Site
+
 
 @hookspec
-def manifest() -> Any:
+def manifest() -> Manifest:
     """Return the plugin's `Manifest`: name, zh/en title, version, required core API range, settings model,
     permissions, table prefix and migrations folder. Called once per plugin at start-up."""
 
 
 @hookspec
-def register_models() -> Any:
+def register_models() -> list[type[SQLModel]]:
     """Return the SQLModel table classes this plugin owns. Their table names must start with its prefix."""
 
 
 @hookspec
-def register_routes(site: Any) -> Any:
+def register_routes(site: Site) -> list[ControllerRouterHandler]:
     """Return Litestar route handlers or Routers for `site`. Paths must sit under `/v/{village_code}/p/<name>/`,
     `/p/<name>/` or `/api/v1/p/<name>/`; each handler declares `opt={"permission": ...}` or `opt={"public": True}`."""
 
 
 @hookspec
-def permission_allowed(actor: Any, action: str, village_code: str | None, site: Any) -> Any:
+def permission_allowed(actor: Actor | None, action: str, village_code: str | None, site: Site) -> bool | None:
     """Return True to allow, False to deny, None to have no opinion. Any False denies; at least one True is needed."""
 
 
 @hookspec
-def menu_links(request: Any, actor: Any, village_code: str | None) -> Any:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     """Return a list of `MenuLink` for the navigation of the current page (village pages get `village_code`)."""
 
 
 @hookspec
-def page_slots(request: Any, slot: str, village_code: str | None) -> Any:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[str | Markup]:
     """Return a list of HTML snippets (already escaped or `Markup`) for the named slot of a dashboard page:
     `village_dashboard`, `village_home`, `site_home`."""
 
 
 @hookspec
-def extra_template_vars(request: Any, template: str) -> Any:
+def extra_template_vars(request: Request[Any, Any, Any], template: str) -> dict[str, Any]:
     """Return a dict of extra variables for rendering `template`."""
 
 
 @hookspec
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     """Add click commands or groups to the `cunwu` command line."""
 
 
 @hookspec
-def notice_published(session: Any, notice: Any, site: Any) -> None:
+def notice_published(session: Session, notice: Notice, site: Site) -> None:
     """A notice (or a new version of one) was published. Runs in the publishing transaction."""
 
 
 @hookspec
-def objection_raised(session: Any, objection: Any, notice: Any, site: Any) -> None:
+def objection_raised(session: Session, objection: Objection, notice: Notice, site: Site) -> None:
     """A villager raised an objection to a notice during its display window. Runs in the same transaction."""
 
 
 @hookspec
-def matter_types() -> Any:
+def matter_types() -> list[MatterType]:
     """Return a list of `MatterType`: kinds of 四议两公开 matter this plugin brings."""
 
 
 @hookspec
-def matter_step_reached(session: Any, matter: Any, step: int, actor: Any, site: Any) -> None:
+def matter_step_reached(session: Session, matter: Matter, step: int, actor: Actor, site: Site) -> None:
     """A 四议两公开 matter of one of this plugin's types completed step `step` (1-6; 7 = the supervision committee's
     sign-off where the site uses 四议两公开一监督), or stopped (`step` = 0). `actor` recorded the step: what the plugin
     changes in response is recorded as theirs."""
 
 
 @hookspec
-def demo_data(session: Any, site: Any, demo: Any) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     """Fill the demo database of `site` with this plugin's realistic demo records (`demo` is a `DemoContext`)."""
 
 
 @hookspec
-def asgi_wrapper(site: Any) -> Any:
+def asgi_wrapper(site: Site) -> Callable[[ASGIApp], ASGIApp] | None:
     """Return a function that takes the site's ASGI app and returns an app wrapping it (or None). Wrappers run
     before the framework — no session, actor, guard or CSRF check has happened — so keep them to public answers."""
 
 
 @hookspec
-def startup(site: Any) -> None:
+def startup(site: Site) -> None:
     """The site is starting (after migrations are checked, before the first request)."""
 
 
 @hookspec
-def shutdown(site: Any) -> None:
+def shutdown(site: Site) -> None:
     """The site is shutting down."""
+
+
+@hookspec
+def vote_rule_sets(site: Site) -> list[VoteRuleSet]:
+    """Return a list of `VoteRuleSet`: named quorum/majority overrides a meeting may be scheduled under
+    (`schedule_meeting(..., rule_set=name)`), e.g. a province's 一事一议 rules. They apply on top of the site's
+    `[core.meetings] rules` for that meeting only; the plugin owns the settings they come from."""

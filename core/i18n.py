@@ -56,10 +56,12 @@ def translations(locale: str | None = None) -> _gettext.NullTranslations:
 
 
 def gettext(message: str) -> str:
+    """Translate a zh-CN source string into the current locale (no values; `_` takes %(name)s values)."""
     return translations().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate with a plural form chosen by `n` in the current locale."""
     return translations().ngettext(singular, plural, n)
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import logging
+import os
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +25,8 @@ from pydantic import BaseModel, ValidationError
 from cunwu import API_VERSION, hookspecs
 from cunwu.plugin_types import Manifest, Permission
 from cunwu.sites import SiteConfig, SiteConfigError, format_validation_error
+
+_TRACE = logging.getLogger("cunwu.hooks")
 
 # The core's features use the same hooks as any plugin (Datasette's DEFAULT_PLUGINS idea).
 DEFAULT_PLUGINS: tuple[str, ...] = (
@@ -74,16 +79,6 @@ class PluginSet:
     def plugin_names(self) -> list[str]:
         """Non-core plugins enabled for this site, in load order."""
         return [name for name, m in self.manifests.items() if not m.core]
-
-
-def call_each_plugin(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-    """Call one hook implementation at a time, so we know which plugin returned what."""
-    caller = getattr(pm.hook, hook_name)
-    results = []
-    for impl in caller.get_hookimpls():  # registration order
-        argnames = impl.argnames
-        results.append((impl.plugin_name, resolve(impl.function(**{k: kwargs[k] for k in argnames}))))
-    return results
 
 
 def make_plugin_manager(
@@ -159,7 +154,7 @@ def load_plugins(config: SiteConfig, available: Mapping[str, Any] | None = None)
     pm = make_plugin_manager(config, available)
     manifests: dict[str, Manifest] = {}
     objects: dict[str, Any] = {}
-    for plugin_name, manifest in call_each_plugin(pm, "manifest"):
+    for plugin_name, manifest in call_hook(pm, "manifest", load_order=True):
         if not isinstance(manifest, Manifest):
             raise PluginError(f"plugin {plugin_name!r}: manifest() must return a cunwu.plugin_types.Manifest")
         if not manifest.core and manifest.name != plugin_name:
@@ -195,7 +190,7 @@ def load_plugins(config: SiteConfig, available: Mapping[str, Any] | None = None)
             permissions[permission.name] = permission
 
     models: dict[str, list[type]] = {name: [] for name in manifests}
-    for plugin_name, returned in call_each_plugin(pm, "register_models"):
+    for plugin_name, returned in call_hook(pm, "register_models", load_order=True):
         owner = by_plugin_name[plugin_name]
         prefix = manifests[owner].prefix
         for model in returned or []:
@@ -235,16 +230,61 @@ def resolve(result: Any) -> Any:
         return pool.submit(asyncio.run, _await(result)).result()
 
 
-def hook_results(results: Iterable[Any]) -> list[Any]:
-    """Resolve and flatten the per-plugin lists a list-returning hook gives back, dropping Nones."""
-    flat: list[Any] = []
-    for raw in results:
-        result = resolve(raw)
-        if result is None:
+def tracing_hooks() -> bool:
+    """`CUNWU_TRACE_HOOKS=1` logs every hook call (hook, plugin, milliseconds) on the `cunwu.hooks` logger."""
+    return os.environ.get("CUNWU_TRACE_HOOKS", "") not in ("", "0")
+
+
+def _trace_logger() -> logging.Logger:
+    """The `cunwu.hooks` logger, printing to stderr when nothing else was set up for it (the CLI, a bare server)."""
+    if not _TRACE.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        _TRACE.addHandler(handler)
+    if _TRACE.getEffectiveLevel() > logging.INFO:
+        _TRACE.setLevel(logging.INFO)
+    return _TRACE
+
+
+def call_hook(pm: pluggy.PluginManager, hook_name: str, /, *, only: object | None = None,
+              load_order: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
+    """The one way Cunwu calls a hook: `(plugin name, answer)` for each implementation, None answers kept.
+
+    Each implementation is called on its own (so the answer is known per plugin and can be timed) with the
+    arguments it names; an `async def` implementation is awaited (`resolve`). The order is pluggy's (the last
+    registered plugin first) unless `load_order` asks for registration order (core areas first, then the site's
+    plugins as `site.enabled` lists them). `only` restricts the call to one plugin object. With
+    `CUNWU_TRACE_HOOKS=1` every call is logged with its duration.
+    """
+    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    if not load_order:
+        impls = impls[::-1]
+    trace = tracing_hooks()
+    answers: list[tuple[str, Any]] = []
+    for impl in impls:
+        if only is not None and impl.plugin is not only:
             continue
-        if isinstance(result, list | tuple):
-            flat.extend(result)
+        arguments = {name: kwargs[name] for name in impl.argnames}
+        if not trace:
+            answers.append((impl.plugin_name, resolve(impl.function(**arguments))))
+            continue
+        started = time.perf_counter()
+        answer = resolve(impl.function(**arguments))
+        _trace_logger().info("hook %s plugin %s %.3f ms", hook_name, impl.plugin_name,
+                             (time.perf_counter() - started) * 1000)
+        answers.append((impl.plugin_name, answer))
+    return answers
+
+
+def flatten_answers(answers: Iterable[tuple[str, Any]]) -> list[Any]:
+    """The answers of a list-returning hook as one list: lists and tuples are spread, Nones dropped."""
+    flat: list[Any] = []
+    for _plugin, answer in answers:
+        if answer is None:
+            continue
+        if isinstance(answer, list | tuple):
+            flat.extend(answer)
         else:
-            flat.append(result)
+            flat.append(answer)
     return flat
 

@@ -2,14 +2,14 @@
 
 Resident ID numbers and bank accounts are sensitive personal information under the Personal
 Information Protection Law (个人信息保护法, art. 28): the notice board, exports and screens meant for people
-other than the data subject must never show them in full. The village practice (RULES.md §3) keeps the
+other than the data subject must never show them in full. The village practice (docs/domain.md §3) keeps the
 first 6 and last 4 characters of an 18-character ID, e.g. ``130926********123X``; a site may be stricter,
 never looser.
 
 Rule for short values: the configured ends are kept only while enough characters stay hidden. The minimum
 hidden count is half the length (rounded up), capped at 8 — the number of characters the practice mask hides
 in an 18-character resident ID. So a value of up to 16 characters is always at least half hidden, and a longer
-one always has at least 8 hidden characters (the RULES.md example itself hides 8 of 18, i.e. less than half,
+one always has at least 8 hidden characters (the docs/domain.md example itself hides 8 of 18, i.e. less than half,
 which is why the cap exists). When characters must be given back, the start is shortened before the end
 (people recognise an account by its last digits, "尾号").
 """
@@ -24,7 +24,7 @@ from cunwu.i18n import _
 
 __all__ = ["MAX_VISIBLE", "MaskSettings", "mask", "mask_account", "mask_phone"]
 
-#: Never more than this many characters of a sensitive identifier are shown (6 + 4 of RULES.md §3).
+#: Never more than this many characters of a sensitive identifier are shown (6 + 4 of docs/domain.md §3).
 MAX_VISIBLE = 10
 #: Hiding this many characters is always enough, however long the value (what 6 + 4 hides in an 18-char ID).
 _ENOUGH_HIDDEN = 8

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jinja2 import Environment
 from pydantic import BaseModel
 
 from cunwu import i18n
 from cunwu.db.engine import Database
-from cunwu.plugins import PluginSet, hook_results, load_plugins, resolve
+from cunwu.plugins import PluginSet, call_hook, flatten_answers, load_plugins
 from cunwu.sites import SiteConfig, SiteConfigError, VillageEntry
 from cunwu.templating import Theme, build_environment, theme_chain
 from cunwu.web.store import make_store
 
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+
 
 class Site:
+    """A running site: what a handler, hook or command gets to read settings, check permissions and use the database.
+    """
     def __init__(self, config: SiteConfig, available: Mapping[str, Any] | None = None,
                  db: Database | None = None) -> None:
         self.config = config
@@ -37,23 +44,20 @@ class Site:
     def __repr__(self) -> str:
         return f"<Site {self.slug}>"
 
-    @property
-    def hook(self) -> Any:
-        return self.plugins.hook
+    def call(self, hook_name: str, /, **kwargs: Any) -> list[Any]:
+        """Call a hook through `call_hook` (traced, async awaited) and flatten the answers into one list.
 
-    def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
-        """Call a list-returning hook and flatten the answers (async implementations are awaited)."""
-        return hook_results(getattr(self.plugins.hook, hook_name)(**kwargs))
+        Callers that need to know which plugin answered use `cunwu.plugins.call_hook(site.plugins.pm, ...)`.
+        """
+        return flatten_answers(call_hook(self.plugins.pm, hook_name, **kwargs))
 
     def run_startup(self) -> None:
         """Call every `startup` hook (the app does this on start; the CLI and tests call it directly)."""
-        for result in self.plugins.hook.startup(site=self):
-            resolve(result)
+        call_hook(self.plugins.pm, "startup", site=self)
 
     def run_shutdown(self) -> None:
         """Call every `shutdown` hook, then close the database pools."""
-        for result in self.plugins.hook.shutdown(site=self):
-            resolve(result)
+        call_hook(self.plugins.pm, "shutdown", site=self)
         self.db.dispose()
 
     def settings(self, name: str) -> Any:
@@ -62,6 +66,18 @@ class Site:
         if value is None:
             raise KeyError(f"{name!r} has no settings on site {self.slug}")
         return value
+
+    def settings_for(self, model: type[SettingsT]) -> SettingsT:
+        """The validated settings of the plugin or core area whose manifest declares `model`, typed as `model`.
+
+        A plugin asks for its own settings this way (`site.settings_for(YishiSettings)`); KeyError when no enabled
+        plugin declares `model`."""
+        for name, manifest in self.plugins.manifests.items():
+            if manifest.settings is model:
+                value = self.plugins.settings.get(name)
+                if isinstance(value, model):
+                    return value
+        raise KeyError(f"no plugin enabled on site {self.slug} has the settings model {model.__name__}")
 
     def is_enabled(self, plugin: str) -> bool:
         return plugin in self.plugins.manifests
@@ -75,16 +91,17 @@ class Site:
             grouped.setdefault(village.township, []).append(village)
         return grouped
 
-    def allowed(self, actor: Any, action: str, scope_code: str | None = None) -> bool:
+    def allowed(self, actor: Actor | None, action: str, scope_code: str | None = None) -> bool:
+        """May `actor` do `action` (a permission name) in village `scope_code` (None: site wide)?"""
         from cunwu.accounts.services import is_allowed
 
         return is_allowed(self, actor, action, scope_code)
 
-    def villages_for(self, actor: Any, action: str) -> list[str]:
+    def villages_for(self, actor: Actor | None, action: str) -> list[str]:
         """Village codes where the actor may do `action`: county-level pages filter their lists with this."""
         return [code for code in self.villages if self.allowed(actor, action, code)]
 
-    def allowed_anywhere(self, actor: Any, action: str) -> bool:
+    def allowed_anywhere(self, actor: Actor | None, action: str) -> bool:
         """May the actor do `action` site-wide or in at least one village (e.g. a township official)?"""
         if actor is None:
             return False

@@ -26,6 +26,10 @@ class Grant:
 
 @dataclass(frozen=True)
 class Actor:
+    """Who is acting: a signed-in user with their role grants, or a system actor (CLI, demo, import).
+
+    Audited writes record it."""
+
     user_id: int | None
     username: str
     display_name: str

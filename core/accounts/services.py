@@ -117,10 +117,7 @@ def is_allowed(site: Any, actor: Actor | None, action: str, scope_code: str | No
     """Ask every plugin: any False denies, at least one True is needed (deny wins, default deny)."""
     if action not in site.plugins.permissions:
         raise KeyError(f"unknown permission {action!r}: no manifest defines it")
-    answers = site.plugins.hook.permission_allowed(actor=actor, action=action, village_code=scope_code, site=site)
-    from cunwu.plugins import resolve
-
-    answers = [resolve(a) for a in answers]
+    answers = site.call("permission_allowed", actor=actor, action=action, village_code=scope_code, site=site)
     if any(a is False for a in answers):
         return False
     return any(a is True for a in answers)

@@ -24,6 +24,8 @@ FEN = Decimal("0.01")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Column type for aware datetimes, stored as UTC on both databases; a naive datetime is refused."""
+
     impl = DateTime(timezone=True)
     cache_ok = True
 
@@ -49,6 +51,10 @@ def to_money(value: Any) -> Decimal:
 
 
 class Money(TypeDecorator[Decimal]):
+    """Column type for yuan amounts: an exact Decimal to the fen.
+
+    Integer fen on SQLite, NUMERIC(14,2) on PostgreSQL."""
+
     impl = Numeric(14, 2)
     cache_ok = True
 

@@ -138,6 +138,7 @@ def _meeting_context(session: Session, site: Any, meeting: Meeting) -> dict[str,
         **_common(), "meeting": meeting, "quorum": services.meeting_quorum(session, site, meeting),
         "agenda": services.agenda_of(session, meeting), "motions": motions, "results": results,
         "warnings": services.warning_texts(meeting), "rule": services.effective_rule(site, meeting),
+        "rule_set_title": services.rule_set_title(site, meeting.rule_set),
         "open_matters": open_matters, "matter_types": matters.matter_types(site),
         "delegations": [d for d in services.delegations_of(session, meeting.village_code)
                         if d.meeting_id == meeting.id],

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.support import LazyProxy
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +41,10 @@ from cunwu.meetings.services import (
     today,
 )
 from cunwu.plugin_types import MatterType
-from cunwu.plugins import resolve
+from cunwu.plugins import call_hook
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 STEP_TITLES: dict[int, LazyProxy] = {
     1: lazy_gettext("党支部会提议"),
@@ -81,19 +84,19 @@ CORE_MATTER_TYPES: tuple[MatterType, ...] = (
 )
 
 
-def matter_types(site: Any) -> dict[str, MatterType]:
+def matter_types(site: Site) -> dict[str, MatterType]:
     """Every matter type the site's enabled areas and plugins bring, by code."""
     return {t.code: t for t in site.call("matter_types") if isinstance(t, MatterType)}
 
 
-def matter_type_of(site: Any, code: str) -> MatterType:
+def matter_type_of(site: Site, code: str) -> MatterType:
     found = matter_types(site).get(code)
     if found is None:
         raise MeetingError(_("未知的议题类别：%(code)s", code=code))
     return found
 
 
-def type_title(site: Any, code: str) -> str:
+def type_title(site: Site, code: str) -> str:
     """The type's title in the current locale (its code when the plugin that brought it is switched off)."""
     found = matter_types(site).get(code)
     if found is None:
@@ -118,7 +121,7 @@ def steps_of(session: Session, matter: Matter) -> list[MatterStep]:
                              .order_by(col(MatterStep.step))).all())
 
 
-def _notify(session: Session, site: Any, matter: Matter, step: int, actor: Actor) -> None:
+def _notify(session: Session, site: Site, matter: Matter, step: int, actor: Actor) -> None:
     """Tell the plugin that owns the matter's type (only that one) that its matter reached `step`, and who did it."""
     owner = matter_types(site).get(matter.matter_type)
     if owner is None:
@@ -126,14 +129,12 @@ def _notify(session: Session, site: Any, matter: Matter, step: int, actor: Actor
     plugin = site.plugins.objects.get(owner.plugin)
     if plugin is None:
         return
-    arguments = {"session": session, "matter": matter, "step": step, "actor": actor, "site": site}
-    for impl in site.plugins.hook.matter_step_reached.get_hookimpls():
-        if impl.plugin is plugin:
-            resolve(impl.function(**{name: arguments[name] for name in impl.argnames}))
+    call_hook(site.plugins.pm, "matter_step_reached", only=plugin, session=session, matter=matter, step=step,
+              actor=actor, site=site)
 
 
 def open_matter(
-    session: Session, site: Any, actor: Actor, *, village_code: str, matter_type: str, title: str,
+    session: Session, site: Site, actor: Actor, *, village_code: str, matter_type: str, title: str,
     summary: str = "", ref: str | None = None, opened_on: dt.date | None = None,
 ) -> Matter:
     """Open a matter of a known type; the site's step settings in force now stay with it."""
@@ -174,7 +175,7 @@ class _MeetingCheck:
 
 
 def _check_meeting(
-    session: Session, site: Any, matter: Matter, step: int, meeting: Meeting | None, motion: Motion | None,
+    session: Session, site: Site, matter: Matter, step: int, meeting: Meeting | None, motion: Motion | None,
     signatures: Sequence[str],
 ) -> _MeetingCheck:
     if meeting is None or meeting.village_code != matter.village_code:
@@ -208,7 +209,7 @@ def _check_meeting(
 
 
 def record_step(
-    session: Session, site: Any, actor: Actor, matter: Matter, step: int, *, meeting: Meeting | None = None,
+    session: Session, site: Site, actor: Actor, matter: Matter, step: int, *, meeting: Meeting | None = None,
     motion: Motion | None = None, origin: str = "", content: str = "", signatures: Sequence[str] = (),
     held_on: dt.date | None = None, notice_title: str = "", notice_body: str = "",
 ) -> list[MatterStep]:
@@ -277,7 +278,7 @@ def record_step(
     return rows
 
 
-def stop_matter(session: Session, site: Any, actor: Actor, matter: Matter, reason: str) -> Matter:
+def stop_matter(session: Session, site: Site, actor: Actor, matter: Matter, reason: str) -> Matter:
     """Stop an open matter (withdrawn, or overtaken by events); it can be re-proposed."""
     matter = _locked(session, Matter, matter.id)
     if matter.status != "open":
@@ -291,7 +292,7 @@ def stop_matter(session: Session, site: Any, actor: Actor, matter: Matter, reaso
 
 
 def repropose(
-    session: Session, site: Any, actor: Actor, matter: Matter, *, title: str | None = None,
+    session: Session, site: Site, actor: Actor, matter: Matter, *, title: str | None = None,
     summary: str | None = None, opened_on: dt.date | None = None,
 ) -> Matter:
     """Start a stopped matter again from step 1, as a new attempt linked to the old one."""
@@ -372,7 +373,7 @@ def _attempt(session: Session, matter: Matter) -> Attempt:
     return Attempt(matter, views, (max(held) - min(held)).days if held else None)
 
 
-def matter_timeline(session: Session, site: Any, matter: Matter) -> Timeline:
+def matter_timeline(session: Session, site: Site, matter: Matter) -> Timeline:
     """Every attempt of the matter (earlier ones it re-proposes, later re-proposals of it), oldest first."""
     chain = [matter]
     seen = {matter.id}

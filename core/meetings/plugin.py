@@ -38,9 +38,10 @@ def register_models() -> list[type]:
 
 @hookimpl
 def register_routes(site: Any) -> list[Any]:
+    from cunwu.meetings.api import ROUTES as API_ROUTES
     from cunwu.meetings.controllers import ROUTES
 
-    return ROUTES
+    return [*ROUTES, *API_ROUTES]
 
 
 @hookimpl
@@ -76,3 +77,11 @@ def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
     from cunwu.meetings.demo import build
 
     build(session, site, demo)
+
+
+@hookimpl
+def startup(site: Any) -> None:
+    """Refuse to start when a plugin's vote rule set does not fit the site's meeting rules."""
+    from cunwu.meetings.services import check_rule_sets
+
+    check_rule_sets(site)

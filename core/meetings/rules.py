@@ -2,7 +2,7 @@
 
 Every threshold is an exact `fractions.Fraction` compared with integers by cross-multiplication;
 no float is ever involved (`Threshold` refuses one). Wording follows the statutes
-(see the domain RULES.md, sections 1, 2, 4):
+(see docs/domain.md §1.2 and §4):
 
 * "2/3以上" (at least two thirds) is *inclusive*: `Threshold(Fraction(2, 3), inclusive=True)`, "≥ 2/3".
 * "过半数" (more than half) is *exclusive*: `Threshold(Fraction(1, 2), inclusive=False)`, "> 1/2".
@@ -23,14 +23,16 @@ any rule in `site.toml`::
 override must come with its `*_inclusive` flag: "4/5" alone is ambiguous between "4/5以上" and
 "超过4/5", so it is refused.
 
-Overrides under `[core.meetings.yishi_yiyi_rules.<kind>]` apply on top of `rules` only for 一事一议 votes
-(`rules_for(settings, yishi_yiyi=True)`), so a site can keep the law's rules for everything else.
+A plugin may bring named rule sets (`VoteRuleSet`, hook `vote_rule_sets`), e.g. the 一事一议 plugin's provincial
+variant: their overrides apply on top of `rules` only for a meeting scheduled under that set
+(`rules_for(settings, rule_set.overrides)`), so a site keeps the law's rules for everything else.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
@@ -39,7 +41,7 @@ import pydantic
 from babel.support import LazyProxy
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
-from cunwu.i18n import _, lazy_gettext, translations
+from cunwu.i18n import _, current_locale, lazy_gettext, translations
 
 __all__ = [
     "DEFAULT_RULES",
@@ -56,9 +58,12 @@ __all__ = [
     "QuorumMode",
     "QuorumStatus",
     "RuleOverride",
+    "RuleOverrides",
     "Threshold",
     "VoteOutcome",
+    "VoteRuleSet",
     "apply_override",
+    "check_overrides",
     "convening_request_met",
     "convening_request_minimum",
     "convening_threshold",
@@ -86,6 +91,8 @@ def N_(message: str) -> str:
 
 
 class MeetingKind(StrEnum):
+    """The kinds of village meeting, each with its own rules (DEFAULT_RULES)."""
+
     villagers = "villagers"  # 村民会议
     representatives = "representatives"  # 村民代表会议
     group = "group"  # 村民小组会议
@@ -125,6 +132,8 @@ _KIND_TITLES: dict[MeetingKind, str] = {
 
 
 class QuorumMode(StrEnum):
+    """How attendance is counted: persons, or (villagers' and group meetings only) households represented."""
+
     persons = "persons"  # 按人数: villagers aged 18+ (or members) present
     households = "households"  # 按户数: households represented
 
@@ -371,6 +380,39 @@ def apply_override(kind: MeetingKind, rule: KindRule, override: RuleOverride) ->
     )
 
 
+RuleOverrides = dict[MeetingKind, RuleOverride]
+
+
+def check_overrides(value: Mapping[MeetingKind, RuleOverride]) -> Mapping[MeetingKind, RuleOverride]:
+    """Refuse overrides that do not make a valid rule on top of the law's (ValueError naming kind and field).
+
+    Settings models call it from a field validator, so a bad value stops the site at start-up."""
+    for kind, override in value.items():
+        apply_override(kind, DEFAULT_RULES[kind], override)
+    return value
+
+
+@dataclass(frozen=True)
+class VoteRuleSet:
+    """A named layer of overrides a plugin brings through the `vote_rule_sets` hook (e.g. `yishi_yiyi`).
+
+    A meeting scheduled with `rule_set=name` counts its quorum and majority by the site's rules with these
+    overrides on top. `name` is stored on the meeting (at most 12 characters)."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    overrides: Mapping[MeetingKind, RuleOverride] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,11}", self.name) or self.name == "standard":
+            raise ValueError(f"rule set name {self.name!r}: 1-12 lower-case letters, digits, '_', not 'standard'")
+
+    @property
+    def title(self) -> str:
+        return self.title_en if current_locale.get() == "en" else self.title_zh
+
+
 class MeetingSettings(pydantic.BaseModel, extra="forbid"):
     """`[core.meetings]` in site.toml.
 
@@ -379,35 +421,37 @@ class MeetingSettings(pydantic.BaseModel, extra="forbid"):
     chair (一肩挑). `procedure_max_days`: practice limit for the whole procedure (20 days).
     `supervision_sign_off`: the variant 四议两公开一监督 — the village affairs supervision committee signs the
     matter off after step 6 before it counts as complete.
-    `yishi_yiyi_rules`: overrides applied on top of `rules` for 一事一议 votes only.
-    The households per representative (art. 25) are the register's settings (`[core.registry]`).
+    The households per representative (art. 25) are the register's settings (`[core.registry]`); rule sets for
+    particular votes (一事一议) are their plugins' settings.
     """
 
     rules: dict[MeetingKind, RuleOverride] = {}
-    yishi_yiyi_rules: dict[MeetingKind, RuleOverride] = {}
     merge_steps_1_2: StrictBool = False
     procedure_max_days: StrictInt = Field(default=20, ge=1)
     supervision_sign_off: StrictBool = False
 
-    @field_validator("rules", "yishi_yiyi_rules")
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: object) -> object:
+        if isinstance(data, dict) and "yishi_yiyi_rules" in data:
+            raise ValueError("yishi_yiyi_rules moved to the 一事一议 plugin: write them as "
+                             "[plugins.yishi.meeting_rules.<kind>] instead of [core.meetings.yishi_yiyi_rules.<kind>]")
+        return data
+
+    @field_validator("rules")
     @classmethod
     def _applicable(cls, value: dict[MeetingKind, RuleOverride]) -> dict[MeetingKind, RuleOverride]:
-        for kind, override in value.items():
-            apply_override(kind, DEFAULT_RULES[kind], override)  # ValueError names kind and field
+        check_overrides(value)
         return value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> MeetingSettings:
-        rules_for(self, yishi_yiyi=True)  # the two layers together must also make valid rules
-        return self
 
+def rules_for(settings: MeetingSettings | None,
+              extra: Mapping[MeetingKind, RuleOverride] | None = None) -> dict[MeetingKind, KindRule]:
+    """The default rules with the site's overrides and, for a meeting under a rule set, its overrides on top.
 
-def rules_for(settings: MeetingSettings | None, *, yishi_yiyi: bool = False) -> dict[MeetingKind, KindRule]:
-    """The default rules with the site's overrides; with `yishi_yiyi`, the 一事一议 overrides on top."""
+    ValueError when the two layers together do not make a valid rule."""
     rules = dict(DEFAULT_RULES)
-    if settings is None:
-        return rules
-    layers = [settings.rules, settings.yishi_yiyi_rules] if yishi_yiyi else [settings.rules]
+    layers = [settings.rules if settings is not None else {}, extra or {}]
     for layer in layers:
         for kind, override in layer.items():
             rules[kind] = apply_override(kind, rules[kind], override)

@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from babel.support import LazyProxy
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +43,7 @@ from cunwu.meetings.rules import (
     QuorumMode,
     QuorumStatus,
     RuleOverride,
+    VoteRuleSet,
     apply_override,
     convening_request_met,
     convening_request_minimum,
@@ -52,6 +53,9 @@ from cunwu.meetings.rules import (
     rules_for,
     vote_outcome,
 )
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 STATUS_TITLES: dict[str, LazyProxy] = {
     "scheduled": lazy_gettext("已通知"),
@@ -97,13 +101,47 @@ class MeetingError(DomainError):
 # --- reading -----------------------------------------------------------------------------------------------
 
 
-def settings_of(site: Any) -> MeetingSettings:
+def settings_of(site: Site) -> MeetingSettings:
     """The site's `[core.meetings]` settings (defaults when the section is absent)."""
     try:
         value = site.settings("meetings")
     except KeyError:
         return MeetingSettings()
     return value if isinstance(value, MeetingSettings) else MeetingSettings()
+
+
+def rule_sets(site: Site) -> dict[str, VoteRuleSet]:
+    """The named vote rule sets the site's plugins bring (hook `vote_rule_sets`), by name.
+
+    MeetingError when two plugins use one name (`check_rule_sets` runs this at start-up)."""
+    found: dict[str, VoteRuleSet] = {}
+    for rule_set in site.call("vote_rule_sets", site=site):
+        if not isinstance(rule_set, VoteRuleSet):
+            raise MeetingError(f"vote_rule_sets must return VoteRuleSet objects, got {rule_set!r}")
+        if rule_set.name in found:
+            raise MeetingError(f"vote rule set {rule_set.name!r} is brought by two plugins")
+        found[rule_set.name] = rule_set
+    return found
+
+
+def check_rule_sets(site: Site) -> None:
+    """Every rule set must make valid rules with the site's overrides (start-up check, message names the set)."""
+    from cunwu.sites import SiteConfigError
+
+    for name, rule_set in rule_sets(site).items():
+        try:
+            rules_for(settings_of(site), rule_set.overrides)
+        except ValueError as exc:
+            raise SiteConfigError(
+                f"{site.config.file}: vote rule set {name!r} with [core.meetings] rules: {exc}") from exc
+
+
+def rule_set_title(site: Site, name: str) -> str:
+    """The title of a meeting's rule set, for its page ("" for the standard rules, the name when switched off)."""
+    if name == "standard":
+        return ""
+    found = rule_sets(site).get(name)
+    return found.title if found is not None else name
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -142,10 +180,18 @@ def _locked(session: Session, model: type[T], id_: int | None) -> T:
     return row
 
 
-def effective_rule(site: Any, meeting: Meeting) -> KindRule:
-    """The kind's rule with the site's overrides, the 一事一议 layer when asked, and the meeting's own override."""
+def _rule_set_overrides(site: Site, name: str) -> Mapping[MeetingKind, RuleOverride] | None:
+    """The overrides of a meeting's rule set; None for the standard rules or a set whose plugin is switched off
+    (the meeting then counts by the site's rules, and its page names the set it was scheduled under)."""
+    found = rule_sets(site).get(name) if name != "standard" else None
+    return found.overrides if found is not None else None
+
+
+def effective_rule(site: Site, meeting: Meeting) -> KindRule:
+    """The kind's rule with the site's overrides, the meeting's rule set (a plugin's, e.g. 一事一议) on top, and
+    the meeting's own override."""
     kind = MeetingKind(meeting.kind)
-    rule = rules_for(settings_of(site), yishi_yiyi=meeting.rule_set == "yishi_yiyi")[kind]
+    rule = rules_for(settings_of(site), _rule_set_overrides(site, meeting.rule_set))[kind]
     if meeting.rule_override:
         rule = apply_override(kind, rule, RuleOverride.model_validate(meeting.rule_override))
     return rule
@@ -170,7 +216,7 @@ class DerivedMember:
     roles: tuple[str, ...]
 
 
-def _voting_age(site: Any) -> int:
+def _voting_age(site: Site) -> int:
     try:
         return int(site.settings("registry").voting_age)
     except (KeyError, AttributeError):
@@ -178,7 +224,7 @@ def _voting_age(site: Any) -> int:
 
 
 def derive_members(
-    session: Session, site: Any, village_code: str, kind: MeetingKind, on: dt.date, group_id: int | None = None
+    session: Session, site: Site, village_code: str, kind: MeetingKind, on: dt.date, group_id: int | None = None
 ) -> tuple[list[DerivedMember], int]:
     """(members, households represented among them) of a meeting of `kind` on `on`, from the register.
 
@@ -306,7 +352,7 @@ class MeetingQuorum:
         return self.status.missing
 
 
-def meeting_quorum(session: Session, site: Any, meeting: Meeting) -> MeetingQuorum:
+def meeting_quorum(session: Session, site: Site, meeting: Meeting) -> MeetingQuorum:
     """Present / required / total in the meeting's quorum mode, with exact fractions.
 
     Before the meeting opens the totals come from the register on the meeting date (nobody is present yet);
@@ -356,7 +402,7 @@ def _require_status(meeting: Meeting, *statuses: str) -> None:
         raise MeetingError(messages[meeting.status])
 
 
-def _notice_category(site: Any, stream: str, preferred: str) -> str:
+def _notice_category(site: Site, stream: str, preferred: str) -> str:
     """A category the site's board knows: the preferred one if configured, else the stream's first."""
     try:
         categories = list(site.settings("notices").categories[stream])
@@ -366,7 +412,7 @@ def _notice_category(site: Any, stream: str, preferred: str) -> str:
 
 
 def publish(
-    session: Session, site: Any, actor: Actor, *, village_code: str, category: str, title: str, body: str,
+    session: Session, site: Site, actor: Actor, *, village_code: str, category: str, title: str, body: str,
     origin_kind: str, origin_ref: str, origin_url: str, stream: str = "village", table: Any = None,
 ) -> Any:
     """Post on the village's notice board through the board's own API (`cunwu.notices.services.publish_notice`)."""
@@ -384,7 +430,7 @@ def _meeting_url(meeting: Meeting) -> str:
 
 
 def _check_convening(
-    session: Session, site: Any, village_code: str, kind: MeetingKind, on: dt.date, convened_by: str,
+    session: Session, site: Site, village_code: str, kind: MeetingKind, on: dt.date, convened_by: str,
     requesters: Sequence[str],
 ) -> int | None:
     """Check a request to convene (art. 21, 26): enough requesters of the right base. Returns the base."""
@@ -415,7 +461,7 @@ def _check_convening(
 
 
 def schedule_meeting(
-    session: Session, site: Any, actor: Actor, *, village_code: str, kind: MeetingKind | str,
+    session: Session, site: Site, actor: Actor, *, village_code: str, kind: MeetingKind | str,
     starts_at: dt.datetime, title: str = "", location: str = "", group_id: int | None = None,
     quorum_mode: QuorumMode | str = QuorumMode.persons, agenda: Sequence[str] = (), notice_on: dt.date | None = None,
     convened_by: str = "committee", requesters: Sequence[str] = (), rule_override: RuleOverride | None = None,
@@ -447,13 +493,13 @@ def schedule_meeting(
             raise MeetingError(_("村民小组会议必须选择本村的一个村民小组"))
     elif group_id is not None:
         raise MeetingError(_("只有村民小组会议属于一个村民小组"))
-    if rule_set not in ("standard", "yishi_yiyi"):
+    if rule_set != "standard" and rule_set not in rule_sets(site):
         raise MeetingError(_("未知的表决规则集：%(value)s", value=rule_set))
     if rule_override is not None:
         if not rule_source.strip():
             raise MeetingError(_("本次会议另定表决规则时必须写明依据"))
         try:
-            apply_override(kind, rules_for(settings_of(site), yishi_yiyi=rule_set == "yishi_yiyi")[kind],
+            apply_override(kind, rules_for(settings_of(site), _rule_set_overrides(site, rule_set))[kind],
                            rule_override)
         except ValueError as exc:
             raise MeetingError(_("本次会议的表决规则无效：%(error)s", error=str(exc))) from exc
@@ -509,7 +555,7 @@ def agenda_of(session: Session, meeting: Meeting) -> list[AgendaItem]:
     ).all())
 
 
-def add_agenda_item(session: Session, site: Any, actor: Actor, meeting: Meeting, title: str) -> AgendaItem:
+def add_agenda_item(session: Session, site: Site, actor: Actor, meeting: Meeting, title: str) -> AgendaItem:
     """Add an item at the end of the agenda (until the meeting closes)."""
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "scheduled", "in_session")
@@ -522,7 +568,7 @@ def add_agenda_item(session: Session, site: Any, actor: Actor, meeting: Meeting,
     return item
 
 
-def open_meeting(session: Session, site: Any, actor: Actor, meeting: Meeting) -> Meeting:
+def open_meeting(session: Session, site: Site, actor: Actor, meeting: Meeting) -> Meeting:
     """Open the meeting: freeze its member list from the register on the meeting date (the snapshot)."""
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "scheduled")
@@ -579,7 +625,7 @@ def _member(session: Session, meeting: Meeting, member_id: int) -> MeetingMember
     return member
 
 
-def sign_in(session: Session, site: Any, actor: Actor, meeting: Meeting, member_id: int) -> Attendance:
+def sign_in(session: Session, site: Site, actor: Actor, meeting: Meeting, member_id: int) -> Attendance:
     """Sign a member in (again, after signing out). Idempotent for someone already present."""
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "in_session")
@@ -602,7 +648,7 @@ def sign_in(session: Session, site: Any, actor: Actor, meeting: Meeting, member_
     return row
 
 
-def sign_out(session: Session, site: Any, actor: Actor, meeting: Meeting, member_id: int) -> Attendance:
+def sign_out(session: Session, site: Site, actor: Actor, meeting: Meeting, member_id: int) -> Attendance:
     """Record that a member left (or was signed in by mistake): the row keeps both times."""
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "in_session")
@@ -616,7 +662,7 @@ def sign_out(session: Session, site: Any, actor: Actor, meeting: Meeting, member
 
 
 def record_counts(
-    session: Session, site: Any, actor: Actor, meeting: Meeting, *, persons: int, households: int | None = None
+    session: Session, site: Site, actor: Actor, meeting: Meeting, *, persons: int, households: int | None = None
 ) -> Meeting:
     """Enter the counts of a paper sign-in sheet (persons present and, for the household mode, households)."""
     meeting = _locked(session, Meeting, meeting.id)
@@ -658,7 +704,7 @@ def valid_delegation(session: Session, village_code: str, matter_type: str, on: 
 
 
 def check_reserved_matter(
-    session: Session, site: Any, meeting: Meeting, matter_type: str | None
+    session: Session, site: Site, meeting: Meeting, matter_type: str | None
 ) -> Delegation | None:
     """Art. 24: a reserved matter is decided by the villagers' meeting, or by a representative meeting holding a
     recorded delegation. Returns the delegation used; MeetingError when a representative meeting has none.
@@ -680,7 +726,7 @@ def check_reserved_matter(
     return delegation
 
 
-def _require_quorum(session: Session, site: Any, meeting: Meeting) -> MeetingQuorum:
+def _require_quorum(session: Session, site: Site, meeting: Meeting) -> MeetingQuorum:
     quorum = meeting_quorum(session, site, meeting)
     if not quorum.met:
         raise MeetingError(_("不足法定人数，不能付诸表决：%(numbers)s", numbers=quorum_message(quorum)))
@@ -688,7 +734,7 @@ def _require_quorum(session: Session, site: Any, meeting: Meeting) -> MeetingQuo
 
 
 def put_motion(
-    session: Session, site: Any, actor: Actor, meeting: Meeting, *, title: str, body: str = "",
+    session: Session, site: Site, actor: Actor, meeting: Meeting, *, title: str, body: str = "",
     agenda_item_id: int | None = None, matter: Any = None, matter_type: str | None = None,
 ) -> Motion:
     """Put a motion to the vote. Refused without quorum (with the numbers), and for a matter reserved to the
@@ -723,7 +769,7 @@ def put_motion(
 
 
 def _tally(
-    session: Session, site: Any, actor: Actor, motion: Motion, meeting: Meeting, *, votes_for: int, against: int,
+    session: Session, site: Site, actor: Actor, motion: Motion, meeting: Meeting, *, votes_for: int, against: int,
     abstain: int, method: str,
 ) -> Motion:
     quorum = _require_quorum(session, site, meeting)
@@ -752,7 +798,7 @@ def _pending_motion(session: Session, motion: Motion) -> tuple[Motion, Meeting]:
 
 
 def record_vote_counts(
-    session: Session, site: Any, actor: Actor, motion: Motion, *, votes_for: int, against: int, abstain: int,
+    session: Session, site: Site, actor: Actor, motion: Motion, *, votes_for: int, against: int, abstain: int,
     method: str = "hands",
 ) -> Motion:
     """Record a show of hands or a paper ballot by its counts; the result follows the kind's majority rule."""
@@ -765,7 +811,7 @@ def record_vote_counts(
                   method=method)
 
 
-def record_vote(session: Session, site: Any, actor: Actor, motion: Motion, votes: Mapping[int, str]) -> Motion:
+def record_vote(session: Session, site: Site, actor: Actor, motion: Motion, votes: Mapping[int, str]) -> Motion:
     """Record a named vote: member id → "for" / "against" / "abstain". Each voter must be signed in; in the
     household mode one vote per household (its 户代表). Present members who did not vote count as abstaining."""
     motion, meeting = _pending_motion(session, motion)
@@ -826,7 +872,7 @@ def motion_result(session: Session, motion: Motion) -> MotionResult | None:
 
 
 def correct_result(
-    session: Session, site: Any, actor: Actor, motion: Motion, *, votes_for: int, against: int, abstain: int,
+    session: Session, site: Site, actor: Actor, motion: Motion, *, votes_for: int, against: int, abstain: int,
     reason: str,
 ) -> ResultCorrection:
     """Correct a recorded result (a miscount found later): a new audited entry with its reason; the original
@@ -864,7 +910,7 @@ def motions_of(session: Session, meeting: Meeting) -> list[Motion]:
 
 
 def close_meeting(
-    session: Session, site: Any, actor: Actor, meeting: Meeting, *, minutes: str | None = None
+    session: Session, site: Site, actor: Actor, meeting: Meeting, *, minutes: str | None = None
 ) -> Meeting:
     """Close the meeting: attendance and results become final; motions never voted are marked lapsed."""
     meeting = _locked(session, Meeting, meeting.id)
@@ -908,7 +954,7 @@ def resolution_text(session: Session, meeting: Meeting) -> str:
     return "\n".join(lines)
 
 
-def publish_resolution(session: Session, site: Any, actor: Actor, meeting: Meeting) -> Any:
+def publish_resolution(session: Session, site: Site, actor: Actor, meeting: Meeting) -> Any:
     """Post the resolution of a closed villagers' or representative meeting on the board, in one step."""
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "closed")
@@ -931,7 +977,7 @@ def publish_resolution(session: Session, site: Any, actor: Actor, meeting: Meeti
 
 
 def create_delegation(
-    session: Session, site: Any, actor: Actor, motion: Motion, *, scope: Sequence[str], valid_from: dt.date,
+    session: Session, site: Site, actor: Actor, motion: Motion, *, scope: Sequence[str], valid_from: dt.date,
     valid_until: dt.date | None = None,
 ) -> Delegation:
     """Record the villagers' meeting's delegation of matter kinds to the representative meeting (art. 24)."""
@@ -961,7 +1007,7 @@ def create_delegation(
 
 
 def revoke_delegation(
-    session: Session, site: Any, actor: Actor, delegation: Delegation, *, on: dt.date, reason: str
+    session: Session, site: Site, actor: Actor, delegation: Delegation, *, on: dt.date, reason: str
 ) -> Delegation:
     """End a delegation from `on` (a later villagers' meeting withdrew it); the record stays."""
     delegation = _locked(session, Delegation, delegation.id)

@@ -38,9 +38,10 @@ def register_models() -> list[type]:
 
 @hookimpl
 def register_routes(site: Any) -> list[Any]:
+    from cunwu.notices.api import ROUTES as API_ROUTES
     from cunwu.notices.controllers import ROUTES
 
-    return ROUTES
+    return [*ROUTES, *API_ROUTES]
 
 
 @hookimpl

@@ -203,7 +203,7 @@ def _last_complete_period_end(today: dt.date, period: str, grace: int) -> dt.dat
 def overdue(session: Session, site: Any, village_codes: list[str] | None = None,
             today: dt.date | None = None) -> list[Overdue]:
     """Per village: is the finance statement of every closed period out, and has a 村务 notice been published
-    within the interval? (Finance monthly and ordinary items at least quarterly by default: RULES.md §3.)"""
+    within the interval? (Finance monthly and ordinary items at least quarterly by default: docs/domain.md §3.)"""
     today = today or services.local_today()
     cfg = settings_of(site)
     codes = village_codes or [v.code for v in site.config.villages]

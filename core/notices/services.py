@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -40,7 +40,9 @@ from cunwu.notices.models import (
     ObjectionContact,
 )
 from cunwu.notices.settings import NoticeSettings
-from cunwu.plugins import resolve
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 MAX_BODY = 50_000
 MAX_TABLE_ROWS = 5_000
@@ -76,7 +78,7 @@ def as_of(day: dt.date) -> Iterator[None]:
         _AS_OF.reset(token)
 
 
-def settings_of(site: Any) -> NoticeSettings:
+def settings_of(site: Site) -> NoticeSettings:
     return site.settings("notices")  # type: ignore[no-any-return]
 
 
@@ -170,7 +172,7 @@ def check_finance(data: FinanceInput) -> tuple[Decimal, Decimal]:
 # --- validation -------------------------------------------------------------------------------------------------
 
 
-def _check_fields(site: Any, *, village_code: str, stream: str, category: str, title: str, body: str,
+def _check_fields(site: Site, *, village_code: str, stream: str, category: str, title: str, body: str,
                   origin: NoticeOrigin, table: NoticeTable | None, check_category: bool | None = None) -> None:
     problems: list[Problem] = []
     if site.village(village_code) is None:
@@ -207,7 +209,7 @@ def stream_label(stream: str) -> str:
     return str(STREAM_LABELS.get(stream, stream))
 
 
-def _window(site: Any, start: dt.date, days: int | None, end: dt.date | None, stream: str,
+def _window(site: Site, start: dt.date, days: int | None, end: dt.date | None, stream: str,
             category: str) -> tuple[int, dt.date]:
     limit = settings_of(site).max_window_days
     if end is not None:
@@ -352,12 +354,11 @@ def _write_finance(session: Session, actor: Actor, notice: Notice, data: Finance
     return finance_form(statement, [FinanceLine(**row) for row in rows])  # type: ignore[return-value]
 
 
-def _fire_published(session: Session, site: Any, notice: Notice) -> None:
-    for result in site.hook.notice_published(session=session, notice=notice, site=site):
-        resolve(result)
+def _fire_published(session: Session, site: Site, notice: Notice) -> None:
+    site.call("notice_published", session=session, notice=notice, site=site)
 
 
-def _insert_published(session: Session, site: Any, actor: Actor, notice: Notice, *,
+def _insert_published(session: Session, site: Site, actor: Actor, notice: Notice, *,
                       finance: FinanceInput | None, attachments: list[NoticeAttachment],
                       previous: Notice | None, finance_copy: tuple[FinanceStatement, list[FinanceLine]] | None = None,
                       action: str = "notices.notice.publish") -> Notice:
@@ -403,7 +404,7 @@ def _insert_published(session: Session, site: Any, actor: Actor, notice: Notice,
 
 
 def publish_notice(
-    session: Session, site: Any, actor: Actor, *, village_code: str, stream: str, category: str, title: str,
+    session: Session, site: Site, actor: Actor, *, village_code: str, stream: str, category: str, title: str,
     body: str, window_days: int | None = None, window_end: dt.date | None = None,
     origin: NoticeOrigin = NoticeOrigin(), table: NoticeTable | None = None,
     finance: FinanceInput | None = None,
@@ -424,7 +425,7 @@ def publish_notice(
 
 
 def draft_notice(
-    session: Session, site: Any, actor: Actor, *, village_code: str, stream: str, category: str, title: str,
+    session: Session, site: Site, actor: Actor, *, village_code: str, stream: str, category: str, title: str,
     body: str, window_days: int | None = None, origin: NoticeOrigin = NoticeOrigin(),
     table: NoticeTable | None = None, finance: FinanceInput | None = None,
 ) -> Notice:
@@ -454,7 +455,7 @@ def _draft(session: Session, notice_id: int, village_code: str | None) -> Notice
 
 
 def update_draft(
-    session: Session, site: Any, actor: Actor, notice_id: int, *, village_code: str | None = None,
+    session: Session, site: Site, actor: Actor, notice_id: int, *, village_code: str | None = None,
     category: str, title: str, body: str, window_days: int | None = None, finance: FinanceInput | None = None,
 ) -> Notice:
     """Change a draft (stream and village stay). A finance draft's figures are replaced and checked again."""
@@ -485,7 +486,7 @@ def update_draft(
     return notice
 
 
-def publish_draft(session: Session, site: Any, actor: Actor, notice_id: int, *,
+def publish_draft(session: Session, site: Site, actor: Actor, notice_id: int, *,
                   village_code: str | None = None) -> Notice:
     """Publish a draft: its window starts today; its content hash goes into the audit chain."""
     notice = _draft(session, notice_id, village_code)
@@ -506,7 +507,7 @@ _UNCHANGED: Any = object()
 
 
 def correct_notice(
-    session: Session, site: Any, actor: Actor, notice_id: int, *, title: str, body: str, note: str,
+    session: Session, site: Site, actor: Actor, notice_id: int, *, title: str, body: str, note: str,
     village_code: str | None = None, table: NoticeTable | None = _UNCHANGED, finance: FinanceInput | None = None,
     restart_window: bool = False,
 ) -> Notice:
@@ -552,7 +553,7 @@ def correct_notice(
     return new
 
 
-def withdraw_notice(session: Session, site: Any, actor: Actor, notice_id: int, reason: str, *,
+def withdraw_notice(session: Session, site: Site, actor: Actor, notice_id: int, reason: str, *,
                     village_code: str | None = None) -> Notice:
     """Take a notice off the board, with the reason on the record; it stays in the archive, marked withdrawn."""
     notice = get_notice(session, notice_id, village_code)
@@ -600,7 +601,7 @@ def clean_filename(name: str, kind: str) -> str:
     return stem[:120] + extension
 
 
-def add_attachment(session: Session, site: Any, actor: Actor, notice_id: int, *, filename: str, data: bytes,
+def add_attachment(session: Session, site: Site, actor: Actor, notice_id: int, *, filename: str, data: bytes,
                    village_code: str | None = None) -> NoticeAttachment:
     """Attach an image or PDF to a draft, within the site's size, count and type limits."""
     notice = _draft(session, notice_id, village_code)
@@ -627,7 +628,7 @@ def add_attachment(session: Session, site: Any, actor: Actor, notice_id: int, *,
     return attachment
 
 
-def remove_attachment(session: Session, site: Any, actor: Actor, notice_id: int, attachment_id: int, *,
+def remove_attachment(session: Session, site: Site, actor: Actor, notice_id: int, attachment_id: int, *,
                       village_code: str | None = None) -> None:
     """Drafts only: a published version's files are part of its hash and never change."""
     notice = _draft(session, notice_id, village_code)
@@ -650,7 +651,7 @@ def window_open(notice: Notice, today: dt.date | None = None) -> bool:
             and notice.window_end is not None and notice.window_start <= today <= notice.window_end)
 
 
-def raise_objection(session: Session, site: Any, actor: Actor | None, notice_id: int, *, body: str,
+def raise_objection(session: Session, site: Site, actor: Actor | None, notice_id: int, *, body: str,
                     name: str = "", phone: str = "", village_code: str | None = None) -> Objection:
     """Record a villager's objection while the window is open; fires `objection_raised` in this transaction."""
     notice = get_notice(session, notice_id, village_code)
@@ -688,12 +689,11 @@ def raise_objection(session: Session, site: Any, actor: Actor | None, notice_id:
     session.add(ObjectionContact(objection_id=objection.id, name=name, phone=phone))  # type: ignore[arg-type]
     session.flush()
     _touch(session, notice.village_code)
-    for result in site.hook.objection_raised(session=session, objection=objection, notice=notice, site=site):
-        resolve(result)
+    site.call("objection_raised", session=session, objection=objection, notice=notice, site=site)
     return objection
 
 
-def answer_objection(session: Session, site: Any, actor: Actor, objection_id: int, answer: str, *,
+def answer_objection(session: Session, site: Site, actor: Actor, objection_id: int, answer: str, *,
                      village_code: str | None = None) -> Objection:
     """The clerk's answer, on the record and public (without the objector's name or phone)."""
     objection = session.get(Objection, objection_id)

@@ -458,7 +458,7 @@ def group_create(request: Request[Any, Any, Any], village_code: str, data: FormD
 
 def representative_warnings(site: Any, terms: list[queries.RepresentativeTerm], open_households: int,
                             represented: int) -> list[str]:
-    """What the register page warns about (RULES.md §1, art. 25)."""
+    """What the register page warns about (docs/domain.md §1.1, art. 25)."""
     settings = site.settings("registry")
     warnings = []
     if terms:

@@ -10,7 +10,7 @@ declares neither, or names a permission no manifest defines, stops the site at s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
@@ -18,6 +18,9 @@ from litestar.handlers.base import BaseRouteHandler
 
 from cunwu.i18n import _
 from cunwu.web.render import actor_of, site_of
+
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
 
 FRAMEWORK_PUBLIC_PREFIXES = ("/schema",)
 
@@ -42,7 +45,7 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         raise PermissionDeniedException(_("您没有权限执行此操作"))
 
 
-def require(connection: ASGIConnection[Any, Any, Any, Any], permission: str, scope_code: str | None) -> Any:
+def require(connection: ASGIConnection[Any, Any, Any, Any], permission: str, scope_code: str | None) -> Actor:
     """For handlers that need a second permission check inside (e.g. on a record's own village). Returns the actor."""
     actor = actor_of(connection)
     if actor is None:

@@ -25,8 +25,9 @@ def register_models() -> list[type]:
 @hookimpl
 def register_routes(site: Any) -> list[Any]:
     from cunwu.web.controllers import ROUTES
+    from cunwu.web.jsonapi import ROUTES as API_ROUTES
 
-    return ROUTES
+    return [*ROUTES, *API_ROUTES]
 
 
 @hookimpl

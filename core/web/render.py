@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -14,13 +14,21 @@ from cunwu import __version__, i18n
 from cunwu.privacy import mask
 from cunwu.templating import render_block
 
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
+    from cunwu.runtime import Site
 
-def site_of(connection: ASGIConnection[Any, Any, Any, State]) -> Any:
-    return connection.app.state.site
+
+def site_of(connection: ASGIConnection[Any, Any, Any, State]) -> Site:
+    """The site this request belongs to."""
+    site: Site = connection.app.state.site
+    return site
 
 
-def actor_of(connection: ASGIConnection[Any, Any, Any, State]) -> Any:
-    return connection.scope.get("state", {}).get("actor")
+def actor_of(connection: ASGIConnection[Any, Any, Any, State]) -> Actor | None:
+    """The signed-in person making this request, or None for a visitor."""
+    actor: Actor | None = connection.scope.get("state", {}).get("actor")
+    return actor
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -69,6 +77,8 @@ def render(
     fragment: str = "content",
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
+    """Render a page template with the site's context (menu, actor, `can`, `mask`, slots) and `context` on top;
+    an htmx request gets only the `fragment` block."""
     site = site_of(request)
     full = base_context(request)
     for extra in site.call("extra_template_vars", request=request, template=template):

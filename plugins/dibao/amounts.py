@@ -14,7 +14,7 @@ rounding of the exact household sum: three covered persons at 249.99⅓ yuan eac
 or the minimum (`Benefit.income_per_person` is the exact Fraction; `income_per_person_yuan` is
 for display only).
 
-Benefit rules (RULES.md §5; the shares are per-site settings, see `settings.DibaoSettings`)
+Benefit rules (docs/domain.md §5; the shares are per-site settings, see `settings.DibaoSettings`)
 -----------------------------------------------------------------------------------------
 - Income per person = household monthly income (all members) ÷ household members counted. This
   holds for 单人保 too (single-person enrolment of qualifying members of a borderline household):
@@ -49,7 +49,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
-from cunwu.i18n import _
+from cunwu.api import _
 
 from .settings import EXTRA_CATEGORIES, DibaoSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cunwu.i18n import _
+from cunwu.api import _
 
 
 @click.group("dibao")
@@ -18,8 +18,7 @@ def dibao() -> None:
 @click.option("--approve", is_flag=True, help="also approve the month and build the bank batches")
 def run_month(month: str, site_slug: str | None, approve: bool) -> None:
     """Compute MONTH's (YYYY-MM) entitlements; safe to re-run and to run twice at once (nothing is doubled)."""
-    from cunwu.accounts.actor import Actor
-    from cunwu.cli import console, open_site, progress_bar
+    from cunwu.api import Actor, console, open_site, progress_bar
 
     from . import disbursement, services
 

@@ -17,11 +17,8 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.errors import Problem
-from cunwu.i18n import _
-from cunwu.privacy import mask_account
-from cunwu.registry import queries
-from cunwu.web.render import actor_of, render, site_of
+from cunwu.api import Problem, _, actor_of, mask_account, render, site_of
+from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
 from .models import INCOME_KINDS, Case

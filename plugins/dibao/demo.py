@@ -17,9 +17,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col
 
-from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
-from cunwu.registry import queries
+from cunwu.api import Actor, audit
+from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
 from .models import Assessment, Case, Decision, Income
@@ -120,7 +119,7 @@ def _stage(session: Session, site: Any, clerk: Actor, town: Actor, entry: querie
         return case
     services.post_case(session, site, clerk, case)
     if stage == "democratic_review":
-        from cunwu.notices.services import raise_objection
+        from cunwu.api import raise_objection
 
         raise_objection(session, site, None, case.notice_id, body="听说这户的儿子在城里开店，收入不低，请核实",  # type: ignore[arg-type]
                         name="村民甲", phone="13800001111")

@@ -29,12 +29,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
-from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
-from cunwu.db.types import utcnow
-from cunwu.errors import NotFound, Problem
-from cunwu.i18n import _
-from cunwu.registry import queries
+from cunwu.api import Actor, NotFound, Problem, _, audit, utcnow
+from cunwu.api import registry as queries
 
 from . import amounts
 from .models import DEAD_PAYMENT_STATES, Assessment, Batch, Case, Cycle, Entitlement, Payment

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cunwu import hookimpl
-from cunwu.plugin_types import Manifest, MenuLink, Permission
+from cunwu.api import Manifest, MenuLink, Permission, hookimpl
 
 from .settings import DibaoSettings
 
@@ -62,7 +61,7 @@ def register_routes(site: Any) -> list[Any]:
 
 @hookimpl
 def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
-    from cunwu.i18n import _
+    from cunwu.api import _
 
     site = request.app.state.site
     if village_code is None:

@@ -22,8 +22,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Date, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from cunwu.audit.service import OfficialRecord
-from cunwu.db.types import Money, UTCDateTime, utcnow
+from cunwu.api import Money, OfficialRecord, UTCDateTime, utcnow
 
 #: Case states, in the order a case moves through them.
 CASE_STATES = ("applied", "proposed", "posting", "democratic_review", "enrolled", "refused", "stopped", "withdrawn")

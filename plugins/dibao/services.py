@@ -16,12 +16,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
-from cunwu.db.types import LOCAL_TZ
-from cunwu.errors import DomainError, NotFound, Problem
-from cunwu.i18n import _
-from cunwu.registry import queries
+from cunwu.api import LOCAL_TZ, Actor, DomainError, NotFound, Problem, _, audit
+from cunwu.api import registry as queries
 
 from . import amounts
 from .models import (
@@ -478,13 +474,13 @@ def _refuse(session: Session, site: Any, actor: Actor, case: Case, reasons: str,
 
 def masked_id(site: Any, person: Any) -> str:
     """A resident ID masked by the site's rule (`[core.registry] mask`), for lists other people see."""
-    from cunwu.privacy import mask
+    from cunwu.api import mask
 
     return mask(person.resident_id if person else "", site.settings("registry").mask)
 
 
 def _posting_table(session: Session, site: Any, case: Case, result: str | None = None) -> Any:
-    from cunwu.notices.services import NoticeTable
+    from cunwu.api import NoticeTable
 
     applicant = queries.person(session, case.applicant_id)
     columns = [_("申请人"), _("身份证号"), _("保障人数"), _("拟保障金额（元/月）"), _("监督电话")]
@@ -498,7 +494,7 @@ def _posting_table(session: Session, site: Any, case: Case, result: str | None =
 
 def post_case(session: Session, site: Any, actor: Actor, case: Case) -> Case:
     """公示: the township's proposal is posted in the village for `posting_days` days through the notice board."""
-    from cunwu.notices.services import NoticeOrigin, publish_notice
+    from cunwu.api import NoticeOrigin, publish_notice
 
     _require(case, "proposed")
     settings = settings_of(site)
@@ -544,7 +540,7 @@ def objection_to_posting(session: Session, site: Any, objection: Any, notice: An
 def schedule_review(session: Session, site: Any, actor: Actor, case: Case, *, starts_at: dt.datetime,
                     location: str = "") -> Any:
     """Call the 民主评议: a core representative meeting with the plugin's quorum and approval (site settings)."""
-    from cunwu.meetings import services as meetings
+    from cunwu.api import meetings
 
     _require(case, "democratic_review")
     if case.meeting_id is not None:
@@ -566,7 +562,7 @@ def schedule_review(session: Session, site: Any, actor: Actor, case: Case, *, st
 
 def review_outcome(session: Session, case: Case) -> bool | None:
     """The 民主评议 outcome: True/False from the meeting's last voted motion, None while there is none."""
-    from cunwu.meetings import services as meetings
+    from cunwu.api import meetings
 
     if case.meeting_id is None:
         return None
@@ -585,7 +581,7 @@ def conclude_review(session: Session, site: Any, actor: Actor, case: Case, *, su
 
 def review_rule(site: Any) -> Any:
     """The 民主评议's quorum and approval as a meeting rule override ("以上": the bound itself is enough)."""
-    from cunwu.meetings.rules import RuleOverride
+    from cunwu.api import RuleOverride
 
     settings = settings_of(site)
     return RuleOverride(quorum=settings.democratic_review_quorum, quorum_inclusive=True,
@@ -595,7 +591,7 @@ def review_rule(site: Any) -> Any:
 def record_review_result(session: Session, site: Any, actor: Actor, case: Case, *, approved: bool,
                          summary: str) -> Case:
     """The 民主评议 outcome is posted again (a new 公示 of `posting_days`); the county then decides."""
-    from cunwu.notices.services import NoticeOrigin, publish_notice
+    from cunwu.api import NoticeOrigin, publish_notice
 
     _require(case, "democratic_review")
     settings = settings_of(site)

@@ -1,6 +1,6 @@
 """Per-site settings of the 低保 plugin (`[plugins.dibao]` in site.toml).
 
-Every value here is local *practice* (RULES.md §5), so a site may change it; the law-fixed parts of
+Every value here is local *practice* (docs/domain.md §5), so a site may change it; the law-fixed parts of
 the procedure live in code. Shares (`minimum_share_of_standard`, `extra_support`, tier bounds and
 benefits) are Decimal fractions of the local monthly standard: `0.20` means 20 % of the standard.
 TOML floats are accepted and converted through their decimal text (`0.1` → `Decimal("0.1")`), never

@@ -14,6 +14,7 @@ from .plugin import (
     register_commands,
     register_models,
     register_routes,
+    vote_rule_sets,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "register_commands",
     "register_models",
     "register_routes",
+    "vote_rule_sets",
 ]

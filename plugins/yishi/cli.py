@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cunwu.accounts.actor import Actor
+from cunwu.api import Actor
 
 
 @click.group()
@@ -23,8 +23,7 @@ def yishi() -> None:
 def codes(project_id: int, site_slug: str | None, village_code: str, out: Path) -> None:
     """Issue codes to every household that has none yet and write their slips. The codes are stored hashed: this
     file is the only place they appear in clear, so print it and then delete it."""
-    from cunwu.cli import console, open_site
-    from cunwu.errors import DomainError
+    from cunwu.api import DomainError, console, open_site
 
     from .services import get_project, issue_codes
     from .slips import slips_html

@@ -21,10 +21,7 @@ from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session
 
-from cunwu.errors import DomainError
-from cunwu.i18n import _
-from cunwu.web.guards import require
-from cunwu.web.render import actor_of, render, site_of
+from cunwu.api import DomainError, _, actor_of, render, require, site_of
 
 from . import services
 from .models import KINDS, ORIGINS, STATUSES, VOTE_SOURCES, Project

@@ -8,8 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from cunwu.accounts.actor import Actor
-from cunwu.plugin_types import DemoContext
+from cunwu.api import Actor, DemoContext
 
 from . import services
 

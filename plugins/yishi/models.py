@@ -23,9 +23,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, Column, Date, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from cunwu.audit.service import OfficialRecord
-from cunwu.db.types import Money, UTCDateTime
-from cunwu.i18n import lazy_gettext
+from cunwu.api import Money, OfficialRecord, UTCDateTime, lazy_gettext
 
 KINDS: dict[str, object] = {
     "irrigation": lazy_gettext("小型农田水利"),

@@ -7,8 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from cunwu import hookimpl
-from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
+from cunwu.api import DemoContext, Manifest, MatterType, MenuLink, Permission, Site, VoteRuleSet, hookimpl
 
 from .settings import YishiSettings
 
@@ -67,6 +66,12 @@ def matter_step_reached(session: Any, matter: Any, step: int, actor: Any, site: 
 
 
 @hookimpl
+def vote_rule_sets(site: Site) -> list[VoteRuleSet]:
+    """The 一事一议 rule set: meetings scheduled under it count by `[plugins.yishi] meeting_rules`."""
+    return [VoteRuleSet("yishi_yiyi", "一事一议", "一事一议", site.settings_for(YishiSettings).meeting_rules)]
+
+
+@hookimpl
 def register_routes(site: Any) -> list[Any]:
     from .controllers import ROUTES
 
@@ -75,8 +80,7 @@ def register_routes(site: Any) -> list[Any]:
 
 @hookimpl
 def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
-    from cunwu.i18n import _
-    from cunwu.web.render import site_of
+    from cunwu.api import _, site_of
 
     site = site_of(request)
     if village_code:

@@ -20,13 +20,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
-from cunwu.db.types import LOCAL_TZ, utcnow
-from cunwu.errors import DomainError, NotFound, Problem
-from cunwu.i18n import _
-from cunwu.privacy import mask
-from cunwu.registry import queries
+from cunwu.api import LOCAL_TZ, Actor, DomainError, NotFound, Problem, _, audit, mask, utcnow
+from cunwu.api import registry as queries
 
 from . import shares as calc
 from .models import (
@@ -262,8 +257,7 @@ def plan_text(project: Project, settings: YishiSettings) -> str:
 
 def publish_plan(session: Session, site: Any, actor: Actor, project: Project) -> Project:
     """Publish the plan on the board before the vote and open its 四议两公开 matter."""
-    from cunwu.meetings.matters import open_matter
-    from cunwu.notices.services import NoticeOrigin, publish_notice
+    from cunwu.api import NoticeOrigin, matters, publish_notice
 
     project = get_project(session, project.village_code, project.id or 0, lock=True)
     _require(project, "proposed")
@@ -272,8 +266,9 @@ def publish_plan(session: Session, site: Any, actor: Actor, project: Project) ->
         title=_("一事一议筹资筹劳方案公示：%(title)s", title=project.title), body=plan_text(project, settings_of(site)),
         origin=NoticeOrigin("yishi", str(project.id), project_url(project)),
     )
-    matter = open_matter(session, site, actor, village_code=project.village_code, matter_type=MATTER_TYPE,
-                         title=project.title, summary=plan_text(project, settings_of(site)), ref=str(project.id))
+    matter = matters.open_matter(
+        session, site, actor, village_code=project.village_code, matter_type=MATTER_TYPE, title=project.title,
+        summary=plan_text(project, settings_of(site)), ref=str(project.id))
     audit.update(session, actor, project, {"status": "published", "plan_notice_id": notice.id,
                                            "matter_id": matter.id}, "yishi.project.publish_plan")
     return project
@@ -325,21 +320,20 @@ def record_result(
 
 def vote_from_matter_step(session: Session, site: Any, matter: Any, actor: Actor) -> VoteResult | None:
     """Step 4 of the project's matter was recorded: take the counts of the motion voted there."""
-    from cunwu.meetings.matters import step_motion
-    from cunwu.meetings.services import meeting_date, motion_result
+    from cunwu.api import matters, meetings
 
     project = _project_of_matter(session, matter)
     if project is None or project.status != "published":
         return None
-    cited = step_motion(session, matter, 4)
+    cited = matters.step_motion(session, matter, 4)
     if cited is None:
         return None
     motion, meeting = cited
-    result = motion_result(session, motion)
+    result = meetings.motion_result(session, motion)
     if result is None:
         return None
     return record_result(
-        session, site, actor, project, source=motion.vote_method or "hands", held_on=meeting_date(meeting),
+        session, site, actor, project, source=motion.vote_method or "hands", held_on=meetings.meeting_date(meeting),
         members=motion.members or 0, present=motion.attendees or 0, votes_for=result.votes_for,
         against=result.against, abstain=result.abstain, meeting_id=meeting.id, motion_id=motion.id,
     )
@@ -347,23 +341,23 @@ def vote_from_matter_step(session: Session, site: Any, matter: Any, actor: Actor
 
 def candidate_motions(session: Session, project: Project) -> list[Any]:
     """Motions on this project's matter that were voted in a closed villagers' or representative meeting."""
-    from cunwu.meetings.matters import decided_motions
+    from cunwu.api import matters
 
-    return [] if project.matter_id is None else decided_motions(session, project.matter_id)
+    return [] if project.matter_id is None else matters.decided_motions(session, project.matter_id)
 
 
 def vote_through_matter(session: Session, site: Any, actor: Actor, project: Project, motion_id: int) -> Any:
     """Record step 4 (决议) of the project's matter with the meeting motion the clerk chose; the meetings area then
     tells this plugin (`matter_step_reached`), which decides the plan by the site's thresholds."""
-    from cunwu.meetings.matters import get_matter, record_step
+    from cunwu.api import matters
 
     _require(project, "published")
     found = {motion.id: (motion, meeting) for motion, meeting in candidate_motions(session, project)}
     if motion_id not in found or project.matter_id is None:
         raise input_error(_("请选择本项目议题在已结束的村民会议或村民代表会议上表决的议案"), "motion_id")
     motion, meeting = found[motion_id]
-    matter = get_matter(session, project.village_code, project.matter_id)
-    return record_step(session, site, actor, matter, 4, meeting=meeting, motion=motion)
+    matter = matters.get_matter(session, project.village_code, project.matter_id)
+    return matters.record_step(session, site, actor, matter, 4, meeting=meeting, motion=motion)
 
 
 def _project_of_matter(session: Session, matter: Any) -> Project | None:
@@ -683,7 +677,7 @@ def burden_rows(lines: Sequence[BurdenLine]) -> list[list[str]]:
 
 def publish_burden_list(session: Session, site: Any, actor: Actor, project: Project) -> Any:
     """Post the per-household list (masked IDs) on the board once the county has filed the plan."""
-    from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice
+    from cunwu.api import NoticeOrigin, NoticeTable, publish_notice
 
     project = get_project(session, project.village_code, project.id or 0, lock=True)
     _require(project, "filed")
@@ -867,7 +861,7 @@ def account_of(session: Session, site: Any, project: Project) -> Account:
 
 def publish_account(session: Session, site: Any, actor: Actor, project: Project) -> Any:
     """Publish the project account as a special 财务 disclosure (专项资金) and complete the project."""
-    from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice
+    from cunwu.api import NoticeOrigin, NoticeTable, publish_notice
 
     project = get_project(session, project.village_code, project.id or 0, lock=True)
     _require(project, "filed")

@@ -1,11 +1,15 @@
 """Per-site settings of the 一事一议 plugin (`[plugins.yishi]` in site.toml) and the vote thresholds.
 
-Every value here is *practice* (RULES.md section 4): it differs from province to province, so it is
+Every value here is *practice* (docs/domain.md §4): it differs from province to province, so it is
 a setting, never a constant in code. The defaults are the most common national practice.
 
 Age bands (`labour_age_men`, `labour_age_women`) are inclusive at both ends and apply to the
 person's age in whole years on the project's reference date (`Plan.reference_date`): with the
 default (18, 55) a man is a labourer from his 18th birthday to the day before his 56th birthday.
+
+`meeting_rules` (`[plugins.yishi.meeting_rules.<kind>]`) is the 一事一议 rule set the plugin brings to the
+meetings area (hook `vote_rule_sets`): a meeting scheduled under it counts quorum and majority with these
+overrides on top of `[core.meetings] rules`.
 
 Vote thresholds: `vote_preset` picks a rule; `vote_quorum`, `vote_approval` and
 `vote_approval_base` override parts of it. A threshold is written with its operator, so that
@@ -22,6 +26,8 @@ from fractions import Fraction
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cunwu.api import MeetingKind, RuleOverride, check_overrides
 
 ApprovalBase = Literal["attendees", "members"]
 
@@ -154,6 +160,10 @@ class YishiSettings(BaseModel):
     vote_quorum: str | None = Field(default=None, description="override, e.g. '>=4/5'")
     vote_approval: str | None = Field(default=None, description="override, e.g. '>1/2', '>=2/3'")
     vote_approval_base: ApprovalBase | None = None
+    meeting_rules: dict[MeetingKind, RuleOverride] = Field(
+        default_factory=dict,
+        description="quorum/majority overrides, by meeting kind, for meetings scheduled under the 一事一议 rule set",
+    )
     matching_ratio: Decimal = Field(
         default=Decimal("1"),
         ge=0,
@@ -197,6 +207,12 @@ class YishiSettings(BaseModel):
     def _threshold(cls, value: str | None) -> str | None:
         if value is not None:
             parse_threshold(value)
+        return value
+
+    @field_validator("meeting_rules")
+    @classmethod
+    def _meeting_rules(cls, value: dict[MeetingKind, RuleOverride]) -> dict[MeetingKind, RuleOverride]:
+        check_overrides(value)
         return value
 
     @field_validator("eligible_kinds")

@@ -4,7 +4,7 @@ Pure functions over frozen dataclasses: no database, no web. Money is `Decimal` 
 decimal places; labour is `Decimal` standard workdays; shares and thresholds are compared as
 `fractions.Fraction`. Floats are refused.
 
-Who owes (RULES.md section 4):
+Who owes (docs/domain.md §4):
 
 * Money is raised per person: every member of the household, except active soldiers and — when
   the site's `dibao_money_exempt` is on — every member of a 低保 household.
@@ -32,7 +32,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Literal
 
-from cunwu.i18n import _
+from cunwu.api import _
 
 from .settings import YishiSettings
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 import subprocess
 import sys
@@ -239,10 +240,51 @@ def test_hook_demo_data(site_factory: Any) -> None:
 def test_hook_register_commands(tmp_path: Path) -> None:
     group = click.Group("cunwu")
     from cunwu.cli import _command_plugin_manager
+    from cunwu.plugins import call_hook
 
-    _command_plugin_manager().hook.register_commands(cli=group)
+    call_hook(_command_plugin_manager(), "register_commands", cli=group)
     assert {"users", "audit"} <= set(group.commands)
     result = CliRunner().invoke(group, ["audit", "--help"])
     assert result.exit_code == 0 and "verify" in result.output
     listing = subprocess.run([sys.executable, "-m", "cunwu", "--help"], capture_output=True, text=True)
     assert "users" in listing.stdout and "audit" in listing.stdout
+
+
+class _Timed:
+    @hookimpl
+    def manifest(self) -> Manifest:
+        return Manifest(name="timed", title_zh="计时", title_en="Timed", version="0.1")
+
+    @hookimpl
+    async def startup(self, site: Any) -> str:
+        return f"started {site.slug}"
+
+
+def test_hooks_are_traced_with_plugin_and_duration(site_factory: Any, monkeypatch: Any, caplog: Any) -> None:
+    """`CUNWU_TRACE_HOOKS=1`: every call through `call_hook` logs the hook, the plugin and its milliseconds."""
+    from cunwu.plugins import call_hook
+
+    site = site_factory(enabled=["timed"], available={"timed": _Timed()})
+    caplog.set_level(logging.INFO, logger="cunwu.hooks")
+    monkeypatch.delenv("CUNWU_TRACE_HOOKS", raising=False)
+    site.run_startup()
+    assert [r for r in caplog.records if r.name == "cunwu.hooks"] == []  # off unless asked
+    monkeypatch.setenv("CUNWU_TRACE_HOOKS", "1")
+    answers = call_hook(site.plugins.pm, "startup", site=site)
+    assert ("timed", f"started {site.slug}") in answers  # the async implementation was awaited
+    traced = [r.getMessage() for r in caplog.records if r.name == "cunwu.hooks"]
+    assert any(re.fullmatch(r"hook startup plugin timed \d+\.\d{3} ms", line) for line in traced), traced
+    assert any(line.startswith("hook startup plugin cunwu.meetings.plugin ") for line in traced), traced
+    caplog.clear()
+    assert site.allowed(None, "audit.view", VILLAGE) is False  # the permission check goes through it too
+    assert any(r.getMessage().startswith("hook permission_allowed plugin ") for r in caplog.records)
+
+
+def test_call_hook_can_ask_one_plugin_in_load_order(site_factory: Any) -> None:
+    from cunwu.plugins import call_hook
+
+    timed = _Timed()
+    site = site_factory(enabled=["timed"], available={"timed": timed})
+    assert call_hook(site.plugins.pm, "startup", only=timed, site=site) == [("timed", f"started {site.slug}")]
+    names = [name for name, _answer in call_hook(site.plugins.pm, "manifest", load_order=True)]
+    assert names[0] == "cunwu.web.plugin" and names[-1] == "timed"

@@ -1,4 +1,4 @@
-"""Masking of sensitive identifiers (PIPL art. 28; RULES.md §3)."""
+"""Masking of sensitive identifiers (PIPL art. 28; docs/domain.md §3)."""
 
 from __future__ import annotations
 

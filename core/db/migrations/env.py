@@ -31,9 +31,10 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    """Render Cunwu's own column types by their import path (the template imports cunwu.db.types)."""
+    """Render Cunwu's own column types by their public path (the template imports cunwu.api: a plugin's migrations,
+    like the rest of the plugin, use nothing else from the core)."""
     if type_ == "type" and isinstance(obj, UTCDateTime | Money):
-        return f"cunwu.db.types.{type(obj).__name__}()"
+        return f"cunwu.api.{type(obj).__name__}()"
     return False
 
 

@@ -20,7 +20,10 @@ from cunwu.meetings.rules import (
     MeetingKind,
     MeetingSettings,
     QuorumMode,
+    RuleOverride,
     Threshold,
+    VoteRuleSet,
+    check_overrides,
     convening_request_met,
     convening_request_minimum,
     quorum_status,
@@ -194,7 +197,7 @@ def test_title_is_lazy_and_follows_the_locale() -> None:
 
 GE_2_3, GT_1_2 = "≥ 2/3", "> 1/2"
 
-# kind: (quorum by persons, quorum by households or None, majority, notice days) — RULES.md section 1 and 2
+# kind: (quorum by persons, quorum by households or None, majority, notice days) — docs/domain.md §1.2 and §2
 EXPECTED_DEFAULTS = {
     MeetingKind.villagers: (GT_1_2, GE_2_3, GT_1_2, 10),
     MeetingKind.representatives: (GE_2_3, None, GT_1_2, 0),
@@ -416,19 +419,28 @@ def test_yishi_yiyi_provincial_variant() -> None:
     assert rules_for(settings)[MeetingKind.villagers] == DEFAULT_RULES[MeetingKind.villagers]
 
 
-def test_yishi_yiyi_layer_only_for_yishi_yiyi_votes() -> None:
-    settings = MeetingSettings.model_validate(
-        {
-            "rules": {"representatives": {"notice_days": 3}},
-            "yishi_yiyi_rules": {"representatives": YISHI_YIYI_VARIANT},
-        }
-    )
+def test_a_rule_set_layer_goes_on_top_of_the_sites_rules() -> None:
+    settings = MeetingSettings.model_validate({"rules": {"representatives": {"notice_days": 3}}})
+    layer = {MeetingKind.representatives: RuleOverride.model_validate(YISHI_YIYI_VARIANT)}
     ordinary = rules_for(settings)[MeetingKind.representatives]
-    special = rules_for(settings, yishi_yiyi=True)[MeetingKind.representatives]
+    special = rules_for(settings, layer)[MeetingKind.representatives]
     assert ordinary.quorum_persons.describe() == "≥ 2/3"
     assert (ordinary.majority_base, ordinary.notice_days) == ("attendees", 3)
     assert special.quorum_persons.describe() == "≥ 4/5"
     assert (special.majority_base, special.notice_days) == ("members", 3)
+
+
+def test_layers_valid_alone_but_not_together_are_refused() -> None:
+    settings = MeetingSettings.model_validate({"rules": {"villagers": {"majority": "1", "majority_inclusive": True}}})
+    with pytest.raises(ValueError, match="majority: "):
+        rules_for(settings, {MeetingKind.villagers: RuleOverride(majority_inclusive=False)})
+
+
+def test_a_rule_set_checks_its_name_and_its_overrides() -> None:
+    with pytest.raises(ValueError, match="lower-case"):
+        VoteRuleSet("Yishi Yiyi", "一事一议", "一事一议")
+    with pytest.raises(ValueError, match=r"supervision\.quorum_households"):
+        check_overrides({MeetingKind.supervision: RuleOverride(quorum_households_inclusive=True)})
 
 
 def test_overrides_from_a_site_toml_dict() -> None:
@@ -521,13 +533,11 @@ def _error(values: dict[str, object]) -> tuple[list[tuple[object, ...]], str]:
          ("rules",), "representatives.quorum_households"),
         ({"rules": {"party_members": {"quorum_households_inclusive": True}}}, ("rules",),
          "party_members.quorum_households"),
-        ({"yishi_yiyi_rules": {"supervision": {"quorum_households_inclusive": True}}}, ("yishi_yiyi_rules",),
-         "supervision.quorum_households"),
+        # moved to the 一事一议 plugin's settings
+        ({"yishi_yiyi_rules": {"supervision": {"quorum_households_inclusive": True}}}, (),
+         "[plugins.yishi.meeting_rules.<kind>]"),
         # the households per representative belong to the register ([core.registry])
         ({"representative_households_min": 16}, ("representative_households_min",), "Extra inputs"),
-        # valid layers on their own, but together "> 1": the merged rules are checked too
-        ({"rules": {"villagers": {"majority": "1", "majority_inclusive": True}},
-          "yishi_yiyi_rules": {"villagers": {"majority_inclusive": False}}}, (), "majority: "),
     ],
 )
 def test_invalid_overrides_name_the_field(

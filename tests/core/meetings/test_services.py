@@ -10,14 +10,17 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from cunwu import hookimpl
 from cunwu.audit import service as audit
 from cunwu.audit.models import AuditEntry
 from cunwu.meetings import services
 from cunwu.meetings.models import Meeting, MeetingMember, Motion, ResultCorrection
-from cunwu.meetings.rules import RuleOverride
+from cunwu.meetings.rules import MeetingKind, RuleOverride, VoteRuleSet
 from cunwu.meetings.services import MeetingError
 from cunwu.notices.models import Notice
+from cunwu.plugin_types import Manifest
 from cunwu.registry.models import Membership, Person
+from cunwu.sites import SiteConfigError
 
 VILLAGE = "130926100201"
 
@@ -216,20 +219,52 @@ def test_site_override_changes_the_quorum(make_site: Any, h: SimpleNamespace) ->
         assert services.meeting_quorum(session, site, homes).met
 
 
-def test_yishi_yiyi_rules_apply_only_to_meetings_that_ask(make_site: Any, h: SimpleNamespace) -> None:
-    site, _village = make_site(
-        '[core.meetings.yishi_yiyi_rules.representatives]\nquorum = "4/5"\nquorum_inclusive = true\n'
-        'majority = "2/3"\nmajority_inclusive = true\nmajority_base = "members"\n'
-    )
+STRICT = {MeetingKind.representatives: RuleOverride(quorum="4/5", quorum_inclusive=True, majority="2/3",
+                                                   majority_inclusive=True, majority_base="members")}
+
+
+class _RuleSetPlugin:
+    """A plugin bringing a rule set, by default a provincial one: ≥ 4/5 attend, ≥ 2/3 of ALL members approve."""
+
+    def __init__(self, overrides: dict[MeetingKind, RuleOverride] = STRICT) -> None:
+        self.overrides = overrides
+
+    @hookimpl
+    def manifest(self) -> Manifest:
+        return Manifest(name="strict", title_zh="严格规则", title_en="Strict rules", version="1.0.0",
+                        requires=">=1.0,<2.0")
+
+    @hookimpl
+    def vote_rule_sets(self, site: Any) -> list[VoteRuleSet]:
+        return [VoteRuleSet("strict", "严格", "Strict", self.overrides)]
+
+
+def test_hook_vote_rule_sets_apply_only_to_meetings_that_ask(make_site: Any, h: SimpleNamespace) -> None:
+    site, _village = make_site(enabled=["strict"], available={"strict": _RuleSetPlugin()})
     with site.db.transaction() as session:
         ordinary, _m = h.held_meeting(session, site, "representatives", present=9)
         assert ordinary.quorum_met
-        special = h.schedule(session, site, "representatives", rule_set="yishi_yiyi")
+        special = h.schedule(session, site, "representatives", rule_set="strict")
+        assert services.rule_set_title(site, special.rule_set) == "严格"
         services.open_meeting(session, site, h.CLERK, special)
         h.sign_in_first(session, site, special, 10)
         motion = services.put_motion(session, site, h.CLERK, special, title="修路筹资")
         services.record_vote_counts(session, site, h.CLERK, motion, votes_for=7, against=3, abstain=0)
         assert (motion.passed, motion.base, motion.required) == (False, 12, 8)  # 2/3 of all 12 members
+        with pytest.raises(MeetingError, match="未知的表决规则集"):
+            h.schedule(session, site, "representatives", rule_set="yishi_yiyi")  # no plugin brings it here
+
+
+def test_a_rule_set_that_breaks_the_sites_rules_stops_start_up(make_site: Any) -> None:
+    flip = _RuleSetPlugin({MeetingKind.representatives: RuleOverride(majority_inclusive=False)})  # "> 1": never
+    with pytest.raises(SiteConfigError, match=r"vote rule set 'strict' with \[core.meetings\] rules: .*majority"):
+        make_site('[core.meetings.rules.representatives]\nmajority = "1"\nmajority_inclusive = true\n',
+                  enabled=["strict"], available={"strict": flip})
+
+
+def test_the_old_yishi_yiyi_rules_section_says_where_it_moved(site_factory: Any) -> None:
+    with pytest.raises(SiteConfigError, match=r"\[plugins.yishi.meeting_rules.<kind>\]"):
+        site_factory(extra_toml='[core.meetings.yishi_yiyi_rules.representatives]\nnotice_days = 3\n')
 
 
 def test_per_meeting_override_for_democratic_review(village_site: Any, h: SimpleNamespace) -> None:

@@ -27,7 +27,7 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def check_char(first17: str) -> str:
-    """The check character, computed here independently of the code under test (RULES.md §9)."""
+    """The check character, computed here independently of the code under test (docs/domain.md §9)."""
     total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
     return "10X98765432"[total % 11]
 
@@ -170,7 +170,7 @@ def test_today_defaults_to_the_real_date():
 
 def test_legacy_number_is_converted():
     # 110105 491231 002 → insert "19" before the year → 11010519491231002 → check char X
-    # (the RULES.md test number).
+    # (the docs/domain.md test number).
     rid = parse_resident_id("110105491231002", today=TODAY)
     assert rid.number == "11010519491231002X"
     assert rid.converted_from_legacy is True
@@ -217,7 +217,7 @@ def test_abolished_address_code_is_accepted_with_a_note():
 
 
 def test_address_code_older_than_the_table_is_accepted_with_a_note():
-    # stdnum's table dates 440524 from 1983, so it rejects this RULES.md test number for a person born 1880.
+    # stdnum's table dates 440524 from 1983, so it rejects this docs/domain.md test number for a person born 1880.
     assert not ric.is_valid("440524188001010014")
     rid = parse_resident_id("440524188001010014", today=TODAY)
     assert any("440524" in note for note in rid.notes)

@@ -183,3 +183,32 @@ def test_concurrent_submissions_of_one_code_store_one_vote(pg: str, site_factory
     with site.db.read() as session:
         assert len(session.exec(select(Ballot)).all()) == 1
         assert session.exec(select(VoteResult)).all() == []
+
+
+def test_meeting_rules_setting_is_the_yishi_yiyi_rule_set(site_factory: Any, y: SimpleNamespace) -> None:
+    """`[plugins.yishi.meeting_rules.<kind>]` (formerly `[core.meetings.yishi_yiyi_rules]`): a representative meeting
+    scheduled under the `yishi_yiyi` rule set needs ≥ 4/5 present and ≥ 2/3 of ALL members for; others keep the law."""
+    site = site_factory(enabled=["yishi"], extra_toml=(
+        '[plugins.yishi.meeting_rules.representatives]\nquorum = "4/5"\nquorum_inclusive = true\n'
+        'majority = "2/3"\nmajority_inclusive = true\nmajority_base = "members"\n'))
+    at = dt.datetime(2025, 5, 20, 19, 0, tzinfo=LOCAL_TZ)
+    with site.db.transaction() as session:
+        y.populate(session)
+        special = meetings.schedule_meeting(session, site, y.CLERK, village_code=y.VILLAGE, kind="representatives",
+                                            starts_at=at, notice_on=DAY, rule_set="yishi_yiyi")
+        ordinary = meetings.schedule_meeting(session, site, y.CLERK, village_code=y.VILLAGE, kind="representatives",
+                                             starts_at=at, notice_on=DAY)
+        rule = meetings.effective_rule(site, special)
+        assert (rule.quorum_persons.describe(), rule.majority.describe(), rule.majority_base) == (
+            "≥ 4/5", "≥ 2/3", "members")
+        standard = meetings.effective_rule(site, ordinary)
+        assert (standard.quorum_persons.describe(), standard.majority_base) == ("≥ 2/3", "attendees")
+    assert meetings.rule_set_title(site, "yishi_yiyi") == "一事一议"
+
+
+def test_meeting_rules_setting_refuses_a_rule_that_cannot_apply(site_factory: Any) -> None:
+    from cunwu.sites import SiteConfigError
+
+    with pytest.raises(SiteConfigError, match=r"meeting_rules.*supervision\.quorum_households"):
+        site_factory(enabled=["yishi"], extra_toml=(
+            "[plugins.yishi.meeting_rules.supervision]\nquorum_households_inclusive = true\n"))
