@@ -12,7 +12,8 @@ trap 'rm -rf "$work"' EXIT
 run_installed() {  # run_installed NAME SOURCE_FOLDER: install SOURCE into $work/NAME-site, run a copy of its tests
   local name="$1" source="$2"
   echo "== $name: pip install $source, then its tests"
-  "$PY" -m pip install -q --no-deps --target "$work/$name-site" "$source" 2>&1 | grep -v "^WARNING: Location" || true
+  cp -r "$source" "$work/$name-src"  # build from a copy: no build/ or egg-info left in the checkout
+  "$PY" -m pip install -q --no-deps --target "$work/$name-site" "$work/$name-src"
   cp -r "$source/tests" "$work/$name-tests"
   (cd "$work/$name-tests" && PYTHONPATH="$work/$name-site" "$PY" -m pytest -q -p no:cacheprovider --rootdir .)
 }
