@@ -24,7 +24,7 @@ from sqlmodel import Session
 from cunwu.errors import DomainError
 from cunwu.i18n import _
 from cunwu.web.guards import require
-from cunwu.web.render import actor_of, render, site_of
+from cunwu.web.render import actor_of, public_base, render, site_of
 
 from . import services
 from .models import KINDS, ORIGINS, STATUSES, VOTE_SOURCES, Project
@@ -227,7 +227,7 @@ def issue_codes(request: Request[Any, Any, Any], village_code: str, project_id: 
         with site.db.transaction() as session:
             project = services.get_project(session, village_code, project_id)
             slips = services.issue_codes(session, site, actor_of(request), project)
-            html = slips_html(site, project, slips)
+            html = slips_html(site, project, slips, public_base(request))
     except DomainError as error:
         if error.status_code == 404:
             raise _not_found(error) from error

@@ -16,13 +16,11 @@ def ballot_path(project: Project) -> str:
     return f"/v/{project.village_code}/p/yishi/projects/{project.id}/ballot"
 
 
-def slips_html(site: Any, project: Project, slips: Sequence[CodeSlip]) -> str:
-    """A standalone HTML page, 12 slips per A4 sheet; each slip carries a QR code of the ballot page when the site
-    has a host name."""
-    hosts = site.config.hosts
-    base = f"https://{hosts[0]}" if hosts else ""
+def slips_html(site: Any, project: Project, slips: Sequence[CodeSlip], base: str) -> str:
+    """A standalone HTML page, 12 slips per A4 sheet; each slip carries the ballot page's address and its QR code.
+    `base` is the site's public address (its `public_url` setting, else the address the clerk is using)."""
     url = base + ballot_path(project)
-    qr = Markup(segno.make(url, error="m").svg_inline(scale=2)) if base else Markup("")
+    qr = Markup(segno.make(url, error="m").svg_inline(scale=2))
     village = site.village(project.village_code)
     return str(site.templates.get_template("yishi/slips.html").render(
         project=project, slips=slips, url=url, qr=qr, village=village,
