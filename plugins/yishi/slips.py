@@ -17,10 +17,10 @@ def ballot_path(project: Project) -> str:
 
 
 def slips_html(site: Any, project: Project, slips: Sequence[CodeSlip], base: str) -> str:
-    """A standalone HTML page, 12 slips per A4 sheet; each slip carries the ballot page's address and its QR code.
-    `base` is the site's public address (its `public_url` setting, else the address the clerk is using)."""
+    """A standalone HTML page, 12 slips per A4 sheet; each slip carries the ballot page's address and, when the
+    address is known (`base`: the site's `public_url`, else the address the clerk is using), its QR code."""
     url = base + ballot_path(project)
-    qr = Markup(segno.make(url, error="m").svg_inline(scale=2))
+    qr = Markup(segno.make(url, error="m").svg_inline(scale=2)) if base else Markup("")
     village = site.village(project.village_code)
     return str(site.templates.get_template("yishi/slips.html").render(
         project=project, slips=slips, url=url, qr=qr, village=village,
