@@ -27,7 +27,7 @@ from cunwu.privacy import mask, mask_account, mask_phone
 from cunwu.registry import queries as registry
 from cunwu.runtime import Site
 from cunwu.web.guards import require
-from cunwu.web.render import actor_of, render, site_of
+from cunwu.web.render import actor_of, public_base, render, site_of
 
 __all__ = [
     "API_VERSION",
@@ -75,6 +75,7 @@ __all__ = [
     "ngettext",
     "open_site",
     "progress_bar",
+    "public_base",
     "publish_notice",
     "raise_objection",
     "registry",

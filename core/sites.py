@@ -67,6 +67,10 @@ class SiteSection(BaseModel):
     enabled: list[str] = []
     database: str | None = None
     supervision_phone: str = ""
+    public_url: str = ""
+    public_url: str = Field(default="", pattern=r"^(https?://[^/\s]+)?$",
+                            description="The address villagers use (e.g. https://cunwu.suning.gov.cn): links and QR "
+                                        "codes on printed slips and posters; empty = the address of the request")
 
     @field_validator("locale")
     @classmethod
@@ -98,6 +102,7 @@ class SiteConfig:
     villages: list[VillageEntry]
     database_url: str
     supervision_phone: str = ""
+    public_url: str = ""
     core_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     plugin_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -167,6 +172,7 @@ def load_site(path: Path) -> SiteConfig:
         villages=parsed.villages,
         database_url=parsed.site.database or default_database_url(slug),
         supervision_phone=parsed.site.supervision_phone,
+        public_url=parsed.site.public_url,
         core_settings=parsed.core,
         plugin_settings=parsed.plugins,
     )

@@ -6,6 +6,8 @@ and still extend the one below: `{% extends "core:base.html" %}`.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from cunwu import i18n
+from cunwu.clock import LOCAL_TZ
 from cunwu.sites import SiteConfigError, themes_dirs
 
 if TYPE_CHECKING:
@@ -74,7 +77,41 @@ def build_environment(site: Site) -> Environment:
         auto_reload=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["localtime"] = localtime
+    env.filters["who"] = who
+    env.filters["majority_text"] = majority_text
     return env
+
+
+_LABELLED = re.compile(r"^(?P<name>.*) \((?P<username>[^()]*)\)$")
+_MAJORITY_BASES = {"attendees": "到会人员", "members": "全体组成人员"}
+
+
+def who(label: str | None) -> str:
+    """An actor label as stored on a record ("张秀英 (clerk)", "demo (system:demo)") as people read it: the name,
+    or 系统 for what a command or scheduled job did."""
+    if not label:
+        return ""
+    match = _LABELLED.match(label)
+    username = match.group("username") if match else label
+    if username.startswith("system:"):
+        return i18n._("系统")
+    return match.group("name") if match else label
+
+
+def majority_text(stored: str | None) -> str:
+    """A motion's stored rule ("> 1/2 · attendees") with its base in words."""
+    rule, _sep, base = (stored or "").partition(" · ")
+    if base in _MAJORITY_BASES:
+        return i18n._("%(rule)s（基数：%(base)s）", rule=rule, base=i18n.gettext(_MAJORITY_BASES[base]))
+    return stored or ""
+
+
+def localtime(moment: dt.datetime | None) -> str:
+    """A stored (UTC) time as people read it: China time, to the minute."""
+    if moment is None:
+        return ""
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def template_exists(env: Environment, name: str) -> bool:

@@ -28,7 +28,7 @@ from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
 from cunwu.notices.services import FinanceInput, NoticeError, settings_of
 from cunwu.notices.settings import STREAM_LABELS
-from cunwu.web.render import actor_of, render, site_of
+from cunwu.web.render import actor_of, public_base, render, site_of
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -258,7 +258,7 @@ def _feed(request: Request[Any, Any, Any], village_code: str | None, extra: dict
     site = site_of(request)
     with site.db.read() as session:
         items = queries.feed_items(session, village_code)
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)
     village = site.village(village_code) if village_code else None
     updated = max((n.published_at for n in items if n.published_at), default=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     response = render(request, "notices/feed.xml", {
@@ -294,7 +294,7 @@ async def print_notice(request: Request[Any, Any, Any], village_code: str, notic
         with site.db.read() as session:
             notice = services.get_notice(session, notice_id, village_code)
             context = notice_context(request, session, notice)
-        url = f"{str(request.base_url).rstrip('/')}/v/{village_code}/notices/{notice.id}"
+        url = f"{public_base(request)}/v/{village_code}/notices/{notice.id}"
         return render(request, "notices/print.html", {**context, **extra, "qr": qr_svg(url), "url": url})
     return await cached_page(request, village_code, build)
 
@@ -303,7 +303,7 @@ async def print_notice(request: Request[Any, Any, Any], village_code: str, notic
 async def print_board(request: Request[Any, Any, Any], village_code: str) -> Response[Any]:
     def build(extra: dict[str, Any]) -> Response[str]:
         site = site_of(request)
-        base = str(request.base_url).rstrip("/")
+        base = public_base(request)
         with site.db.read() as session:
             current = queries.current_board(session, village_code)
             posters = []

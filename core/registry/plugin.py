@@ -107,3 +107,13 @@ def demo_data(session: Any, site: Any, demo: Any) -> None:
     from cunwu.registry.demo import fill_demo
 
     fill_demo(session, site, demo)
+
+
+@hookimpl
+def extra_template_vars(request: Any, template: str) -> dict[str, Any]:
+    """The change log's words (registry/_history.html) for the register's pages."""
+    if not template.startswith("registry/"):
+        return {}
+    from cunwu.registry.history_labels import TEMPLATE_VARS
+
+    return TEMPLATE_VARS

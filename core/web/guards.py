@@ -53,3 +53,24 @@ def require(connection: ASGIConnection[Any, Any, Any, Any], permission: str, sco
     if not site_of(connection).allowed(actor, permission, scope_code):
         raise PermissionDeniedException(_("您没有权限执行此操作"))
     return actor
+
+
+def may_open(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> bool:
+    """Whether the current person would pass the guard of the GET page at `path` — so a page links only to pages
+    its reader may open (no link that ends on "no permission")."""
+    try:
+        routed = connection.app.asgi_router.handle_routing(path.split("?", 1)[0], "GET")
+    except Exception:
+        return False
+    handler, params = routed[1], routed[3]
+    if handler.opt.get("public"):
+        return True
+    declared = handler.opt.get("permission")
+    actor = actor_of(connection)
+    if not declared or actor is None:
+        return False
+    site = site_of(connection)
+    village_code = params.get("village_code")
+    permissions = (declared,) if isinstance(declared, str) else tuple(declared)
+    return any(site.allowed(actor, p, village_code) if village_code is not None
+               else site.allowed_anywhere(actor, p) for p in permissions)

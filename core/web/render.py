@@ -31,6 +31,12 @@ def actor_of(connection: ASGIConnection[Any, Any, Any, State]) -> Actor | None:
     return actor
 
 
+def public_base(request: Request[Any, Any, Any]) -> str:
+    """The site's address for links that leave the screen (QR codes, printed slips, feeds): the configured
+    `public_url`, else the address this request came to."""
+    return (site_of(request).config.public_url or str(request.base_url)).rstrip("/")
+
+
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
 
@@ -48,6 +54,8 @@ def base_context(request: Request[Any, Any, Any], village_code: str | None = Non
     def can(action: str, scope_code: str | None = village_code) -> bool:
         return site.allowed(actor, action, scope_code)
 
+    from cunwu.web.guards import may_open  # guards imports this module
+
     links = site.call("menu_links", request=request, actor=actor, village_code=village_code)
     level = "village" if village else "site"
     menu = sorted((link for link in links if link.level == level), key=lambda link: (link.order, link.label))
@@ -60,6 +68,7 @@ def base_context(request: Request[Any, Any, Any], village_code: str | None = Non
         "menu": menu,
         "slot": slot,
         "can": can,
+        "may_open": lambda path: may_open(request, path),
         "mask": mask,
         "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
         "locale": i18n.current_locale.get(),

@@ -35,7 +35,9 @@ def codes(project_id: int, site_slug: str | None, village_code: str, out: Path) 
         with site.db.transaction() as session:
             project = get_project(session, village_code, project_id)
             slips = issue_codes(session, site, Actor.system("cli:yishi-codes"), project)
-            html = slips_html(site, project, slips)
+            hosts = site.config.hosts
+            base = site.config.public_url or (f"https://{hosts[0]}" if hosts else "")
+            html = slips_html(site, project, slips, base)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     out.write_text(html, encoding="utf-8")

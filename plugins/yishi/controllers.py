@@ -21,7 +21,7 @@ from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session
 
-from cunwu.api import DomainError, _, actor_of, render, require, site_of
+from cunwu.api import DomainError, _, actor_of, public_base, render, require, site_of
 
 from . import services
 from .models import KINDS, ORIGINS, STATUSES, VOTE_SOURCES, Project
@@ -224,7 +224,7 @@ def issue_codes(request: Request[Any, Any, Any], village_code: str, project_id: 
         with site.db.transaction() as session:
             project = services.get_project(session, village_code, project_id)
             slips = services.issue_codes(session, site, actor_of(request), project)
-            html = slips_html(site, project, slips)
+            html = slips_html(site, project, slips, public_base(request))
     except DomainError as error:
         if error.status_code == 404:
             raise _not_found(error) from error

@@ -16,11 +16,9 @@ def ballot_path(project: Project) -> str:
     return f"/v/{project.village_code}/p/yishi/projects/{project.id}/ballot"
 
 
-def slips_html(site: Any, project: Project, slips: Sequence[CodeSlip]) -> str:
-    """A standalone HTML page, 12 slips per A4 sheet; each slip carries a QR code of the ballot page when the site
-    has a host name."""
-    hosts = site.config.hosts
-    base = f"https://{hosts[0]}" if hosts else ""
+def slips_html(site: Any, project: Project, slips: Sequence[CodeSlip], base: str) -> str:
+    """A standalone HTML page, 12 slips per A4 sheet; each slip carries the ballot page's address and, when the
+    address is known (`base`: the site's `public_url`, else the address the clerk is using), its QR code."""
     url = base + ballot_path(project)
     qr = Markup(segno.make(url, error="m").svg_inline(scale=2)) if base else Markup("")
     village = site.village(project.village_code)

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,29 +49,38 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server_factory(tmp_path: Path) -> Iterator[Any]:
-    servers: list[tuple[uvicorn.Server, threading.Thread, Any]] = []
-
-    def start(enabled: list[str] | None = None) -> LiveServer:
-        site = make_test_site(tmp_path, enabled=enabled or [], slug=f"live{len(servers)}")
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(create_site_app(site), host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError("live server did not start")
-            time.sleep(0.05)
-        servers.append((server, thread, site))
-        return LiveServer(f"http://127.0.0.1:{port}", site)
-
-    yield start
-    for server, thread, site in servers:
+@contextmanager
+def serve(site: Any) -> Iterator[LiveServer]:
+    """Serve a site with uvicorn on a free port in a background thread until the block ends."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_site_app(site), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", site)
+    finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server_factory(tmp_path: Path) -> Iterator[Any]:
+    with ExitStack() as stack:
+        sites: list[Any] = []
+
+        def start(enabled: list[str] | None = None) -> LiveServer:
+            site = make_test_site(tmp_path, enabled=enabled or [], slug=f"live{len(sites)}")
+            sites.append(site)
+            return stack.enter_context(serve(site))
+
+        yield start
+    for site in sites:
         drop_test_site(site)
 
 

@@ -41,6 +41,8 @@ def _write(tmp_path: Path, text: str) -> Path:
         ('[site]\nname = "县"\ndivision_code = "130926"\nlocale = "fr"\n' + GOOD_VILLAGE,
          "site.locale: Value error, locale must be 'zh_CN' or 'en'"),
         ('[site\nname = "县"', "not valid TOML"),
+        ('[site]\nname = "县"\ndivision_code = "130926"\npublic_url = "cunwu.example/v"\n' + GOOD_VILLAGE,
+         "site.public_url: String should match pattern"),
     ],
 )
 def test_bad_site_toml_names_file_key_and_expectation(tmp_path: Path, toml: str, expected: str) -> None:

@@ -81,6 +81,9 @@ def test_paper_vote_codes_and_ballot_page(site_factory: Any, y: SimpleNamespace)
         assert sheet.status_code == 200 and sheet.text.count('class="slip"') == 5
         codes = re.findall(r'class="code">([A-Z0-9-]{11})<', sheet.text)
         assert len(codes) == 5 and "户号 001" in sheet.text
+        # The slips point to the address in use (the test client's), never a host guessed from site.toml.
+        assert f"http://testserver.local{base}/ballot" in sheet.text and "<svg" in sheet.text
+        assert "localhost" not in sheet.text
     with site_client(site) as villager:
         form = villager.get(f"{base}/ballot")
         assert form.status_code == 200 and "表决码" in form.text
@@ -88,6 +91,18 @@ def test_paper_vote_codes_and_ballot_page(site_factory: Any, y: SimpleNamespace)
         assert ok.status_code == 200 and "您户的表决已记录" in ok.text
         again = villager.post(f"{base}/ballot", data={"code": codes[0], "choice": "against"})
         assert again.status_code == 400 and "该表决码已经使用过" in again.text
+
+
+def test_slips_use_the_configured_public_address(site_factory: Any, y: SimpleNamespace) -> None:
+    site = _site(site_factory, y)
+    site.config.public_url = "https://cunwu.suning.example"  # [site] public_url in site.toml
+    with site.db.transaction() as session:
+        project = services.propose(session, site, y.CLERK, village_code=V, data=y.proposal())
+        services.publish_plan(session, site, y.CLERK, project)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=V)
+        sheet = client.post(f"/v/{V}/p/yishi/projects/{project.id}/codes")
+    assert f"https://cunwu.suning.example/v/{V}/p/yishi/projects/{project.id}/ballot" in sheet.text
 
 
 def _shares_fixed(site: Any, y: SimpleNamespace) -> Project:
