@@ -22,6 +22,7 @@ from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, ra
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
 from cunwu.privacy import mask, mask_account, mask_phone
 from cunwu.registry import queries as registry
+from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
 from cunwu.web.guards import require
 from cunwu.web.render import actor_of, render, site_of
@@ -33,6 +34,7 @@ __all__ = [
     "Actor",
     "DemoContext",
     "DomainError",
+    "ImportFileError",
     "Manifest",
     "MatterType",
     "MenuLink",
@@ -67,6 +69,7 @@ __all__ = [
     "progress_bar",
     "publish_notice",
     "raise_objection",
+    "read_table",
     "registry",
     "render",
     "require",
