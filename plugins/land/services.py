@@ -902,13 +902,13 @@ def plot_states(session: Session, village_code: str, today: dt.date | None = Non
     for plot_id, contract_id in session.exec(select(Plot.id, Plot.contract_id).where(
             Plot.village_code == village_code)).all():
         states[plot_id] = "contracted" if contract_id else "free"  # type: ignore[index]
-    for (plot_id,) in session.exec(select(TransferPlot.plot_id).join(
+    for plot_id in session.exec(select(TransferPlot.plot_id).join(
             Transfer, col(Transfer.id) == TransferPlot.transfer_id).where(
             TransferPlot.village_code == village_code, col(TransferPlot.live), Transfer.status == "filed",
-            TransferPlot.start_on <= today, TransferPlot.end_on > today)).all():  # type: ignore[misc]
+            TransferPlot.start_on <= today, TransferPlot.end_on > today)).all():
         states[plot_id] = "transferred"
-    for (plot_id,) in session.exec(select(Dispute.plot_id).where(Dispute.village_code == village_code,
-                                                                 Dispute.status == "open")).all():  # type: ignore[misc]
+    for plot_id in session.exec(select(Dispute.plot_id).where(Dispute.village_code == village_code,
+                                                              Dispute.status == "open")).all():
         states[plot_id] = "disputed"
     return states
 
