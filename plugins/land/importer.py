@@ -74,6 +74,8 @@ class _Row:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()  # the usual case, first: an import reads 14 cells a row
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -99,7 +101,13 @@ def _date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = _text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
+    text = _text(value)
+    if len(text) == 10:
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    text = text.replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
     try:
         year, month, day = (int(p) for p in text.split("-"))
         return dt.date(year, month, day)
@@ -109,9 +117,9 @@ def _date(value: Any) -> dt.date | None:
 
 def _parse(site: Any, raw: list[Any], index: dict[str, int], number: int, filename: str,
            problems: list[Problem]) -> _Row | None:
-    def cell(key: str) -> Any:
-        position = index.get(key)
-        return raw[position] if position is not None and position < len(raw) else None
+    width = len(raw)
+    values = {key: raw[position] if position < width else None for key, position in index.items()}
+    cell = values.get
 
     def fail(key: str, message: str) -> None:
         header = next(c.header for c in COLUMNS if c.key == key)
