@@ -34,3 +34,10 @@ def test_demo_data(site_factory: Any) -> None:
     with site_client(site) as client:
         page = client.get(f"/v/{first}/p/land/map")
     assert page.status_code == 200 and page.text.count('data-state="transferred"') >= 1
+
+
+def test_enabled_in_the_demo_site_only() -> None:
+    from cunwu.sites import DEFAULT_SITES_DIR, load_site
+
+    assert "land" in load_site(DEFAULT_SITES_DIR / "demo").enabled
+    assert "land" not in load_site(DEFAULT_SITES_DIR / "xianxian").enabled

@@ -255,3 +255,23 @@ def test_every_write_is_audited(land_site: Any) -> None:
         assert [e.action for e in history] == ["land.transfer.create"]
         assert audit.verify_chain(session)[1] is None
         assert session.get(Transfer, transfer.id).status == "ready"
+
+
+def test_ledger_flags_registrable_and_expiring_transfers(land_site: Any) -> None:
+    land = contract(land_site)
+    with frozen_clock(TODAY):
+        long_ref = make_transfer(land_site, land, {land.plot_ids[0]: "5"}, start_on=dt.date(2026, 1, 1),
+                                 end_on=dt.date(2031, 1, 1))
+        short_ref = make_transfer(land_site, land, {land.plot_ids[1]: "3"}, start_on=dt.date(2025, 6, 1),
+                                  end_on=dt.date(2026, 3, 1), form="subcontract")
+        with land_site.db.transaction() as session:
+            for ref in (long_ref, short_ref):
+                services.file_transfer(session, land_site, CLERK, services.get_transfer(session, VILLAGE, ref))
+        with land_site.db.read() as session:
+            rows, totals = services.ledger(session, land_site, [VILLAGE])
+    flags = {r.ref: (r.registrable, r.expiring, r.form) for r in rows}
+    assert flags == {long_ref: (True, False, "lease"), short_ref: (False, True, "subcontract")}
+    total = totals[VILLAGE]
+    assert (total.transferred, total.registrable, total.expiring, total.share) == (
+        Decimal("8.0000"), 1, 1, Decimal("100.0"))
+    assert dict(total.by_form) == {"lease": Decimal("5.0000"), "subcontract": Decimal("3.0000")}
