@@ -25,6 +25,7 @@ from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, ra
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
 from cunwu.privacy import mask, mask_account, mask_phone
 from cunwu.registry import queries as registry
+from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
 from cunwu.web.guards import require
 from cunwu.web.render import actor_of, public_base, render, site_of
@@ -36,6 +37,7 @@ __all__ = [
     "Actor",
     "DemoContext",
     "DomainError",
+    "ImportFileError",
     "Manifest",
     "MatterType",
     "MeetingError",
@@ -78,6 +80,7 @@ __all__ = [
     "public_base",
     "publish_notice",
     "raise_objection",
+    "read_table",
     "registry",
     "render",
     "require",

@@ -49,6 +49,10 @@ EXPECTED: dict[str, set[str]] = {
     "dibao.confirm": {"county_official"},
     "dibao.standards": {"county_official"},
     "dibao.payments": {"county_official"},
+    "land.view": STAFF_AND_OVERSIGHT | {"representative"},
+    "land.manage": {"clerk"},
+    "land.disputes": {"clerk", "township_official"},
+    "land.ledger": {"township_official", "county_official", "site_admin"},
 }
 GRANT_SCOPE = {"villager": OWN, "clerk": OWN, "representative": OWN, "supervisor": OWN,
                "township_official": OWN[:9], "county_official": "", "site_admin": ""}

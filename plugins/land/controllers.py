@@ -1,0 +1,728 @@
+"""Land pages: the clerk's desk (village), the township and county desks, the public map, summary and contract
+verification, and the JSON API.
+
+Handlers are thin: parse the form, call a service in one transaction, redirect. A refused form is shown again with
+each problem beside its field and what was typed kept (status 400); other refusals show the error page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+import segno
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+from markupsafe import Markup
+from sqlmodel import col, select
+
+from cunwu.api import NotFound, Problem, _, actor_of, local_today, registry, render, site_of
+
+from . import geometry, services
+from .models import (
+    DISPUTE_STEPS,
+    LAND_TYPES,
+    PAYMENT_SCHEDULES,
+    TRANSFER_FORMS,
+    TRANSFEREE_KINDS,
+    USES,
+    Contract,
+    Contractor,
+    Plot,
+    PowerOfAttorney,
+    RentInstalment,
+    Transfer,
+)
+from .services import LandError, PlotInput, TransferInput
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Req = Request[Any, Any, Any]
+
+
+def _base(village_code: str) -> str:
+    return f"/v/{village_code}/p/land"
+
+
+def _decimal(value: str | None, field: str, label: str, required: bool = True) -> Decimal | None:
+    text = (value or "").strip().replace(",", "")
+    if not text:
+        if required:
+            message = _("请填写%(label)s", label=label)
+            raise LandError(message, [Problem(message, field=field)])
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        message = _("%(label)s必须是数字，收到“%(value)s”", label=label, value=text)
+        raise LandError(message, [Problem(message, field=field)])
+    return number
+
+
+def _date(value: str | None, field: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        message = _("%(label)s的日期格式不正确（例如 2026-03-01）", label=label)
+        raise LandError(message, [Problem(message, field=field)]) from None
+
+
+def _errors(error: LandError) -> dict[str, str]:
+    """Field name → message, for showing each problem beside its field."""
+    found: dict[str, str] = {}
+    for problem in error.problems:
+        found.setdefault(problem.field or "_", problem.message)
+    return found
+
+
+# --- village: overview ---------------------------------------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/p/land/", opt={"permission": "land.view"}, sync_to_thread=True, name="land_home")
+def home(request: Req, village_code: str) -> Response[str]:
+    return _home(request, village_code)
+
+
+def _home(request: Req, village_code: str, error: LandError | None = None, values: dict[str, str] | None = None,
+          status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    today = local_today()
+    with site.db.read() as session:
+        transfers = list(session.exec(select(Transfer).where(Transfer.village_code == village_code)
+                                      .order_by(col(Transfer.id).desc()).limit(200)).all())
+        areas = {t.id: services.area_of(session, t) for t in transfers}
+        summary = services.village_summary(session, site, village_code, today)
+        disputes = list(session.exec(select(services.Dispute).where(
+            services.Dispute.village_code == village_code, services.Dispute.status == "open")).all())
+        contracts = session.exec(select(Contract, Contractor).join(
+            Contractor, col(Contractor.id) == Contract.contractor_id).where(Contract.village_code == village_code)
+            .order_by(col(Contract.code)).limit(500)).all()
+    return render(request, "land/home.html", {
+        "transfers": transfers, "areas": areas, "summary": summary, "disputes": disputes, "contracts": contracts,
+        "status_of": lambda t: services.effective_status(t, today), "status_label": services.status_label,
+        "form_label": services.form_label, "errors": _errors(error) if error else {}, "error": error,
+        "values": values or {}}, status_code=status_code)
+
+
+def dashboard_slot(request: Req, village_code: str) -> Markup:
+    site = site_of(request)
+    today = local_today()
+    with site.db.read() as session:
+        waiting = [t for t in session.exec(select(Transfer).where(
+            Transfer.village_code == village_code,
+            col(Transfer.status).in_(("pending", "posting", "held", "ready")))).all()]
+    counts: dict[str, int] = {}
+    for transfer in waiting:
+        state = services.effective_status(transfer, today)
+        counts[state] = counts.get(state, 0) + 1
+    template = site.templates.get_template("land/_slot.html")
+    return Markup(template.render(counts=counts, village_code=village_code, status_label=services.status_label))
+
+
+# --- contracts, plots, powers of attorney --------------------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/p/land/contracts/{contract_id:int}", opt={"permission": "land.view"},
+     sync_to_thread=True)
+def contract_page(request: Req, village_code: str, contract_id: int) -> Response[str]:
+    return _contract_page(request, village_code, contract_id)
+
+
+def _contract_page(request: Req, village_code: str, contract_id: int, error: LandError | None = None,
+                   values: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        contract = services.get_contract(session, village_code, contract_id)
+        contractor = session.get(Contractor, contract.contractor_id)
+        plots = list(session.exec(select(Plot).where(Plot.contract_id == contract.id).order_by(col(Plot.code))).all())
+        transfers = list(session.exec(select(Transfer).where(Transfer.contract_id == contract.id)
+                                      .order_by(col(Transfer.id).desc())).all())
+        powers = list(session.exec(select(PowerOfAttorney).where(PowerOfAttorney.contractor_id == contractor.id)  # type: ignore[union-attr]
+                                   ).all())
+    return render(request, "land/contract.html", {
+        "contract": contract, "contractor": contractor, "plots": plots, "transfers": transfers, "powers": powers,
+        "status_label": services.status_label, "form_label": services.form_label,
+        "land_type_label": services.land_type_label, "land_types": LAND_TYPES, "today": local_today(),
+        "errors": _errors(error) if error else {}, "error": error, "values": values or {},
+        "status_of": services.effective_status}, status_code=status_code)
+
+
+@post("/v/{village_code:str}/p/land/contracts", opt={"permission": "land.manage"}, sync_to_thread=True)
+def create_contract(request: Req, village_code: str, data: Form) -> Response[Any]:
+    """Register a household's contract: find the household by 户号, derive the codes, record the term."""
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            number = data.get("household", "").strip()
+            home = next((h for h in registry.households(session, village_code) if h.household.number == number), None)
+            if home is None:
+                raise LandError(_("本村没有户号 %(number)s", number=number),
+                                [Problem(_("本村没有户号 %(number)s", number=number), field="household")])
+            group = int(_decimal(data.get("group") or "0", "group", _("村民小组号")) or 0)
+            issuer = services.issuer_for(session, site, actor_of(request), village_code, group)
+            contractor = services.register_contractor(session, site, actor_of(request), issuer,
+                                                      home.household.id)  # type: ignore[arg-type]
+            kind = "Q" if data.get("kind") == "Q" else "J"
+            extended = (data.get("extended_to") or "").strip()
+            contract = services.register_contract(
+                session, site, actor_of(request), contractor, code=contractor.code + kind,
+                start_on=_date(data.get("start_on"), "start_on", _("承包期开始日")),
+                end_on=_date(data.get("end_on"), "end_on", _("承包期结束日")),
+                extended_to=_date(extended, "extended_to", _("延包结束日")) if extended else None)
+            url = f"{_base(village_code)}/contracts/{contract.id}"
+    except LandError as exc:
+        return _home(request, village_code, exc, data, 400)
+    return Redirect(url, status_code=303)
+
+
+@post("/v/{village_code:str}/p/land/contracts/{contract_id:int}/plots", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def add_plot(request: Req, village_code: str, contract_id: int, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            contract = services.get_contract(session, village_code, contract_id)
+            grade = (data.get("grade") or "").strip()
+            services.register_plot(session, site, actor_of(request), village_code, PlotInput(
+                code=data.get("code", "").strip(), name=data.get("name", ""),
+                area_mu=_decimal(data.get("area_mu"), "area_mu", _("面积")) or Decimal(0),
+                land_type=data.get("land_type", "013"), grade=int(grade) if grade.isdigit() else None,
+                east=data.get("east", ""), south=data.get("south", ""), west=data.get("west", ""),
+                north=data.get("north", "")), contract=contract)
+    except LandError as exc:
+        return _contract_page(request, village_code, contract_id, error=exc, values=data,
+                                status_code=400)
+    return Redirect(f"{_base(village_code)}/contracts/{contract_id}", status_code=303)
+
+
+@post("/v/{village_code:str}/p/land/geometry", opt={"permission": "land.manage"}, sync_to_thread=True)
+def save_geometry(request: Req, village_code: str, data: Form) -> Response[Any]:
+    """Attach a pasted GeoJSON polygon to a plot of the village (field `plot` = its code)."""
+    site = site_of(request)
+    code = data.get("plot", "").strip()
+    try:
+        with site.db.transaction() as session:
+            plot = services.get_plot(session, village_code, code)
+            try:
+                parsed = json.loads(data.get("geojson", ""))
+            except json.JSONDecodeError:
+                raise LandError(_("不是有效的 GeoJSON"), [Problem(_("不是有效的 GeoJSON"), field="geojson")]) from None
+            warning = geometry.attach_polygon(session, site, actor_of(request), plot, parsed)
+            contract_id = plot.contract_id
+    except LandError as exc:
+        with site.db.read() as session:
+            plot = services.get_plot(session, village_code, code)
+        if plot.contract_id is None:
+            raise
+        return _contract_page(request, village_code, plot.contract_id, error=exc,
+                                values={**data, "plot": code}, status_code=400)
+    url = f"{_base(village_code)}/contracts/{contract_id}" if contract_id else f"{_base(village_code)}/map"
+    return Redirect(url + ("?warning=" + warning if warning else ""), status_code=303)
+
+
+@post("/v/{village_code:str}/p/land/contracts/{contract_id:int}/powers", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def add_power(request: Req, village_code: str, contract_id: int, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            contract = services.get_contract(session, village_code, contract_id)
+            contractor = session.get(Contractor, contract.contractor_id)
+            services.record_power(session, site, actor_of(request), contractor,  # type: ignore[arg-type]
+                                  agent_name=data.get("agent_name", ""), scope=data.get("scope", ""),
+                                  signed_on=_date(data.get("signed_on"), "signed_on", _("签署日期")),
+                                  valid_until=_date(data.get("valid_until"), "valid_until", _("有效期至")))
+    except LandError as exc:
+        return _contract_page(request, village_code, contract_id, error=exc, values=data,
+                                status_code=400)
+    return Redirect(f"{_base(village_code)}/contracts/{contract_id}", status_code=303)
+
+
+# --- transfers -----------------------------------------------------------------------------------------------------
+
+
+def _transfer_form(request: Req, village_code: str, contract_id: int, *, values: dict[str, str],
+                   error: LandError | None = None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    settings = services.settings_of(site)
+    with site.db.read() as session:
+        contract = services.get_contract(session, village_code, contract_id)
+        contractor = session.get(Contractor, contract.contractor_id)
+        plots = list(session.exec(select(Plot).where(Plot.contract_id == contract.id).order_by(col(Plot.code))).all())
+        filed = [t for t in session.exec(select(Transfer).where(Transfer.contract_id == contract.id,
+                                                                Transfer.status == "filed")).all()]
+        villagers = registry.adults(session, village_code)
+    return render(request, "land/transfer_new.html", {
+        "contract": contract, "contractor": contractor, "plots": plots, "filed": filed, "villagers": villagers,
+        "values": values, "errors": _errors(error) if error else {}, "error": error, "forms": TRANSFER_FORMS,
+        "kinds": TRANSFEREE_KINDS, "uses": USES, "schedules": PAYMENT_SCHEDULES,
+        "form_label": services.form_label, "kind_label": services.kind_label, "use_label": services.use_label,
+        "schedule_label": services.schedule_label, "settings": settings}, status_code=status_code)
+
+
+@get("/v/{village_code:str}/p/land/transfers/new", opt={"permission": "land.manage"}, sync_to_thread=True)
+def new_transfer(request: Req, village_code: str, contract: int) -> Response[str]:
+    return _transfer_form(request, village_code, contract, values={})
+
+
+def _transfer_input(data: dict[str, str], plot_ids: list[int]) -> TransferInput:
+    plots: dict[int, Decimal] = {}
+    for plot_id in plot_ids:
+        area = _decimal(data.get(f"area_{plot_id}"), f"area_{plot_id}", _("流转面积"), required=False)
+        if area is not None:
+            plots[plot_id] = area
+    person = (data.get("transferee_person_id") or "").strip()
+    years = (data.get("adjust_every_years") or "").strip()
+    return TransferInput(
+        contract_id=int(data.get("contract_id", "0") or 0), plots=plots, form=data.get("form", ""),
+        transferee_kind=data.get("transferee_kind", ""), transferee_name=data.get("transferee_name", ""),
+        transferee_person_id=int(person) if person.isdigit() else None,
+        transferee_credit_code=data.get("transferee_credit_code") or None,
+        transferee_address=data.get("transferee_address", ""),
+        start_on=_date(data.get("start_on"), "start_on", _("流转开始日")),
+        end_on=_date(data.get("end_on"), "end_on", _("流转结束日")), use=data.get("use", ""),
+        rent_kind=data.get("rent_kind", "cash"),
+        rent_yuan_per_mu=_decimal(data.get("rent_yuan_per_mu"), "rent_yuan_per_mu", _("租金"), required=False)
+        or Decimal(0),
+        grain_kg_per_mu=_decimal(data.get("grain_kg_per_mu"), "grain_kg_per_mu", _("实物租金"), required=False),
+        grain_price=_decimal(data.get("grain_price"), "grain_price", _("粮食参考价格"), required=False),
+        adjust_every_years=int(years) if years.isdigit() else None,
+        payment_schedule=data.get("payment_schedule", "yearly"),
+        value=_decimal(data.get("value"), "value", _("作价"), required=False),
+        facilities=data.get("facilities", ""), breach=data.get("breach", ""),
+        agent_name=data.get("agent_name") or None, parent_ref=data.get("parent_ref") or None)
+
+
+@post("/v/{village_code:str}/p/land/transfers", opt={"permission": "land.manage"}, sync_to_thread=True)
+def create_transfer(request: Req, village_code: str, data: Form) -> Response[Any]:
+    site = site_of(request)
+    contract_id = int(data.get("contract_id", "0") or 0) if (data.get("contract_id") or "").isdigit() else 0
+    try:
+        with site.db.transaction() as session:
+            contract = services.get_contract(session, village_code, contract_id)
+            plot_ids = [p for p in session.exec(select(Plot.id).where(Plot.contract_id == contract.id)).all()]
+            parent = (data.get("parent_ref") or "").strip()
+            if parent:
+                parent_transfer = services.get_transfer(session, village_code, parent)
+                plot_ids = [row.plot_id for row, _plot in services.rows_of(session, parent_transfer)]
+            transfer = services.create_transfer(session, site, actor_of(request), village_code,
+                                                _transfer_input(data, plot_ids))  # type: ignore[arg-type]
+            url = f"{_base(village_code)}/transfers/{transfer.ref}"
+    except LandError as exc:
+        return _transfer_form(request, village_code, contract_id, values=data, error=exc, status_code=400)
+    return Redirect(url, status_code=303)
+
+
+def _verify_url(request: Req, transfer: Transfer) -> str:
+    return f"{str(request.base_url).rstrip('/')}/p/land/verify/{transfer.verify_token}"
+
+
+@get("/v/{village_code:str}/p/land/transfers/{ref:str}", opt={"permission": "land.view"}, sync_to_thread=True)
+def transfer_page(request: Req, village_code: str, ref: str) -> Response[str]:
+    return _transfer_page(request, village_code, ref)
+
+
+def _transfer_page(request: Req, village_code: str, ref: str, error: LandError | None = None,
+                   values: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    today = local_today()
+    with site.db.read() as session:
+        transfer = services.get_transfer(session, village_code, ref)
+        rows = services.rows_of(session, transfer)
+        contract = session.get(Contract, transfer.contract_id)
+        contractor = session.get(Contractor, transfer.contractor_id)
+        rent = services.rent_of(session, transfer)
+        consents = list(session.exec(select(services.Consent).where(services.Consent.transfer_id == transfer.id)).all())
+        power = session.get(PowerOfAttorney, transfer.agent_power_id) if transfer.agent_power_id else None
+        parent = session.get(Transfer, transfer.parent_id) if transfer.parent_id else None
+    status = services.effective_status(transfer, today)
+    needs_written = (transfer.end_on - transfer.start_on).days >= services.settings_of(site).written_contract_min_days
+    return render(request, "land/transfer.html", {
+        "transfer": transfer, "rows": rows, "contract": contract, "contractor": contractor, "rent": rent,
+        "consents": consents, "power": power, "parent": parent, "status": status, "today": today,
+        "needs_written": needs_written, "status_label": services.status_label, "form_label": services.form_label,
+        "kind_label": services.kind_label, "use_label": services.use_label, "rent_per_mu": services.rent_per_mu,
+        "schedule_label": services.schedule_label, "rent_state": lambda i: services.instalment_state(site, i, today),
+        "rent_state_label": services.rent_state_label, "grounds": services.TERMINATION_GROUNDS,
+        "ground_label": services.ground_label, "area": sum((r.area_mu for r, _p in rows), Decimal(0)),
+        "errors": _errors(error) if error else {}, "error": error, "values": values or {}},
+        status_code=status_code)
+
+
+def _act(request: Req, village_code: str, ref: str, data: dict[str, str], action: Any) -> Response[Any]:
+    """Lock the transfer, run one step in one transaction, go back to its page (or show the refusal there)."""
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            transfer = services.get_transfer(session, village_code, ref, lock=True)
+            action(session, site, actor_of(request), transfer)
+    except LandError as exc:
+        return _transfer_page(request, village_code, ref, error=exc, values=data,
+                                status_code=400)
+    return Redirect(f"{_base(village_code)}/transfers/{ref}", status_code=303)
+
+
+@post("/v/{village_code:str}/p/land/transfers/{ref:str}/post", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def post_transfer(request: Req, village_code: str, ref: str) -> Response[Any]:
+    return _act(request, village_code, ref, {}, services.post_for_priority)
+
+
+@post("/v/{village_code:str}/p/land/transfers/{ref:str}/release", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def release_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
+    return _act(request, village_code, ref, data,
+                lambda s, site, a, t: services.release_hold(s, site, a, t, data.get("resolution", "")))
+
+
+@post("/v/{village_code:str}/p/land/transfers/{ref:str}/file", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def file_transfer(request: Req, village_code: str, ref: str) -> Response[Any]:
+    return _act(request, village_code, ref, {}, services.file_transfer)
+
+
+@post("/v/{village_code:str}/p/land/transfers/{ref:str}/cancel", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def cancel_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
+    return _act(request, village_code, ref, data,
+                lambda s, site, a, t: services.cancel_transfer(s, site, a, t, data.get("reason", "")))
+
+
+@post("/v/{village_code:str}/p/land/transfers/{ref:str}/terminate", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def terminate_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
+    return _act(request, village_code, ref, data, lambda s, site, a, t: services.terminate_transfer(
+        s, site, a, t, ground=data.get("ground", ""), on=_date(data.get("on"), "on", _("解除日期"))))
+
+
+@post("/v/{village_code:str}/p/land/transfers/{ref:str}/consent", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def consent_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
+    return _act(request, village_code, ref, data, lambda s, site, a, t: services.record_consent(
+        s, site, a, t, signed_on=_date(data.get("signed_on"), "signed_on", _("签署日期")),
+        document=data.get("document", "")))
+
+
+@post("/v/{village_code:str}/p/land/transfers/{ref:str}/renew", opt={"permission": "land.manage"},
+      sync_to_thread=True)
+def renew_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            transfer = services.get_transfer(session, village_code, ref, lock=True)
+            renewed = services.renew_transfer(session, site, actor_of(request), transfer,
+                                              _date(data.get("end_on"), "renew_end_on", _("续签结束日")))
+            new_ref = renewed.ref
+    except LandError as exc:
+        return _transfer_page(request, village_code, ref, error=exc, values=data,
+                                status_code=400)
+    return Redirect(f"{_base(village_code)}/transfers/{new_ref}", status_code=303)
+
+
+@post("/v/{village_code:str}/p/land/rent/{item_id:int}/pay", opt={"permission": "land.manage"}, sync_to_thread=True)
+def pay_rent(request: Req, village_code: str, item_id: int, data: Form) -> Response[Any]:
+    site = site_of(request)
+    with site.db.read() as session:
+        item = session.get(RentInstalment, item_id)
+        if item is None or item.village_code != village_code:
+            raise NotFound(_("本村没有这笔租金"))
+        ref = session.get(Transfer, item.transfer_id).ref  # type: ignore[union-attr]
+
+    def pay(session: Any, site: Any, actor: Any, transfer: Transfer) -> None:
+        found = session.get(RentInstalment, item_id)
+        services.record_payment(session, site, actor, found,
+                                _decimal(data.get("amount"), "amount", _("付款金额")) or Decimal(0),
+                                _date(data.get("paid_on"), "paid_on", _("付款日期")))
+
+    return _act(request, village_code, ref, data, pay)
+
+
+@get("/v/{village_code:str}/p/land/transfers/{ref:str}/contract", opt={"permission": "land.view"},
+     sync_to_thread=True)
+def print_contract(request: Req, village_code: str, ref: str) -> Response[str]:
+    """The written contract on A4 (农村土地经营权流转管理办法 art. 15 clauses), with a QR code to its verification."""
+    site = site_of(request)
+    with site.db.read() as session:
+        transfer = services.get_transfer(session, village_code, ref)
+        rows = services.rows_of(session, transfer)
+        contract = session.get(Contract, transfer.contract_id)
+        contractor = session.get(Contractor, transfer.contractor_id)
+        rent = services.rent_of(session, transfer)
+        power = session.get(PowerOfAttorney, transfer.agent_power_id) if transfer.agent_power_id else None
+    url = _verify_url(request, transfer)
+    qr = Markup(segno.make(url, error="m").svg_inline(scale=3, omitsize=True, border=2))
+    return render(request, "land/print.html", {
+        "transfer": transfer, "rows": rows, "contract": contract, "contractor": contractor, "rent": rent,
+        "power": power, "qr": qr, "verify_url": url, "form_label": services.form_label,
+        "kind_label": services.kind_label, "use_label": services.use_label, "rent_per_mu": services.rent_per_mu,
+        "schedule_label": services.schedule_label, "land_type_label": services.land_type_label,
+        "area": sum((r.area_mu for r, _p in rows), Decimal(0)), "village_entry": site.village(village_code)})
+
+
+# --- rent ledger, disputes -------------------------------------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/p/land/rent", opt={"permission": "land.view"}, sync_to_thread=True)
+def rent_page(request: Req, village_code: str) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        lines = services.rent_ledger(session, site, village_code)
+    return render(request, "land/rent.html", {"lines": lines})
+
+
+@get("/v/{village_code:str}/p/land/disputes", opt={"permission": "land.view"}, sync_to_thread=True)
+def disputes_page(request: Req, village_code: str) -> Response[str]:
+    return _disputes_page(request, village_code)
+
+
+def _disputes_page(request: Req, village_code: str, error: LandError | None = None,
+                   values: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        found = list(session.exec(select(services.Dispute, Plot).join(Plot, col(Plot.id) == services.Dispute.plot_id)
+                                  .where(services.Dispute.village_code == village_code)
+                                  .order_by(col(services.Dispute.id).desc())).all())
+    return render(request, "land/disputes.html", {
+        "disputes": found, "errors": _errors(error) if error else {}, "error": error, "values": values or {},
+        "today": local_today()}, status_code=status_code)
+
+
+@post("/v/{village_code:str}/p/land/disputes", opt={"permission": "land.disputes"}, sync_to_thread=True)
+def open_dispute(request: Req, village_code: str, data: Form) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            code = data.get("plot", "").strip()
+            plot = session.exec(select(Plot).where(Plot.code == code, Plot.village_code == village_code)).first()
+            if plot is None:
+                raise LandError(_("本村没有地块 %(code)s", code=code),
+                                [Problem(_("本村没有地块 %(code)s", code=code), field="plot")])
+            dispute = services.open_dispute(session, site, actor_of(request), plot, parties=data.get("parties", ""),
+                                            subject=data.get("subject", ""),
+                                            opened_on=_date(data.get("opened_on"), "opened_on", _("受理日期")))
+            url = f"{_base(village_code)}/disputes/{dispute.id}"
+    except LandError as exc:
+        return _disputes_page(request, village_code, error=exc, values=data, status_code=400)
+    return Redirect(url, status_code=303)
+
+
+@get("/v/{village_code:str}/p/land/disputes/{dispute_id:int}", opt={"permission": "land.view"},
+     sync_to_thread=True)
+def dispute_page(request: Req, village_code: str, dispute_id: int) -> Response[str]:
+    return _dispute_page(request, village_code, dispute_id)
+
+
+def _dispute_page(request: Req, village_code: str, dispute_id: int, error: LandError | None = None,
+                  values: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        dispute = services.get_dispute(session, village_code, dispute_id)
+        plot = session.get(Plot, dispute.plot_id)
+        steps = services.steps_of(session, dispute)
+    return render(request, "land/dispute.html", {
+        "dispute": dispute, "plot": plot, "steps": steps, "kinds": DISPUTE_STEPS, "step_label": services.step_label,
+        "errors": _errors(error) if error else {}, "error": error, "values": values or {}, "today": local_today()},
+        status_code=status_code)
+
+
+def _on_dispute(request: Req, village_code: str, dispute_id: int, data: dict[str, str], action: Any) -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            action(session, site, actor_of(request), services.get_dispute(session, village_code, dispute_id))
+    except LandError as exc:
+        return _dispute_page(request, village_code, dispute_id, error=exc, values=data,
+                               status_code=400)
+    return Redirect(f"{_base(village_code)}/disputes/{dispute_id}", status_code=303)
+
+
+@post("/v/{village_code:str}/p/land/disputes/{dispute_id:int}/steps", opt={"permission": "land.disputes"},
+      sync_to_thread=True)
+def add_step(request: Req, village_code: str, dispute_id: int, data: Form) -> Response[Any]:
+    return _on_dispute(request, village_code, dispute_id, data, lambda s, site, a, d: services.add_step(
+        s, site, a, d, kind=data.get("kind", ""), on_date=_date(data.get("on_date"), "on_date", _("日期")),
+        outcome=data.get("outcome", "")))
+
+
+@post("/v/{village_code:str}/p/land/disputes/{dispute_id:int}/close", opt={"permission": "land.disputes"},
+      sync_to_thread=True)
+def close_dispute(request: Req, village_code: str, dispute_id: int, data: Form) -> Response[Any]:
+    return _on_dispute(request, village_code, dispute_id, data, lambda s, site, a, d: services.close_dispute(
+        s, site, a, d, outcome=data.get("outcome", ""),
+        closed_on=_date(data.get("closed_on"), "closed_on", _("结案日期"))))
+
+
+# --- public: map, summary, verification ----------------------------------------------------------------------------
+
+
+@get("/v/{village_code:str}/p/land/map", opt={"public": True}, sync_to_thread=True)
+def village_map(request: Req, village_code: str, warning: str = "") -> Response[str]:
+    """The village's plots: an inline SVG map coloured by state beside a plain table (no personal data)."""
+    site = site_of(request)
+    today = local_today()
+    with site.db.read() as session:
+        plots = list(session.exec(select(Plot).where(Plot.village_code == village_code).order_by(col(Plot.code)))
+                     .all())
+        states = services.plot_states(session, village_code, today)
+        summary = services.village_summary(session, site, village_code, today)
+    return render(request, "land/map.html", {
+        "plots": plots, "states": states, "svg": geometry.village_svg(plots, states), "summary": summary,
+        "colours": geometry.STATE_COLOURS, "state_label": geometry.state_label, "form_label": services.form_label,
+        "land_type_label": services.land_type_label, "warning": warning[:300]})
+
+
+@get("/p/land/verify/{token:str}", opt={"public": True}, sync_to_thread=True)
+def verify(request: Req, token: str) -> Response[str]:
+    """What anyone scanning the contract's QR code sees: that the transfer is on file, and its terms."""
+    site = site_of(request)
+    with site.db.read() as session:
+        transfer = session.exec(select(Transfer).where(Transfer.verify_token == token)).first()
+        if transfer is None:
+            raise NotFound(_("没有找到这份流转合同：二维码可能不是本系统出具的"))
+        rows = services.rows_of(session, transfer)
+        contractor = session.get(Contractor, transfer.contractor_id)
+    return render(request, "land/verify.html", {
+        "transfer": transfer, "rows": rows, "contractor": contractor,
+        "status": services.effective_status(transfer), "status_label": services.status_label,
+        "form_label": services.form_label, "use_label": services.use_label,
+        "village_entry": site.village(transfer.village_code),
+        "area": sum((r.area_mu for r, _p in rows), Decimal(0))})
+
+
+# --- township and county desks -------------------------------------------------------------------------------------
+
+
+def _ledger(request: Req) -> tuple[list[services.LedgerRow], dict[str, services.VillageTotals], list[str]]:
+    site = site_of(request)
+    codes = site.villages_for(actor_of(request), "land.ledger")
+    with site.db.read() as session:
+        rows, totals = services.ledger(session, site, codes)
+    return rows, totals, codes
+
+
+@get("/p/land/", opt={"permission": "land.ledger"}, sync_to_thread=True, name="land_ledger")
+def ledger_page(request: Req) -> Response[str]:
+    """流转台账: the township's transfers in force, and the roll-up by township and village."""
+    site = site_of(request)
+    rows, totals, codes = _ledger(request)
+    townships: dict[str, services.VillageTotals] = {}
+    for code in codes:
+        entry = site.village(code)
+        town = townships.setdefault(entry.township, services.VillageTotals(entry.township, by_form={}))
+        total = totals[code]
+        town.contracted += total.contracted
+        town.transferred += total.transferred
+        town.transfers += total.transfers
+        town.registrable += total.registrable
+        town.expiring += total.expiring
+        for form, area in (total.by_form or {}).items():
+            town.by_form[form] = town.by_form.get(form, Decimal(0)) + area  # type: ignore[index]
+    return render(request, "land/ledger.html", {
+        "rows": rows, "totals": totals, "codes": codes, "townships": townships, "forms": TRANSFER_FORMS,
+        "form_label": services.form_label, "village_of": site.village,
+        "expiring_days": services.settings_of(site).expiring_within_days})
+
+
+def _safe(value: Any) -> Any:
+    """A spreadsheet cell that is never run as a formula: text starting with = + - @ (or a tab/CR) gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@get("/p/land/ledger.xlsx", opt={"permission": "land.ledger"}, sync_to_thread=True)
+def ledger_xlsx(request: Req) -> Response[bytes]:
+    from openpyxl import Workbook
+
+    site = site_of(request)
+    rows, totals, codes = _ledger(request)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("流转台账"))
+    sheet.append([_("乡镇"), _("村"), _("编号"), _("承包方"), _("受让方"), _("流转方式"), _("面积（亩）"),
+                  _("开始日"), _("结束日"), _("租金（元/亩/年）"), _("满5年可登记"), _("即将到期")])
+    yes, no = _("是"), _("否")
+    for row in rows:
+        entry = site.village(row.village_code)
+        sheet.append([_safe(v) for v in (entry.township, entry.name, row.ref, row.contractor, row.transferee,
+                                         services.form_label(row.form), float(row.area), row.start_on.isoformat(),
+                                         row.end_on.isoformat(), float(row.rent_per_mu),
+                                         yes if row.registrable else no, yes if row.expiring else no)])
+    summary = book.create_sheet(_("汇总"))
+    summary.append([_("乡镇"), _("村"), _("承包面积（亩）"), _("流转面积（亩）"), _("流转比例（%）"), _("流转笔数"),
+                    *[services.form_label(f) for f in TRANSFER_FORMS]])
+    for code in codes:
+        entry = site.village(code)
+        total = totals[code]
+        summary.append([_safe(entry.township), _safe(entry.name), float(total.contracted), float(total.transferred),
+                        float(total.share), total.transfers,
+                        *[float((total.by_form or {}).get(f, 0)) for f in TRANSFER_FORMS]])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="land-ledger.xlsx"'})
+
+
+# --- JSON API ------------------------------------------------------------------------------------------------------
+
+
+@get("/api/v1/p/land/villages/{village_code:str}/summary", opt={"public": True}, sync_to_thread=True)
+def api_summary(request: Req, village_code: str) -> dict[str, Any]:
+    """The public summary of a village: plots, contracted and transferred area (亩, exact strings)."""
+    site = site_of(request)
+    with site.db.read() as session:
+        summary = services.village_summary(session, site, village_code)
+        states = services.plot_states(session, village_code)
+        plots = session.exec(select(Plot.code, Plot.name, Plot.area_mu, Plot.id).where(
+            Plot.village_code == village_code).order_by(col(Plot.code))).all()
+    return {"village_code": village_code, "plots": summary["plots"], "contracted_mu": str(summary["contracted"]),
+            "transferred_mu": str(summary["transferred"]), "share_percent": str(summary["share"]),
+            "by_form_mu": {k: str(v) for k, v in summary["by_form"].items()}, "disputed_plots": summary["disputed"],
+            "plot_states": [{"code": c, "name": n, "area_mu": str(a), "state": states.get(i, "free")}
+                            for c, n, a, i in plots]}
+
+
+@get("/api/v1/p/land/villages/{village_code:str}/transfers", opt={"permission": "land.view"},
+     sync_to_thread=True)
+def api_transfers(request: Req, village_code: str) -> dict[str, Any]:
+    """The village's transfers with their plots, terms and rent."""
+    site = site_of(request)
+    with site.db.read() as session:
+        found = list(session.exec(select(Transfer).where(Transfer.village_code == village_code)
+                                  .order_by(col(Transfer.id))).all())
+        items = []
+        for transfer in found:
+            items.append({
+                "ref": transfer.ref, "status": services.effective_status(transfer), "form": transfer.form,
+                "transferee_kind": transfer.transferee_kind, "transferee_name": transfer.transferee_name,
+                "start": transfer.start_on.isoformat(), "end": transfer.end_on.isoformat(), "use": transfer.use,
+                "rent_yuan_per_mu_year": str(services.rent_per_mu(transfer)),
+                "plots": [{"code": plot.code, "area_mu": str(row.area_mu)}
+                          for row, plot in services.rows_of(session, transfer)]})
+    return {"village_code": village_code, "transfers": items}
+
+
+@get("/api/v1/p/land/ledger", opt={"permission": "land.ledger"}, sync_to_thread=True)
+def api_ledger(request: Req) -> dict[str, Any]:
+    """The township ledger / county roll-up for the villages the caller oversees."""
+    rows, totals, codes = _ledger(request)
+    return {"villages": [{"village_code": c, "contracted_mu": str(totals[c].contracted),
+                          "transferred_mu": str(totals[c].transferred), "share_percent": str(totals[c].share),
+                          "transfers": totals[c].transfers, "registrable": totals[c].registrable,
+                          "expiring": totals[c].expiring} for c in codes],
+            "transfers": [{"village_code": r.village_code, "ref": r.ref, "form": r.form, "area_mu": str(r.area),
+                           "start": r.start_on.isoformat(), "end": r.end_on.isoformat(), "registrable": r.registrable,
+                           "expiring": r.expiring} for r in rows]}
+
+
+ROUTES = [
+    home, contract_page, create_contract, add_plot, save_geometry, add_power, new_transfer, create_transfer,
+    transfer_page, post_transfer, release_transfer, file_transfer, cancel_transfer, terminate_transfer,
+    consent_transfer, renew_transfer, pay_rent, print_contract, rent_page, disputes_page, open_dispute, dispute_page,
+    add_step, close_dispute, village_map, verify, ledger_page, ledger_xlsx, api_summary, api_transfers, api_ledger,
+]

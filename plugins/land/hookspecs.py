@@ -1,0 +1,19 @@
+"""Hooks the land plugin offers to other plugins (see "Hooks offered by plugins" in docs/hooks.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cunwu.api import hookspec
+
+
+@hookspec
+def land_shares_contributed(session: Any, site: Any, actor: Any, contribution: dict[str, Any]) -> Any:
+    """An 入股 (shareholding) transfer of land operating rights to an organisation took effect.
+    Called in the same transaction that files the transfer. Implementations record what it means to them
+    (the coop plugin: an in-kind land-right contribution of the member) and return short human-readable
+    notes (zh-CN) of what they recorded, or None.
+
+    `contribution` keys: transfer_id, transfer_ref, village_code, household_id, person_id (or None),
+    transferee_credit_code, transferee_name, area_mu (Decimal), plot_codes (list of 19-digit codes), start, end
+    (dates), value (Decimal yuan, or None when not valued)."""

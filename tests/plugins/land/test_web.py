@@ -1,0 +1,129 @@
+"""The land pages as a clerk, a township official and the public see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from cunwu.api import frozen_clock
+from cunwu.testing import login, site_client
+from cunwu_plugins.land import geometry, services
+
+from .conftest import CREDIT_CODE, TOWNSHIP, VILLAGE, contract, make_transfer
+
+TODAY = dt.datetime(2026, 1, 10, 9, tzinfo=dt.UTC)
+BASE = f"/v/{VILLAGE}/p/land"
+
+
+@pytest.fixture
+def land_site(site_factory: Any) -> Any:
+    return site_factory(enabled=["land"])
+
+
+def _form(land: Any, **values: str) -> dict[str, str]:
+    data = {"contract_id": str(land.contract_id), f"area_{land.plot_ids[0]}": "5", "form": "lease",
+            "transferee_kind": "organisation", "transferee_name": "肃宁县丰收农民专业合作社",
+            "transferee_credit_code": CREDIT_CODE, "start_on": "2026-03-01", "end_on": "2031-03-01", "use": "crops",
+            "rent_kind": "cash", "rent_yuan_per_mu": "800", "adjust_every_years": "3", "payment_schedule": "yearly",
+            "facilities": "无", "breach": "赔偿损失"}
+    data.update(values)
+    return data
+
+
+def test_clerk_registers_files_and_prints_a_transfer(land_site: Any) -> None:
+    land = contract(land_site)
+    with frozen_clock(TODAY), site_client(land_site) as client:
+        login(client, land_site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.get(f"{BASE}/contracts/{land.contract_id}")
+        assert page.status_code == 200 and land.plot_codes[0] in page.text and "登记流转" in page.text
+        form = client.get(f"{BASE}/transfers/new?contract={land.contract_id}")
+        assert form.status_code == 200 and "流转地块和面积" in form.text
+        bad = client.post(f"{BASE}/transfers", data=_form(land, **{f"area_{land.plot_ids[0]}": "9",
+                                                                   "end_on": "2070-01-01"}))
+        assert bad.status_code == 400
+        assert "超过地块面积" in bad.text and "承包期到 2058-01-01 为止" in bad.text
+        assert 'value="2070-01-01"' in bad.text and 'value="9"' in bad.text  # what was typed is kept
+        assert f'id="err-area_{land.plot_ids[0]}"' in bad.text
+        done = client.post(f"{BASE}/transfers", data=_form(land), follow_redirects=False)
+        assert done.status_code == 303
+        url = done.headers["location"]
+        page = client.get(url)
+        assert "可签订备案" in page.text and "打印书面合同" in page.text
+        filed = client.post(f"{url}/file", follow_redirects=True)
+        assert "已于 2026-01-10 备案生效" in filed.text and "应付" in filed.text
+        printed = client.get(f"{url}/contract")
+        assert printed.status_code == 200
+        for clause in ("当事人", land.plot_codes[0], "四至", "流转方式", "流转期限", "土地用途", "流转价款",
+                       "地上附着物", "违约责任", "<svg", "/p/land/verify/"):
+            assert clause in printed.text, clause
+        token = re.search(r"/p/land/verify/([0-9a-f]+)", printed.text).group(1)
+    with site_client(land_site) as public:
+        check = public.get(f"/p/land/verify/{token}")
+        assert check.status_code == 200 and "已于 2026-01-10 在村集体备案" in check.text
+        assert CREDIT_CODE not in check.text
+        assert public.get("/p/land/verify/0000").status_code == 404
+
+
+def test_public_map_and_summary_show_no_personal_numbers(land_site: Any) -> None:
+    land = contract(land_site)
+    with land_site.db.transaction() as session:
+        plot = services.get_plot(session, VILLAGE, land.plot_codes[0])
+        square = [[115.8, 38.4], [115.8006, 38.4], [115.8006, 38.4001], [115.8, 38.4001], [115.8, 38.4]]
+        geometry.attach_polygon(session, land_site, services.Actor.system("t"), plot,
+                                {"type": "Polygon", "coordinates": [square]})
+    with frozen_clock(TODAY):
+        make_transfer(land_site, land, {land.plot_ids[0]: "5"})
+    with site_client(land_site) as client:
+        page = client.get(f"{BASE}/map")
+        assert page.status_code == 200
+        assert "<svg" in page.text and 'data-state="contracted"' in page.text and land.plot_codes[1] in page.text
+        assert not re.search(r"\d{17}[\dX]", page.text.replace(land.plot_codes[0], "").replace(
+            land.plot_codes[1], "")), "no resident id on the public map"
+        api = client.get(f"/api/v1/p/land/villages/{VILLAGE}/summary").json()
+        assert api["plots"] == 2 and api["contracted_mu"] == "8.0000"
+        assert client.get(f"/api/v1/p/land/villages/{VILLAGE}/transfers").status_code in (401, 403)
+        assert "/api/v1/p/land/villages/{village_code}/summary" in client.get("/schema/openapi.json").text
+
+
+def test_township_ledger_and_formula_safe_export(land_site: Any) -> None:
+    land = contract(land_site)
+    with frozen_clock(TODAY):
+        ref = make_transfer(land_site, land, {land.plot_ids[0]: "5"}, transferee_name="=HYPERLINK(\"x\")")
+        with land_site.db.transaction() as session:
+            services.file_transfer(session, land_site, services.Actor.system("t"),
+                                   services.get_transfer(session, VILLAGE, ref))
+    with frozen_clock(TODAY), site_client(land_site) as client:
+        login(client, land_site, "town", role="township_official", scope=TOWNSHIP)
+        page = client.get("/p/land/")
+        assert page.status_code == 200 and ref in page.text and "62.5%" in page.text
+        export = client.get("/p/land/ledger.xlsx")
+        assert export.status_code == 200
+        sheet = load_workbook(io.BytesIO(export.content)).worksheets[0]
+        values = [cell.value for cell in sheet[2]]
+        assert "'=HYPERLINK(\"x\")" in values and ref in values
+
+
+def test_dispute_flow_through_the_pages(land_site: Any) -> None:
+    land = contract(land_site)
+    with frozen_clock(TODAY), site_client(land_site) as client:
+        login(client, land_site, "clerk", role="clerk", scope=VILLAGE)
+        bad = client.post(f"{BASE}/disputes", data={"plot": "1309261002019999999", "parties": "甲", "subject": "x",
+                                                    "opened_on": "2026-01-09"})
+        assert bad.status_code == 400 and "本村没有地块" in bad.text and "甲" in bad.text
+        made = client.post(f"{BASE}/disputes", data={"plot": land.plot_codes[0], "parties": "王大、李四",
+                                                     "subject": "地界", "opened_on": "2026-01-09"},
+                           follow_redirects=False)
+        url = made.headers["location"]
+        frozen = client.post(f"{BASE}/transfers", data=_form(land))
+        assert frozen.status_code == 400 and "已冻结" in frozen.text
+        client.post(f"{url}/steps", data={"kind": "village_mediation", "on_date": "2026-01-09", "outcome": "未成"})
+        back = client.post(f"{url}/steps", data={"kind": "negotiation", "on_date": "2026-01-10", "outcome": "再谈"})
+        assert back.status_code == 400 and "不能倒退" in back.text
+        closed = client.post(f"{url}/close", data={"outcome": "调解结案", "closed_on": "2026-01-10"})
+        assert "已结案" in closed.text
+        assert client.post(f"{BASE}/transfers", data=_form(land), follow_redirects=False).status_code == 303
