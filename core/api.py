@@ -22,6 +22,9 @@ from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, ra
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
 from cunwu.privacy import mask, mask_account, mask_phone
 from cunwu.registry import queries as registry
+from cunwu.registry.fields import parse_date
+from cunwu.registry.fields import text as cell_text
+from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
 from cunwu.web.guards import require
 from cunwu.web.render import actor_of, render, site_of
@@ -33,6 +36,7 @@ __all__ = [
     "Actor",
     "DemoContext",
     "DomainError",
+    "ImportFileError",
     "Manifest",
     "MatterType",
     "MenuLink",
@@ -48,6 +52,7 @@ __all__ = [
     "_",
     "actor_of",
     "audit",
+    "cell_text",
     "console",
     "frozen_clock",
     "gettext",
@@ -64,9 +69,11 @@ __all__ = [
     "meetings",
     "ngettext",
     "open_site",
+    "parse_date",
     "progress_bar",
     "publish_notice",
     "raise_objection",
+    "read_table",
     "registry",
     "render",
     "require",

@@ -1,0 +1,2 @@
+def build(session, site, demo):
+    return None
