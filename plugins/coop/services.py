@@ -337,7 +337,7 @@ def add_trades(session: Session, site: Any, actor: Actor, coop: Cooperative, tra
              "counterparty": "" if t.member_id else t.counterparty.strip()[:100], "product": t.product.strip()[:100],
              "quantity": t.quantity, "unit": t.unit.strip()[:20], "amount": t.amount, "traded_on": t.traded_on,
              "import_key": t.import_key} for t in trades]
-    return audit.insert_many(session, actor, Trade, rows, "coop.trade.create")
+    return len(audit.insert_many(session, actor, Trade, rows, "coop.trade.create"))
 
 
 def trades_of(session: Session, coop: Cooperative, year: int, limit: int = 200) -> list[Trade]:
