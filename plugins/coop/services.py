@@ -157,14 +157,15 @@ def roll(session: Session, coop: Cooperative, *, include_exited: bool = False) -
     return list(session.exec(query).all())
 
 
-def _counts(members: Iterable[Member]) -> tuple[int, int, int]:
+def counts(members: Iterable[Member]) -> tuple[int, int, int]:
+    """(farmers, other persons, organisations) on a roll."""
     kinds = [m.kind for m in members]
     return kinds.count("farmer"), kinds.count("person"), kinds.count("organisation")
 
 
 def roll_checks(session: Session, coop: Cooperative) -> list[rules.Check]:
     """The membership rules on the current roll, for the roll page (members who gave notice count until they go)."""
-    return rules.membership_checks(*_counts(roll(session, coop)))
+    return rules.membership_checks(*counts(roll(session, coop)))
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def add_members(session: Session, site: Any, actor: Actor, coop: Cooperative,
     """Add members in one change (a founding roll is added at once). Refused when a membership rule that held before
     the change fails after it — so a roll under construction may grow, but never into a wrong shape."""
     current = roll(session, coop)
-    before = {c.code: c.ok for c in rules.membership_checks(*_counts(current))}
+    before = {c.code: c.ok for c in rules.membership_checks(*counts(current))}
     active_persons = {m.person_id for m in current if m.person_id is not None}
     number = (session.exec(select(func.max(Member.number)).where(Member.cooperative_id == coop.id)).one() or 0)
     new: list[Member] = []
@@ -211,7 +212,7 @@ def add_members(session: Session, site: Any, actor: Actor, coop: Cooperative,
         number += 1
         new.append(Member(village_code=coop.village_code, cooperative_id=coop.id, number=number, kind=entry.kind,
                           person_id=person_id, name=name, credit_code=code, joined_on=entry.joined_on))
-    after = rules.membership_checks(*_counts(current + new))
+    after = rules.membership_checks(*counts(current + new))
     broken = [c for c in after if before[c.code] and not c.ok]
     if broken:
         message = _("加入后不符合成员构成要求：%(what)s", what="；".join(c.message for c in broken))
