@@ -49,6 +49,10 @@ EXPECTED: dict[str, set[str]] = {
     "dibao.confirm": {"county_official"},
     "dibao.standards": {"county_official"},
     "dibao.payments": {"county_official"},
+    "coop.view": STAFF_AND_OVERSIGHT | {"representative"},
+    "coop.manage": {"clerk", "township_official"},
+    "coop.supervise": {"township_official", "county_official", "site_admin"},
+    "coop.account": {"villager", "representative", "supervisor", "clerk"},
 }
 GRANT_SCOPE = {"villager": OWN, "clerk": OWN, "representative": OWN, "supervisor": OWN,
                "township_official": OWN[:9], "county_official": "", "site_admin": ""}
