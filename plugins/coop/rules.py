@@ -1,4 +1,4 @@
-"""The co-operative's membership, voting and exit rules (农民专业合作社法 2017; docs/coop.md, "Rules").
+"""The co-operative's membership, voting and exit rules (农民专业合作社法 2017; docs/coop.md, "Rules", has the sources).
 
 Pure functions over counts, dates and `Fraction`s; the services call them on every change and the member roll shows
 `membership_checks` live. Every threshold here is the law's, not practice, so none is a setting.
@@ -20,7 +20,7 @@ FARMER_MINIMUM = Fraction(4, 5)  # art. 20: farmers are at least 80 % of the mem
 SMALL_COOP = 20  # art. 20: with 20 members or fewer, at most one organisation member
 ORGANISATION_MAXIMUM = Fraction(1, 20)  # art. 20: above 20 members, organisations at most 5 %
 ADDITIONAL_VOTES_MAXIMUM = Fraction(1, 5)  # art. 22: additional votes ≤ 20 % of the total basic votes
-QUORUM = Fraction(2, 3)  # art. 30: an assembly needs two thirds of the members present
+QUORUM = Fraction(2, 3)  # art. 29: an assembly needs two thirds of the members present
 ORDINARY = Fraction(1, 2)  # art. 30: more than half of the total votes
 SPECIAL = Fraction(2, 3)  # art. 30: charter change, merger, split, dissolution: at least two thirds
 
@@ -86,7 +86,7 @@ def allot_additional_votes(pool: int, weights: dict[str, Decimal]) -> dict[str, 
 
 
 def quorum_met(members: int, present: int) -> bool:
-    """At least two thirds of the members present (art. 30)."""
+    """At least two thirds of the members present (art. 29)."""
     if not 0 <= present <= members or members == 0:
         raise ValueError(_("出席人数 %(present)s 应在 0 到成员数 %(members)s 之间", present=present, members=members))
     return Fraction(present, members) >= QUORUM

@@ -356,7 +356,7 @@ class Turnover:
 
 
 def turnover(session: Session, coop: Cooperative, year: int) -> Turnover:
-    """Member and non-member trade of a year, accounted separately (农民专业合作社法 art. 41)."""
+    """Member and non-member trade of a year, accounted separately (docs/coop.md, "Rules")."""
     rows = session.exec(select(col(Trade.member_id).is_(None), func.coalesce(func.sum(Trade.amount), 0),
                                func.count()).where(
         Trade.cooperative_id == coop.id, Trade.traded_on >= dt.date(year, 1, 1),
