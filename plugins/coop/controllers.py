@@ -317,7 +317,8 @@ def _import(request: Request[Any, Any, Any], village_code: str, coop_id: int, co
                                                 "filename": filename}, status_code=200 if result.ok else 400)
 
 
-@post("/v/{village_code:str}/p/coop/{coop_id:int}/close", opt={"permission": "coop.manage"}, sync_to_thread=True)
+@post("/v/{village_code:str}/p/coop/{coop_id:int}/close-year", opt={"permission": "coop.manage"},
+      sync_to_thread=True)
 def close(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, coop: Cooperative) -> None:
         services.close_year(session, site, actor, coop, _int(data, "year", _("年度")),

@@ -87,10 +87,10 @@ def test_close_from_the_page_posts_the_distribution(site_factory):
         trade(site, coop_id, member_id, f"{index + 1}00.00", dt.date(2024, 5, 1))
     with site_client(site) as client:
         login(client, site, "clerk", role="clerk", scope=VILLAGE)
-        closed = client.post(f"{BASE}/{coop_id}/close", data={"year": "2024", "surplus": "1000.00"},
+        closed = client.post(f"{BASE}/{coop_id}/close-year", data={"year": "2024", "surplus": "1000.00"},
                              follow_redirects=False)
         assert closed.status_code == 303
-        again = client.post(f"{BASE}/{coop_id}/close", data={"year": "2024", "surplus": "999.00"})
+        again = client.post(f"{BASE}/{coop_id}/close-year", data={"year": "2024", "surplus": "999.00"})
         assert again.status_code == 400 and "更正决算须说明理由" in again.text and 'id="err-reason"' in again.text
         public = client.get(f"{BASE}/{coop_id}/distribution/2024")
     assert public.status_code == 200 and "900.00" in public.text  # 1000 − 10 % reserve
@@ -137,7 +137,8 @@ def test_county_list_and_api(site_factory):
 
 ACTIONS = [  # (method, path, permission needed)
     ("get", "{base}/", "view"), ("get", "{base}/{coop}/", "view"), ("get", "{base}/{coop}/ledger", "view"),
-    ("post", "{base}/{coop}/trades", "manage"), ("post", "{base}/{coop}/close", "manage"),
+    ("post", "{base}/{coop}/trades", "manage"), ("post", "{base}/{coop}/close-year", "manage"),
+    ("get", "{base}/{coop}/close", "view"),
     ("post", "{base}/{coop}/members", "manage"), ("get", "/p/coop/", "supervise"),
     ("get", "{base}/{coop}/distribution/2024", "public"),
 ]
