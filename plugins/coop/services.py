@@ -134,6 +134,13 @@ def change_charter(session: Session, site: Any, actor: Actor, coop: Cooperative,
     return coop
 
 
+def lock(session: Session, coop: Cooperative) -> Cooperative:
+    """Re-read the co-op FOR UPDATE: changes that depend on its state (the roll, a closed year, member numbers)
+    queue one after another on PostgreSQL; SQLite's write transaction is exclusive already."""
+    return session.exec(select(Cooperative).where(Cooperative.id == coop.id).with_for_update()
+                        .execution_options(populate_existing=True)).one()
+
+
 def get_cooperative(session: Session, coop_id: int, village_code: str | None = None) -> Cooperative:
     coop = session.get(Cooperative, coop_id)
     if coop is None or (village_code is not None and coop.village_code != village_code):
@@ -183,6 +190,7 @@ def add_members(session: Session, site: Any, actor: Actor, coop: Cooperative,
                 entries: list[NewMember]) -> list[Member]:
     """Add members in one change (a founding roll is added at once). Refused when a membership rule that held before
     the change fails after it — so a roll under construction may grow, but never into a wrong shape."""
+    lock(session, coop)
     current = roll(session, coop)
     before = {c.code: c.ok for c in rules.membership_checks(*counts(current))}
     active_persons = {m.person_id for m in current if m.person_id is not None}
@@ -232,6 +240,8 @@ def give_exit_notice(session: Session, site: Any, actor: Actor, coop: Cooperativ
                      notice_on: dt.date) -> int:
     """Record a written exit notice; returns the year at whose close the member leaves (this year when the notice
     came at least 3 months — 6 for organisations — before 31 December, else the next)."""
+    lock(session, coop)
+    session.refresh(member)
     if member.exited_on is not None or member.exit_year is not None:
         raise _refuse(_("%(name)s 已提出退社或已退社", name=member.name), "member")
     if notice_on > local_today() or notice_on < member.joined_on:
@@ -275,6 +285,7 @@ def add_contribution(session: Session, site: Any, actor: Actor, coop: Cooperativ
         raise _refuse(_("出资日期 %(day)s 不能晚于今天", day=contributed_on), "contributed_on")
     if kind == "in_kind" and not description.strip():
         raise _refuse(_("实物出资请写明实物名称及作价依据"), "description")
+    lock(session, coop)
     _open_year(session, coop, contributed_on, "contributed_on")
     row = Contribution(village_code=coop.village_code, cooperative_id=coop.id, member_id=member.id, kind=kind,
                        amount=amount, description=description.strip()[:300], contributed_on=contributed_on,
@@ -327,6 +338,7 @@ def check_trade(session: Session, coop: Cooperative, trade: NewTrade, members: d
 
 def add_trades(session: Session, site: Any, actor: Actor, coop: Cooperative, trades: list[NewTrade]) -> int:
     """Record transactions (all or none); returns how many were written."""
+    lock(session, coop)
     members = {m.id: m for m in roll(session, coop, include_exited=True)}
     for index, trade in enumerate(trades, start=1):
         problems = check_trade(session, coop, trade, members)  # type: ignore[arg-type]
@@ -466,6 +478,7 @@ def close_year(session: Session, site: Any, actor: Actor, coop: Cooperative, yea
 
     A closed year is immutable. Closing it again is a correction: it needs a reason, writes version n + 1 and makes
     the old version not current (both stay readable), and posts the corrected distribution."""
+    lock(session, coop)
     previous = _closed(session, coop, year)
     if previous is not None and not reason.strip():
         raise _refuse(_("%(year)s 年度已决算（第 %(v)s 版）。更正决算须说明理由", year=year, v=previous.version),

@@ -252,3 +252,48 @@ def test_weighted_assembly(site_factory):
         assert small.quorum_met is False
         with pytest.raises(CoopError, match="不足三分之二"):
             services.put_resolution(session, site, CLERK, small, kind="ordinary", title="x", ballots={})
+
+
+def test_concurrent_closes_and_joins_on_postgresql(site_factory, pg):
+    """Two clerks close the same year at once: one close is written, the other is told the year is closed. Two
+    joins at once get different member numbers. (The co-op row is locked for every change that depends on it.)"""
+    import threading
+
+    site = site_factory(enabled=["coop"], dialect=pg)
+    coop_id, members = make_coop(site)
+    for member_id in members:
+        contribute(site, coop_id, member_id, "100.00", dt.date(2024, 1, 5))
+        trade(site, coop_id, member_id, "50.00", dt.date(2024, 5, 1))
+    with site.db.transaction() as session:
+        newcomers = [person(session, site).id for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def close_it() -> None:
+        barrier.wait()
+        try:
+            _close(site, coop_id, 2024, "1000.00")
+            outcomes.append("closed")
+        except CoopError as error:
+            outcomes.append(error.message)
+
+    def join(person_id: int) -> None:
+        barrier.wait()
+        _add(site, coop_id, [NewMember("farmer", dt.date(2025, 1, 2), person_id=person_id)])
+
+    threads = [threading.Thread(target=close_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 2 and outcomes.count("closed") == 1
+    assert any("更正决算须说明理由" in outcome for outcome in outcomes)
+    threads = [threading.Thread(target=join, args=(p,)) for p in newcomers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with site.db.read() as session:
+        assert len(session.exec(select(YearClose)).all()) == 1
+        numbers = sorted(m.number for m in session.exec(select(Member)).all())
+    assert numbers == [1, 2, 3, 4, 5, 6, 7]
