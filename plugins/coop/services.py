@@ -501,15 +501,16 @@ def close_year(session: Session, site: Any, actor: Actor, coop: Cooperative, yea
     lines = []
     for member, figures in zip(plan.members, plan.figures, strict=True):
         leaving = member.id in plan.leaving
-        lines.append(Allocation(
-            village_code=coop.village_code, close_id=close.id, member_id=member.id,  # type: ignore[arg-type]
-            trade_quantity=plan.trade_quantity.get(member.id, ZERO), trade_amount=figures.transactions,  # type: ignore[arg-type]
-            contribution=figures.contribution, reserve_added=plan.reserve_added[member.key],
-            reserve_share=figures.reserve_share, subsidy_added=plan.subsidy_added[member.key],
-            subsidy_share=figures.subsidy_share, patronage=plan.patronage[member.key], other=plan.other[member.key],
-            refund_contribution=figures.contribution if leaving else ZERO,
-            refund_reserve=figures.reserve_share if leaving else ZERO))
-    audit.create_many(session, actor, lines, "coop.allocation.create")  # type: ignore[arg-type]
+        lines.append({
+            "village_code": coop.village_code, "close_id": close.id, "member_id": member.id,
+            "trade_quantity": plan.trade_quantity.get(member.id, ZERO),  # type: ignore[arg-type]
+            "trade_amount": figures.transactions, "contribution": figures.contribution,
+            "reserve_added": plan.reserve_added[member.key], "reserve_share": figures.reserve_share,
+            "subsidy_added": plan.subsidy_added[member.key], "subsidy_share": figures.subsidy_share,
+            "patronage": plan.patronage[member.key], "other": plan.other[member.key],
+            "refund_contribution": figures.contribution if leaving else ZERO,
+            "refund_reserve": figures.reserve_share if leaving else ZERO})
+    audit.insert_many(session, actor, Allocation, lines, "coop.allocation.create")  # one bulk insert, audited
     exits = [(m, {"exited_on": dt.date(year, 12, 31)}) for m in plan.members
              if m.id in plan.leaving and m.exited_on is None]
     audit.update_many(session, actor, exits, "coop.member.exit")  # type: ignore[arg-type]
