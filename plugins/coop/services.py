@@ -515,7 +515,7 @@ def close_year(session: Session, site: Any, actor: Actor, coop: Cooperative, yea
              if m.id in plan.leaving and m.exited_on is None]
     audit.update_many(session, actor, exits, "coop.member.exit")  # type: ignore[arg-type]
     if publish:
-        notice = publish_distribution(session, site, actor, coop, close)
+        notice = publish_distribution(session, site, actor, coop, close, list(zip(plan.members, lines, strict=True)))
         audit.update(session, actor, close, {"notice_id": notice.id}, "coop.close.posted")
     return close
 
@@ -549,17 +549,19 @@ def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def distribution_table(session: Session, close: YearClose) -> NoticeTable:
-    rows = [[str(m.number), m.name, _yuan(a.trade_amount), _yuan(a.patronage),
-             _yuan(a.contribution + a.reserve_share + a.subsidy_share), _yuan(a.other), _yuan(a.patronage + a.other)]
-            for a, m in allocations_of(session, close)]
+def distribution_table(close: YearClose, lines: list[tuple[Member, dict[str, Any]]]) -> NoticeTable:
+    """The board's table: one row per member line (as written by the close), in member-number order."""
+    rows = [[str(m.number), m.name, _yuan(a["trade_amount"]), _yuan(a["patronage"]),
+             _yuan(a["contribution"] + a["reserve_share"] + a["subsidy_share"]), _yuan(a["other"]),
+             _yuan(a["patronage"] + a["other"])] for m, a in lines]
     columns = [_("成员编号"), _("成员"), _("交易额（元）"), _("按交易量返还（元）"), _("出资及量化份额（元）"),
                _("按出资等分配（元）"), _("合计（元）")]
     return NoticeTable(columns=columns, rows=rows, caption=_("可分配盈余 %(total)s 元，分配合计 %(total)s 元",
                                                              total=_yuan(close.distributable)))
 
 
-def publish_distribution(session: Session, site: Any, actor: Actor, coop: Cooperative, close: YearClose) -> Any:
+def publish_distribution(session: Session, site: Any, actor: Actor, coop: Cooperative, close: YearClose,
+                         lines: list[tuple[Member, dict[str, Any]]]) -> Any:
     """Post the distribution on the seat village's board (财务公开), with the table members check their line in."""
     body = _("%(name)s %(year)s 年度盈余分配方案：当年盈余 %(surplus)s 元，弥补亏损 %(losses)s 元，提取公积金 "
              "%(reserve)s 元，可分配盈余 %(distributable)s 元。其中 %(pool)s 元（%(pct)s%%）按成员与本社的交易额返还，"
@@ -577,7 +579,7 @@ def publish_distribution(session: Session, site: Any, actor: Actor, coop: Cooper
                           category="合作社盈余分配", title=title, body=body,
                           window_days=settings_of(site).distribution_window_days,
                           origin=NoticeOrigin(kind="coop", ref=f"{coop.id}:{close.year}:{close.version}", url=url),
-                          table=distribution_table(session, close))
+                          table=distribution_table(close, lines))
 
 
 # --- member accounts -----------------------------------------------------------------------------------------------
