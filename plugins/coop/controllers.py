@@ -240,7 +240,7 @@ def exit_notice(request: Request[Any, Any, Any], village_code: str, coop_id: int
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/charter", opt={"permission": "coop.manage"}, sync_to_thread=True)
 def charter(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
     return _change(request, village_code, coop_id, "roll", data,
-                   lambda s, site, a, c: services.change_charter(s, site, a, c, _charter(data)))
+                   lambda s, site, a, c: services.change_charter(s, site, a, c, _charter(data)), "#charter")
 
 
 def _member_by_number(session: Session, coop: Cooperative, raw: str) -> Any:

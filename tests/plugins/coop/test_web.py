@@ -173,3 +173,19 @@ def test_permission_matrix(site_factory, role, own_village):
                 assert response.status_code in (200, 303, 400), (role, url, response.status_code)
             else:
                 assert response.status_code == 403, (role, url, response.status_code)
+
+
+def test_charter_change_refuses_below_sixty_beside_the_field(site_factory):
+    site = site_factory(enabled=["coop"])
+    coop_id, _members = make_coop(site)
+    form = {"patronage_percent": "55", "reserve_percent": "10", "additional_votes_percent": "10",
+            "additional_votes_basis": "contribution", "reserve_basis": "transactions", "subsidy_basis": "equal"}
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        bad = client.post(f"{BASE}/{coop_id}/charter", data=form)
+        assert bad.status_code == 400 and 'id="err-patronage_percent"' in bad.text and 'value="55"' in bad.text
+        ok = client.post(f"{BASE}/{coop_id}/charter", data={**form, "patronage_percent": "70"},
+                         follow_redirects=False)
+        assert ok.status_code == 303
+    with site.db.read() as session:
+        assert session.get(Cooperative, coop_id).patronage_percent == 70
