@@ -25,6 +25,8 @@ from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, ra
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
 from cunwu.privacy import mask, mask_account, mask_phone
 from cunwu.registry import queries as registry
+from cunwu.registry.fields import parse_date
+from cunwu.registry.fields import text as cell_text
 from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
 from cunwu.web.guards import require
@@ -60,6 +62,7 @@ __all__ = [
     "actor_of",
     "audit",
     "check_overrides",
+    "cell_text",
     "console",
     "frozen_clock",
     "gettext",
@@ -76,6 +79,7 @@ __all__ = [
     "meetings",
     "ngettext",
     "open_site",
+    "parse_date",
     "progress_bar",
     "public_base",
     "publish_notice",

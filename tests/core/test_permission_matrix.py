@@ -53,6 +53,10 @@ EXPECTED: dict[str, set[str]] = {
     "land.manage": {"clerk"},
     "land.disputes": {"clerk", "township_official"},
     "land.ledger": {"township_official", "county_official", "site_admin"},
+    "coop.view": STAFF_AND_OVERSIGHT | {"representative"},
+    "coop.manage": {"clerk", "township_official"},
+    "coop.supervise": {"township_official", "county_official", "site_admin"},
+    "coop.account": {"villager", "representative", "supervisor", "clerk"},
 }
 GRANT_SCOPE = {"villager": OWN, "clerk": OWN, "representative": OWN, "supervisor": OWN,
                "township_official": OWN[:9], "county_official": "", "site_admin": ""}

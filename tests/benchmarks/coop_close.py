@@ -1,0 +1,172 @@
+"""The co-op row: `services.close_year` for every co-op of a county against one hand-written INSERT … SELECT that
+computes the same allocations (docs/performance.md, "coop_close").
+
+    python -m tests.benchmarks.coop_close                       # 500 co-ops × 200 members, 1,000,000 transactions
+    python -m tests.benchmarks.coop_close --coops 50 --trades 100000 --db postgresql
+
+The data is written straight into the tables (setup, not measured): member rows (organisation members, so no
+register persons are needed), one money contribution each, and the transactions of one year. The charter is 60 %
+by transactions with no reserve and no subsidy assets, so the rest pool goes by contribution alone. The floor
+computes, per co-op, the patronage pool rounded up, both largest-remainder splits (integer fen, ties to the lower
+member number) and writes one amount pair per member — no audit entry, no notice, no ORM. The plugin's run writes
+the close, every member's line with its audit entry, and posts the distribution on the board. The amounts are
+compared after both runs; a mismatch fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, text
+
+from cunwu.api import Actor
+from cunwu.testing import drop_test_site, make_test_site
+from cunwu_plugins.coop import services
+from cunwu_plugins.coop.models import Contribution, Cooperative, Member, Trade
+
+YEAR = 2024
+KEY, TITLE = "coop_close", "co-op year close, whole county"
+
+
+def _credit_code(n: int) -> str:
+    from stdnum.cn import uscc
+
+    body = f"93130926MA{n:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def build(site: Any, coops: int, members: int, trades: int, rng: random.Random) -> dict[int, Decimal]:
+    """Write the county's co-ops, members, contributions and a year of transactions; return each co-op's surplus."""
+    village = site.config.villages[0].code
+    now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    surplus: dict[int, Decimal] = {}
+    with site.db.transaction() as session:
+        session.execute(insert(Cooperative), [
+            {"id": c, "village_code": village, "level": "village", "name": f"基准合作社{c}",
+             "credit_code": _credit_code(c), "registered_on": dt.date(2020, 1, 1), "business_scope": "",
+             "reserve_percent": 0, "patronage_percent": 60, "additional_votes_percent": 0,
+             "additional_votes_basis": "contribution", "reserve_basis": "transactions", "subsidy_basis": "equal",
+             "created_at": now} for c in range(1, coops + 1)])
+        session.execute(insert(Member), [
+            {"id": (c - 1) * members + n, "village_code": village, "cooperative_id": c, "number": n,
+             "kind": "organisation", "name": f"成员{c}-{n}", "joined_on": dt.date(2020, 1, 1)}
+            for c in range(1, coops + 1) for n in range(1, members + 1)])
+        session.execute(insert(Contribution), [
+            {"village_code": village, "cooperative_id": (m - 1) // members + 1, "member_id": m, "kind": "money",
+             "amount": Decimal(rng.randint(100_00, 50_000_00)) / 100, "description": "", "contributed_on":
+             dt.date(2020, 1, 1), "pending_valuation": False} for m in range(1, coops * members + 1)])
+        batch: list[dict[str, Any]] = []
+        for _ in range(trades):
+            member = rng.randint(1, coops * members)
+            batch.append({"village_code": village, "cooperative_id": (member - 1) // members + 1, "member_id": member,
+                          "counterparty": "", "product": "玉米", "quantity": Decimal(rng.randint(1, 2000)),
+                          "unit": "公斤", "amount": Decimal(rng.randint(1, 500_000)) / 100,
+                          "traded_on": dt.date(YEAR, rng.randint(1, 12), rng.randint(1, 28))})
+            if len(batch) == 50_000:
+                session.execute(insert(Trade), batch)
+                batch = []
+        if batch:
+            session.execute(insert(Trade), batch)
+        for c in range(1, coops + 1):
+            surplus[c] = Decimal(rng.randint(1_000_00, 900_000_00)) / 100
+    return surplus
+
+
+def floor_sql(dialect: str) -> str:
+    """One INSERT … SELECT in integer fen computing every member's patronage and rest allocation."""
+    pg = dialect == "postgresql"
+
+    def fen(expr: str) -> str:  # Money: integer hundredths on SQLite, NUMERIC(14,2) yuan on PostgreSQL
+        return f"CAST(ROUND({expr} * 100) AS BIGINT)" if pg else expr
+
+    return f"""
+INSERT INTO bench_coop_floor (member_id, patronage, other)
+WITH t AS (SELECT member_id, CAST(SUM({fen('amount')}) AS BIGINT) AS a FROM coop_trade
+           WHERE member_id IS NOT NULL AND traded_on >= :start AND traded_on <= :end GROUP BY member_id),
+k AS (SELECT member_id, CAST(SUM({fen('amount')}) AS BIGINT) AS cap FROM coop_contribution WHERE contributed_on <= :end
+      GROUP BY member_id),
+m AS (SELECT mb.id, mb.cooperative_id AS c, mb.number, COALESCE(t.a, 0) AS ta, COALESCE(k.cap, 0) AS cap
+      FROM coop_member mb LEFT JOIN t ON t.member_id = mb.id LEFT JOIN k ON k.member_id = mb.id),
+tot AS (SELECT c, CAST(SUM(ta) AS BIGINT) AS tt, CAST(SUM(cap) AS BIGINT) AS ww FROM m GROUP BY c),
+pools AS (SELECT coop_id AS c, (surplus * 60 + 99) / 100 AS pool, surplus - (surplus * 60 + 99) / 100 AS rest
+          FROM bench_coop_surplus),
+q AS (SELECT m.id, m.c, m.number, p.pool, p.rest, (p.pool * m.ta) / tot.tt AS pf, (p.pool * m.ta) % tot.tt AS pr,
+             (p.rest * m.cap) / tot.ww AS rf, (p.rest * m.cap) % tot.ww AS rr
+      FROM m JOIN pools p ON p.c = m.c JOIN tot ON tot.c = m.c),
+r AS (SELECT q.*, ROW_NUMBER() OVER (PARTITION BY c ORDER BY pr DESC, number) AS prk,
+             ROW_NUMBER() OVER (PARTITION BY c ORDER BY rr DESC, number) AS rrk,
+             pool - CAST(SUM(pf) OVER (PARTITION BY c) AS BIGINT) AS pleft,
+             rest - CAST(SUM(rf) OVER (PARTITION BY c) AS BIGINT) AS rleft FROM q)
+SELECT id, pf + CASE WHEN prk <= pleft THEN 1 ELSE 0 END, rf + CASE WHEN rrk <= rleft THEN 1 ELSE 0 END FROM r
+"""
+
+
+def run_floor(site: Any, surplus: dict[int, Decimal]) -> float:
+    dialect = site.db.dialect
+    with site.db.transaction() as session:
+        session.execute(text("CREATE TABLE bench_coop_surplus (coop_id INTEGER PRIMARY KEY, surplus BIGINT)"))
+        session.execute(text("CREATE TABLE bench_coop_floor (member_id INTEGER PRIMARY KEY, patronage BIGINT, "
+                             "other BIGINT)"))
+        session.execute(text("INSERT INTO bench_coop_surplus VALUES (:c, :s)"),
+                        [{"c": c, "s": int(s * 100)} for c, s in surplus.items()])
+    started = time.perf_counter()
+    with site.db.transaction() as session:
+        session.execute(text(floor_sql(dialect)), {"start": dt.date(YEAR, 1, 1), "end": dt.date(YEAR, 12, 31)})
+    return time.perf_counter() - started
+
+
+def run_plugin(site: Any, surplus: dict[int, Decimal]) -> float:
+    actor = Actor.system("bench")
+    started = time.perf_counter()
+    for coop_id, amount in surplus.items():
+        with site.db.transaction() as session:
+            services.close_year(session, site, actor, services.get_cooperative(session, coop_id), YEAR,
+                                surplus=amount)
+    return time.perf_counter() - started
+
+
+def compare(site: Any) -> int:
+    """How many members' amounts differ between the plugin's lines and the floor's."""
+    with site.db.read() as session:
+        rows = session.execute(text("SELECT a.member_id, a.patronage, a.other, f.patronage, f.other "
+                                    "FROM coop_allocation a JOIN bench_coop_floor f ON f.member_id = a.member_id"
+                                    )).all()
+    dialect = site.db.dialect
+    scale = 100 if dialect == "postgresql" else 1
+    return sum(1 for _m, p, o, fp, fo in rows if int(Decimal(p) * scale) != fp or int(Decimal(o) * scale) != fo)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--coops", type=int, default=500)
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--trades", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        site = make_test_site(Path(tmp), enabled=["coop"], dialect=args.db, slug="bench")
+        try:
+            started = time.perf_counter()
+            surplus = build(site, args.coops, args.members, args.trades, random.Random(16))
+            print(f"built {args.coops} co-ops × {args.members} members, {args.trades:,} transactions "
+                  f"in {time.perf_counter() - started:.1f} s")
+            floor = run_floor(site, surplus)
+            plugin = run_plugin(site, surplus)
+            mismatches = compare(site)
+        finally:
+            drop_test_site(site)
+    print(f"{KEY} ({args.db}): plugin {plugin:.2f} s, floor {floor:.2f} s, ratio {plugin / floor:.2f} "
+          f"(target ≤ 3); amounts differing: {mismatches}")
+    if mismatches:
+        raise SystemExit(f"{mismatches} members' amounts differ between the plugin and the floor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""The demo data: a co-op with a closed, posted year; one on the overdue list; a township co-op; all lawful rolls."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from cunwu.api import DemoContext, local_today
+from cunwu.registry.plugin import demo_data as register_demo
+from cunwu_plugins.coop import demo_data, services
+
+
+def test_demo_builds_three_coops(site_factory: Any) -> None:
+    site = site_factory(enabled=["coop"])
+    demo = DemoContext(rng=random.Random(7))
+    with site.db.transaction() as session:
+        register_demo(session, site, demo)
+    with site.db.transaction() as session:
+        demo_data(session, site, demo)
+    today = local_today()
+    with site.db.read() as session:
+        coops = services.cooperatives(session)
+        assert [c.level for c in coops] == ["village", "village", "township"]
+        assert all(all(c.ok for c in services.roll_checks(session, coop)) for coop in coops)
+        fruit = coops[0]
+        close = services.get_close(session, fruit, today.year - 1)
+        lines = services.allocations_of(session, close)
+        assert close.notice_id is not None and close.nonmember_turnover > 0
+        assert sum((a.patronage + a.other for a, _m in lines), Decimal("0")) == close.distributable > 0
+        reports = services.reports_submitted(session, [c.id for c in coops])
+        states = [services.report_state(c, reports.get(c.id, set()), today) for c in coops]
+    assert states[0].ok and states[1].overdue_years == [today.year - 2] and states[2].ok
