@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import cunwu.db.types
+import cunwu.api
 import cunwu_plugins.land.models
 
 revision: str = 'land_0001'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=14), nullable=False),
     sa.Column('village_code', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('created_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', cunwu.api.UTCDateTime(), nullable=False),
     sa.CheckConstraint('length(code) = 14', name=op.f('ck_land_issuer_code')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_land_issuer')),
     sa.UniqueConstraint('code', name=op.f('uq_land_issuer_code'))
@@ -142,12 +142,12 @@ def upgrade() -> None:
     sa.Column('end_on', sa.Date(), nullable=False),
     sa.Column('use', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('rent_kind', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
-    sa.Column('rent_yuan_per_mu', cunwu.db.types.Money(), nullable=False),
+    sa.Column('rent_yuan_per_mu', cunwu.api.Money(), nullable=False),
     sa.Column('grain_kg_per_mu', sa.Numeric(precision=10, scale=2), nullable=True),
     sa.Column('grain_price', sa.Numeric(precision=10, scale=2), nullable=True),
     sa.Column('adjust_every_years', sa.Integer(), nullable=False),
     sa.Column('payment_schedule', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
-    sa.Column('value', cunwu.db.types.Money(), nullable=True),
+    sa.Column('value', cunwu.api.Money(), nullable=True),
     sa.Column('facilities', sa.Text(), nullable=False),
     sa.Column('breach', sa.Text(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
@@ -160,7 +160,7 @@ def upgrade() -> None:
     sa.Column('verify_token', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('notes', sa.JSON(), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('created_at', cunwu.db.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', cunwu.api.UTCDateTime(), nullable=False),
     sa.CheckConstraint("form IN ('lease', 'subcontract', 'shares', 'other')", name=op.f('ck_land_transfer_form')),
     sa.CheckConstraint("payment_schedule IN ('yearly', 'half_yearly', 'lump_sum')", name=op.f('ck_land_transfer_schedule')),
     sa.CheckConstraint("rent_kind != 'grain' OR (grain_kg_per_mu > 0 AND grain_price > 0)", name=op.f('ck_land_transfer_grain')),
@@ -226,8 +226,8 @@ def upgrade() -> None:
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('period_end', sa.Date(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
-    sa.Column('amount', cunwu.db.types.Money(), nullable=False),
-    sa.Column('paid_amount', cunwu.db.types.Money(), nullable=False),
+    sa.Column('amount', cunwu.api.Money(), nullable=False),
+    sa.Column('paid_amount', cunwu.api.Money(), nullable=False),
     sa.Column('paid_on', sa.Date(), nullable=True),
     sa.CheckConstraint('amount >= 0 AND paid_amount >= 0', name=op.f('ck_land_rent_amounts')),
     sa.ForeignKeyConstraint(['household_id'], ['registry_household.id'], name=op.f('fk_land_rent_household_id_registry_household')),
