@@ -27,6 +27,7 @@ from cunwu import __version__, i18n
 from cunwu.errors import DomainError
 from cunwu.plugins import PluginError, call_each_plugin
 from cunwu.runtime import Site
+from cunwu.sites import check_hosts
 from cunwu.templating import layer_dirs
 from cunwu.web.guards import permission_guard
 from cunwu.web.middleware import context_middleware
@@ -209,7 +210,8 @@ def create_app(sites: list[Site], *, debug: bool = False) -> Any:
     apps = {site.slug: create_site_app(site, debug=debug) for site in sites}
     if len(sites) == 1:
         return apps[sites[0].slug]
-    hosts = {host.lower(): site.slug for site in sites for host in site.config.hosts}
+    check_hosts([site.config for site in sites])
+    hosts = {host.strip().lower(): site.slug for site in sites for host in site.config.hosts}
     return HostDispatcher(apps, hosts)
 
 
