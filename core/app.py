@@ -13,7 +13,6 @@ from typing import Any
 import anyio.to_thread
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -32,7 +31,8 @@ from cunwu.templating import layer_dirs
 from cunwu.web.guards import permission_guard
 from cunwu.web.middleware import context_middleware
 from cunwu.web.render import render
-from cunwu.web.sessions import CSRF_COOKIE, SESSION_COOKIE, LazySessionConfig
+from cunwu.web.security import SecurityLayer
+from cunwu.web.sessions import SESSION_COOKIE, LazySessionConfig, csrf_middleware
 
 SESSION_DAYS = 14
 
@@ -102,6 +102,7 @@ class SiteApp:
         for _plugin, wrap in call_each_plugin(site.plugins.pm, "asgi_wrapper", site=site):
             if wrap is not None:
                 self.asgi = wrap(self.asgi)
+        self.asgi = SecurityLayer(self.asgi, site.settings("web"))  # outermost: see cunwu.web.security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
@@ -148,12 +149,10 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
     return Litestar(
         # One Router for all: Litestar re-registers (and re-wraps) a handler when a later one joins its path.
         route_handlers=[Router(path="/", route_handlers=collect_routes(site)), *static],
-        middleware=[session_config.middleware, context_middleware],
-        csrf_config=CSRFConfig(secret=site.secret(), cookie_name=CSRF_COOKIE, header_name="x-csrftoken",
-                               cookie_samesite="lax"),
+        middleware=[session_config.middleware, csrf_middleware, context_middleware],
         guards=[permission_guard],
         stores=stores,
-        state=State({"site": site}),
+        state=State({"site": site, "csrf_secret": site.secret()}),
         exception_handlers={Exception: _error_handler},
         openapi_config=OpenAPIConfig(title=f"Cunwu · {site.config.name}", version=__version__, path="/schema"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=800),
