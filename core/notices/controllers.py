@@ -29,6 +29,7 @@ from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
 from cunwu.notices.services import FinanceInput, NoticeError, settings_of
 from cunwu.notices.settings import STREAM_LABELS
 from cunwu.web.render import actor_of, render, site_of
+from cunwu.web.store import count
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -175,19 +176,20 @@ async def post_objection(request: Request[Any, Any, Any], village_code: str, not
     from one address is refused on every worker; logged-in villagers are not limited.
     """
     site = site_of(request)
-    limiter, key, count = None, "", 0
-    if actor_of(request) is None:
-        limiter = site.store.with_namespace("ratelimit")
-        key = f"objection:{request.client.host if request.client else '-'}"
-        count = int((await limiter.get(key) or b"0").decode())
-        if count >= settings_of(site).anonymous_objections_per_hour:
-            message = _("提交异议过于频繁，请一小时后再试，或登录后提交")
-            return await anyio.to_thread.run_sync(lambda: _notice_page(
-                request, village_code, notice_id, {"errors": [Problem(message)], "error": message, "form": data},
-                status_code=429))
+    if actor_of(request) is not None:
+        return await anyio.to_thread.run_sync(_submit_objection, request, village_code, notice_id, data)
+    # The place is taken atomically before the objection is stored and given back when none was.
+    limiter = site.store.with_namespace("ratelimit")
+    key = f"objection:{request.client.host if request.client else '-'}"
+    if await count(limiter, key, window_seconds=3600) > settings_of(site).anonymous_objections_per_hour:
+        await count(limiter, key, amount=-1, window_seconds=3600)
+        message = _("提交异议过于频繁，请一小时后再试，或登录后提交")
+        return await anyio.to_thread.run_sync(lambda: _notice_page(
+            request, village_code, notice_id, {"errors": [Problem(message)], "error": message, "form": data},
+            status_code=429))
     response = await anyio.to_thread.run_sync(_submit_objection, request, village_code, notice_id, data)
-    if limiter is not None and response.status_code == 303:
-        await limiter.set(key, str(count + 1), expires_in=3600)
+    if response.status_code != 303:
+        await count(limiter, key, amount=-1, window_seconds=3600)
     return response
 
 
