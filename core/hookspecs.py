@@ -87,6 +87,13 @@ def asgi_wrapper(site: Any) -> Any:
 
 
 @hookspec
+def audit_record_problems(session: Any, site: Any) -> Any:
+    """Return the first of this plugin's records that differs from the audit entry covering it, when entries hold
+    records in the plugin's own shape (e.g. payments listed in their batch's entry): a string naming table, id and
+    column; or None. `cunwu audit verify --records` asks after its own row-by-row check."""
+
+
+@hookspec
 def startup(site: Any) -> None:
     """The site is starting (after migrations are checked, before the first request)."""
 

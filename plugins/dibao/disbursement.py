@@ -586,3 +586,36 @@ def county_totals(session: Session, month: dt.date) -> tuple[dict[str, Totals], 
         return Totals(len(items), sum(e.covered_count for e in items), _money_sum(e.amount for e in items))
 
     return ({k: total(v) for k, v in sorted(by_village.items())}, {k: total(v) for k, v in by_category.items()})
+
+
+def audit_problems(session: Session) -> str | None:
+    """The first payment or exported file that differs from its batch's audit entries (`audit_record_problems`).
+
+    Payments are audited in their batch's entries, not one entry each: a build entry lists [payment id,
+    entitlement id, amount], an export entry the file's SHA-256.
+    """
+    for batch in session.exec(select(Batch).order_by(col(Batch.id))):
+        listed: dict[int, tuple[int, Decimal]] = {}
+        exported_sha = None
+        for entry in audit.history(session, "dibao_batch", str(batch.id)):
+            for payment_id, entitlement_id, amount in (entry.after or {}).get("payments", []):
+                listed[int(payment_id)] = (int(entitlement_id), Decimal(str(amount)))
+            if entry.action == "dibao.batch.export":
+                exported_sha = (entry.after or {}).get("sha256")
+        payments = {p.id: p for p in session.exec(select(Payment).where(col(Payment.batch_id) == batch.id))}
+        for payment_id, (entitlement_id, amount) in sorted(listed.items()):
+            payment = payments.get(payment_id)
+            if payment is None:
+                return f"dibao_payment #{payment_id}: the row is gone, but batch {batch.id}'s audit entry lists it"
+            if payment.entitlement_id != entitlement_id:
+                return (f"dibao_payment #{payment_id}: column entitlement_id is {payment.entitlement_id}, "
+                        f"batch {batch.id}'s audit entry recorded {entitlement_id}")
+            if payment.amount != amount:
+                return (f"dibao_payment #{payment_id}: column amount is {payment.amount}, batch {batch.id}'s audit "
+                        f"entry recorded {amount}")
+        if exported_sha is not None:
+            actual = hashlib.sha256(batch.file_data or b"").hexdigest()
+            if batch.file_sha256 != exported_sha or actual != exported_sha:
+                return (f"dibao_batch #{batch.id}: the exported bank file (column file_data) no longer has the SHA-256 "
+                        "its export entry recorded")
+    return None
