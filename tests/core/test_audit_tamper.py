@@ -144,7 +144,7 @@ def test_a_direct_edit_of_a_business_row_is_named(county: Site, table: str, colu
     assert found.startswith(f"{table} #{target}: column {column} is"), found
 
 
-def test_a_changed_payment_amount_is_named(county: Site) -> None:
+def test_hook_audit_record_problems_names_a_changed_payment_amount(county: Site) -> None:
     with county.db.read() as session:
         payment_id = session.execute(text("SELECT max(id) FROM dibao_payment")).scalar_one()
     _sql(county, "DROP TRIGGER IF EXISTS dibao_payment_exported_fixed")  # item 13's rule, removed by the forger
