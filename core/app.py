@@ -88,7 +88,7 @@ def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[
         return Response(body, status_code=status)
     if status == 401:
         return Redirect(f"/login?next={request.url.path}")
-    template = f"errors/{status}.html" if status in (400, 403, 404) else "errors/500.html"
+    template = f"errors/{status}.html" if status in (400, 403, 404, 409) else "errors/500.html"
     return render(request, template, {"detail": detail, "status": status, "problems": problems},
                   status_code=status)
 

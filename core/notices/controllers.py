@@ -26,7 +26,7 @@ from cunwu.notices import queries, services
 from cunwu.notices.cache import cached_page
 from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
-from cunwu.notices.services import FinanceInput, NoticeError, settings_of
+from cunwu.notices.services import FinanceInput, NoticeConflict, NoticeError, settings_of
 from cunwu.notices.settings import STREAM_LABELS
 from cunwu.web.render import actor_of, render, site_of
 from cunwu.web.store import count
@@ -473,6 +473,8 @@ def publish(request: Request[Any, Any, Any], village_code: str, notice_id: int) 
     try:
         with site.db.transaction() as session:
             services.publish_draft(session, site, actor_of(request), notice_id, village_code=village_code)
+    except NoticeConflict:
+        raise  # somebody published (or withdrew) it first: the 409 page says so
     except NoticeError as exc:
         raise PermissionDeniedException(exc.message) from exc
     return Redirect(f"/v/{village_code}/notices/{notice_id}", status_code=303)
@@ -509,7 +511,7 @@ def correct(request: Request[Any, Any, Any], village_code: str, notice_id: int, 
                                           village_code=village_code, restart_window=data.get("restart") == "1")
     except NoticeError as exc:
         return _action_page(request, village_code, notice_id, "notices/manage/correct.html", data,
-                            exc.problems or [Problem(exc.message)], 400)
+                            exc.problems or [Problem(exc.message)], exc.status_code)
     return Redirect(f"/v/{village_code}/notices/{new.id}", status_code=303)
 
 
@@ -529,7 +531,7 @@ def withdraw(request: Request[Any, Any, Any], village_code: str, notice_id: int,
                                               village_code=village_code)
     except NoticeError as exc:
         return _action_page(request, village_code, notice_id, "notices/manage/withdraw.html", data,
-                            exc.problems or [Problem(exc.message)], 400)
+                            exc.problems or [Problem(exc.message)], exc.status_code)
     target = f"/v/{village_code}/notices/{notice.id}" if notice.published_at else f"/v/{village_code}/notices/manage/"
     return Redirect(target, status_code=303)
 
@@ -563,7 +565,7 @@ def answer(request: Request[Any, Any, Any], village_code: str, objection_id: int
             services.answer_objection(session, site, actor_of(request), objection_id, data.get("answer", ""),
                                       village_code=village_code)
     except NoticeError as exc:
-        return _objections(request, village_code, {objection_id: exc.message}, data, 400)
+        return _objections(request, village_code, {objection_id: exc.message}, data, exc.status_code)
     return Redirect(f"/v/{village_code}/notices/manage/objections#o{objection_id}", status_code=303)
 
 
