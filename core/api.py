@@ -23,6 +23,7 @@ from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Perm
 from cunwu.privacy import mask, mask_account, mask_phone
 from cunwu.registry import queries as registry
 from cunwu.runtime import Site
+from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, safe_cell, safe_rows
 from cunwu.web.guards import require
 from cunwu.web.render import actor_of, render, site_of
 
@@ -43,11 +44,13 @@ __all__ = [
     "OfficialRecord",
     "Permission",
     "Problem",
+    "SheetTooLarge",
     "Site",
     "UTCDateTime",
     "_",
     "actor_of",
     "audit",
+    "check_xlsx_extent",
     "console",
     "frozen_clock",
     "gettext",
@@ -70,6 +73,8 @@ __all__ = [
     "registry",
     "render",
     "require",
+    "safe_cell",
+    "safe_rows",
     "site_of",
     "to_money",
     "utcnow",

@@ -572,7 +572,8 @@ def import_template(request: Request[Any, Any, Any], village_code: str) -> Respo
 
 def _run_preview(site: Any, village_code: str, data: bytes, filename: str) -> ImportPreview:
     settings = site.settings("registry")
-    table = read_table(data, filename)
+    table = read_table(data, filename, max_rows=settings.import_max_rows,
+                       max_columns=settings.import_max_columns)
     with site.db.read() as session:
         return preview(session, village_code, table, max_rows=settings.import_max_rows)
 
@@ -631,7 +632,8 @@ async def import_confirm(request: Request[Any, Any, Any], village_code: str, tok
 
     def run() -> ImportPreview:
         settings = site.settings("registry")
-        table = read_table(content, meta["filename"])
+        table = read_table(content, meta["filename"], max_rows=settings.import_max_rows,
+                           max_columns=settings.import_max_columns)
         with site.db.transaction() as session:
             result = preview(session, village_code, table, max_rows=settings.import_max_rows)
             if result.ok:

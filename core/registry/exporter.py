@@ -18,6 +18,7 @@ from cunwu.i18n import _
 from cunwu.privacy import MaskSettings, mask, mask_phone
 from cunwu.registry.importer import COLUMNS
 from cunwu.registry.models import RELATIONS, SEXES, STATUSES, Group, Household, Membership, Person
+from cunwu.spreadsheet import safe_rows
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -86,7 +87,7 @@ def to_xlsx(table: list[list[str]]) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("户籍表")
-    for row in table:
+    for row in safe_rows(table):
         sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -96,5 +97,5 @@ def to_xlsx(table: list[list[str]]) -> bytes:
 def to_csv(table: list[list[str]]) -> bytes:
     """UTF-8 with BOM, so Excel on Windows opens the Chinese text correctly."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(table)
+    csv.writer(buffer).writerows(safe_rows(table))
     return buffer.getvalue().encode("utf-8-sig")

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.accounts.actor import Actor
+from cunwu.api import SheetTooLarge, check_xlsx_extent, safe_rows
 from cunwu.audit import service as audit
 from cunwu.db.types import utcnow
 from cunwu.errors import NotFound, Problem
@@ -343,8 +344,8 @@ def _cell(payment: Payment, name: str, numbers: dict[int, str]) -> str:
 def render_file(site: Any, batch: Batch, rows: Sequence[Payment], fmt: str, numbers: dict[int, str]) -> bytes:
     """The bank file in the bank's column layout: CSV (UTF-8 with BOM, for Excel) or XLSX."""
     layout = settings_of(site).banks[batch.bank_code]
-    header = [h for h, _f in layout.columns]
-    body = [[_cell(p, f, numbers) for _h, f in layout.columns] for p in rows]
+    header = safe_rows([[h for h, _f in layout.columns]])[0]
+    body = safe_rows([_cell(p, f, numbers) for _h, f in layout.columns] for p in rows)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
@@ -407,14 +408,22 @@ def verify_file(batch: Batch, data: bytes) -> bool:
 
 # --- bank return and reconciliation -----------------------------------------------------------------------------
 
+#: A bank return file's extent beyond one row per payment (titles, headers, totals), and its widest layout.
+RETURN_EXTRA_ROWS = 50
+RETURN_MAX_COLUMNS = 60
 _PAID = {"成功", "已入账", "success", "paid", "ok", "s", "1"}
 _FAILED = {"失败", "退回", "failed", "fail", "f", "0"}
 
 
-def _read_table(data: bytes, filename: str) -> list[list[str]]:
+def _read_table(data: bytes, filename: str, max_rows: int) -> list[list[str]]:
+    """The return file's rows as text; an xlsx is measured first (see `cunwu.api.check_xlsx_extent`)."""
     if filename.lower().endswith(".xlsx"):
         from python_calamine import CalamineWorkbook
 
+        try:
+            check_xlsx_extent(data, max_rows=max_rows, max_columns=RETURN_MAX_COLUMNS)
+        except SheetTooLarge as exc:
+            raise DibaoError(str(exc)) from None
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows = book.get_sheet_by_index(0).to_python()
         return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
@@ -470,7 +479,8 @@ def import_return(session: Session, site: Any, actor: Actor, batch_id: int, data
         raise DibaoError(_("只有已导出、未对账的批次才能导入回盘文件"))
     layout = settings_of(site).banks[batch.bank_code]
     headers = {f: h for h, f in layout.columns}
-    table = _read_table(data, filename)
+    # A return has one line per payment sent, plus a few header and total lines.
+    table = _read_table(data, filename, max_rows=batch.control_count + RETURN_EXTRA_ROWS)
     if not table:
         raise DibaoError(_("回盘文件是空的"))
     head = [cell.strip() for cell in table[0]]
