@@ -67,6 +67,10 @@ class Checkpoint:
         return hmac.compare_digest(self.mac, hmac.new(key, self.payload(), hashlib.sha256).hexdigest())
 
 
+class CheckpointFileError(ValueError):
+    """The checkpoint file (or the signing key) cannot be read: damaged, edited by hand, or missing."""
+
+
 def settings_of(site: Any) -> AuditSettings:
     return site.settings("audit")  # type: ignore[no-any-return]
 
@@ -83,23 +87,23 @@ def signing_key(site: Any) -> bytes | None:
     if value:
         return value.encode("utf-8")
     key_file = settings_of(site).key_file
-    if key_file:
+    if not key_file:
+        return None
+    try:
         return Path(key_file).read_bytes().strip() or None
-    return None
+    except OSError as exc:
+        raise CheckpointFileError(f"[core.audit] key_file {key_file}: cannot read the signing key ({exc.strerror})") \
+            from None
 
 
-def head(session: Session, site_slug: str) -> Checkpoint:
-    """The chain's head now (unsigned)."""
+def head(session: Session, site_slug: str, *, count: bool = True) -> Checkpoint:
+    """The chain's head now (unsigned). `count=False` skips counting the entries (a page view; `entries` is 0)."""
     last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()  # type: ignore[union-attr]
     entry_id, digest = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
     entries = session.execute(select(func.count()).select_from(AuditEntry)
-                              .where(AuditEntry.id <= entry_id)).scalar_one()  # type: ignore[operator]
+                              .where(AuditEntry.id <= entry_id)).scalar_one() if count else 0  # type: ignore[operator]
     return Checkpoint(site=site_slug, entry_id=entry_id, entries=int(entries), hash=digest,
                       at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
-
-
-class CheckpointFileError(ValueError):
-    """The checkpoint file cannot be read as checkpoints (it was damaged or edited by hand)."""
 
 
 def read_checkpoints(path: Path) -> list[Checkpoint]:

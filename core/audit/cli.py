@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ def audit() -> None:
     """The tamper-evident audit chain."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     from cunwu.cli import console
 
     console.print(f"[bold red]{message}[/]")
@@ -36,6 +37,7 @@ def verify(site_slug: str | None, records: bool) -> None:
     path = checkpoints.checkpoint_path(site)
     try:
         saved = checkpoints.read_checkpoints(path)
+        key = checkpoints.signing_key(site)
     except checkpoints.CheckpointFileError as exc:
         _fail(f"audit checkpoints unreadable: {exc}")
     with site.db.read() as session:
@@ -44,7 +46,7 @@ def verify(site_slug: str | None, records: bool) -> None:
             checked, problem = verify_chain(session, progress=lambda n: advance("audit chain", n, total))
         if problem:
             _fail(f"audit chain broken at entry {problem.entry_id}: {problem.reason}")
-        problem = checkpoints.check_against(session, saved, checkpoints.signing_key(site), site.slug)
+        problem = checkpoints.check_against(session, saved, key, site.slug)
         if problem:
             _fail(f"audit chain broken at entry {problem.entry_id}: {problem.reason}")
         console.print(f"audit chain intact: {checked} entries verified")
@@ -73,8 +75,8 @@ def checkpoint(site_slug: str | None) -> None:
 
     site = open_site(site_slug)
     path = checkpoints.checkpoint_path(site)
-    key = checkpoints.signing_key(site)
     try:
+        key = checkpoints.signing_key(site)
         saved = checkpoints.read_checkpoints(path)
     except checkpoints.CheckpointFileError as exc:
         _fail(f"audit checkpoints unreadable: {exc}")

@@ -11,10 +11,10 @@ from cunwu.audit.checkpoints import head
 from cunwu.web.render import site_of
 
 
-def _head(request: Request[Any, Any, Any]) -> Any:
+def _head(request: Request[Any, Any, Any], *, count: bool = True) -> Any:
     site = site_of(request)
     with site.db.read() as session:
-        return head(session, site.slug)
+        return head(session, site.slug, count=count)
 
 
 @get("/-/audit/head.json", opt={"public": True}, sync_to_thread=True, name="audit_head")
@@ -26,7 +26,7 @@ def head_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 def head_slot(request: Request[Any, Any, Any]) -> Markup:
     site = site_of(request)
-    now = _head(request)
+    now = _head(request, count=False)  # the county overview is viewed often: no count of the whole chain
     link = Markup('<a href="/-/audit/head.json">head.json</a>')
     return Markup(site.templates.get_template("audit/_slot_site_home.html").render(
         {"head": now, "at": now.at.replace("T", " ").replace("+00:00", " UTC"), "link": link}))
