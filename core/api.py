@@ -29,6 +29,7 @@ from cunwu.registry.fields import parse_date
 from cunwu.registry.fields import text as cell_text
 from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
+from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, safe_cell, safe_rows
 from cunwu.web.guards import require
 from cunwu.web.render import actor_of, public_base, render, site_of
 
@@ -55,6 +56,7 @@ __all__ = [
     "QuorumMode",
     "RuleOverride",
     "RuleOverrides",
+    "SheetTooLarge",
     "Site",
     "UTCDateTime",
     "VoteRuleSet",
@@ -63,6 +65,7 @@ __all__ = [
     "audit",
     "cell_text",
     "check_overrides",
+    "check_xlsx_extent",
     "console",
     "frozen_clock",
     "gettext",
@@ -88,6 +91,8 @@ __all__ = [
     "registry",
     "render",
     "require",
+    "safe_cell",
+    "safe_rows",
     "site_of",
     "to_money",
     "utcnow",

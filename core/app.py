@@ -13,7 +13,6 @@ from typing import Any
 import anyio.to_thread
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
@@ -28,11 +27,13 @@ from cunwu import __version__, i18n
 from cunwu.errors import DomainError
 from cunwu.plugins import PluginError, call_hook
 from cunwu.runtime import Site
+from cunwu.sites import check_hosts
 from cunwu.templating import layer_dirs
 from cunwu.web.guards import FRAMEWORK_PUBLIC_PREFIXES, permission_guard
 from cunwu.web.middleware import context_middleware
 from cunwu.web.render import render
-from cunwu.web.sessions import CSRF_COOKIE, SESSION_COOKIE, LazySessionConfig
+from cunwu.web.security import SecurityLayer
+from cunwu.web.sessions import SESSION_COOKIE, LazySessionConfig, csrf_middleware
 
 SESSION_DAYS = 14
 
@@ -121,7 +122,7 @@ def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[
         return Response(body, status_code=status)
     if status == 401:
         return Redirect(f"/login?next={request.url.path}")
-    template = f"errors/{status}.html" if status in (400, 403, 404) else "errors/500.html"
+    template = f"errors/{status}.html" if status in (400, 403, 404, 409) else "errors/500.html"
     return render(request, template, {"detail": detail, "status": status, "problems": problems},
                   status_code=status)
 
@@ -135,6 +136,7 @@ class SiteApp:
         for _plugin, wrap in call_hook(site.plugins.pm, "asgi_wrapper", load_order=True, site=site):
             if wrap is not None:
                 self.asgi = wrap(self.asgi)
+        self.asgi = SecurityLayer(self.asgi, site.settings("web"))  # outermost: see cunwu.web.security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
@@ -182,12 +184,10 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
     app = Litestar(
         # One Router for all: Litestar re-registers (and re-wraps) a handler when a later one joins its path.
         route_handlers=[Router(path="/", route_handlers=[handler for _owner, handler in routes]), *static],
-        middleware=[session_config.middleware, context_middleware],
-        csrf_config=CSRFConfig(secret=site.secret(), cookie_name=CSRF_COOKIE, header_name="x-csrftoken",
-                               cookie_samesite="lax"),
+        middleware=[session_config.middleware, csrf_middleware, context_middleware],
         guards=[permission_guard],
         stores=stores,
-        state=State({"site": site}),
+        state=State({"site": site, "csrf_secret": site.secret()}),
         exception_handlers={Exception: _error_handler},
         openapi_config=OpenAPIConfig(title=f"Cunwu · {site.config.name}", version=__version__, path="/schema"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=800),
@@ -246,7 +246,8 @@ def create_app(sites: list[Site], *, debug: bool = False) -> Any:
     apps = {site.slug: create_site_app(site, debug=debug) for site in sites}
     if len(sites) == 1:
         return apps[sites[0].slug]
-    hosts = {host.lower(): site.slug for site in sites for host in site.config.hosts}
+    check_hosts([site.config for site in sites])
+    hosts = {host.strip().lower(): site.slug for site in sites for host in site.config.hosts}
     return HostDispatcher(apps, hosts)
 
 

@@ -102,6 +102,13 @@ def asgi_wrapper(site: Site) -> Callable[[ASGIApp], ASGIApp] | None:
 
 
 @hookspec
+def audit_record_problems(session: Session, site: Site) -> str | None:
+    """Return the first of this plugin's records that differs from the audit entry covering it, when entries hold
+    records in the plugin's own shape (e.g. payments listed in their batch's entry): a string naming table, id and
+    column; or None. `cunwu audit verify --records` asks after its own row-by-row check."""
+
+
+@hookspec
 def startup(site: Site) -> None:
     """The site is starting (after migrations are checked, before the first request)."""
 

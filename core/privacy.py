@@ -16,13 +16,14 @@ which is why the cap exists). When characters must be given back, the start is s
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from cunwu.i18n import _
 
-__all__ = ["MAX_VISIBLE", "MaskSettings", "mask", "mask_account", "mask_phone"]
+__all__ = ["MAX_VISIBLE", "MaskSettings", "birth_shown", "mask", "mask_account", "mask_phone"]
 
 #: Never more than this many characters of a sensitive identifier are shown (6 + 4 of docs/domain.md §3).
 MAX_VISIBLE = 10
@@ -130,3 +131,18 @@ def mask_account(value: str | None, settings: MaskSettings | None = None) -> str
     if not value:
         return ""
     return mask("".join(value.split()), settings)
+
+
+def birth_shown(birth_date: dt.date | None, *, full: bool, today: dt.date) -> str:
+    """A birth date as shown beside a resident ID: the date to those who see the ID in full, else the age only.
+
+    The 8 characters the practice mask hides (positions 7–14 of an 18-character ID) are exactly the birth date, so
+    a date (or a birth year together with an age) beside ``130926********1153`` rebuilds the whole number. With the
+    age alone dozens of dates remain possible. One rule for register pages, the API and exports.
+    """
+    if birth_date is None:
+        return ""
+    if full:
+        return birth_date.isoformat()
+    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    return _("%(n)s 岁", n=age)

@@ -193,10 +193,19 @@ def discover_sites(sites_dir: Path, only: list[str] | None = None) -> list[SiteC
     if not folders:
         raise SiteConfigError(f"{sites_dir}: no site folders with a site.toml")
     configs = [load_site(p) for p in folders]
-    seen: dict[str, str] = {}
+    check_hosts(configs)
+    return configs
+
+
+def check_hosts(configs: list[SiteConfig]) -> None:
+    """Refuse a host named by two sites. Host names are case-insensitive (RFC 4343) and requests are matched in
+    lower case, so `Demo.example` and `demo.example` are the same host: loading both would leave one unreachable."""
+    seen: dict[str, tuple[str, str]] = {}
     for config in configs:
         for host in config.hosts:
-            if host in seen:
-                raise SiteConfigError(f"{config.file}: site.hosts: host {host!r} is already used by site {seen[host]}")
-            seen[host] = config.slug
-    return configs
+            key = host.strip().lower()
+            if key in seen:
+                slug, first = seen[key]
+                hint = f" (as {first!r}: host names do not differ by case)" if first != host else ""
+                raise SiteConfigError(f"{config.file}: site.hosts: host {host!r} is already used by site {slug}{hint}")
+            seen[key] = (config.slug, host)

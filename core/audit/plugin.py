@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cunwu import __version__, hookimpl
+from cunwu.audit.checkpoints import AuditSettings
 from cunwu.plugin_types import Manifest, Permission
 
 
@@ -12,6 +13,7 @@ from cunwu.plugin_types import Manifest, Permission
 def manifest() -> Manifest:
     return Manifest(
         name="audit", title_zh="审计链", title_en="Audit chain", version=__version__, core=True,
+        settings=AuditSettings,
         permissions=(Permission("audit.view", "查看审计记录", "View the audit log",
                                 frozenset({"clerk", "supervisor", "township_official", "county_official",
                                            "site_admin"})),),
@@ -30,3 +32,20 @@ def register_commands(cli: Any) -> None:
     from cunwu.audit.cli import audit
 
     cli.add_command(audit)
+
+
+@hookimpl
+def register_routes(site: Any) -> list[Any]:
+    from cunwu.audit.controllers import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+    """The chain's head on the county overview: a printed or saved copy anchors the chain outside the servers."""
+    if slot != "site_home":
+        return []
+    from cunwu.audit.controllers import head_slot
+
+    return [head_slot(request)]

@@ -418,12 +418,16 @@ class ChainProblem:
 
 
 def verify_chain(
-    session: Session, *, batch: int = 5000, progress: Callable[[int], None] | None = None
+    session: Session, *, batch: int = 5000, progress: Callable[[int], None] | None = None,
+    after_id: int = 0, after_hash: str = GENESIS_HASH,
 ) -> tuple[int, ChainProblem | None]:
-    """Re-walk the chain in order. Returns (entries checked, the first problem or None)."""
-    expected_prev = GENESIS_HASH
+    """Re-walk the chain in order. Returns (entries checked, the first problem or None).
+
+    `after_id`/`after_hash`: start after an entry already known good (a checkpoint), not at the genesis.
+    """
+    expected_prev = after_hash
     checked = 0
-    last_id = 0
+    last_id = after_id
     while True:
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)  # type: ignore[arg-type,operator]

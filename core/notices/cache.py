@@ -2,8 +2,9 @@
 
 Pages live in the site's store (`site.store.with_namespace("cache")`: the database, or Redis), so every worker and
 host shares them. The key holds the village's board generation (bumped in the same transaction as any public change,
-see `services._touch`), the local date (windows open and close at midnight), the locale, the host and whether htmx
-asked for a fragment: a change makes every old key unreachable at commit, on every instance, with no purge step.
+see `services._touch`), the local date (windows open and close at midnight), the locale, the scheme and host
+(feeds hold absolute links) and whether htmx asked for a fragment: a change makes every old key unreachable at
+commit, on every instance, with no purge step.
 
 A cached page is rendered with a placeholder instead of the CSRF token, which is filled in per request, so one
 visitor's token is never served to another and the inline objection form still works.
@@ -42,7 +43,7 @@ def _generation(site: Any, village_code: str | None) -> tuple[int, Any]:
 
 def cache_key(request: Request[Any, Any, Any], village_code: str | None, gen: int) -> str:
     query = "&".join(sorted(f"{k}={v}" for k, values in request.query_params.dict().items() for v in values))
-    parts = [site_of(request).slug, request.headers.get("host", ""), request.url.path, query,
+    parts = [site_of(request).slug, request.scope["scheme"], request.headers.get("host", ""), request.url.path, query,
              i18n.current_locale.get(), "htmx" if is_htmx(request) else "page",
              services.local_today().isoformat(), village_code or "*", str(gen)]
     return "page:" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

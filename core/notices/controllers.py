@@ -26,9 +26,10 @@ from cunwu.notices import queries, services
 from cunwu.notices.cache import cached_page
 from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
-from cunwu.notices.services import FinanceInput, NoticeError, settings_of
+from cunwu.notices.services import FinanceInput, NoticeConflict, NoticeError, settings_of
 from cunwu.notices.settings import STREAM_LABELS
 from cunwu.web.render import actor_of, public_base, render, site_of
+from cunwu.web.store import count
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -175,19 +176,20 @@ async def post_objection(request: Request[Any, Any, Any], village_code: str, not
     from one address is refused on every worker; logged-in villagers are not limited.
     """
     site = site_of(request)
-    limiter, key, count = None, "", 0
-    if actor_of(request) is None:
-        limiter = site.store.with_namespace("ratelimit")
-        key = f"objection:{request.client.host if request.client else '-'}"
-        count = int((await limiter.get(key) or b"0").decode())
-        if count >= settings_of(site).anonymous_objections_per_hour:
-            message = _("提交异议过于频繁，请一小时后再试，或登录后提交")
-            return await anyio.to_thread.run_sync(lambda: _notice_page(
-                request, village_code, notice_id, {"errors": [Problem(message)], "error": message, "form": data},
-                status_code=429))
+    if actor_of(request) is not None:
+        return await anyio.to_thread.run_sync(_submit_objection, request, village_code, notice_id, data)
+    # The place is taken atomically before the objection is stored and given back when none was.
+    limiter = site.store.with_namespace("ratelimit")
+    key = f"objection:{request.client.host if request.client else '-'}"
+    if await count(limiter, key, window_seconds=3600) > settings_of(site).anonymous_objections_per_hour:
+        await count(limiter, key, amount=-1, window_seconds=3600)
+        message = _("提交异议过于频繁，请一小时后再试，或登录后提交")
+        return await anyio.to_thread.run_sync(lambda: _notice_page(
+            request, village_code, notice_id, {"errors": [Problem(message)], "error": message, "form": data},
+            status_code=429))
     response = await anyio.to_thread.run_sync(_submit_objection, request, village_code, notice_id, data)
-    if limiter is not None and response.status_code == 303:
-        await limiter.set(key, str(count + 1), expires_in=3600)
+    if response.status_code != 303:
+        await count(limiter, key, amount=-1, window_seconds=3600)
     return response
 
 
@@ -471,6 +473,8 @@ def publish(request: Request[Any, Any, Any], village_code: str, notice_id: int) 
     try:
         with site.db.transaction() as session:
             services.publish_draft(session, site, actor_of(request), notice_id, village_code=village_code)
+    except NoticeConflict:
+        raise  # somebody published (or withdrew) it first: the 409 page says so
     except NoticeError as exc:
         raise PermissionDeniedException(exc.message) from exc
     return Redirect(f"/v/{village_code}/notices/{notice_id}", status_code=303)
@@ -507,7 +511,7 @@ def correct(request: Request[Any, Any, Any], village_code: str, notice_id: int, 
                                           village_code=village_code, restart_window=data.get("restart") == "1")
     except NoticeError as exc:
         return _action_page(request, village_code, notice_id, "notices/manage/correct.html", data,
-                            exc.problems or [Problem(exc.message)], 400)
+                            exc.problems or [Problem(exc.message)], exc.status_code)
     return Redirect(f"/v/{village_code}/notices/{new.id}", status_code=303)
 
 
@@ -527,7 +531,7 @@ def withdraw(request: Request[Any, Any, Any], village_code: str, notice_id: int,
                                               village_code=village_code)
     except NoticeError as exc:
         return _action_page(request, village_code, notice_id, "notices/manage/withdraw.html", data,
-                            exc.problems or [Problem(exc.message)], 400)
+                            exc.problems or [Problem(exc.message)], exc.status_code)
     target = f"/v/{village_code}/notices/{notice.id}" if notice.published_at else f"/v/{village_code}/notices/manage/"
     return Redirect(target, status_code=303)
 
@@ -561,7 +565,7 @@ def answer(request: Request[Any, Any, Any], village_code: str, objection_id: int
             services.answer_objection(session, site, actor_of(request), objection_id, data.get("answer", ""),
                                       village_code=village_code)
     except NoticeError as exc:
-        return _objections(request, village_code, {objection_id: exc.message}, data, 400)
+        return _objections(request, village_code, {objection_id: exc.message}, data, exc.status_code)
     return Redirect(f"/v/{village_code}/notices/manage/objections#o{objection_id}", status_code=303)
 
 

@@ -5,7 +5,7 @@ CSRF, locale and gzip middleware — most of a village phone's wait on a busy co
 dictionary lookup, a generation check and a few byte copies.
 
 What keeps it exact:
-- An entry is what `cache.cached_page` served for the same request (same host, path, query, language cookie and
+- An entry is what `cache.cached_page` served for the same request (same scheme, host, path, query, language cookie and
   htmx header), tagged with the village's board generation and the local date — the same facts the shared cache
   key holds. Before answering, the generation is checked against the database through a `GenerationWatch`:
   SQLite reads `PRAGMA data_version` (it changes when any other connection, in any process, commits) and re-reads
@@ -223,7 +223,7 @@ class FrontCache:
         if _SESSION_MARK in cookie:  # perhaps logged in: the app decides
             await self.app(scope, receive, send)
             return
-        key = (host, scope["path"], scope["query_string"], b"cunwu_lang=en" in cookie, hx == b"true")
+        key = (scope["scheme"], host, scope["path"], scope["query_string"], b"cunwu_lang=en" in cookie, hx == b"true")
         entry = self.entries.get(key)
         if entry is not None and self._valid(key, entry):
             self.entries.move_to_end(key)

@@ -31,7 +31,8 @@ def import_command(file: Path, village_code: str, site_slug: str | None, do_comm
         raise click.UsageError(_("没有这个村：%(code)s", code=village_code))
     settings = site.settings("registry")
     try:
-        table = read_table(file.read_bytes(), file.name)
+        table = read_table(file.read_bytes(), file.name, max_rows=settings.import_max_rows,
+                           max_columns=settings.import_max_columns)
         with site.db.read() as session:
             result = preview(session, village_code, table, max_rows=settings.import_max_rows)
     except DomainError as exc:

@@ -26,7 +26,7 @@ from cunwu.accounts.actor import Actor
 from cunwu.audit.service import history
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
-from cunwu.privacy import mask, mask_phone
+from cunwu.privacy import birth_shown, mask, mask_phone
 from cunwu.registry import exporter, queries, services
 from cunwu.registry.fields import FLAG_FIELDS, parse_date, text
 from cunwu.registry.importer import ImportPreview, commit, preview, read_table, template_xlsx
@@ -126,7 +126,7 @@ def _household_by_number(session: Session, village_code: str, number: str) -> Ho
 def _labels() -> dict[str, Any]:
     return {"RELATIONS": RELATIONS, "STATUSES": STATUSES, "SEXES": SEXES, "BODIES": BODIES, "POSTS": POSTS,
             "LINK_KINDS": LINK_KINDS, "FLAG_FILTERS": FLAG_FILTERS, "age_on": queries.age_on,
-            "today": dt.date.today()}
+            "birth_shown": birth_shown, "today": dt.date.today()}
 
 
 def _act(request: Request[Any, Any, Any], village_code: str, action: Callable[[Session, Any, Actor], Any],
@@ -226,7 +226,7 @@ def _household_page(request: Request[Any, Any, Any], village_code: str, househol
         "links": links, "linked": linked, "groups": groups, "group": next(
             (g for g in groups if g.id == household.group_id), None),
         "entries": [(e, _entry_changes(e, set(), True)) for e in entries], "show_id": ids, "show_phone": phones,
-        "errors": [], **_labels(), **extra,
+        "personal": full, "errors": [], **_labels(), **extra,
     }, status_code=status_code)
 
 
@@ -336,11 +336,11 @@ def _person_page(request: Request[Any, Any, Any], village_code: str, person_id: 
         terms = session.exec(select(Representative).where(Representative.person_id == person.id)).all()
         entries = history(session, "registry_person", str(person.id))
     ids, phones = _masker(site, full)
-    personal_keys = {"resident_id", "phone"}
+    personal_keys = {"resident_id", "phone", "birth_date"}
     return render(request, "registry/person.html", {
         "person": person, "memberships": memberships, "offices": offices, "terms": terms,
         "entries": [(e, _entry_changes(e, personal_keys, full)) for e in entries],
-        "show_id": ids, "show_phone": phones, "errors": [], **_labels(), **extra,
+        "show_id": ids, "show_phone": phones, "personal": full, "errors": [], **_labels(), **extra,
     }, status_code=status_code)
 
 
@@ -352,7 +352,9 @@ def _entry_changes(entry: Any, personal: set[str], full: bool) -> list[tuple[str
         if key == "id" or before.get(key) == after.get(key):
             continue
         old, new = before.get(key), after.get(key)
-        if key in personal and not full:
+        if key == "birth_date" and key in personal and not full:  # beside a masked ID: no date (privacy.birth_shown)
+            old, new = ("****-**-**" if v else v for v in (old, new))
+        elif key in personal and not full:
             old, new = mask(str(old)) if old else old, mask(str(new)) if new else new
         changes.append((key, "" if old is None else str(old), "" if new is None else str(new)))
     return changes
@@ -572,7 +574,8 @@ def import_template(request: Request[Any, Any, Any], village_code: str) -> Respo
 
 def _run_preview(site: Any, village_code: str, data: bytes, filename: str) -> ImportPreview:
     settings = site.settings("registry")
-    table = read_table(data, filename)
+    table = read_table(data, filename, max_rows=settings.import_max_rows,
+                       max_columns=settings.import_max_columns)
     with site.db.read() as session:
         return preview(session, village_code, table, max_rows=settings.import_max_rows)
 
@@ -631,7 +634,8 @@ async def import_confirm(request: Request[Any, Any, Any], village_code: str, tok
 
     def run() -> ImportPreview:
         settings = site.settings("registry")
-        table = read_table(content, meta["filename"])
+        table = read_table(content, meta["filename"], max_rows=settings.import_max_rows,
+                           max_columns=settings.import_max_columns)
         with site.db.transaction() as session:
             result = preview(session, village_code, table, max_rows=settings.import_max_rows)
             if result.ok:
@@ -687,9 +691,13 @@ def _page_args(request: Request[Any, Any, Any]) -> tuple[int, int]:
 
 
 def _person_json(person: Person, ids: Callable[[str | None], str], phones: Callable[[str | None], str],
-                 membership: Membership | None = None, household: Household | None = None) -> dict[str, Any]:
+                 membership: Membership | None = None, household: Household | None = None, *,
+                 full: bool) -> dict[str, Any]:
     return {
-        "id": person.id, "name": person.name, "sex": person.sex, "birth_date": person.birth_date.isoformat(),
+        "id": person.id, "name": person.name, "sex": person.sex,
+        # Beside a masked ID the birth date would rebuild it: age only (cunwu.privacy.birth_shown).
+        "birth_date": person.birth_date.isoformat() if full else None,
+        "age": queries.age_on(person.birth_date, dt.date.today()),
         "resident_id": ids(person.resident_id), "phone": phones(person.phone), "ethnicity": person.ethnicity,
         "status": person.status, "status_since": person.status_since.isoformat() if person.status_since else None,
         **{flag: getattr(person, flag) for flag in FLAG_FIELDS}, "disability_grade": person.disability_grade,
@@ -711,7 +719,7 @@ def api_persons(request: Request[Any, Any, Any], village_code: str) -> dict[str,
         rows = session.exec(query.order_by(col(Household.number), col(Person.birth_date), col(Person.id))
                             .offset((page - 1) * per_page).limit(per_page)).all()
     return {"page": page, "per_page": per_page, "total": total, "masked": not full,
-            "items": [_person_json(p, ids, phones, m, h) for p, m, h in rows]}
+            "items": [_person_json(p, ids, phones, m, h, full=full) for p, m, h in rows]}
 
 
 @get("/api/v1/v/{village_code:str}/registry/persons/{person_id:int}", opt={"permission": "registry.view"},
@@ -724,7 +732,7 @@ def api_person(request: Request[Any, Any, Any], village_code: str, person_id: in
         household = queries.household_of(session, person.id)  # type: ignore[arg-type]
         membership = session.exec(select(Membership).where(Membership.person_id == person.id,
                                                            col(Membership.end_date).is_(None))).first()
-    return _person_json(person, ids, phones, membership, household)
+    return _person_json(person, ids, phones, membership, household, full=full)
 
 
 @get("/api/v1/v/{village_code:str}/registry/households", opt={"permission": "registry.view"}, sync_to_thread=True)
@@ -743,7 +751,8 @@ def api_households(request: Request[Any, Any, Any], village_code: str) -> dict[s
     return {"page": page, "per_page": per_page, "total": total, "masked": not full, "items": [
         {"id": h.id, "number": h.number, "address": h.address, "created_on": h.created_on.isoformat(),
          "group": groups[h.group_id].number if h.group_id in groups else None,
-         "members": [_person_json(m.person, ids, phones, m.membership, h) for m in members.get(h.id or 0, [])]}
+         "members": [_person_json(m.person, ids, phones, m.membership, h, full=full)
+                     for m in members.get(h.id or 0, [])]}
         for h in found]}
 
 

@@ -1,6 +1,7 @@
 """Export of the register with the import template's columns (so an unmasked export imports back unchanged).
 
-IDs and phones are masked unless the caller says the actor may see them in full (`registry.view_personal`).
+IDs and phones are masked unless the caller says the actor may see them in full (`registry.view_personal`); beside
+a masked ID the birth date is given as the age only (`cunwu.privacy.birth_shown`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from sqlmodel import Session, col, select
 
 from cunwu import i18n
 from cunwu.i18n import _
-from cunwu.privacy import MaskSettings, mask, mask_phone
+from cunwu.privacy import MaskSettings, birth_shown, mask, mask_phone
 from cunwu.registry.importer import COLUMNS
 from cunwu.registry.models import RELATIONS, SEXES, STATUSES, Group, Household, Membership, Person
+from cunwu.spreadsheet import safe_rows
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,7 +69,8 @@ def _rows(session: Session, village_code: str, *, full: bool, mask_settings: Mas
         group = groups.get(household.group_id)
         values = {
             "household": household.number, "relation": str(RELATIONS.get(membership.relation, membership.relation)),
-            "name": person.name, "sex": str(SEXES.get(person.sex, person.sex)), "birth_date": person.birth_date,
+            "name": person.name, "sex": str(SEXES.get(person.sex, person.sex)),
+            "birth_date": person.birth_date if full else birth_shown(person.birth_date, full=False, today=on),
             "resident_id": person.resident_id if full else mask(person.resident_id, mask_settings),
             "phone": person.phone if full else mask_phone(person.phone, mask_settings),
             "ethnicity": person.ethnicity, "group": f"{group.number:02d}" if group else "",
@@ -86,7 +89,7 @@ def to_xlsx(table: list[list[str]]) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("户籍表")
-    for row in table:
+    for row in safe_rows(table):
         sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -96,5 +99,5 @@ def to_xlsx(table: list[list[str]]) -> bytes:
 def to_csv(table: list[list[str]]) -> bytes:
     """UTF-8 with BOM, so Excel on Windows opens the Chinese text correctly."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(table)
+    csv.writer(buffer).writerows(safe_rows(table))
     return buffer.getvalue().encode("utf-8-sig")

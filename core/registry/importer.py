@@ -28,6 +28,7 @@ from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
 from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
 from cunwu.registry.models import GONE, RELATIONS, SEXES, STATUSES, Group, Household, Membership, Person
+from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, unescape_cell
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportPreview", "commit", "preview", "read_table", "template_xlsx"]
 
@@ -101,8 +102,12 @@ def _decode_csv(data: bytes) -> str:
         raise ImportFileError(_("无法识别文件的文字编码：请保存为 UTF-8 或 GBK 编码的 CSV，或 xlsx 文件")) from None
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Read the first sheet (xlsx/xls) or the csv text into headers and rows; ImportFileError with a clear reason."""
+def read_table(data: bytes, filename: str = "", *, max_rows: int = 200_000, max_columns: int = 60) -> Table:
+    """Read the first sheet (xlsx/xls) or the csv text into headers and rows; ImportFileError with a clear reason.
+
+    An xlsx is measured before it is read (`check_xlsx_extent`: `[core.registry] import_max_rows` and
+    `import_max_columns`), so one far-away cell cannot make the reader allocate gigabytes.
+    """
     if not data.strip():
         raise ImportFileError(_("文件是空的"))
     if data.startswith(_OLE2) and _ENCRYPTED_MARK in data:
@@ -110,6 +115,10 @@ def read_table(data: bytes, filename: str = "") -> Table:
     if data.startswith((_ZIP, _OLE2)):
         from python_calamine import CalamineWorkbook
 
+        try:
+            check_xlsx_extent(data, max_rows=max_rows + 50, max_columns=max_columns)  # + blank/title rows
+        except SheetTooLarge as exc:
+            raise ImportFileError(str(exc)) from None
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
             sheet = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -125,6 +134,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
         except csv.Error:
             dialect = csv.excel  # type: ignore[assignment]
         rows = [list(r) for r in csv.reader(io.StringIO(content), dialect)]
+    rows = [[unescape_cell(v) for v in row] for row in rows]
     while rows and not any(text(v) for v in rows[0]):
         rows.pop(0)  # blank lines above the headers
     if not rows:

@@ -24,6 +24,7 @@ class RegistrySettings(BaseModel):
     representative_households_max: int = Field(default=15, ge=1)
     voting_age: int = Field(default=18, ge=16, le=21)
     import_max_rows: int = Field(default=200_000, ge=1)
+    import_max_columns: int = Field(default=60, ge=25, le=16_384)
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")

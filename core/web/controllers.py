@@ -14,6 +14,7 @@ from cunwu import API_VERSION, __version__
 from cunwu.accounts.services import authenticate
 from cunwu.i18n import LOCALES, _
 from cunwu.web.render import render, site_of
+from cunwu.web.store import count
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -72,25 +73,26 @@ async def login(
     request: Request[Any, Any, Any],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
-    """Log in. Failures are counted per user name and client in the shared store (every worker sees them)."""
+    """Log in. Attempts are counted per user name and client in the shared store (every worker sees them), before
+    the password is checked and atomically, so parallel guesses cannot all pass; a success clears the count."""
     site = site_of(request)
     username = data.get("username", "").strip()
     next_url = _safe_next(data.get("next", "/"))
     client = request.client.host if request.client else "-"
     key = f"login:{username}:{client}"
     limiter = site.store.with_namespace("ratelimit")
-    failures = int((await limiter.get(key) or b"0").decode())
+    attempts = await count(limiter, key, window_seconds=LOGIN_WINDOW_SECONDS)
 
     async def page(error: str, status: int) -> Response[str]:
         return await anyio.to_thread.run_sync(
             lambda: render(request, "site/login.html", {"next": next_url, "error": error}, status_code=status))
 
-    if failures >= LOGIN_FAILURE_LIMIT:
+    if attempts > LOGIN_FAILURE_LIMIT:
         return await page(_("登录失败次数过多，请 15 分钟后再试"), 429)
     user = await anyio.to_thread.run_sync(_authenticate, site, username, data.get("password", ""))
     if user is None:
-        await limiter.set(key, str(failures + 1), expires_in=LOGIN_WINDOW_SECONDS)
         return await page(_("用户名或密码不正确"), 400)
+    await limiter.delete(key)
     request.clear_session()
     request.set_session({"user_id": user.id, "locale": user.locale})
     return Redirect(next_url, status_code=303)

@@ -11,8 +11,10 @@ from cunwu.plugin_types import Manifest, MenuLink
 
 @hookimpl
 def manifest() -> Manifest:
+    from cunwu.web.security import WebSettings
+
     return Manifest(name="web", title_zh="网站", title_en="Web shell", version=__version__, core=True,
-                    table_prefix="core_")
+                    table_prefix="core_", settings=WebSettings)
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
-from sqlalchemy import Column, LargeBinary, delete, select
+from sqlalchemy import Column, LargeBinary, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
@@ -58,6 +58,28 @@ class DatabaseStore(NamespacedStore):
             stmt = stmt.on_conflict_do_nothing(index_elements=["namespace", "key"])
         with self.db.transaction() as session:
             session.execute(stmt)
+
+    def increment_sync(self, key: str, amount: int, expires_in: int) -> int:
+        """Add `amount` to the counter at `key` and return the new count, in one transaction (see `count`)."""
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        where = (StoreItem.namespace == self.namespace, StoreItem.key == key)
+        with self.db.transaction() as session:  # SQLite: BEGIN IMMEDIATE already excludes every other writer
+            session.execute(insert(StoreItem).values(namespace=self.namespace, key=key, value=b"0",
+                                                     expires_at=_expiry(expires_in))
+                            .on_conflict_do_nothing(index_elements=["namespace", "key"]))
+            value, expires_at = session.execute(
+                select(StoreItem.value, StoreItem.expires_at).where(*where).with_for_update()).one()
+            if expires_at is not None and expires_at <= utcnow():  # a window that ended: start a new one
+                value, expires_at = b"0", _expiry(expires_in)
+            try:
+                count = int(value) + amount
+            except ValueError:
+                count = amount
+            session.execute(update(StoreItem).where(*where).values(value=str(count).encode(), expires_at=expires_at))
+        return count
+
+    async def increment(self, key: str, amount: int, expires_in: int) -> int:
+        return await anyio.to_thread.run_sync(self.increment_sync, key, amount, expires_in)
 
     def get_or_set(self, key: str, value: bytes) -> bytes:
         """Set `key` unless some worker already did; return what is stored (first writer wins)."""
@@ -121,6 +143,27 @@ class DatabaseStore(NamespacedStore):
             return None if expires_at is None else max(0, int((expires_at - utcnow()).total_seconds()))
 
         return await anyio.to_thread.run_sync(_ttl)
+
+
+async def count(store: Any, key: str, *, amount: int = 1, window_seconds: int) -> int:
+    """Add `amount` to the counter at `key` in the shared store and return the new count, atomically.
+
+    For rate limits: a read followed by a write lets every parallel request read the same count (60 parallel
+    wrong passwords were all checked against a limit of 5). The counter lives `window_seconds` from its first
+    count. Database store: one locking transaction; Redis: INCRBY and an expiry set only when there is none.
+    """
+    if isinstance(store, DatabaseStore):
+        return await store.increment(key, amount, window_seconds)
+    from litestar.stores.redis import RedisStore
+
+    if not isinstance(store, RedisStore):
+        raise TypeError(f"no atomic counter for {type(store).__name__}")
+    name = store._make_key(key)  # the namespaced key, as the store's own get/set use it
+    async with store._redis.pipeline(transaction=True) as pipe:
+        pipe.incrby(name, amount)
+        pipe.expire(name, window_seconds, nx=True)
+        total, _ = await pipe.execute()
+    return int(total)
 
 
 def make_store(db: Database, site_slug: str) -> Any:

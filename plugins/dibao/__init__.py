@@ -5,6 +5,7 @@ live in `hooks.py` and are re-exported here.
 """
 
 from cunwu_plugins.dibao.hooks import (
+    audit_record_problems,
     demo_data,
     manifest,
     menu_links,
@@ -17,6 +18,6 @@ from cunwu_plugins.dibao.hooks import (
 )
 
 __all__ = [
-    "demo_data", "manifest", "menu_links", "objection_raised", "page_slots", "permission_allowed", "register_commands",
-    "register_models", "register_routes",
+    "audit_record_problems", "demo_data", "manifest", "menu_links", "objection_raised", "page_slots",
+    "permission_allowed", "register_commands", "register_models", "register_routes",
 ]

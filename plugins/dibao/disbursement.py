@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
-from cunwu.api import Actor, NotFound, Problem, _, audit, utcnow
+from cunwu.api import Actor, NotFound, Problem, SheetTooLarge, _, audit, check_xlsx_extent, safe_rows, utcnow
 from cunwu.api import registry as queries
 
 from . import amounts
@@ -339,8 +339,8 @@ def _cell(payment: Payment, name: str, numbers: dict[int, str]) -> str:
 def render_file(site: Any, batch: Batch, rows: Sequence[Payment], fmt: str, numbers: dict[int, str]) -> bytes:
     """The bank file in the bank's column layout: CSV (UTF-8 with BOM, for Excel) or XLSX."""
     layout = settings_of(site).banks[batch.bank_code]
-    header = [h for h, _f in layout.columns]
-    body = [[_cell(p, f, numbers) for _h, f in layout.columns] for p in rows]
+    header = safe_rows([[h for h, _f in layout.columns]])[0]
+    body = safe_rows([_cell(p, f, numbers) for _h, f in layout.columns] for p in rows)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
@@ -403,14 +403,22 @@ def verify_file(batch: Batch, data: bytes) -> bool:
 
 # --- bank return and reconciliation -----------------------------------------------------------------------------
 
+#: A bank return file's extent beyond one row per payment (titles, headers, totals), and its widest layout.
+RETURN_EXTRA_ROWS = 50
+RETURN_MAX_COLUMNS = 60
 _PAID = {"成功", "已入账", "success", "paid", "ok", "s", "1"}
 _FAILED = {"失败", "退回", "failed", "fail", "f", "0"}
 
 
-def _read_table(data: bytes, filename: str) -> list[list[str]]:
+def _read_table(data: bytes, filename: str, max_rows: int) -> list[list[str]]:
+    """The return file's rows as text; an xlsx is measured first (see `cunwu.api.check_xlsx_extent`)."""
     if filename.lower().endswith(".xlsx"):
         from python_calamine import CalamineWorkbook
 
+        try:
+            check_xlsx_extent(data, max_rows=max_rows, max_columns=RETURN_MAX_COLUMNS)
+        except SheetTooLarge as exc:
+            raise DibaoError(str(exc)) from None
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows = book.get_sheet_by_index(0).to_python()
         return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
@@ -466,7 +474,8 @@ def import_return(session: Session, site: Any, actor: Actor, batch_id: int, data
         raise DibaoError(_("只有已导出、未对账的批次才能导入回盘文件"))
     layout = settings_of(site).banks[batch.bank_code]
     headers = {f: h for h, f in layout.columns}
-    table = _read_table(data, filename)
+    # A return has one line per payment sent, plus a few header and total lines.
+    table = _read_table(data, filename, max_rows=batch.control_count + RETURN_EXTRA_ROWS)
     if not table:
         raise DibaoError(_("回盘文件是空的"))
     head = [cell.strip() for cell in table[0]]
@@ -582,3 +591,36 @@ def county_totals(session: Session, month: dt.date) -> tuple[dict[str, Totals], 
         return Totals(len(items), sum(e.covered_count for e in items), _money_sum(e.amount for e in items))
 
     return ({k: total(v) for k, v in sorted(by_village.items())}, {k: total(v) for k, v in by_category.items()})
+
+
+def audit_problems(session: Session) -> str | None:
+    """The first payment or exported file that differs from its batch's audit entries (`audit_record_problems`).
+
+    Payments are audited in their batch's entries, not one entry each: a build entry lists [payment id,
+    entitlement id, amount], an export entry the file's SHA-256.
+    """
+    for batch in session.exec(select(Batch).order_by(col(Batch.id))):
+        listed: dict[int, tuple[int, Decimal]] = {}
+        exported_sha = None
+        for entry in audit.history(session, "dibao_batch", str(batch.id)):
+            for payment_id, entitlement_id, amount in (entry.after or {}).get("payments", []):
+                listed[int(payment_id)] = (int(entitlement_id), Decimal(str(amount)))
+            if entry.action == "dibao.batch.export":
+                exported_sha = (entry.after or {}).get("sha256")
+        payments = {p.id: p for p in session.exec(select(Payment).where(col(Payment.batch_id) == batch.id))}
+        for payment_id, (entitlement_id, amount) in sorted(listed.items()):
+            payment = payments.get(payment_id)
+            if payment is None:
+                return f"dibao_payment #{payment_id}: the row is gone, but batch {batch.id}'s audit entry lists it"
+            if payment.entitlement_id != entitlement_id:
+                return (f"dibao_payment #{payment_id}: column entitlement_id is {payment.entitlement_id}, "
+                        f"batch {batch.id}'s audit entry recorded {entitlement_id}")
+            if payment.amount != amount:
+                return (f"dibao_payment #{payment_id}: column amount is {payment.amount}, batch {batch.id}'s audit "
+                        f"entry recorded {amount}")
+        if exported_sha is not None:
+            actual = hashlib.sha256(batch.file_data or b"").hexdigest()
+            if batch.file_sha256 != exported_sha or actual != exported_sha:
+                return (f"dibao_batch #{batch.id}: the exported bank file (column file_data) no longer has the SHA-256 "
+                        "its export entry recorded")
+    return None

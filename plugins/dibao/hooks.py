@@ -116,3 +116,10 @@ def demo_data(session: Any, site: Any, demo: Any) -> None:
     from .demo import build
 
     build(session, site, demo)
+
+
+@hookimpl
+def audit_record_problems(session: Any, site: Any) -> str | None:
+    from .disbursement import audit_problems
+
+    return audit_problems(session)

@@ -41,7 +41,8 @@ def test_login_stores_the_session_and_logout_clears_it(dialect: str, site_factor
         assert client.cookies.get("cunwu_session")
         assert _sessions(site) == 1
         assert "张秀英" in client.get(f"/v/{VILLAGE}/").text
-        client.headers["x-csrftoken"] = token
+        client.headers["x-csrftoken"] = client.cookies.get("cunwu_csrf") or ""  # the token bound to the new session
+        assert client.cookies.get("cunwu_csrf") != token
         assert client.post("/logout", follow_redirects=False).status_code == 303
         assert _sessions(site) == 0
         assert "张秀英" not in client.get(f"/v/{VILLAGE}/").text

@@ -107,3 +107,16 @@ def test_site_template_overrides_and_extends_core(tmp_path: Path) -> None:
         version="x")
     assert "献县村务公开试点" in html
     assert "全县" in html
+
+
+def test_hosts_that_differ_only_by_case_are_refused_at_start_up(tmp_path: Path, site_factory: Any) -> None:
+    """Issue #13 item 12: requests are matched in lower case, so one of the two sites would be unreachable."""
+    write_site_toml(tmp_path / "a", enabled=[], hosts=["Demo.Example"])
+    write_site_toml(tmp_path / "b", enabled=[], hosts=["demo.example"])
+    with pytest.raises(SiteConfigError, match=r"host 'demo\.example' is already used by site a .*differ by case"):
+        discover_sites(tmp_path)
+    first = site_factory(slug="alpha")
+    second = site_factory(slug="beta", villages=[("130926102201", "窝北村", "窝北镇")])
+    first.config.hosts, second.config.hosts = ["County.localhost"], ["county.LOCALHOST"]
+    with pytest.raises(SiteConfigError, match=r"already used by site alpha"):
+        create_app([first, second])

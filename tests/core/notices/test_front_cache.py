@@ -31,8 +31,8 @@ def _token(html: str) -> str:
 
 
 def _front(app: Any) -> FrontCache:
-    assert isinstance(app.asgi, FrontCache)
-    return app.asgi
+    assert isinstance(app.asgi.app, FrontCache)  # inside the security layer (cunwu.web.security)
+    return app.asgi.app
 
 
 def test_a_repeat_view_is_answered_without_the_app_and_matches_it(site: Any) -> None:
@@ -139,3 +139,28 @@ def test_memory_stays_within_its_limit() -> None:
     assert front.used_bytes <= 4000 and list(front.entries)[-1] == ("key", 9) and len(front.entries) == 4
     front._keep(("big",), entry(2000))  # over a quarter of the budget: not kept
     assert ("big",) not in front.entries
+
+
+def test_a_page_built_for_https_is_never_served_over_http(site: Any) -> None:
+    """Issue #13 item 11: the feed's links are absolute, so the scheme is part of both caches' keys."""
+    from cunwu.runtime import Site
+
+    publish(site, title="村道硬化工程公示")
+    site.config.core_settings = {**site.config.core_settings, "web": {"trusted_proxies": ["10.0.0.0/8"]}}
+    proxied = Site(site.config, db=site.db)
+    app = create_site_app(proxied)
+
+    async def from_proxy(scope: Any, receive: Any, send: Any) -> None:
+        await app({**scope, "client": ("10.0.0.2", 40000)} if scope["type"] == "http" else scope, receive, send)
+
+    from_proxy.lifespan = app.lifespan  # type: ignore[attr-defined]
+    feed = f"/v/{VILLAGE}/notices/feed.atom"
+    with TestClient(from_proxy, base_url="http://county.example") as client:
+        secure = client.get(feed, headers={"x-forwarded-proto": "https"})
+        assert "https://county.example/" in secure.text
+        _front(app).entries.clear()  # the shared cache (in the database) must tell the two apart too
+        plain = client.get(feed)
+        assert plain.headers["x-cache"] == "miss"
+        assert "http://county.example/" in plain.text and "https://" not in plain.text
+        again = client.get(feed, headers={"x-forwarded-proto": "https"})  # from the front cache: still https
+        assert "https://county.example/" in again.text

@@ -1,0 +1,142 @@
+"""`cunwu audit verify --records`: does each audited record's current row still say what its last entry says?
+
+The chain proves what was *recorded*; a direct edit of a business row (a notice body, a payment amount, an account
+number) leaves the chain intact. Here every record named in the chain is loaded and each column its newest entry's
+`after` holds is compared with the row as it is now. The first difference is named: table, id, column, entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.types import LargeBinary
+from sqlmodel import Session, SQLModel
+
+from cunwu.audit.models import AuditEntry
+from cunwu.audit.service import canonical
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    object_type: str
+    object_id: str
+    entry_id: int
+    column: str | None  # None: the row itself is gone
+    recorded: Any = None
+    current: Any = None
+
+    def describe(self) -> str:
+        if self.column is None:
+            return (f"{self.object_type} #{self.object_id}: the row is gone, but audit entry {self.entry_id} "
+                    "records it (deleted outside the audit service)")
+        return (f"{self.object_type} #{self.object_id}: column {self.column} is {self.current!r}, but its last audit "
+                f"entry {self.entry_id} recorded {self.recorded!r} (changed outside the audit service)")
+
+
+def _same(recorded: Any, current: Any) -> bool:
+    """Equal as values (a NUMERIC comes back as 12.50 where 12.5 was recorded; times in another offset)."""
+    if recorded == current:
+        return True
+    if isinstance(recorded, str) and isinstance(current, str):
+        try:
+            return decimal.Decimal(recorded) == decimal.Decimal(current)
+        except decimal.InvalidOperation:
+            pass
+        try:
+            return dt.datetime.fromisoformat(recorded) == dt.datetime.fromisoformat(current)
+        except ValueError:
+            return False
+    numbers = (int, float, str)
+    if isinstance(recorded, numbers) and isinstance(current, numbers) and not isinstance(recorded, bool) \
+            and not isinstance(current, bool):
+        try:
+            return decimal.Decimal(str(recorded)) == decimal.Decimal(str(current))
+        except decimal.InvalidOperation:
+            return False
+    return False
+
+
+def _latest_entries(session: Session, batch: int) -> Iterator[list[AuditEntry]]:
+    """The newest entry of every audited object, in batches, ordered by table and entry."""
+    newest = (select(func.max(AuditEntry.id).label("id"))
+              .group_by(AuditEntry.object_type, AuditEntry.object_id).subquery())
+    last_id = 0
+    while True:
+        entries = list(session.scalars(
+            select(AuditEntry).join(newest, newest.c.id == AuditEntry.id)
+            .where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)))  # type: ignore[arg-type,operator]
+        if not entries:
+            return
+        last_id = int(entries[-1].id)  # type: ignore[arg-type]
+        yield entries
+
+
+def _check_table(session: Session, table: Table, entries: list[AuditEntry]) -> RecordProblem | None:
+    ids = []
+    for entry in entries:
+        try:
+            ids.append(int(entry.object_id))
+        except ValueError:
+            continue
+    rows = {row["id"]: row for row in session.execute(select(table).where(table.c.id.in_(ids))).mappings()}
+    for entry in entries:
+        if entry.after is None or not entry.object_id.isdigit():
+            continue  # a removal, or an object that is not a row
+        row = rows.get(int(entry.object_id))
+        if row is None:
+            return RecordProblem(entry.object_type, entry.object_id, int(entry.id), None)  # type: ignore[arg-type]
+        for key, recorded in entry.after.items():
+            column = table.c.get(key)
+            if column is None or isinstance(column.type, LargeBinary):
+                continue
+            current = canonical(row[key])
+            if not _same(recorded, current):
+                return RecordProblem(entry.object_type, entry.object_id, int(entry.id), key,  # type: ignore[arg-type]
+                                     recorded, current)
+    return None
+
+
+def verify_records(session: Session, *, batch: int = 2000,
+                   progress: Callable[[int], None] | None = None) -> tuple[int, RecordProblem | None]:
+    """Compare every audited record with its newest entry. Returns (records checked, the first problem or None).
+
+    Entries whose object type is not a table with an integer `id` (attachments removed, settings, and the like)
+    are skipped; so are columns the entry does not hold.
+    """
+    tables = SQLModel.metadata.tables
+    checked = 0
+    for entries in _latest_entries(session, batch):
+        by_type: dict[str, list[AuditEntry]] = {}
+        for entry in entries:
+            by_type.setdefault(entry.object_type, []).append(entry)
+        first: RecordProblem | None = None
+        for object_type, group in by_type.items():
+            table = tables.get(object_type)
+            if table is None or "id" not in table.c:
+                continue
+            problem = _check_table(session, table, group)
+            if problem is not None and (first is None or problem.entry_id < first.entry_id):
+                first = problem
+            checked += len(group)
+        if first is not None:
+            return checked, first
+        session.expunge_all()
+        if progress:
+            progress(len(entries))
+    return checked, None
+
+
+def plugin_record_problems(session: Session, site: Any) -> str | None:
+    """What the plugins' `audit_record_problems` hooks find (records kept in entries of their own shape)."""
+    from cunwu.plugins import resolve
+
+    for answer in site.plugins.hook.audit_record_problems(session=session, site=site):
+        found = resolve(answer)
+        if found:
+            return str(found)
+    return None
