@@ -198,3 +198,14 @@ def actor(site: Site, username: str) -> Actor:
         loaded = load_actor(session, int(user.id))  # type: ignore[arg-type]
     assert loaded is not None
     return loaded
+
+
+def unique_violation(table: str) -> str:
+    """A `pytest.raises(IntegrityError, match=…)` pattern for a unique index of `table`, on SQLite and PostgreSQL
+    (SQLite names the table's columns, PostgreSQL the index, whose name contains the table's)."""
+    return rf'UNIQUE constraint failed: {table}\.|violates unique constraint "\w*{table}'
+
+
+def check_violation(constraint: str) -> str:
+    """A `pytest.raises(IntegrityError, match=…)` pattern for the named CHECK constraint, on SQLite and PostgreSQL."""
+    return rf'CHECK constraint failed: {constraint}\b|violates check constraint "{constraint}"'

@@ -189,6 +189,8 @@ def run_mutants(
             read_fd, write_fd = os.pipe()
             label = "baseline" if mutant is None else f"{mutant.site}-{mutant.variant}"
             log = log_dir / f"{label}.log" if log_dir else None
+            sys.stdout.flush()  # or the child would inherit (and might write) what the parent has buffered
+            sys.stderr.flush()
             pid = os.fork()
             if pid == 0:
                 os.close(read_fd)

@@ -14,6 +14,7 @@ from cunwu.audit.models import AuditEntry
 from cunwu.notices import queries, services
 from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import FinanceLine, Notice, Objection, ObjectionContact
+from cunwu.testing import unique_violation
 
 from .conftest import CLERK, OTHER, VILLAGE, ProbePlugin, Today, finance, publish
 
@@ -149,7 +150,7 @@ def test_correction_makes_a_new_linked_version_with_diff(site: Any, dialect: str
 def test_database_allows_one_current_version_per_series(site_factory: Any, dialect: str) -> None:
     site = site_factory(dialect=dialect)
     notice = publish(site)
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("notices_notice")), site.db.transaction() as session:
         twin = Notice(**{**session.get(Notice, notice.id).model_dump(), "id": None, "version": 2})
         audit.create(session, CLERK, twin)
 

@@ -17,6 +17,7 @@ from cunwu.errors import DomainError
 from cunwu.registry import queries, services
 from cunwu.registry.models import Household, HouseholdLink, Membership, Person, Village
 from cunwu.registry.resident_id import generate_resident_id
+from cunwu.testing import unique_violation
 
 from .conftest import VILLAGE, make_household, make_person
 
@@ -47,16 +48,16 @@ def test_database_refuses_two_current_heads_and_two_current_households(site_fact
         h2 = make_household(session, site, clerk, "0002", b)
         ids = (a.id, b.id, h1.id, h2.id)
     # Bypassing the services (but not the audit service): the partial unique indexes still hold.
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("registry_membership")), site.db.transaction() as session:
         audit.create(session, clerk, Membership(village_code=VILLAGE, household_id=ids[2], person_id=ids[1],
                                                 relation="head", start_date=D(2021, 1, 1)))
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("registry_membership")), site.db.transaction() as session:
         audit.create(session, clerk, Membership(village_code=VILLAGE, household_id=ids[3], person_id=ids[0],
                                                 relation="spouse", start_date=D(2021, 1, 1)))
     with site.db.read() as session:
         p = session.get(Person, ids[0])
         assert p is not None
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("registry_person")), site.db.transaction() as session:
         audit.create(session, clerk, Person(village_code=VILLAGE, name="冒名", sex=p.sex, birth_date=p.birth_date,
                                             resident_id=p.resident_id))
 

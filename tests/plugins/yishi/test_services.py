@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from cunwu.audit import service as audit
 from cunwu.notices.models import Notice
+from cunwu.testing import check_violation, unique_violation
 from cunwu_plugins.yishi import services
 from cunwu_plugins.yishi.models import Collection, Project, Share
 from cunwu_plugins.yishi.services import YishiError
@@ -189,13 +190,16 @@ def test_database_refuses_a_payment_beyond_the_due_and_a_duplicate(yishi_site: A
     with site.db.transaction() as session:
         project = y.filed_project(session, site, y.TOWNSHIP, y.COUNTY)
         share_id = next(s.id for s in services.current_shares(session, project) if s.household_id == household)
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with (
+        pytest.raises(IntegrityError, match=check_violation("ck_yishi_share_paid_within_due")),
+        site.db.transaction() as session,
+    ):
         share = session.get(Share, share_id)
         audit.update(session, y.CLERK, share, {"money_paid": Decimal("30.01")}, "test.overpay")
     with site.db.transaction() as session:
         services.record_collection(session, site, y.CLERK, project, household_id=household, amount=Decimal("5"),
                                    on=y.REFERENCE)
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("yishi_collection")), site.db.transaction() as session:
         audit.create(session, y.CLERK, Collection(village_code=y.VILLAGE, project_id=project.id, share_id=share_id,
                                                   household_id=household, amount=Decimal("5"),
                                                   paid_after=Decimal("5"), received_on=y.REFERENCE))
