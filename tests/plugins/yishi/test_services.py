@@ -62,7 +62,10 @@ def test_caps_bind_across_projects_of_one_year(yishi_site: Any, y: SimpleNamespa
         services.fix_shares(session, site, y.CLERK, second)
         third = y.approved_project(session, site, title="村口植树", kind="trees",
                                    money_per_person=Decimal("1"), workdays_per_labourer=Decimal("0"))
-    with pytest.raises(YishiError) as refused, site.db.transaction() as session:
+    with (
+        pytest.raises(YishiError, match=r"户号001：本年度一事一议筹资将达每人16\.00元") as refused,
+        site.db.transaction() as session,
+    ):
         services.fix_shares(session, site, y.CLERK, session.get(Project, third.id))
     messages = [p.message for p in refused.value.problems]
     # 003 (低保 in the first project: 0 + 5 + 1) and 004 (reduced to 5: 5 + 5 + 1) stay under the cap.
