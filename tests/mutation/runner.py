@@ -118,6 +118,8 @@ def _child(name: str, path: Path, code: CodeType, tests: Sequence[str], write_fd
         sink = os.open(log if log else os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(sink, 1)
         os.dup2(sink, 2)
+        sys.stdout = sys.stderr = open(sink, "w", closefd=False)  # noqa: SIM115 — lives until os._exit
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the unit tests need no third-party pytest plugin
         if name in sys.modules:
             raise RuntimeError(f"{name} was imported before the mutant could be served")
         sys.meta_path.insert(0, _MutantFinder(name, path, code))
