@@ -338,7 +338,7 @@ def test_closing_makes_results_final_and_corrections_are_audited(village_site: A
         assert pending.status == "lapsed"
         with pytest.raises(MeetingError, match="已经结束"):
             services.sign_in(session, site, h.CLERK, meeting, h.members(session, meeting)[11].id)
-        with pytest.raises(MeetingError, match="已经表决，结果不能重复登记"):
+        with pytest.raises(MeetingError, match="会议已经结束，结果不能再更改"):
             services.record_vote_counts(session, site, h.CLERK, voted, votes_for=6, against=4, abstain=0)
         with pytest.raises(MeetingError, match="原因"):
             services.correct_result(session, site, h.CLERK, voted, votes_for=6, against=4, abstain=0, reason=" ")
