@@ -20,7 +20,7 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType, ModuleType
@@ -85,30 +85,16 @@ class _Recorder:
         self.pytest_runtest_logreport(report)
 
 
-class _UnitFixtures:
-    """What the unit tests take from tests/conftest.py, which is not loaded here (`--noconftest`): the conftests
-    import the whole application for the database and web tests, seconds per mutant a unit test never uses."""
-
-    @staticmethod
-    def _reset_locale() -> Iterator[None]:
-        from cunwu import i18n
-
-        token = i18n.current_locale.set(i18n.DEFAULT_LOCALE)
-        yield
-        i18n.current_locale.reset(token)
-
-
 def pytest_args(tests: Sequence[str]) -> list[str]:
-    """pytest's arguments for a module's unit tests: stop at the first failure, no conftest (see `_UnitFixtures`)."""
+    """pytest's arguments for a module's unit tests: stop at the first failure, no conftest (see unit_fixtures.py)."""
     return [*tests, "-x", "-q", "--no-header", "--noconftest", "-p", "no:cacheprovider"]
 
 
 def unit_plugins() -> list[object]:
-    import pytest
+    """The plugins a unit-test run needs in place of the conftests (imported late: it imports `cunwu`)."""
+    from . import unit_fixtures
 
-    fixtures = _UnitFixtures()
-    fixtures._reset_locale = pytest.fixture(autouse=True)(_UnitFixtures._reset_locale)  # type: ignore[method-assign]
-    return [fixtures]
+    return [unit_fixtures]
 
 
 def _child(name: str, path: Path, code: CodeType, tests: Sequence[str], write_fd: int, log: Path | None) -> None:
