@@ -270,3 +270,14 @@ def assert_models_match_migrations(site: Site) -> None:
     diff = models_migrations_diff(site)
     assert diff == [], "models and migrations differ (write a revision with `cunwu db revision`):\n" + "\n".join(
         f"  {entry!r}" for entry in diff)
+
+
+def unique_violation(table: str) -> str:
+    """A `pytest.raises(IntegrityError, match=…)` pattern for a unique index of `table`, on SQLite and PostgreSQL
+    (SQLite names the table's columns, PostgreSQL the index, whose name contains the table's)."""
+    return rf'UNIQUE constraint failed: {table}\.|violates unique constraint "\w*{table}'
+
+
+def check_violation(constraint: str) -> str:
+    """A `pytest.raises(IntegrityError, match=…)` pattern for the named CHECK constraint, on SQLite and PostgreSQL."""
+    return rf'CHECK constraint failed: {constraint}\b|violates check constraint "{constraint}"'

@@ -219,7 +219,7 @@ def test_unknown_plugin_in_site_toml(site_factory: Any) -> None:
 
 def test_plugin_settings_are_validated_with_file_key_and_expected_type(site_factory: Any, tmp_path: Path) -> None:
     plugin = Guestbook(tmp_path / "guestbook")
-    with pytest.raises(SiteConfigError) as wrong_type:
+    with pytest.raises(SiteConfigError, match="greeting: Input should be a valid string") as wrong_type:
         site_factory(enabled=["guestbook"], available={"guestbook": plugin},
                      extra_toml="[plugins.guestbook]\ngreeting = 5\n", migrate=False)
     assert "site.toml: [plugins.guestbook]" in str(wrong_type.value)

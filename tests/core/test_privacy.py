@@ -96,24 +96,24 @@ def test_settings_looser_than_10_visible_characters_are_refused(keep_start: int,
 
 def test_settings_cannot_be_loosened_after_creation():
     settings = MaskSettings()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="掩码设置过于宽松：开头保留 8 位、结尾保留 4 位"):
         settings.keep_start = 8
 
 
 @pytest.mark.parametrize("field", ["keep_start", "keep_end"])
 def test_negative_counts_are_refused(field: str):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"{field}\n.*保留的字符数不能为负数（当前为 -1）"):
         MaskSettings(**{field: -1})
 
 
 @pytest.mark.parametrize("mask_char", ["", "**"])
 def test_mask_char_must_be_one_character(mask_char: str):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"mask_char\n.*掩码字符必须是单个字符（当前为 '{re.escape(mask_char)}'）"):
         MaskSettings(mask_char=mask_char)
 
 
 def test_unknown_setting_is_refused():
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=r"keep_middle\n.*Extra inputs are not permitted"):
         MaskSettings(keep_middle=3)  # type: ignore[call-arg]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 )
 def test_bad_site_toml_names_file_key_and_expectation(tmp_path: Path, toml: str, expected: str) -> None:
     folder = _write(tmp_path, toml)
-    with pytest.raises(SiteConfigError) as error:
+    with pytest.raises(SiteConfigError, match=re.escape(expected)) as error:
         load_site(folder)
     assert str(folder / "site.toml") in str(error.value)
     assert expected in str(error.value)

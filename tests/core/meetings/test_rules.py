@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import pydantic
@@ -89,16 +90,16 @@ def test_parse_rejects(text: str, inclusive: bool, error: str) -> None:
 
 @pytest.mark.parametrize("value", [0.5, 1, Fraction(1, 2), None])
 def test_parse_rejects_non_strings(value: object) -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=f"write a threshold as a string like '2/3', not {type(value).__name__}"):
         Threshold.parse(value, inclusive=True)  # type: ignore[arg-type]
 
 
 def test_constructor_rejects_floats_and_out_of_range() -> None:
     with pytest.raises(TypeError, match="float"):
         Threshold(0.5, True)  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="a threshold needs a Fraction or an int, not bool"):
         Threshold(True, True)  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="inclusive must be a bool, not int"):
         Threshold(Fraction(1, 2), 1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="between 0 and 1"):
         Threshold(Fraction(-1, 2), True)
@@ -154,12 +155,12 @@ def test_total_zero_is_never_met() -> None:
 
 @pytest.mark.parametrize(("count", "total"), [(-1, 10), (1, -1), (11, 10)])
 def test_met_rejects_impossible_counts(count: int, total: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"must not be negative|exceeds total"):
         Threshold(ONE_HALF, False).met(count, total)
 
 
 def test_met_rejects_float_counts() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="count must be an int, not float"):
         Threshold(ONE_HALF, False).met(15.0, 30)  # type: ignore[arg-type]
 
 
@@ -307,9 +308,9 @@ def test_household_mode_only_where_the_law_has_it(kind: MeetingKind) -> None:
 
 def test_quorum_accepts_mode_as_string_and_rejects_bad_counts() -> None:
     assert quorum_status(DEFAULT_RULES[MeetingKind.group], "households", 20, 30).met  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="count 31 exceeds total 30"):
         quorum_status(DEFAULT_RULES[MeetingKind.group], P, 31, 30)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="count must not be negative: -1"):
         quorum_status(DEFAULT_RULES[MeetingKind.group], P, -1, 30)
 
 
@@ -492,8 +493,8 @@ def test_settings_defaults() -> None:
     assert rules_for(settings) is not DEFAULT_RULES
 
 
-def _error(values: dict[str, object]) -> tuple[list[tuple[object, ...]], str]:
-    with pytest.raises(pydantic.ValidationError) as info:
+def _error(values: dict[str, object], message: str) -> tuple[list[tuple[object, ...]], str]:
+    with pytest.raises(pydantic.ValidationError, match=re.escape(message)) as info:
         MeetingSettings.model_validate(values)
     errors = info.value.errors()
     return [tuple(e["loc"]) for e in errors], str(info.value)
@@ -543,7 +544,7 @@ def _error(values: dict[str, object]) -> tuple[list[tuple[object, ...]], str]:
 def test_invalid_overrides_name_the_field(
     values: dict[str, object], loc: tuple[object, ...], message: str
 ) -> None:
-    locs, text = _error(values)
+    locs, text = _error(values, message)
     assert loc in locs
     assert message in text
 
@@ -607,7 +608,7 @@ def test_convening_without_a_legal_route(kind: MeetingKind, by: str) -> None:
 
 
 def test_convening_rejects_more_requesters_than_base() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="count 306 exceeds total 305"):
         convening_request_met(MeetingKind.villagers, by="villagers", requesters=306, base=305)
 
 
@@ -658,11 +659,11 @@ def test_warning_text_and_translation() -> None:
 
 def test_warnings_for_an_empty_meeting_and_bad_counts() -> None:
     assert representative_meeting_warnings(0, 0, 0) == ["村民代表会议没有组成人员。"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"representatives \(31\) exceed the members \(30\)"):
         representative_meeting_warnings(30, 31, 5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"women representatives \(11\) exceed the representatives \(10\)"):
         representative_meeting_warnings(30, 10, 11)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="representatives must not be negative: -1"):
         representative_meeting_warnings(30, -1, 0)
 
 
@@ -683,3 +684,50 @@ def test_representative_count_bounds_with_the_register_settings() -> None:
     assert representative_count_bounds(200, households_min=10, households_max=20) == (10, 20)  # 200/20, 200/10
     with pytest.raises(ValueError, match="households_min"):
         representative_count_bounds(200, households_min=16, households_max=15)
+
+
+
+# ----------------------------------------------------------------------------------------------------
+# Edge settings: the smallest and largest values each setting allows
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(-1, False), (0, True), (1, True), (365, True)])
+def test_notice_days_from_zero(days: int, accepted: bool) -> None:
+    values = {"rules": {"villagers": {"notice_days": days}}}
+    if accepted:
+        assert rules_for(MeetingSettings.model_validate(values))[MeetingKind.villagers].notice_days == days
+    else:
+        locs, _text = _error(values, "greater than or equal to 0")
+        assert locs == [("rules", "villagers", "notice_days")]
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(0, False), (1, True), (2, True)])
+def test_procedure_max_days_from_one(days: int, accepted: bool) -> None:
+    if accepted:
+        assert MeetingSettings.model_validate({"procedure_max_days": days}).procedure_max_days == days
+    else:
+        locs, _text = _error({"procedure_max_days": days}, "greater than or equal to 1")
+        assert locs == [("procedure_max_days",)]
+
+
+@pytest.mark.parametrize(
+    ("households", "households_min", "households_max", "bounds"),
+    [
+        (1, 5, 15, (1, 1)),  # one household: one representative
+        (15, 5, 15, (1, 3)),
+        (16, 5, 15, (2, 3)),  # just over one representative's maximum
+        (10, 1, 15, (1, 10)),  # households_min = 1: one representative per household at most
+        (10, 5, 5, (2, 2)),  # min = max: exactly one per 5 households
+        (10, 1, 1, (10, 10)),
+    ],
+)
+def test_representative_count_bounds_edges(households: int, households_min: int, households_max: int,
+                                           bounds: tuple[int, int]) -> None:
+    assert representative_count_bounds(households, households_min=households_min,
+                                       households_max=households_max) == bounds
+
+
+@pytest.mark.parametrize(("households_min", "households_max"), [(0, 15), (0, 0), (6, 5), (-1, 5)])
+def test_representative_count_bounds_refuse_impossible_settings(households_min: int, households_max: int) -> None:
+    with pytest.raises(ValueError, match="households_min"):
+        representative_count_bounds(10, households_min=households_min, households_max=households_max)

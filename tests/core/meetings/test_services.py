@@ -83,7 +83,8 @@ def test_representative_meeting_quorum_is_at_least_two_thirds(village_site: Any,
         h.sign_in_first(session, site, meeting, 7)
         quorum = services.meeting_quorum(session, site, meeting)
         assert (quorum.present, quorum.required, quorum.total, quorum.met) == (7, 8, 12, False)
-        with pytest.raises(MeetingError) as refused:
+        with pytest.raises(MeetingError, match="不足法定人数，不能付诸表决：到会 7 人，应到 12 人，至少需要 8 人") \
+                as refused:
             services.put_motion(session, site, h.CLERK, meeting, title="修路")
         assert "到会 7 人，应到 12 人，至少需要 8 人（≥ 2/3）" in refused.value.message
         h.sign_in_first(session, site, meeting, 8)
@@ -329,7 +330,7 @@ def test_convening_on_request_needs_enough_requesters(village_site: Any, h: Simp
     """24 villagers: 1/10 → 3 requesters; 9 representatives: 1/3 → 3 for a villagers' meeting, 1/5 → 2."""
     site, _village = village_site
     with site.db.transaction() as session:
-        with pytest.raises(MeetingError) as few:
+        with pytest.raises(MeetingError, match="提议 2 人，基数 24 人，至少需要 3 人") as few:
             h.schedule(session, site, "villagers", convened_by="villagers", requesters=["甲", "乙"])
         assert "提议 2 人，基数 24 人，至少需要 3 人" in few.value.message
         ok = h.schedule(session, site, "villagers", convened_by="villagers", requesters=["甲", "乙", "丙"])
@@ -372,7 +373,7 @@ def test_closing_makes_results_final_and_corrections_are_audited(village_site: A
         assert pending.status == "lapsed"
         with pytest.raises(MeetingError, match="已经结束"):
             services.sign_in(session, site, h.CLERK, meeting, h.members(session, meeting)[11].id)
-        with pytest.raises(MeetingError):
+        with pytest.raises(MeetingError, match="会议已经结束，结果不能再更改"):
             services.record_vote_counts(session, site, h.CLERK, voted, votes_for=6, against=4, abstain=0)
         with pytest.raises(MeetingError, match="原因"):
             services.correct_result(session, site, h.CLERK, voted, votes_for=6, against=4, abstain=0, reason=" ")
@@ -452,7 +453,7 @@ def test_meetings_are_per_village(village_site: Any, h: SimpleNamespace) -> None
         meeting = h.schedule(session, site, "representatives", village="130926100202")
         services.open_meeting(session, site, h.CLERK, meeting)
         names = {m.name for m in h.members(session, meeting)}
-        with pytest.raises(services.NotFound):
+        with pytest.raises(services.NotFound, match="没有这个会议"):
             services.get_meeting(session, VILLAGE, meeting.id)
     assert names and all(name.startswith("西") for name in names)
 

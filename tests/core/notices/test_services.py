@@ -14,6 +14,7 @@ from cunwu.audit.models import AuditEntry
 from cunwu.notices import queries, services
 from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import FinanceLine, Notice, Objection, ObjectionContact
+from cunwu.testing import unique_violation
 
 from .conftest import CLERK, OTHER, VILLAGE, ProbePlugin, Today, finance, publish
 
@@ -39,7 +40,7 @@ def test_hook_notice_published_hears_the_publishing_api_with_origin_table_and_ha
 
 
 def test_publish_refuses_unknown_village_stream_and_clerk_category(site: Any) -> None:
-    with pytest.raises(services.NotFound):
+    with pytest.raises(services.NotFound, match="没有这个村：130926999999"):
         publish(site, village="130926999999")
     with pytest.raises(services.NoticeError, match="党务、村务或财务"):
         publish(site, stream="sports")
@@ -120,7 +121,7 @@ def test_hook_objection_raised_runs_in_the_same_transaction(site_factory: Any, p
     site = site_factory(enabled=["probe"], available={"probe": probe})
     notice = publish(site, window_days=7)
     probe.refuse = True
-    with pytest.raises(RuntimeError), site.db.transaction() as session:
+    with pytest.raises(RuntimeError, match="probe refuses"), site.db.transaction() as session:
         services.raise_objection(session, site, None, notice.id, body="这条异议会被回滚", name="李四",
                                  phone="13812345678")
     with site.db.read() as session:
@@ -149,7 +150,7 @@ def test_correction_makes_a_new_linked_version_with_diff(site: Any, dialect: str
 def test_database_allows_one_current_version_per_series(site_factory: Any, dialect: str) -> None:
     site = site_factory(dialect=dialect)
     notice = publish(site)
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("notices_notice")), site.db.transaction() as session:
         twin = Notice(**{**session.get(Notice, notice.id).model_dump(), "id": None, "version": 2})
         audit.create(session, CLERK, twin)
 
@@ -172,7 +173,7 @@ def test_withdrawn_notice_leaves_board_refuses_objections_and_keeps_reason(site:
 
 def test_notice_of_another_village_is_not_found(site: Any) -> None:
     notice = publish(site)
-    with site.db.transaction() as session, pytest.raises(services.NotFound):
+    with site.db.transaction() as session, pytest.raises(services.NotFound, match="没有这条公开信息"):
         services.withdraw_notice(session, site, CLERK, notice.id, "跨村操作", village_code=OTHER)
 
 
@@ -194,7 +195,7 @@ def test_finance_statement_reconciles_and_is_stored_exactly(site_factory: Any, d
 
 
 def test_finance_that_does_not_reconcile_is_refused_naming_the_difference(site: Any) -> None:
-    with pytest.raises(services.NoticeError) as refused:
+    with pytest.raises(services.NoticeError, match=r"相差 10\.00 元") as refused:
         publish(site, stream="finance", category="月度收支", title="3月", body="",
                 finance=finance(closing="1290.00"))
     assert "收支不平" in refused.value.message and "相差 10.00 元" in refused.value.message

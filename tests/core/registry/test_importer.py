@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -200,7 +201,7 @@ def test_unreadable_files_get_clear_errors() -> None:
     msoffcrypto.format.ooxml.OOXMLFile(io.BytesIO(xlsx_bytes(register_rows(2)))).encrypt("secret", protected)
     cases.append((protected.getvalue(), "密码保护"))
     for data, words in cases:
-        with pytest.raises(ImportFileError) as refused:
+        with pytest.raises(ImportFileError, match=re.escape(words)) as refused:
             table = read_table(data, "f")
             preview(None, VILLAGE, table)  # type: ignore[arg-type]  # missing columns fail before any query
         assert words in refused.value.message, (data[:10], refused.value.message)

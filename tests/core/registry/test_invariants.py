@@ -4,6 +4,7 @@ services, on SQLite and PostgreSQL; two clerks at once on PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from typing import Any
 
@@ -17,6 +18,7 @@ from cunwu.errors import DomainError
 from cunwu.registry import queries, services
 from cunwu.registry.models import Household, HouseholdLink, Membership, Person, Village
 from cunwu.registry.resident_id import generate_resident_id
+from cunwu.testing import unique_violation
 
 from .conftest import VILLAGE, make_household, make_person
 
@@ -47,16 +49,16 @@ def test_database_refuses_two_current_heads_and_two_current_households(site_fact
         h2 = make_household(session, site, clerk, "0002", b)
         ids = (a.id, b.id, h1.id, h2.id)
     # Bypassing the services (but not the audit service): the partial unique indexes still hold.
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("registry_membership")), site.db.transaction() as session:
         audit.create(session, clerk, Membership(village_code=VILLAGE, household_id=ids[2], person_id=ids[1],
                                                 relation="head", start_date=D(2021, 1, 1)))
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("registry_membership")), site.db.transaction() as session:
         audit.create(session, clerk, Membership(village_code=VILLAGE, household_id=ids[3], person_id=ids[0],
                                                 relation="spouse", start_date=D(2021, 1, 1)))
     with site.db.read() as session:
         p = session.get(Person, ids[0])
         assert p is not None
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("registry_person")), site.db.transaction() as session:
         audit.create(session, clerk, Person(village_code=VILLAGE, name="冒名", sex=p.sex, birth_date=p.birth_date,
                                             resident_id=p.resident_id))
 
@@ -71,7 +73,7 @@ def test_services_refuse_overlapping_dated_memberships_and_heads(site_factory: A
         m = services.add_member(session, site, clerk, h1, c, "child", D(2012, 1, 1))
         services.end_membership(session, site, clerk, m, D(2018, 1, 1), "外出")
     # c was in 0001 from 2012 to 2018: joining 0002 in 2015 overlaps the dated (ended) membership.
-    with pytest.raises(DomainError) as refused, site.db.transaction() as session:
+    with pytest.raises(DomainError, match="同一时间只能属于一户") as refused, site.db.transaction() as session:
         services.add_member(session, site, clerk, session.get(Household, h2.id), session.get(Person, c.id),
                             "child", D(2015, 1, 1))
     assert "同一时间只能属于一户" in refused.value.message and refused.value.problems[0].field == "person_id"
@@ -143,7 +145,10 @@ def test_resident_id_must_be_valid_unique_and_agree_with_sex_and_birth(site_fact
         ({"name": "", "resident_id": "11010519491231002X"}, "姓名不能为空"),
     ]
     for data, message in cases:
-        with pytest.raises(DomainError) as refused, site.db.transaction() as session:
+        with (
+            pytest.raises(DomainError, match=f"{re.escape(message)}|请更正以下问题") as refused,
+            site.db.transaction() as session,
+        ):
             services.create_person(session, site, clerk, village_code=VILLAGE, data=data)
         assert any(message in p.message for p in refused.value.problems), (data, refused.value.problems)
     # An abolished address code (崇文区 110103) is never a reason to reject.

@@ -45,8 +45,8 @@ def english():
         i18n.current_locale.reset(token)
 
 
-def parse_error(raw: str, *, today: datetime.date = TODAY) -> ResidentIdError:
-    with pytest.raises(ResidentIdError) as caught:
+def parse_error(raw: str, match: str, *, today: datetime.date = TODAY) -> ResidentIdError:
+    with pytest.raises(ResidentIdError, match=match) as caught:
         parse_resident_id(raw, today=today)
     return caught.value
 
@@ -96,7 +96,7 @@ def test_birth_date_today_is_accepted():
 
 def test_result_is_immutable():
     rid = parse_resident_id("11010519491231002X", today=TODAY)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'number'"):
         rid.number = "440524188001010014"  # type: ignore[misc]
 
 
@@ -104,7 +104,7 @@ def test_result_is_immutable():
 
 
 def test_bad_checksum_is_rejected_with_the_expected_character():
-    error = parse_error("110105194912310021")
+    error = parse_error("110105194912310021", "校验位错误：应为 X，实际为 1")
     assert isinstance(error, ValueError)
     assert error.reason == "checksum"
     assert "应为 X" in str(error)
@@ -112,41 +112,41 @@ def test_bad_checksum_is_rejected_with_the_expected_character():
 
 
 def test_x_in_the_middle_is_rejected():
-    error = parse_error("1101051949123X002X")
+    error = parse_error("1101051949123X002X", "前17位必须是数字")
     assert error.reason == "characters"
     assert "最后一位" in str(error)
 
 
 def test_letters_are_rejected():
-    assert parse_error("11010519491231A02X").reason == "characters"
-    assert parse_error("A10105194912310025").reason == "characters"
-    assert parse_error("11010519491231002A").reason == "characters"
+    assert parse_error("11010519491231A02X", "前17位必须是数字").reason == "characters"
+    assert parse_error("A10105194912310025", "前17位必须是数字").reason == "characters"
+    assert parse_error("11010519491231002A", "只有最后一位可以是 X").reason == "characters"
 
 
 def test_letters_that_are_digits_in_base_13_are_rejected():
     # stdnum computes the check digit with int(..., 13): "A" would parse as a digit there.
     first17 = "1101051949123100A"
-    error = parse_error(first17 + "5")
+    error = parse_error(first17 + "5", "前17位必须是数字")
     assert error.reason == "characters"
 
 
 @pytest.mark.parametrize("raw", ["11010519491231002", "11010519491231002X1", "", "1101051949"])
 def test_wrong_length_is_rejected(raw: str):
-    error = parse_error(raw)
+    error = parse_error(raw, "身份证号码应为18位（旧号码为15位）")
     assert error.reason == "length"
     assert str(len(raw.strip())) in str(error)
 
 
 def test_31_february_is_rejected_even_with_a_valid_check_character():
     number = with_check("110105" + "19900231" + "002")
-    error = parse_error(number)
+    error = parse_error(number, "19900231 不是有效日期")
     assert error.reason == "birth_date"
     assert "19900231" in str(error)
 
 
 def test_birth_date_in_the_future_is_rejected():
     number = with_check("110105" + "20240602" + "002")
-    error = parse_error(number, today=TODAY)
+    error = parse_error(number, "晚于今天（2024-06-01）", today=TODAY)
     assert error.reason == "birth_date"
     assert "2024-06-02" in str(error)
     # The same number is fine once that day has come.
@@ -154,14 +154,14 @@ def test_birth_date_in_the_future_is_rejected():
 
 
 def test_birth_date_before_1880_is_rejected():
-    error = parse_error(with_check("440524" + "18791231" + "001"))
+    error = parse_error(with_check("440524" + "18791231" + "001"), "1879-12-31 早于 1880-01-01")
     assert error.reason == "birth_date"
     assert "1880-01-01" in str(error)
 
 
 def test_today_defaults_to_the_real_date():
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
-    with pytest.raises(ResidentIdError):
+    with pytest.raises(ResidentIdError, match="晚于今天"):
         parse_resident_id(with_check("110105" + tomorrow.strftime("%Y%m%d") + "001"))
 
 
@@ -187,11 +187,11 @@ def test_legacy_male_number_is_converted():
 
 
 def test_legacy_number_with_a_letter_is_rejected():
-    assert parse_error("11010549123100X").reason == "characters"
+    assert parse_error("11010549123100X", "15位旧身份证号码只能由数字组成").reason == "characters"
 
 
 def test_legacy_number_with_an_impossible_date_is_rejected():
-    assert parse_error("110105490230002").reason == "birth_date"
+    assert parse_error("110105490230002", "19490230 不是有效日期").reason == "birth_date"
 
 
 # --- address codes: never a reason to reject ---
@@ -270,7 +270,7 @@ def test_unrecognised_stated_sex_is_reported():
 
 @pytest.mark.usefixtures("english")
 def test_messages_are_translated_to_english():
-    error = parse_error("110105194912310021")
+    error = parse_error("110105194912310021", "Wrong check character")
     assert str(error) == "Wrong check character in the resident ID number: expected X, found 1"
     rid = parse_resident_id("11010519491231002X", today=TODAY)
     assert check_stated_details(rid, sex="M", birth_date=None) == [
@@ -279,7 +279,7 @@ def test_messages_are_translated_to_english():
 
 
 def test_locale_is_back_to_chinese_after_the_english_test():
-    assert "校验位" in str(parse_error("110105194912310021"))
+    assert "校验位" in str(parse_error("110105194912310021", "校验位"))
 
 
 def _msgids(module_file: str) -> set[str]:
@@ -333,5 +333,74 @@ def test_generate_reproduces_the_rules_test_numbers():
     [("13092", 1), ("1309261", 1), ("13092A", 1), ("130926", -1), ("130926", 1000)],
 )
 def test_generate_refuses_bad_input(address_code: str, sequence: int):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="地址码必须是6位数字" if len(address_code) != 6 or not address_code.isdigit()
+                       else "顺序码必须在 0 到 999 之间"):
         generate_resident_id(address_code, datetime.date(1990, 1, 1), sequence)
+
+
+# --- boundaries ---
+
+
+def test_a_number_using_all_ten_digits_is_valid():
+    """Digits are checked as a subset of 0–9 (not a strict one): 130926 1987-05-24 gives every digit once or more."""
+    number = with_check("130926" + "19870524" + "001")
+    assert set(number[:17]) == set("0123456789")
+    assert parse_resident_id(number, today=TODAY).number == number
+    legacy = parse_resident_id("130926870524123", today=TODAY)
+    assert set("130926870524123") == set("0123456789")
+    assert legacy.number == with_check("130926" + "19870524" + "123")
+    assert legacy.birth_date == datetime.date(1987, 5, 24)
+
+
+@pytest.mark.parametrize("length", [14, 16, 17, 19])
+def test_lengths_next_to_15_and_18_are_rejected(length: int):
+    raw = ("11010519491231002X" + "1234")[:length]
+    assert parse_error(raw, f"实际为 {length} 位").reason == "length"
+
+
+def test_a_full_width_colon_is_not_a_digit():
+    """Only the ten full-width digits (U+FF10–U+FF19) are read as digits; the next character (：) is not."""
+    error = parse_error("110105194912310：2X", "前17位必须是数字")
+    assert error.reason == "characters"
+
+
+@pytest.mark.parametrize(("born", "accepted"), [
+    (TODAY, True), (TODAY + datetime.timedelta(days=1), False),
+    (datetime.date(1880, 1, 1), True), (datetime.date(1879, 12, 31), False),
+])
+def test_birth_date_limits_are_inclusive(born: datetime.date, accepted: bool):
+    number = with_check("440524" + born.strftime("%Y%m%d") + "001")
+    if accepted:
+        assert parse_resident_id(number, today=TODAY).birth_date == born
+    else:
+        assert parse_error(number, "晚于今天|早于 1880-01-01").reason == "birth_date"
+
+
+@pytest.mark.parametrize(("digit", "sex"), [("0", "F"), ("1", "M"), ("8", "F"), ("9", "M")])
+def test_sex_follows_the_parity_of_the_17th_digit(digit: str, sex: str):
+    assert parse_resident_id(with_check("11010519800101" + "00" + digit), today=TODAY).sex == sex
+
+
+@pytest.mark.parametrize("born", [datetime.date(1990, 5, 20), datetime.date(1990, 10, 1), datetime.date(1990, 12, 31)])
+def test_a_current_address_code_gives_no_note_in_any_month(born: datetime.date):
+    assert parse_resident_id(generate_resident_id("110105", born, 1), today=TODAY).notes == ()
+
+
+def test_the_address_note_names_the_code_and_the_birth_year():
+    rid = parse_resident_id(with_check("110103" + "20150615" + "001"), today=TODAY)  # 崇文区, abolished 2010
+    assert rid.notes == (
+        "地址码 110103 不在行政区划代码表中（或在 2015 年不存在），可能是已撤销或已变更的代码；"
+        "公民保留首次登记时的地址码，号码仍然有效",
+    )
+
+
+@pytest.mark.parametrize("sequence", [0, 1, 998, 999])
+def test_generate_accepts_every_sequence_from_0_to_999(sequence: int):
+    number = generate_resident_id("130926", datetime.date(1990, 1, 1), sequence)
+    assert number[14:17] == f"{sequence:03d}"
+    assert parse_resident_id(number, today=TODAY).sex == ("M" if sequence % 2 else "F")
+
+
+def test_generate_refuses_a_year_before_1000():
+    with pytest.raises(ValueError, match="出生年份必须是4位数：999"):
+        generate_resident_id("130926", datetime.date(999, 1, 1), 1)

@@ -20,6 +20,7 @@ from cunwu_plugins.dibao.amounts import (
     NoStandardInForce,
     StandardPeriod,
     add_working_days,
+    category_label,
     compute_benefit,
     first_payment_month,
     next_review_date,
@@ -236,8 +237,10 @@ def test_no_standard_in_force() -> None:
     history = [StandardPeriod(date(2024, 1, 2), D("600"), "城关镇", "rural")]
     with pytest.raises(NoStandardInForce, match="城关镇 2024-01"):
         standard_for(date(2024, 1, 31), history, "城关镇", "rural")  # effective on the 2nd: not on the 1st
-    with pytest.raises(NoStandardInForce):
+    with pytest.raises(NoStandardInForce, match="其他镇 2024-06 没有生效的农村低保标准"):
         standard_for(date(2024, 6, 1), history, "其他镇", "rural")
+    with pytest.raises(NoStandardInForce, match="城关镇 2024-06 没有生效的城市低保标准"):
+        standard_for(date(2024, 6, 1), history, "城关镇", "urban")
     with pytest.raises(ValueError, match="kind"):
         standard_for(date(2024, 6, 1), history, "城关镇", "town")
     clash = [*history, StandardPeriod(date(2024, 1, 2), D("610"), "城关镇", "rural")]
@@ -323,7 +326,7 @@ def test_phase_out_holds_then_stops() -> None:
     assert phase_out_amount(D("900.00"), 1, DibaoSettings(phase_out_months=0)) == D("0.00")
     assert phase_out_amount(D("900.00"), 3, DibaoSettings(phase_out_months=3)) == D("900.00")
     assert phase_out_amount(D("900.00"), 4, DibaoSettings(phase_out_months=3)) == D("0.00")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="months_since_income_rose: must not be negative, got -1"):
         phase_out_amount(D("900.00"), -1, settings)
 
 
@@ -357,7 +360,7 @@ def test_working_days_across_weekend() -> None:
     assert add_working_days(date(2024, 3, 2), 1) == date(2024, 3, 4)  # Saturday → Monday
     assert add_working_days(date(2024, 3, 6), 10) == date(2024, 3, 20)  # confirmation deadline, two weekends
     assert add_working_days(friday, 0) == friday
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="days: must not be negative, got -1"):
         add_working_days(friday, -1)
 
 
@@ -405,11 +408,11 @@ def test_settings_tiers_must_increase() -> None:
 
 
 def test_settings_unknown_key() -> None:
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError, match="posting_dayz") as exc:
         DibaoSettings.model_validate({"posting_dayz": 7})
     assert _error_locs(exc) == [("posting_dayz",)]
     assert exc.value.errors()[0]["type"] == "extra_forbidden"
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError, match=r"tiers\.0\.note") as exc:
         DibaoSettings.model_validate({"tiers": [{"max_income_share": 1, "benefit_share": 1, "note": "x"}]})
     assert _error_locs(exc) == [("tiers", 0, "note")]
 
@@ -425,10 +428,171 @@ def test_settings_value_errors_name_the_field() -> None:
         ({"posting_days": 0}, ("posting_days",)),
     ]
     for values, loc in cases:
-        with pytest.raises(ValidationError) as exc:
+        with pytest.raises(ValidationError, match=str(loc[0])) as exc:
             DibaoSettings.model_validate(values)
         assert _error_locs(exc) == [loc], values
     with pytest.raises(ValidationError, match="flow_extended_max_working_days"):
         DibaoSettings(flow_max_working_days=30, flow_extended_max_working_days=20)
     with pytest.raises(ValidationError, match="review_category_aliases"):
         DibaoSettings(review_months={"一类": 12}, review_category_aliases={"A": "stable"})
+
+
+# --- boundaries: each rule at, just below and just above its threshold ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("income", "members", "eligible", "per_person_base"),
+    [
+        ("0", 2, True, "600.00"),  # no income at all: the whole standard (zero income is not refused)
+        ("1199.98", 2, True, "120.00"),  # 599.99 per person: 0.01 below the standard → eligible, raised to the minimum
+        ("1200", 2, False, None),  # exactly the standard: the rule is a strict "<"
+        ("1200.02", 2, False, None),  # 600.01 per person
+        ("959.98", 2, True, "120.01"),  # 479.99 per person: gap 120.01, just above the minimum of 120.00
+        ("960", 2, True, "120.00"),  # 480 per person: gap exactly the minimum, not "raised"
+        ("960.02", 2, True, "120.00"),  # 480.01: gap 119.99, raised to the minimum
+    ],
+)
+def test_eligibility_and_minimum_boundaries(income: str, members: int, eligible: bool,
+                                            per_person_base: str | None) -> None:
+    benefit = compute(income, members, adults(members))
+    assert benefit.eligible is eligible
+    if per_person_base is None:
+        assert (benefit.total, benefit.lines) == (D("0.00"), ())
+        assert "不符合低保条件" in benefit.rule
+    else:
+        assert {line.base for line in benefit.lines} == {D(per_person_base)}
+        assert benefit.total == D(per_person_base) * members
+        assert benefit.minimum_applied is (D(income) / members > 480)
+
+
+def test_minimum_applied_flag_at_the_exact_minimum() -> None:
+    assert not compute("960", 2, adults(2)).minimum_applied  # gap 120.00 = the minimum: nothing raised
+    raised = compute("960.02", 2, adults(2))
+    assert raised.minimum_applied
+    assert "低于保障标准的 20%，每人按最低 120.00 元发放。" in raised.rule
+
+
+def test_zero_income_household_is_assessed_not_refused() -> None:
+    assessment = Assessment(household_income=D("0"), household_size=1, covered=adults(1))
+    assert assessment.income_per_person == 0
+    assert compute_benefit(assessment, D("600"), MARCH, DibaoSettings()).total == D("600.00")
+    with pytest.raises(ValueError, match=r"household_income: must not be negative, got -0\.01"):
+        Assessment(household_income=D("-0.01"), household_size=1, covered=adults(1))
+
+
+def test_household_size_boundaries() -> None:
+    assert Assessment(household_income=D("0"), household_size=1, covered=adults(1)).household_size == 1
+    with pytest.raises(ValueError, match="household_size: must be at least 1, got 0"):
+        Assessment(household_income=D("0"), household_size=0, covered=())
+    for wrong in (True, 2.0, "2"):
+        with pytest.raises(TypeError, match="household_size: must be an int"):
+            Assessment(household_income=D("0"), household_size=wrong, covered=adults(1))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="covered: at least one covered person is needed"):
+        Assessment(household_income=D("0"), household_size=1, covered=())
+
+
+def test_full_coverage_is_not_single_person_enrolment() -> None:
+    full = Assessment(household_income=D("900"), household_size=3, covered=adults(3))
+    partial = Assessment(household_income=D("900"), household_size=3, covered=adults(2))
+    assert (full.single_person, partial.single_person) == (False, True)
+    assert "单人保" not in compute("900", 3, adults(3)).rule
+    assert "单人保：按全家 3 人计算人均收入，保障其中 2 人。" in compute("900", 3, adults(2)).rule
+
+
+@pytest.mark.parametrize("wrong", ["600", True, 600.0, None])
+def test_money_must_be_decimal_or_int(wrong: object) -> None:
+    """A string, a bool, a float or None is refused everywhere money enters the module (no silent conversion)."""
+    assessment = Assessment(household_income=D("900"), household_size=3, covered=adults(3))
+    with pytest.raises(TypeError, match="household_income: money must be a Decimal"):
+        Assessment(household_income=wrong, household_size=3, covered=adults(3))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="monthly_amount: money must be a Decimal"):
+        StandardPeriod(date(2024, 1, 1), wrong, "城关镇", "rural")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="standard: money must be a Decimal"):
+        BenefitRules(wrong, MARCH, DibaoSettings())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="last_benefit: money must be a Decimal"):
+        phase_out_amount(wrong, 1, DibaoSettings())  # type: ignore[arg-type]
+    assert compute_benefit(assessment, 600, MARCH, DibaoSettings()).total == D("900.00")  # an int is yuan
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "-Infinity"])
+def test_money_must_be_finite(amount: str) -> None:
+    with pytest.raises(ValueError, match="standard: must be a finite amount"):
+        BenefitRules(D(amount), MARCH, DibaoSettings())
+
+
+@pytest.mark.parametrize(("amount", "accepted"), [("-1", False), ("-0.01", False), ("0", False), ("0.01", True),
+                                                  ("1", True), ("600", True)])
+def test_a_standard_must_be_above_zero(amount: str, accepted: bool) -> None:
+    if accepted:
+        assert StandardPeriod(date(2024, 1, 1), D(amount), "城关镇", "rural").monthly_amount == D(amount)
+        assert BenefitRules(D(amount), MARCH, DibaoSettings()).standard == D(amount)
+        return
+    with pytest.raises(ValueError, match=f"monthly_amount: a standard must be greater than 0, got {amount}"):
+        StandardPeriod(date(2024, 1, 1), D(amount), "城关镇", "rural")
+    with pytest.raises(ValueError, match=f"standard: must be greater than 0, got {amount}"):
+        BenefitRules(D(amount), MARCH, DibaoSettings())
+
+
+def test_standard_period_checks_kind_and_area() -> None:
+    with pytest.raises(ValueError, match="kind: expected one of rural, urban, got 'town'"):
+        StandardPeriod(date(2024, 1, 1), D("600"), "城关镇", "town")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="area: must not be empty"):
+        StandardPeriod(date(2024, 1, 1), D("600"), "", "rural")
+
+
+@pytest.mark.parametrize(("last", "paid"), [("0", "0.00"), ("0.5", "0.50"), ("0.005", "0.01"), ("900", "900.00")])
+def test_phase_out_holds_any_last_amount_from_zero(last: str, paid: str) -> None:
+    assert phase_out_amount(D(last), 6, DibaoSettings()) == D(paid)
+    assert phase_out_amount(D(last), 7, DibaoSettings()) == D("0.00")
+
+
+def test_phase_out_refuses_what_is_not_a_last_amount_or_a_month_count() -> None:
+    with pytest.raises(ValueError, match=r"last_benefit: must not be negative, got -0\.01"):
+        phase_out_amount(D("-0.01"), 1, DibaoSettings())
+    with pytest.raises(ValueError, match="last_benefit: must not be negative, got -1"):
+        phase_out_amount(D("-1"), 1, DibaoSettings())
+    for wrong in (True, 1.0, "1"):
+        with pytest.raises(TypeError, match="months_since_income_rose: must be an int"):
+            phase_out_amount(D("900"), wrong, DibaoSettings())  # type: ignore[arg-type]
+
+
+def test_a_category_switched_off_pays_no_extra_and_is_not_named() -> None:
+    elderly = CoveredPerson(1, date(1950, 1, 1))
+    off = DibaoSettings(extra_support={"elderly": D("0")})
+    benefit = compute("900", 3, (elderly, *adults(2, first_id=2)), settings=off)
+    assert benefit.lines[0] == BenefitLine(1, D("300.00"), D("0.00"), None)
+    assert benefit.extras == D("0.00")
+    assert "老年人" not in benefit.rule and "另加" not in benefit.rule
+    # an elderly person with a severe disability still gets the disability extra
+    both = CoveredPerson(1, date(1950, 1, 1), severe_disability=True)
+    assert compute("900", 3, (both, *adults(2, first_id=2)), settings=off).lines[0].category == "severe_disability"
+
+
+def test_explanation_states_each_share_and_amount() -> None:
+    """The explanation stored with a payment line shows the shares as percentages and the amounts to the fen."""
+    elderly = CoveredPerson(1, date(1950, 1, 1))
+    benefit = compute("900", 3, (elderly, *adults(2, first_id=2)))
+    assert "差额法：每人补差 = 600 − 300.00 = 300.00 元。" in benefit.rule
+    assert "1 号（老年人）另加保障标准的 10%：60.00 元。" in benefit.rule
+    assert "不叠加" not in benefit.rule  # one category only: nothing to say about summing
+    assert "每人金额四舍五入到分，合计为各人金额之和：3 人共 960.00 元。" in benefit.rule
+    odd = compute("900", 3, (elderly, *adults(2, first_id=2)),
+                  settings=DibaoSettings(extra_support={"elderly": D("0.125")}))
+    assert "1 号（老年人）另加保障标准的 12.5%：75.00 元。" in odd.rule
+    tiered = compute("900", 3, adults(3), settings=DibaoSettings(method="tiered"))
+    assert "分档法：人均收入低于保障标准的 60%，属第 2 档，每人按保障标准的 70% 发放 420.00 元。" in tiered.rule
+    assert "家庭月人均收入 = 家庭月收入 900 元 ÷ 3 人 = 300.00 元；保障标准 600 元。" in tiered.rule
+    assert category_label("minor") == "未成年人"
+
+
+def test_several_categories_note_only_for_a_person_in_several() -> None:
+    minor = CoveredPerson(1, date(2010, 1, 1))
+    ill_minor = CoveredPerson(2, date(2010, 1, 1), serious_illness=True)
+    assert "不叠加" not in compute("900", 3, (minor, *adults(2, first_id=3))).rule
+    several = compute("900", 3, (ill_minor, *adults(2, first_id=3)))
+    assert "同时属于多个类别的，只按最高一项加发，不叠加。" in several.rule
+
+
+def test_round_fen_of_zero_and_tiny_negatives() -> None:
+    assert [round_fen(v) for v in (Fraction(0), Fraction(-1, 201), Fraction(-1, 199))] == [
+        D("0.00"), D("0.00"), D("-0.01")]

@@ -22,6 +22,7 @@ from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
 from cunwu.audit.models import AuditEntry
 from cunwu.db.types import utcnow
+from cunwu.testing import unique_violation
 from cunwu_plugins.dibao import disbursement, services
 from cunwu_plugins.dibao.models import Batch, Case, Cycle, Entitlement, Payment
 
@@ -58,17 +59,17 @@ def test_database_refuses_a_second_entitlement_and_a_second_live_payment(site_fa
         entitlement = session.exec(select(Entitlement)).one()
         payment = session.exec(select(Payment)).one()
     twin = {k: v for k, v in entitlement.model_dump().items() if k != "id"}
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("dibao_entitlement")), site.db.transaction() as session:
         session.add(Entitlement(**twin))
     second = {k: v for k, v in payment.model_dump().items() if k != "id"} | {"attempt": 2}
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("dibao_payment")), site.db.transaction() as session:
         session.add(Payment(**second))
     # once the first payment failed, a second one (the re-issue) is allowed — and only one
     with site.db.transaction() as session:
         session.get(Payment, payment.id).status = "failed"  # type: ignore[union-attr]
     with site.db.transaction() as session:
         session.add(Payment(**second))
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("dibao_payment")), site.db.transaction() as session:
         session.add(Payment(**(second | {"attempt": 3})))
     assert _counts(site) == (1, 1, 1)
 

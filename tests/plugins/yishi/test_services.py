@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from cunwu.audit import service as audit
 from cunwu.notices.models import Notice
+from cunwu.testing import check_violation, unique_violation
 from cunwu_plugins.yishi import services
 from cunwu_plugins.yishi.models import Collection, Project, Share
 from cunwu_plugins.yishi.services import YishiError
@@ -61,7 +62,10 @@ def test_caps_bind_across_projects_of_one_year(yishi_site: Any, y: SimpleNamespa
         services.fix_shares(session, site, y.CLERK, second)
         third = y.approved_project(session, site, title="村口植树", kind="trees",
                                    money_per_person=Decimal("1"), workdays_per_labourer=Decimal("0"))
-    with pytest.raises(YishiError) as refused, site.db.transaction() as session:
+    with (
+        pytest.raises(YishiError, match=r"户号001：本年度一事一议筹资将达每人16\.00元") as refused,
+        site.db.transaction() as session,
+    ):
         services.fix_shares(session, site, y.CLERK, session.get(Project, third.id))
     messages = [p.message for p in refused.value.problems]
     # 003 (低保 in the first project: 0 + 5 + 1) and 004 (reduced to 5: 5 + 5 + 1) stay under the cap.
@@ -189,13 +193,16 @@ def test_database_refuses_a_payment_beyond_the_due_and_a_duplicate(yishi_site: A
     with site.db.transaction() as session:
         project = y.filed_project(session, site, y.TOWNSHIP, y.COUNTY)
         share_id = next(s.id for s in services.current_shares(session, project) if s.household_id == household)
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with (
+        pytest.raises(IntegrityError, match=check_violation("ck_yishi_share_paid_within_due")),
+        site.db.transaction() as session,
+    ):
         share = session.get(Share, share_id)
         audit.update(session, y.CLERK, share, {"money_paid": Decimal("30.01")}, "test.overpay")
     with site.db.transaction() as session:
         services.record_collection(session, site, y.CLERK, project, household_id=household, amount=Decimal("5"),
                                    on=y.REFERENCE)
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("yishi_collection")), site.db.transaction() as session:
         audit.create(session, y.CLERK, Collection(village_code=y.VILLAGE, project_id=project.id, share_id=share_id,
                                                   household_id=household, amount=Decimal("5"),
                                                   paid_after=Decimal("5"), received_on=y.REFERENCE))

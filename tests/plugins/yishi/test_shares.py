@@ -428,9 +428,9 @@ def test_matching_award_and_participation() -> None:
     assert matching_award(D("1000.00"), Fraction(1), YishiSettings(matching_ratio=D("0.5"))) == D("500.00")
     stricter = YishiSettings(matching_min_participation=D("0.80"))
     assert matching_award(D("1000.00"), Fraction(79, 100), stricter) == D("0.00")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"need 0 <= paid \(0\) <= liable \(0\), with at least one liable household"):
         participation_rate(0, 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"need 0 <= paid \(5\) <= liable \(4\)"):
         participation_rate(5, 4)
 
 
@@ -521,3 +521,109 @@ def test_every_message_has_an_english_translation() -> None:
     used |= set(DEFAULT_INELIGIBLE_REASONS.values())
     assert "户号%(household)s：本年度一事一议筹资将达每人%(amount)s元，超过每人每年%(cap)s元的上限" in used
     assert used - translated == set()
+
+
+# --------------------------------------------------------------------------------------------
+# Boundaries: each rule at, just below and just above its threshold
+
+
+def _share(household_id: int, persons: int, money: str, labourers: int = 0, workdays: str = "0",
+           project_id: int = 1) -> HouseholdShare:
+    return HouseholdShare(household_id, f"{household_id:04d}", persons, D(money), labourers, D(workdays), (),
+                          D("0.00"), D("0"), year=2024, project_id=project_id)
+
+
+@pytest.mark.parametrize(("new_money", "reported"), [("0.01", True), ("1.00", True), ("0.00", False)])
+def test_any_new_money_share_is_checked_against_the_cap(new_money: str, reported: bool) -> None:
+    """15 yuan already raised per person: a new share of 1 yuan (or 1 fen) breaks the cap; a share of 0 adds nothing."""
+    earlier = _share(1, 1, "15.00", project_id=1)
+    violations = check_caps(2024, [_share(1, 1, new_money, project_id=2)], [earlier], [], YishiSettings())
+    assert [(v.kind, v.amount) for v in violations] == ([("money", D("15.00") + D(new_money))] if reported else [])
+
+
+@pytest.mark.parametrize(("new_workdays", "reported"), [("0.5", True), ("1", True), ("0", False)])
+def test_any_new_labour_share_is_checked_against_the_cap(new_workdays: str, reported: bool) -> None:
+    earlier = _share(1, 1, "0.00", labourers=1, workdays="10", project_id=1)
+    new = _share(1, 1, "0.00", labourers=1, workdays=new_workdays, project_id=2)
+    violations = check_caps(2024, [new], [earlier], [], YishiSettings())
+    expected = [("labour", (D("10") + D(new_workdays)).quantize(D("0.01")))] if reported else []
+    assert [(v.kind, v.amount) for v in violations] == expected
+
+
+def test_a_household_asked_nothing_of_a_kind_is_not_reported_for_it() -> None:
+    """Over both caps from earlier projects (the caps were lowered since), but asked only money now: only money."""
+    earlier = _share(1, 1, "16.00", labourers=1, workdays="11", project_id=1)
+    new = _share(1, 1, "1.00", labourers=1, workdays="0", project_id=2)
+    assert [v.kind for v in check_caps(2024, [new], [earlier], [], YishiSettings())] == ["money"]
+    labour_only = _share(1, 1, "0.00", labourers=1, workdays="1", project_id=2)
+    assert [v.kind for v in check_caps(2024, [labour_only], [earlier], [], YishiSettings())] == ["labour"]
+
+
+@pytest.mark.parametrize(("money", "workdays", "kinds"), [
+    ("15.00", "10", []), ("15.01", "10", ["money"]), ("15.00", "10.01", ["labour"]), ("0", "0", []),
+])
+def test_plan_rate_at_and_just_over_the_caps(money: str, workdays: str, kinds: list[str]) -> None:
+    assert [v.kind for v in check_plan_caps(plan(money=money, workdays=workdays), YishiSettings())] == kinds
+
+
+@pytest.mark.parametrize(("born", "exempt"), [
+    (REF, True),  # gave birth on the reference date itself
+    (date(2023, 3, 2), True),  # the baby turns one tomorrow
+    (date(2023, 3, 1), False),  # the baby is one today
+    (date(2024, 3, 2), False),  # a date after the reference date is not a birth yet
+])
+def test_recent_birth_exemption_edges(born: date, exempt: bool) -> None:
+    mother = Member(1, "母亲", "F", date(1995, 1, 1), gave_birth_on=born)
+    [share] = compute_shares(plan(), [Household(1, "0001", (mother,))], YishiSettings())
+    assert (share.labourers, share.workdays) == ((0, D("0")) if exempt else (1, D("4")))
+    assert share.exemptions == (("母亲：孕期或产后一年内，免劳",) if exempt else ())
+
+
+def test_money_must_be_in_fen_but_workdays_may_be_finer() -> None:
+    with pytest.raises(ValueError, match=r"money_reduction must have at most 2 decimal places"):
+        Reduction(D("1.005"), D("0"), "因病")
+    with pytest.raises(ValueError, match=r"raised must have at most 2 decimal places"):
+        matching_award(D("1000.005"), Fraction(1), YishiSettings())
+    reduction = Reduction(D("1.01"), D("0.125"), "因病")
+    assert (reduction.money_reduction, reduction.workday_reduction) == (D("1.01"), D("0.125"))
+    assert Plan(1, 2024, REF, D("10.01"), D("0.125")).workdays_per_labourer == D("0.125")
+    assert convert_labour_to_money(D("0.125"), 2024, YishiSettings(daily_rates={2024: D("80")})) == D("10.00")
+    assert workdays_to_hours(D("0.125"), YishiSettings(hours_per_workday=8)) == D("1")
+    assert hours_to_workdays(D("0.375"), YishiSettings()) == D("0.0625")
+    assert matching_award(D("1000.00"), Fraction(1), YishiSettings(), ratio_override=D("1.125")) == D("1125.00")
+
+
+@pytest.mark.parametrize("wrong", ["10", 10.0, True, None])
+def test_numbers_must_be_decimal_or_int(wrong: object) -> None:
+    with pytest.raises(TypeError, match="money_per_person must be a Decimal"):
+        Plan(1, 2024, REF, wrong, D("4"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="raised must be a Decimal"):
+        matching_award(wrong, Fraction(1), YishiSettings())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("paid", "liable", "rate"), [
+    (0, 1, Fraction(0)), (0, 10, Fraction(0)), (1, 10, Fraction(1, 10)), (10, 10, Fraction(1)), (1, 1, Fraction(1)),
+])
+def test_participation_from_none_to_everyone(paid: int, liable: int, rate: Fraction) -> None:
+    assert participation_rate(paid, liable) == rate
+
+
+@pytest.mark.parametrize(("paid", "liable"), [(-1, 10), (11, 10), (0, 0), (1, 0)])
+def test_participation_outside_its_range_is_refused(paid: int, liable: int) -> None:
+    with pytest.raises(ValueError, match=rf"need 0 <= paid \({paid}\) <= liable \({liable}\)"):
+        participation_rate(paid, liable)
+
+
+@pytest.mark.parametrize(("participation", "award"), [
+    (Fraction(0), "0.00"), (Fraction(69, 100), "0.00"), (Fraction(7, 10), "1000.00"), (Fraction(1), "1000.00"),
+])
+def test_matching_award_from_no_to_full_participation(participation: Fraction, award: str) -> None:
+    assert matching_award(D("1000.00"), participation, YishiSettings()) == D(award)
+    assert matching_award(D("1000.00"), participation, YishiSettings(matching_min_participation=D("0"))) == D("1000.00")
+
+
+@pytest.mark.parametrize("participation", [Fraction(-1, 100), Fraction(-1), Fraction(101, 100), Fraction(3, 2),
+                                           Fraction(2)])
+def test_participation_outside_zero_to_one_is_refused(participation: Fraction) -> None:
+    with pytest.raises(ValueError, match=f"participation must be between 0 and 1, not {participation}"):
+        matching_award(D("1000.00"), participation, YishiSettings())

@@ -1,0 +1,1 @@
+"""Mutation testing of the legal arithmetic: `python -m tests.mutation --help`, docs/testing.md."""
