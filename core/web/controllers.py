@@ -54,7 +54,7 @@ async def plugins_json(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 
 
 @get("/login", opt={"public": True}, sync_to_thread=True, name="login_page")
-def login_page(request: Request[Any, Any, Any], next: str = "/") -> Response[str]:
+def login_page(request: Request[Any, Any, Any], next: str = "") -> Response[str]:
     return render(request, "site/login.html", {"next": next, "error": None})
 
 
@@ -75,7 +75,9 @@ async def login(
     """Log in. Failures are counted per user name and client in the shared store (every worker sees them)."""
     site = site_of(request)
     username = data.get("username", "").strip()
-    next_url = _safe_next(data.get("next", "/"))
+    # No page named, or the county overview (the header's login link on the front page): land on 我的待办.
+    requested = data.get("next", "")
+    next_url = _safe_next(requested) if requested not in ("", "/") else "/my"
     client = request.client.host if request.client else "-"
     key = f"login:{username}:{client}"
     limiter = site.store.with_namespace("ratelimit")

@@ -15,8 +15,9 @@ from cunwu_plugins.dibao.hooks import (
     register_models,
     register_routes,
 )
+from cunwu_plugins.dibao.mywork import my_work
 
 __all__ = [
-    "demo_data", "manifest", "menu_links", "objection_raised", "page_slots", "permission_allowed", "register_commands",
-    "register_models", "register_routes",
+    "demo_data", "manifest", "menu_links", "my_work", "objection_raised", "page_slots", "permission_allowed",
+    "register_commands", "register_models", "register_routes",
 ]
