@@ -9,7 +9,7 @@ from cunwu import hookimpl
 from cunwu.accounts.actor import Actor, Grant
 from cunwu.notices import services as notices
 from cunwu.plugin_types import Manifest, WorkItem
-from cunwu.testing import login, site_client
+from cunwu.testing import TEST_PASSWORD, login, make_user, site_client
 
 VILLAGE = "130926100201"
 OTHER = "130926100202"
@@ -51,9 +51,6 @@ def test_hook_my_work(site_factory: Any) -> None:
 
 def test_login_lands_on_my_work_unless_a_page_is_named(site: Any) -> None:
     with site_client(site) as client:
-        from cunwu.testing import make_user
-        from cunwu.testing import TEST_PASSWORD
-
         make_user(site, "clerk", role="clerk", scope=VILLAGE)
         form = {"username": "clerk", "password": TEST_PASSWORD}
         assert client.post("/login", data=form, follow_redirects=False).headers["location"] == "/my"
