@@ -1,4 +1,4 @@
-"""我的待办 for 一事一议: each role sees the projects at its own step, the links open, and a done step leaves the list."""
+"""我的待办 for 一事一议: each role sees the projects at its own step; the links open; a done step leaves the list."""
 
 from __future__ import annotations
 
