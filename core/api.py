@@ -22,7 +22,7 @@ from cunwu.meetings import services as meetings
 from cunwu.meetings.rules import MeetingKind, QuorumMode, RuleOverride, RuleOverrides, VoteRuleSet, check_overrides
 from cunwu.meetings.services import MeetingError
 from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, raise_objection
-from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
+from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission, WorkItem
 from cunwu.privacy import mask, mask_account, mask_phone
 from cunwu.registry import queries as registry
 from cunwu.registry.fields import parse_date
@@ -60,6 +60,7 @@ __all__ = [
     "Site",
     "UTCDateTime",
     "VoteRuleSet",
+    "WorkItem",
     "_",
     "actor_of",
     "audit",

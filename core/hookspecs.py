@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # only for the annotations: importing these at run time would
     from cunwu.meetings.models import Matter
     from cunwu.meetings.rules import VoteRuleSet
     from cunwu.notices.models import Notice, Objection
-    from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink
+    from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, WorkItem
     from cunwu.runtime import Site
 
 
@@ -123,3 +123,10 @@ def vote_rule_sets(site: Site) -> list[VoteRuleSet]:
     """Return a list of `VoteRuleSet`: named quorum/majority overrides a meeting may be scheduled under
     (`schedule_meeting(..., rule_set=name)`), e.g. a province's 一事一议 rules. They apply on top of the site's
     `[core.meetings] rules` for that meeting only; the plugin owns the settings they come from."""
+
+
+@hookspec
+def my_work(request: Request[Any, Any, Any], actor: Actor) -> list[WorkItem]:
+    """Return a list of `WorkItem`: the work waiting for the signed-in `actor` in this area (drafts to publish,
+    objections to answer, cases at this person's step), counted over the villages where the actor acts. Shown on
+    /my and counted in the menu, so keep it to a few cheap counting queries."""

@@ -78,3 +78,22 @@ class DemoContext:
     scale: str = "demo"  # "demo" | "county"
     progress: Callable[[str, int], None] = lambda label, n: None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One kind of work waiting for the signed-in person (the `my_work` hook): "3 待答复的异议 in 东庄村".
+
+    `area` is the section title on /my (e.g. "村务公开"), `what` the kind of work, `href` the page where it is done;
+    `who_next` says, when useful, who acts after this person; `overdue` marks work past its deadline.
+    Items with `count` 0 are not shown.
+    """
+
+    area: str
+    what: str
+    count: int
+    href: str
+    village_code: str | None = None
+    who_next: str = ""
+    overdue: bool = False
+    order: int = 100

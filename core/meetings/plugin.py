@@ -85,3 +85,39 @@ def startup(site: Any) -> None:
     from cunwu.meetings.services import check_rule_sets
 
     check_rule_sets(site)
+
+
+@hookimpl
+def my_work(request: Any, actor: Any) -> list[Any]:
+    """The clerk's meetings: ones whose start time has passed but that are not closed yet, and 四议两公开 matters
+    waiting for their next step."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from cunwu.clock import utcnow
+    from cunwu.meetings.models import Matter, Meeting
+    from cunwu.plugin_types import WorkItem
+    from cunwu.web.render import site_of
+
+    site = site_of(request)
+    manage = site.villages_for(actor, "meetings.manage")
+    advance = site.villages_for(actor, "meetings.matters")
+    if not (manage or advance):
+        return []
+    items: list[WorkItem] = []
+    with site.db.read() as session:
+        unrecorded = session.exec(
+            select(Meeting.village_code, func.count()).where(
+                col(Meeting.village_code).in_(manage), Meeting.status != "closed", Meeting.starts_at <= utcnow())
+            .group_by(Meeting.village_code)).all()
+        for code, n in unrecorded:
+            items.append(WorkItem(_("村务会议"), _("已到开会时间、尚未记录结束的会议"), int(n), f"/v/{code}/meetings/",
+                                  code, who_next=_("签到、表决、结束会议并公布决议"), order=20))
+        waiting = session.exec(
+            select(Matter.village_code, func.count()).where(col(Matter.village_code).in_(advance),
+                                                            Matter.status == "open")
+            .group_by(Matter.village_code)).all()
+        for code, n in waiting:
+            items.append(WorkItem(_("四议两公开"), _("等待下一步的议题"), int(n), f"/v/{code}/matters/", code,
+                                  order=30))
+    return items

@@ -77,3 +77,32 @@ def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
     from cunwu.notices.demo import make_demo
 
     make_demo(session, site, demo)
+
+
+@hookimpl
+def my_work(request: Any, actor: Any) -> list[Any]:
+    """The clerk's notice desk: drafts to publish, objections to answer, disclosures past their deadline."""
+    from cunwu.i18n import _
+    from cunwu.notices import queries
+    from cunwu.plugin_types import WorkItem
+
+    site = request.app.state.site
+    publish = site.villages_for(actor, "notices.publish")
+    answer = site.villages_for(actor, "notices.answer")
+    draft = site.villages_for(actor, "notices.draft")
+    if not (publish or answer or draft):
+        return []
+    area = _("村务公开")
+    items: list[WorkItem] = []
+    with site.db.read() as session:
+        for code, n in queries.open_objection_counts(session, answer).items():
+            items.append(WorkItem(area, _("待答复的异议"), n, f"/v/{code}/notices/manage/objections", code, order=10))
+        for code, n in queries.draft_counts(session, publish).items():
+            items.append(WorkItem(area, _("未发布的草稿"), n, f"/v/{code}/notices/manage/", code, order=11))
+        for late in queries.overdue(session, site, draft) if draft else []:
+            what = _("逾期未公开的财务收支") if late.stream == "finance" else _("逾期未公开的村务事项")
+            href = (f"/v/{late.village_code}/notices/manage/finance" if late.stream == "finance"
+                    else f"/v/{late.village_code}/notices/manage/new")
+            items.append(WorkItem(area, what, max(late.missing_periods, 1), href, late.village_code,
+                                  who_next=late.describe(), overdue=True, order=12))
+    return items

@@ -242,3 +242,22 @@ def _as_date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+# --- counts for 我的待办 ------------------------------------------------------------------------------------------
+
+
+def draft_counts(session: Session, village_codes: list[str]) -> dict[str, int]:
+    """Unpublished drafts per village (the drafts on the notice desk)."""
+    rows = session.execute(select(Notice.village_code, func.count()).where(
+        Notice.village_code.in_(village_codes), Notice.is_current, Notice.status == "draft")  # type: ignore[attr-defined]
+        .group_by(Notice.village_code)).all()
+    return {code: int(n) for code, n in rows}
+
+
+def open_objection_counts(session: Session, village_codes: list[str]) -> dict[str, int]:
+    """Objections awaiting an answer, per village."""
+    rows = session.execute(select(Objection.village_code, func.count()).where(
+        Objection.village_code.in_(village_codes), Objection.status == "open")  # type: ignore[attr-defined]
+        .group_by(Objection.village_code)).all()
+    return {code: int(n) for code, n in rows}

@@ -55,7 +55,7 @@ async def plugins_json(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 
 
 @get("/login", opt={"public": True}, sync_to_thread=True, name="login_page")
-def login_page(request: Request[Any, Any, Any], next: str = "/") -> Response[str]:
+def login_page(request: Request[Any, Any, Any], next: str = "") -> Response[str]:
     return render(request, "site/login.html", {"next": next, "error": None})
 
 
@@ -77,7 +77,9 @@ async def login(
     the password is checked and atomically, so parallel guesses cannot all pass; a success clears the count."""
     site = site_of(request)
     username = data.get("username", "").strip()
-    next_url = _safe_next(data.get("next", "/"))
+    # No page named, or the county overview (the header's login link on the front page): land on 我的待办.
+    requested = data.get("next", "")
+    next_url = _safe_next(requested) if requested not in ("", "/") else "/my"
     client = request.client.host if request.client else "-"
     key = f"login:{username}:{client}"
     limiter = site.store.with_namespace("ratelimit")

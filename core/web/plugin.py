@@ -28,12 +28,19 @@ def register_models() -> list[type]:
 def register_routes(site: Any) -> list[Any]:
     from cunwu.web.controllers import ROUTES
     from cunwu.web.jsonapi import ROUTES as API_ROUTES
+    from cunwu.web.mywork import ROUTES as MY_WORK_ROUTES
 
-    return [*ROUTES, *API_ROUTES]
+    return [*ROUTES, *API_ROUTES, *MY_WORK_ROUTES]
 
 
 @hookimpl
 def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+    links = []
+    if actor is not None:  # 我的待办 (N): on every page, village or county
+        from cunwu.web.mywork import MY_WORK_PATH, total_for
+
+        label = _("我的待办 (%(n)s)", n=total_for(request, actor))
+        links.append(MenuLink(href=MY_WORK_PATH, label=label, level="village" if village_code else "site", order=-1))
     if village_code:
-        return [MenuLink(href=f"/v/{village_code}/", label=_("本村首页"), level="village", order=0)]
-    return [MenuLink(href="/", label=_("全县概况"), level="site", order=0)]
+        return [*links, MenuLink(href=f"/v/{village_code}/", label=_("本村首页"), level="village", order=0)]
+    return [*links, MenuLink(href="/", label=_("全县概况"), level="site", order=0)]

@@ -16,8 +16,9 @@ from cunwu_plugins.dibao.hooks import (
     register_models,
     register_routes,
 )
+from cunwu_plugins.dibao.mywork import my_work
 
 __all__ = [
-    "audit_record_problems", "demo_data", "manifest", "menu_links", "objection_raised", "page_slots",
+    "audit_record_problems", "demo_data", "manifest", "menu_links", "my_work", "objection_raised", "page_slots",
     "permission_allowed", "register_commands", "register_models", "register_routes",
 ]

@@ -4,6 +4,7 @@ The package itself is the plugin object (entry point `yishi = "cunwu_plugins.yis
 implementations imported here from `plugin`.
 """
 
+from .mywork import my_work
 from .plugin import (
     demo_data,
     manifest,
@@ -23,6 +24,7 @@ __all__ = [
     "matter_step_reached",
     "matter_types",
     "menu_links",
+    "my_work",
     "page_slots",
     "register_commands",
     "register_models",
