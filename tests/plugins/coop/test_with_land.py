@@ -116,8 +116,15 @@ def test_shares_transfer_becomes_the_members_land_contribution_once(site_factory
             login(client, site, "clerk", role="clerk", scope=VILLAGE)
             page = client.get(f"/v/{VILLAGE}/p/coop/{v.coops[LAND_COOP]}/members/{member.id}")
             shown = client.get(f"/v/{VILLAGE}/p/land/transfers/{ref}")
+            # the same pages as htmx fragments (the content block alone, its macros imported inside it)
+            fragments = [client.get(url, headers={"HX-Request": "true"}) for url in (
+                f"/v/{VILLAGE}/p/coop/{v.coops[LAND_COOP]}/members/{member.id}",
+                f"/v/{VILLAGE}/p/land/transfers/{ref}")]
     assert page.status_code == 200 and "土地经营权" in page.text and "36,000.00" in page.text
     assert shown.status_code == 200 and "登记土地经营权出资" in shown.text
+    assert [f.status_code for f in fragments] == [200, 200]
+    assert "36,000.00" in fragments[0].text and "<html" not in fragments[0].text
+    assert "登记土地经营权出资" in fragments[1].text
 
 
 def test_shares_to_a_coop_the_contractor_is_not_in_records_nothing(site_factory: Any, dialect: str) -> None:
