@@ -1,6 +1,9 @@
 """Demo co-operatives (after the register): in the first village a fruit-and-vegetable co-op with a full year of
 member and non-member transactions, closed and posted; in the second a grain co-op that missed an annual report
-(on the county's overdue list); and a township-level machinery co-op registered this year."""
+(on the county's overdue list); a township-level machinery co-op registered this year; and the land shareholding
+co-op (土地股份合作社) whose members are the first village's contracting households, so that the land plugin's demo
+入股 transfer to it (credit code below) becomes a land operating-right contribution through the
+`land_shares_contributed` hook. The site lists coop before land so this demo runs first (docs/coop.md, "Land 入股")."""
 
 from __future__ import annotations
 
@@ -18,6 +21,11 @@ CLERK2 = Actor(user_id=None, username="clerk2", display_name="西街村文书 �
 TOWNSHIP = Actor(user_id=None, username="township", display_name="肃宁镇 赵志强")
 PRODUCTS = [("苹果", "公斤", Decimal("3.60")), ("梨", "公斤", Decimal("2.80")), ("西红柿", "公斤", Decimal("2.10")),
             ("黄瓜", "公斤", Decimal("1.90"))]
+#: The land plugin's demo transfers 入股 to this co-op (plugins/land/demo.py uses the same code and name).
+LAND_COOP_CREDIT_CODE = "93130926MA0D1234XE"
+LAND_COOP_NAME = "肃宁县丰泽土地股份合作社"
+#: The land demo gives contracts to the first 12 households of each village; their heads join the land co-op.
+LAND_COOP_HOUSEHOLDS = 12
 BUYERS = ["沧州市果品批发市场", "肃宁县永辉超市", "河间市蔬菜配送中心"]
 
 
@@ -85,3 +93,22 @@ def build(session: Any, site: Any, demo: DemoContext) -> None:
             business_scope="农机作业服务", charter=Charter(reserve_percent=10, patronage_percent=60))
         services.add_members(session, site, TOWNSHIP, machinery,
                              _founders(session, villages[2], 6, machinery.registered_on))
+    _land_coop(session, site, villages[0], today)
+
+
+def _land_coop(session: Any, site: Any, village_code: str, today: dt.date) -> None:
+    """The 土地股份合作社 of the first village: the heads (承包方代表) of its contracting households are members, so a
+    later 入股 transfer from one of them is recorded as that member's land contribution."""
+    heads = [h.head for h in registry.households(session, village_code)[:LAND_COOP_HOUSEHOLDS] if h.head is not None]
+    if len(heads) < 5:  # a co-op needs five members (rules.MIN_MEMBERS); a tiny demo has no land co-op
+        return
+    registered = dt.date(today.year - 4, 11, 6)
+    land = services.create_cooperative(
+        session, site, CLERK, village_code=village_code, name=LAND_COOP_NAME, credit_code=LAND_COOP_CREDIT_CODE,
+        registered_on=registered, business_scope="成员以土地经营权入股，统一种植经营粮食作物",
+        charter=Charter(reserve_percent=10, patronage_percent=60))
+    services.add_members(session, site, CLERK, land, [NewMember("farmer", registered, person_id=p.id) for p in heads])
+    for year in range(registered.year, today.year - 1):
+        services.record_annual_report(session, site, CLERK, land, year, dt.date(year + 1, 4, 20))
+    if today >= dt.date(today.year, 4, 20):
+        services.record_annual_report(session, site, CLERK, land, today.year - 1, dt.date(today.year, 4, 20))

@@ -1,7 +1,7 @@
 """The year-end surplus distribution of a 农民专业合作社, exact to the fen (docs/coop.md, "Surplus distribution").
 
 Pure arithmetic: no database, no site. Amounts are `Decimal` yuan with two places, shares are `Fraction`; a float
-never enters. The steps (农民专业合作社法 2017 art. 44):
+never enters. The steps (农民专业合作社法 2017 art. 44, docs/domain.md §7.4):
 
 1. reserve (公积金) = (surplus − losses made good) × the charter's reserve rate, rounded half-up to the fen;
 2. distributable surplus D = surplus − losses made good − reserve;
@@ -27,7 +27,8 @@ from math import lcm
 from cunwu.api import _
 
 FEN = Decimal("0.01")
-#: 农民专业合作社法 art. 44: at least 60 % of the distributable surplus is returned by transaction volume.
+#: 农民专业合作社法 art. 44 (docs/domain.md §7.4): at least 60 % of the distributable surplus is returned by
+#: transaction volume.
 LEGAL_PATRONAGE_MINIMUM = Fraction(3, 5)
 
 

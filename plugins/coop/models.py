@@ -26,7 +26,8 @@ MEMBER_KINDS = {"farmer": lazy_gettext("农民成员"), "person": lazy_gettext("
                 "organisation": lazy_gettext("企业、事业单位或社会组织成员")}
 CONTRIBUTION_KINDS = {"money": lazy_gettext("货币出资"), "in_kind": lazy_gettext("实物出资（作价）"),
                       "land": lazy_gettext("土地经营权作价出资")}
-#: Refused outright (农民专业合作社法 art. 13): what the form offers so that the refusal can say why.
+#: Refused outright (农民专业合作社法 art. 13, docs/domain.md §7.2): what the form offers so that the refusal can
+#: say why.
 REFUSED_KINDS = {"labour": lazy_gettext("劳务"), "credit": lazy_gettext("信用"), "claim": lazy_gettext("债权")}
 BASES = {"transactions": lazy_gettext("按交易量（额）"), "contribution": lazy_gettext("按出资额"),
          "equal": lazy_gettext("平均")}

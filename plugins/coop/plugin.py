@@ -84,7 +84,7 @@ def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
 @hookimpl(optionalhook=True)
 def land_shares_contributed(session: Any, site: Any, actor: Any, contribution: dict[str, Any]) -> list[str] | None:
     """The land plugin filed an 入股 transfer to an organisation: if it is one of our co-ops and the contractor (or
-    someone of the household) is a member, record a land operating-right contribution (docs/coop.md, "Land")."""
+    someone of the household) is a member, record a land operating-right contribution (docs/domain.md §6.5)."""
     from .services import land_contribution
 
     return [land_contribution(session, site, actor, contribution)]

@@ -1,4 +1,4 @@
-"""The co-operative's membership, voting and exit rules (农民专业合作社法 2017; docs/coop.md, "Rules", has the sources).
+"""The co-operative's membership, voting and exit rules (农民专业合作社法 2017, docs/domain.md §7).
 
 Pure functions over counts, dates and `Fraction`s; the services call them on every change and the member roll shows
 `membership_checks` live. Every threshold here is the law's, not practice, so none is a setting.
@@ -15,6 +15,7 @@ from cunwu.api import _
 
 from .distribution import split
 
+# The law's numbers: membership docs/domain.md §7.1, votes and the assembly §7.3.
 MIN_MEMBERS = 5  # art. 12: at least five members
 FARMER_MINIMUM = Fraction(4, 5)  # art. 20: farmers are at least 80 % of the members
 SMALL_COOP = 20  # art. 20: with 20 members or fewer, at most one organisation member
@@ -86,7 +87,7 @@ def allot_additional_votes(pool: int, weights: dict[str, Decimal]) -> dict[str, 
 
 
 def quorum_met(members: int, present: int) -> bool:
-    """At least two thirds of the members present (art. 29)."""
+    """At least two thirds of the members present (art. 29, docs/domain.md §7.3)."""
     if not 0 <= present <= members or members == 0:
         raise ValueError(_("出席人数 %(present)s 应在 0 到成员数 %(members)s 之间", present=present, members=members))
     return Fraction(present, members) >= QUORUM
@@ -94,7 +95,8 @@ def quorum_met(members: int, present: int) -> bool:
 
 def resolution_passes(kind: str, total_votes: int, votes_for: int) -> bool:
     """Ordinary resolutions: more than half of the total votes; charter change, merger, split or dissolution: at
-    least two thirds of the total votes (art. 30). `total_votes` counts basic + additional votes of all members."""
+    least two thirds of the total votes (art. 30, docs/domain.md §7.3). `total_votes` counts basic + additional
+    votes of all members."""
     if not 0 <= votes_for <= total_votes or total_votes == 0:
         raise ValueError(_("赞成票 %(n)s 应在 0 到表决权总数 %(total)s 之间", n=votes_for, total=total_votes))
     share = Fraction(votes_for, total_votes)
@@ -114,7 +116,7 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 
 
 def exit_deadline(year: int, notice_months: int) -> dt.date:
-    """The last day a written exit notice takes effect at the end of `year` (art. 25)."""
+    """The last day a written exit notice takes effect at the end of `year` (art. 25, docs/domain.md §7.5)."""
     return _months_before(year_end(year), notice_months)
 
 

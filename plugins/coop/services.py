@@ -271,7 +271,7 @@ def add_contribution(session: Session, site: Any, actor: Actor, coop: Cooperativ
                      amount: Decimal, contributed_on: dt.date, description: str = "", source_ref: str | None = None,
                      pending_valuation: bool = False) -> Contribution:
     """出资: money, goods in kind at their agreed value, or land operating rights. Labour, credit and claims are
-    refused (农民专业合作社法 art. 13)."""
+    refused (农民专业合作社法 art. 13, docs/domain.md §7.2)."""
     if kind in REFUSED_KINDS:
         raise _refuse(_("不能以%(what)s作价出资：成员只能以货币、实物或土地经营权等可以用货币估价并可以依法转让的"
                         "非货币财产出资", what=str(REFUSED_KINDS[kind])), "kind")
@@ -756,8 +756,8 @@ def assemblies_of(session: Session, coop: Cooperative) -> list[tuple[Assembly, l
 # --- land 入股 (the land plugin's hook) ------------------------------------------------------------------------
 
 def land_contribution(session: Session, site: Any, actor: Actor, contribution: dict[str, Any]) -> str:
-    """Record a land operating-right contribution for the member behind an 入股 transfer (idempotent per transfer);
-    a note says what was recorded, or why nothing was (the transfer stands either way)."""
+    """Record a land operating-right contribution for the member behind an 入股 transfer (docs/domain.md §6.5),
+    once per transfer; a note says what was recorded, or why nothing was (the transfer stands either way)."""
     ref = str(contribution["transfer_ref"])
     code = str(contribution["transferee_credit_code"]).strip().upper()
     coop = session.exec(select(Cooperative).where(Cooperative.credit_code == code)).first()

@@ -11,7 +11,7 @@ class CoopSettings(BaseModel):
     exit_notice_months: int = Field(default=3, ge=3, le=12,
                                     description="months before 31 Dec a member's exit notice must arrive (law: ≥ 3)")
     exit_notice_months_organisation: int = Field(
-        default=6, ge=3, le=12, description="the same for enterprise/institution/organisation members (law: 6)")
+        default=6, ge=6, le=12, description="the same for enterprise/institution/organisation members (law: 6)")
     default_patronage_percent: int = Field(default=60, ge=60, le=100,
                                            description="patronage share proposed for a new co-op's charter")
     default_reserve_percent: int = Field(default=10, ge=0, le=100,

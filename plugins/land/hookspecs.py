@@ -1,4 +1,5 @@
-"""Hooks the land plugin offers to other plugins (see "Hooks offered by plugins" in docs/hooks.md)."""
+"""Hooks the land plugin offers to other plugins (see "Hooks offered by plugins" in docs/hooks.md);
+what an 入股 means for a co-operative member is docs/domain.md §6.5."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from sqlmodel import Field, SQLModel
 
 from cunwu.api import Money, OfficialRecord, UTCDateTime, utcnow
 
-#: One 亩 in square metres (10000/15, RULES §6): areas are stored in 亩, exact to 1/10000.
+#: One 亩 in square metres (10000/15, docs/domain.md §6.1): areas are stored in 亩, exact to 1/10000.
 SQUARE_METRES_PER_MU = Decimal(10000) / Decimal(15)
 MU_STEP = Decimal("0.0001")
 
@@ -168,7 +168,8 @@ class Plot(OfficialRecord, SQLModel, table=True):
 
 
 class PowerOfAttorney(OfficialRecord, SQLModel, table=True):
-    """委托书: a contractor household's written authority for an agent to transfer on its behalf (art. 36)."""
+    """委托书: a contractor household's written authority for an agent to transfer on its behalf (art. 36,
+    docs/domain.md §6.2)."""
 
     __tablename__ = "land_power"
     __table_args__ = (CheckConstraint("valid_until >= signed_on", name="validity"),)

@@ -61,9 +61,10 @@ from .models import (
 from .settings import LandSettings
 
 PLUGIN = "land"
-#: Transfers of at least this many years may be registered (农村土地承包法 art. 41).
+#: Transfers of at least this many years may be registered (农村土地承包法 art. 41, docs/domain.md §6.3).
 REGISTRABLE_YEARS = 5
-#: Lawful grounds on which the contractor may end a transfer early (art. 42), and agreement of both sides.
+#: Lawful grounds on which the contractor may end a transfer early (art. 42, docs/domain.md §6.3), and agreement
+#: of both sides.
 TERMINATION_GROUNDS = ("changed_use", "idle_two_years", "serious_damage", "serious_breach", "agreement")
 ZERO = Decimal("0")
 
@@ -233,7 +234,7 @@ def register_contract(session: Session, site: Any, actor: Actor, contractor: Con
 
 
 def extend_contract(session: Session, site: Any, actor: Actor, contract: Contract, extended_to: dt.date) -> Contract:
-    """第二轮土地承包到期后再延长三十年 (art. 21): record the extension."""
+    """第二轮土地承包到期后再延长三十年 (art. 21, docs/domain.md §6.1): record the extension."""
     if extended_to <= contract.end_on:
         raise _fail(_("延包后的结束日必须晚于原承包期结束日"), "extended_to")
     audit.update(session, actor, contract, {"extended_to": extended_to}, "land.contract.extend")
@@ -276,7 +277,8 @@ def get_transfer(session: Session, village_code: str, ref: str, *, lock: bool = 
 
 def record_power(session: Session, site: Any, actor: Actor, contractor: Contractor, *, agent_name: str, scope: str,
                  signed_on: dt.date, valid_until: dt.date) -> PowerOfAttorney:
-    """委托书: the written power of attorney an agent needs to transfer on the household's behalf (art. 36)."""
+    """委托书: the written power of attorney an agent needs to transfer on the household's behalf (art. 36,
+    docs/domain.md §6.2)."""
     if not agent_name.strip():
         raise _fail(_("请填写受托人姓名"), "agent_name")
     if not scope.strip():
@@ -292,7 +294,7 @@ def record_power(session: Session, site: Any, actor: Actor, contractor: Contract
 
 def record_consent(session: Session, site: Any, actor: Actor, transfer: Transfer, *, signed_on: dt.date,
                    document: str) -> Consent:
-    """承包方书面同意 to a re-transfer by the transferee of `transfer` (流转管理办法 art. 12)."""
+    """承包方书面同意 to a re-transfer by the transferee of `transfer` (流转管理办法 art. 12, docs/domain.md §6.2)."""
     if transfer.status != "filed":
         raise _fail(_("只有已备案生效的流转才能再流转"), "transfer")
     if not document.strip():
@@ -563,7 +565,8 @@ def effective_status(transfer: Transfer, today: dt.date | None = None) -> str:
 
 
 def post_for_priority(session: Session, site: Any, actor: Actor, transfer: Transfer) -> Transfer:
-    """Post a transfer to an outsider on the village board: members may claim priority on equal terms (art. 38)."""
+    """Post a transfer to an outsider on the village board: members may claim priority on equal terms (art. 38(5),
+    docs/domain.md §6.2)."""
     if transfer.status != "pending":
         raise _fail(_("只有待公示的流转可以公示"), "status")
     settings = settings_of(site)
@@ -731,7 +734,7 @@ def cancel_transfer(session: Session, site: Any, actor: Actor, transfer: Transfe
 
 def terminate_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer, *, ground: str,
                        on: dt.date) -> Transfer:
-    """解除: only on a lawful ground (art. 42) or by agreement; the area is free from `on`."""
+    """解除: only on a lawful ground (art. 42, docs/domain.md §6.3) or by agreement; the area is free from `on`."""
     if transfer.status != "filed":
         raise _fail(_("只有已备案生效的流转可以解除"), "status")
     if ground not in TERMINATION_GROUNDS:

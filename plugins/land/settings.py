@@ -19,7 +19,7 @@ class LandSettings(BaseModel):
 
     priority_posting_days: int = Field(default=10, ge=1, le=60)
     """A transfer to someone outside the collective is posted this many days before it may be signed, so village
-    members can use their priority on equal terms (农村土地承包法 art. 38(5))."""
+    members can use their priority on equal terms (农村土地承包法 art. 38(5), docs/domain.md §6.2)."""
     grain_reference_price: Decimal = Field(default=Decimal("2.40"), gt=0)
     """Yuan per kg used to convert a rent in grain to cash when the contract names no price of its own."""
     rent_adjust_years: int = Field(default=3, ge=1, le=30)
@@ -27,7 +27,8 @@ class LandSettings(BaseModel):
     area_tolerance: Decimal = Field(default=Decimal("0.05"), ge=0, le=1)
     """Warn when a plot's measured (geodesic) area differs from its declared area by more than this share."""
     written_contract_min_days: int = Field(default=366, ge=0)
-    """Transfers of at most one year may do without the printed written contract (art. 40); 0 = always print."""
+    """Transfers of at most one year may do without the printed written contract (art. 40, docs/domain.md §6.3);
+    0 = always print."""
     expiring_within_days: int = Field(default=90, ge=1)
     """The ledgers list transfers ending within this many days."""
     rent_overdue_after_days: int = Field(default=30, ge=0)

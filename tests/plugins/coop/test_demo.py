@@ -1,4 +1,5 @@
-"""The demo data: a co-op with a closed, posted year; one on the overdue list; a township co-op; all lawful rolls."""
+"""The demo data: a co-op with a closed, posted year; one on the overdue list; a township co-op; the land
+shareholding co-op of the first village's households; all lawful rolls."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from cunwu.api import DemoContext, local_today
+from cunwu.api import DemoContext, local_today, registry
 from cunwu.registry.plugin import demo_data as register_demo
+from cunwu_plugins.coop import demo as demo_module
 from cunwu_plugins.coop import demo_data, services
 
 
-def test_demo_builds_three_coops(site_factory: Any) -> None:
+def test_demo_builds_four_coops(site_factory: Any) -> None:
     site = site_factory(enabled=["coop"])
     demo = DemoContext(rng=random.Random(7))
     with site.db.transaction() as session:
@@ -21,7 +23,11 @@ def test_demo_builds_three_coops(site_factory: Any) -> None:
     today = local_today()
     with site.db.read() as session:
         coops = services.cooperatives(session)
-        assert [c.level for c in coops] == ["village", "village", "township"]
+        assert [c.level for c in coops] == ["village", "village", "village", "township"]
+        land = coops[1]
+        heads = [h.head.id for h in registry.households(session, land.village_code)[:demo_module.LAND_COOP_HOUSEHOLDS]]
+        assert (land.credit_code, land.name) == ("93130926MA0D1234XE", "肃宁县丰泽土地股份合作社")
+        assert [m.person_id for m in services.roll(session, land)] == heads
         assert all(all(c.ok for c in services.roll_checks(session, coop)) for coop in coops)
         fruit = coops[0]
         close = services.get_close(session, fruit, today.year - 1)
@@ -30,4 +36,4 @@ def test_demo_builds_three_coops(site_factory: Any) -> None:
         assert sum((a.patronage + a.other for a, _m in lines), Decimal("0")) == close.distributable > 0
         reports = services.reports_submitted(session, [c.id for c in coops])
         states = [services.report_state(c, reports.get(c.id, set()), today) for c in coops]
-    assert states[0].ok and states[1].overdue_years == [today.year - 2] and states[2].ok
+    assert states[0].ok and states[1].ok and states[2].overdue_years == [today.year - 2] and states[3].ok

@@ -37,7 +37,7 @@ def test_demo_data(site_factory: Any) -> None:
 
 
 def test_enabled_in_the_demo_site_only() -> None:
-    from cunwu.sites import DEFAULT_SITES_DIR, load_site
+    from cunwu.sites import BUNDLED_SITES_DIR, load_site
 
-    assert "land" in load_site(DEFAULT_SITES_DIR / "demo").enabled
-    assert "land" not in load_site(DEFAULT_SITES_DIR / "xianxian").enabled
+    assert "land" in load_site(BUNDLED_SITES_DIR / "demo").enabled
+    assert "land" not in load_site(BUNDLED_SITES_DIR / "xianxian").enabled
