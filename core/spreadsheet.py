@@ -33,6 +33,7 @@ def safe_cell(value: Any) -> Any:
 
 
 def safe_rows(rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
+    """Every cell of a table made safe with `safe_cell` (for writers that take whole rows)."""
     return [[safe_cell(value) for value in row] for row in rows]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Request, get
 from markupsafe import Markup
 
 from cunwu.audit.checkpoints import head
+from cunwu.i18n import _
+from cunwu.templating import localtime
 from cunwu.web.render import site_of
 
 
@@ -27,9 +30,10 @@ def head_json(request: Request[Any, Any, Any]) -> dict[str, Any]:
 def head_slot(request: Request[Any, Any, Any]) -> Markup:
     site = site_of(request)
     now = _head(request, count=False)  # the county overview is viewed often: no count of the whole chain
-    link = Markup('<a href="/-/audit/head.json">head.json</a>')
+    link = Markup('<a href="/-/audit/head.json">{}</a>').format(_("机读格式（JSON）"))
+    at = localtime(dt.datetime.fromisoformat(now.at)) if now.at else ""
     return Markup(site.templates.get_template("audit/_slot_site_home.html").render(
-        {"head": now, "at": now.at.replace("T", " ").replace("+00:00", " UTC"), "link": link}))
+        {"head": now, "at": at, "link": link}))
 
 
 ROUTES = [head_json]

@@ -28,6 +28,7 @@ def test_administrator_finds_the_person_and_links_the_account(phone_page: Any, l
     login(phone_page, server, "admin", role="site_admin")
 
     phone_page.goto(server.url + "/")
+    phone_page.click("label.menu-button")  # on a phone the menu folds behind 菜单
     phone_page.click("nav.menu >> text=账户管理")
     phone_page.click("#accounts li:has-text('网格员王') >> text=关联村民")
     assert "东街村" in phone_page.locator("select[name=village] option:checked").inner_text()  # the account's village

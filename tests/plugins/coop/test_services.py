@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from cunwu.audit.models import AuditEntry
 from cunwu.notices.models import Notice
+from cunwu.testing import check_violation, unique_violation
 from cunwu_plugins.coop import services
 from cunwu_plugins.coop.models import Contribution, Cooperative, Member, Trade, YearClose
 from cunwu_plugins.coop.services import Charter, CoopError, NewMember
@@ -94,13 +95,15 @@ def test_database_refuses_what_the_services_refuse(site_factory, dialect):
     coop_id, members = make_coop(site)
     from cunwu.audit import service as audit
 
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    patronage = check_violation("ck_coop_cooperative_patronage_at_least_60")
+    with pytest.raises(IntegrityError, match=patronage), site.db.transaction() as session:
         coop = session.get(Cooperative, coop_id)
         audit.update(session, CLERK, coop, {"patronage_percent": 59}, "test")
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    kind = check_violation("ck_coop_contribution_kind")
+    with pytest.raises(IntegrityError, match=kind), site.db.transaction() as session:
         audit.create(session, CLERK, Contribution(village_code=VILLAGE, cooperative_id=coop_id, member_id=members[0],
                                                   kind="labour", amount=D("100"), contributed_on=dt.date(2024, 1, 1)))
-    with pytest.raises(IntegrityError), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=unique_violation("coop_member")), site.db.transaction() as session:
         member = session.get(Member, members[0])
         audit.create(session, CLERK, Member(village_code=VILLAGE, cooperative_id=coop_id, number=99, kind="farmer",
                                             person_id=member.person_id, name="x", joined_on=dt.date(2024, 1, 1)))

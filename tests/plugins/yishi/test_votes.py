@@ -193,7 +193,7 @@ def test_meeting_rules_setting_is_the_yishi_yiyi_rule_set(site_factory: Any, y: 
         'majority = "2/3"\nmajority_inclusive = true\nmajority_base = "members"\n'))
     at = dt.datetime(2025, 5, 20, 19, 0, tzinfo=LOCAL_TZ)
     with site.db.transaction() as session:
-        y.populate(session)
+        y.populate(session, site)
         special = meetings.schedule_meeting(session, site, y.CLERK, village_code=y.VILLAGE, kind="representatives",
                                             starts_at=at, notice_on=DAY, rule_set="yishi_yiyi")
         ordinary = meetings.schedule_meeting(session, site, y.CLERK, village_code=y.VILLAGE, kind="representatives",
