@@ -43,6 +43,6 @@ def test_administrator_finds_the_person_and_links_the_account(phone_page: Any, l
     with server.site.db.read() as session:
         user = session.exec(select(User).where(User.username == "gridworker")).one()
     assert user.person_id is not None
-    phone_page.click("text=账户管理")
+    phone_page.click("main >> text=账户管理")
     assert "王网格 · 东街村" in phone_page.locator("#accounts li:has-text('网格员王')").inner_text()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
