@@ -10,6 +10,7 @@ from cunwu.accounts.actor import Actor, Grant
 from cunwu.notices import services as notices
 from cunwu.plugin_types import Manifest, WorkItem
 from cunwu.testing import TEST_PASSWORD, login, make_user, site_client
+from cunwu.web.sessions import CSRF_COOKIE
 
 VILLAGE = "130926100201"
 OTHER = "130926100202"
@@ -53,10 +54,16 @@ def test_login_lands_on_my_work_unless_a_page_is_named(site: Any) -> None:
     with site_client(site) as client:
         make_user(site, "clerk", role="clerk", scope=VILLAGE)
         form = {"username": "clerk", "password": TEST_PASSWORD}
-        assert client.post("/login", data=form, follow_redirects=False).headers["location"] == "/my"
-        assert client.post("/login", data={**form, "next": "/"}, follow_redirects=False).headers["location"] == "/my"
-        named = client.post("/login", data={**form, "next": f"/v/{VILLAGE}/notices/"}, follow_redirects=False)
-        assert named.headers["location"] == f"/v/{VILLAGE}/notices/"
+
+        def log_in(**extra: str) -> str:
+            response = client.post("/login", data={**form, **extra}, follow_redirects=False)
+            # Each login starts a new session, and the CSRF token is bound to the session: take the new one.
+            client.headers["x-csrftoken"] = client.cookies.get(CSRF_COOKIE) or ""
+            return str(response.headers["location"])
+
+        assert log_in() == "/my"
+        assert log_in(next="/") == "/my"
+        assert log_in(next=f"/v/{VILLAGE}/notices/") == f"/v/{VILLAGE}/notices/"
 
 
 def test_visitor_is_sent_to_login_and_back(site: Any) -> None:
