@@ -38,11 +38,15 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
     actor = actor_of(connection)
     if actor is None:
         raise NotAuthorizedException(_("请先登录"))
-    permissions = (declared,) if isinstance(declared, str) else tuple(declared)  # a tuple means: any of these
-    allowed = any(site.allowed(actor, p, village_code) if village_code is not None
-                  else site.allowed_anywhere(actor, p) for p in permissions)
-    if not allowed:
+    if not _holds(site, actor, declared, village_code):
         raise PermissionDeniedException(_("您没有权限执行此操作"))
+
+
+def _holds(site: Any, actor: Actor, declared: str | tuple[str, ...], village_code: str | None) -> bool:
+    """The guard's decision: any of the declared permissions, in the path's village or (county pages) anywhere."""
+    permissions = (declared,) if isinstance(declared, str) else tuple(declared)  # a tuple means: any of these
+    return any(site.allowed(actor, p, village_code) if village_code is not None
+               else site.allowed_anywhere(actor, p) for p in permissions)
 
 
 def require(connection: ASGIConnection[Any, Any, Any, Any], permission: str, scope_code: str | None) -> Actor:
@@ -69,8 +73,4 @@ def may_open(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> bool:
     actor = actor_of(connection)
     if not declared or actor is None:
         return False
-    site = site_of(connection)
-    village_code = params.get("village_code")
-    permissions = (declared,) if isinstance(declared, str) else tuple(declared)
-    return any(site.allowed(actor, p, village_code) if village_code is not None
-               else site.allowed_anywhere(actor, p) for p in permissions)
+    return _holds(site_of(connection), actor, declared, params.get("village_code"))
