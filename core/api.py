@@ -19,6 +19,7 @@ from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _, gettext, lazy_gettext, ngettext
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
+from cunwu.meetings.held import meetings_held
 from cunwu.meetings.rules import MeetingKind, QuorumMode, RuleOverride, RuleOverrides, VoteRuleSet, check_overrides
 from cunwu.meetings.services import MeetingError
 from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, raise_objection
@@ -81,6 +82,7 @@ __all__ = [
     "mask_phone",
     "matters",
     "meetings",
+    "meetings_held",
     "ngettext",
     "open_site",
     "parse_date",

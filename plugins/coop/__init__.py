@@ -5,6 +5,7 @@ in `plugin.py` and are re-exported here.
 """
 
 from .plugin import (
+    coverage_economic_organisations,
     demo_data,
     land_shares_contributed,
     manifest,
@@ -14,5 +15,5 @@ from .plugin import (
     register_routes,
 )
 
-__all__ = ["demo_data", "land_shares_contributed", "manifest", "menu_links", "register_commands", "register_models",
-           "register_routes"]
+__all__ = ["coverage_economic_organisations", "demo_data", "land_shares_contributed", "manifest", "menu_links",
+           "register_commands", "register_models", "register_routes"]

@@ -88,3 +88,13 @@ def land_shares_contributed(session: Any, site: Any, actor: Any, contribution: d
     from .services import land_contribution
 
     return [land_contribution(session, site, actor, contribution)]
+
+
+@hookimpl(optionalhook=True)
+def coverage_economic_organisations(session: Any, site: Any, village_codes: list[str], since: Any,
+                                    on: Any) -> list[dict[str, Any]]:
+    """The coverage plugin counts our co-ops as economic organisations (docs/domain.md §8): members active on `on`,
+    member assemblies held from `since` to `on`."""
+    from .services import coverage_facts
+
+    return coverage_facts(session, village_codes, since, on)

@@ -797,3 +797,21 @@ def land_contribution(session: Session, site: Any, actor: Actor, contribution: d
                  coop=coop.name, name=member.name, area=area)
     return _("合作社：已为 %(coop)s 成员 %(name)s 登记土地经营权出资 %(value)s 元（%(area)s 亩）",
              coop=coop.name, name=member.name, value=_yuan(Decimal(value)), area=area)
+
+
+def coverage_facts(session: Session, village_codes: list[str], since: dt.date, on: dt.date) -> list[dict[str, Any]]:
+    """Each co-op seated in `village_codes` and registered by `on`, as the coverage plugin's hook asks for it."""
+    found = [c for c in cooperatives(session, village_codes) if c.registered_on <= on]
+    ids = [c.id for c in found]
+    members: dict[int, list[Member]] = defaultdict(list)
+    for member in session.exec(select(Member).where(col(Member.cooperative_id).in_(ids), Member.joined_on <= on)):
+        if member.exited_on is None or member.exited_on > on:
+            members[member.cooperative_id].append(member)
+    assemblies = dict(session.exec(select(Assembly.cooperative_id, func.count()).where(
+        col(Assembly.cooperative_id).in_(ids), Assembly.held_on >= since, Assembly.held_on <= on)
+        .group_by(col(Assembly.cooperative_id))).all())
+    return [{"village_code": c.village_code, "name": c.name, "source": _("农民专业合作社"),
+             "founded_on": c.registered_on, "members": len(members[c.id]),  # type: ignore[index]
+             "person_ids": [m.person_id for m in members[c.id] if m.person_id is not None],  # type: ignore[index]
+             "meetings": int(assemblies.get(c.id, 0)), "leader": "",
+             "url": f"/v/{c.village_code}/p/coop/{c.id}/"} for c in found]

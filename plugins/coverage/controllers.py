@@ -1,0 +1,377 @@
+"""Coverage pages: the village clerk's desk (fill in what is not derived), household groups, the public village
+summary, the township/county dashboard with its charts, print view and xlsx export, and the JSON API.
+
+Handlers are thin: parse the form, call a service in one transaction, redirect. A refused change re-renders the
+page with the message beside the field concerned and the typed values kept (status 400). County pages show only
+the villages the reader may see (`site.villages_for(actor, "coverage.county")`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+from markupsafe import Markup
+
+from cunwu.api import DomainError, Problem, _, actor_of, local_today, parse_date, render, require, safe_rows, site_of
+
+from . import charts, importer, rules, services
+from .models import RECORDED_KINDS
+from .services import KIND_TITLES, SHORTFALLS, SOURCES, TYPE_TITLES, CoverageError
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- parsing --------------------------------------------------------------------------------------------------------
+
+def _date(data: dict[str, Any], name: str, label: str, required: bool = True) -> dt.date | None:
+    raw = str(data.get(name, "") or "").strip()
+    if not raw and not required:
+        return None
+    try:
+        return parse_date(raw)
+    except (ValueError, TypeError):
+        message = _("%(what)s“%(v)s”不是有效日期（如 2025-03-01）", what=label, v=raw)
+        raise CoverageError(message, [Problem(message, field=name)]) from None
+
+
+def _count(data: dict[str, Any], name: str, label: str) -> int | None:
+    raw = str(data.get(name, "") or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        message = _("%(what)s“%(v)s”应是整数", what=label, v=raw)
+        raise CoverageError(message, [Problem(message, field=name)]) from None
+
+
+def _errors(error: DomainError | None) -> dict[str, str]:
+    return {p.field: p.message for p in error.problems if p.field} if error else {}
+
+
+def _sources(view: services.OrgView) -> str:
+    """"成员、负责人：村民登记簿…; 会议：会议模块" — which facts come from where, for the page."""
+    by_source: dict[str, list[str]] = {}
+    labels = {"members": _("成员"), "leader": _("负责人"), "meetings": _("会议"), "founded_on": _("成立日期"),
+              "present": _("是否建立")}
+    for fact, source in view.sources.items():
+        by_source.setdefault(str(SOURCES.get(source, source)), []).append(labels[fact])
+    return "；".join(f"{'、'.join(facts)}：{source}" for source, facts in by_source.items())
+
+
+# --- the village desk ------------------------------------------------------------------------------------------------
+
+def _desk(request: Request[Any, Any, Any], village_code: str, error: DomainError | None = None,
+          values: dict[str, Any] | None = None, form: str = "") -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        village = services.coverage(session, site, [village_code])[0]
+        ids = [v.id for v in [*village.orgs.values(), *village.economic, *village.subareas] if v.id]
+        meetings = services.meetings_of(session, ids)
+    settings = services.settings_of(site)
+    return render(request, "coverage/desk.html", {
+        "cov": village, "meetings": meetings, "error": error, "errors": _errors(error), "values": values or {},
+        "form": form, "kinds": KIND_TITLES, "types": TYPE_TITLES, "shortfalls": SHORTFALLS, "sources": _sources,
+        "recorded_kinds": RECORDED_KINDS, "derived_kinds": services.DERIVED_KINDS, "settings": settings,
+        "manage": site.allowed(actor_of(request), "coverage.manage", village_code), "today": local_today()},
+        status_code=400 if error else 200)
+
+
+@get("/v/{village_code:str}/p/coverage/", opt={"permission": "coverage.view"}, sync_to_thread=True,
+     name="coverage_desk")
+def desk(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    return _desk(request, village_code)
+
+
+def _change(request: Request[Any, Any, Any], village_code: str, data: dict[str, Any], action: Any, *,
+            form: str, page: str = "", anchor: str = "") -> Response[Any]:
+    site = site_of(request)
+    try:
+        with site.db.transaction() as session:
+            action(session, site, require(request, "coverage.manage", village_code))
+    except DomainError as error:
+        if error.status_code == 404:
+            raise
+        if page == "groups":
+            return _groups(request, village_code, error, data, form)
+        return _desk(request, village_code, error, data, form)
+    return Redirect(f"/v/{village_code}/p/coverage/{page}{anchor}", status_code=303)
+
+
+@post("/v/{village_code:str}/p/coverage/organisations", opt={"permission": "coverage.manage"}, sync_to_thread=True)
+def save_organisation(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
+    kind = data.get("kind", "")
+
+    def action(session: Any, site: Any, actor: Any) -> None:
+        org_id = _count(data, "org_id", _("组织"))
+        services.save_organisation(
+            session, site, actor, village_code, kind, org_id=org_id, name=data.get("name", ""),
+            founded_on=_date(data, "founded_on", _("成立日期"), required=False),
+            members=_count(data, "members", _("成员人数")), leader=data.get("leader", ""),
+            meetings_declared=_count(data, "meetings_declared", _("近 12 个月会议次数")))
+
+    return _change(request, village_code, data, action, form=f"org-{data.get('org_id') or kind}", anchor=f"#{kind}")
+
+
+@post("/v/{village_code:str}/p/coverage/organisations/{org_id:int}/meetings",
+      opt={"permission": "coverage.manage"}, sync_to_thread=True)
+def add_meeting(request: Request[Any, Any, Any], village_code: str, org_id: int, data: Form) -> Response[Any]:
+    def action(session: Any, site: Any, actor: Any) -> None:
+        org = services.get_organisation(session, village_code, org_id)
+        services.record_meeting(session, site, actor, org, _date(data, "held_on", _("会议日期")),  # type: ignore[arg-type]
+                                data.get("title", ""))
+
+    return _change(request, village_code, data, action, form=f"meeting-{org_id}", anchor=f"#org-{org_id}")
+
+
+@post("/v/{village_code:str}/p/coverage/organisations/{org_id:int}/dissolve",
+      opt={"permission": "coverage.manage"}, sync_to_thread=True)
+def dissolve(request: Request[Any, Any, Any], village_code: str, org_id: int, data: Form) -> Response[Any]:
+    def action(session: Any, site: Any, actor: Any) -> None:
+        org = services.get_organisation(session, village_code, org_id)
+        services.dissolve_organisation(session, site, actor, org, _date(data, "dissolved_on", _("撤销日期")),  # type: ignore[arg-type]
+                                       data.get("dissolve_reason", ""))
+
+    return _change(request, village_code, data, action, form=f"dissolve-{org_id}")
+
+
+# --- household groups ------------------------------------------------------------------------------------------------
+
+def _groups(request: Request[Any, Any, Any], village_code: str, error: DomainError | None = None,
+            values: dict[str, Any] | None = None, form: str = "", result: Any = None, written: int | None = None,
+            ) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        views, unassigned = services.group_views(session, site, village_code)
+    settings = services.settings_of(site)
+    return render(request, "coverage/groups.html", {
+        "views": views, "unassigned": unassigned, "error": error, "errors": _errors(error), "values": values or {},
+        "form": form, "settings": settings, "result": result, "written": written,
+        "manage": site.allowed(actor_of(request), "coverage.manage", village_code)},
+        status_code=400 if error or (result is not None and not result.ok) else 200)
+
+
+@get("/v/{village_code:str}/p/coverage/groups", opt={"permission": "coverage.view"}, sync_to_thread=True)
+def groups(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    return _groups(request, village_code)
+
+
+@post("/v/{village_code:str}/p/coverage/groups/new", opt={"permission": "coverage.manage"}, sync_to_thread=True)
+def new_group(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
+    def action(session: Any, site: Any, actor: Any) -> None:
+        number = _count(data, "number", _("小组编号"))
+        if number is None:
+            raise CoverageError(_("请填写小组编号"), [Problem(_("请填写小组编号"), field="number")])
+        services.create_group(session, site, actor, village_code, number, data.get("name", ""))
+
+    return _change(request, village_code, data, action, form="new", page="groups")
+
+
+@post("/v/{village_code:str}/p/coverage/groups/assign", opt={"permission": "coverage.manage"}, sync_to_thread=True)
+def assign(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
+    """The assignment form: one select per household (`h_<household id>` = group id; empty = leave as is)."""
+    def action(session: Any, site: Any, actor: Any) -> None:
+        placements = {}
+        for key, value in data.items():
+            if key.startswith("h_") and str(value).strip():
+                try:
+                    placements[int(key[2:])] = int(value)
+                except ValueError:
+                    raise CoverageError(_("分组选择无效"), [Problem(_("分组选择无效"), field="assign")]) from None
+        services.assign(session, site, actor, village_code, placements)
+
+    return _change(request, village_code, data, action, form="assign", page="groups")
+
+
+@post("/v/{village_code:str}/p/coverage/groups/{group_id:int}/leader", opt={"permission": "coverage.manage"},
+      sync_to_thread=True)
+def leader(request: Request[Any, Any, Any], village_code: str, group_id: int, data: Form) -> Response[Any]:
+    def action(session: Any, site: Any, actor: Any) -> None:
+        person_id = _count(data, "person_id", _("组长"))
+        if person_id is None:
+            raise CoverageError(_("请选择组长"), [Problem(_("请选择组长"), field="leader")])
+        services.set_leader(session, site, actor, services.get_group(session, village_code, group_id), person_id)
+
+    return _change(request, village_code, data, action, form=f"leader-{group_id}", page="groups")
+
+
+@post("/v/{village_code:str}/p/coverage/groups/import", opt={"permission": "coverage.manage"})
+async def import_groups(request: Request[Any, Any, Any], village_code: str, data: Multipart) -> Response[Any]:
+    """Upload a file: a dry run shown on the page; `commit=1` (the preview's button) writes it in one transaction."""
+    import anyio
+
+    upload = data.get("file")
+    content = await upload.read() if isinstance(upload, UploadFile) else b""
+    filename = upload.filename if isinstance(upload, UploadFile) else ""
+    commit = str(data.get("commit", "")) == "1"
+    return await anyio.to_thread.run_sync(lambda: _import(request, village_code, content, filename, commit))
+
+
+def _import(request: Request[Any, Any, Any], village_code: str, content: bytes, filename: str,
+            commit: bool) -> Response[Any]:
+    site = site_of(request)
+    try:
+        if not content:
+            message = _("请选择要导入的 xlsx 或 csv 文件")
+            raise CoverageError(message, [Problem(message, field="file")])
+        with site.db.transaction() as session:
+            actor = require(request, "coverage.manage", village_code)
+            result = importer.preview(session, site, village_code, content, filename)
+            written = importer.commit(session, site, actor, village_code, result) if commit and result.ok else None
+    except DomainError as error:
+        if error.status_code == 404:
+            raise
+        return _groups(request, village_code, error, {}, "import")
+    return _groups(request, village_code, result=result, written=written, form="import",
+                   values={"filename": filename})
+
+
+@get("/v/{village_code:str}/p/coverage/groups.xlsx", opt={"permission": "coverage.view"}, sync_to_thread=True)
+def export_groups(request: Request[Any, Any, Any], village_code: str) -> Response[bytes]:
+    site = site_of(request)
+    with site.db.read() as session:
+        content = importer.export(session, site, village_code)
+    return Response(content, media_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="household-groups-{village_code}.xlsx"'})
+
+
+# --- public village summary -----------------------------------------------------------------------------------
+
+@get("/v/{village_code:str}/p/coverage/summary", opt={"public": True}, sync_to_thread=True, name="coverage_summary")
+def summary(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    site = site_of(request)
+    with site.db.read() as session:
+        village = services.coverage(session, site, [village_code])[0]
+    return render(request, "coverage/summary.html", {"cov": village, "types": TYPE_TITLES, "kinds": KIND_TITLES})
+
+
+# --- township and county --------------------------------------------------------------------------------------
+
+def _county(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """Everything the dashboard, its print view and its export show, for the villages the reader may see."""
+    site = site_of(request)
+    codes = site.villages_for(actor_of(request), "coverage.county")
+    with site.db.read() as session:
+        found = services.overview(session, site, codes)
+        months = services.trend(session, codes)
+    bar_rows = [(name, rules.percent(rate.share("all"))) for name, rate in sorted(found.townships.items())]
+    series_keys = (*rules.TYPES, "all")
+    month_labels = [m.strftime("%Y-%m") for m, _rate in months]
+    series = [(str(TYPE_TITLES[k]), [rules.percent(rate.share(k)) for _m, rate in months]) for k in series_keys]
+    return {"overview": found, "bar_rows": bar_rows, "months": months, "month_labels": month_labels,
+            "series": series, "series_keys": series_keys, "types": TYPE_TITLES, "type_keys": rules.TYPES,
+            "percent": rules.percent, "today": local_today()}
+
+
+def _charts(context: dict[str, Any]) -> dict[str, Markup]:
+    return {"bar": charts.bar_chart(_("各乡镇四个组织全覆盖率"), context["bar_rows"], "chart-townships"),
+            "line": charts.line_chart(_("覆盖率逐月变化"), context["month_labels"], context["series"], "chart-trend")
+            if context["months"] else Markup("")}
+
+
+@get("/p/coverage/", opt={"permission": "coverage.county"}, sync_to_thread=True, name="coverage_county")
+def county(request: Request[Any, Any, Any]) -> Response[str]:
+    context = _county(request)
+    return render(request, "coverage/county.html", {**context, "charts": _charts(context), "print": False})
+
+
+@get("/p/coverage/print", opt={"permission": "coverage.county"}, sync_to_thread=True)
+def county_print(request: Request[Any, Any, Any]) -> Response[str]:
+    context = _county(request)
+    return render(request, "coverage/county.html", {**context, "charts": _charts(context), "print": True})
+
+
+@get("/p/coverage/report.xlsx", opt={"permission": "coverage.county"}, sync_to_thread=True)
+def county_export(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The dashboard's tables as a workbook: rates by township, the trend by month, every village."""
+    from openpyxl import Workbook
+
+    context = _county(request)
+    found: services.Overview = context["overview"]
+    titles = [str(TYPE_TITLES[k]) for k in (*rules.TYPES, "all")]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("乡镇覆盖率")
+    rows: list[list[Any]] = [[_("乡镇"), _("村数"), *[f"{t} %" for t in titles]]]
+    for name, rate in sorted(found.townships.items()):
+        rows.append([name, rate.villages, *[float(rules.percent(rate.share(k))) for k in (*rules.TYPES, "all")]])
+    rows.append([_("合计"), found.county.villages,
+                 *[float(rules.percent(found.county.share(k))) for k in (*rules.TYPES, "all")]])
+    for row in safe_rows(rows):
+        sheet.append(row)
+    trend = book.create_sheet(_("逐月变化"))
+    for row in safe_rows([[_("月份"), *[f"{t} %" for t in titles]]] + [
+            [m.strftime("%Y-%m"), *[float(rules.percent(rate.share(k))) for k in (*rules.TYPES, "all")]]
+            for m, rate in context["months"]]):
+        trend.append(row)
+    villages = book.create_sheet(_("各村情况"))
+    for row in safe_rows([[_("乡镇"), _("村"), *titles, _("成年村民"), _("参加组织的成年村民")]] + [
+            [v.township, v.name, *[_("是") if v.types[k] else _("否") for k in rules.TYPES],
+             _("是") if v.all_four else _("否"), v.adults, v.enrolled] for v in found.villages]):
+        villages.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="coverage-report.xlsx"'})
+
+
+def county_slot(request: Request[Any, Any, Any]) -> Markup:
+    """The county overview's card: the bar chart of full coverage by township and a link to the dashboard."""
+    context = _county(request)
+    template = site_of(request).templates.get_template("coverage/_slot.html")
+    return Markup(template.render(**context, charts=_charts(context)))
+
+
+# --- JSON API ------------------------------------------------------------------------------------------------------
+
+def _rate_json(rate: rules.Rate) -> dict[str, Any]:
+    return {"villages": rate.villages, "covered": dict(rate.covered),
+            "percent": {k: str(rules.percent(rate.share(k))) for k in rate.covered}}
+
+
+@get("/api/v1/p/coverage/rates", opt={"permission": "coverage.county"}, sync_to_thread=True)
+def api_rates(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """Coverage rates of the townships and the county (the villages the caller may see), and the monthly trend."""
+    context = _county(request)
+    found: services.Overview = context["overview"]
+    return {"county": _rate_json(found.county),
+            "townships": {name: _rate_json(rate) for name, rate in sorted(found.townships.items())},
+            "trend": [{"month": m.strftime("%Y-%m"), **_rate_json(rate)} for m, rate in context["months"]],
+            "villages": [{"code": v.code, "name": v.name, "township": v.township, "types": v.types,
+                          "all_four": v.all_four, "adults": v.adults, "enrolled": v.enrolled}
+                         for v in found.villages]}
+
+
+@get("/api/v1/p/coverage/villages/{village_code:str}", opt={"public": True}, sync_to_thread=True)
+def api_village(request: Request[Any, Any, Any], village_code: str) -> dict[str, Any]:
+    """A village's four organisations as on its public summary: each type covered or not, each organisation's
+    facts (no person beyond the office holders' names)."""
+    site = site_of(request)
+    with site.db.read() as session:
+        village = services.coverage(session, site, [village_code])[0]
+
+    def org(view: services.OrgView) -> dict[str, Any]:
+        return {"kind": view.kind, "name": view.name, "present": view.present, "covers": view.covers,
+                "founded_on": view.founded_on.isoformat() if view.founded_on else None, "members": view.members,
+                "meetings_last_12_months": view.meetings, "leader": view.leader, "shortfalls": view.shortfalls,
+                "sources": view.sources}
+
+    return {"code": village.code, "name": village.name, "township": village.township, "types": village.types,
+            "all_four": village.all_four, "organisations": [org(v) for v in village.orgs.values()],
+            "economic": [org(v) for v in village.economic], "work_subareas": [org(v) for v in village.subareas],
+            "household_groups": {"households": village.groups.households, "assigned": village.groups.assigned,
+                                 "groups": village.groups.groups, "without_leader": village.groups.without_leader,
+                                 "size_outside_range": village.groups.wrong_size}}
+
+
+ROUTES = [desk, save_organisation, add_meeting, dissolve, groups, new_group, assign, leader, import_groups,
+          export_groups, summary, county, county_print, county_export, api_rates, api_village]

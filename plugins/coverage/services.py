@@ -1,0 +1,554 @@
+"""Coverage of the four organisations per village (docs/coverage.md): derived from the register, the meetings
+module and (through the `coverage_economic_organisations` hook) the co-op plugin; the rest recorded here.
+
+Reads take a session and a list of villages and batch what they can. Writes take (session, site, actor, ...), go
+through `cunwu.api.audit` in the caller's transaction, and raise `CoverageError` before writing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from cunwu.api import (
+    Actor,
+    DomainError,
+    NotFound,
+    Problem,
+    _,
+    audit,
+    lazy_gettext,
+    local_today,
+    meetings_held,
+    registry,
+    utcnow,
+)
+
+from . import rules
+from .models import (
+    ALL_KINDS,
+    RECORDED_KINDS,
+    SINGLE_KINDS,
+    GroupMembership,
+    HouseholdGroup,
+    Organisation,
+    OrganisationMeeting,
+    Snapshot,
+)
+from .rules import Criteria, GroupFacts
+from .settings import CoverageSettings
+
+KIND_TITLES = {
+    "party": lazy_gettext("村党组织"), "villagers_committee": lazy_gettext("村民委员会"),
+    "representative_meeting": lazy_gettext("村民代表会议"), "supervision_committee": lazy_gettext("村务监督委员会"),
+    "economic": lazy_gettext("经济合作组织"), "station": lazy_gettext("综治工作站"),
+    "work_subarea": lazy_gettext("工作片区"), "patrol_team": lazy_gettext("巡防队"),
+}
+TYPE_TITLES = {"party": lazy_gettext("党组织"), "self_governance": lazy_gettext("自治组织"),
+               "economic": lazy_gettext("经济合作组织"), "order": lazy_gettext("维护稳定组织（3+1）"),
+               "all": lazy_gettext("四个组织全覆盖")}
+SOURCES = {"register": lazy_gettext("村民登记簿（任职、党员、村民代表）"),
+           "meetings": lazy_gettext("会议模块（已结束的会议）"),
+           "recorded": lazy_gettext("本页登记"), "groups": lazy_gettext("十户联防分组")}
+SHORTFALLS = {"absent": lazy_gettext("未建立"), "members": lazy_gettext("成员不足"),
+              "meetings": lazy_gettext("近 12 个月会议次数不足"), "no_leader": lazy_gettext("有小组未确定组长"),
+              "no_groups": lazy_gettext("未编十户联防小组"), "unassigned": lazy_gettext("有农户未编入小组"),
+              "subarea_leader": lazy_gettext("有片区未确定负责人")}
+#: Where the meetings of the kinds the register knows are held in the meetings module (docs/coverage.md).
+MEETING_KINDS = {"party": ("party_branch", "party_members"), "villagers_committee": ("two_committees",),
+                 "representative_meeting": ("representatives",), "supervision_committee": ("supervision",)}
+DERIVED_KINDS = tuple(MEETING_KINDS)
+#: The office of the register whose holders make each derived kind, and the post of its leader.
+_BODIES = {"party": ("party_branch", "secretary"), "villagers_committee": ("villagers_committee", "chair"),
+           "supervision_committee": ("supervision_committee", "chair")}
+
+
+class CoverageError(DomainError):
+    """A coverage rule refused the change; the message says what, `problems` where (field or row)."""
+
+
+def _refuse(message: str, field: str | None = None) -> CoverageError:
+    return CoverageError(message, [Problem(message, field=field)] if field else [])
+
+
+def settings_of(site: Any) -> CoverageSettings:
+    return site.settings("coverage")  # type: ignore[no-any-return]
+
+
+def criteria_of(site: Any) -> Criteria:
+    settings = settings_of(site)
+    return Criteria(settings.min_members, settings.min_meetings)
+
+
+# --- reading coverage ------------------------------------------------------------------------------------------------
+
+@dataclass
+class OrgView:
+    """One organisation as shown: each fact with where it comes from (`sources`: fact → SOURCES key or a plugin's
+    own name), and what keeps it from covering."""
+
+    kind: str
+    name: str
+    present: bool
+    founded_on: dt.date | None
+    members: int | None
+    meetings: int | None
+    leader: str
+    sources: dict[str, str]
+    shortfalls: list[str]
+    id: int | None = None
+    url: str = ""
+
+    @property
+    def covers(self) -> bool:
+        return not self.shortfalls
+
+    @property
+    def title(self) -> str:
+        return str(KIND_TITLES[self.kind])
+
+
+@dataclass
+class GroupView:
+    group: HouseholdGroup
+    households: list[Any]  # registry HouseholdMembers, by 户号
+    leader: str
+    flag: str  # rules.size_flag
+
+
+@dataclass
+class VillageCoverage:
+    code: str
+    name: str
+    township: str
+    orgs: dict[str, OrgView]  # the single kinds
+    economic: list[OrgView]
+    subareas: list[OrgView]
+    groups: GroupFacts
+    types: dict[str, bool]
+    adults: int
+    enrolled: int
+
+    @property
+    def all_four(self) -> bool:
+        return all(self.types.values())
+
+    def shortfalls(self, kind: str) -> list[str]:
+        """Why the village is not covered for type `kind` (translated), for the lists of villages missing it."""
+        if kind == "party":
+            views = [self.orgs["party"]]
+        elif kind == "self_governance":
+            views = [self.orgs[k] for k in rules.SELF_GOVERNANCE]
+        elif kind == "economic":
+            return [] if self.types["economic"] else [
+                _("%(kind)s：%(why)s", kind=KIND_TITLES["economic"],
+                  why=SHORTFALLS["absent"] if not self.economic else _("无一达标"))]
+        else:
+            views = [self.orgs["station"], self.orgs["patrol_team"]]
+            extra = [str(SHORTFALLS[s]) for s in self.groups.shortfalls()]
+            if not self.subareas:
+                extra.append(_("%(kind)s：%(why)s", kind=KIND_TITLES["work_subarea"], why=SHORTFALLS["absent"]))
+            elif not all(v.covers for v in self.subareas):
+                extra.append(str(SHORTFALLS["subarea_leader"]))
+            return [_("%(kind)s：%(why)s", kind=v.title, why="、".join(str(SHORTFALLS[s]) for s in v.shortfalls))
+                    for v in views if not v.covers] + extra
+        return [_("%(kind)s：%(why)s", kind=v.title, why="、".join(str(SHORTFALLS[s]) for s in v.shortfalls))
+                for v in views if not v.covers]
+
+
+def _recorded(session: Session, codes: list[str], on: dt.date) -> dict[str, list[Organisation]]:
+    """The organisations recorded for `codes` that existed on `on` (founded by then, not yet dissolved)."""
+    found: dict[str, list[Organisation]] = defaultdict(list)
+    for org in session.exec(select(Organisation).where(
+            col(Organisation.village_code).in_(codes),
+            or_(col(Organisation.founded_on).is_(None), col(Organisation.founded_on) <= on),
+            or_(col(Organisation.dissolved_on).is_(None), col(Organisation.dissolved_on) > on))
+            .order_by(col(Organisation.id))).all():
+        found[org.village_code].append(org)
+    return found
+
+
+def _recorded_meetings(session: Session, org_ids: list[int], since: dt.date, on: dt.date) -> Counter[int]:
+    if not org_ids:
+        return Counter()
+    rows = session.exec(select(OrganisationMeeting.organisation_id, func.count()).where(
+        col(OrganisationMeeting.organisation_id).in_(org_ids), OrganisationMeeting.held_on >= since,
+        OrganisationMeeting.held_on <= on).group_by(col(OrganisationMeeting.organisation_id))).all()
+    return Counter({org_id: int(n) for org_id, n in rows})
+
+
+def group_facts(session: Session, site: Any, codes: list[str], on: dt.date,
+                ) -> tuple[dict[str, GroupFacts], dict[str, set[int]]]:
+    """Household-group facts per village, and the leaders' person ids (they count as enrolled)."""
+    settings = settings_of(site)
+    groups = session.exec(select(HouseholdGroup).where(col(HouseholdGroup.village_code).in_(codes))).all()
+    sizes = dict(session.exec(select(GroupMembership.group_id, func.count()).where(
+        col(GroupMembership.village_code).in_(codes)).group_by(col(GroupMembership.group_id))).all())
+    assigned_ids = set(session.exec(select(GroupMembership.household_id).where(
+        col(GroupMembership.village_code).in_(codes))).all())
+    facts, leaders = {}, defaultdict(set)
+    by_village: dict[str, list[HouseholdGroup]] = defaultdict(list)
+    for group in groups:
+        by_village[group.village_code].append(group)
+        if group.leader_person_id is not None:
+            leaders[group.village_code].add(group.leader_person_id)
+    for code in codes:
+        homes = [h.household.id for h in registry.households(session, code, on)]
+        mine = by_village.get(code, [])
+        facts[code] = GroupFacts(
+            households=len(homes), assigned=sum(1 for h in homes if h in assigned_ids), groups=len(mine),
+            without_leader=sum(1 for g in mine if g.leader_person_id is None),
+            wrong_size=sum(1 for g in mine if rules.size_flag(sizes.get(g.id, 0), settings.group_min_households,
+                                                               settings.group_max_households)))
+    return facts, leaders
+
+
+def coverage(session: Session, site: Any, village_codes: Sequence[str], on: dt.date | None = None,
+             ) -> list[VillageCoverage]:
+    """The coverage of each village on `on` (default today), in the order given."""
+    on = on or local_today()
+    since = rules.twelve_months_before(on)
+    codes = list(village_codes)
+    criteria = criteria_of(site)
+    held = meetings_held(session, codes, [k for kinds in MEETING_KINDS.values() for k in kinds], since, on)
+    recorded = _recorded(session, codes, on)
+    counts = _recorded_meetings(session, [o.id for orgs in recorded.values() for o in orgs if o.id], since, on)
+    economic_from_plugins: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for answer in site.call("coverage_economic_organisations", session=session, site=site, village_codes=codes,
+                            since=since, on=on):
+        economic_from_plugins[answer["village_code"]].append(answer)
+    groups, group_leaders = group_facts(session, site, codes, on)
+    result = []
+    for code in codes:
+        village = site.village(code)
+        own = recorded.get(code, [])
+        single = {o.kind: o for o in own if o.kind in SINGLE_KINDS}
+        enrolled: set[int] = set(group_leaders.get(code, set()))
+        orgs: dict[str, OrgView] = {}
+        holders = {body: registry.office_holders(session, code, body, on) for body, _post in _BODIES.values()}
+        chair = next((h.person.name for h in holders["villagers_committee"] if h.office.post == "chair"), "")
+        for kind, (body, post) in _BODIES.items():
+            people = holders[body]
+            enrolled.update(int(h.person.id) for h in people)  # type: ignore[arg-type]
+            members = len(people)
+            if kind == "party":
+                party = registry.party_members(session, code, on)
+                enrolled.update(int(p.id) for p in party)  # type: ignore[arg-type]
+                members = len(party)
+            meetings = sum(len(held.get((code, k), [])) for k in MEETING_KINDS[kind])
+            record = single.get(kind)
+            orgs[kind] = OrgView(
+                kind, str(KIND_TITLES[kind]), bool(people), record.founded_on if record else None, members, meetings,
+                next((h.person.name for h in people if h.office.post == post), ""),
+                {"present": "register", "members": "register", "leader": "register", "meetings": "meetings",
+                 "founded_on": "recorded"},
+                rules.shortfalls(bool(people), members, meetings, criteria), record.id if record else None)
+        reps = registry.representatives(session, code, on)
+        enrolled.update(int(r.person.id) for r in reps)  # type: ignore[arg-type]
+        record = single.get("representative_meeting")
+        meetings = len(held.get((code, "representatives"), []))
+        orgs["representative_meeting"] = OrgView(
+            "representative_meeting", str(KIND_TITLES["representative_meeting"]), bool(reps),
+            record.founded_on if record else None, len(reps), meetings, chair,
+            {"present": "register", "members": "register", "leader": "register", "meetings": "meetings",
+             "founded_on": "recorded"},
+            rules.shortfalls(bool(reps), len(reps), meetings, criteria), record.id if record else None)
+        for kind in ("station", "patrol_team"):
+            record = single.get(kind)
+            orgs[kind] = _recorded_view(kind, record, counts, criteria)
+        economic = []
+        for answer in economic_from_plugins.get(code, []):
+            enrolled.update(answer.get("person_ids", []))
+            economic.append(OrgView(
+                "economic", answer["name"], True, answer.get("founded_on"), answer["members"], answer["meetings"],
+                answer.get("leader", ""), dict.fromkeys(("present", "members", "leader", "meetings", "founded_on"),
+                                                        answer["source"]),
+                rules.shortfalls(True, answer["members"], answer["meetings"], criteria), url=answer.get("url", "")))
+        economic += [_recorded_view("economic", o, counts, criteria) for o in own if o.kind == "economic"]
+        subareas = [_recorded_view("work_subarea", o, counts, criteria) for o in own if o.kind == "work_subarea"]
+        for view in subareas:  # a sub-area has no meetings or members of its own: it needs a leader
+            view.shortfalls = [] if view.leader else ["subarea_leader"]
+        types = rules.type_covered({k: v.covers for k, v in orgs.items()}, (v.covers for v in economic),
+                                   (v.covers for v in subareas), groups[code])
+        adults = {int(p.id) for p in registry.adults(session, code, on)}  # type: ignore[arg-type]
+        result.append(VillageCoverage(code, village.name, village.township, orgs, economic, subareas, groups[code],
+                                      types, len(adults), len(adults & enrolled)))
+    return result
+
+
+def _recorded_view(kind: str, record: Organisation | None, counts: Counter[int], criteria: Criteria) -> OrgView:
+    if record is None:
+        return OrgView(kind, str(KIND_TITLES[kind]), False, None, None, None, "",
+                       dict.fromkeys(("present", "members", "leader", "meetings", "founded_on"), "recorded"),
+                       ["absent"])
+    meetings = counts.get(record.id or 0, 0)
+    return OrgView(kind, record.name or str(KIND_TITLES[kind]), True, record.founded_on, record.members, meetings,
+                   record.leader, dict.fromkeys(("present", "members", "leader", "meetings", "founded_on"), "recorded"),
+                   rules.shortfalls(True, record.members, meetings, criteria), record.id)
+
+
+@dataclass
+class Overview:
+    """Coverage of a set of villages: each village, the rate per township and the county's."""
+
+    villages: list[VillageCoverage]
+    townships: dict[str, rules.Rate]
+    county: rules.Rate
+    missing: dict[str, list[VillageCoverage]] = field(default_factory=dict)
+
+
+def overview(session: Session, site: Any, village_codes: Sequence[str], on: dt.date | None = None) -> Overview:
+    found = coverage(session, site, village_codes, on)
+    townships, county = rules.rates((v.township, v.types) for v in found)
+    missing = {kind: [v for v in found if not v.types[kind]] for kind in rules.TYPES}
+    return Overview(found, townships, county, missing)
+
+
+def trend(session: Session, village_codes: Sequence[str]) -> list[tuple[dt.date, rules.Rate]]:
+    """The rates of the given villages per snapshot month, oldest first."""
+    by_month: dict[dt.date, rules.Rate] = defaultdict(rules.Rate)
+    for row in session.exec(select(Snapshot).where(col(Snapshot.village_code).in_(list(village_codes)))
+                            .order_by(col(Snapshot.month))).all():
+        by_month[row.month].add({"party": row.party, "self_governance": row.self_governance,
+                                 "economic": row.economic, "order": row.order_stability})
+    return sorted(by_month.items())
+
+
+# --- recording -------------------------------------------------------------------------------------------------------
+
+def _village(site: Any, village_code: str) -> None:
+    if site.village(village_code) is None:
+        raise NotFound(_("没有这个村：%(code)s", code=village_code))
+
+
+def get_organisation(session: Session, village_code: str, org_id: int) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None or org.village_code != village_code:
+        raise NotFound(_("没有这个组织"))
+    return org
+
+
+def save_organisation(session: Session, site: Any, actor: Actor, village_code: str, kind: str, *,
+                      org_id: int | None = None, name: str = "", founded_on: dt.date | None = None,
+                      members: int | None = None, leader: str = "", meetings_declared: int | None = None,
+                      ) -> Organisation:
+    """Record (or correct) an organisation. For the kinds the register knows only the founding date is kept, and
+    a meeting count typed from the paper ledger must agree with the meetings module."""
+    _village(site, village_code)
+    if kind not in ALL_KINDS:
+        raise _refuse(_("组织类别无效"), "kind")
+    today = local_today()
+    if founded_on is not None and founded_on > today:
+        raise _refuse(_("成立日期 %(day)s 不能晚于今天", day=founded_on), "founded_on")
+    if members is not None and members < 0:
+        raise _refuse(_("成员人数不能为负数"), "members")
+    if kind in DERIVED_KINDS:
+        if meetings_declared is not None:
+            since = rules.twelve_months_before(today)
+            held = meetings_held(session, [village_code], MEETING_KINDS[kind], since, today)
+            count = sum(len(days) for days in held.values())
+            if meetings_declared != count:
+                raise _refuse(_("填写的近 12 个月会议 %(typed)s 次与会议模块记录的 %(count)s 次不符："
+                                "会议次数以会议模块为准，请在会议模块补登会议", typed=meetings_declared, count=count),
+                              "meetings_declared")
+        name, members, leader = "", None, ""
+    elif not name.strip():
+        raise _refuse(_("请填写组织名称"), "name")
+    values = {"name": name.strip(), "founded_on": founded_on, "members": members, "leader": leader.strip()}
+    existing = None
+    if org_id is not None:
+        existing = get_organisation(session, village_code, org_id)
+        if existing.kind != kind or existing.dissolved_on is not None:
+            raise _refuse(_("这个组织已撤销或类别不同，不能修改"))
+    elif kind in SINGLE_KINDS:
+        existing = session.exec(select(Organisation).where(
+            Organisation.village_code == village_code, Organisation.kind == kind,
+            col(Organisation.dissolved_on).is_(None))).first()
+    if existing is not None:
+        earliest = session.exec(select(func.min(OrganisationMeeting.held_on)).where(
+            OrganisationMeeting.organisation_id == existing.id)).one()
+        if founded_on and earliest and earliest < founded_on:
+            raise _refuse(_("成立日期 %(day)s 晚于已登记的 %(first)s 的会议", day=founded_on, first=earliest),
+                          "founded_on")
+        audit.update(session, actor, existing, values, "coverage.organisation.update")
+        return existing
+    org = Organisation(village_code=village_code, kind=kind, **values)
+    audit.create(session, actor, org, "coverage.organisation.create")
+    return org
+
+
+def dissolve_organisation(session: Session, site: Any, actor: Actor, org: Organisation, on: dt.date,
+                          reason: str) -> Organisation:
+    if org.dissolved_on is not None:
+        raise _refuse(_("这个组织已于 %(day)s 撤销", day=org.dissolved_on))
+    if on > local_today():
+        raise _refuse(_("撤销日期 %(day)s 不能晚于今天", day=on), "dissolved_on")
+    if not reason.strip():
+        raise _refuse(_("请填写撤销原因"), "dissolve_reason")
+    audit.update(session, actor, org, {"dissolved_on": on, "dissolve_reason": reason.strip()},
+                 "coverage.organisation.dissolve")
+    return org
+
+
+def record_meeting(session: Session, site: Any, actor: Actor, org: Organisation, held_on: dt.date,
+                   title: str = "") -> OrganisationMeeting:
+    """A meeting of an organisation recorded here (the register's bodies hold theirs in the meetings module)."""
+    if org.kind not in RECORDED_KINDS:
+        raise _refuse(_("%(kind)s的会议以会议模块为准，请在会议模块登记", kind=KIND_TITLES[org.kind]), "held_on")
+    if org.dissolved_on is not None:
+        raise _refuse(_("这个组织已于 %(day)s 撤销", day=org.dissolved_on), "held_on")
+    if held_on > local_today():
+        raise _refuse(_("会议日期 %(day)s 不能晚于今天", day=held_on), "held_on")
+    if org.founded_on is not None and held_on < org.founded_on:
+        raise _refuse(_("会议日期 %(day)s 早于成立日期 %(founded)s", day=held_on, founded=org.founded_on), "held_on")
+    meeting = OrganisationMeeting(village_code=org.village_code, organisation_id=org.id, held_on=held_on,  # type: ignore[arg-type]
+                                  title=title.strip()[:200])
+    audit.create(session, actor, meeting, "coverage.meeting.create")
+    return meeting
+
+
+def meetings_of(session: Session, org_ids: Iterable[int]) -> dict[int, list[OrganisationMeeting]]:
+    found: dict[int, list[OrganisationMeeting]] = defaultdict(list)
+    for row in session.exec(select(OrganisationMeeting).where(col(OrganisationMeeting.organisation_id).in_(
+            list(org_ids))).order_by(col(OrganisationMeeting.held_on).desc())).all():
+        found[row.organisation_id].append(row)
+    return found
+
+
+# --- household groups (十户联防) ----------------------------------------------------------------------------
+
+def groups_of(session: Session, village_code: str) -> list[HouseholdGroup]:
+    return list(session.exec(select(HouseholdGroup).where(HouseholdGroup.village_code == village_code)
+                             .order_by(col(HouseholdGroup.number))).all())
+
+
+def memberships(session: Session, village_code: str) -> dict[int, GroupMembership]:
+    """household id → its membership row."""
+    return {m.household_id: m for m in session.exec(select(GroupMembership).where(
+        GroupMembership.village_code == village_code)).all()}
+
+
+def group_views(session: Session, site: Any, village_code: str, on: dt.date | None = None,
+                ) -> tuple[list[GroupView], list[Any]]:
+    """Each group with its households and size flag, and the households not yet in any group."""
+    settings = settings_of(site)
+    homes = registry.households(session, village_code, on)
+    placed = memberships(session, village_code)
+    by_group: dict[int, list[Any]] = defaultdict(list)
+    unassigned = []
+    for home in homes:
+        row = placed.get(int(home.household.id))
+        (by_group[row.group_id] if row else unassigned).append(home)
+    views = []
+    for group in groups_of(session, village_code):
+        members = by_group.get(int(group.id), [])  # type: ignore[arg-type]
+        leader = registry.person(session, group.leader_person_id) if group.leader_person_id else None
+        views.append(GroupView(group, members, leader.name if leader else "",
+                               rules.size_flag(len(members), settings.group_min_households,
+                                               settings.group_max_households)))
+    return views, unassigned
+
+
+def _village_person(session: Session, village_code: str, person_id: int, field: str) -> None:
+    home = registry.household_of(session, person_id)
+    if home is None or home.village_code != village_code:
+        raise _refuse(_("组长应是本村在册村民"), field)
+
+
+def create_group(session: Session, site: Any, actor: Actor, village_code: str, number: int, name: str = "",
+                 leader_person_id: int | None = None) -> HouseholdGroup:
+    _village(site, village_code)
+    if number < 1:
+        raise _refuse(_("小组编号应是正整数"), "number")
+    if session.exec(select(HouseholdGroup).where(HouseholdGroup.village_code == village_code,
+                                                 HouseholdGroup.number == number)).first():
+        raise _refuse(_("本村已有第 %(n)s 小组", n=number), "number")
+    if leader_person_id is not None:
+        _village_person(session, village_code, leader_person_id, "leader")
+    group = HouseholdGroup(village_code=village_code, number=number, name=name.strip()[:50],
+                           leader_person_id=leader_person_id)
+    audit.create(session, actor, group, "coverage.group.create")
+    return group
+
+
+def get_group(session: Session, village_code: str, group_id: int) -> HouseholdGroup:
+    group = session.get(HouseholdGroup, group_id)
+    if group is None or group.village_code != village_code:
+        raise _refuse(_("第 %(id)s 号小组不在本村", id=group_id), "group")
+    return group
+
+
+def set_leader(session: Session, site: Any, actor: Actor, group: HouseholdGroup, person_id: int) -> HouseholdGroup:
+    _village_person(session, group.village_code, person_id, "leader")
+    audit.update(session, actor, group, {"leader_person_id": person_id}, "coverage.group.leader")
+    return group
+
+
+def assign(session: Session, site: Any, actor: Actor, village_code: str, placements: dict[int, int]) -> int:
+    """Put households (id → group id) in groups, moving those already in another; returns how many changed.
+
+    Refused as a whole when a household is not of this village or a group is another village's."""
+    homes = {int(h.household.id) for h in registry.households(session, village_code)}
+    groups = {int(g.id): g for g in groups_of(session, village_code)}  # type: ignore[arg-type]
+    for household_id, group_id in placements.items():
+        if household_id not in homes:
+            raise _refuse(_("第 %(id)s 号农户不是本村的在册农户", id=household_id), "household")
+        if group_id not in groups:
+            raise _refuse(_("第 %(id)s 号小组不在本村", id=group_id), "group")
+    placed = memberships(session, village_code)
+    changes, new = [], []
+    for household_id, group_id in sorted(placements.items()):
+        row = placed.get(household_id)
+        if row is None:
+            new.append(GroupMembership(village_code=village_code, group_id=group_id, household_id=household_id))
+        elif row.group_id != group_id:
+            changes.append((row, {"group_id": group_id}))
+    if new:
+        audit.create_many(session, actor, new, "coverage.group.assign")  # type: ignore[arg-type]
+    if changes:
+        audit.update_many(session, actor, changes, "coverage.group.move")  # type: ignore[arg-type]
+    return len(new) + len(changes)
+
+
+def add_household(session: Session, site: Any, actor: Actor, group: HouseholdGroup, household_id: int) -> None:
+    """Put one new household in `group`; a household already in a group must be moved, not added twice."""
+    placed = memberships(session, group.village_code).get(household_id)
+    if placed is not None:
+        other = session.get(HouseholdGroup, placed.group_id)
+        raise _refuse(_("这户已在第 %(n)s 小组：一户只能在一个小组，请用“调整”移到本组",
+                        n=other.number if other else "?"), "household")
+    assign(session, site, actor, group.village_code, {household_id: int(group.id)})  # type: ignore[arg-type]
+
+
+# --- snapshots --------------------------------------------------------------------------------------------------------
+
+def take_snapshot(session: Session, site: Any, on: dt.date | None = None) -> tuple[int, int]:
+    """Store every village's coverage for the month of `on` (default today); running it again in the same month
+    rewrites that month's rows. Returns (rows added, rows rewritten)."""
+    on = on or local_today()
+    month = rules.month_of(on)
+    found = coverage(session, site, list(site.villages), on)
+    existing = {s.village_code: s for s in session.exec(select(Snapshot).where(Snapshot.month == month)).all()}
+    added = rewritten = 0
+    now = utcnow()
+    for village in found:
+        values = {"party": village.types["party"], "self_governance": village.types["self_governance"],
+                  "economic": village.types["economic"], "order_stability": village.types["order"],
+                  "adults": village.adults, "enrolled": village.enrolled, "taken_at": now}
+        row = existing.get(village.code)
+        if row is None:
+            session.add(Snapshot(village_code=village.code, month=month, **values))
+            added += 1
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+            session.add(row)
+            rewritten += 1
+    session.flush()
+    return added, rewritten
