@@ -1,8 +1,8 @@
 """Demo coverage (after the register, the meetings and the co-ops): most villages fully covered, some missing one
 type, so the county dashboard has something to show — founding dates, a 综治工作站 and a patrol team with their
 meetings, two or three work sub-areas, household groups of 10–15 (one village left half-assigned, one with an
-oversized group), a collective economic organisation in all but
-one village, supervision-committee meetings in the meetings module, and six monthly snapshots for the trend."""
+oversized group), a collective economic organisation in all but the
+second village, supervision-committee meetings in the meetings module, and six monthly snapshots for the trend."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def build(session: Any, site: Any, demo: DemoContext) -> None:
         for number in range(1, 3 + index % 2):
             services.save_organisation(session, site, CLERK, code, "work_subarea", name=f"第{number}片区",
                                        founded_on=dt.date(today.year - 2, 4, 1), leader=adults[10 + number].name)
-        if index != 5:  # the collective economic organisation (the sixth village's is not reorganised yet)
+        if index != 1:  # the collective economic organisation (the second village's is not reorganised yet)
             collective = services.save_organisation(
                 session, site, CLERK, code, "economic", name=f"{site.village(code).name}股份经济合作社",
                 founded_on=dt.date(2019, 6, 1 + index), members=rng.randint(5, 9), leader=adults[20].name)

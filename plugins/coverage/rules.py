@@ -123,7 +123,7 @@ def twelve_months_before(day: dt.date) -> dt.date:
     try:
         start = day.replace(year=day.year - 1)
     except ValueError:
-        start = dt.date(day.year - 1, 3, 1)
+        start = dt.date(day.year - 1, 2, 28)
     return start + dt.timedelta(days=1)
 
 
