@@ -6,8 +6,16 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from cunwu_plugins.coverage.rules import Criteria, GroupFacts, percent, rates, shortfalls, size_flag, type_covered, \
-    twelve_months_before
+from cunwu_plugins.coverage.rules import (
+    Criteria,
+    GroupFacts,
+    percent,
+    rates,
+    shortfalls,
+    size_flag,
+    twelve_months_before,
+    type_covered,
+)
 
 CRITERIA = Criteria(min_members=3, min_meetings=2)
 GOOD_GROUPS = GroupFacts(households=24, assigned=24, groups=2, without_leader=0, wrong_size=0)

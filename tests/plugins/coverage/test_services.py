@@ -111,7 +111,7 @@ def test_bad_input_is_refused_with_nothing_written(site_factory: Any) -> None:
     hold(site, VILLAGE, "representatives", days_ago(20))
     before = (_count(site, Organisation), _count(site, AuditEntry))
     tomorrow = days_ago(-1)
-    with pytest.raises(CoverageError, match="成立日期 .* 不能晚于今天"), site.db.transaction() as session:
+    with pytest.raises(CoverageError, match=r"成立日期 .* 不能晚于今天"), site.db.transaction() as session:
         services.save_organisation(session, site, CLERK, VILLAGE, "station", name="综治工作站", founded_on=tomorrow)
     with pytest.raises(CoverageError, match="填写的近 12 个月会议 3 次与会议模块记录的 1 次不符"), \
             site.db.transaction() as session:
@@ -160,7 +160,7 @@ def test_household_in_two_groups_and_group_of_another_village_refused_by_the_dat
             site.db.transaction() as session:
         audit.create(session, CLERK, GroupMembership(village_code=VILLAGE, group_id=ids[1],
                                                      household_id=built.homes[0].id))
-    with pytest.raises(IntegrityError, match="(?i)foreign key"), site.db.transaction() as session:
+    with pytest.raises(IntegrityError, match=r"(?i)foreign key"), site.db.transaction() as session:
         audit.create(session, CLERK, GroupMembership(village_code=VILLAGE, group_id=ids[2],
                                                      household_id=built.homes[1].id))
     with pytest.raises(IntegrityError, match=unique_violation("coverage_household_group")), \
