@@ -263,7 +263,7 @@ def _county(request: Request[Any, Any, Any]) -> dict[str, Any]:
     with site.db.read() as session:
         found = services.overview(session, site, codes)
         months = services.trend(session, codes)
-    bar_rows = [(name, rules.percent(rate.share("all"))) for name, rate in sorted(found.townships.items())]
+    bar_rows = [(name, rules.percent(rate.share("all"))) for name, rate in found.townships.items()]
     series_keys = (*rules.TYPES, "all")
     month_labels = [m.strftime("%Y-%m") for m, _rate in months]
     series = [(str(TYPE_TITLES[k]), [rules.percent(rate.share(k)) for _m, rate in months]) for k in series_keys]
@@ -302,7 +302,7 @@ def county_export(request: Request[Any, Any, Any]) -> Response[bytes]:
     sheet = book.active
     sheet.title = _("乡镇覆盖率")
     rows: list[list[Any]] = [[_("乡镇"), _("村数"), *[f"{t} %" for t in titles]]]
-    for name, rate in sorted(found.townships.items()):
+    for name, rate in found.townships.items():
         rows.append([name, rate.villages, *[float(rules.percent(rate.share(k))) for k in (*rules.TYPES, "all")]])
     rows.append([_("合计"), found.county.villages,
                  *[float(rules.percent(found.county.share(k))) for k in (*rules.TYPES, "all")]])
@@ -344,7 +344,7 @@ def api_rates(request: Request[Any, Any, Any]) -> dict[str, Any]:
     context = _county(request)
     found: services.Overview = context["overview"]
     return {"county": _rate_json(found.county),
-            "townships": {name: _rate_json(rate) for name, rate in sorted(found.townships.items())},
+            "townships": {name: _rate_json(rate) for name, rate in found.townships.items()},
             "trend": [{"month": m.strftime("%Y-%m"), **_rate_json(rate)} for m, rate in context["months"]],
             "villages": [{"code": v.code, "name": v.name, "township": v.township, "types": v.types,
                           "all_four": v.all_four, "adults": v.adults, "enrolled": v.enrolled}

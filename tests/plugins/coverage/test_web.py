@@ -1,0 +1,222 @@
+"""The coverage pages: the clerk's desk with errors beside their fields, household groups (assignment, import dry
+run and commit, export), the public summary, the county dashboard (charts with the table's numbers, print, xlsx),
+the JSON API, the county overview's slot, and the permission matrix (roles × actions × own/other village)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlmodel import select
+
+from cunwu.testing import login, site_client
+from cunwu_plugins.coverage import services
+from cunwu_plugins.coverage.models import GroupMembership, HouseholdGroup, Organisation
+
+from .conftest import CLERK, OTHER_VILLAGE, VILLAGE, days_ago, hold, village
+
+BASE = f"/v/{VILLAGE}/p/coverage"
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_clerk_records_what_is_not_derived_with_errors_beside_fields(site_factory: Any) -> None:
+    site = site_factory(enabled=["coverage"])
+    village(site)
+    hold(site, VILLAGE, "representatives", days_ago(3))
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.get(f"{BASE}/")
+        assert page.status_code == 200 and "四个组织全覆盖" in page.text
+        assert "村民登记簿（任职、党员、村民代表）" in page.text and "会议模块（已结束的会议）" in page.text
+        future = client.post(f"{BASE}/organisations", data={"kind": "station", "name": "综治工作站",
+                                                            "founded_on": "2099-01-01", "members": "5"})
+        assert future.status_code == 400 and 'id="err-founded_on"' in future.text and "不能晚于今天" in future.text
+        assert 'value="综治工作站"' in future.text  # typed input kept
+        contradicting = client.post(f"{BASE}/organisations", data={
+            "kind": "representative_meeting", "founded_on": "2000-01-01", "meetings_declared": "4"})
+        assert contradicting.status_code == 400 and 'id="err-meetings_declared"' in contradicting.text
+        assert "与会议模块记录的 1 次不符" in contradicting.text
+        done = client.post(f"{BASE}/organisations", data={"kind": "station", "name": "综治工作站",
+                                                          "founded_on": "2020-05-01", "members": "5",
+                                                          "leader": "王站长"}, follow_redirects=False)
+        assert done.status_code == 303
+        with site.db.read() as session:
+            station = session.exec(select(Organisation).where(Organisation.kind == "station")).one()
+        bad_day = client.post(f"{BASE}/organisations/{station.id}/meetings", data={"held_on": "2026-13-01"})
+        assert bad_day.status_code == 400 and "2026-13-01" in bad_day.text and 'id="err-held_on"' in bad_day.text
+        ok = client.post(f"{BASE}/organisations/{station.id}/meetings", data={"held_on": str(days_ago(4)),
+                                                                            "title": "研判"},
+                         follow_redirects=False)
+        assert ok.status_code == 303
+        assert "王站长" in client.get(f"{BASE}/").text
+    with site.db.read() as session:
+        assert len(session.exec(select(Organisation)).all()) == 1
+
+
+def test_household_groups_page_assignment_import_and_export(site_factory: Any) -> None:
+    site = site_factory(enabled=["coverage"])
+    built = village(site)
+    village(site, OTHER_VILLAGE, households=2, prefix="W")
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        assert "还没有十户联防小组" in client.get(f"{BASE}/groups").text
+        twice = _xlsx([["小组编号", "小组名称", "户号", "组长"], [1, "东一组", "H001", "是"], [2, "", "H001", ""],
+                       [1, "", "W001", ""], ["x", "", "H002", ""]])
+        dry = client.post(f"{BASE}/groups/import", files={"file": ("groups.xlsx", twice)}, data={"commit": "1"})
+        assert dry.status_code == 400
+        assert "第 3 行" in dry.text and "户号 H001 在第 2 行已分到第 1 小组：一户只能在一个小组" in dry.text
+        assert "户号 W001 不是本村的在册农户" in dry.text and "小组编号“x”应是正整数" in dry.text
+        with site.db.read() as session:
+            assert session.exec(select(HouseholdGroup)).all() == []
+        rows = [["小组编号", "小组名称", "户号", "组长"]] + [
+            [1 if n <= 10 else 2, "", f"H{n:03d}", "是" if n in (1, 11) else ""] for n in range(1, 13)]
+        preview = client.post(f"{BASE}/groups/import", files={"file": ("groups.xlsx", _xlsx(rows))})
+        assert preview.status_code == 200 and "检查通过：12 户，2 个小组（其中新建 2 个）" in preview.text
+        with site.db.read() as session:
+            assert session.exec(select(GroupMembership)).all() == []
+        written = client.post(f"{BASE}/groups/import", files={"file": ("groups.xlsx", _xlsx(rows))},
+                              data={"commit": "1"})
+        assert written.status_code == 200 and "已导入：12 户编入或调整了小组" in written.text
+        page = client.get(f"{BASE}/groups")
+        assert "少于 10 户" in page.text and "H户主1" in page.text  # group 2 has 2 households: flagged
+        with site.db.read() as session:
+            groups = services.groups_of(session, VILLAGE)
+        moved = client.post(f"{BASE}/groups/assign", data={f"h_{built.homes[9].id}": str(groups[1].id)},
+                            follow_redirects=False)
+        assert moved.status_code == 303
+        foreign = client.post(f"{BASE}/groups/assign", data={f"h_{built.homes[0].id}": "999999"})
+        assert foreign.status_code == 400 and "号小组不在本村" in foreign.text
+        export = client.get(f"{BASE}/groups.xlsx")
+        assert export.status_code == 200
+        sheet = load_workbook(io.BytesIO(export.content)).active
+        values = list(sheet.iter_rows(values_only=True))
+        assert values[0][:4] == ("小组编号", "小组名称", "户号", "组长")
+        assert ("H010", 2) in [(r[2], r[0]) for r in values[1:]] and len(values) == 13
+    with site.db.read() as session:
+        sizes = sorted(len([m for m in session.exec(select(GroupMembership)).all() if m.group_id == g.id])
+                       for g in services.groups_of(session, VILLAGE))
+    assert sizes == [3, 9]
+
+
+def test_export_cells_are_safe_in_a_spreadsheet(site_factory: Any) -> None:
+    site = site_factory(enabled=["coverage"])
+    village(site, households=2)
+    with site.db.transaction() as session:
+        group = services.create_group(session, site, CLERK, VILLAGE, 1, '=HYPERLINK("x")')
+        services.assign(session, site, CLERK, VILLAGE, {h.household.id: int(group.id)  # type: ignore[arg-type]
+                                                        for h in services.group_views(session, site, VILLAGE)[1]})
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        content = client.get(f"{BASE}/groups.xlsx").content
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet["B2"].value == "'=HYPERLINK(\"x\")" and sheet["C2"].value == "H001"
+
+
+def _numbers(html: str, pattern: str) -> list[str]:
+    return re.findall(pattern, html)
+
+
+def test_county_dashboard_charts_show_the_tables_numbers(site_factory: Any) -> None:
+    site = site_factory(enabled=["coverage"])
+    village(site)
+    for kind in ("party_branch", "party_members"):
+        hold(site, VILLAGE, kind, days_ago(5))
+    with site.db.transaction() as session:
+        services.take_snapshot(session, site, days_ago(40))
+        services.take_snapshot(session, site)
+    with site_client(site) as client:
+        login(client, site, "county", role="county_official")
+        page = client.get("/p/coverage/")
+        assert page.status_code == 200
+        bars = _numbers(page.text, r'<g class="bar" data-label="([^"]+)" data-value="([^"]+)"')
+        table = _numbers(page.text, r'<tr data-township="([^"]+)">.*?data-value="([^"]+)"')
+        assert bars == table == [("肃宁镇", "0.0"), ("梁家村镇", "0.0")]
+        assert page.text.count("<circle") == 2 * 5 and "33.3" in page.text  # party: 1 of 3 villages this month
+        assert "东街村" in page.text and f"/v/{VILLAGE}/p/coverage/#type-economic" in page.text
+        assert client.get("/p/coverage/print").status_code == 200
+        report = client.get("/p/coverage/report.xlsx")
+        book = load_workbook(io.BytesIO(report.content))
+        assert [r[0] for r in book.worksheets[0].iter_rows(values_only=True)] == ["乡镇", "肃宁镇", "梁家村镇", "合计"]
+        assert book.worksheets[0]["C4"].value == pytest.approx(33.3)  # party, county total
+        api = client.get("/api/v1/p/coverage/rates").json()
+        assert api["county"]["covered"]["party"] == 1 and api["county"]["percent"]["party"] == "33.3"
+        assert [m["month"] for m in api["trend"]] == sorted({days_ago(40).strftime("%Y-%m"),
+                                                              days_ago(0).strftime("%Y-%m")})
+        home = client.get("/")
+        assert "全覆盖的村：0 / 3" in home.text and 'id="chart-townships"' in home.text
+    with site_client(site) as client:
+        login(client, site, "town", role="township_official", scope="130926101")
+        page = client.get("/p/coverage/")
+        assert "梁家村" in page.text and "东街村" not in page.text  # only the township's villages
+
+
+def test_public_summary_and_api(site_factory: Any) -> None:
+    site = site_factory(enabled=["coverage"])
+    village(site)
+    with site_client(site) as client:
+        page = client.get(f"{BASE}/summary")
+        assert page.status_code == 200 and "东街村的四个组织" in page.text and "尚未实现四个组织全覆盖" in page.text
+        data = client.get(f"/api/v1/p/coverage/villages/{VILLAGE}").json()
+        assert data["all_four"] is False and data["organisations"][0]["members"] == 3
+        assert client.get("/api/v1/p/coverage/villages/130926999999").status_code == 404
+        anonymous = client.get(f"{BASE}/", follow_redirects=False)
+        assert anonymous.status_code == 302 and anonymous.headers["location"].startswith("/login")
+
+
+ROLES = {
+    "villager": ("village", set()),
+    "representative": ("village", {"view"}),
+    "supervisor": ("village", {"view"}),
+    "clerk": ("village", {"view", "manage"}),
+    "township_official": ("township", {"view", "county"}),
+    "county_official": ("site", {"view", "county"}),
+    "site_admin": ("site", {"view", "county"}),
+}
+ACTIONS = [
+    ("get", f"{BASE}/", "view"),
+    ("get", f"{BASE}/groups", "view"),
+    ("get", f"{BASE}/groups.xlsx", "view"),
+    ("post", f"{BASE}/organisations", "manage"),
+    ("post", f"{BASE}/groups/new", "manage"),
+    ("post", f"{BASE}/groups/assign", "manage"),
+    ("get", f"{BASE}/summary", "public"),
+    ("get", f"/api/v1/p/coverage/villages/{VILLAGE}", "public"),
+    ("get", "/p/coverage/", "county"),
+    ("get", "/p/coverage/print", "county"),
+    ("get", "/p/coverage/report.xlsx", "county"),
+    ("get", "/api/v1/p/coverage/rates", "county"),
+]
+
+
+@pytest.mark.parametrize("own_village", [True, False], ids=["own", "other"])
+@pytest.mark.parametrize("role", list(ROLES))
+def test_permission_matrix(site_factory: Any, role: str, own_village: bool) -> None:
+    site = site_factory(enabled=["coverage"])
+    kind, allowed = ROLES[role]
+    scope = {"village": VILLAGE if own_village else OTHER_VILLAGE,
+             "township": VILLAGE[:9] if own_village else "130926101", "site": ""}[kind]
+    with site_client(site) as client:
+        login(client, site, f"u-{role}", role=role, scope=scope)
+        for method, url, needs in ACTIONS:
+            response = client.post(url, data={}) if method == "post" else client.get(url)
+            if needs == "public":
+                expected_ok = True
+            elif needs == "county":
+                expected_ok = needs in allowed  # a site page: any village of the actor's scope will do
+            else:
+                expected_ok = needs in allowed and (own_village or kind == "site")
+            if expected_ok:
+                assert response.status_code in (200, 303, 400), (role, url, response.status_code)
+            else:
+                assert response.status_code == 403, (role, url, response.status_code)
