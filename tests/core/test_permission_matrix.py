@@ -57,6 +57,9 @@ EXPECTED: dict[str, set[str]] = {
     "coop.manage": {"clerk", "township_official"},
     "coop.supervise": {"township_official", "county_official", "site_admin"},
     "coop.account": {"villager", "representative", "supervisor", "clerk"},
+    "coverage.view": STAFF_AND_OVERSIGHT | {"representative"},
+    "coverage.manage": {"clerk"},
+    "coverage.county": {"township_official", "county_official", "site_admin"},
 }
 GRANT_SCOPE = {"villager": OWN, "clerk": OWN, "representative": OWN, "supervisor": OWN,
                "township_official": OWN[:9], "county_official": "", "site_admin": ""}
