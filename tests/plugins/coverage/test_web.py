@@ -60,6 +60,9 @@ def test_clerk_records_what_is_not_derived_with_errors_beside_fields(site_factor
                          follow_redirects=False)
         assert ok.status_code == 303
         assert "王站长" in client.get(f"{BASE}/").text
+        for path in (f"{BASE}/", f"{BASE}/groups"):  # the htmx fragment of each page renders on its own
+            fragment = client.get(path, headers={"HX-Request": "true"})
+            assert fragment.status_code == 200 and "<html" not in fragment.text and "四个组织" in fragment.text
     with site.db.read() as session:
         assert len(session.exec(select(Organisation)).all()) == 1
 
@@ -145,6 +148,8 @@ def test_county_dashboard_charts_show_the_tables_numbers(site_factory: Any) -> N
         assert page.text.count("<circle") == 2 * 5 and "33.3" in page.text  # party: 1 of 3 villages this month
         assert "东街村" in page.text and f"/v/{VILLAGE}/p/coverage/#type-economic" in page.text
         assert client.get("/p/coverage/print").status_code == 200
+        fragment = client.get("/p/coverage/", headers={"HX-Request": "true"})
+        assert fragment.status_code == 200 and 'id="chart-townships"' in fragment.text
         report = client.get("/p/coverage/report.xlsx")
         book = load_workbook(io.BytesIO(report.content))
         assert [r[0] for r in book.worksheets[0].iter_rows(values_only=True)] == ["乡镇", "肃宁镇", "梁家村镇", "合计"]
@@ -167,6 +172,8 @@ def test_public_summary_and_api(site_factory: Any) -> None:
     with site_client(site) as client:
         page = client.get(f"{BASE}/summary")
         assert page.status_code == 200 and "东街村的四个组织" in page.text and "尚未实现四个组织全覆盖" in page.text
+        fragment = client.get(f"{BASE}/summary", headers={"HX-Request": "true"})
+        assert fragment.status_code == 200 and "村民委员会" in fragment.text and "<html" not in fragment.text
         data = client.get(f"/api/v1/p/coverage/villages/{VILLAGE}").json()
         assert data["all_four"] is False and data["organisations"][0]["members"] == 3
         assert client.get("/api/v1/p/coverage/villages/130926999999").status_code == 404
