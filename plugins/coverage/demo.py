@@ -2,7 +2,7 @@
 type, so the county dashboard has something to show — founding dates, a 综治工作站 and a patrol team with their
 meetings, two or three work sub-areas, household groups of 10–15 (one village left half-assigned, one with an
 oversized group), a collective economic organisation in all but the
-second village, supervision-committee meetings in the meetings module, and six monthly snapshots for the trend."""
+second village, supervision-committee meetings in the meetings module, and monthly snapshots for the trend (six; two at county scale)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,7 @@ def build(session: Any, site: Any, demo: DemoContext) -> None:
                 services.record_meeting(session, site, CLERK, collective, today - dt.timedelta(days=30 * months_ago),
                                         "成员代表大会")
         _groups(session, site, code, rng, leave_out=7 if index == 2 else 0, oversize=index == 0)
-    for months_ago in range(5, -1, -1):
+    months = 6 if demo.scale == "demo" else 2  # each snapshot measures every village: keep the county build short
+    for months_ago in range(months - 1, -1, -1):
         day = today - dt.timedelta(days=30 * months_ago)
         services.take_snapshot(session, site, day)
