@@ -1,8 +1,8 @@
 """Demo coverage (after the register, the meetings and the co-ops): most villages fully covered, some missing one
 type, so the county dashboard has something to show — founding dates, a 综治工作站 and a patrol team with their
 meetings, two or three work sub-areas, household groups of 10–15 (one village left half-assigned, one with an
-oversized group), a collective economic organisation in all but the
-second village, supervision-committee meetings in the meetings module, and monthly snapshots for the trend (six; two at county scale)."""
+oversized group), a collective economic organisation in all but the second village, supervision-committee meetings
+in the meetings module, and monthly snapshots for the trend (six; two at county scale)."""
 
 from __future__ import annotations
 
