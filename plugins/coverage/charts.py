@@ -18,25 +18,26 @@ DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2")
 
 def bar_chart(title: str, rows: Sequence[tuple[str, Decimal]], chart_id: str) -> Markup:
     """Horizontal bars of percentages (0–100), one per label; labels left of the bars, values at their ends."""
-    width, label_w, row_h, top = 600, 170, 30, 10
-    height = top + row_h * max(len(rows), 1) + 24
-    plot_w = width - label_w - 60
+    width, label_w, row_h, top = 600, 190, 40, 10
+    height = top + row_h * max(len(rows), 1) + 30
+    plot_w = width - label_w - 80
     parts = [f'<svg id="{chart_id}" class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
              f'aria-labelledby="{chart_id}-title" preserveAspectRatio="xMinYMin meet" '
              f'xmlns="http://www.w3.org/2000/svg"><title id="{chart_id}-title">{escape(title)}</title>']
     for tick in (0, 50, 100):
         x = label_w + plot_w * tick / 100
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 20}" class="grid"/>'
-                     f'<text x="{x:.1f}" y="{height - 6}" class="tick" text-anchor="middle">{tick}%</text>')
+                     f'<text x="{x:.1f}" y="{height - 6}" class="tick" text-anchor="{"end" if tick == 100 else "middle"}">'
+                     f'{tick}%</text>')
     for index, (label, value) in enumerate(rows):
         y = top + index * row_h
         bar = plot_w * float(value) / 100
         parts.append(f'<g class="bar" data-label="{escape(label)}" data-value="{value}">'
                      f'<title>{escape(label)}: {value}%</title>'
-                     f'<text x="{label_w - 6}" y="{y + 19}" text-anchor="end" class="label">{escape(label)}</text>'
-                     f'<rect x="{label_w}" y="{y + 5}" width="{bar:.1f}" height="{row_h - 10}" '
+                     f'<text x="{label_w - 8}" y="{y + 27}" text-anchor="end" class="label">{escape(label)}</text>'
+                     f'<rect x="{label_w}" y="{y + 6}" width="{bar:.1f}" height="{row_h - 12}" '
                      f'fill="{COLOURS[0]}"/>'
-                     f'<text x="{label_w + bar + 4:.1f}" y="{y + 19}" class="value">{value}%</text></g>')
+                     f'<text x="{label_w + bar + 6:.1f}" y="{y + 27}" class="value">{value}%</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -44,9 +45,9 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Decimal]], chart_id: str) ->
 def line_chart(title: str, months: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal]]],
                chart_id: str) -> Markup:
     """Lines of percentages over months (one per series), with a legend below; a single month shows as dots."""
-    width, left, right, top, plot_h = 600, 44, 16, 12, 200
-    legend_y = top + plot_h + 34
-    height = legend_y + 22 * ((len(series) + 1) // 2) + 6
+    width, left, right, top, plot_h = 600, 58, 16, 14, 220
+    legend_y = top + plot_h + 50
+    height = legend_y + 28 * ((len(series) + 1) // 2) + 6
     plot_w = width - left - right
     step = plot_w / max(len(months) - 1, 1)
     parts = [f'<svg id="{chart_id}" class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
@@ -60,7 +61,8 @@ def line_chart(title: str, months: Sequence[str], series: Sequence[tuple[str, Se
     for index, month in enumerate(months):
         if index % shown == 0 or index == len(months) - 1:
             x = left + step * index
-            parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="tick">'
+            anchor = "start" if index == 0 else "end" if index == len(months) - 1 else "middle"
+            parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 20}" text-anchor="{anchor}" class="tick">'
                          f'{escape(month)}</text>')
     for number, (name, values) in enumerate(series):
         colour, dash = COLOURS[number % len(COLOURS)], DASHES[number % len(DASHES)]
@@ -74,7 +76,7 @@ def line_chart(title: str, months: Sequence[str], series: Sequence[tuple[str, Se
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}" data-month="{escape(month)}" '
                          f'data-value="{value}"><title>{escape(name)} {escape(month)}: {value}%</title></circle>')
         lx = left + (number % 2) * plot_w / 2
-        ly = legend_y + 22 * (number // 2)
+        ly = legend_y + 28 * (number // 2)
         parts.append(f'<line x1="{lx:.1f}" y1="{ly - 4}" x2="{lx + 24:.1f}" y2="{ly - 4}" stroke="{colour}" '
                      f'stroke-width="3"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
                      f'<text x="{lx + 30:.1f}" y="{ly}" class="legend">{escape(name)}</text></g>')
