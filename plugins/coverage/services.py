@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from cunwu.api import (
@@ -473,7 +474,10 @@ def create_group(session: Session, site: Any, actor: Actor, village_code: str, n
         _village_person(session, village_code, leader_person_id, "leader")
     group = HouseholdGroup(village_code=village_code, number=number, name=name.strip()[:50],
                            leader_person_id=leader_person_id)
-    audit.create(session, actor, group, "coverage.group.create")
+    try:
+        audit.create(session, actor, group, "coverage.group.create")
+    except IntegrityError:  # the same number created at the same moment by someone else
+        raise _refuse(_("本村已有第 %(n)s 小组", n=number), "number") from None
     return group
 
 
@@ -509,10 +513,13 @@ def assign(session: Session, site: Any, actor: Actor, village_code: str, placeme
             new.append(GroupMembership(village_code=village_code, group_id=group_id, household_id=household_id))
         elif row.group_id != group_id:
             changes.append((row, {"group_id": group_id}))
-    if new:
-        audit.create_many(session, actor, new, "coverage.group.assign")  # type: ignore[arg-type]
-    if changes:
-        audit.update_many(session, actor, changes, "coverage.group.move")  # type: ignore[arg-type]
+    try:
+        if new:
+            audit.create_many(session, actor, new, "coverage.group.assign")  # type: ignore[arg-type]
+        if changes:
+            audit.update_many(session, actor, changes, "coverage.group.move")  # type: ignore[arg-type]
+    except IntegrityError:  # someone placed one of these households at the same moment: the database refused
+        raise _refuse(_("其中有农户刚被他人编入小组（一户只能在一个小组）：请刷新页面后再试"), "household") from None
     return len(new) + len(changes)
 
 

@@ -199,3 +199,41 @@ def test_snapshot_is_idempotent_per_month(site_factory: Any, dialect: str) -> No
         months = services.trend(session, [VILLAGE, OTHER_VILLAGE, THIRD_VILLAGE])
     assert [(m, r.covered["party"], r.villages) for m, r in months] == [
         (earlier.replace(day=1), 0, 3), (day.replace(day=1), 1, 3)]
+
+
+def test_two_clerks_placing_the_same_household_at_once_on_postgresql(site_factory: Any, pg: str) -> None:
+    """The second placement waits on the unique index, then is refused with a message; one row stays."""
+    import threading
+
+    site = site_factory(enabled=["coverage"], dialect=pg)
+    built = village(site, households=2)
+    with site.db.transaction() as session:
+        ids = [int(services.create_group(session, site, CLERK, VILLAGE, n).id) for n in (1, 2)]  # type: ignore[arg-type]
+    flushed, checked = threading.Event(), threading.Event()
+    errors: list[Exception] = []
+
+    def first() -> None:
+        with site.db.transaction() as session:
+            services.assign(session, site, CLERK, VILLAGE, {built.homes[0].id: ids[0]})
+            flushed.set()
+            checked.wait(10)
+            threading.Event().wait(0.5)  # let the second one reach the unique index and wait there
+
+    def second() -> None:
+        flushed.wait(10)
+        try:
+            with site.db.transaction() as session:
+                checked.set()
+                services.assign(session, site, CLERK, VILLAGE, {built.homes[0].id: ids[1]})
+        except CoverageError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(errors) == 1 and "刚被他人编入小组" in errors[0].message
+    with site.db.read() as session:
+        rows = session.exec(select(GroupMembership)).all()
+    assert [(r.household_id, r.group_id) for r in rows] == [(built.homes[0].id, ids[0])]
