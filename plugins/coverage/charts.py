@@ -26,9 +26,9 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Decimal]], chart_id: str) ->
              f'xmlns="http://www.w3.org/2000/svg"><title id="{chart_id}-title">{escape(title)}</title>']
     for tick in (0, 50, 100):
         x = label_w + plot_w * tick / 100
+        anchor = "end" if tick == 100 else "middle"
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 20}" class="grid"/>'
-                     f'<text x="{x:.1f}" y="{height - 6}" class="tick" text-anchor="{"end" if tick == 100 else "middle"}">'
-                     f'{tick}%</text>')
+                     f'<text x="{x:.1f}" y="{height - 6}" class="tick" text-anchor="{anchor}">{tick}%</text>')
     for index, (label, value) in enumerate(rows):
         y = top + index * row_h
         bar = plot_w * float(value) / 100
