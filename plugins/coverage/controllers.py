@@ -22,7 +22,6 @@ from markupsafe import Markup
 from cunwu.api import DomainError, Problem, _, actor_of, local_today, parse_date, render, require, safe_rows, site_of
 
 from . import charts, importer, rules, services
-from .models import RECORDED_KINDS
 from .services import KIND_TITLES, SHORTFALLS, SOURCES, TYPE_TITLES, CoverageError
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -81,7 +80,7 @@ def _desk(request: Request[Any, Any, Any], village_code: str, error: DomainError
     return render(request, "coverage/desk.html", {
         "cov": village, "meetings": meetings, "error": error, "errors": _errors(error), "values": values or {},
         "form": form, "kinds": KIND_TITLES, "types": TYPE_TITLES, "shortfalls": SHORTFALLS, "sources": _sources,
-        "recorded_kinds": RECORDED_KINDS, "derived_kinds": services.DERIVED_KINDS, "settings": settings,
+        "settings": settings,
         "manage": site.allowed(actor_of(request), "coverage.manage", village_code), "today": local_today()},
         status_code=400 if error else 200)
 

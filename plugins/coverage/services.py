@@ -523,16 +523,6 @@ def assign(session: Session, site: Any, actor: Actor, village_code: str, placeme
     return len(new) + len(changes)
 
 
-def add_household(session: Session, site: Any, actor: Actor, group: HouseholdGroup, household_id: int) -> None:
-    """Put one new household in `group`; a household already in a group must be moved, not added twice."""
-    placed = memberships(session, group.village_code).get(household_id)
-    if placed is not None:
-        other = session.get(HouseholdGroup, placed.group_id)
-        raise _refuse(_("这户已在第 %(n)s 小组：一户只能在一个小组，请用“调整”移到本组",
-                        n=other.number if other else "?"), "household")
-    assign(session, site, actor, group.village_code, {household_id: int(group.id)})  # type: ignore[arg-type]
-
-
 # --- snapshots --------------------------------------------------------------------------------------------------------
 
 def take_snapshot(session: Session, site: Any, on: dt.date | None = None) -> tuple[int, int]:

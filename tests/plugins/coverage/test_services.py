@@ -99,7 +99,7 @@ def test_order_and_stability_three_plus_one(site_factory: Any) -> None:
     meet(site, VILLAGE, patrol, days_ago(5))
     with site.db.transaction() as session:
         group = services.groups_of(session, VILLAGE)[0]
-        services.add_household(session, site, CLERK, group, built.homes[11].id)
+        services.assign(session, site, CLERK, VILLAGE, {built.homes[11].id: int(group.id)})  # type: ignore[arg-type]
     cov = one(site)
     assert cov.types["order"] is True and cov.groups.wrong_size == 0
 
@@ -128,13 +128,11 @@ def test_bad_input_is_refused_with_nothing_written(site_factory: Any) -> None:
                                 days_ago(31))
     with site.db.transaction() as session:
         group = services.create_group(session, site, CLERK, VILLAGE, 1, "", int(built.heads[0].id))
-        services.add_household(session, site, CLERK, group, built.homes[0].id)
+        services.assign(session, site, CLERK, VILLAGE, {built.homes[0].id: int(group.id)})  # type: ignore[arg-type]
         second = services.create_group(session, site, CLERK, VILLAGE, 2)
         elsewhere = services.create_group(session, site, CLERK, OTHER_VILLAGE, 1)
         ids = (int(group.id), int(second.id), int(elsewhere.id))  # type: ignore[arg-type]
     written = (_count(site, GroupMembership), _count(site, AuditEntry))
-    with pytest.raises(CoverageError, match="这户已在第 1 小组：一户只能在一个小组"), site.db.transaction() as session:
-        services.add_household(session, site, CLERK, session.get(HouseholdGroup, ids[1]), built.homes[0].id)
     with pytest.raises(CoverageError, match=f"第 {ids[2]} 号小组不在本村"), site.db.transaction() as session:
         services.assign(session, site, CLERK, VILLAGE, {built.homes[1].id: ids[0], built.homes[2].id: ids[2]})
     with pytest.raises(CoverageError, match="不是本村的在册农户"), site.db.transaction() as session:
