@@ -28,6 +28,7 @@ from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
 from cunwu.notices.services import FinanceInput, NoticeConflict, NoticeError, settings_of
 from cunwu.notices.settings import STREAM_LABELS
+from cunwu.web.confirm import confirm_page
 from cunwu.web.render import actor_of, public_base, render, site_of
 from cunwu.web.store import count
 
@@ -466,6 +467,20 @@ def remove_file(request: Request[Any, Any, Any], village_code: str, notice_id: i
     return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit", status_code=303)
 
 
+@get("/v/{village_code:str}/notices/manage/{notice_id:int}/publish", opt={"permission": "notices.publish"},
+     sync_to_thread=True)
+def publish_confirm(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[str]:
+    """Publishing cannot be undone (only corrected or withdrawn on the record): say so before it happens."""
+    notice = _load_draft(site_of(request), village_code, notice_id)
+    return confirm_page(
+        request, title=_("发布“%(title)s”", title=notice.title),
+        consequences=[_("发布后任何人都能在公开栏看到，内容不能再修改，只能更正（发布新版本，旧版本保留可查）。"),
+                      _("公示期从今天开始，共 %(n)s 天；期间村民可以提出异议。", n=notice.window_days),
+                      _("发布记录写入审计链，附带内容哈希。")],
+        action=f"/v/{village_code}/notices/manage/{notice_id}/publish", button=_("确认发布"),
+        back=f"/v/{village_code}/notices/manage/{notice_id}/edit")
+
+
 @post("/v/{village_code:str}/notices/manage/{notice_id:int}/publish", opt={"permission": "notices.publish"},
       sync_to_thread=True)
 def publish(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
@@ -639,8 +654,13 @@ def _finance_form_of(site: Any, notice: Notice) -> dict[str, str]:
 def _finance_page(request: Request[Any, Any, Any], village_code: str, notice: Notice | None, form: dict[str, Any],
                   errors: list[Problem], status_code: int = 200) -> Response[str]:
     site = site_of(request)
+    attachments: list[NoticeAttachment] = []
+    if notice is not None:
+        with site.db.read() as session:
+            attachments = services.attachments_of(session, notice)
     return render(request, "notices/manage/finance.html", {
-        **_common(site), "notice": notice, "form": form, "errors": errors}, status_code=status_code)
+        **_common(site), "notice": notice, "form": form, "errors": errors, "attachments": attachments,
+        "limits": settings_of(site)}, status_code=status_code)
 
 
 @get("/v/{village_code:str}/notices/manage/finance", opt={"permission": "notices.draft"}, sync_to_thread=True)
@@ -688,6 +708,6 @@ def save_finance(request: Request[Any, Any, Any], village_code: str, notice_id: 
 ROUTES = [
     village_board, county_board, notice_page, post_objection, verify_page, canonical_json, attachment, village_feed,
     county_feed, print_notice, print_board, desk, new_draft, create_draft, edit_draft, save_draft, preview, upload,
-    remove_file, publish, correct_form, correct, withdraw_form, withdraw, objections_page, answer, new_finance,
-    create_finance, save_finance,
+    remove_file, publish_confirm, publish, correct_form, correct, withdraw_form, withdraw, objections_page, answer,
+    new_finance, create_finance, save_finance,
 ]

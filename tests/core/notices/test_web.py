@@ -303,6 +303,15 @@ def test_finance_form_refuses_unbalanced_figures_and_renders_a_table(site: Any) 
                               follow_redirects=False)
         assert created.status_code == 303
         notice_id = int(created.headers["location"].split("/")[-2])
+        # The draft page offers files and the way to publish (it used to link only back to itself).
+        draft = client.get(created.headers["location"]).text
+        assert f'action="/v/{VILLAGE}/notices/manage/{notice_id}/files"' in draft
+        assert f'href="/v/{VILLAGE}/notices/manage/{notice_id}/publish"' in draft
+        confirm = client.get(f"/v/{VILLAGE}/notices/manage/{notice_id}/publish")
+        assert confirm.status_code == 200 and "内容不能再修改" in confirm.text and "公示期从今天开始" in confirm.text
+        assert f'<form method="post" action="/v/{VILLAGE}/notices/manage/{notice_id}/publish"' in confirm.text
+        with site.db.read() as session:
+            assert session.get(Notice, notice_id).status == "draft"  # the confirmation page changes nothing
         client.post(f"/v/{VILLAGE}/notices/manage/{notice_id}/publish")
         page = client.get(f"/v/{VILLAGE}/notices/{notice_id}").text
         assert "东街村2025年3月财务收支公开" in page
