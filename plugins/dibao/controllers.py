@@ -97,35 +97,67 @@ def case_list(request: Request[Any, Any, Any], village_code: str) -> Response[st
                                                 "today": services.today()})
 
 
+def _new_case_page(request: Request[Any, Any, Any], village_code: str, number: str, chosen: Any = None,
+                   error: str | None = None, open_case: Case | None = None, matches: list[Any] | None = None,
+                   form: dict[str, str] | None = None, problems: list[Problem] | None = None,
+                   summary: str = "") -> Response[str]:
+    """The application form; a refusal about the household is shown beside the 户号 box with the way on (the open
+    case, or the households of the name that was typed), never as an error page."""
+    settings = services.settings_of(site_of(request))
+    return render(request, "dibao/new.html", {
+        "household": chosen, "banks": settings.banks, "categories": settings.review_months, "number": number,
+        "error": error, "open_case": open_case, "matches": matches or [], "form": form or {},
+        "problems": problems or [], "summary": summary, "review_category_label": services.review_category_label},
+        status_code=400 if error or problems else 200)
+
+
 @get("/v/{village_code:str}/p/dibao/new", opt={"permission": "dibao.apply"}, sync_to_thread=True)
 def new_case(request: Request[Any, Any, Any], village_code: str, household: str = "") -> Response[str]:
     site = site_of(request)
-    chosen = None
+    number = household.strip()
+    if not number:
+        return _new_case_page(request, village_code, "")
     with site.db.read() as session:
-        homes = queries.households(session, village_code)
-        if household:
-            chosen = next((h for h in homes if h.household.number == household.strip()), None)
-            if chosen is None:
-                raise DibaoError(_("本村没有户号 %(number)s", number=household))
-    return render(request, "dibao/new.html", {"household": chosen, "banks": services.settings_of(site).banks,
-                                              "categories": services.settings_of(site).review_months,
-                                              "number": household})
+        chosen = next((h for h in queries.households(session, village_code) if h.household.number == number), None)
+        if chosen is None:
+            matches = services.households_named(session, village_code, number)
+            error = (_("“%(text)s”不是户号。请填写户号，或从下面同名村民所在的户中选择", text=number) if matches
+                     else _("本村没有户号 %(number)s", number=number))
+            return _new_case_page(request, village_code, number, error=error, matches=matches)
+        open_case = services.open_case_of(session, chosen.household.id)
+    if open_case is not None:
+        return _new_case_page(request, village_code, number, error=_(
+            "这一户已有办理中或在保的低保案件（第 %(id)s 号），新的申请要等该案件办结", id=open_case.id),
+            open_case=open_case)
+    return _new_case_page(request, village_code, number, chosen)
 
 
 @post("/v/{village_code:str}/p/dibao/cases", opt={"permission": "dibao.apply"}, sync_to_thread=True)
-def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) -> Redirect:
+def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     site = site_of(request)
-    with site.db.transaction() as session:
-        case = services.apply(
-            session, site, actor_of(request), village_code=village_code,
-            household_id=_int(data.get("household_id"), _("户")), applicant_id=_int(data.get("applicant_id"),
-                                                                                   _("申请人")),
-            covered=_checked(data, "covered_"), serious_illness=_checked(data, "ill_"),
-            kind=data.get("kind", "rural"), review_category=data.get("review_category", "stable"),
-            bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""),
-            account_holder=data.get("account_holder", ""),
-        )
-        url = _case_url(case)
+    try:
+        with site.db.transaction() as session:
+            case = services.apply(
+                session, site, actor_of(request), village_code=village_code,
+                household_id=_int(data.get("household_id"), _("户")), applicant_id=_int(data.get("applicant_id"),
+                                                                                       _("申请人")),
+                covered=_checked(data, "covered_"), serious_illness=_checked(data, "ill_"),
+                kind=data.get("kind", "rural"), review_category=data.get("review_category", "stable"),
+                bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""),
+                account_holder=data.get("account_holder", ""),
+            )
+            url = _case_url(case)
+    except DibaoError as exc:
+        with site.db.read() as session:
+            chosen = next((h for h in queries.households(session, village_code)
+                           if str(h.household.id) == str(data.get("household_id", "")).strip()), None)
+            open_case = services.open_case_of(session, chosen.household.id) if chosen else None
+        about_household = any(p.field in ("household", "household_id") for p in exc.problems)
+        return _new_case_page(
+            request, village_code, chosen.household.number if chosen else "", None if open_case else chosen,
+            error=exc.message if about_household or not chosen else None, open_case=open_case, form=dict(data),
+            problems=[] if about_household else (exc.problems or [Problem(exc.message)]),
+            summary="" if about_household else exc.message)
     return Redirect(url, status_code=303)
 
 

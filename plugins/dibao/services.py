@@ -247,9 +247,29 @@ def status_label(status: str) -> str:
     }.get(status, status)
 
 
+def review_category_label(category: str) -> str:
+    """The family category in words (a site may add its own categories; those show as the site named them)."""
+    return {"stable": _("收入稳定家庭"), "unstable": _("收入不稳定或有劳动能力的家庭")}.get(category, category)
+
+
 def income_kind_label(kind: str) -> str:
     return {"wages": _("工资性收入"), "farming": _("家庭经营（种养殖）收入"), "pension": _("养老金"),
             "transfer": _("转移性收入"), "other": _("其他收入")}.get(kind, kind)
+
+
+def open_case_of(session: Session, household_id: int) -> Case | None:
+    """The household's case still being handled or paid, if any: a new application waits until it is closed."""
+    return session.exec(select(Case).where(Case.household_id == household_id,
+                                           col(Case.status).not_in(list(CLOSED_STATES)))).first()
+
+
+def households_named(session: Session, village_code: str, text: str) -> list[Any]:
+    """The village's households with a member whose name contains `text` (someone typed a name where the 户号
+    goes: offer the households instead of a dead end)."""
+    text = text.strip()
+    if not text:
+        return []
+    return [h for h in queries.households(session, village_code) if any(text in m.person.name for m in h.members)]
 
 
 def apply(session: Session, site: Any, actor: Actor, *, village_code: str, household_id: int, applicant_id: int,
@@ -277,10 +297,10 @@ def apply(session: Session, site: Any, actor: Actor, *, village_code: str, house
         raise DibaoError(_("未知的家庭类别：%(value)s", value=review_category)) from exc
     if bank_code and bank_code not in settings.banks:
         raise DibaoError(_("未知的银行：%(value)s", value=bank_code), [Problem(_("请选择银行"), field="bank_code")])
-    live = session.exec(select(Case).where(Case.household_id == household_id,
-                                           col(Case.status).not_in(list(CLOSED_STATES)))).first()
+    live = open_case_of(session, household_id)
     if live is not None:
-        raise DibaoError(_("这一户已有办理中或在保的低保案件（第 %(id)s 号）", id=live.id))
+        message = _("这一户已有办理中或在保的低保案件（第 %(id)s 号）", id=live.id)
+        raise DibaoError(message, [Problem(message, field="household")])
     grades = {m.person.id: m.person.disability_grade for m in household.members}
     ill = set(serious_illness)
     case = Case(
