@@ -299,7 +299,7 @@ def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id:
             **_common(), "meeting": meeting, "motion": motion, "quorum": quorum,
             "quorum_text": services.quorum_message(quorum), "present": services.present_members(session, meeting),
             "result": services.motion_result(session, motion), "matter_types": matters.matter_types(site),
-            "error": error,
+            "error": error, "matter_rule": services.motion_rule(site, meeting, motion.matter_type),
         }
     return render(request, "meetings/motion.html", context, status_code=status_code)
 

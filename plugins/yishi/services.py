@@ -297,10 +297,11 @@ def thresholds_text(site: Any) -> str:
 def record_result(
     session: Session, site: Any, actor: Actor, project: Project, *, source: str, held_on: dt.date, members: int,
     present: int, votes_for: int, against: int, abstain: int, meeting_id: int | None = None,
-    motion_id: int | None = None,
+    motion_id: int | None = None, decided: bool | None = None,
 ) -> VoteResult:
     """Decide the plan by the site's thresholds (preset + overrides) on the counts; the project becomes approved
-    or rejected. One result per project (unique in the database)."""
+    or rejected. One result per project (unique in the database). A meeting's vote comes `decided` by the
+    meeting under the same thresholds (the 一事一议 rule set), so the two records cannot disagree."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)
     _require(project, "published")
     if min(members, present, votes_for, against, abstain) < 0 or members == 0:
@@ -308,7 +309,7 @@ def record_result(
     if present > members or votes_for + against + abstain > present:
         raise input_error(_("票数合计 %(cast)s、到会 %(present)s、应到 %(members)s 不合逻辑",
                        cast=votes_for + against + abstain, present=present, members=members))
-    passed = vote_thresholds(settings_of(site)).passes(members, present, votes_for)
+    passed = vote_thresholds(settings_of(site)).passes(members, present, votes_for) if decided is None else decided
     result = VoteResult(
         village_code=project.village_code, project_id=project.id, source=source, meeting_id=meeting_id,  # type: ignore[arg-type]
         motion_id=motion_id, held_on=held_on, members=members, present=present, votes_for=votes_for,
@@ -342,6 +343,7 @@ def vote_from_matter_step(session: Session, site: Any, matter: Any, actor: Actor
         session, site, actor, project, source=motion.vote_method or "hands", held_on=meetings.meeting_date(meeting),
         members=motion.members or 0, present=motion.attendees or 0, votes_for=result.votes_for,
         against=result.against, abstain=result.abstain, meeting_id=meeting.id, motion_id=motion.id,
+        decided=result.passed,
     )
 
 
@@ -374,10 +376,12 @@ def _project_of_matter(session: Session, matter: Any) -> Project | None:
 
 
 def matter_stopped(session: Session, site: Any, matter: Any, actor: Actor) -> None:
-    """The matter stopped before the vote (failed quorum or a failed step): the plan was not adopted."""
+    """The matter stopped: the plan was not adopted. When it stopped at the vote itself (step 4 failed on a
+    meeting's motion), the counts are recorded as the plan's vote result, as the meeting recorded them."""
     project = _project_of_matter(session, matter)
     if project is not None and project.status == "published" and project.matter_id == matter.id:
-        audit.update(session, actor, project, {"status": "rejected"}, "yishi.project.reject")
+        if vote_from_matter_step(session, site, matter, actor) is None:
+            audit.update(session, actor, project, {"status": "rejected"}, "yishi.project.reject")
 
 
 # --- online vote with one-time codes ------------------------------------------------------------------------------
