@@ -379,9 +379,9 @@ def matter_stopped(session: Session, site: Any, matter: Any, actor: Actor) -> No
     """The matter stopped: the plan was not adopted. When it stopped at the vote itself (step 4 failed on a
     meeting's motion), the counts are recorded as the plan's vote result, as the meeting recorded them."""
     project = _project_of_matter(session, matter)
-    if project is not None and project.status == "published" and project.matter_id == matter.id:
-        if vote_from_matter_step(session, site, matter, actor) is None:
-            audit.update(session, actor, project, {"status": "rejected"}, "yishi.project.reject")
+    if (project is not None and project.status == "published" and project.matter_id == matter.id
+            and vote_from_matter_step(session, site, matter, actor) is None):
+        audit.update(session, actor, project, {"status": "rejected"}, "yishi.project.reject")
 
 
 # --- online vote with one-time codes ------------------------------------------------------------------------------
