@@ -17,7 +17,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.api import Problem, _, actor_of, mask_account, render, site_of
+from cunwu.api import Problem, _, actor_of, confirm_page, mask_account, render, site_of
 from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
@@ -427,7 +427,27 @@ def cycle_page(request: Request[Any, Any, Any], month: str) -> Response[str]:
     return render(request, "dibao/cycle.html", {
         "cycle": cycle, "entitlements": rows, "batches": found, "results": results,
         "total": sum((e.amount for e in rows), Decimal("0.00")), "banks": services.settings_of(site).banks,
-        "failed": sum(r.failed_count for r in results.values())})
+        "failed": sum(r.failed_count for r in results.values()),
+        "this_month": amounts.first_of_month(services.today())})
+
+
+@get("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def approve_confirm(request: Request[Any, Any, Any], month: str) -> Response[str]:
+    """Approving a month fixes who is paid what and builds the bank batches: say so, with the totals, first."""
+    site = site_of(request)
+    chosen = _month(month)
+    disbursement.refuse_future_month(chosen)
+    with site.db.read() as session:
+        if disbursement.get_cycle(session, chosen) is None:
+            raise NotFoundException(_("这个月还没有计算低保金"))
+        rows = disbursement.entitlements(session, chosen)
+    total = sum((e.amount for e in rows), Decimal("0.00"))
+    return confirm_page(
+        request, title=_("审批 %(month)s 低保金", month=f"{chosen:%Y-%m}"),
+        consequences=[_("应发 %(n)s 户，合计 %(sum)s 元。审批后本月名单和金额固定，不再增加。", n=len(rows), sum=total),
+                      _("审批后按银行生成发放批次，本月的公开名单随之显示。")],
+        action=f"/p/dibao/cycles/{chosen:%Y-%m}/approve", button=_("确认审批"),
+        back=f"/p/dibao/cycles/{chosen:%Y-%m}")
 
 
 @post("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)
@@ -463,6 +483,22 @@ def _batch_context(request: Request[Any, Any, Any], batch_id: int) -> dict[str, 
 @get("/p/dibao/batches/{batch_id:int}", opt={"permission": "dibao.payments"}, sync_to_thread=True)
 def batch_page(request: Request[Any, Any, Any], batch_id: int) -> Response[str]:
     return render(request, "dibao/batch.html", _batch_context(request, batch_id))
+
+
+@get("/p/dibao/batches/{batch_id:int}/export", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def export_confirm(request: Request[Any, Any, Any], batch_id: int, format: str = "csv") -> Response[str]:
+    """Exporting freezes the batch: the confirmation names the count, the total and the format."""
+    site = site_of(request)
+    with site.db.read() as session:
+        batch = disbursement.get_batch(session, batch_id)
+    chosen = format if format in ("csv", "xlsx") else "csv"
+    return confirm_page(
+        request, title=_("导出第 %(id)s 号批次的银行文件", id=batch_id),
+        consequences=[_("%(n)s 笔，合计 %(sum)s 元，格式 %(fmt)s。", n=batch.control_count, sum=batch.control_total,
+                        fmt=chosen.upper()),
+                      _("导出后批次冻结，不能再改动；文件的 SHA-256 记入审计链，交给银行的文件必须与之一致。")],
+        action=f"/p/dibao/batches/{batch_id}/export", button=_("确认导出"), back=f"/p/dibao/batches/{batch_id}",
+        fields={"format": chosen})
 
 
 @post("/p/dibao/batches/{batch_id:int}/export", opt={"permission": "dibao.payments"}, sync_to_thread=True)
@@ -600,6 +636,6 @@ ROUTES = [
     case_list, new_case, create_case, case_page, add_income, remove_income, save_property, add_visit, add_evidence,
     get_evidence, save_covered, save_account, save_opinion, post_case, review_meeting, review_result, confirm_case,
     refuse_case, review_case, stop_case, recipients_page, queue, standards_page, add_standard, cycles_page, run_cycle,
-    cycle_page, approve_cycle, reissue, batch_page, export, download, verify, bank_return, totals_page,
-    api_recipients, api_cases, api_cycle, api_totals,
+    cycle_page, approve_confirm, approve_cycle, reissue, batch_page, export_confirm, export, download, verify,
+    bank_return, totals_page, api_recipients, api_cases, api_cycle, api_totals,
 ]

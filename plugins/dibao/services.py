@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -363,14 +364,25 @@ def record_property(session: Session, site: Any, actor: Actor, case: Case, answe
     return result
 
 
+_NAME_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+
+
+def visitor_names(text: str) -> list[str]:
+    """The distinct names in a "调查人" field ("王文书、李委员"): a home visit needs two investigators (调查人至少两人,
+    docs/domain.md §5), so one name written twice counts once."""
+    return list(dict.fromkeys(n for n in _NAME_SEPARATORS.split(text.strip()) if n))
+
+
 def record_visit(session: Session, site: Any, actor: Actor, case: Case, *, visited_on: dt.date, visitors: str,
                  findings: str) -> Visit:
     """A home visit: at least two visitors' names and what they found."""
     _require(case, "applied", "enrolled")
     if len(findings.strip()) < 5:
         raise DibaoError(_("请写明入户调查情况（至少 5 个字）"), [Problem(_("请写明调查情况"), field="findings")])
-    if not visitors.strip():
-        raise DibaoError(_("请填写调查人"), [Problem(_("请填写调查人"), field="visitors")])
+    names = visitor_names(visitors)
+    if len(names) < 2:
+        message = _("入户调查人至少两人，请填写每位调查人的姓名（用顿号或逗号分开），已填写 %(n)s 人", n=len(names))
+        raise DibaoError(message, [Problem(message, field="visitors")])
     if visited_on > today():
         raise DibaoError(_("调查日期不能晚于今天"), [Problem(_("日期不对"), field="visited_on")])
     visit = Visit(case_id=case.id, village_code=case.village_code, visited_on=visited_on,  # type: ignore[arg-type]

@@ -368,10 +368,19 @@ def test_public_list_and_monthly_pages(site_factory: Any) -> None:
         assert "新增 0 户，金额 0.00 元" in again.text
         # nothing is public before approval
         assert "本月没有公布的低保对象" in county.get(f"/v/{VILLAGE}/p/dibao/recipients?month=2026-01").text
+        assert 'href="/p/dibao/cycles/2026-01/approve"' in county.get("/p/dibao/cycles/2026-01").text
+        confirm = county.get("/p/dibao/cycles/2026-01/approve")  # the confirmation states the totals
+        assert confirm.status_code == 200 and "应发 2 户，合计 1600.00 元。审批后本月名单和金额固定" in confirm.text
+        assert '<form method="post" action="/p/dibao/cycles/2026-01/approve"' in confirm.text
+        assert "本月没有公布的低保对象" in county.get(f"/v/{VILLAGE}/p/dibao/recipients?month=2026-01").text
         assert county.post("/p/dibao/cycles/2026-01/approve").status_code == 200
         cycle = county.get("/p/dibao/cycles/2026-01")
-        assert "应发 2 户，合计 1600.00 元" in cycle.text
+        assert "应发 2 户，合计 1600.00 元" in cycle.text and "待导出" in cycle.text
         batch_id = int(re.search(r'/p/dibao/batches/(\d+)"', cycle.text).group(1))  # type: ignore[union-attr]
+        export = county.get(f"/p/dibao/batches/{batch_id}/export", params={"format": "xlsx"})
+        assert export.status_code == 200 and "格式 XLSX" in export.text and "导出后批次冻结" in export.text
+        assert '<input type="hidden" name="format" value="xlsx">' in export.text
+        assert "待导出" in county.get(f"/p/dibao/batches/{batch_id}").text  # the confirmation changes nothing
         assert county.post(f"/p/dibao/batches/{batch_id}/export", data={"format": "csv"}).status_code == 200
         file = county.get(f"/p/dibao/batches/{batch_id}/file")
         assert file.status_code == 200 and file.headers["x-content-sha256"] in county.get(
