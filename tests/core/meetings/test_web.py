@@ -62,6 +62,10 @@ def test_clerk_runs_a_representative_meeting_over_http(village_site: Any) -> Non
         voted = client.post(f"{motion_url}/vote", data={"method": "hands", "votes_for": "6", "against": "1",
                                                         "abstain": "1"})
         assert voted.status_code == 200 and "赞成 6 · 反对 1 · 弃权 1" in voted.text and "通过" in voted.text
+        confirm = client.post(f"{BASE}/{meeting_id}/close/confirm", data={"minutes": "与会代表一致同意"})
+        assert confirm.status_code == 200 and "结束后签到和表决结果即为最终结果" in confirm.text
+        assert '<input type="hidden" name="minutes" value="与会代表一致同意">' in confirm.text
+        assert "已结束" not in client.get(f"{BASE}/{meeting_id}").text  # the confirmation changes nothing
         closed = client.post(f"{BASE}/{meeting_id}/close", data={"minutes": "与会代表一致同意"})
         assert closed.status_code == 200 and "已结束" in closed.text
         published = client.post(f"{BASE}/{meeting_id}/publish")
@@ -98,6 +102,18 @@ def test_sign_in_without_javascript_and_search(village_site: Any, h: SimpleNames
         assert tap.status_code == 303 and unquote(tap.headers["location"]).endswith("signin?q=户主03")
         page = client.get(tap.headers["location"])
         assert "已签到（点此签退）" in page.text and "到会 1 / 至少需要 13" in page.text
+        # Tapping a signed-in person only asks: nobody is signed out unasked.
+        ask = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "ask", "q": "户主03"},
+                          follow_redirects=False)
+        assert ask.status_code == 303 and f"ask={ids[0]}" in ask.headers["location"]
+        asking = client.get(ask.headers["location"])
+        assert "确认将 户主03 签退？" in asking.text and "到会 1 / 至少需要 13" in asking.text
+        keep = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "keep"},
+                           headers={"HX-Request": "true"})
+        assert "已签到（点此签退）" in keep.text and "确认将" not in keep.text
+        asked = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "ask"},
+                            headers={"HX-Request": "true"})
+        assert 'value="out"' in asked.text and "到会 1 / 至少需要 13" in asked.text
         out = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "out"})
         assert "到会 0 / 至少需要 13" in out.text
         twice = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "out"})
