@@ -281,6 +281,28 @@ async def county_feed(request: Request[Any, Any, Any]) -> Response[Any]:
     return await cached_page(request, None, lambda extra: _feed(request, None, extra))
 
 
+def _subscribe(request: Request[Any, Any, Any], village_code: str | None, extra: dict[str, Any]) -> Response[str]:
+    """The page a person reaches from "订阅更新": the feed's entries, readable, and how to follow them."""
+    site = site_of(request)
+    with site.db.read() as session:
+        items = queries.feed_items(session, village_code)
+    base = public_base(request)
+    path = f"/v/{village_code}/notices/" if village_code else "/notices/"
+    return render(request, "notices/subscribe.html", {
+        **_common(site), **extra, "items": items, "feed_url": f"{base}{path}feed.atom", "board": path,
+        "county": village_code is None, "villages": {v.code: v.name for v in site.config.villages}})
+
+
+@get("/v/{village_code:str}/notices/subscribe", opt={"public": True}, name="notices_subscribe")
+async def village_subscribe(request: Request[Any, Any, Any], village_code: str) -> Response[Any]:
+    return await cached_page(request, village_code, lambda extra: _subscribe(request, village_code, extra))
+
+
+@get("/notices/subscribe", opt={"public": True}, name="notices_county_subscribe")
+async def county_subscribe(request: Request[Any, Any, Any]) -> Response[Any]:
+    return await cached_page(request, None, lambda extra: _subscribe(request, None, extra))
+
+
 # --- print ------------------------------------------------------------------------------------------------------
 
 
@@ -707,7 +729,7 @@ def save_finance(request: Request[Any, Any, Any], village_code: str, notice_id: 
 
 ROUTES = [
     village_board, county_board, notice_page, post_objection, verify_page, canonical_json, attachment, village_feed,
-    county_feed, print_notice, print_board, desk, new_draft, create_draft, edit_draft, save_draft, preview, upload,
-    remove_file, publish_confirm, publish, correct_form, correct, withdraw_form, withdraw, objections_page, answer,
-    new_finance, create_finance, save_finance,
+    county_feed, village_subscribe, county_subscribe, print_notice, print_board, desk, new_draft, create_draft,
+    edit_draft, save_draft, preview, upload, remove_file, publish_confirm, publish, correct_form, correct,
+    withdraw_form, withdraw, objections_page, answer, new_finance, create_finance, save_finance,
 ]

@@ -348,6 +348,22 @@ def test_atom_feeds_are_valid(site: Any) -> None:
     assert len(ET.fromstring(county.content).findall("a:entry", ns)) == 2
 
 
+def test_the_subscribe_link_opens_a_readable_page(site: Any) -> None:
+    """People following "订阅更新" get an HTML page with the entries and how to subscribe; readers keep the feed."""
+    notice = publish(site, title="饮水工程公示")
+    publish(site, village=OTHER, title="西街村公示")
+    with site_client(site) as client:
+        board = client.get(f"/v/{VILLAGE}/notices/").text
+        assert f'href="/v/{VILLAGE}/notices/subscribe"' in board
+        page = client.get(f"/v/{VILLAGE}/notices/subscribe")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert f'href="/v/{VILLAGE}/notices/{notice.id}">饮水工程公示</a>' in page.text
+        assert "西街村公示" not in page.text
+        assert "怎样订阅" in page.text and f'/v/{VILLAGE}/notices/feed.atom"' in page.text
+        county = client.get("/notices/subscribe").text
+        assert "饮水工程公示" in county and "西街村公示" in county
+
+
 def test_village_home_dashboard_and_county_overview_slots(site: Any, today: Today) -> None:
     today.set(dt.date(2025, 4, 20))
     publish(site, title="正在公示的低保名单")
