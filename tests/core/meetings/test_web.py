@@ -158,11 +158,14 @@ def test_matter_timeline_page_and_steps_over_http(village_site: Any, h: SimpleNa
         matter_url = created.headers["location"]
         form = client.get(matter_url)
         assert f'value="{branch.id}:{motion.id}"' in form.text
+        assert '<option value="" selected disabled>请选择会议及议案</option>' in form.text  # nothing preselected
+        assert "进度：已完成 0 / 6 步" in form.text and 'aria-current="step"' in form.text
         skipped = client.post(f"{matter_url}/steps", data={"step": "3", "where": f"{branch.id}:{motion.id}"})
         assert skipped.status_code == 400 and "下一步应为第 1 步" in skipped.text
         step1 = client.post(f"{matter_url}/steps", data={"step": "1", "where": f"{branch.id}:{motion.id}",
                                                          "origin": "村民代表建议", "content": "提议硬化村道"})
         assert step1.status_code == 200 and "提议硬化村道" in step1.text
+        assert "进度：已完成 1 / 6 步" in step1.text
         assert f'value="{failed.id}:"' in step1.text  # the failed-quorum meeting can be chosen for step 2
         step2 = client.post(f"{matter_url}/steps", data={"step": "2", "where": f"{failed.id}:"})
         assert "已终止" in step2.text and "不足法定人数" in step2.text
