@@ -623,16 +623,23 @@ def parse_amount(value: str, label: str, field: str) -> Decimal:
 
 
 def parse_lines(text: str, field: str, label: str) -> list[tuple[str, Decimal]]:
-    """One line per item: "项目名称 金额", e.g. "上级转移支付 12000.00"."""
+    """One line per item: "项目名称 金额", e.g. "上级转移支付 12000.00". Every wrong line is named at once."""
     lines: list[tuple[str, Decimal]] = []
+    problems: list[Problem] = []
     for number, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
             continue
         match = _LINE.match(raw.strip())
         if not match or not match.group("item").strip():
             message = _("%(label)s第 %(n)s 行应为“项目名称 金额”：%(line)s", label=label, n=number, line=raw.strip())
-            raise NoticeError(message, [Problem(message, field=field, row=number)])
-        lines.append((match.group("item").strip(), parse_amount(match.group("amount"), label, field)))
+            problems.append(Problem(message, field=field, row=number))
+            continue
+        try:
+            lines.append((match.group("item").strip(), parse_amount(match.group("amount"), label, field)))
+        except NoticeError as exc:
+            problems += [Problem(p.message, field=field, row=number) for p in exc.problems]
+    if problems:
+        raise NoticeError(problems[0].message, problems)
     return lines
 
 
@@ -649,15 +656,29 @@ def parse_period(value: str) -> tuple[str, dt.date]:
 
 
 def finance_input(data: dict[str, str]) -> FinanceInput:
-    kind, start = parse_period(data.get("period", ""))
+    """The statement typed in the form; every field that is wrong is reported at once (one NoticeError)."""
+    problems: list[Problem] = []
+
+    def attempt(parse: Any, *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except NoticeError as exc:
+            problems.extend(exc.problems or [Problem(exc.message)])
+            return None
+
+    period = attempt(parse_period, data.get("period", ""))
+    opening = attempt(parse_amount, data.get("opening", ""), _("期初余额"), "opening")
+    income = attempt(parse_lines, data.get("income", ""), "income", _("收入"))
+    expenditure = attempt(parse_lines, data.get("expenditure", ""), "expenditure", _("支出"))
+    closing = attempt(parse_amount, data.get("closing", ""), _("期末余额"), "closing")
     totals = {}
     for name, label in (("income_total", _("收入合计")), ("expenditure_total", _("支出合计"))):
-        totals[name] = parse_amount(data[name], label, name) if data.get(name, "").strip() else None
-    return FinanceInput(
-        period_kind=kind, period_start=start, opening=parse_amount(data.get("opening", ""), _("期初余额"), "opening"),
-        income=parse_lines(data.get("income", ""), "income", _("收入")),
-        expenditure=parse_lines(data.get("expenditure", ""), "expenditure", _("支出")),
-        closing=parse_amount(data.get("closing", ""), _("期末余额"), "closing"), **totals)
+        totals[name] = attempt(parse_amount, data[name], label, name) if data.get(name, "").strip() else None
+    if problems:
+        raise NoticeError(problems[0].message, problems)
+    kind, start = period
+    return FinanceInput(period_kind=kind, period_start=start, opening=opening, income=income,
+                        expenditure=expenditure, closing=closing, **totals)
 
 
 def _finance_form_of(site: Any, notice: Notice) -> dict[str, str]:

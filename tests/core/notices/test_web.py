@@ -299,6 +299,16 @@ def test_finance_form_refuses_unbalanced_figures_and_renders_a_table(site: Any) 
         assert refused.status_code == 400 and "收支不平" in refused.text and "相差 0.25 元" in refused.text
         bad_line = client.post(f"/v/{VILLAGE}/notices/manage/finance", data={**form, "income": "只有名称没有金额"})
         assert bad_line.status_code == 400 and "第 1 行" in bad_line.text
+        # Every mistake at once, each beside its field and linked from the summary; what was typed stays.
+        many = client.post(f"/v/{VILLAGE}/notices/manage/finance", data={
+            **form, "period": "三月", "opening": "一万", "income": "上级转移支付 5000\n土地承包费", "closing": "x"})
+        assert many.status_code == 400 and "请改正以下 4 处" in many.text
+        for field, text in (("period", "期间应写作"), ("opening", "期初余额不是有效的金额"),
+                            ("income", "收入第 2 行"), ("closing", "期末余额不是有效的金额")):
+            label = many.text.split(f'<label id="f-{field}">', 1)[1].split("</label>", 1)[0]
+            assert text in label and 'aria-invalid="true"' in label, field
+            assert f'href="#f-{field}"' in many.text
+        assert 'value="一万"' in many.text and "上级转移支付 5000" in many.text
         created = client.post(f"/v/{VILLAGE}/notices/manage/finance", data={**form, "closing": "13900.25"},
                               follow_redirects=False)
         assert created.status_code == 303
