@@ -148,12 +148,14 @@ def _meeting_context(session: Session, site: Any, meeting: Meeting) -> dict[str,
 
 
 def _detail(request: Request[Any, Any, Any], village_code: str, meeting_id: int, error: str | None = None,
-            status_code: int = 200) -> Response[str]:
+            status_code: int = 200, form: dict[str, str] | None = None) -> Response[str]:
+    """The meeting page; after a refused form, `form` is what was typed (shown again, with the reason beside it)."""
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         context = _meeting_context(session, site, meeting)
-    return render(request, "meetings/detail.html", {**context, "error": error}, status_code=status_code)
+    return render(request, "meetings/detail.html", {**context, "error": error, "form": form or {}},
+                  status_code=status_code)
 
 
 @get("/v/{village_code:str}/meetings/{meeting_id:int}", opt={"permission": "meetings.view"}, sync_to_thread=True)
@@ -162,7 +164,7 @@ def meeting_detail(request: Request[Any, Any, Any], village_code: str, meeting_i
 
 
 def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, action: Any,
-         then: Callable[[Any], str] = lambda _result: "") -> Response[Any]:
+         then: Callable[[Any], str] = lambda _result: "", form: dict[str, str] | None = None) -> Response[Any]:
     """Run `action(session, site, actor, meeting)` in a transaction, then go to the meeting page (plus `then(result)`);
     show the meeting page with the service's message if refused."""
     site = site_of(request)
@@ -171,7 +173,7 @@ def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, ac
             meeting = services.get_meeting(session, village_code, meeting_id)
             result = action(session, site, actor_of(request), meeting)
     except DomainError as exc:
-        return _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code)
+        return _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code, form=form)
     return Redirect(f"/v/{village_code}/meetings/{meeting_id}{then(result)}", status_code=303)
 
 
@@ -206,7 +208,8 @@ def motion_put(request: Request[Any, Any, Any], village_code: str, meeting_id: i
                                    body=data.get("body", ""), agenda_item_id=_int(data.get("agenda_item_id")),
                                    matter=matter, matter_type=data.get("matter_type") or None)
 
-    return _act(request, village_code, meeting_id, put, then=lambda motion: f"/motions/{motion.id}")
+    return _act(request, village_code, meeting_id, put, then=lambda motion: f"/motions/{motion.id}",
+                form={**data, "_form": "motion"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/close/confirm", opt={"permission": "meetings.manage"},
@@ -331,7 +334,8 @@ def _signin_row(request: Request[Any, Any, Any], village_code: str, meeting_id: 
 
 
 def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
-                 error: str | None = None, status_code: int = 200) -> Response[str]:
+                 error: str | None = None, status_code: int = 200, form: dict[str, str] | None = None
+                 ) -> Response[str]:
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
@@ -342,6 +346,7 @@ def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id:
             "quorum_text": services.quorum_message(quorum), "present": services.present_members(session, meeting),
             "result": services.motion_result(session, motion), "matter_types": matters.matter_types(site),
             "error": error, "matter_rule": services.motion_rule(site, meeting, motion.matter_type),
+            "form": form or {},
         }
     return render(request, "meetings/motion.html", context, status_code=status_code)
 
@@ -353,14 +358,15 @@ def motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: 
 
 
 def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
-                action: Any) -> Response[Any]:
+                action: Any, form: dict[str, str] | None = None) -> Response[Any]:
     site = site_of(request)
     try:
         with site.db.transaction() as session:
             meeting = services.get_meeting(session, village_code, meeting_id)
             action(session, site, actor_of(request), services.get_motion(session, meeting, motion_id))
     except DomainError as exc:
-        return _motion_page(request, village_code, meeting_id, motion_id, exc.message, status_code=exc.status_code)
+        return _motion_page(request, village_code, meeting_id, motion_id, exc.message, status_code=exc.status_code,
+                            form=form)
     return Redirect(f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}", status_code=303)
 
 
@@ -379,7 +385,7 @@ def motion_vote(request: Request[Any, Any, Any], village_code: str, meeting_id: 
                                         against=_count(data, "against"), abstain=_count(data, "abstain"),
                                         method=method)
 
-    return _motion_act(request, village_code, meeting_id, motion_id, vote)
+    return _motion_act(request, village_code, meeting_id, motion_id, vote, form={**data, "_form": "vote"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/correct",

@@ -46,8 +46,10 @@ def test_clerk_runs_a_representative_meeting_over_http(village_site: Any) -> Non
         member_ids = [int(x) for x in re.findall(r'id="m-(\d+)"', signin.text)]
         assert len(member_ids) == 12
         # a motion before quorum is refused with the numbers
-        refused = client.post(f"{BASE}/{meeting_id}/motions", data={"title": "村道硬化"})
+        refused = client.post(f"{BASE}/{meeting_id}/motions", data={"title": "村道硬化", "body": "全长 1.2 公里"})
         assert refused.status_code == 400 and "到会 0 人，应到 12 人，至少需要 8 人" in refused.text
+        typed = refused.text.split('id="put-motion"', 1)[1]  # kept, with the reason beside the form
+        assert 'value="村道硬化"' in typed and "全长 1.2 公里" in typed and "至少需要 8 人" in typed
         for i, member_id in enumerate(member_ids[:8]):
             tap = client.post(f"{BASE}/{meeting_id}/signin/{member_id}", data={"action": "in"},
                               headers={"HX-Request": "true"})
@@ -59,6 +61,12 @@ def test_clerk_runs_a_representative_meeting_over_http(village_site: Any) -> Non
                           follow_redirects=False)
         assert put.status_code == 303
         motion_url = put.headers["location"]
+        too_many = client.post(f"{motion_url}/vote", data={"method": "ballot", "votes_for": "7", "against": "1",
+                                                           "abstain": "1"})
+        assert too_many.status_code == 400 and "票数合计 9 超过到会 8" in too_many.text
+        counts = too_many.text.split("按票数登记", 1)[1]
+        assert 'name="votes_for" min="0" required value="7"' in counts and "票数合计 9 超过到会 8" in counts
+        assert '<option value="ballot" selected>' in counts
         voted = client.post(f"{motion_url}/vote", data={"method": "hands", "votes_for": "6", "against": "1",
                                                         "abstain": "1"})
         assert voted.status_code == 200 and "赞成 6 · 反对 1 · 弃权 1" in voted.text and "通过" in voted.text
