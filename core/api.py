@@ -31,6 +31,7 @@ from cunwu.registry.fields import text as cell_text
 from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
 from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, safe_cell, safe_rows
+from cunwu.web.confirm import confirm_page
 from cunwu.web.guards import require
 from cunwu.web.render import actor_of, public_base, render, site_of
 
@@ -68,6 +69,7 @@ __all__ = [
     "cell_text",
     "check_overrides",
     "check_xlsx_extent",
+    "confirm_page",
     "console",
     "frozen_clock",
     "gettext",

@@ -59,7 +59,7 @@ class MatterType:
     """A kind of 四议两公开 matter a plugin brings (e.g. a 一事一议 project).
 
     `reserved_to_assembly` marks the art. 24 matters only the villagers' meeting (or a representative meeting holding
-    a recorded delegation) may decide.
+    a recorded delegation) may decide. `rule_set` names the vote rule set its motions are counted by.
     """
 
     code: str
@@ -68,6 +68,9 @@ class MatterType:
     plugin: str
     reserved_to_assembly: bool = True
     detail_url: Callable[[Any], str] | None = None
+    #: The vote rule set (hook `vote_rule_sets`) a motion on such a matter is counted by, in any meeting: the
+    #: matter's rule, not the meeting's, decides it (e.g. 一事一议 needs its own quorum and majority).
+    rule_set: str | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind, QuorumMode
 from cunwu.meetings.services import MeetingError
+from cunwu.web.confirm import confirm_page
 from cunwu.web.render import actor_of, base_context, is_htmx, render, site_of
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -147,12 +148,14 @@ def _meeting_context(session: Session, site: Any, meeting: Meeting) -> dict[str,
 
 
 def _detail(request: Request[Any, Any, Any], village_code: str, meeting_id: int, error: str | None = None,
-            status_code: int = 200) -> Response[str]:
+            status_code: int = 200, form: dict[str, str] | None = None) -> Response[str]:
+    """The meeting page; after a refused form, `form` is what was typed (shown again, with the reason beside it)."""
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         context = _meeting_context(session, site, meeting)
-    return render(request, "meetings/detail.html", {**context, "error": error}, status_code=status_code)
+    return render(request, "meetings/detail.html", {**context, "error": error, "form": form or {}},
+                  status_code=status_code)
 
 
 @get("/v/{village_code:str}/meetings/{meeting_id:int}", opt={"permission": "meetings.view"}, sync_to_thread=True)
@@ -161,7 +164,7 @@ def meeting_detail(request: Request[Any, Any, Any], village_code: str, meeting_i
 
 
 def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, action: Any,
-         then: Callable[[Any], str] = lambda _result: "") -> Response[Any]:
+         then: Callable[[Any], str] = lambda _result: "", form: dict[str, str] | None = None) -> Response[Any]:
     """Run `action(session, site, actor, meeting)` in a transaction, then go to the meeting page (plus `then(result)`);
     show the meeting page with the service's message if refused."""
     site = site_of(request)
@@ -170,7 +173,7 @@ def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, ac
             meeting = services.get_meeting(session, village_code, meeting_id)
             result = action(session, site, actor_of(request), meeting)
     except DomainError as exc:
-        return _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code)
+        return _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code, form=form)
     return Redirect(f"/v/{village_code}/meetings/{meeting_id}{then(result)}", status_code=303)
 
 
@@ -205,7 +208,29 @@ def motion_put(request: Request[Any, Any, Any], village_code: str, meeting_id: i
                                    body=data.get("body", ""), agenda_item_id=_int(data.get("agenda_item_id")),
                                    matter=matter, matter_type=data.get("matter_type") or None)
 
-    return _act(request, village_code, meeting_id, put, then=lambda motion: f"/motions/{motion.id}")
+    return _act(request, village_code, meeting_id, put, then=lambda motion: f"/motions/{motion.id}",
+                form={**data, "_form": "motion"})
+
+
+@post("/v/{village_code:str}/meetings/{meeting_id:int}/close/confirm", opt={"permission": "meetings.manage"},
+      sync_to_thread=True)
+def meeting_close_confirm(request: Request[Any, Any, Any], village_code: str, meeting_id: int,
+                          data: Form) -> Response[str]:
+    """Closing makes the sign-in and the results final: the confirmation says so and carries the minutes typed
+    (a POST that changes nothing, so a long record is not put in an address)."""
+    site = site_of(request)
+    with site.db.read() as session:
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        quorum = services.meeting_quorum(session, site, meeting)
+        motions = services.motions_of(session, meeting)
+    pending = sum(1 for m in motions if m.status == "pending")
+    consequences = [_("结束后签到和表决结果即为最终结果，不能再签到或表决；如发现差错，只能登记更正。"),
+                    services.quorum_message(quorum)]
+    if pending:
+        consequences.append(_("还有 %(n)s 项议案没有表决，结束后不能再表决。", n=pending))
+    return confirm_page(request, title=_("结束会议：%(title)s", title=meeting.title), consequences=consequences,
+                        action=f"/v/{village_code}/meetings/{meeting_id}/close", button=_("确认结束会议"),
+                        back=f"/v/{village_code}/meetings/{meeting_id}", fields={"minutes": data.get("minutes", "")})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/close", opt={"permission": "meetings.manage"},
@@ -236,7 +261,7 @@ def _signin_rows(session: Session, meeting: Meeting, q: str) -> list[tuple[Any, 
 
 
 def _signin_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, q: str,
-                 error: str | None = None, status_code: int = 200) -> Response[str]:
+                 error: str | None = None, status_code: int = 200, asking: int | None = None) -> Response[str]:
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
@@ -244,22 +269,32 @@ def _signin_page(request: Request[Any, Any, Any], village_code: str, meeting_id:
         quorum = services.meeting_quorum(session, site, meeting)
     return render(request, "meetings/signin.html", {**_common(), "meeting": meeting, "rows": rows, "q": q,
                                                     "quorum": quorum, "quorum_text": services.quorum_message(quorum),
-                                                    "error": error}, status_code=status_code)
+                                                    "error": error, "asking": asking}, status_code=status_code)
 
 
 @get("/v/{village_code:str}/meetings/{meeting_id:int}/signin", opt={"permission": "meetings.manage"},
      sync_to_thread=True)
-def signin_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, q: str = "") -> Response[str]:
-    return _signin_page(request, village_code, meeting_id, q.strip()[:30])
+def signin_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, q: str = "",
+                ask: int | None = None) -> Response[str]:
+    return _signin_page(request, village_code, meeting_id, q.strip()[:30], asking=ask)
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/signin/{member_id:int}",
       opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def signin_tap(request: Request[Any, Any, Any], village_code: str, meeting_id: int, member_id: int,
                data: Form) -> Response[Any]:
-    """One tap: sign in (or out). htmx gets the member's row and the quorum counter (out of band)."""
+    """One tap signs in. Signing out takes two: the first ("ask") only turns the row into a question with
+    确认签退 and 取消, so a stray tap never removes anyone. htmx gets the member's row and the quorum counter (out of
+    band); without JavaScript the sign-in page comes back with the question on that row."""
     site = site_of(request)
     q = data.get("q", "").strip()[:30]
+    action = data.get("action")
+    if action in ("ask", "keep"):
+        asking = member_id if action == "ask" else None
+        if not is_htmx(request):
+            ask = f"&ask={member_id}#m-{member_id}" if asking else f"#m-{member_id}"
+            return Redirect(f"/v/{village_code}/meetings/{meeting_id}/signin?q={quote(q)}{ask}", status_code=303)
+        return _signin_row(request, village_code, meeting_id, member_id, q, asking)
     try:
         with site.db.transaction() as session:
             meeting = services.get_meeting(session, village_code, meeting_id)
@@ -273,12 +308,22 @@ def signin_tap(request: Request[Any, Any, Any], village_code: str, meeting_id: i
         return _signin_page(request, village_code, meeting_id, q, exc.message, status_code=exc.status_code)
     if not is_htmx(request):
         return Redirect(f"/v/{village_code}/meetings/{meeting_id}/signin?q={quote(q)}", status_code=303)
+    return _signin_row(request, village_code, meeting_id, member_id, q, None)
+
+
+def _signin_row(request: Request[Any, Any, Any], village_code: str, meeting_id: int, member_id: int, q: str,
+                asking: int | None) -> Response[str]:
+    """The member's row (asking to confirm a sign-out when `asking` is the member) and the quorum counter."""
+    site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
-        member = next(row for row in _signin_rows(session, meeting, "") if row[0].id == member_id)
+        member = next((row for row in _signin_rows(session, meeting, "") if row[0].id == member_id), None)
+        if member is None:
+            raise NotFoundException(_("没有这位应到人员"))
         quorum = services.meeting_quorum(session, site, meeting)
     context = {**base_context(request), **_common(), "meeting": meeting, "member": member[0], "present": member[1],
-               "q": q, "quorum": quorum, "quorum_text": services.quorum_message(quorum), "oob": True}
+               "q": q, "quorum": quorum, "quorum_text": services.quorum_message(quorum), "oob": True,
+               "asking": asking}
     html = site.templates.get_template("meetings/_signin_row.html").render(context)
     html += site.templates.get_template("meetings/_quorum.html").render(context)
     return Response(html, status_code=200, media_type="text/html; charset=utf-8",
@@ -289,7 +334,8 @@ def signin_tap(request: Request[Any, Any, Any], village_code: str, meeting_id: i
 
 
 def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
-                 error: str | None = None, status_code: int = 200) -> Response[str]:
+                 error: str | None = None, status_code: int = 200, form: dict[str, str] | None = None
+                 ) -> Response[str]:
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
@@ -299,7 +345,8 @@ def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id:
             **_common(), "meeting": meeting, "motion": motion, "quorum": quorum,
             "quorum_text": services.quorum_message(quorum), "present": services.present_members(session, meeting),
             "result": services.motion_result(session, motion), "matter_types": matters.matter_types(site),
-            "error": error,
+            "error": error, "matter_rule": services.motion_rule(site, meeting, motion.matter_type),
+            "form": form or {},
         }
     return render(request, "meetings/motion.html", context, status_code=status_code)
 
@@ -311,14 +358,15 @@ def motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: 
 
 
 def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
-                action: Any) -> Response[Any]:
+                action: Any, form: dict[str, str] | None = None) -> Response[Any]:
     site = site_of(request)
     try:
         with site.db.transaction() as session:
             meeting = services.get_meeting(session, village_code, meeting_id)
             action(session, site, actor_of(request), services.get_motion(session, meeting, motion_id))
     except DomainError as exc:
-        return _motion_page(request, village_code, meeting_id, motion_id, exc.message, status_code=exc.status_code)
+        return _motion_page(request, village_code, meeting_id, motion_id, exc.message, status_code=exc.status_code,
+                            form=form)
     return Redirect(f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}", status_code=303)
 
 
@@ -337,7 +385,7 @@ def motion_vote(request: Request[Any, Any, Any], village_code: str, meeting_id: 
                                         against=_count(data, "against"), abstain=_count(data, "abstain"),
                                         method=method)
 
-    return _motion_act(request, village_code, meeting_id, motion_id, vote)
+    return _motion_act(request, village_code, meeting_id, motion_id, vote, form={**data, "_form": "vote"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/correct",
@@ -608,7 +656,8 @@ def upcoming_slot(request: Request[Any, Any, Any], village_code: str) -> Markup:
 
 ROUTES = [
     meetings_list, meeting_new, meeting_create, delegations_page, delegation_revoke, meeting_detail,
-    meeting_agenda_add, meeting_open, meeting_counts, motion_put, meeting_close, meeting_publish, signin_page,
-    signin_tap, motion_page, motion_vote, motion_correct, motion_delegate, signin_sheet, agenda_print, minutes_page,
-    matters_list, matter_new, matter_create, matter_page, matter_step, matter_stop, matter_repropose,
+    meeting_agenda_add, meeting_open, meeting_counts, motion_put, meeting_close_confirm, meeting_close,
+    meeting_publish, signin_page, signin_tap, motion_page, motion_vote, motion_correct, motion_delegate, signin_sheet,
+    agenda_print, minutes_page, matters_list, matter_new, matter_create, matter_page, matter_step, matter_stop,
+    matter_repropose,
 ]

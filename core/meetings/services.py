@@ -43,6 +43,7 @@ from cunwu.meetings.rules import (
     QuorumMode,
     QuorumStatus,
     RuleOverride,
+    VoteOutcome,
     VoteRuleSet,
     apply_override,
     convening_request_met,
@@ -195,6 +196,35 @@ def effective_rule(site: Site, meeting: Meeting) -> KindRule:
     if meeting.rule_override:
         rule = apply_override(kind, rule, RuleOverride.model_validate(meeting.rule_override))
     return rule
+
+
+def motion_rule_set(site: Site, meeting: Meeting, matter_type: str | None) -> VoteRuleSet | None:
+    """The rule set a motion is counted by when its matter's type names one other than the meeting's (None: the
+    meeting's own rule). One source for each voting rule: the meeting records the same result the matter's
+    plugin acts on."""
+    from cunwu.meetings.matters import matter_types
+
+    found = matter_types(site).get(matter_type) if matter_type else None
+    if found is None or found.rule_set is None or found.rule_set == meeting.rule_set:
+        return None
+    return rule_sets(site).get(found.rule_set)
+
+
+def motion_rule(site: Site, meeting: Meeting, matter_type: str | None) -> tuple[KindRule, VoteRuleSet | None]:
+    """The rule a motion's vote is counted by, and the matter's rule set when that is what sets it."""
+    rule_set = motion_rule_set(site, meeting, matter_type)
+    if rule_set is None:
+        return effective_rule(site, meeting), None
+    return rules_for(settings_of(site), rule_set.overrides)[MeetingKind(meeting.kind)], rule_set
+
+
+def _counted(rule: KindRule, rule_set: VoteRuleSet | None, meeting: Meeting, outcome: VoteOutcome, present: int,
+             total: int) -> bool:
+    """Passed under `rule`; under a matter's rule set its own quorum must be met too (the meeting's quorum only
+    let the motion be put)."""
+    if rule_set is None:
+        return outcome.passed
+    return outcome.passed and quorum_status(rule, QuorumMode(meeting.quorum_mode), present, total).met
 
 
 def kind_title(kind: str) -> str:
@@ -773,8 +803,11 @@ def _tally(
     abstain: int, method: str,
 ) -> Motion:
     quorum = _require_quorum(session, site, meeting)
+    rule, rule_set = motion_rule(site, meeting, motion.matter_type)
+    if rule_set is None:
+        rule = quorum.rule
     try:
-        outcome = vote_outcome(quorum.rule, votes_for=votes_for, against=against, abstain=abstain,
+        outcome = vote_outcome(rule, votes_for=votes_for, against=against, abstain=abstain,
                                attendees=quorum.present, members=quorum.total)
     except ValueError:
         raise MeetingError(_("票数合计 %(cast)s 超过到会 %(present)s", cast=votes_for + against + abstain,
@@ -782,7 +815,8 @@ def _tally(
     audit.update(session, actor, motion, {
         "status": "voted", "vote_method": method, "votes_for": votes_for, "against": against, "abstain": abstain,
         "attendees": quorum.present, "members": quorum.total, "base": outcome.base, "required": outcome.required,
-        "passed": outcome.passed, "majority": f"{outcome.description} · {outcome.majority_base}",
+        "passed": _counted(rule, rule_set, meeting, outcome, quorum.present, quorum.total),
+        "majority": f"{outcome.description} · {outcome.majority_base}",
         "voted_at": utcnow(),
     }, "meetings.motion.vote")
     return motion
@@ -886,7 +920,7 @@ def correct_result(
         raise MeetingError(_("票数不能为负数"))
     meeting = session.get(Meeting, motion.meeting_id)
     assert meeting is not None
-    rule = effective_rule(site, meeting)
+    rule, rule_set = motion_rule(site, meeting, motion.matter_type)
     try:
         outcome = vote_outcome(rule, votes_for=votes_for, against=against, abstain=abstain,
                                attendees=motion.attendees or 0, members=motion.members or 0)
@@ -895,7 +929,9 @@ def correct_result(
                              present=motion.attendees or 0)) from None
     correction = ResultCorrection(
         village_code=motion.village_code, motion_id=motion.id, votes_for=votes_for, against=against,  # type: ignore[arg-type]
-        abstain=abstain, required=outcome.required, passed=outcome.passed, reason=reason.strip(),
+        abstain=abstain, required=outcome.required,
+        passed=_counted(rule, rule_set, meeting, outcome, motion.attendees or 0, motion.members or 0),
+        reason=reason.strip(),
         corrected_at=utcnow(), corrected_by=actor.label,
     )
     audit.create(session, actor, correction, "meetings.motion.correct")

@@ -28,6 +28,7 @@ from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
 from cunwu.notices.services import FinanceInput, NoticeConflict, NoticeError, settings_of
 from cunwu.notices.settings import STREAM_LABELS
+from cunwu.web.confirm import confirm_page
 from cunwu.web.render import actor_of, public_base, render, site_of
 from cunwu.web.store import count
 
@@ -280,6 +281,28 @@ async def county_feed(request: Request[Any, Any, Any]) -> Response[Any]:
     return await cached_page(request, None, lambda extra: _feed(request, None, extra))
 
 
+def _subscribe(request: Request[Any, Any, Any], village_code: str | None, extra: dict[str, Any]) -> Response[str]:
+    """The page a person reaches from "订阅更新": the feed's entries, readable, and how to follow them."""
+    site = site_of(request)
+    with site.db.read() as session:
+        items = queries.feed_items(session, village_code)
+    base = public_base(request)
+    path = f"/v/{village_code}/notices/" if village_code else "/notices/"
+    return render(request, "notices/subscribe.html", {
+        **_common(site), **extra, "items": items, "feed_url": f"{base}{path}feed.atom", "board": path,
+        "county": village_code is None, "villages": {v.code: v.name for v in site.config.villages}})
+
+
+@get("/v/{village_code:str}/notices/subscribe", opt={"public": True}, name="notices_subscribe")
+async def village_subscribe(request: Request[Any, Any, Any], village_code: str) -> Response[Any]:
+    return await cached_page(request, village_code, lambda extra: _subscribe(request, village_code, extra))
+
+
+@get("/notices/subscribe", opt={"public": True}, name="notices_county_subscribe")
+async def county_subscribe(request: Request[Any, Any, Any]) -> Response[Any]:
+    return await cached_page(request, None, lambda extra: _subscribe(request, None, extra))
+
+
 # --- print ------------------------------------------------------------------------------------------------------
 
 
@@ -466,6 +489,20 @@ def remove_file(request: Request[Any, Any, Any], village_code: str, notice_id: i
     return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit", status_code=303)
 
 
+@get("/v/{village_code:str}/notices/manage/{notice_id:int}/publish", opt={"permission": "notices.publish"},
+     sync_to_thread=True)
+def publish_confirm(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[str]:
+    """Publishing cannot be undone (only corrected or withdrawn on the record): say so before it happens."""
+    notice = _load_draft(site_of(request), village_code, notice_id)
+    return confirm_page(
+        request, title=_("发布“%(title)s”", title=notice.title),
+        consequences=[_("发布后任何人都能在公开栏看到，内容不能再修改，只能更正（发布新版本，旧版本保留可查）。"),
+                      _("公示期从今天开始，共 %(n)s 天；期间村民可以提出异议。", n=notice.window_days),
+                      _("发布记录写入审计链，附带内容哈希。")],
+        action=f"/v/{village_code}/notices/manage/{notice_id}/publish", button=_("确认发布"),
+        back=f"/v/{village_code}/notices/manage/{notice_id}/edit")
+
+
 @post("/v/{village_code:str}/notices/manage/{notice_id:int}/publish", opt={"permission": "notices.publish"},
       sync_to_thread=True)
 def publish(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
@@ -586,16 +623,23 @@ def parse_amount(value: str, label: str, field: str) -> Decimal:
 
 
 def parse_lines(text: str, field: str, label: str) -> list[tuple[str, Decimal]]:
-    """One line per item: "项目名称 金额", e.g. "上级转移支付 12000.00"."""
+    """One line per item: "项目名称 金额", e.g. "上级转移支付 12000.00". Every wrong line is named at once."""
     lines: list[tuple[str, Decimal]] = []
+    problems: list[Problem] = []
     for number, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
             continue
         match = _LINE.match(raw.strip())
         if not match or not match.group("item").strip():
             message = _("%(label)s第 %(n)s 行应为“项目名称 金额”：%(line)s", label=label, n=number, line=raw.strip())
-            raise NoticeError(message, [Problem(message, field=field, row=number)])
-        lines.append((match.group("item").strip(), parse_amount(match.group("amount"), label, field)))
+            problems.append(Problem(message, field=field, row=number))
+            continue
+        try:
+            lines.append((match.group("item").strip(), parse_amount(match.group("amount"), label, field)))
+        except NoticeError as exc:
+            problems += [Problem(p.message, field=field, row=number) for p in exc.problems]
+    if problems:
+        raise NoticeError(problems[0].message, problems)
     return lines
 
 
@@ -612,15 +656,29 @@ def parse_period(value: str) -> tuple[str, dt.date]:
 
 
 def finance_input(data: dict[str, str]) -> FinanceInput:
-    kind, start = parse_period(data.get("period", ""))
+    """The statement typed in the form; every field that is wrong is reported at once (one NoticeError)."""
+    problems: list[Problem] = []
+
+    def attempt(parse: Any, *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except NoticeError as exc:
+            problems.extend(exc.problems or [Problem(exc.message)])
+            return None
+
+    period = attempt(parse_period, data.get("period", ""))
+    opening = attempt(parse_amount, data.get("opening", ""), _("期初余额"), "opening")
+    income = attempt(parse_lines, data.get("income", ""), "income", _("收入"))
+    expenditure = attempt(parse_lines, data.get("expenditure", ""), "expenditure", _("支出"))
+    closing = attempt(parse_amount, data.get("closing", ""), _("期末余额"), "closing")
     totals = {}
     for name, label in (("income_total", _("收入合计")), ("expenditure_total", _("支出合计"))):
-        totals[name] = parse_amount(data[name], label, name) if data.get(name, "").strip() else None
-    return FinanceInput(
-        period_kind=kind, period_start=start, opening=parse_amount(data.get("opening", ""), _("期初余额"), "opening"),
-        income=parse_lines(data.get("income", ""), "income", _("收入")),
-        expenditure=parse_lines(data.get("expenditure", ""), "expenditure", _("支出")),
-        closing=parse_amount(data.get("closing", ""), _("期末余额"), "closing"), **totals)
+        totals[name] = attempt(parse_amount, data[name], label, name) if data.get(name, "").strip() else None
+    if problems:
+        raise NoticeError(problems[0].message, problems)
+    kind, start = period
+    return FinanceInput(period_kind=kind, period_start=start, opening=opening, income=income,
+                        expenditure=expenditure, closing=closing, **totals)
 
 
 def _finance_form_of(site: Any, notice: Notice) -> dict[str, str]:
@@ -639,8 +697,13 @@ def _finance_form_of(site: Any, notice: Notice) -> dict[str, str]:
 def _finance_page(request: Request[Any, Any, Any], village_code: str, notice: Notice | None, form: dict[str, Any],
                   errors: list[Problem], status_code: int = 200) -> Response[str]:
     site = site_of(request)
+    attachments: list[NoticeAttachment] = []
+    if notice is not None:
+        with site.db.read() as session:
+            attachments = services.attachments_of(session, notice)
     return render(request, "notices/manage/finance.html", {
-        **_common(site), "notice": notice, "form": form, "errors": errors}, status_code=status_code)
+        **_common(site), "notice": notice, "form": form, "errors": errors, "attachments": attachments,
+        "limits": settings_of(site)}, status_code=status_code)
 
 
 @get("/v/{village_code:str}/notices/manage/finance", opt={"permission": "notices.draft"}, sync_to_thread=True)
@@ -687,7 +750,7 @@ def save_finance(request: Request[Any, Any, Any], village_code: str, notice_id: 
 
 ROUTES = [
     village_board, county_board, notice_page, post_objection, verify_page, canonical_json, attachment, village_feed,
-    county_feed, print_notice, print_board, desk, new_draft, create_draft, edit_draft, save_draft, preview, upload,
-    remove_file, publish, correct_form, correct, withdraw_form, withdraw, objections_page, answer, new_finance,
-    create_finance, save_finance,
+    county_feed, village_subscribe, county_subscribe, print_notice, print_board, desk, new_draft, create_draft,
+    edit_draft, save_draft, preview, upload, remove_file, publish_confirm, publish, correct_form, correct,
+    withdraw_form, withdraw, objections_page, answer, new_finance, create_finance, save_finance,
 ]

@@ -17,7 +17,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.api import Problem, _, actor_of, mask_account, render, site_of
+from cunwu.api import Problem, _, actor_of, confirm_page, mask_account, render, site_of
 from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
@@ -97,35 +97,67 @@ def case_list(request: Request[Any, Any, Any], village_code: str) -> Response[st
                                                 "today": services.today()})
 
 
+def _new_case_page(request: Request[Any, Any, Any], village_code: str, number: str, chosen: Any = None,
+                   error: str | None = None, open_case: Case | None = None, matches: list[Any] | None = None,
+                   form: dict[str, str] | None = None, problems: list[Problem] | None = None,
+                   summary: str = "") -> Response[str]:
+    """The application form; a refusal about the household is shown beside the 户号 box with the way on (the open
+    case, or the households of the name that was typed), never as an error page."""
+    settings = services.settings_of(site_of(request))
+    return render(request, "dibao/new.html", {
+        "household": chosen, "banks": settings.banks, "categories": settings.review_months, "number": number,
+        "error": error, "open_case": open_case, "matches": matches or [], "form": form or {},
+        "problems": problems or [], "summary": summary, "review_category_label": services.review_category_label},
+        status_code=400 if error or problems else 200)
+
+
 @get("/v/{village_code:str}/p/dibao/new", opt={"permission": "dibao.apply"}, sync_to_thread=True)
 def new_case(request: Request[Any, Any, Any], village_code: str, household: str = "") -> Response[str]:
     site = site_of(request)
-    chosen = None
+    number = household.strip()
+    if not number:
+        return _new_case_page(request, village_code, "")
     with site.db.read() as session:
-        homes = queries.households(session, village_code)
-        if household:
-            chosen = next((h for h in homes if h.household.number == household.strip()), None)
-            if chosen is None:
-                raise DibaoError(_("本村没有户号 %(number)s", number=household))
-    return render(request, "dibao/new.html", {"household": chosen, "banks": services.settings_of(site).banks,
-                                              "categories": services.settings_of(site).review_months,
-                                              "number": household})
+        chosen = next((h for h in queries.households(session, village_code) if h.household.number == number), None)
+        if chosen is None:
+            matches = services.households_named(session, village_code, number)
+            error = (_("“%(text)s”不是户号。请填写户号，或从下面同名村民所在的户中选择", text=number) if matches
+                     else _("本村没有户号 %(number)s", number=number))
+            return _new_case_page(request, village_code, number, error=error, matches=matches)
+        open_case = services.open_case_of(session, chosen.household.id)
+    if open_case is not None:
+        return _new_case_page(request, village_code, number, error=_(
+            "这一户已有办理中或在保的低保案件（第 %(id)s 号），新的申请要等该案件办结", id=open_case.id),
+            open_case=open_case)
+    return _new_case_page(request, village_code, number, chosen)
 
 
 @post("/v/{village_code:str}/p/dibao/cases", opt={"permission": "dibao.apply"}, sync_to_thread=True)
-def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) -> Redirect:
+def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     site = site_of(request)
-    with site.db.transaction() as session:
-        case = services.apply(
-            session, site, actor_of(request), village_code=village_code,
-            household_id=_int(data.get("household_id"), _("户")), applicant_id=_int(data.get("applicant_id"),
-                                                                                   _("申请人")),
-            covered=_checked(data, "covered_"), serious_illness=_checked(data, "ill_"),
-            kind=data.get("kind", "rural"), review_category=data.get("review_category", "stable"),
-            bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""),
-            account_holder=data.get("account_holder", ""),
-        )
-        url = _case_url(case)
+    try:
+        with site.db.transaction() as session:
+            case = services.apply(
+                session, site, actor_of(request), village_code=village_code,
+                household_id=_int(data.get("household_id"), _("户")), applicant_id=_int(data.get("applicant_id"),
+                                                                                       _("申请人")),
+                covered=_checked(data, "covered_"), serious_illness=_checked(data, "ill_"),
+                kind=data.get("kind", "rural"), review_category=data.get("review_category", "stable"),
+                bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""),
+                account_holder=data.get("account_holder", ""),
+            )
+            url = _case_url(case)
+    except DibaoError as exc:
+        with site.db.read() as session:
+            chosen = next((h for h in queries.households(session, village_code)
+                           if str(h.household.id) == str(data.get("household_id", "")).strip()), None)
+            open_case = services.open_case_of(session, chosen.household.id) if chosen else None
+        about_household = any(p.field in ("household", "household_id") for p in exc.problems)
+        return _new_case_page(
+            request, village_code, chosen.household.number if chosen else "", None if open_case else chosen,
+            error=exc.message if about_household or not chosen else None, open_case=open_case, form=dict(data),
+            problems=[] if about_household else (exc.problems or [Problem(exc.message)]),
+            summary="" if about_household else exc.message)
     return Redirect(url, status_code=303)
 
 
@@ -395,7 +427,27 @@ def cycle_page(request: Request[Any, Any, Any], month: str) -> Response[str]:
     return render(request, "dibao/cycle.html", {
         "cycle": cycle, "entitlements": rows, "batches": found, "results": results,
         "total": sum((e.amount for e in rows), Decimal("0.00")), "banks": services.settings_of(site).banks,
-        "failed": sum(r.failed_count for r in results.values())})
+        "failed": sum(r.failed_count for r in results.values()),
+        "this_month": amounts.first_of_month(services.today())})
+
+
+@get("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def approve_confirm(request: Request[Any, Any, Any], month: str) -> Response[str]:
+    """Approving a month fixes who is paid what and builds the bank batches: say so, with the totals, first."""
+    site = site_of(request)
+    chosen = _month(month)
+    disbursement.refuse_future_month(chosen)
+    with site.db.read() as session:
+        if disbursement.get_cycle(session, chosen) is None:
+            raise NotFoundException(_("这个月还没有计算低保金"))
+        rows = disbursement.entitlements(session, chosen)
+    total = sum((e.amount for e in rows), Decimal("0.00"))
+    return confirm_page(
+        request, title=_("审批 %(month)s 低保金", month=f"{chosen:%Y-%m}"),
+        consequences=[_("应发 %(n)s 户，合计 %(sum)s 元。审批后本月名单和金额固定，不再增加。", n=len(rows), sum=total),
+                      _("审批后按银行生成发放批次，本月的公开名单随之显示。")],
+        action=f"/p/dibao/cycles/{chosen:%Y-%m}/approve", button=_("确认审批"),
+        back=f"/p/dibao/cycles/{chosen:%Y-%m}")
 
 
 @post("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)
@@ -431,6 +483,22 @@ def _batch_context(request: Request[Any, Any, Any], batch_id: int) -> dict[str, 
 @get("/p/dibao/batches/{batch_id:int}", opt={"permission": "dibao.payments"}, sync_to_thread=True)
 def batch_page(request: Request[Any, Any, Any], batch_id: int) -> Response[str]:
     return render(request, "dibao/batch.html", _batch_context(request, batch_id))
+
+
+@get("/p/dibao/batches/{batch_id:int}/export", opt={"permission": "dibao.payments"}, sync_to_thread=True)
+def export_confirm(request: Request[Any, Any, Any], batch_id: int, format: str = "csv") -> Response[str]:
+    """Exporting freezes the batch: the confirmation names the count, the total and the format."""
+    site = site_of(request)
+    with site.db.read() as session:
+        batch = disbursement.get_batch(session, batch_id)
+    chosen = format if format in ("csv", "xlsx") else "csv"
+    return confirm_page(
+        request, title=_("导出第 %(id)s 号批次的银行文件", id=batch_id),
+        consequences=[_("%(n)s 笔，合计 %(sum)s 元，格式 %(fmt)s。", n=batch.control_count, sum=batch.control_total,
+                        fmt=chosen.upper()),
+                      _("导出后批次冻结，不能再改动；文件的 SHA-256 记入审计链，交给银行的文件必须与之一致。")],
+        action=f"/p/dibao/batches/{batch_id}/export", button=_("确认导出"), back=f"/p/dibao/batches/{batch_id}",
+        fields={"format": chosen})
 
 
 @post("/p/dibao/batches/{batch_id:int}/export", opt={"permission": "dibao.payments"}, sync_to_thread=True)
@@ -568,6 +636,6 @@ ROUTES = [
     case_list, new_case, create_case, case_page, add_income, remove_income, save_property, add_visit, add_evidence,
     get_evidence, save_covered, save_account, save_opinion, post_case, review_meeting, review_result, confirm_case,
     refuse_case, review_case, stop_case, recipients_page, queue, standards_page, add_standard, cycles_page, run_cycle,
-    cycle_page, approve_cycle, reissue, batch_page, export, download, verify, bank_return, totals_page,
-    api_recipients, api_cases, api_cycle, api_totals,
+    cycle_page, approve_confirm, approve_cycle, reissue, batch_page, export_confirm, export, download, verify,
+    bank_return, totals_page, api_recipients, api_cases, api_cycle, api_totals,
 ]

@@ -34,7 +34,7 @@ from cunwu.api import registry as queries
 
 from . import amounts
 from .models import DEAD_PAYMENT_STATES, Assessment, Batch, Case, Cycle, Entitlement, Payment
-from .services import DibaoError, area_of, month_amount, review_overdue, settings_of, standard_history
+from .services import DibaoError, area_of, month_amount, review_overdue, settings_of, standard_history, today
 
 ZERO = Decimal("0.00")
 Progress = Callable[..., None]  # (label, steps done, total=...) like `cunwu.cli.progress_bar`
@@ -211,9 +211,19 @@ def entitlements(session: Session, month: dt.date, village_code: str | None = No
 # --- approval and batches ---------------------------------------------------------------------------------------
 
 
+def refuse_future_month(month: dt.date) -> None:
+    """A month is approved for payment once it has begun (local date): approving it earlier would put next
+    month's recipients on the public list before their month."""
+    this_month = amounts.first_of_month(today())
+    if month > this_month:
+        raise DibaoError(_("%(month)s 还没有开始，不能审批（最早 %(first)s 起可以审批）", month=month.strftime("%Y-%m"),
+                           first=month.isoformat()), [Problem(_("月份还没有开始"), field="month")])
+
+
 def approve(session: Session, site: Any, actor: Actor, month: dt.date) -> Cycle:
     """Approve the month's entitlements (nothing is added afterwards) and put them into bank batches."""
     month = amounts.first_of_month(month)
+    refuse_future_month(month)
     cycle = get_cycle(session, month)
     if cycle is None:
         raise DibaoError(_("%(month)s 还没有计算低保金", month=month.strftime("%Y-%m")))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -247,9 +248,29 @@ def status_label(status: str) -> str:
     }.get(status, status)
 
 
+def review_category_label(category: str) -> str:
+    """The family category in words (a site may add its own categories; those show as the site named them)."""
+    return {"stable": _("收入稳定家庭"), "unstable": _("收入不稳定或有劳动能力的家庭")}.get(category, category)
+
+
 def income_kind_label(kind: str) -> str:
     return {"wages": _("工资性收入"), "farming": _("家庭经营（种养殖）收入"), "pension": _("养老金"),
             "transfer": _("转移性收入"), "other": _("其他收入")}.get(kind, kind)
+
+
+def open_case_of(session: Session, household_id: int) -> Case | None:
+    """The household's case still being handled or paid, if any: a new application waits until it is closed."""
+    return session.exec(select(Case).where(Case.household_id == household_id,
+                                           col(Case.status).not_in(list(CLOSED_STATES)))).first()
+
+
+def households_named(session: Session, village_code: str, text: str) -> list[Any]:
+    """The village's households with a member whose name contains `text` (someone typed a name where the 户号
+    goes: offer the households instead of a dead end)."""
+    text = text.strip()
+    if not text:
+        return []
+    return [h for h in queries.households(session, village_code) if any(text in m.person.name for m in h.members)]
 
 
 def apply(session: Session, site: Any, actor: Actor, *, village_code: str, household_id: int, applicant_id: int,
@@ -277,10 +298,10 @@ def apply(session: Session, site: Any, actor: Actor, *, village_code: str, house
         raise DibaoError(_("未知的家庭类别：%(value)s", value=review_category)) from exc
     if bank_code and bank_code not in settings.banks:
         raise DibaoError(_("未知的银行：%(value)s", value=bank_code), [Problem(_("请选择银行"), field="bank_code")])
-    live = session.exec(select(Case).where(Case.household_id == household_id,
-                                           col(Case.status).not_in(list(CLOSED_STATES)))).first()
+    live = open_case_of(session, household_id)
     if live is not None:
-        raise DibaoError(_("这一户已有办理中或在保的低保案件（第 %(id)s 号）", id=live.id))
+        message = _("这一户已有办理中或在保的低保案件（第 %(id)s 号）", id=live.id)
+        raise DibaoError(message, [Problem(message, field="household")])
     grades = {m.person.id: m.person.disability_grade for m in household.members}
     ill = set(serious_illness)
     case = Case(
@@ -343,14 +364,25 @@ def record_property(session: Session, site: Any, actor: Actor, case: Case, answe
     return result
 
 
+_NAME_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+
+
+def visitor_names(text: str) -> list[str]:
+    """The distinct names in a "调查人" field ("王文书、李委员"): a home visit needs two investigators (调查人至少两人,
+    docs/domain.md §5), so one name written twice counts once."""
+    return list(dict.fromkeys(n for n in _NAME_SEPARATORS.split(text.strip()) if n))
+
+
 def record_visit(session: Session, site: Any, actor: Actor, case: Case, *, visited_on: dt.date, visitors: str,
                  findings: str) -> Visit:
     """A home visit: at least two visitors' names and what they found."""
     _require(case, "applied", "enrolled")
     if len(findings.strip()) < 5:
         raise DibaoError(_("请写明入户调查情况（至少 5 个字）"), [Problem(_("请写明调查情况"), field="findings")])
-    if not visitors.strip():
-        raise DibaoError(_("请填写调查人"), [Problem(_("请填写调查人"), field="visitors")])
+    names = visitor_names(visitors)
+    if len(names) < 2:
+        message = _("入户调查人至少两人，请填写每位调查人的姓名（用顿号或逗号分开），已填写 %(n)s 人", n=len(names))
+        raise DibaoError(message, [Problem(message, field="visitors")])
     if visited_on > today():
         raise DibaoError(_("调查日期不能晚于今天"), [Problem(_("日期不对"), field="visited_on")])
     visit = Visit(case_id=case.id, village_code=case.village_code, visited_on=visited_on,  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session
 
-from cunwu.api import DomainError, _, actor_of, public_base, render, require, site_of
+from cunwu.api import DomainError, _, actor_of, confirm_page, public_base, render, require, site_of
 
 from . import services
 from .models import KINDS, ORIGINS, STATUSES, VOTE_SOURCES, Project
@@ -89,10 +89,24 @@ def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: d
 
 
 @get("/v/{village_code:str}/p/yishi/new", opt={"permission": "yishi.manage"}, sync_to_thread=True)
-def new_project(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+def new_project(request: Request[Any, Any, Any], village_code: str, copy: int | None = None) -> Response[str]:
+    """The proposal form; `?copy=<project>` starts from an earlier proposal (e.g. one whose rate broke the cap)."""
     today = _today()
-    return _proposal_form(request, village_code, {"year": str(today.year), "reference_date": today.isoformat(),
-                                                  "proposed_on": today.isoformat(), "origin": "committee"})
+    values = {"year": str(today.year), "reference_date": today.isoformat(), "proposed_on": today.isoformat(),
+              "origin": "committee"}
+    if copy is not None:
+        site = site_of(request)
+        with site.db.read() as session:
+            try:
+                earlier = services.get_project(session, village_code, copy)
+            except DomainError as exc:
+                raise _not_found(exc) from exc
+        values.update(kind=earlier.kind, title=earlier.title, description=earlier.description,
+                      beneficiaries=earlier.beneficiaries, budget=str(earlier.budget),
+                      money_per_person=str(earlier.money_per_person),
+                      workdays_per_labourer=str(earlier.workdays_per_labourer), year=str(earlier.year),
+                      reference_date=earlier.reference_date.isoformat(), origin=earlier.origin)
+    return _proposal_form(request, village_code, values)
 
 
 @post("/v/{village_code:str}/p/yishi/new", opt={"permission": "yishi.manage"})
@@ -137,6 +151,7 @@ async def _create_project(request: Request[Any, Any, Any], village_code: str, va
 
 def _manage_context(session: Session, site: Any, project: Project) -> dict[str, Any]:
     preview: tuple[list[Any], list[Any]] | None = None
+    cap_check = services.drafting_cap_violations(session, site, project) if project.status == "proposed" else []
     if project.status in ("approved", "returned"):
         preview = services.preview_shares(session, site, project)
     return {
@@ -150,6 +165,7 @@ def _manage_context(session: Session, site: Any, project: Project) -> dict[str, 
         "reductions": services.reductions_of(session, project),
         "households": services.household_choices(session, project),
         "preview": preview,
+        "cap_check": cap_check,
         "burden": services.burden_list(session, site, project) if project.status in SHARES_SHOWN else [],
         "reviews": services.reviews_of(session, project),
         "account": services.account_of(session, site, project) if project.share_round else None,
@@ -198,6 +214,25 @@ def _act(request: Request[Any, Any, Any], village_code: str, project_id: int,
 
 def _money(data: dict[str, str], field: str, label: str) -> Decimal:
     return services.parse_amount(data.get(field, ""), field, label)
+
+
+@get("/v/{village_code:str}/p/yishi/projects/{project_id:int}/publish-plan", opt={"permission": "yishi.manage"},
+     sync_to_thread=True)
+def publish_plan_confirm(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[str]:
+    """Publishing the plan opens it to the vote: say what follows before it happens."""
+    site = site_of(request)
+    with site.db.read() as session:
+        try:
+            project = services.get_project(session, village_code, project_id)
+        except DomainError as exc:
+            raise _not_found(exc) from exc
+    base = f"/v/{village_code}/p/yishi/projects/{project_id}"
+    return confirm_page(
+        request, title=_("公示方案：%(title)s", title=project.title),
+        consequences=[_("方案（每人筹资 %(money)s 元、每个劳动力 %(days)s 个标准工日）在公开栏公示，不能再修改。",
+                        money=project.money_per_person, days=project.workdays_per_labourer),
+                      _("同时开启“四议两公开”议题，方案交村民会议或村民代表会议表决。")],
+        action=f"{base}/publish-plan", button=_("确认公示"), back=f"{base}/manage")
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/publish-plan", opt={"permission": "yishi.manage"},
@@ -530,8 +565,8 @@ def _thresholds_json(site: Any) -> dict[str, Any]:
 
 
 ROUTES = [
-    project_list, new_project, create_project, manage_project, publish_plan, record_vote, issue_codes, close_online,
-    add_reduction, set_dibao, fix_shares, submit, review, file_plan, publish_burden, collect, labour, convert,
-    spending, publish_account, public_project, burden_print, ballot_form, ballot_cast, county_desk, api_projects,
-    api_project,
+    project_list, new_project, create_project, manage_project, publish_plan_confirm, publish_plan, record_vote,
+    issue_codes, close_online, add_reduction, set_dibao, fix_shares, submit, review, file_plan, publish_burden,
+    collect, labour, convert, spending, publish_account, public_project, burden_print, ballot_form, ballot_cast,
+    county_desk, api_projects, api_project,
 ]

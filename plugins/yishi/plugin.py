@@ -9,9 +9,10 @@ from markupsafe import Markup
 
 from cunwu.api import DemoContext, Manifest, MatterType, MenuLink, Permission, Site, VoteRuleSet, hookimpl
 
-from .settings import YishiSettings
+from .settings import YishiSettings, meeting_overrides
 
 FOLDER = Path(__file__).resolve().parent
+RULE_SET = "yishi_yiyi"
 _VIEWERS = frozenset({"clerk", "representative", "supervisor", "township_official", "county_official", "site_admin"})
 
 
@@ -50,8 +51,10 @@ def _matter_url(matter: Any) -> str:
 def matter_types() -> list[MatterType]:
     # 兴办公益事业的筹资筹劳方案 is an art. 24 matter: the villagers' meeting, or a representative meeting it
     # authorised, decides it.
+    # Its motions are counted by the 一事一议 rule set in any meeting (one source for the rule: see
+    # `meeting_overrides`).
     return [MatterType("yishi_project", "一事一议筹资筹劳方案", "一事一议 fund and labour raising plan", "yishi",
-                       reserved_to_assembly=True, detail_url=_matter_url)]
+                       reserved_to_assembly=True, detail_url=_matter_url, rule_set=RULE_SET)]
 
 
 @hookimpl
@@ -67,8 +70,9 @@ def matter_step_reached(session: Any, matter: Any, step: int, actor: Any, site: 
 
 @hookimpl
 def vote_rule_sets(site: Site) -> list[VoteRuleSet]:
-    """The 一事一议 rule set: meetings scheduled under it count by `[plugins.yishi] meeting_rules`."""
-    return [VoteRuleSet("yishi_yiyi", "一事一议", "一事一议", site.settings_for(YishiSettings).meeting_rules)]
+    """The 一事一议 rule set: the plugin's vote thresholds with `[plugins.yishi] meeting_rules` on top; meetings
+    scheduled under it, and every motion on a 一事一议 matter, count by it."""
+    return [VoteRuleSet(RULE_SET, "一事一议", "一事一议", meeting_overrides(site.settings_for(YishiSettings)))]
 
 
 @hookimpl

@@ -205,7 +205,7 @@ def propose(session: Session, site: Any, actor: Actor, *, village_code: str, dat
                      money_per_person=data.money_per_person, workdays_per_labourer=data.workdays_per_labourer)
     over = calc.check_plan_caps(plan, settings)
     if over:
-        raise YishiError(over[0].message, [Problem(v.message, field=f"{v.kind}_rate") for v in over])
+        raise cap_refusal(over)
     requesters = sorted(set(data.requester_ids))
     base_size = 0
     if data.origin == "committee":
@@ -231,6 +231,9 @@ def propose(session: Session, site: Any, actor: Actor, *, village_code: str, dat
         workdays_per_labourer=data.workdays_per_labourer, year=data.year, reference_date=data.reference_date,
         origin=data.origin, proposed_on=data.proposed_on, requesters_base=base_size, created_at=utcnow(),
     )
+    over = drafting_cap_violations(session, site, project)
+    if over:
+        raise cap_refusal(over)
     audit.create(session, actor, project, "yishi.project.propose")
     for pid in requesters:
         audit.create(session, actor, Requester(village_code=village_code, project_id=project.id,  # type: ignore[arg-type]
@@ -261,6 +264,9 @@ def publish_plan(session: Session, site: Any, actor: Actor, project: Project) ->
 
     project = get_project(session, project.village_code, project.id or 0, lock=True)
     _require(project, "proposed")
+    over = drafting_cap_violations(session, site, project)
+    if over:  # another plan of the year was published since this one was proposed
+        raise cap_refusal(over)
     notice = publish_notice(
         session, site, actor, village_code=project.village_code, stream="village", category=NOTICE_CATEGORY,
         title=_("一事一议筹资筹劳方案公示：%(title)s", title=project.title), body=plan_text(project, settings_of(site)),
@@ -291,10 +297,11 @@ def thresholds_text(site: Any) -> str:
 def record_result(
     session: Session, site: Any, actor: Actor, project: Project, *, source: str, held_on: dt.date, members: int,
     present: int, votes_for: int, against: int, abstain: int, meeting_id: int | None = None,
-    motion_id: int | None = None,
+    motion_id: int | None = None, decided: bool | None = None,
 ) -> VoteResult:
     """Decide the plan by the site's thresholds (preset + overrides) on the counts; the project becomes approved
-    or rejected. One result per project (unique in the database)."""
+    or rejected. One result per project (unique in the database). A meeting's vote comes `decided` by the
+    meeting under the same thresholds (the 一事一议 rule set), so the two records cannot disagree."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)
     _require(project, "published")
     if min(members, present, votes_for, against, abstain) < 0 or members == 0:
@@ -302,7 +309,7 @@ def record_result(
     if present > members or votes_for + against + abstain > present:
         raise input_error(_("票数合计 %(cast)s、到会 %(present)s、应到 %(members)s 不合逻辑",
                        cast=votes_for + against + abstain, present=present, members=members))
-    passed = vote_thresholds(settings_of(site)).passes(members, present, votes_for)
+    passed = vote_thresholds(settings_of(site)).passes(members, present, votes_for) if decided is None else decided
     result = VoteResult(
         village_code=project.village_code, project_id=project.id, source=source, meeting_id=meeting_id,  # type: ignore[arg-type]
         motion_id=motion_id, held_on=held_on, members=members, present=present, votes_for=votes_for,
@@ -336,6 +343,7 @@ def vote_from_matter_step(session: Session, site: Any, matter: Any, actor: Actor
         session, site, actor, project, source=motion.vote_method or "hands", held_on=meetings.meeting_date(meeting),
         members=motion.members or 0, present=motion.attendees or 0, votes_for=result.votes_for,
         against=result.against, abstain=result.abstain, meeting_id=meeting.id, motion_id=motion.id,
+        decided=result.passed,
     )
 
 
@@ -368,9 +376,11 @@ def _project_of_matter(session: Session, matter: Any) -> Project | None:
 
 
 def matter_stopped(session: Session, site: Any, matter: Any, actor: Actor) -> None:
-    """The matter stopped before the vote (failed quorum or a failed step): the plan was not adopted."""
+    """The matter stopped: the plan was not adopted. When it stopped at the vote itself (step 4 failed on a
+    meeting's motion), the counts are recorded as the plan's vote result, as the meeting recorded them."""
     project = _project_of_matter(session, matter)
-    if project is not None and project.status == "published" and project.matter_id == matter.id:
+    if (project is not None and project.status == "published" and project.matter_id == matter.id
+            and vote_from_matter_step(session, site, matter, actor) is None):
         audit.update(session, actor, project, {"status": "rejected"}, "yishi.project.reject")
 
 
@@ -549,6 +559,64 @@ def preview_shares(session: Session, site: Any, project: Project) -> tuple[list[
     violations = calc.check_caps(project.year, computed, earlier_shares(session, project), households, settings,
                                  plan=plan)
     return computed, violations
+
+
+#: Projects whose plan is on the board (or voted) but whose shares are not fixed yet: at drafting they count too.
+PENDING = frozenset({"published", "approved"})
+#: How many households a refusal names one by one; the rest are counted.
+NAMED_VIOLATIONS = 10
+
+
+def _pending_shares(session: Session, site: Any, project: Project) -> list[calc.HouseholdShare]:
+    """What the year's published or approved projects will ask of each household, computed from their plans."""
+    query = select(Project).where(Project.village_code == project.village_code, Project.year == project.year,
+                                  col(Project.status).in_(list(PENDING)))
+    if project.id is not None:
+        query = query.where(Project.id != project.id)
+    found: list[calc.HouseholdShare] = []
+    for other in session.exec(query).all():
+        households, _heads = _calc_households(session, other)
+        plan = calc.Plan(project_id=other.id or 0, year=other.year, reference_date=other.reference_date,
+                         money_per_person=other.money_per_person, workdays_per_labourer=other.workdays_per_labourer)
+        found.extend(calc.compute_shares(plan, households, settings_of(site)))
+    return found
+
+
+def drafting_cap_violations(session: Session, site: Any, project: Project) -> list[calc.CapViolation]:
+    """The yearly caps a plan breaks, checked while it is drafted — at proposal and again before it is published
+    and voted, never first at 核定分摊 (docs/domain.md §4).
+
+    Counted: the plan's own rates, and what the year's other projects ask of each household (shares fixed, or
+    computed from the plans published or approved). 低保 exemptions and hardship reductions are decided after the
+    vote, so the check leaves them out: it errs on the side of the households the cap protects.
+    """
+    settings = settings_of(site)
+    households, _heads = _calc_households(session, project)
+    plan = calc.Plan(project_id=project.id or 0, year=project.year, reference_date=project.reference_date,
+                     money_per_person=project.money_per_person, workdays_per_labourer=project.workdays_per_labourer)
+    computed = calc.compute_shares(plan, households, settings)
+    others = earlier_shares(session, project) + _pending_shares(session, site, project)
+    return calc.check_caps(project.year, computed, others, households, settings, plan=plan)
+
+
+CAP_FIELDS = {"money": "money_per_person", "labour": "workdays_per_labourer"}
+
+
+def cap_refusal(violations: Sequence[calc.CapViolation]) -> YishiError:
+    """One refusal for every broken cap: a summary with the numbers, then each household beside the rate field
+    it is about (the first `NAMED_VIOLATIONS`, the rest counted)."""
+    first = violations[0]
+    households = {v.household_number for v in violations if v.household_number is not None}
+    if households:
+        summary = _("方案超过年度上限：%(n)s 户本年度的一事一议负担将超过上限（如%(first)s）。请降低筹资或筹劳标准。",
+                    n=len(households), first=first.message)
+    else:
+        summary = first.message
+    problems = [Problem(v.message, field=CAP_FIELDS[v.kind]) for v in violations[:NAMED_VIOLATIONS]]
+    if len(violations) > NAMED_VIOLATIONS:
+        more = _("另有 %(n)s 处超过上限，未逐一列出", n=len(violations) - NAMED_VIOLATIONS)
+        problems.append(Problem(more, field=CAP_FIELDS[violations[NAMED_VIOLATIONS].kind]))
+    return YishiError(summary, problems)
 
 
 def set_dibao_households(session: Session, site: Any, actor: Actor, project: Project,

@@ -261,3 +261,30 @@ def vote_thresholds(settings: YishiSettings) -> VoteThresholds:
         approval_inclusive=approval_inclusive,
         approval_base=settings.vote_approval_base or preset.approval_base,
     )
+
+
+#: The meetings that may decide a 一事一议 plan (村民会议, or a 村民代表会议 it authorised).
+DECIDING_KINDS = (MeetingKind.villagers, MeetingKind.representatives)
+
+
+def _fraction(value: Fraction) -> str:
+    return f"{value.numerator}/{value.denominator}"
+
+
+def meeting_overrides(settings: YishiSettings) -> dict[MeetingKind, RuleOverride]:
+    """The 一事一议 rule set the meetings area counts by: the vote thresholds (`vote_preset` and its overrides) as
+    quorum and majority of the two meetings that decide a plan, with `meeting_rules` on top field by field.
+
+    One source for the rule: a motion on a 一事一议 matter is counted by these in any meeting, so the meeting's
+    result and the project's can never disagree."""
+    rule = vote_thresholds(settings)
+    derived: dict[str, object] = {
+        "quorum": _fraction(rule.quorum), "quorum_inclusive": rule.quorum_inclusive,
+        "majority": _fraction(rule.approval), "majority_inclusive": rule.approval_inclusive,
+        "majority_base": rule.approval_base}
+    found = dict(settings.meeting_rules)
+    for kind in DECIDING_KINDS:
+        explicit = found.get(kind)
+        found[kind] = RuleOverride.model_validate(
+            {**derived, **(explicit.model_dump(exclude_none=True) if explicit is not None else {})})
+    return found

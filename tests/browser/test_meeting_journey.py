@@ -1,5 +1,6 @@
 """A clerk runs a representative meeting in a real browser: schedule it, sign members in until the live counter
-shows the quorum, record a motion, close the meeting and print the minutes."""
+shows the quorum (a stray tap on a signed-in member only asks; the search finds one member), record a motion, close
+the meeting through its confirmation and print the minutes."""
 
 from __future__ import annotations
 
@@ -66,6 +67,17 @@ def test_clerk_runs_a_representative_meeting(page: Any, live_server: Any, login:
     assert "已达法定人数" in counter.inner_text()
     assert page.url.endswith("/signin")  # htmx updated the page in place
 
+    # A stray tap on a signed-in member only asks; 取消 keeps them signed in.
+    page.locator("#members button", has_text="代表01").click()
+    page.wait_for_selector("text=确认将 代表01 签退？")
+    page.click("text=取消，保持已签到")
+    page.wait_for_selector("#members button:has-text('代表01 · 户号 001 — 已签到')")
+    assert "到会 8 /" in counter.inner_text()
+    # The search narrows the list to one member as the clerk types.
+    page.fill("input[name=q]", "代表12")
+    page.wait_for_function("() => document.querySelectorAll('#members li').length === 1")
+    assert "代表12" in page.locator("#members").inner_text()
+
     page.click("text=返回会议")
     page.fill("form[action$='/motions'] input[name=title]", "村道硬化方案")
     page.click("form[action$='/motions'] button[type=submit]")
@@ -77,7 +89,9 @@ def test_clerk_runs_a_representative_meeting(page: Any, live_server: Any, login:
 
     page.click("text=返回会议")
     page.fill("textarea[name=minutes]", "与会代表一致同意村道硬化方案。")
-    page.click("form[action$='/close'] button[type=submit]")
+    page.click("form[action$='/close/confirm'] button[type=submit]")
+    assert "结束后签到和表决结果即为最终结果" in page.locator("main").inner_text()
+    page.click("text=确认结束会议")
     assert "已结束" in page.locator(".lead").inner_text()
 
     page.click("text=会议记录")

@@ -70,6 +70,7 @@ def test_clerk_empties_items_from_my_work(phone_390: Any, live_server_factory: A
     page.click("text=未发布的草稿")
     page.wait_for_url("**/notices/manage/")
     page.click("text=村民代表会议决议")
+    page.click("a[href$='/publish']")  # the confirmation page states the consequence first
     page.click("form[action$='/publish'] button")
     page.wait_for_url(re.compile(rf"/v/{VILLAGE}/notices/\d+$"))
     _open_my_work(page)

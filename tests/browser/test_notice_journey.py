@@ -28,6 +28,7 @@ def test_clerk_publishes_villager_objects_clerk_answers_poster_prints(page: Any,
     page.wait_for_selector("#preview li")  # htmx live preview of the Markdown list
     page.click("button[value=save]")
     page.wait_for_url("**/edit")
+    page.click("a[href$='/publish']")  # the confirmation page states the consequence first
     page.click("form[action$='/publish'] button")
     page.wait_for_url(f"**/v/{VILLAGE}/notices/*")
     notice_url = page.url

@@ -1,5 +1,6 @@
-"""一事一议 in a real browser: a clerk's proposal, the plan on the board, an online household vote with paper-slip
-codes, shares, township review, county filing, and the published burden list with masked IDs."""
+"""一事一议 in a real browser: a clerk's proposal (first refused over the yearly cap, beside the rate), the plan on the
+board, an online household vote with paper-slip codes, shares, township review, county filing, and the published
+burden list with masked IDs."""
 
 from __future__ import annotations
 
@@ -45,13 +46,21 @@ def test_proposal_to_published_burden_list(page: Any, live_server_factory: Any, 
     page.fill("input[name=title]", "硬化村东道路")
     page.select_option("select[name=kind]", "road")
     page.fill("input[name=budget]", "30000")
-    page.fill("input[name=money_per_person]", "12")
+    page.fill("input[name=money_per_person]", "16")
     page.fill("input[name=workdays_per_labourer]", "3")
     page.fill("input[name=reference_date]", f"{year}-01-10")
     page.check("input[name=origin][value=committee]")
     page.click("button:has-text('提交提议')")
+    # Over the yearly cap: refused while drafted, beside the rate, with what was typed kept.
+    beside = page.locator("label:has(input[name=money_per_person]) .field-error").inner_text()
+    assert "本方案每人筹资16.00元，超过每人每年15元的上限" in beside
+    assert page.input_value("input[name=title]") == "硬化村东道路"
+    page.fill("input[name=money_per_person]", "12")
+    page.click("button:has-text('提交提议')")
     assert "已提议" in page.locator(".status").inner_text()
-    page.click("button:has-text('在公开栏公示方案并提交表决')")
+    assert "未超过年度上限" in page.locator("#proposal").inner_text()
+    page.click("text=在公开栏公示方案并提交表决")
+    page.click("button:has-text('确认公示')")
     assert "方案已公示，待表决" in page.locator(".status").inner_text()
     manage_url = page.url.split("?")[0]
 

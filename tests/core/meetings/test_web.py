@@ -46,8 +46,10 @@ def test_clerk_runs_a_representative_meeting_over_http(village_site: Any) -> Non
         member_ids = [int(x) for x in re.findall(r'id="m-(\d+)"', signin.text)]
         assert len(member_ids) == 12
         # a motion before quorum is refused with the numbers
-        refused = client.post(f"{BASE}/{meeting_id}/motions", data={"title": "村道硬化"})
+        refused = client.post(f"{BASE}/{meeting_id}/motions", data={"title": "村道硬化", "body": "全长 1.2 公里"})
         assert refused.status_code == 400 and "到会 0 人，应到 12 人，至少需要 8 人" in refused.text
+        typed = refused.text.split('id="put-motion"', 1)[1]  # kept, with the reason beside the form
+        assert 'value="村道硬化"' in typed and "全长 1.2 公里" in typed and "至少需要 8 人" in typed
         for i, member_id in enumerate(member_ids[:8]):
             tap = client.post(f"{BASE}/{meeting_id}/signin/{member_id}", data={"action": "in"},
                               headers={"HX-Request": "true"})
@@ -59,9 +61,19 @@ def test_clerk_runs_a_representative_meeting_over_http(village_site: Any) -> Non
                           follow_redirects=False)
         assert put.status_code == 303
         motion_url = put.headers["location"]
+        too_many = client.post(f"{motion_url}/vote", data={"method": "ballot", "votes_for": "7", "against": "1",
+                                                           "abstain": "1"})
+        assert too_many.status_code == 400 and "票数合计 9 超过到会 8" in too_many.text
+        counts = too_many.text.split("按票数登记", 1)[1]
+        assert 'name="votes_for" min="0" required value="7"' in counts and "票数合计 9 超过到会 8" in counts
+        assert '<option value="ballot" selected>' in counts
         voted = client.post(f"{motion_url}/vote", data={"method": "hands", "votes_for": "6", "against": "1",
                                                         "abstain": "1"})
         assert voted.status_code == 200 and "赞成 6 · 反对 1 · 弃权 1" in voted.text and "通过" in voted.text
+        confirm = client.post(f"{BASE}/{meeting_id}/close/confirm", data={"minutes": "与会代表一致同意"})
+        assert confirm.status_code == 200 and "结束后签到和表决结果即为最终结果" in confirm.text
+        assert '<input type="hidden" name="minutes" value="与会代表一致同意">' in confirm.text
+        assert "已结束" not in client.get(f"{BASE}/{meeting_id}").text  # the confirmation changes nothing
         closed = client.post(f"{BASE}/{meeting_id}/close", data={"minutes": "与会代表一致同意"})
         assert closed.status_code == 200 and "已结束" in closed.text
         published = client.post(f"{BASE}/{meeting_id}/publish")
@@ -98,6 +110,18 @@ def test_sign_in_without_javascript_and_search(village_site: Any, h: SimpleNames
         assert tap.status_code == 303 and unquote(tap.headers["location"]).endswith("signin?q=户主03")
         page = client.get(tap.headers["location"])
         assert "已签到（点此签退）" in page.text and "到会 1 / 至少需要 13" in page.text
+        # Tapping a signed-in person only asks: nobody is signed out unasked.
+        ask = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "ask", "q": "户主03"},
+                          follow_redirects=False)
+        assert ask.status_code == 303 and f"ask={ids[0]}" in ask.headers["location"]
+        asking = client.get(ask.headers["location"])
+        assert "确认将 户主03 签退？" in asking.text and "到会 1 / 至少需要 13" in asking.text
+        keep = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "keep"},
+                           headers={"HX-Request": "true"})
+        assert "已签到（点此签退）" in keep.text and "确认将" not in keep.text
+        asked = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "ask"},
+                            headers={"HX-Request": "true"})
+        assert 'value="out"' in asked.text and "到会 1 / 至少需要 13" in asked.text
         out = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "out"})
         assert "到会 0 / 至少需要 13" in out.text
         twice = client.post(f"{BASE}/{meeting.id}/signin/{ids[0]}", data={"action": "out"})
@@ -142,11 +166,14 @@ def test_matter_timeline_page_and_steps_over_http(village_site: Any, h: SimpleNa
         matter_url = created.headers["location"]
         form = client.get(matter_url)
         assert f'value="{branch.id}:{motion.id}"' in form.text
+        assert '<option value="" selected disabled>请选择会议及议案</option>' in form.text  # nothing preselected
+        assert "进度：已完成 0 / 6 步" in form.text and 'aria-current="step"' in form.text
         skipped = client.post(f"{matter_url}/steps", data={"step": "3", "where": f"{branch.id}:{motion.id}"})
         assert skipped.status_code == 400 and "下一步应为第 1 步" in skipped.text
         step1 = client.post(f"{matter_url}/steps", data={"step": "1", "where": f"{branch.id}:{motion.id}",
                                                          "origin": "村民代表建议", "content": "提议硬化村道"})
         assert step1.status_code == 200 and "提议硬化村道" in step1.text
+        assert "进度：已完成 1 / 6 步" in step1.text
         assert f'value="{failed.id}:"' in step1.text  # the failed-quorum meeting can be chosen for step 2
         step2 = client.post(f"{matter_url}/steps", data={"step": "2", "where": f"{failed.id}:"})
         assert "已终止" in step2.text and "不足法定人数" in step2.text

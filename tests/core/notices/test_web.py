@@ -299,10 +299,29 @@ def test_finance_form_refuses_unbalanced_figures_and_renders_a_table(site: Any) 
         assert refused.status_code == 400 and "收支不平" in refused.text and "相差 0.25 元" in refused.text
         bad_line = client.post(f"/v/{VILLAGE}/notices/manage/finance", data={**form, "income": "只有名称没有金额"})
         assert bad_line.status_code == 400 and "第 1 行" in bad_line.text
+        # Every mistake at once, each beside its field and linked from the summary; what was typed stays.
+        many = client.post(f"/v/{VILLAGE}/notices/manage/finance", data={
+            **form, "period": "三月", "opening": "一万", "income": "上级转移支付 5000\n土地承包费", "closing": "x"})
+        assert many.status_code == 400 and "请改正以下 4 处" in many.text
+        for field, text in (("period", "期间应写作"), ("opening", "期初余额不是有效的金额"),
+                            ("income", "收入第 2 行"), ("closing", "期末余额不是有效的金额")):
+            label = many.text.split(f'<label id="f-{field}">', 1)[1].split("</label>", 1)[0]
+            assert text in label and 'aria-invalid="true"' in label, field
+            assert f'href="#f-{field}"' in many.text
+        assert 'value="一万"' in many.text and "上级转移支付 5000" in many.text
         created = client.post(f"/v/{VILLAGE}/notices/manage/finance", data={**form, "closing": "13900.25"},
                               follow_redirects=False)
         assert created.status_code == 303
         notice_id = int(created.headers["location"].split("/")[-2])
+        # The draft page offers files and the way to publish (it used to link only back to itself).
+        draft = client.get(created.headers["location"]).text
+        assert f'action="/v/{VILLAGE}/notices/manage/{notice_id}/files"' in draft
+        assert f'href="/v/{VILLAGE}/notices/manage/{notice_id}/publish"' in draft
+        confirm = client.get(f"/v/{VILLAGE}/notices/manage/{notice_id}/publish")
+        assert confirm.status_code == 200 and "内容不能再修改" in confirm.text and "公示期从今天开始" in confirm.text
+        assert f'<form method="post" action="/v/{VILLAGE}/notices/manage/{notice_id}/publish"' in confirm.text
+        with site.db.read() as session:
+            assert session.get(Notice, notice_id).status == "draft"  # the confirmation page changes nothing
         client.post(f"/v/{VILLAGE}/notices/manage/{notice_id}/publish")
         page = client.get(f"/v/{VILLAGE}/notices/{notice_id}").text
         assert "东街村2025年3月财务收支公开" in page
@@ -337,6 +356,22 @@ def test_atom_feeds_are_valid(site: Any) -> None:
     assert "<strong>加粗</strong>" in content and "<b>" not in content
     assert entries[0].find("a:link", ns).get("href").endswith(f"/v/{VILLAGE}/notices/{notice.id}")
     assert len(ET.fromstring(county.content).findall("a:entry", ns)) == 2
+
+
+def test_the_subscribe_link_opens_a_readable_page(site: Any) -> None:
+    """People following "订阅更新" get an HTML page with the entries and how to subscribe; readers keep the feed."""
+    notice = publish(site, title="饮水工程公示")
+    publish(site, village=OTHER, title="西街村公示")
+    with site_client(site) as client:
+        board = client.get(f"/v/{VILLAGE}/notices/").text
+        assert f'href="/v/{VILLAGE}/notices/subscribe"' in board
+        page = client.get(f"/v/{VILLAGE}/notices/subscribe")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert f'href="/v/{VILLAGE}/notices/{notice.id}">饮水工程公示</a>' in page.text
+        assert "西街村公示" not in page.text
+        assert "怎样订阅" in page.text and f'/v/{VILLAGE}/notices/feed.atom"' in page.text
+        county = client.get("/notices/subscribe").text
+        assert "饮水工程公示" in county and "西街村公示" in county
 
 
 def test_village_home_dashboard_and_county_overview_slots(site: Any, today: Today) -> None:

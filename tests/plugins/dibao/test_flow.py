@@ -92,6 +92,38 @@ def _apply_through_the_web(client: Any, site: Any) -> tuple[int, list[Any]]:
     return case_id, members
 
 
+def test_a_second_application_or_a_name_in_the_number_box_is_answered_beside_the_box(site_factory: Any) -> None:
+    """No error page: a household with an open case gets a link to that case, a typed name gets the households of
+    the people of that name, an unknown number is named; a refused application keeps what was typed."""
+    site = _site(site_factory)
+    with site.db.transaction() as session:
+        home, members = household(session, site, [dt.date(1950, 3, 1), dt.date(1985, 6, 1)])
+        number, head = home.number, members[0]
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        unknown = client.get(f"/v/{VILLAGE}/p/dibao/new", params={"household": "Z999"})
+        assert unknown.status_code == 400 and "本村没有户号 Z999" in unknown.text
+        named = client.get(f"/v/{VILLAGE}/p/dibao/new", params={"household": head.name})
+        assert named.status_code == 400 and f"“{head.name}”不是户号" in named.text
+        assert f'href="/v/{VILLAGE}/p/dibao/new?household={number}"' in named.text
+        form = {"household_id": str(home.id), "applicant_id": str(head.id), f"covered_{head.id}": "1",
+                "kind": "rural", "review_category": "unstable", "bank_code": "NOPE", "account_number": ACCOUNT,
+                "account_holder": "户主"}
+        bad_bank = client.post(f"/v/{VILLAGE}/p/dibao/cases", data=form)
+        assert bad_bank.status_code == 400 and "未知的银行：NOPE" in bad_bank.text
+        assert f'value="{ACCOUNT}"' in bad_bank.text and 'value="unstable" selected' in bad_bank.text
+        first = client.post(f"/v/{VILLAGE}/p/dibao/cases", data={**form, "bank_code": "RCC"}, follow_redirects=False)
+        assert first.status_code == 303
+        case_id = int(first.headers["location"].rsplit("/", 1)[-1])
+        again = client.get(f"/v/{VILLAGE}/p/dibao/new", params={"household": number})
+        assert again.status_code == 400 and f"第 {case_id} 号" in again.text
+        assert f'href="/v/{VILLAGE}/p/dibao/cases/{case_id}"' in again.text and 'name="applicant_id"' not in again.text
+        posted = client.post(f"/v/{VILLAGE}/p/dibao/cases", data={**form, "bank_code": "RCC"})
+        assert posted.status_code == 400 and f'href="/v/{VILLAGE}/p/dibao/cases/{case_id}"' in posted.text
+    with site.db.read() as session:
+        assert len(session.exec(select(Case)).all()) == 1
+
+
 def test_hook_objection_raised_sends_the_case_to_democratic_review_and_the_result_is_posted_again(
         site_factory: Any) -> None:
     site = _site(site_factory)
@@ -336,10 +368,19 @@ def test_public_list_and_monthly_pages(site_factory: Any) -> None:
         assert "新增 0 户，金额 0.00 元" in again.text
         # nothing is public before approval
         assert "本月没有公布的低保对象" in county.get(f"/v/{VILLAGE}/p/dibao/recipients?month=2026-01").text
+        assert 'href="/p/dibao/cycles/2026-01/approve"' in county.get("/p/dibao/cycles/2026-01").text
+        confirm = county.get("/p/dibao/cycles/2026-01/approve")  # the confirmation states the totals
+        assert confirm.status_code == 200 and "应发 2 户，合计 1600.00 元。审批后本月名单和金额固定" in confirm.text
+        assert '<form method="post" action="/p/dibao/cycles/2026-01/approve"' in confirm.text
+        assert "本月没有公布的低保对象" in county.get(f"/v/{VILLAGE}/p/dibao/recipients?month=2026-01").text
         assert county.post("/p/dibao/cycles/2026-01/approve").status_code == 200
         cycle = county.get("/p/dibao/cycles/2026-01")
-        assert "应发 2 户，合计 1600.00 元" in cycle.text
+        assert "应发 2 户，合计 1600.00 元" in cycle.text and "待导出" in cycle.text
         batch_id = int(re.search(r'/p/dibao/batches/(\d+)"', cycle.text).group(1))  # type: ignore[union-attr]
+        export = county.get(f"/p/dibao/batches/{batch_id}/export", params={"format": "xlsx"})
+        assert export.status_code == 200 and "格式 XLSX" in export.text and "导出后批次冻结" in export.text
+        assert '<input type="hidden" name="format" value="xlsx">' in export.text
+        assert "待导出" in county.get(f"/p/dibao/batches/{batch_id}").text  # the confirmation changes nothing
         assert county.post(f"/p/dibao/batches/{batch_id}/export", data={"format": "csv"}).status_code == 200
         file = county.get(f"/p/dibao/batches/{batch_id}/file")
         assert file.status_code == 200 and file.headers["x-content-sha256"] in county.get(

@@ -15,6 +15,7 @@ from cunwu.audit.models import AuditEntry
 from cunwu.db.types import LOCAL_TZ
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
+from cunwu.testing import login, site_client
 from cunwu_plugins.yishi import services
 from cunwu_plugins.yishi.models import Ballot, Project, VoteCode, VoteResult
 from cunwu_plugins.yishi.services import YishiError
@@ -73,6 +74,55 @@ def test_hook_matter_step_reached_decides_the_plan_from_the_villagers_meeting(
         assert matters.get_matter(session, y.VILLAGE, project.matter_id).step == 4
         approval = session.exec(select(AuditEntry).where(AuditEntry.action == "yishi.project.approve")).one()
         assert approval.actor_label == y.CLERK.label  # the hook hands over who recorded the step
+
+
+def test_the_meeting_and_the_project_count_a_yishi_motion_by_one_rule(yishi_site: Any, y: SimpleNamespace) -> None:
+    """A villagers' meeting with 7 of 11 present is quorate by law (> 1/2), so the motion may be put; but a 一事一议
+    plan needs ≥ 2/3 present. The meeting counts the motion by the 一事一议 rule too: both say 未通过, the failed
+    step stops the matter, and the project keeps the counts as its vote result."""
+    site, _village = yishi_site
+    with site.db.transaction() as session:
+        project = services.propose(session, site, y.CLERK, village_code=y.VILLAGE, data=y.proposal())
+        services.publish_plan(session, site, y.CLERK, project)
+        matter = _through_step_three(session, site, y, project)
+        meeting = meetings.schedule_meeting(
+            session, site, y.CLERK, village_code=y.VILLAGE, kind="villagers", notice_on=DAY - dt.timedelta(days=10),
+            starts_at=dt.datetime(DAY.year, DAY.month, DAY.day, 9, tzinfo=LOCAL_TZ))
+        meetings.open_meeting(session, site, y.CLERK, meeting)
+        meetings.record_counts(session, site, y.CLERK, meeting, persons=7)
+        motion = meetings.put_motion(session, site, y.CLERK, meeting, title=matter.title, matter=matter)
+        meetings.record_vote_counts(session, site, y.CLERK, motion, votes_for=7, against=0, abstain=0,
+                                    method="ballot")
+        meetings.close_meeting(session, site, y.CLERK, meeting, minutes="会议记录")
+        rule, rule_set = meetings.motion_rule(site, meeting, motion.matter_type)
+        assert rule_set is not None and rule_set.name == "yishi_yiyi"
+        assert rule.quorum_persons.describe() == "≥ 2/3"
+        assert meetings.motion_result(session, motion).passed is False
+        services.vote_through_matter(session, site, y.CLERK, project, motion.id)
+    with site.db.read() as session:
+        project = session.get(Project, project.id)
+        vote = services.vote_of(session, project)
+        assert project.status == "rejected"
+        assert (vote.present, vote.votes_for, vote.passed, vote.motion_id) == (7, 7, False, motion.id)
+        assert matters.get_matter(session, y.VILLAGE, project.matter_id).status == "stopped"
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=y.VILLAGE)
+        page = client.get(f"/v/{y.VILLAGE}/meetings/{meeting.id}/motions/{motion.id}").text
+        assert "本议案的议题须按“一事一议”规则表决：法定人数 ≥ 2/3" in page and "未通过" in page
+
+
+def test_a_motion_without_a_rule_set_matter_keeps_the_meetings_rule(yishi_site: Any, y: SimpleNamespace) -> None:
+    site, _village = yishi_site
+    with site.db.transaction() as session:
+        meeting = meetings.schedule_meeting(
+            session, site, y.CLERK, village_code=y.VILLAGE, kind="villagers", notice_on=DAY - dt.timedelta(days=10),
+            starts_at=dt.datetime(DAY.year, DAY.month, DAY.day, 9, tzinfo=LOCAL_TZ))
+        meetings.open_meeting(session, site, y.CLERK, meeting)
+        meetings.record_counts(session, site, y.CLERK, meeting, persons=7)
+        motion = meetings.put_motion(session, site, y.CLERK, meeting, title="修订村规民约")
+        meetings.record_vote_counts(session, site, y.CLERK, motion, votes_for=7, against=0, abstain=0)
+        assert meetings.motion_rule(site, meeting, None)[1] is None
+        assert meetings.motion_result(session, motion).passed is True
 
 
 def test_hook_matter_step_reached_on_a_stopped_matter_rejects_the_plan(yishi_site: Any, y: SimpleNamespace) -> None:

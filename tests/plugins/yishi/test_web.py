@@ -69,6 +69,35 @@ def test_clerk_proposes_publishes_and_sees_the_workflow(site_factory: Any, y: Si
         assert api["status"] == "published" and api["thresholds"]["quorum"] == "2/3" and api["burden"] == []
 
 
+def test_cap_is_refused_while_the_plan_is_drafted_beside_the_rate(site_factory: Any, y: SimpleNamespace) -> None:
+    """A plan published earlier in the year (10 yuan) counts before the vote: a second plan of 6 yuan is refused at
+    the proposal, beside the money field, with the numbers and what was typed kept; a plan that fits is shown as
+    checked and offers publishing through a confirmation page."""
+    site = _site(site_factory, y)
+    with site.db.transaction() as session:
+        first = services.propose(session, site, y.CLERK, village_code=V, data=y.proposal())
+        services.publish_plan(session, site, y.CLERK, first)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=V)
+        over = client.post(f"/v/{V}/p/yishi/new", data=_proposal_form(title="修水渠", money_per_person="6"))
+        assert over.status_code == 400
+        assert "户号001：本年度一事一议筹资将达每人16.00元，超过每人每年15元的上限" in over.text
+        assert "5 户本年度的一事一议负担将超过上限" in over.text
+        field = over.text.split('name="money_per_person"', 1)[1].split("</label>", 1)[0]
+        assert 'value="6"' in field and "户号001" in field and 'aria-invalid="true"' in field
+        assert 'value="修水渠"' in over.text
+        fits = client.post(f"/v/{V}/p/yishi/new", data=_proposal_form(title="修水渠", money_per_person="5"),
+                           follow_redirects=False)
+        assert fits.status_code == 303
+        manage = client.get(fits.headers["location"]).text
+        assert "未超过年度上限" in manage and "/publish-plan" in manage
+        project_id = int(re.search(r"/projects/(\d+)/manage", fits.headers["location"]).group(1))  # type: ignore[union-attr]
+        confirm = client.get(f"/v/{V}/p/yishi/projects/{project_id}/publish-plan")
+        assert confirm.status_code == 200 and "确认公示" in confirm.text and "不能再修改" in confirm.text
+    with site.db.read() as session:
+        assert session.get(Project, project_id).status == "proposed"  # the confirmation page changes nothing
+
+
 def test_paper_vote_codes_and_ballot_page(site_factory: Any, y: SimpleNamespace) -> None:
     site = _site(site_factory, y)
     with site.db.transaction() as session:
