@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
+from cunwu.clock import local_today
 from cunwu.db.types import LOCAL_TZ
 from cunwu.errors import DomainError
 from cunwu.i18n import _
@@ -96,7 +97,7 @@ def _new_page(request: Request[Any, Any, Any], village_code: str, form: dict[str
 
 @get("/v/{village_code:str}/meetings/new", opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def meeting_new(request: Request[Any, Any, Any], village_code: str, kind: str = "representatives") -> Response[str]:
-    return _new_page(request, village_code, {"kind": kind, "notice_on": services.today().isoformat()})
+    return _new_page(request, village_code, {"kind": kind, "notice_on": local_today().isoformat()})
 
 
 def _starts_at(value: str | None) -> dt.datetime:
@@ -356,7 +357,7 @@ def motion_delegate(request: Request[Any, Any, Any], village_code: str, meeting_
     scope = data.get("scope") or []
     scope = [scope] if isinstance(scope, str) else list(scope)
     return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.create_delegation(
-        s, site, a, m, scope=scope, valid_from=_date(data.get("valid_from")) or services.today(),
+        s, site, a, m, scope=scope, valid_from=_date(data.get("valid_from")) or local_today(),
         valid_until=_date(data.get("valid_until"))))
 
 
@@ -369,7 +370,7 @@ def delegations_page(request: Request[Any, Any, Any], village_code: str) -> Resp
             col(Meeting.id).in_([d.meeting_id for d in rows]))).all()} if rows else {}
     return render(request, "meetings/delegations.html", {**_common(), "delegations": rows, "meetings": meetings,
                                                           "matter_types": matters.matter_types(site),
-                                                          "today": services.today()})
+                                                          "today": local_today()})
 
 
 @post("/v/{village_code:str}/meetings/delegations/{delegation_id:int}/revoke",
@@ -385,13 +386,13 @@ def delegation_revoke(request: Request[Any, Any, Any], village_code: str, delega
             if delegation is None or delegation.village_code != village_code:
                 raise NotFoundException(_("没有这项授权"))
             services.revoke_delegation(session, site, actor_of(request), delegation,
-                                       on=_date(data.get("on")) or services.today(), reason=data.get("reason", ""))
+                                       on=_date(data.get("on")) or local_today(), reason=data.get("reason", ""))
     except DomainError as exc:
         with site.db.read() as session:
             rows = services.delegations_of(session, village_code)
         return render(request, "meetings/delegations.html", {
             **_common(), "delegations": rows, "meetings": {}, "matter_types": matters.matter_types(site),
-            "today": services.today(), "error": exc.message}, status_code=exc.status_code)
+            "today": local_today(), "error": exc.message}, status_code=exc.status_code)
     return Redirect(f"/v/{village_code}/meetings/delegations", status_code=303)
 
 
@@ -534,7 +535,7 @@ def _matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: 
     return render(request, "meetings/matter.html", {
         **_common(), "matter": matter, "timeline": timeline, "can_manage": can_manage, "next_steps": next_steps,
         "choices": choices, "error": error, "form": form or {}, "warning_texts": services.warning_texts,
-        "type_title": matters.type_title(site, matter.matter_type), "today": services.today(),
+        "type_title": matters.type_title(site, matter.matter_type), "today": local_today(),
     }, status_code=status_code)
 
 
@@ -595,7 +596,7 @@ def upcoming_slot(request: Request[Any, Any, Any], village_code: str) -> Markup:
     """Upcoming meetings on the village home: the publicly announced ones for everyone, all for `meetings.view`."""
     site = site_of(request)
     full = site.allowed(actor_of(request), "meetings.view", village_code)
-    since = dt.datetime.combine(services.today(), dt.time(), tzinfo=LOCAL_TZ)
+    since = dt.datetime.combine(local_today(), dt.time(), tzinfo=LOCAL_TZ)
     with site.db.read() as session:
         query = select(Meeting).where(Meeting.village_code == village_code, Meeting.status != "closed",
                                       Meeting.starts_at >= since)

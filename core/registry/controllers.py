@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit.service import history
+from cunwu.clock import local_today
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
 from cunwu.privacy import birth_shown, mask, mask_phone
@@ -126,7 +127,7 @@ def _household_by_number(session: Session, village_code: str, number: str) -> Ho
 def _labels() -> dict[str, Any]:
     return {"RELATIONS": RELATIONS, "STATUSES": STATUSES, "SEXES": SEXES, "BODIES": BODIES, "POSTS": POSTS,
             "LINK_KINDS": LINK_KINDS, "FLAG_FILTERS": FLAG_FILTERS, "age_on": queries.age_on,
-            "birth_shown": birth_shown, "today": dt.date.today()}
+            "birth_shown": birth_shown, "today": local_today()}
 
 
 def _act(request: Request[Any, Any, Any], village_code: str, action: Callable[[Session, Any, Actor], Any],
@@ -148,7 +149,7 @@ def _act(request: Request[Any, Any, Any], village_code: str, action: Callable[[S
 
 
 def _register_query(village_code: str, params: dict[str, str]) -> Any:
-    today = dt.date.today()
+    today = local_today()
     current = (col(Membership.end_date).is_(None)) | (col(Membership.end_date) > today)
     query = (
         select(Person, Membership, Household)
@@ -262,7 +263,7 @@ def household_add_member(request: Request[Any, Any, Any], village_code: str, hou
     def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
         person = _person_by_id_number(session, village_code, data.get("resident_id", ""))
         services.add_member(session, site, actor, household, person, data.get("relation", ""),
-                            _date(data, "start_date", _("入户日期"), dt.date.today()))
+                            _date(data, "start_date", _("入户日期"), local_today()))
     return _household_action(request, village_code, household_id, action)
 
 
@@ -275,7 +276,7 @@ def household_end_member(request: Request[Any, Any, Any], village_code: str, hou
         if membership.household_id != household.id:
             raise NotFoundException(_("记录不存在"))
         services.end_membership(session, site, actor, membership,
-                                _date(data, "end_date", _("结束日期"), dt.date.today()), data.get("reason", ""))
+                                _date(data, "end_date", _("结束日期"), local_today()), data.get("reason", ""))
     return _household_action(request, village_code, household_id, action)
 
 
@@ -286,7 +287,7 @@ def household_change_head(request: Request[Any, Any, Any], village_code: str, ho
     def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
         person = _owned(session, Person, _int(data, "person_id") or 0, village_code)
         services.change_head(session, site, actor, household, person,
-                             _date(data, "on", _("变更日期"), dt.date.today()),
+                             _date(data, "on", _("变更日期"), local_today()),
                              data.get("former_head_relation", "other"))
     return _household_action(request, village_code, household_id, action)
 
@@ -301,7 +302,7 @@ async def household_split(request: Request[Any, Any, Any], village_code: str, ho
         new = services.split_household(session, site, actor, household, person_ids=person_ids,
                                        new_head_id=_int(data, "new_head_id") or 0,
                                        new_number=data.get("new_number", ""),
-                                       on=_date(data, "on", _("分户日期"), dt.date.today()),
+                                       on=_date(data, "on", _("分户日期"), local_today()),
                                        address=data.get("address", ""))
         return f"/v/{village_code}/registry/households/{new.id}"
     return await anyio.to_thread.run_sync(_household_action, request, village_code, household_id, action)
@@ -314,7 +315,7 @@ def household_merge(request: Request[Any, Any, Any], village_code: str, househol
     def action(session: Session, site: Any, actor: Actor, household: Household) -> str:
         target = _household_by_number(session, village_code, data.get("target_number", ""))
         services.merge_households(session, site, actor, household, target,
-                                  _date(data, "on", _("合户日期"), dt.date.today()))
+                                  _date(data, "on", _("合户日期"), local_today()))
         return f"/v/{village_code}/registry/households/{target.id}"
     return _household_action(request, village_code, household_id, action)
 
@@ -386,7 +387,7 @@ def person_create(request: Request[Any, Any, Any], village_code: str, data: Form
     def action(session: Session, site: Any, actor: Actor) -> str:
         person = services.create_person(session, site, actor, village_code=village_code, data=data)
         number = text(data.get("household_number"))
-        start = _date(data, "start_date", _("入户日期"), dt.date.today())
+        start = _date(data, "start_date", _("入户日期"), local_today())
         relation = data.get("relation", "head")
         if number:
             existing = session.exec(select(Household).where(Household.village_code == village_code,
@@ -430,7 +431,7 @@ def person_edit(request: Request[Any, Any, Any], village_code: str, person_id: i
 def person_status(request: Request[Any, Any, Any], village_code: str, person_id: int,
                   data: FormData) -> Response[Any]:
     return _person_action(request, village_code, person_id, lambda s, site, a, p: services.change_status(
-        s, site, a, p, data.get("status", ""), _date(data, "since", _("状态日期"), dt.date.today()),
+        s, site, a, p, data.get("status", ""), _date(data, "since", _("状态日期"), local_today()),
         data.get("reason", "")))
 
 
@@ -440,7 +441,7 @@ def person_move(request: Request[Any, Any, Any], village_code: str, person_id: i
     def action(session: Session, site: Any, actor: Actor, person: Person) -> None:
         target = _household_by_number(session, village_code, data.get("target_number", ""))
         services.move_person(session, site, actor, person, target, data.get("relation", "other"),
-                             _date(data, "on", _("迁移日期"), dt.date.today()), data.get("reason", ""))
+                             _date(data, "on", _("迁移日期"), local_today()), data.get("reason", ""))
     return _person_action(request, village_code, person_id, action)
 
 
@@ -515,7 +516,7 @@ def representative_set(request: Request[Any, Any, Any], village_code: str, data:
         person = _person_by_id_number(session, village_code, data.get("resident_id", ""))
         households = [_household_by_number(session, village_code, n).id
                       for n in _numbers(data.get("households", ""))]
-        on = _date(data, "on", _("生效日期"), dt.date.today())
+        on = _date(data, "on", _("生效日期"), local_today())
         services.set_representative(session, site, actor, village_code=village_code, person=person,
                                     household_ids=households, on=on,  # type: ignore[arg-type]
                                     term_start=_date(data, "term_start", _("任期开始"), on))
@@ -530,7 +531,7 @@ def representative_end(request: Request[Any, Any, Any], village_code: str, repre
     def action(session: Session, site: Any, actor: Actor) -> None:
         services.end_representative(session, site, actor,
                                     _owned(session, Representative, representative_id, village_code),
-                                    _date(data, "on", _("结束日期"), dt.date.today()), data.get("reason", ""))
+                                    _date(data, "on", _("结束日期"), local_today()), data.get("reason", ""))
     return _act(request, village_code, action, f"/v/{village_code}/registry/representatives",
                 lambda extra: _representatives_page(request, village_code, extra))
 
@@ -541,7 +542,7 @@ def office_set(request: Request[Any, Any, Any], village_code: str, data: FormDat
         person = _person_by_id_number(session, village_code, data.get("resident_id", ""))
         services.set_office(session, site, actor, village_code=village_code, person=person,
                             body=data.get("body", ""), post=data.get("post", ""),
-                            term_start=_date(data, "term_start", _("任期开始"), dt.date.today()))
+                            term_start=_date(data, "term_start", _("任期开始"), local_today()))
     return _act(request, village_code, action, f"/v/{village_code}/registry/representatives#offices",
                 lambda extra: _representatives_page(request, village_code, extra))
 
@@ -551,7 +552,7 @@ def office_set(request: Request[Any, Any, Any], village_code: str, data: FormDat
 def office_end(request: Request[Any, Any, Any], village_code: str, office_id: int, data: FormData) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor) -> None:
         services.end_office(session, site, actor, _owned(session, Office, office_id, village_code),
-                            _date(data, "on", _("结束日期"), dt.date.today()), data.get("reason", ""))
+                            _date(data, "on", _("结束日期"), local_today()), data.get("reason", ""))
     return _act(request, village_code, action, f"/v/{village_code}/registry/representatives#offices",
                 lambda extra: _representatives_page(request, village_code, extra))
 
@@ -662,7 +663,7 @@ def _export(request: Request[Any, Any, Any], village_code: str, fmt: str) -> Res
     with site.db.read() as session:
         rows = exporter.rows(session, village_code, full=full, mask_settings=site.settings("registry").mask)
     village = site.village(village_code)
-    name = f"{village.name}户籍表_{dt.date.today():%Y%m%d}.{fmt}"
+    name = f"{village.name}户籍表_{local_today():%Y%m%d}.{fmt}"
     if fmt == "xlsx":
         return Response(exporter.to_xlsx(rows), media_type=exporter.XLSX_TYPE,
                         headers={"Content-Disposition": exporter.attachment(name)})
@@ -697,7 +698,7 @@ def _person_json(person: Person, ids: Callable[[str | None], str], phones: Calla
         "id": person.id, "name": person.name, "sex": person.sex,
         # Beside a masked ID the birth date would rebuild it: age only (cunwu.privacy.birth_shown).
         "birth_date": person.birth_date.isoformat() if full else None,
-        "age": queries.age_on(person.birth_date, dt.date.today()),
+        "age": queries.age_on(person.birth_date, local_today()),
         "resident_id": ids(person.resident_id), "phone": phones(person.phone), "ethnicity": person.ethnicity,
         "status": person.status, "status_since": person.status_since.isoformat() if person.status_since else None,
         **{flag: getattr(person, flag) for flag in FLAG_FIELDS}, "disability_grade": person.disability_grade,
@@ -762,7 +763,7 @@ def api_households(request: Request[Any, Any, Any], village_code: str) -> dict[s
 def village_home_slot(request: Request[Any, Any, Any], village_code: str) -> Markup:
     """Public facts for the village home: how many households and people, and the representatives' names."""
     site = site_of(request)
-    today = dt.date.today()
+    today = local_today()
     with site.db.read() as session:
         households = session.exec(select(func.count()).select_from(Household).where(
             Household.village_code == village_code, col(Household.closed_on).is_(None))).one()

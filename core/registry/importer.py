@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
+from cunwu.clock import local_today
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
 from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
@@ -245,7 +246,7 @@ def _group_lookup(groups: Iterable[Group]) -> Callable[[str], int | bool | None]
 def preview(session: Session, village_code: str, table: Table, *, max_rows: int = 200_000,
             today: dt.date | None = None) -> ImportPreview:
     """Check every row; nothing is written. See the module docstring."""
-    today = today or dt.date.today()
+    today = today or local_today()
     columns = _column_map(table.headers)
     if len(table.rows) > max_rows:
         raise ImportFileError(_("文件有 %(n)s 行，超过上限 %(max)s 行", n=len(table.rows), max=max_rows))
@@ -433,7 +434,7 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     """
     if not result.ok:
         raise DomainError(_("导入前请先更正预览中列出的全部问题"), result.problems)
-    today = today or dt.date.today()
+    today = today or local_today()
     village = result.village_code
     plan = result._plan
     # People: new ones, and updates of matched ones.

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from cunwu.clock import local_today
 from cunwu.registry.models import (
     GONE,
     RELATIONS,
@@ -96,7 +97,7 @@ class OfficeHolder:
 
 
 def _today(on: dt.date | None) -> dt.date:
-    return on or dt.date.today()
+    return on or local_today()
 
 
 def _current(model: Any, on: dt.date, start: str = "start_date") -> Any:

@@ -17,7 +17,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.api import Problem, _, actor_of, mask_account, render, site_of
+from cunwu.api import Problem, _, actor_of, local_today, mask_account, render, site_of
 from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
@@ -35,7 +35,7 @@ def _case_url(case: Case) -> str:
 
 def _month(value: str | None, default: dt.date | None = None) -> dt.date:
     if not value:
-        return default or amounts.first_of_month(services.today())
+        return default or amounts.first_of_month(local_today())
     try:
         return services.parse_month(value)
     except DibaoError as exc:
@@ -94,7 +94,7 @@ def case_list(request: Request[Any, Any, Any], village_code: str) -> Response[st
         names = {c.id: queries.person(session, c.applicant_id) for c in found}
     found.sort(key=lambda c: (STATUS_ORDER.index(c.status), -(c.id or 0)))
     return render(request, "dibao/cases.html", {"cases": found, "names": names, "status_label": services.status_label,
-                                                "today": services.today()})
+                                                "today": local_today()})
 
 
 @get("/v/{village_code:str}/p/dibao/new", opt={"permission": "dibao.apply"}, sync_to_thread=True)
@@ -135,13 +135,13 @@ def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) 
     settings = services.settings_of(site)
     with site.db.read() as session:
         case = services.get_case(session, case_id, village_code)
-        members = services.members_on(session, case.household_id, services.today())
+        members = services.members_on(session, case.household_id, local_today())
         household = next((h.household for h in queries.households(session, village_code)
                           if h.household.id == case.household_id), None)
         proposal, proposal_error = None, None
         if case.status in ("applied", "enrolled"):
             try:
-                proposal = services.propose(session, site, case, amounts.first_payment_month(services.today()))
+                proposal = services.propose(session, site, case, amounts.first_payment_month(local_today()))
             except DibaoError as exc:
                 proposal_error = exc.message
         outcome = services.review_outcome(session, case) if case.status == "democratic_review" else None
@@ -154,8 +154,8 @@ def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) 
             "covered_ids": {c["person_id"] for c in case.covered}, "settings": settings,
             "status_label": services.status_label, "income_label": services.income_kind_label,
             "income_kinds": INCOME_KINDS, "account": _account(request, case.account_number),
-            "today": services.today(), "overdue": services.review_overdue(case, services.today()),
-            "posting_over": case.posting_ends_on is not None and services.today() > case.posting_ends_on,
+            "today": local_today(), "overdue": services.review_overdue(case, local_today()),
+            "posting_over": case.posting_ends_on is not None and local_today() > case.posting_ends_on,
         }
     names = {m.person.id: m.person.name for m in members}
     return render(request, "dibao/case.html", {**context, "names": names})
@@ -325,7 +325,7 @@ def recipients_page(request: Request[Any, Any, Any], village_code: str, month: s
 def queue(request: Request[Any, Any, Any]) -> Response[str]:
     """What waits for the reviewer: opinions, postings, reviews, confirmations, overdue reviews (own villages)."""
     site = site_of(request)
-    today = services.today()
+    today = local_today()
     with site.db.read() as session:
         found = [c for c in services.cases(session, statuses=("applied", "proposed", "posting", "democratic_review",
                                                               "enrolled"))
@@ -368,7 +368,7 @@ def cycles_page(request: Request[Any, Any, Any]) -> Response[str]:
         sums = {c.id: disbursement.entitlements(session, c.month) for c in rows}
     return render(request, "dibao/cycles.html", {
         "cycles": rows, "sums": {k: (len(v), sum((e.amount for e in v), Decimal("0.00"))) for k, v in sums.items()},
-        "next_month": amounts.first_of_month(services.today())})
+        "next_month": amounts.first_of_month(local_today())})
 
 
 @post("/p/dibao/cycles", opt={"permission": "dibao.payments"}, sync_to_thread=True)

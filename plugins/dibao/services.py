@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import LOCAL_TZ, Actor, DomainError, NotFound, Problem, _, audit
+from cunwu.api import Actor, DomainError, NotFound, Problem, _, audit, local_today
 from cunwu.api import registry as queries
 
 from . import amounts
@@ -42,10 +42,6 @@ SEVERE_GRADES = (1, 2)
 class DibaoError(DomainError):
     """A 低保 rule refused the change; nothing was written."""
 
-
-def today() -> dt.date:
-    """Today in China: deadlines and months run on local calendar days."""
-    return dt.datetime.now(LOCAL_TZ).date()
 
 
 def settings_of(site: Any) -> DibaoSettings:
@@ -258,7 +254,7 @@ def apply(session: Session, site: Any, actor: Actor, *, village_code: str, house
           account_holder: str = "", applied_on: dt.date | None = None) -> Case:
     """Take a household's application through one of its members; covered persons come from the register."""
     settings = settings_of(site)
-    applied_on = applied_on or today()
+    applied_on = applied_on or local_today()
     household = next((h for h in queries.households(session, village_code, applied_on)
                       if h.household.id == household_id), None)
     if household is None:
@@ -302,7 +298,7 @@ def record_income(session: Session, site: Any, actor: Actor, case: Case, *, pers
     _require(case, "applied", "enrolled")
     if kind not in INCOME_KINDS:
         raise DibaoError(_("未知的收入类型"), [Problem(_("请选择收入类型"), field="kind")])
-    if person_id not in {m.person.id for m in members_on(session, case.household_id, today())}:
+    if person_id not in {m.person.id for m in members_on(session, case.household_id, local_today())}:
         raise DibaoError(_("收入必须记在本户成员名下"), [Problem(_("请选择本户成员"), field="person_id")])
     item = Income(case_id=case.id, village_code=case.village_code, person_id=person_id, kind=kind,  # type: ignore[arg-type]
                   monthly_amount=monthly_amount, note=note.strip()[:200])
@@ -351,7 +347,7 @@ def record_visit(session: Session, site: Any, actor: Actor, case: Case, *, visit
         raise DibaoError(_("请写明入户调查情况（至少 5 个字）"), [Problem(_("请写明调查情况"), field="findings")])
     if not visitors.strip():
         raise DibaoError(_("请填写调查人"), [Problem(_("请填写调查人"), field="visitors")])
-    if visited_on > today():
+    if visited_on > local_today():
         raise DibaoError(_("调查日期不能晚于今天"), [Problem(_("日期不对"), field="visited_on")])
     visit = Visit(case_id=case.id, village_code=case.village_code, visited_on=visited_on,  # type: ignore[arg-type]
                   visitors=visitors.strip()[:200], findings=findings.strip())
@@ -399,7 +395,7 @@ def update_covered(session: Session, site: Any, actor: Actor, case: Case, *, cov
                    serious_illness: Iterable[int] = ()) -> Case:
     """Change the covered persons (from the register) before the opinion or at a review."""
     _require(case, "applied", "enrolled")
-    members = members_on(session, case.household_id, today())
+    members = members_on(session, case.household_id, local_today())
     member_ids = {m.person.id for m in members}
     covered_ids = list(dict.fromkeys(int(p) for p in covered))
     if not covered_ids or not set(covered_ids) <= member_ids:
@@ -437,7 +433,7 @@ def give_opinion(session: Session, site: Any, actor: Actor, case: Case, *, appro
     opinion = opinion.strip()
     if len(opinion) < 2:
         raise DibaoError(_("请写明审核意见"), [Problem(_("请写明审核意见"), field="opinion")])
-    on = today()
+    on = local_today()
     if not approve:
         return _refuse(session, site, actor, case, opinion, on, action="dibao.case.opinion_refuse")
     if not visits(session, case):
@@ -509,7 +505,7 @@ def post_case(session: Session, site: Any, actor: Actor, case: Case) -> Case:
                                                                url=f"/v/{case.village_code}/p/dibao/cases/{case.id}"),
         table=_posting_table(session, site, case),
     )
-    ends = notice.window_end or today()
+    ends = notice.window_end or local_today()
     audit.update(session, actor, case, {
         "status": "posting", "notice_id": notice.id, "posting_ends_on": ends,
         "confirm_due_on": amounts.add_working_days(ends, settings.confirm_within_working_days),
@@ -607,7 +603,7 @@ def record_review_result(session: Session, site: Any, actor: Actor, case: Case, 
                                                                url=f"/v/{case.village_code}/p/dibao/cases/{case.id}"),
         table=_posting_table(session, site, case, result=result),
     )
-    ends = notice.window_end or today()
+    ends = notice.window_end or local_today()
     audit.update(session, actor, case, {
         "status": "posting", "reviewed_democratically": True, "review_result": "approved" if approved else "rejected",
         "notice_id": notice.id, "posting_ends_on": ends,
@@ -619,7 +615,7 @@ def record_review_result(session: Session, site: Any, actor: Actor, case: Case, 
 def confirm(session: Session, site: Any, actor: Actor, case: Case, *, on: dt.date | None = None) -> Case:
     """Confirm after the posting ended: payment starts the month after; the first assessment is written."""
     _require(case, "posting")
-    on = on or today()
+    on = on or local_today()
     if case.posting_ends_on is None or on <= case.posting_ends_on:
         raise DibaoError(_("公示期到 %(end)s 才结束，结束后才能确认", end=case.posting_ends_on))
     if case.review_result == "rejected":
@@ -655,7 +651,7 @@ def refuse(session: Session, site: Any, actor: Actor, case: Case, *, reasons: st
     reasons = reasons.strip()
     if len(reasons) < 5:
         raise DibaoError(_("不予确认必须书面说明理由（至少 5 个字）"), [Problem(_("请写明理由"), field="reasons")])
-    return _refuse(session, site, actor, case, reasons, today(), action="dibao.case.refuse")
+    return _refuse(session, site, actor, case, reasons, local_today(), action="dibao.case.refuse")
 
 
 # --- reviews and changes -----------------------------------------------------------------------------------------
@@ -743,7 +739,7 @@ def review(session: Session, site: Any, actor: Actor, case: Case, *, reasons: st
     reasons = reasons.strip()
     if len(reasons) < 2:
         raise DibaoError(_("请写明复核情况和理由"), [Problem(_("请写明理由"), field="reasons")])
-    on = on or today()
+    on = on or local_today()
     settings = settings_of(site)
     month = effective_month or amounts.first_payment_month(on)
     before = _last_amount(session, site, case, amounts.add_months(month, -1))
@@ -782,7 +778,7 @@ def stop(session: Session, site: Any, actor: Actor, case: Case, *, reasons: str,
     reasons = reasons.strip()
     if len(reasons) < 5:
         raise DibaoError(_("停保必须书面说明理由（至少 5 个字）"), [Problem(_("请写明理由"), field="reasons")])
-    on = today()
+    on = local_today()
     month = effective_month or amounts.first_payment_month(on)
     before = _last_amount(session, site, case, amounts.add_months(month, -1))
     _write_assessment(session, actor, case, month, mode="stop", income=household_income(session, case),

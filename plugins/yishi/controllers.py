@@ -21,7 +21,7 @@ from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session
 
-from cunwu.api import DomainError, _, actor_of, public_base, render, require, site_of
+from cunwu.api import DomainError, _, actor_of, local_today, public_base, render, require, site_of
 
 from . import services
 from .models import KINDS, ORIGINS, STATUSES, VOTE_SOURCES, Project
@@ -32,9 +32,6 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 #: Statuses after which the shares (and so the burden list) are settled enough to be shown.
 SHARES_SHOWN = frozenset({"shares_fixed", "submitted", "returned", "reviewed", "filed", "completed"})
 
-
-def _today() -> dt.date:
-    return services.local_today()
 
 
 def _date(value: str, field: str, label: str) -> dt.date:
@@ -79,7 +76,7 @@ def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: d
     site = site_of(request)
     settings = services.settings_of(site)
     with site.db.read() as session:
-        adults = services.requester_candidates(session, site, village_code, _today())
+        adults = services.requester_candidates(session, site, village_code, local_today())
     kinds = {k: KINDS.get(k, k) for k in settings.eligible_kinds}
     kinds.update({k: KINDS.get(k, k) for k in settings.ineligible_reasons})
     return render(request, "yishi/new.html", {
@@ -90,7 +87,7 @@ def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: d
 
 @get("/v/{village_code:str}/p/yishi/new", opt={"permission": "yishi.manage"}, sync_to_thread=True)
 def new_project(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
-    today = _today()
+    today = local_today()
     return _proposal_form(request, village_code, {"year": str(today.year), "reference_date": today.isoformat(),
                                                   "proposed_on": today.isoformat(), "origin": "committee"})
 
@@ -154,7 +151,7 @@ def _manage_context(session: Session, site: Any, project: Project) -> dict[str, 
         "reviews": services.reviews_of(session, project),
         "account": services.account_of(session, site, project) if project.share_round else None,
         "settings": services.settings_of(site),
-        "today": _today(),
+        "today": local_today(),
     }
 
 
@@ -236,7 +233,7 @@ def issue_codes(request: Request[Any, Any, Any], village_code: str, project_id: 
       sync_to_thread=True)
 def close_online(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
-        return services.close_online_vote(session, site, actor, project, _today())
+        return services.close_online_vote(session, site, actor, project, local_today())
 
     return _act(request, village_code, project_id, action, "vote")
 
@@ -282,7 +279,7 @@ def submit(request: Request[Any, Any, Any], village_code: str, project_id: int) 
 def review(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.review(session, site, actor, project, decision=data.get("decision", ""),
-                               opinion=data.get("opinion", ""), on=_today())
+                               opinion=data.get("opinion", ""), on=local_today())
 
     return _act(request, village_code, project_id, action, "review")
 
@@ -292,7 +289,7 @@ def review(request: Request[Any, Any, Any], village_code: str, project_id: int, 
 def file_plan(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.file_plan(session, site, actor, project, decision=data.get("decision", ""),
-                                  opinion=data.get("opinion", ""), on=_today())
+                                  opinion=data.get("opinion", ""), on=local_today())
 
     return _act(request, village_code, project_id, action, "file")
 

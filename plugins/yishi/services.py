@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from cunwu.api import LOCAL_TZ, Actor, DomainError, NotFound, Problem, _, audit, mask, utcnow
+from cunwu.api import Actor, DomainError, NotFound, Problem, _, audit, mask, utcnow
 from cunwu.api import registry as queries
 
 from . import shares as calc
@@ -61,10 +61,6 @@ def input_error(message: str, field: str | None = None) -> YishiError:
     """A refusal naming the form field it is about (the page shows it next to the form)."""
     return YishiError(message, [Problem(message, field=field)])
 
-
-def local_today() -> dt.date:
-    """Today in China (dates on the record are local dates)."""
-    return dt.datetime.now(LOCAL_TZ).date()
 
 
 def settings_of(site: Any) -> YishiSettings:
