@@ -15,7 +15,6 @@ guarantees and what it does not.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -30,6 +29,7 @@ from sqlmodel import Session
 
 from cunwu.audit.models import GENESIS_HASH, AuditEntry
 from cunwu.audit.service import ChainProblem
+from cunwu.clock import utcnow
 
 
 class AuditSettings(BaseModel):

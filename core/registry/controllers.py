@@ -9,15 +9,12 @@ import datetime as dt
 import json
 import secrets
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
-from litestar.response import Redirect
 from markupsafe import Markup
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -29,7 +26,7 @@ from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
 from cunwu.privacy import birth_shown, mask, mask_phone
 from cunwu.registry import exporter, queries, services
-from cunwu.registry.fields import FLAG_FIELDS, parse_date, text
+from cunwu.registry.fields import FLAG_FIELDS, text
 from cunwu.registry.importer import ImportPreview, commit, preview, read_table, template_xlsx
 from cunwu.registry.models import (
     BODIES,
@@ -45,14 +42,15 @@ from cunwu.registry.models import (
     Person,
     Representative,
 )
+from cunwu.web import forms
+from cunwu.web.forms import Form, Multipart
+from cunwu.web.jsonapi import PAGE_MAX
 from cunwu.web.render import actor_of, render, site_of
 
 PER_PAGE = 50
 API_PER_PAGE_MAX = 200
 UPLOAD_SECONDS = 3600
 FLAG_FILTERS = (*FLAG_FIELDS, "disabled")
-FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -81,22 +79,11 @@ def _owned(session: Session, model: Any, id_: int, village_code: str) -> Any:
 
 
 def _date(data: dict[str, str], key: str, label: str, default: dt.date | None = None) -> dt.date:
-    value = text(data.get(key))
-    if not value:
-        if default is not None:
-            return default
-        raise services.RegistryError(_("请填写%(label)s", label=label), [Problem(_("请填写%(label)s", label=label),
-                                                                                field=key)])
-    try:
-        return parse_date(value)
-    except ValueError:
-        message = _("%(label)s“%(value)s”不是有效日期（例如 2024-03-01）", label=label, value=value)
-        raise services.RegistryError(message, [Problem(message, field=key)]) from None
+    return forms.date(data.get(key), key, label, default=default)  # type: ignore[no-any-return]
 
 
-def _int(data: dict[str, str], key: str) -> int | None:
-    value = text(data.get(key))
-    return int(value) if value.isdigit() else None
+def _int(data: dict[str, str], key: str, label: str) -> int | None:
+    return forms.integer(data.get(key), key, label, required=False, minimum=0)  # type: ignore[no-any-return]
 
 
 def _person_by_id_number(session: Session, village_code: str, number: str) -> Person:
@@ -134,15 +121,9 @@ def _act(request: Request[Any, Any, Any], village_code: str, action: Callable[[S
          success: str, page: Callable[[dict[str, Any]], Response[str]]) -> Response[Any]:
     """Run one user action in one transaction: redirect on success, show the page again with the problems if a
     rule refused it (nothing written)."""
-    site = site_of(request)
-    actor = actor_of(request)
-    try:
-        with site.db.transaction() as session:
-            target = action(session, site, actor)
-    except DomainError as exc:
-        problems = exc.problems or [Problem(exc.message)]
-        return page({"errors": problems, "status_code": exc.status_code})
-    return Redirect(target if isinstance(target, str) else success, status_code=303)
+    return forms.run(request, action, then=lambda target: target if isinstance(target, str) else success,
+                     refused=lambda exc: page({"errors": exc.problems or [Problem(exc.message)],
+                                               "status_code": exc.status_code}))
 
 
 # --- register list --------------------------------------------------------------------------------------------
@@ -184,7 +165,8 @@ def _register_query(village_code: str, params: dict[str, str]) -> Any:
 def register_list(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
     site, _actor, full = _viewer(request, village_code)
     params = {k: request.query_params.get(k, "") for k in ("q", "group", "status", "flag", "page")}
-    page = max(1, int(params["page"])) if params["page"].isdigit() else 1
+    wanted = params["page"]  # "²".isdigit() is true: only ASCII digits make a page number
+    page = min(max(1, int(wanted)), PAGE_MAX) if wanted.isascii() and wanted.isdigit() else 1
     with site.db.read() as session:
         query = _register_query(village_code, params)
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -251,15 +233,15 @@ def _household_action(request: Request[Any, Any, Any], village_code: str, househ
 @post("/v/{village_code:str}/registry/households/{household_id:int}/edit", opt={"permission": "registry.edit"},
       sync_to_thread=True)
 def household_edit(request: Request[Any, Any, Any], village_code: str, household_id: int,
-                   data: FormData) -> Response[Any]:
+                   data: Form) -> Response[Any]:
     return _household_action(request, village_code, household_id, lambda s, site, a, h: services.update_household(
-        s, site, a, h, address=data.get("address", ""), group_id=_int(data, "group_id")))
+        s, site, a, h, address=data.get("address", ""), group_id=_int(data, "group_id", _("村民小组"))))
 
 
 @post("/v/{village_code:str}/registry/households/{household_id:int}/members", opt={"permission": "registry.edit"},
       sync_to_thread=True)
 def household_add_member(request: Request[Any, Any, Any], village_code: str, household_id: int,
-                         data: FormData) -> Response[Any]:
+                         data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
         person = _person_by_id_number(session, village_code, data.get("resident_id", ""))
         services.add_member(session, site, actor, household, person, data.get("relation", ""),
@@ -270,7 +252,7 @@ def household_add_member(request: Request[Any, Any, Any], village_code: str, hou
 @post("/v/{village_code:str}/registry/households/{household_id:int}/members/{membership_id:int}/end",
       opt={"permission": "registry.edit"}, sync_to_thread=True)
 def household_end_member(request: Request[Any, Any, Any], village_code: str, household_id: int,
-                         membership_id: int, data: FormData) -> Response[Any]:
+                         membership_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
         membership = _owned(session, Membership, membership_id, village_code)
         if membership.household_id != household.id:
@@ -283,9 +265,9 @@ def household_end_member(request: Request[Any, Any, Any], village_code: str, hou
 @post("/v/{village_code:str}/registry/households/{household_id:int}/head", opt={"permission": "registry.edit"},
       sync_to_thread=True)
 def household_change_head(request: Request[Any, Any, Any], village_code: str, household_id: int,
-                          data: FormData) -> Response[Any]:
+                          data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
-        person = _owned(session, Person, _int(data, "person_id") or 0, village_code)
+        person = _owned(session, Person, _int(data, "person_id", _("成员")) or 0, village_code)
         services.change_head(session, site, actor, household, person,
                              _date(data, "on", _("变更日期"), local_today()),
                              data.get("former_head_relation", "other"))
@@ -300,7 +282,7 @@ async def household_split(request: Request[Any, Any, Any], village_code: str, ho
 
     def action(session: Session, site: Any, actor: Actor, household: Household) -> str:
         new = services.split_household(session, site, actor, household, person_ids=person_ids,
-                                       new_head_id=_int(data, "new_head_id") or 0,
+                                       new_head_id=_int(data, "new_head_id", _("新户主")) or 0,
                                        new_number=data.get("new_number", ""),
                                        on=_date(data, "on", _("分户日期"), local_today()),
                                        address=data.get("address", ""))
@@ -311,7 +293,7 @@ async def household_split(request: Request[Any, Any, Any], village_code: str, ho
 @post("/v/{village_code:str}/registry/households/{household_id:int}/merge", opt={"permission": "registry.edit"},
       sync_to_thread=True)
 def household_merge(request: Request[Any, Any, Any], village_code: str, household_id: int,
-                    data: FormData) -> Response[Any]:
+                    data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor, household: Household) -> str:
         target = _household_by_number(session, village_code, data.get("target_number", ""))
         services.merge_households(session, site, actor, household, target,
@@ -383,7 +365,7 @@ def person_new(request: Request[Any, Any, Any], village_code: str) -> Response[s
 
 
 @post("/v/{village_code:str}/registry/persons/new", opt={"permission": "registry.edit"}, sync_to_thread=True)
-def person_create(request: Request[Any, Any, Any], village_code: str, data: FormData) -> Response[Any]:
+def person_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor) -> str:
         person = services.create_person(session, site, actor, village_code=village_code, data=data)
         number = text(data.get("household_number"))
@@ -399,7 +381,7 @@ def person_create(request: Request[Any, Any, Any], village_code: str, data: Form
                     raise services.RegistryError(message, [Problem(message, field="relation")])
                 services.create_household(session, site, actor, village_code=village_code, number=number,
                                           head=person, created_on=start, address=data.get("address", ""),
-                                          group_id=_int(data, "group_id"))
+                                          group_id=_int(data, "group_id", _("村民小组")))
             else:
                 services.add_member(session, site, actor, existing, person, relation, start)
         return f"/v/{village_code}/registry/persons/{person.id}"
@@ -418,7 +400,7 @@ def _person_action(request: Request[Any, Any, Any], village_code: str, person_id
 
 @post("/v/{village_code:str}/registry/persons/{person_id:int}/edit", opt={"permission": "registry.edit"},
       sync_to_thread=True)
-def person_edit(request: Request[Any, Any, Any], village_code: str, person_id: int, data: FormData) -> Response[Any]:
+def person_edit(request: Request[Any, Any, Any], village_code: str, person_id: int, data: Form) -> Response[Any]:
     keys = ("name", "sex", "birth_date", "resident_id", "phone", "ethnicity", "disability_grade", "gave_birth_on")
     values: dict[str, Any] = {k: data[k] for k in keys if k in data}
     values.update({flag: "是" if data.get(flag) else "否" for flag in FLAG_FIELDS})
@@ -429,7 +411,7 @@ def person_edit(request: Request[Any, Any, Any], village_code: str, person_id: i
 @post("/v/{village_code:str}/registry/persons/{person_id:int}/status", opt={"permission": "registry.edit"},
       sync_to_thread=True)
 def person_status(request: Request[Any, Any, Any], village_code: str, person_id: int,
-                  data: FormData) -> Response[Any]:
+                  data: Form) -> Response[Any]:
     return _person_action(request, village_code, person_id, lambda s, site, a, p: services.change_status(
         s, site, a, p, data.get("status", ""), _date(data, "since", _("状态日期"), local_today()),
         data.get("reason", "")))
@@ -437,7 +419,7 @@ def person_status(request: Request[Any, Any, Any], village_code: str, person_id:
 
 @post("/v/{village_code:str}/registry/persons/{person_id:int}/move", opt={"permission": "registry.edit"},
       sync_to_thread=True)
-def person_move(request: Request[Any, Any, Any], village_code: str, person_id: int, data: FormData) -> Response[Any]:
+def person_move(request: Request[Any, Any, Any], village_code: str, person_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor, person: Person) -> None:
         target = _household_by_number(session, village_code, data.get("target_number", ""))
         services.move_person(session, site, actor, person, target, data.get("relation", "other"),
@@ -446,10 +428,10 @@ def person_move(request: Request[Any, Any, Any], village_code: str, person_id: i
 
 
 @post("/v/{village_code:str}/registry/groups", opt={"permission": "registry.edit"}, sync_to_thread=True)
-def group_create(request: Request[Any, Any, Any], village_code: str, data: FormData) -> Response[Any]:
+def group_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor) -> None:
-        services.create_group(session, site, actor, village_code=village_code, number=_int(data, "number") or 0,
-                              name=data.get("name", ""))
+        services.create_group(session, site, actor, village_code=village_code,
+                              number=_int(data, "number", _("组号")) or 0, name=data.get("name", ""))
 
     def page(extra: dict[str, Any]) -> Response[str]:
         return _representatives_page(request, village_code, extra)
@@ -511,7 +493,7 @@ def _numbers(value: str) -> list[str]:
 
 
 @post("/v/{village_code:str}/registry/representatives", opt={"permission": "registry.edit"}, sync_to_thread=True)
-def representative_set(request: Request[Any, Any, Any], village_code: str, data: FormData) -> Response[Any]:
+def representative_set(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor) -> None:
         person = _person_by_id_number(session, village_code, data.get("resident_id", ""))
         households = [_household_by_number(session, village_code, n).id
@@ -527,7 +509,7 @@ def representative_set(request: Request[Any, Any, Any], village_code: str, data:
 @post("/v/{village_code:str}/registry/representatives/{representative_id:int}/end",
       opt={"permission": "registry.edit"}, sync_to_thread=True)
 def representative_end(request: Request[Any, Any, Any], village_code: str, representative_id: int,
-                       data: FormData) -> Response[Any]:
+                       data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor) -> None:
         services.end_representative(session, site, actor,
                                     _owned(session, Representative, representative_id, village_code),
@@ -537,7 +519,7 @@ def representative_end(request: Request[Any, Any, Any], village_code: str, repre
 
 
 @post("/v/{village_code:str}/registry/offices", opt={"permission": "registry.edit"}, sync_to_thread=True)
-def office_set(request: Request[Any, Any, Any], village_code: str, data: FormData) -> Response[Any]:
+def office_set(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor) -> None:
         person = _person_by_id_number(session, village_code, data.get("resident_id", ""))
         services.set_office(session, site, actor, village_code=village_code, person=person,
@@ -549,7 +531,7 @@ def office_set(request: Request[Any, Any, Any], village_code: str, data: FormDat
 
 @post("/v/{village_code:str}/registry/offices/{office_id:int}/end", opt={"permission": "registry.edit"},
       sync_to_thread=True)
-def office_end(request: Request[Any, Any, Any], village_code: str, office_id: int, data: FormData) -> Response[Any]:
+def office_end(request: Request[Any, Any, Any], village_code: str, office_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor) -> None:
         services.end_office(session, site, actor, _owned(session, Office, office_id, village_code),
                             _date(data, "on", _("结束日期"), local_today()), data.get("reason", ""))
@@ -592,7 +574,7 @@ def _unpack(blob: bytes) -> tuple[dict[str, Any], bytes]:
 
 @post("/v/{village_code:str}/registry/import", opt={"permission": "registry.import"},
       request_max_body_size=256 * 1024 * 1024)
-async def import_upload(request: Request[Any, Any, Any], village_code: str, data: MultipartData) -> Response[Any]:
+async def import_upload(request: Request[Any, Any, Any], village_code: str, data: Multipart) -> Response[Any]:
     """Keep the upload in the shared store under a random token (any worker can confirm it), then show the preview."""
     site = site_of(request)
     actor = actor_of(request)

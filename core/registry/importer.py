@@ -90,9 +90,14 @@ class Table:
     rows: list[list[Any]]  # data rows; row i is spreadsheet row i + 2 (row 1 holds the headers)
 
 
-def _decode_csv(data: bytes) -> str:
+def _decode_csv(data: bytes, filename: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:  # marked UTF-8 but saved in another encoding (GBK behind a BOM)
+            message = _("%(file)s 开头标明是 UTF-8 编码，但内容不是 UTF-8：请重新保存为 UTF-8 或 GBK 编码的 CSV",
+                        file=filename or "CSV")
+            raise ImportFileError(message, [Problem(message, file=filename or None)]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -129,7 +134,7 @@ def read_table(data: bytes, filename: str = "", *, max_rows: int = 200_000, max_
     else:
         if b"\x00" in data[:4096]:
             raise ImportFileError(_("无法读取此文件：请上传 Excel 表格（xlsx）或 CSV 文件"))
-        content = _decode_csv(data)
+        content = _decode_csv(data, filename)
         try:
             dialect = csv.Sniffer().sniff(content[:4096], delimiters=",\t;，")
         except csv.Error:
