@@ -76,8 +76,9 @@ def collect_routes(site: Site) -> list[tuple[str, Any]]:
 
 def _handler_functions(handler: Any) -> list[Any]:
     """The Python functions behind one registered item (a handler, a Controller class or a Router)."""
-    if isinstance(handler, Router):
-        return [h.fn for route in handler.routes for h in getattr(route, "route_handlers", [])]
+    if isinstance(handler, Router):  # not the OPTIONS handlers Litestar adds to a Router's routes itself
+        return [h.fn for route in handler.routes for h in getattr(route, "route_handlers", [])
+                if not h.fn.__module__.startswith("litestar.")]
     if isinstance(handler, type):  # a Controller class
         return [attr.fn for attr in vars(handler).values() if isinstance(attr, BaseRouteHandler)]
     return [handler.fn] if isinstance(handler, BaseRouteHandler) else []
