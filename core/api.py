@@ -15,7 +15,7 @@ from cunwu.audit.service import OfficialRecord
 from cunwu.cli import console, open_site, progress_bar
 from cunwu.clock import LOCAL_TZ, frozen_clock, local_date, local_now, local_today, utcnow
 from cunwu.db.types import FEN, Money, UTCDateTime, to_money
-from cunwu.errors import Conflict, DomainError, Forbidden, NotFound, Problem
+from cunwu.errors import Conflict, DomainError, Forbidden, FormError, NotFound, Problem
 from cunwu.i18n import _, gettext, lazy_gettext, ngettext
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
@@ -45,6 +45,7 @@ __all__ = [
     "DomainError",
     "Forbidden",
     "Form",
+    "FormError",
     "ImportFileError",
     "Manifest",
     "MatterType",

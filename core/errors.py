@@ -51,3 +51,8 @@ class Conflict(DomainError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, status_code=409)
+
+
+class FormError(DomainError):
+    """A form field's value could not be read (not a date, not a number, out of range): 400, shown beside the field.
+    Raised by `cunwu.web.forms`; a page that catches its own area's error catches this one too."""

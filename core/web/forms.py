@@ -24,7 +24,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.errors import DomainError, Problem
+from cunwu.errors import DomainError, FormError, Problem
 from cunwu.i18n import _
 from cunwu.web.render import actor_of, site_of
 
@@ -47,9 +47,9 @@ _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 T = TypeVar("T")
 
 
-def error(message: str, field: str | None = None) -> DomainError:
+def error(message: str, field: str | None = None) -> FormError:
     """A refusal of one form field: the message is shown beside the field (and on top of the form)."""
-    return DomainError(message, [Problem(message, field=field)])
+    return FormError(message, [Problem(message, field=field)])
 
 
 #: Full-width ASCII (what a Chinese input method types: １２３，．－) → ASCII; the ideographic space → a space.
