@@ -108,7 +108,8 @@ def check_route_permissions(site: Site, app: Litestar, routes: list[tuple[str, A
 
 
 def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Theme error pages for people, JSON for the API; a DomainError shows its message and problems (400)."""
+    """Theme error pages for people, JSON for the API. A DomainError answers by its kind (NotFound 404, Forbidden 403,
+    Conflict 409, others 400) with its message and problems."""
     problems: list[Any] = []
     if isinstance(exc, DomainError):
         status, detail, problems = exc.status_code, exc.message, exc.problems
