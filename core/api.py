@@ -15,7 +15,7 @@ from cunwu.audit.service import OfficialRecord
 from cunwu.cli import console, open_site, progress_bar
 from cunwu.clock import LOCAL_TZ, frozen_clock, local_date, local_now, local_today, utcnow
 from cunwu.db.types import FEN, Money, UTCDateTime, to_money
-from cunwu.errors import DomainError, NotFound, Problem
+from cunwu.errors import Conflict, DomainError, Forbidden, FormError, NotFound, Problem
 from cunwu.i18n import _, gettext, lazy_gettext, ngettext
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
@@ -31,7 +31,9 @@ from cunwu.registry.fields import text as cell_text
 from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
 from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, safe_cell, safe_rows
+from cunwu.web import forms
 from cunwu.web.confirm import confirm_page
+from cunwu.web.forms import Form, Multipart
 from cunwu.web.guards import require
 from cunwu.web.render import actor_of, public_base, render, site_of
 
@@ -40,8 +42,12 @@ __all__ = [
     "FEN",
     "LOCAL_TZ",
     "Actor",
+    "Conflict",
     "DemoContext",
     "DomainError",
+    "Forbidden",
+    "Form",
+    "FormError",
     "ImportFileError",
     "Manifest",
     "MatterType",
@@ -49,6 +55,7 @@ __all__ = [
     "MeetingKind",
     "MenuLink",
     "Money",
+    "Multipart",
     "NotFound",
     "NoticeOrigin",
     "NoticeTable",
@@ -71,6 +78,7 @@ __all__ = [
     "check_xlsx_extent",
     "confirm_page",
     "console",
+    "forms",
     "frozen_clock",
     "gettext",
     "hookimpl",

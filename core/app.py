@@ -76,8 +76,9 @@ def collect_routes(site: Site) -> list[tuple[str, Any]]:
 
 def _handler_functions(handler: Any) -> list[Any]:
     """The Python functions behind one registered item (a handler, a Controller class or a Router)."""
-    if isinstance(handler, Router):
-        return [h.fn for route in handler.routes for h in getattr(route, "route_handlers", [])]
+    if isinstance(handler, Router):  # not the OPTIONS handlers Litestar adds to a Router's routes itself
+        return [h.fn for route in handler.routes for h in getattr(route, "route_handlers", [])
+                if not h.fn.__module__.startswith("litestar.")]
     if isinstance(handler, type):  # a Controller class
         return [attr.fn for attr in vars(handler).values() if isinstance(attr, BaseRouteHandler)]
     return [handler.fn] if isinstance(handler, BaseRouteHandler) else []
@@ -107,7 +108,8 @@ def check_route_permissions(site: Site, app: Litestar, routes: list[tuple[str, A
 
 
 def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Theme error pages for people, JSON for the API; a DomainError shows its message and problems (400)."""
+    """Theme error pages for people, JSON for the API. A DomainError answers by its kind (NotFound 404, Forbidden 403,
+    Conflict 409, others 400) with its message and problems."""
     problems: list[Any] = []
     if isinstance(exc, DomainError):
         status, detail, problems = exc.status_code, exc.message, exc.problems

@@ -37,3 +37,22 @@ class NotFound(DomainError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, status_code=404)
+
+
+class Forbidden(DomainError):
+    """The actor may not make this change (a rule about who, not about the input): the page answers 403."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status_code=403)
+
+
+class Conflict(DomainError):
+    """Somebody changed the record first (a lost race): the page answers 409 with what happened."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status_code=409)
+
+
+class FormError(DomainError):
+    """A form field's value could not be read (not a date, not a number, out of range): 400, shown beside the field.
+    Raised by `cunwu.web.forms`; a page that catches its own area's error catches this one too."""

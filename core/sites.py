@@ -140,6 +140,8 @@ def load_site(path: Path) -> SiteConfig:
         raise SiteConfigError(f"{file}: no site.toml in this site folder")
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:  # a GBK-saved or binary file: say so instead of a traceback
+        raise SiteConfigError(f"{file}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SiteConfigError(f"{file}: not valid TOML: {exc}") from exc
     try:

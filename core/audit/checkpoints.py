@@ -15,7 +15,6 @@ guarantees and what it does not.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -30,6 +29,7 @@ from sqlmodel import Session
 
 from cunwu.audit.models import GENESIS_HASH, AuditEntry
 from cunwu.audit.service import ChainProblem
+from cunwu.clock import utcnow
 
 
 class AuditSettings(BaseModel):
@@ -103,7 +103,7 @@ def head(session: Session, site_slug: str, *, count: bool = True) -> Checkpoint:
     entries = session.execute(select(func.count()).select_from(AuditEntry)
                               .where(AuditEntry.id <= entry_id)).scalar_one() if count else 0  # type: ignore[operator]
     return Checkpoint(site=site_slug, entry_id=entry_id, entries=int(entries), hash=digest,
-                      at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
+                      at=utcnow().replace(microsecond=0).isoformat())
 
 
 def read_checkpoints(path: Path) -> list[Checkpoint]:

@@ -12,51 +12,42 @@ from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import Body
 from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
+from cunwu.clock import local_today
 from cunwu.db.types import LOCAL_TZ
-from cunwu.errors import DomainError
+from cunwu.errors import DomainError, NotFound
 from cunwu.i18n import _
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind, QuorumMode
 from cunwu.meetings.services import MeetingError
+from cunwu.web import forms
 from cunwu.web.confirm import confirm_page
+from cunwu.web.forms import Form
 from cunwu.web.render import actor_of, base_context, is_htmx, render, site_of
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 VOTE_PREFIX = "vote_"
 
 
 
 
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise MeetingError(_("请填写整数：%(value)s", value=value)) from None
+def _id(data: dict[str, str], name: str, label: str) -> int | None:
+    """An optional record chosen in a select (a group, an agenda item, a matter)."""
+    return forms.integer(data.get(name), name, label, required=False, minimum=1)  # type: ignore[no-any-return]
 
 
-def _count(data: dict[str, str], name: str) -> int:
-    value = _int(data.get(name))
-    return 0 if value is None else value
+def _count(data: dict[str, str], name: str, label: str) -> int:
+    """A head count or a vote count: a whole number, 0 when left empty."""
+    return forms.integer(data.get(name), name, label, default=0, minimum=0)  # type: ignore[no-any-return]
 
 
-def _date(value: str | None) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise MeetingError(_("日期格式应为 年-月-日：%(value)s", value=value)) from None
+def _day(data: dict[str, str], name: str, label: str) -> dt.date | None:
+    return forms.date(data.get(name), name, label, required=False)  # type: ignore[no-any-return]
 
 
 def _lines(value: str | None) -> list[str]:
@@ -97,7 +88,7 @@ def _new_page(request: Request[Any, Any, Any], village_code: str, form: dict[str
 
 @get("/v/{village_code:str}/meetings/new", opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def meeting_new(request: Request[Any, Any, Any], village_code: str, kind: str = "representatives") -> Response[str]:
-    return _new_page(request, village_code, {"kind": kind, "notice_on": services.today().isoformat()})
+    return _new_page(request, village_code, {"kind": kind, "notice_on": local_today().isoformat()})
 
 
 def _starts_at(value: str | None) -> dt.datetime:
@@ -110,21 +101,16 @@ def _starts_at(value: str | None) -> dt.datetime:
 
 @post("/v/{village_code:str}/meetings/", opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def meeting_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            meeting = services.schedule_meeting(
-                session, site, actor_of(request), village_code=village_code, kind=data.get("kind", ""),
-                starts_at=_starts_at(data.get("starts_at")), title=data.get("title", ""),
-                location=data.get("location", ""), group_id=_int(data.get("group_id")),
-                quorum_mode=data.get("quorum_mode") or QuorumMode.persons, agenda=_lines(data.get("agenda")),
-                notice_on=_date(data.get("notice_on")), convened_by=data.get("convened_by") or "committee",
-                requesters=_lines(data.get("requesters")), chair=data.get("chair", ""),
-                recorder=data.get("recorder", ""),
-            )
-    except DomainError as exc:
-        return _new_page(request, village_code, data, exc.message, status_code=exc.status_code)
-    return Redirect(f"/v/{village_code}/meetings/{meeting.id}", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: services.schedule_meeting(
+            s, site, a, village_code=village_code, kind=data.get("kind", ""),
+            starts_at=_starts_at(data.get("starts_at")), title=data.get("title", ""),
+            location=data.get("location", ""), group_id=_id(data, "group_id", _("村民小组")),
+            quorum_mode=data.get("quorum_mode") or QuorumMode.persons, agenda=_lines(data.get("agenda")),
+            notice_on=_day(data, "notice_on", _("通知日期")), convened_by=data.get("convened_by") or "committee",
+            requesters=_lines(data.get("requesters")), chair=data.get("chair", ""), recorder=data.get("recorder", "")),
+        then=lambda meeting: f"/v/{village_code}/meetings/{meeting.id}",
+        refused=lambda exc: _new_page(request, village_code, data, exc.message, status_code=exc.status_code))
 
 
 # --- one meeting -------------------------------------------------------------------------------------------
@@ -165,16 +151,13 @@ def meeting_detail(request: Request[Any, Any, Any], village_code: str, meeting_i
 
 def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, action: Any,
          then: Callable[[Any], str] = lambda _result: "", form: dict[str, str] | None = None) -> Response[Any]:
-    """Run `action(session, site, actor, meeting)` in a transaction, then go to the meeting page (plus `then(result)`);
-    show the meeting page with the service's message if refused."""
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            meeting = services.get_meeting(session, village_code, meeting_id)
-            result = action(session, site, actor_of(request), meeting)
-    except DomainError as exc:
-        return _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code, form=form)
-    return Redirect(f"/v/{village_code}/meetings/{meeting_id}{then(result)}", status_code=303)
+    """`action(session, site, actor, meeting)`, then the meeting page (plus `then(result)`); refused: the page with
+    the service's message and what was typed."""
+    return forms.run(
+        request, lambda s, site, a: action(s, site, a, services.get_meeting(s, village_code, meeting_id)),
+        then=lambda result: f"/v/{village_code}/meetings/{meeting_id}{then(result)}",
+        refused=lambda exc: _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code,
+                                    form=form))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/agenda", opt={"permission": "meetings.manage"},
@@ -195,17 +178,18 @@ def meeting_open(request: Request[Any, Any, Any], village_code: str, meeting_id:
       sync_to_thread=True)
 def meeting_counts(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
     return _act(request, village_code, meeting_id, lambda s, site, a, m: services.record_counts(
-        s, site, a, m, persons=_count(data, "persons"), households=_int(data.get("households"))))
+        s, site, a, m, persons=_count(data, "persons", _("到会人数")),
+        households=forms.integer(data.get("households"), "households", _("到会户数"), required=False, minimum=0)))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions", opt={"permission": "meetings.manage"},
       sync_to_thread=True)
 def motion_put(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
     def put(session: Session, site: Any, actor: Any, meeting: Meeting) -> Motion:
-        matter_id = _int(data.get("matter_id"))
+        matter_id = _id(data, "matter_id", _("事项"))
         matter = matters.get_matter(session, village_code, matter_id) if matter_id else None
         return services.put_motion(session, site, actor, meeting, title=data.get("title", ""),
-                                   body=data.get("body", ""), agenda_item_id=_int(data.get("agenda_item_id")),
+                                   body=data.get("body", ""), agenda_item_id=_id(data, "agenda_item_id", _("议程")),
                                    matter=matter, matter_type=data.get("matter_type") or None)
 
     return _act(request, village_code, meeting_id, put, then=lambda motion: f"/motions/{motion.id}",
@@ -304,7 +288,7 @@ def signin_tap(request: Request[Any, Any, Any], village_code: str, meeting_id: i
                 services.sign_in(session, site, actor_of(request), meeting, member_id)
     except DomainError as exc:
         if exc.status_code == 404:
-            raise NotFoundException(exc.message) from exc
+            raise
         return _signin_page(request, village_code, meeting_id, q, exc.message, status_code=exc.status_code)
     if not is_htmx(request):
         return Redirect(f"/v/{village_code}/meetings/{meeting_id}/signin?q={quote(q)}", status_code=303)
@@ -319,7 +303,7 @@ def _signin_row(request: Request[Any, Any, Any], village_code: str, meeting_id: 
         meeting = services.get_meeting(session, village_code, meeting_id)
         member = next((row for row in _signin_rows(session, meeting, "") if row[0].id == member_id), None)
         if member is None:
-            raise NotFoundException(_("没有这位应到人员"))
+            raise NotFound(_("没有这位应到人员"))
         quorum = services.meeting_quorum(session, site, meeting)
     context = {**base_context(request), **_common(), "meeting": meeting, "member": member[0], "present": member[1],
                "q": q, "quorum": quorum, "quorum_text": services.quorum_message(quorum), "oob": True,
@@ -359,15 +343,12 @@ def motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: 
 
 def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
                 action: Any, form: dict[str, str] | None = None) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            meeting = services.get_meeting(session, village_code, meeting_id)
-            action(session, site, actor_of(request), services.get_motion(session, meeting, motion_id))
-    except DomainError as exc:
-        return _motion_page(request, village_code, meeting_id, motion_id, exc.message, status_code=exc.status_code,
-                            form=form)
-    return Redirect(f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: action(s, site, a, services.get_motion(
+            s, services.get_meeting(s, village_code, meeting_id), motion_id)),
+        then=f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}",
+        refused=lambda exc: _motion_page(request, village_code, meeting_id, motion_id, exc.message,
+                                         status_code=exc.status_code, form=form))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/vote",
@@ -381,8 +362,9 @@ def motion_vote(request: Request[Any, Any, Any], village_code: str, meeting_id: 
                      if key.startswith(VOTE_PREFIX) and key.removeprefix(VOTE_PREFIX).isdigit() and value}
             services.record_vote(session, site, actor, motion, votes)
         else:
-            services.record_vote_counts(session, site, actor, motion, votes_for=_count(data, "votes_for"),
-                                        against=_count(data, "against"), abstain=_count(data, "abstain"),
+            services.record_vote_counts(session, site, actor, motion, votes_for=_count(data, "votes_for", _("赞成")),
+                                        against=_count(data, "against", _("反对")),
+                                        abstain=_count(data, "abstain", _("弃权")),
                                         method=method)
 
     return _motion_act(request, village_code, meeting_id, motion_id, vote, form={**data, "_form": "vote"})
@@ -393,8 +375,9 @@ def motion_vote(request: Request[Any, Any, Any], village_code: str, meeting_id: 
 def motion_correct(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
                    data: Form) -> Response[Any]:
     return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.correct_result(
-        s, site, a, m, votes_for=_count(data, "votes_for"), against=_count(data, "against"),
-        abstain=_count(data, "abstain"), reason=data.get("reason", "")))
+        s, site, a, m, votes_for=_count(data, "votes_for", _("赞成")),
+        against=_count(data, "against", _("反对")), abstain=_count(data, "abstain", _("弃权")),
+        reason=data.get("reason", "")))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/delegate",
@@ -404,8 +387,8 @@ def motion_delegate(request: Request[Any, Any, Any], village_code: str, meeting_
     scope = data.get("scope") or []
     scope = [scope] if isinstance(scope, str) else list(scope)
     return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.create_delegation(
-        s, site, a, m, scope=scope, valid_from=_date(data.get("valid_from")) or services.today(),
-        valid_until=_date(data.get("valid_until"))))
+        s, site, a, m, scope=scope, valid_from=_day(data, "valid_from", _("生效日期")) or local_today(),
+        valid_until=_day(data, "valid_until", _("截止日期"))))
 
 
 @get("/v/{village_code:str}/meetings/delegations", opt={"permission": "meetings.view"}, sync_to_thread=True)
@@ -417,7 +400,7 @@ def delegations_page(request: Request[Any, Any, Any], village_code: str) -> Resp
             col(Meeting.id).in_([d.meeting_id for d in rows]))).all()} if rows else {}
     return render(request, "meetings/delegations.html", {**_common(), "delegations": rows, "meetings": meetings,
                                                           "matter_types": matters.matter_types(site),
-                                                          "today": services.today()})
+                                                          "today": local_today()})
 
 
 @post("/v/{village_code:str}/meetings/delegations/{delegation_id:int}/revoke",
@@ -431,15 +414,18 @@ def delegation_revoke(request: Request[Any, Any, Any], village_code: str, delega
         with site.db.transaction() as session:
             delegation = session.get(Delegation, delegation_id)
             if delegation is None or delegation.village_code != village_code:
-                raise NotFoundException(_("没有这项授权"))
+                raise NotFound(_("没有这项授权"))
             services.revoke_delegation(session, site, actor_of(request), delegation,
-                                       on=_date(data.get("on")) or services.today(), reason=data.get("reason", ""))
+                                       on=_day(data, "on", _("撤销日期")) or local_today(),
+                                       reason=data.get("reason", ""))
     except DomainError as exc:
+        if exc.status_code == 404:
+            raise
         with site.db.read() as session:
             rows = services.delegations_of(session, village_code)
         return render(request, "meetings/delegations.html", {
             **_common(), "delegations": rows, "meetings": {}, "matter_types": matters.matter_types(site),
-            "today": services.today(), "error": exc.message}, status_code=exc.status_code)
+            "today": local_today(), "error": exc.message}, status_code=exc.status_code)
     return Redirect(f"/v/{village_code}/meetings/delegations", status_code=303)
 
 
@@ -530,15 +516,13 @@ def matter_new(request: Request[Any, Any, Any], village_code: str) -> Response[s
 
 @post("/v/{village_code:str}/matters/", opt={"permission": "meetings.matters"}, sync_to_thread=True)
 def matter_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            matter = matters.open_matter(session, site, actor_of(request), village_code=village_code,
-                                         matter_type=data.get("matter_type", ""), title=data.get("title", ""),
-                                         summary=data.get("summary", ""), opened_on=_date(data.get("opened_on")))
-    except DomainError as exc:
-        return _matter_new_page(request, data, exc.message, status_code=exc.status_code)
-    return Redirect(f"/v/{village_code}/matters/{matter.id}", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: matters.open_matter(
+            s, site, a, village_code=village_code, matter_type=data.get("matter_type", ""),
+            title=data.get("title", ""), summary=data.get("summary", ""),
+            opened_on=_day(data, "opened_on", _("立项日期"))),
+        then=lambda matter: f"/v/{village_code}/matters/{matter.id}",
+        refused=lambda exc: _matter_new_page(request, data, exc.message, status_code=exc.status_code))
 
 
 def _step_choices(session: Session, matter: Matter, step: int) -> list[tuple[str, str]]:
@@ -582,7 +566,7 @@ def _matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: 
     return render(request, "meetings/matter.html", {
         **_common(), "matter": matter, "timeline": timeline, "can_manage": can_manage, "next_steps": next_steps,
         "choices": choices, "error": error, "form": form or {}, "warning_texts": services.warning_texts,
-        "type_title": matters.type_title(site, matter.matter_type), "today": services.today(),
+        "type_title": matters.type_title(site, matter.matter_type), "today": local_today(),
     }, status_code=status_code)
 
 
@@ -593,30 +577,27 @@ def matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: i
 
 def _matter_act(request: Request[Any, Any, Any], village_code: str, matter_id: int, data: dict[str, str],
                 action: Any) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            matter = matters.get_matter(session, village_code, matter_id)
-            target = action(session, site, actor_of(request), matter)
-    except DomainError as exc:
-        return _matter_page(request, village_code, matter_id, exc.message, data, status_code=exc.status_code)
-    return Redirect(f"/v/{village_code}/matters/{target.id if isinstance(target, Matter) else matter_id}",
-                    status_code=303)
+    return forms.run(
+        request, lambda s, site, a: action(s, site, a, matters.get_matter(s, village_code, matter_id)),
+        then=lambda target: f"/v/{village_code}/matters/{target.id if isinstance(target, Matter) else matter_id}",
+        refused=lambda exc: _matter_page(request, village_code, matter_id, exc.message, data,
+                                         status_code=exc.status_code))
 
 
 @post("/v/{village_code:str}/matters/{matter_id:int}/steps", opt={"permission": "meetings.matters"},
       sync_to_thread=True)
 def matter_step(request: Request[Any, Any, Any], village_code: str, matter_id: int, data: Form) -> Response[Any]:
     def record(session: Session, site: Any, actor: Any, matter: Matter) -> None:
-        step = _int(data.get("step")) or 0
+        step = forms.integer(data.get("step"), "step", _("步骤"), default=0, minimum=0)
         meeting = motion = None
         if data.get("where"):
             meeting_part, _sep, motion_part = data["where"].partition(":")
-            meeting = services.get_meeting(session, village_code, _int(meeting_part) or 0)
-            motion = services.get_motion(session, meeting, _int(motion_part) or 0) if motion_part else None
+            meeting = services.get_meeting(session, village_code, forms.integer(meeting_part, "where", _("会议")))
+            motion = services.get_motion(session, meeting, forms.integer(motion_part, "where", _("议案"))) \
+                if motion_part else None
         matters.record_step(session, site, actor, matter, step, meeting=meeting, motion=motion,
                             origin=data.get("origin", ""), content=data.get("content", ""),
-                            signatures=_lines(data.get("signatures")), held_on=_date(data.get("held_on")),
+                            signatures=_lines(data.get("signatures")), held_on=_day(data, "held_on", _("日期")),
                             notice_title=data.get("notice_title", ""), notice_body=data.get("notice_body", ""))
 
     return _matter_act(request, village_code, matter_id, data, record)
@@ -643,7 +624,7 @@ def upcoming_slot(request: Request[Any, Any, Any], village_code: str) -> Markup:
     """Upcoming meetings on the village home: the publicly announced ones for everyone, all for `meetings.view`."""
     site = site_of(request)
     full = site.allowed(actor_of(request), "meetings.view", village_code)
-    since = dt.datetime.combine(services.today(), dt.time(), tzinfo=LOCAL_TZ)
+    since = dt.datetime.combine(local_today(), dt.time(), tzinfo=LOCAL_TZ)
     with site.db.read() as session:
         query = select(Meeting).where(Meeting.village_code == village_code, Meeting.status != "closed",
                                       Meeting.starts_at >= since)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from cunwu.accounts.actor import Actor
+from cunwu.clock import local_today
 from cunwu.db.types import LOCAL_TZ
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
@@ -77,7 +78,7 @@ def _step(session: Session, site: Any, actor: Actor, rng: random.Random, matter:
 
 def build(session: Session, site: Any, demo: Any) -> None:
     actor = Actor.system("demo")
-    today = services.today()
+    today = local_today()
     for entry in site.config.villages:
         rng = random.Random(demo.rng.random())
         code = entry.code

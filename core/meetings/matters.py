@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from cunwu import i18n
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
+from cunwu.clock import local_today
 from cunwu.errors import NotFound
 from cunwu.i18n import _, lazy_gettext
 from cunwu.meetings.models import Matter, MatterStep, Meeting, Motion
@@ -38,7 +39,6 @@ from cunwu.meetings.services import (
     present_members,
     publish,
     settings_of,
-    today,
 )
 from cunwu.plugin_types import MatterType
 from cunwu.plugins import call_hook
@@ -146,7 +146,7 @@ def open_matter(
     settings = settings_of(site)
     matter = Matter(village_code=village_code, matter_type=matter_type, title=title.strip(), summary=summary.strip(),
                     ref=ref, merge_1_2=settings.merge_steps_1_2, sign_off=settings.supervision_sign_off,
-                    opened_on=opened_on or today())
+                    opened_on=opened_on or local_today())
     audit.create(session, actor, matter, "meetings.matter.open")
     return matter
 
@@ -229,7 +229,8 @@ def record_step(
     if step in NOTICE_STEPS:
         if not notice_title.strip() or not notice_body.strip():
             raise MeetingError(_("请填写公开的标题和内容"))
-        day, expected, actual, signed = held_on or today(), None, None, [s.strip() for s in signatures if s.strip()]
+        day, expected, actual = held_on or local_today(), None, None
+        signed = [s.strip() for s in signatures if s.strip()]
     else:
         checked = _check_meeting(session, site, matter, step, meeting, motion, signatures)
         day, expected, actual, signed, failure = (checked.held_on, checked.expected, checked.actual,
@@ -286,7 +287,7 @@ def stop_matter(session: Session, site: Site, actor: Actor, matter: Matter, reas
     if not reason.strip():
         raise MeetingError(_("终止议题必须写明原因"))
     audit.update(session, actor, matter, {"status": "stopped", "stopped_reason": reason.strip(),
-                                          "closed_on": today()}, "meetings.matter.stop")
+                                          "closed_on": local_today()}, "meetings.matter.stop")
     _notify(session, site, matter, 0, actor)
     return matter
 
@@ -306,7 +307,7 @@ def repropose(
         village_code=matter.village_code, matter_type=matter.matter_type, title=(title or matter.title).strip(),
         summary=(summary if summary is not None else matter.summary).strip(), ref=matter.ref,
         attempt=matter.attempt + 1, previous_id=matter.id, merge_1_2=settings.merge_steps_1_2,
-        sign_off=settings.supervision_sign_off, opened_on=opened_on or today(),
+        sign_off=settings.supervision_sign_off, opened_on=opened_on or local_today(),
     )
     try:
         with session.begin_nested():

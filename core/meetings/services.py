@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
+from cunwu.clock import local_date, local_today
 from cunwu.db.types import LOCAL_TZ, utcnow
 from cunwu.errors import DomainError, NotFound
 from cunwu.i18n import _, lazy_gettext
@@ -143,15 +144,6 @@ def rule_set_title(site: Site, name: str) -> str:
         return ""
     found = rule_sets(site).get(name)
     return found.title if found is not None else name
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """The calendar day in China of an aware datetime (meetings are dated by the village's day)."""
-    return moment.astimezone(LOCAL_TZ).date()
-
-
-def today() -> dt.date:
-    return local_date(utcnow())
 
 
 def meeting_date(meeting: Meeting) -> dt.date:
@@ -534,7 +526,7 @@ def schedule_meeting(
         except ValueError as exc:
             raise MeetingError(_("本次会议的表决规则无效：%(error)s", error=str(exc))) from exc
     day = local_date(starts_at)
-    notice_on = notice_on or today()
+    notice_on = notice_on or local_today()
     if notice_on > day:
         raise MeetingError(_("通知日期 %(notice)s 晚于会议日期 %(day)s", notice=notice_on, day=day))
     requesters = [name.strip() for name in requesters if name.strip()]

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import pairwise
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,7 +12,7 @@ import segno
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect
 from markupsafe import Markup
@@ -20,21 +20,20 @@ from sqlalchemy import select
 
 from cunwu.audit.models import AuditEntry
 from cunwu.audit.service import entry_hash
-from cunwu.errors import Problem
+from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
 from cunwu.notices import queries, services
 from cunwu.notices.cache import cached_page
 from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
-from cunwu.notices.services import FinanceInput, NoticeConflict, NoticeError, settings_of
+from cunwu.notices.services import FinanceInput, NoticeError, settings_of
 from cunwu.notices.settings import STREAM_LABELS
+from cunwu.web import forms
 from cunwu.web.confirm import confirm_page
+from cunwu.web.forms import Form
+from cunwu.web.jsonapi import Page
 from cunwu.web.render import actor_of, public_base, render, site_of
 from cunwu.web.store import count
-
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
 
 
 def _filters(stream: str | None, category: str | None, month: str | None, q: str | None) -> queries.BoardFilter:
@@ -81,14 +80,14 @@ def _board_page(request: Request[Any, Any, Any], village_code: str | None, flt: 
 @get("/v/{village_code:str}/notices/", opt={"public": True}, name="notices_board")
 async def village_board(request: Request[Any, Any, Any], village_code: str, stream: str | None = None,
                         category: str | None = None, month: str | None = None, q: str | None = None,
-                        page: int = 1) -> Response[Any]:
+                        page: Page = 1) -> Response[Any]:
     flt = _filters(stream, category, month, q)
     return await cached_page(request, village_code, lambda extra: _board_page(request, village_code, flt, page, extra))
 
 
 @get("/notices/", opt={"public": True}, name="notices_county_board")
 async def county_board(request: Request[Any, Any, Any], stream: str | None = None, category: str | None = None,
-                       month: str | None = None, q: str | None = None, page: int = 1) -> Response[Any]:
+                       month: str | None = None, q: str | None = None, page: Page = 1) -> Response[Any]:
     flt = _filters(stream, category, month, q)
     return await cached_page(request, None, lambda extra: _board_page(request, None, flt, page, extra))
 
@@ -156,16 +155,13 @@ async def notice_page(request: Request[Any, Any, Any], village_code: str, notice
 
 def _submit_objection(request: Request[Any, Any, Any], village_code: str, notice_id: int,
                       data: dict[str, str]) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            services.raise_objection(session, site, actor_of(request), notice_id, body=data.get("body", ""),
-                                     name=data.get("name", ""), phone=data.get("phone", ""),
-                                     village_code=village_code)
-    except NoticeError as exc:
-        return _notice_page(request, village_code, notice_id, {"errors": exc.problems or [Problem(exc.message)],
-                                                               "error": exc.message, "form": data}, status_code=400)
-    return Redirect(f"/v/{village_code}/notices/{notice_id}?sent=1#objections", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: services.raise_objection(
+            s, site, a, notice_id, body=data.get("body", ""), name=data.get("name", ""),
+            phone=data.get("phone", ""), village_code=village_code),
+        then=f"/v/{village_code}/notices/{notice_id}?sent=1#objections",
+        refused=lambda exc: _notice_page(request, village_code, notice_id, {
+            "errors": _problems(exc), "error": exc.message, "form": data}, status_code=400))
 
 
 @post("/v/{village_code:str}/notices/{notice_id:int}/objections", opt={"public": True})
@@ -382,12 +378,11 @@ def _edit_page(request: Request[Any, Any, Any], village_code: str, notice: Notic
 
 
 def _window_days(value: str | None) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise NoticeError(_("公示天数必须是整数"), [Problem(_("公示天数必须是整数"), field="window_days")])
-    return int(value)
+    return forms.integer(value, "window_days", _("公示天数"), required=False, minimum=1)  # type: ignore[no-any-return]
+
+
+def _problems(error: DomainError) -> list[Problem]:
+    return error.problems or [Problem(error.message)]
 
 
 @get("/v/{village_code:str}/notices/manage/new", opt={"permission": "notices.draft"}, sync_to_thread=True)
@@ -397,18 +392,15 @@ def new_draft(request: Request[Any, Any, Any], village_code: str, stream: str = 
 
 @post("/v/{village_code:str}/notices/manage/new", opt={"permission": "notices.draft"}, sync_to_thread=True)
 def create_draft(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    site = site_of(request)
     if data.get("action") == "preview":
         return _edit_page(request, village_code, None, data, [], preview=data.get("body", ""))
-    try:
-        with site.db.transaction() as session:
-            notice = services.draft_notice(
-                session, site, actor_of(request), village_code=village_code, stream=data.get("stream", ""),
-                category=data.get("category", ""), title=data.get("title", ""), body=data.get("body", ""),
-                window_days=_window_days(data.get("window_days")))
-    except NoticeError as exc:
-        return _edit_page(request, village_code, None, data, exc.problems or [Problem(exc.message)], 400)
-    return Redirect(f"/v/{village_code}/notices/manage/{notice.id}/edit", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: services.draft_notice(
+            s, site, a, village_code=village_code, stream=data.get("stream", ""),
+            category=data.get("category", ""), title=data.get("title", ""), body=data.get("body", ""),
+            window_days=_window_days(data.get("window_days"))),
+        then=lambda notice: f"/v/{village_code}/notices/manage/{notice.id}/edit",
+        refused=lambda exc: _edit_page(request, village_code, None, data, _problems(exc), 400))
 
 
 def _load_draft(site: Any, village_code: str, notice_id: int) -> Notice:
@@ -438,15 +430,13 @@ def save_draft(request: Request[Any, Any, Any], village_code: str, notice_id: in
     if data.get("action") == "preview":
         return _edit_page(request, village_code, notice, {**data, "stream": notice.stream}, [],
                           preview=data.get("body", ""))
-    try:
-        with site.db.transaction() as session:
-            services.update_draft(session, site, actor_of(request), notice_id, village_code=village_code,
-                                  category=data.get("category", ""), title=data.get("title", ""),
-                                  body=data.get("body", ""), window_days=_window_days(data.get("window_days")))
-    except NoticeError as exc:
-        return _edit_page(request, village_code, notice, {**data, "stream": notice.stream},
-                          exc.problems or [Problem(exc.message)], 400)
-    return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit?saved=1", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: services.update_draft(
+            s, site, a, notice_id, village_code=village_code, category=data.get("category", ""),
+            title=data.get("title", ""), body=data.get("body", ""), window_days=_window_days(data.get("window_days"))),
+        then=f"/v/{village_code}/notices/manage/{notice_id}/edit?saved=1",
+        refused=lambda exc: _edit_page(request, village_code, notice, {**data, "stream": notice.stream},
+                                       _problems(exc), 400))
 
 
 @post("/v/{village_code:str}/notices/manage/preview", opt={"permission": "notices.draft"}, sync_to_thread=True)
@@ -506,15 +496,10 @@ def publish_confirm(request: Request[Any, Any, Any], village_code: str, notice_i
 @post("/v/{village_code:str}/notices/manage/{notice_id:int}/publish", opt={"permission": "notices.publish"},
       sync_to_thread=True)
 def publish(request: Request[Any, Any, Any], village_code: str, notice_id: int) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            services.publish_draft(session, site, actor_of(request), notice_id, village_code=village_code)
-    except NoticeConflict:
-        raise  # somebody published (or withdrew) it first: the 409 page says so
-    except NoticeError as exc:
-        raise PermissionDeniedException(exc.message) from exc
-    return Redirect(f"/v/{village_code}/notices/{notice_id}", status_code=303)
+    # A refusal (somebody published or withdrew it first: 409) goes to the shared error page.
+    return forms.run(
+        request, lambda s, site, a: services.publish_draft(s, site, a, notice_id, village_code=village_code),
+        then=f"/v/{village_code}/notices/{notice_id}")
 
 
 def _action_page(request: Request[Any, Any, Any], village_code: str, notice_id: int, template: str,
@@ -540,16 +525,13 @@ def correct_form(request: Request[Any, Any, Any], village_code: str, notice_id: 
 @post("/v/{village_code:str}/notices/manage/{notice_id:int}/correct", opt={"permission": "notices.publish"},
       sync_to_thread=True)
 def correct(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            new = services.correct_notice(session, site, actor_of(request), notice_id, title=data.get("title", ""),
-                                          body=data.get("body", ""), note=data.get("note", ""),
-                                          village_code=village_code, restart_window=data.get("restart") == "1")
-    except NoticeError as exc:
-        return _action_page(request, village_code, notice_id, "notices/manage/correct.html", data,
-                            exc.problems or [Problem(exc.message)], exc.status_code)
-    return Redirect(f"/v/{village_code}/notices/{new.id}", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: services.correct_notice(
+            s, site, a, notice_id, title=data.get("title", ""), body=data.get("body", ""), note=data.get("note", ""),
+            village_code=village_code, restart_window=data.get("restart") == "1"),
+        then=lambda new: f"/v/{village_code}/notices/{new.id}",
+        refused=lambda exc: _action_page(request, village_code, notice_id, "notices/manage/correct.html", data,
+                                         _problems(exc), exc.status_code))
 
 
 @get("/v/{village_code:str}/notices/manage/{notice_id:int}/withdraw", opt={"permission": "notices.withdraw"},
@@ -561,16 +543,13 @@ def withdraw_form(request: Request[Any, Any, Any], village_code: str, notice_id:
 @post("/v/{village_code:str}/notices/manage/{notice_id:int}/withdraw", opt={"permission": "notices.withdraw"},
       sync_to_thread=True)
 def withdraw(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            notice = services.withdraw_notice(session, site, actor_of(request), notice_id, data.get("reason", ""),
-                                              village_code=village_code)
-    except NoticeError as exc:
-        return _action_page(request, village_code, notice_id, "notices/manage/withdraw.html", data,
-                            exc.problems or [Problem(exc.message)], exc.status_code)
-    target = f"/v/{village_code}/notices/{notice.id}" if notice.published_at else f"/v/{village_code}/notices/manage/"
-    return Redirect(target, status_code=303)
+    return forms.run(
+        request, lambda s, site, a: services.withdraw_notice(s, site, a, notice_id, data.get("reason", ""),
+                                                             village_code=village_code),
+        then=lambda notice: f"/v/{village_code}/notices/{notice.id}" if notice.published_at
+        else f"/v/{village_code}/notices/manage/",
+        refused=lambda exc: _action_page(request, village_code, notice_id, "notices/manage/withdraw.html", data,
+                                         _problems(exc), exc.status_code))
 
 
 @get("/v/{village_code:str}/notices/manage/objections", opt={"permission": "notices.answer"}, sync_to_thread=True)
@@ -596,14 +575,11 @@ def _objections(request: Request[Any, Any, Any], village_code: str, errors: dict
 @post("/v/{village_code:str}/notices/manage/objections/{objection_id:int}/answer",
       opt={"permission": "notices.answer"}, sync_to_thread=True)
 def answer(request: Request[Any, Any, Any], village_code: str, objection_id: int, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            services.answer_objection(session, site, actor_of(request), objection_id, data.get("answer", ""),
-                                      village_code=village_code)
-    except NoticeError as exc:
-        return _objections(request, village_code, {objection_id: exc.message}, data, exc.status_code)
-    return Redirect(f"/v/{village_code}/notices/manage/objections#o{objection_id}", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: services.answer_objection(s, site, a, objection_id, data.get("answer", ""),
+                                                              village_code=village_code),
+        then=f"/v/{village_code}/notices/manage/objections#o{objection_id}",
+        refused=lambda exc: _objections(request, village_code, {objection_id: exc.message}, data, exc.status_code))
 
 
 # --- financial disclosure ---------------------------------------------------------------------------------------
@@ -612,14 +588,8 @@ _LINE = re.compile(r"^(?P<item>.*?)[\s,，:：]+(?P<amount>-?[\d,]+(?:\.\d{1,2})
 
 
 def parse_amount(value: str, label: str, field: str) -> Decimal:
-    text = (value or "").replace(",", "").replace("，", "").strip()
-    try:
-        if not re.fullmatch(r"-?\d+(?:\.\d{1,2})?", text):
-            raise InvalidOperation
-        return Decimal(text)
-    except InvalidOperation as exc:
-        message = _("%(label)s不是有效的金额（元，最多两位小数）：%(value)s", label=label, value=value or "")
-        raise NoticeError(message, [Problem(message, field=field)]) from exc
+    """An amount in yuan to the fen; a balance may be below zero."""
+    return forms.money(value, field, label, minimum=None)  # type: ignore[no-any-return]
 
 
 def parse_lines(text: str, field: str, label: str) -> list[tuple[str, Decimal]]:
@@ -726,8 +696,10 @@ def create_finance(request: Request[Any, Any, Any], village_code: str, data: For
                 session, site, actor_of(request), village_code=village_code, stream="finance", category=category,
                 title=title, body=data.get("body", ""), window_days=_window_days(data.get("window_days")),
                 finance=figures)
-    except NoticeError as exc:
-        return _finance_page(request, village_code, None, data, exc.problems or [Problem(exc.message)], 400)
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return _finance_page(request, village_code, None, data, _problems(exc), 400)
     return Redirect(f"/v/{village_code}/notices/manage/{notice.id}/edit", status_code=303)
 
 
@@ -743,8 +715,10 @@ def save_finance(request: Request[Any, Any, Any], village_code: str, notice_id: 
                                   category=data.get("category", notice.category),
                                   title=data.get("title", "") or notice.title, body=data.get("body", ""),
                                   window_days=_window_days(data.get("window_days")), finance=figures)
-    except NoticeError as exc:
-        return _finance_page(request, village_code, notice, data, exc.problems or [Problem(exc.message)], 400)
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return _finance_page(request, village_code, notice, data, _problems(exc), 400)
     return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit?saved=1", status_code=303)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from cunwu import clock
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
 from cunwu.db.types import LOCAL_TZ, to_money, utcnow
@@ -57,7 +58,7 @@ _AS_OF: ContextVar[dt.date | None] = ContextVar("cunwu_notices_as_of", default=N
 
 def local_today() -> dt.date:
     """Today in China: windows open and close on local calendar days."""
-    return _AS_OF.get() or dt.datetime.now(LOCAL_TZ).date()
+    return _AS_OF.get() or clock.local_today()
 
 
 def _now() -> dt.datetime:

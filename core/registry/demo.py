@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
+from cunwu.clock import local_today
 from cunwu.i18n import _
 from cunwu.registry.models import Group, Household, Membership, Office, Person, Representation, Representative
 from cunwu.registry.resident_id import generate_resident_id
@@ -112,7 +113,7 @@ def _family(v: _Village) -> list[tuple[Row, str]]:
 def fill_demo(session: Session, site: Any, demo: Any) -> None:
     actor = Actor.system("demo")
     rng: random.Random = demo.rng
-    today = dt.date.today()
+    today = local_today()
     villages = site.config.villages
     used: set[str] = set()
     per_village_persons = COUNTY_PERSONS // len(villages) if demo.scale == "county" else None

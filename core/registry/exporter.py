@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sqlmodel import Session, col, select
 
 from cunwu import i18n
+from cunwu.clock import local_today
 from cunwu.i18n import _
 from cunwu.privacy import MaskSettings, birth_shown, mask, mask_phone
 from cunwu.registry.importer import COLUMNS
@@ -47,7 +48,7 @@ def rows(session: Session, village_code: str, *, full: bool, mask_settings: Mask
     """
     token = i18n.current_locale.set(i18n.DEFAULT_LOCALE)
     try:
-        return _rows(session, village_code, full=full, mask_settings=mask_settings, on=on or dt.date.today())
+        return _rows(session, village_code, full=full, mask_settings=mask_settings, on=on or local_today())
     finally:
         i18n.current_locale.reset(token)
 

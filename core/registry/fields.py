@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from cunwu.clock import local_today
 from cunwu.errors import Problem
 from cunwu.i18n import _, lazy_gettext
 from cunwu.registry.models import RELATIONS, STATUSES
@@ -126,7 +127,7 @@ def clean_person(raw: Mapping[str, Any], *, today: dt.date | None = None,
     disability_grade, gave_birth_on. Sex and birth date may be left empty (they come from the ID); when given they
     must agree with it. With `partial`, keys absent from `raw` are left out of the values (an update).
     """
-    today = today or dt.date.today()
+    today = today or local_today()
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     wanted = raw.keys() if partial else _PERSON_KEYS

@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
+from cunwu.clock import local_today
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
 from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
@@ -89,9 +90,14 @@ class Table:
     rows: list[list[Any]]  # data rows; row i is spreadsheet row i + 2 (row 1 holds the headers)
 
 
-def _decode_csv(data: bytes) -> str:
+def _decode_csv(data: bytes, filename: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:  # marked UTF-8 but saved in another encoding (GBK behind a BOM)
+            message = _("%(file)s 开头标明是 UTF-8 编码，但内容不是 UTF-8：请重新保存为 UTF-8 或 GBK 编码的 CSV",
+                        file=filename or "CSV")
+            raise ImportFileError(message, [Problem(message, file=filename or None)]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -128,7 +134,7 @@ def read_table(data: bytes, filename: str = "", *, max_rows: int = 200_000, max_
     else:
         if b"\x00" in data[:4096]:
             raise ImportFileError(_("无法读取此文件：请上传 Excel 表格（xlsx）或 CSV 文件"))
-        content = _decode_csv(data)
+        content = _decode_csv(data, filename)
         try:
             dialect = csv.Sniffer().sniff(content[:4096], delimiters=",\t;，")
         except csv.Error:
@@ -245,7 +251,7 @@ def _group_lookup(groups: Iterable[Group]) -> Callable[[str], int | bool | None]
 def preview(session: Session, village_code: str, table: Table, *, max_rows: int = 200_000,
             today: dt.date | None = None) -> ImportPreview:
     """Check every row; nothing is written. See the module docstring."""
-    today = today or dt.date.today()
+    today = today or local_today()
     columns = _column_map(table.headers)
     if len(table.rows) > max_rows:
         raise ImportFileError(_("文件有 %(n)s 行，超过上限 %(max)s 行", n=len(table.rows), max=max_rows))
@@ -433,7 +439,7 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     """
     if not result.ok:
         raise DomainError(_("导入前请先更正预览中列出的全部问题"), result.problems)
-    today = today or dt.date.today()
+    today = today or local_today()
     village = result.village_code
     plan = result._plan
     # People: new ones, and updates of matched ones.

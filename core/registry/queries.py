@@ -19,14 +19,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from cunwu.clock import local_today
 from cunwu.registry.models import (
     GONE,
     RELATIONS,
     Group,
     Household,
+    HouseholdLink,
     Membership,
     Office,
     Person,
@@ -96,7 +98,7 @@ class OfficeHolder:
 
 
 def _today(on: dt.date | None) -> dt.date:
-    return on or dt.date.today()
+    return on or local_today()
 
 
 def _current(model: Any, on: dt.date, start: str = "start_date") -> Any:
@@ -272,3 +274,113 @@ def office_holders(session: Session, village_code: str, body: str, on: dt.date |
 def groups(session: Session, village_code: str) -> Sequence[Group]:
     """The village's villager groups by number."""
     return session.exec(select(Group).where(Group.village_code == village_code).order_by(col(Group.number))).all()
+
+
+# --- what the register pages and the JSON API read (the controllers run no queries of their own) ---------------
+# Core's own pages use these; they are not in `__all__`, so not part of the plugin API.
+
+#: Person statuses a register search may filter by; without one, the people living in or away from the village.
+_LISTED_BY_DEFAULT = ("resident", "away")
+
+
+def count(session: Session, query: Any) -> int:
+    """How many rows `query` would return."""
+    return int(session.exec(select(func.count()).select_from(query.subquery())).one())
+
+
+def register_query(village_code: str, *, q: str = "", group: str = "", status: str = "", flag: str = "",
+                   statuses: Iterable[str] = (), flags: Iterable[str] = (), on: dt.date | None = None) -> Any:
+    """(Person, Membership, Household) rows of the village's register as searched on the register page: `q` in the
+    name, the 户号 or the end of the ID number; a group; a status ("all" for every status); a flag field or
+    "disabled"."""
+    current = (col(Membership.end_date).is_(None)) | (col(Membership.end_date) > _today(on))
+    query = (
+        select(Person, Membership, Household)
+        .join(Membership, (col(Membership.person_id) == Person.id) & current, isouter=True)
+        .join(Household, col(Household.id) == Membership.household_id, isouter=True)
+        .where(Person.village_code == village_code)
+    )
+    q = q.strip()
+    if q:
+        conditions = [col(Person.name).contains(q), Household.number == q]
+        if q.isalnum() and q.isascii():
+            conditions.append(col(Person.resident_id).endswith(q.upper()))
+        query = query.where(or_(*conditions))
+    if group.isascii() and group.isdigit() and int(group) < 2**63:
+        query = query.where(Household.group_id == int(group))
+    if status in tuple(statuses):
+        query = query.where(Person.status == status)
+    elif status != "all":
+        query = query.where(col(Person.status).in_(_LISTED_BY_DEFAULT))
+    if flag in tuple(flags):
+        query = query.where(getattr(Person, flag).is_(True))
+    elif flag == "disabled":
+        query = query.where(col(Person.disability_grade).is_not(None))
+    return query
+
+
+def register_order(query: Any) -> Any:
+    """The register's order: by 户号, then oldest first."""
+    return query.order_by(col(Household.number), col(Person.birth_date), col(Person.id))
+
+
+def person_by_resident_id(session: Session, village_code: str, number: str) -> Person | None:
+    return session.exec(select(Person).where(Person.resident_id == number, Person.village_code == village_code)).first()
+
+
+def open_household_by_number(session: Session, village_code: str, number: str) -> Household | None:
+    """The village's current (not closed) household with this 户号."""
+    return session.exec(select(Household).where(Household.village_code == village_code, Household.number == number,
+                                                col(Household.closed_on).is_(None))).first()
+
+
+def open_households(village_code: str) -> Any:
+    """Query of the village's current households."""
+    return select(Household).where(Household.village_code == village_code, col(Household.closed_on).is_(None))
+
+
+def open_household_count(session: Session, village_code: str) -> int:
+    return count(session, open_households(village_code))
+
+
+def resident_count(session: Session, village_code: str) -> int:
+    """People with a current place in one of the village's households."""
+    return int(session.exec(select(func.count()).select_from(Membership).where(
+        Membership.village_code == village_code, col(Membership.end_date).is_(None))).one())
+
+
+def household_memberships(session: Session, household_id: int) -> Sequence[Any]:
+    """(Membership, Person) of everyone who ever belonged to the household: current first, then by start."""
+    return session.exec(select(Membership, Person).join(Person, col(Person.id) == Membership.person_id)
+                        .where(Membership.household_id == household_id)
+                        .order_by(col(Membership.end_date).is_not(None), col(Membership.start_date),
+                                  col(Membership.id))).all()
+
+
+def household_links(session: Session, household_id: int) -> tuple[Sequence[HouseholdLink], dict[int, Household]]:
+    """The split/merge links of a household, and the households at their other ends by id."""
+    links = session.exec(select(HouseholdLink).where(
+        (HouseholdLink.source_id == household_id) | (HouseholdLink.target_id == household_id))).all()
+    ends = [link.source_id for link in links] + [link.target_id for link in links]
+    linked = {h.id: h for h in session.exec(select(Household).where(col(Household.id).in_(ends))).all()}
+    return links, linked  # type: ignore[return-value]
+
+
+def person_memberships(session: Session, person_id: int) -> Sequence[Any]:
+    """(Membership, Household) of every household the person belonged to, oldest first."""
+    return session.exec(select(Membership, Household).join(Household, col(Household.id) == Membership.household_id)
+                        .where(Membership.person_id == person_id)
+                        .order_by(col(Membership.start_date), col(Membership.id))).all()
+
+
+def person_offices(session: Session, person_id: int) -> Sequence[Office]:
+    return session.exec(select(Office).where(Office.person_id == person_id)).all()
+
+
+def person_terms(session: Session, person_id: int) -> Sequence[Representative]:
+    return session.exec(select(Representative).where(Representative.person_id == person_id)).all()
+
+
+def current_membership(session: Session, person_id: int) -> Membership | None:
+    return session.exec(select(Membership).where(Membership.person_id == person_id,
+                                                 col(Membership.end_date).is_(None))).first()

@@ -20,6 +20,7 @@ from typing import Literal
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from cunwu.clock import local_today
 from cunwu.i18n import _
 
 __all__ = [
@@ -131,7 +132,7 @@ def parse_resident_id(raw: str, *, today: datetime.date | None = None) -> Reside
     Spaces are ignored and x may be lower-case. A legacy 15-digit number is converted to 18 characters
     (birth year 19YY). The address code is never a reason to reject (see the module docstring).
     """
-    today = today or datetime.date.today()
+    today = today or local_today()
     number = "".join(raw.split()).translate(_FULL_WIDTH)
     if len(number) not in (15, 18):
         raise ResidentIdError(

@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
+from cunwu.clock import local_today
 from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _
 from cunwu.privacy import mask
@@ -89,7 +90,7 @@ def lock(session: Session, model: type[T], id_: Any) -> T:
 
 
 def _check_date(value: dt.date, field: str, label: str) -> None:
-    if value > dt.date.today():
+    if value > local_today():
         raise _refuse(_("%(label)s %(date)s 晚于今天", label=label, date=value.isoformat()), field)
 
 

@@ -1,4 +1,4 @@
-"""The guard every route passes: unknown village → 404; then the route's declared permission must be allowed.
+"""The guard every route passes: unknown village or an id no database holds → 404; then the declared permission.
 
 A handler declares `opt={"permission": "<area>.<verb>"}` (or a tuple: any one of them) or `opt={"public": True}`.
 With a `village_code` in the path the permission is checked for that village. Without one (county-level pages) the
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from cunwu.accounts.actor import Actor
 
 FRAMEWORK_PUBLIC_PREFIXES = ("/schema",)
+#: Record ids are 64-bit database integers: a larger number in a path names no record (and would overflow the
+#: database driver), so it is a 404 before any handler runs.
+ID_LIMIT = 2**63
 
 
 def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -30,6 +33,8 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
     village_code = connection.path_params.get("village_code")
     if village_code is not None and site.village(village_code) is None:
         raise NotFoundException(_("没有这个村：%(code)s", code=village_code))
+    if any(isinstance(value, int) and not -ID_LIMIT <= value < ID_LIMIT for value in connection.path_params.values()):
+        raise NotFoundException(_("记录不存在"))
     if handler.opt.get("public") or connection.url.path.startswith(FRAMEWORK_PUBLIC_PREFIXES):
         return
     declared = handler.opt.get("permission")

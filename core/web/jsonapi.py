@@ -23,7 +23,9 @@ from cunwu.web.render import site_of
 PER_PAGE = 50
 PER_PAGE_MAX = 200
 
-Page = Annotated[int, Parameter(ge=1, description="page number, from 1")]
+#: Beyond this no listing has pages; a larger number (or one past 2**63) would only overflow the OFFSET.
+PAGE_MAX = 100_000
+Page = Annotated[int, Parameter(ge=1, le=PAGE_MAX, description="page number, from 1")]
 PerPage = Annotated[int, Parameter(ge=1, le=PER_PAGE_MAX, description=f"items per page (at most {PER_PAGE_MAX})")]
 
 

@@ -77,7 +77,8 @@ def _secure_cookie(value: bytes) -> bytes:
 
 
 class SecurityLayer:
-    """Sets the scheme from a trusted proxy, marks cookies Secure over https, forbids framing of HTML."""
+    """Sets the scheme from a trusted proxy, marks cookies Secure over https, forbids framing of HTML, refuses
+    a path with a NUL byte."""
 
     def __init__(self, app: ASGIApp, settings: WebSettings) -> None:
         self.app = app
@@ -90,6 +91,11 @@ class SecurityLayer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"]:  # names no page or file (the file system refuses it with a ValueError): 404
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": b"Not Found"})
             return
         if _trusted(scope.get("client"), self.networks):
             for name, value in scope["headers"]:

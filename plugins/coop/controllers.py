@@ -10,56 +10,50 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.api import DomainError, NotFound, Problem, _, actor_of, local_today, registry, render, require, site_of
+from cunwu.api import (
+    DomainError,
+    Form,
+    Multipart,
+    NotFound,
+    Problem,
+    _,
+    actor_of,
+    forms,
+    local_today,
+    registry,
+    render,
+    require,
+    site_of,
+)
 
 from . import importer, rules, services
 from .models import BASES, CONTRIBUTION_KINDS, LEVELS, MEMBER_KINDS, REFUSED_KINDS, RESOLUTION_KINDS, Cooperative
 from .services import Charter, CoopError, NewMember, NewTrade
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 PAGES = ("roll", "ledger", "close", "assembly")
 
 
 # --- parsing --------------------------------------------------------------------------------------------------------
 
 def _date(data: dict[str, Any], field: str, label: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(data.get(field, "")).strip())
-    except ValueError:
-        message = _("%(what)s“%(v)s”不是有效日期（如 2025-03-01）", what=label, v=data.get(field, ""))
-        raise CoopError(message, [Problem(message, field=field)]) from None
+    return forms.date(data.get(field), field, label)  # type: ignore[no-any-return]
 
 
 def _money(data: dict[str, Any], field: str, label: str, default: str | None = None) -> Decimal:
-    raw = str(data.get(field, "") or (default or "")).strip().replace(",", "")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        message = _("%(what)s“%(v)s”不是精确到分的金额", what=label, v=data.get(field, ""))
-        raise CoopError(message, [Problem(message, field=field)])
-    return value
+    return forms.money(data.get(field) or default, field, label, minimum=None)  # type: ignore[no-any-return]
 
 
 def _int(data: dict[str, Any], field: str, label: str) -> int:
-    try:
-        return int(str(data.get(field, "")).strip())
-    except ValueError:
-        message = _("请填写%(what)s（整数）", what=label)
-        raise CoopError(message, [Problem(message, field=field)]) from None
+    return forms.integer(data.get(field), field, label)  # type: ignore[no-any-return]
 
 
 def _charter(data: dict[str, Any]) -> Charter:

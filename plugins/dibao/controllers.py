@@ -7,25 +7,35 @@ Handlers are thin: parse the form, call a service in one transaction, redirect (
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
-from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.api import Problem, _, actor_of, confirm_page, mask_account, render, site_of
+from cunwu.api import (
+    LOCAL_TZ,
+    Form,
+    FormError,
+    Multipart,
+    NotFound,
+    Problem,
+    _,
+    actor_of,
+    confirm_page,
+    forms,
+    local_today,
+    mask_account,
+    render,
+    site_of,
+)
 from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
 from .models import INCOME_KINDS, Case
 from .services import DibaoError
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 STATUS_ORDER = ("applied", "proposed", "posting", "democratic_review", "enrolled", "stopped", "refused", "withdrawn")
 
 
@@ -35,25 +45,16 @@ def _case_url(case: Case) -> str:
 
 def _month(value: str | None, default: dt.date | None = None) -> dt.date:
     if not value:
-        return default or amounts.first_of_month(services.today())
+        return default or amounts.first_of_month(local_today())
     try:
         return services.parse_month(value)
-    except DibaoError as exc:
-        raise NotFoundException(exc.message) from exc
+    except DibaoError as exc:  # a month in the address that is no month: there is no such page
+        raise NotFound(exc.message) from exc
 
 
-def _date(value: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise DibaoError(_("日期格式不正确"), [Problem(_("日期格式不正确"), field=field)]) from exc
-
-
-def _int(value: str | None, field: str) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError) as exc:
-        raise DibaoError(_("请选择%(field)s", field=field)) from exc
+def _id(data: dict[str, str], name: str, label: str) -> int:
+    """A record chosen in a select (household, applicant, member)."""
+    return forms.integer(data.get(name), name, label, minimum=1)  # type: ignore[no-any-return]
 
 
 def _checked(data: dict[str, Any], prefix: str) -> list[int]:
@@ -62,14 +63,14 @@ def _checked(data: dict[str, Any], prefix: str) -> list[int]:
 
 
 def _on_case(request: Request[Any, Any, Any], village_code: str, case_id: int,
-             action: Callable[[Session, Any, Any, Case], Any]) -> Redirect:
-    """Lock the case, run the change in one transaction, go back to the case page."""
-    site = site_of(request)
-    with site.db.transaction() as session:
+             action: Callable[[Session, Any, Any, Case], Any]) -> Response[Any]:
+    """Lock the case, run the change in one transaction, go back to the case page (a refusal: the error page)."""
+    def change(session: Session, site: Any, actor: Any) -> Case:
         case = services.get_case(session, case_id, village_code, lock=True)
-        action(session, site, actor_of(request), case)
-        url = _case_url(case)
-    return Redirect(url, status_code=303)
+        action(session, site, actor, case)
+        return case
+
+    return forms.run(request, change, then=_case_url)
 
 
 def _visible(request: Request[Any, Any, Any], village_code: str) -> bool:
@@ -94,7 +95,7 @@ def case_list(request: Request[Any, Any, Any], village_code: str) -> Response[st
         names = {c.id: queries.person(session, c.applicant_id) for c in found}
     found.sort(key=lambda c: (STATUS_ORDER.index(c.status), -(c.id or 0)))
     return render(request, "dibao/cases.html", {"cases": found, "names": names, "status_label": services.status_label,
-                                                "today": services.today()})
+                                                "today": local_today()})
 
 
 def _new_case_page(request: Request[Any, Any, Any], village_code: str, number: str, chosen: Any = None,
@@ -139,15 +140,14 @@ def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) 
         with site.db.transaction() as session:
             case = services.apply(
                 session, site, actor_of(request), village_code=village_code,
-                household_id=_int(data.get("household_id"), _("户")), applicant_id=_int(data.get("applicant_id"),
-                                                                                       _("申请人")),
+                household_id=_id(data, "household_id", _("户")), applicant_id=_id(data, "applicant_id", _("申请人")),
                 covered=_checked(data, "covered_"), serious_illness=_checked(data, "ill_"),
                 kind=data.get("kind", "rural"), review_category=data.get("review_category", "stable"),
                 bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""),
                 account_holder=data.get("account_holder", ""),
             )
             url = _case_url(case)
-    except DibaoError as exc:
+    except (DibaoError, FormError) as exc:
         with site.db.read() as session:
             chosen = next((h for h in queries.households(session, village_code)
                            if str(h.household.id) == str(data.get("household_id", "")).strip()), None)
@@ -167,13 +167,13 @@ def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) 
     settings = services.settings_of(site)
     with site.db.read() as session:
         case = services.get_case(session, case_id, village_code)
-        members = services.members_on(session, case.household_id, services.today())
+        members = services.members_on(session, case.household_id, local_today())
         household = next((h.household for h in queries.households(session, village_code)
                           if h.household.id == case.household_id), None)
         proposal, proposal_error = None, None
         if case.status in ("applied", "enrolled"):
             try:
-                proposal = services.propose(session, site, case, amounts.first_payment_month(services.today()))
+                proposal = services.propose(session, site, case, amounts.first_payment_month(local_today()))
             except DibaoError as exc:
                 proposal_error = exc.message
         outcome = services.review_outcome(session, case) if case.status == "democratic_review" else None
@@ -186,8 +186,8 @@ def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) 
             "covered_ids": {c["person_id"] for c in case.covered}, "settings": settings,
             "status_label": services.status_label, "income_label": services.income_kind_label,
             "income_kinds": INCOME_KINDS, "account": _account(request, case.account_number),
-            "today": services.today(), "overdue": services.review_overdue(case, services.today()),
-            "posting_over": case.posting_ends_on is not None and services.today() > case.posting_ends_on,
+            "today": local_today(), "overdue": services.review_overdue(case, local_today()),
+            "posting_over": case.posting_ends_on is not None and local_today() > case.posting_ends_on,
         }
     names = {m.person.id: m.person.name for m in members}
     return render(request, "dibao/case.html", {**context, "names": names})
@@ -195,23 +195,23 @@ def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/incomes", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
-def add_income(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def add_income(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     amount = services.parse_money(data.get("monthly_amount", ""), "monthly_amount")
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.record_income(
-        s, site, a, c, person_id=_int(data.get("person_id"), _("成员")), kind=data.get("kind", ""),
+        s, site, a, c, person_id=_id(data, "person_id", _("成员")), kind=data.get("kind", ""),
         monthly_amount=amount, note=data.get("note", "")))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/incomes/{income_id:int}/withdraw",
       opt={"permission": "dibao.apply"}, sync_to_thread=True)
-def remove_income(request: Request[Any, Any, Any], village_code: str, case_id: int, income_id: int) -> Redirect:
+def remove_income(request: Request[Any, Any, Any], village_code: str, case_id: int, income_id: int) -> Response[Any]:
     return _on_case(request, village_code, case_id,
                     lambda s, site, a, c: services.withdraw_income(s, site, a, c, income_id))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/property", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
-def save_property(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def save_property(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     rules = services.settings_of(site_of(request)).property_checks
     answers = {rule: data[f"check_{i}"] == "yes" for i, rule in enumerate(rules) if data.get(f"check_{i}")}
     notes = {rule: data.get(f"note_{i}", "") for i, rule in enumerate(rules)}
@@ -221,14 +221,15 @@ def save_property(request: Request[Any, Any, Any], village_code: str, case_id: i
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/visits", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
-def add_visit(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
-    visited_on = _date(data.get("visited_on", ""), "visited_on")
+def add_visit(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
+    visited_on = forms.date(data.get("visited_on"), "visited_on", _("走访日期"))
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.record_visit(
         s, site, a, c, visited_on=visited_on, visitors=data.get("visitors", ""), findings=data.get("findings", "")))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/evidence", opt={"permission": "dibao.apply"})
-async def add_evidence(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Multipart) -> Redirect:
+async def add_evidence(request: Request[Any, Any, Any], village_code: str, case_id: int,
+                       data: Multipart) -> Response[Any]:
     import anyio
 
     upload = data.get("file")
@@ -249,7 +250,7 @@ def get_evidence(request: Request[Any, Any, Any], village_code: str, case_id: in
         case = services.get_case(session, case_id, village_code)
         item = next((e for e in services.evidence(session, case) if e.id == evidence_id), None)
     if item is None:
-        raise NotFoundException(_("没有这份材料"))
+        raise NotFound(_("没有这份材料"))
     return Response(item.data, media_type=item.content_type, headers={
         "Content-Disposition": f"inline; filename*=UTF-8''{_quote(item.filename)}",
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
@@ -263,14 +264,14 @@ def _quote(name: str) -> str:
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/covered", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
-def save_covered(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def save_covered(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.update_covered(
         s, site, a, c, covered=_checked(data, "covered_"), serious_illness=_checked(data, "ill_")))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/account", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
-def save_account(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def save_account(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.update_account(
         s, site, a, c, bank_code=data.get("bank_code", ""), account_number=data.get("account_number", ""),
         account_holder=data.get("account_holder", "")))
@@ -278,22 +279,22 @@ def save_account(request: Request[Any, Any, Any], village_code: str, case_id: in
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/opinion", opt={"permission": "dibao.assess"},
       sync_to_thread=True)
-def save_opinion(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def save_opinion(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.give_opinion(
         s, site, a, c, approve=data.get("approve") == "yes", opinion=data.get("opinion", "")))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/post", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
-def post_case(request: Request[Any, Any, Any], village_code: str, case_id: int) -> Redirect:
+def post_case(request: Request[Any, Any, Any], village_code: str, case_id: int) -> Response[Any]:
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.post_case(s, site, a, c))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/review-meeting", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
-def review_meeting(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def review_meeting(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     try:
-        starts = dt.datetime.fromisoformat(data.get("starts_at", "")).replace(tzinfo=services.LOCAL_TZ)
+        starts = dt.datetime.fromisoformat(data.get("starts_at", "")).replace(tzinfo=LOCAL_TZ)
     except ValueError as exc:
         raise DibaoError(_("请填写评议时间")) from exc
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.schedule_review(
@@ -302,27 +303,27 @@ def review_meeting(request: Request[Any, Any, Any], village_code: str, case_id: 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/review-result", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
-def review_result(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def review_result(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.conclude_review(
         s, site, a, c, summary=data.get("summary", "")))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/confirm", opt={"permission": "dibao.confirm"},
       sync_to_thread=True)
-def confirm_case(request: Request[Any, Any, Any], village_code: str, case_id: int) -> Redirect:
+def confirm_case(request: Request[Any, Any, Any], village_code: str, case_id: int) -> Response[Any]:
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.confirm(s, site, a, c))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/refuse", opt={"permission": "dibao.confirm"},
       sync_to_thread=True)
-def refuse_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def refuse_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     return _on_case(request, village_code, case_id,
                     lambda s, site, a, c: services.refuse(s, site, a, c, reasons=data.get("reasons", "")))
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/review", opt={"permission": "dibao.confirm"},
       sync_to_thread=True)
-def review_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def review_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     month = services.parse_month(data["effective_month"]) if data.get("effective_month") else None
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.review(
         s, site, a, c, reasons=data.get("reasons", ""), effective_month=month))
@@ -330,7 +331,7 @@ def review_case(request: Request[Any, Any, Any], village_code: str, case_id: int
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/stop", opt={"permission": "dibao.confirm"},
       sync_to_thread=True)
-def stop_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
+def stop_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     month = services.parse_month(data["effective_month"]) if data.get("effective_month") else None
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.stop(
         s, site, a, c, reasons=data.get("reasons", ""), effective_month=month))
@@ -357,7 +358,7 @@ def recipients_page(request: Request[Any, Any, Any], village_code: str, month: s
 def queue(request: Request[Any, Any, Any]) -> Response[str]:
     """What waits for the reviewer: opinions, postings, reviews, confirmations, overdue reviews (own villages)."""
     site = site_of(request)
-    today = services.today()
+    today = local_today()
     with site.db.read() as session:
         found = [c for c in services.cases(session, statuses=("applied", "proposed", "posting", "democratic_review",
                                                               "enrolled"))
@@ -382,10 +383,10 @@ def standards_page(request: Request[Any, Any, Any]) -> Response[str]:
 
 
 @post("/p/dibao/standards", opt={"permission": "dibao.standards"}, sync_to_thread=True)
-def add_standard(request: Request[Any, Any, Any], data: Form) -> Redirect:
+def add_standard(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
     site = site_of(request)
     amount = services.parse_money(data.get("monthly_amount", ""), "monthly_amount")
-    effective = _date(data.get("effective_from", ""), "effective_from")
+    effective = forms.date(data.get("effective_from"), "effective_from", _("执行日期"))
     with site.db.transaction() as session:
         services.set_standard(session, site, actor_of(request), kind=data.get("kind", ""), monthly_amount=amount,
                               effective_from=effective, note=data.get("note", ""))
@@ -400,7 +401,7 @@ def cycles_page(request: Request[Any, Any, Any]) -> Response[str]:
         sums = {c.id: disbursement.entitlements(session, c.month) for c in rows}
     return render(request, "dibao/cycles.html", {
         "cycles": rows, "sums": {k: (len(v), sum((e.amount for e in v), Decimal("0.00"))) for k, v in sums.items()},
-        "next_month": amounts.first_of_month(services.today())})
+        "next_month": amounts.first_of_month(local_today())})
 
 
 @post("/p/dibao/cycles", opt={"permission": "dibao.payments"}, sync_to_thread=True)
@@ -420,7 +421,7 @@ def cycle_page(request: Request[Any, Any, Any], month: str) -> Response[str]:
     with site.db.read() as session:
         cycle = disbursement.get_cycle(session, chosen)
         if cycle is None:
-            raise NotFoundException(_("这个月还没有计算低保金"))
+            raise NotFound(_("这个月还没有计算低保金"))
         rows = disbursement.entitlements(session, chosen)
         found = disbursement.batches(session, cycle)
         results = {b.id: disbursement.reconciliation(session, b) for b in found}
@@ -439,7 +440,7 @@ def approve_confirm(request: Request[Any, Any, Any], month: str) -> Response[str
     disbursement.refuse_future_month(chosen)
     with site.db.read() as session:
         if disbursement.get_cycle(session, chosen) is None:
-            raise NotFoundException(_("这个月还没有计算低保金"))
+            raise NotFound(_("这个月还没有计算低保金"))
         rows = disbursement.entitlements(session, chosen)
     total = sum((e.amount for e in rows), Decimal("0.00"))
     return confirm_page(
@@ -451,7 +452,7 @@ def approve_confirm(request: Request[Any, Any, Any], month: str) -> Response[str
 
 
 @post("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)
-def approve_cycle(request: Request[Any, Any, Any], month: str) -> Redirect:
+def approve_cycle(request: Request[Any, Any, Any], month: str) -> Response[Any]:
     site = site_of(request)
     chosen = _month(month)
     with site.db.transaction() as session:
@@ -460,7 +461,7 @@ def approve_cycle(request: Request[Any, Any, Any], month: str) -> Redirect:
 
 
 @post("/p/dibao/cycles/{month:str}/reissue", opt={"permission": "dibao.payments"}, sync_to_thread=True)
-def reissue(request: Request[Any, Any, Any], month: str) -> Redirect:
+def reissue(request: Request[Any, Any, Any], month: str) -> Response[Any]:
     site = site_of(request)
     chosen = _month(month)
     with site.db.transaction() as session:
@@ -502,7 +503,7 @@ def export_confirm(request: Request[Any, Any, Any], batch_id: int, format: str =
 
 
 @post("/p/dibao/batches/{batch_id:int}/export", opt={"permission": "dibao.payments"}, sync_to_thread=True)
-def export(request: Request[Any, Any, Any], batch_id: int, data: Form) -> Redirect:
+def export(request: Request[Any, Any, Any], batch_id: int, data: Form) -> Response[Any]:
     site = site_of(request)
     with site.db.transaction() as session:
         disbursement.export_batch(session, site, actor_of(request), batch_id, data.get("format", "csv"))
@@ -515,7 +516,7 @@ def download(request: Request[Any, Any, Any], batch_id: int) -> Response[bytes]:
     with site.db.read() as session:
         batch = disbursement.get_batch(session, batch_id)
     if batch.file_data is None:
-        raise NotFoundException(_("这个批次还没有导出"))
+        raise NotFound(_("这个批次还没有导出"))
     media = "text/csv; charset=utf-8" if batch.file_format == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(batch.file_data, media_type=media, headers={
@@ -536,7 +537,7 @@ async def verify(request: Request[Any, Any, Any], batch_id: int, data: Multipart
 
 
 @post("/p/dibao/batches/{batch_id:int}/return", opt={"permission": "dibao.payments"})
-async def bank_return(request: Request[Any, Any, Any], batch_id: int, data: Multipart) -> Redirect:
+async def bank_return(request: Request[Any, Any, Any], batch_id: int, data: Multipart) -> Response[Any]:
     import anyio
 
     upload = data.get("file")
@@ -608,7 +609,7 @@ def api_cycle(request: Request[Any, Any, Any], month: str) -> dict[str, Any]:
     with site.db.read() as session:
         cycle = disbursement.get_cycle(session, chosen)
         if cycle is None:
-            raise NotFoundException(_("这个月还没有计算低保金"))
+            raise NotFound(_("这个月还没有计算低保金"))
         rows = disbursement.entitlements(session, chosen)
         found = [(b, disbursement.reconciliation(session, b)) for b in disbursement.batches(session, cycle)]
     return {"month": f"{chosen:%Y-%m}", "status": cycle.status, "entitlements": len(rows),

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col
 
-from cunwu.api import Actor, audit
+from cunwu.api import Actor, audit, local_today
 from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
@@ -102,14 +102,14 @@ def _stage(session: Session, site: Any, clerk: Actor, town: Actor, entry: querie
                           household_id=entry.household.id, applicant_id=members[0].person.id,  # type: ignore[arg-type]
                           covered=[m.person.id for m in members], bank_code="RCC",  # type: ignore[misc]
                           account_number=_account(rng), account_holder=members[0].person.name)
-    standard = services.standard_for(session, site, amounts.first_payment_month(services.today()), "rural")
+    standard = services.standard_for(session, site, amounts.first_payment_month(local_today()), "rural")
     for person_id, kind, amount in _incomes(rng, members, standard):
         services.record_income(session, site, clerk, case, person_id=person_id, kind=kind, monthly_amount=amount)
     if stage == "applied":
         return case
     services.record_property(session, site, clerk, case, dict.fromkeys(services.settings_of(site).property_checks,
                                                                         True))
-    services.record_visit(session, site, clerk, case, visited_on=services.today(), visitors="村文书、包村干部",
+    services.record_visit(session, site, clerk, case, visited_on=local_today(), visitors="村文书、包村干部",
                           findings="家庭成员身体状况较差，收入来源单一，住房简陋")
     if stage == "refused":
         return services.give_opinion(session, site, town, case, approve=False,
@@ -168,7 +168,7 @@ def build(session: Session, site: Any, demo: Any) -> None:
                                     ("urban", "830", dt.date(2026, 1, 1), "2026 年城市低保标准")):
         services.set_standard(session, site, county, kind=kind, monthly_amount=Decimal(amount), effective_from=day,
                               note=note)
-    this_month = amounts.first_of_month(services.today())
+    this_month = amounts.first_of_month(local_today())
     last_month = amounts.add_months(this_month, -1)
     confirmed_on = amounts.add_months(last_month, -2) + dt.timedelta(days=14)
     share = 0.04 if demo.scale == "county" else 0.06

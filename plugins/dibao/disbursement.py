@@ -429,8 +429,11 @@ def _read_table(data: bytes, filename: str, max_rows: int) -> list[list[str]]:
             check_xlsx_extent(data, max_rows=max_rows, max_columns=RETURN_MAX_COLUMNS)
         except SheetTooLarge as exc:
             raise DibaoError(str(exc)) from None
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        rows = book.get_sheet_by_index(0).to_python()
+        try:
+            rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+        except Exception:  # the reader's own errors (not a zip, no sheet, broken XML) differ by version
+            raise DibaoError(_("回盘文件 %(file)s 不是有效的 Excel 表格（xlsx）：请上传银行给的原文件或 CSV",
+                               file=filename)) from None
         return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
                  for v in row] for row in rows]
     for encoding in ("utf-8-sig", "gb18030"):

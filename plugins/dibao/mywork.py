@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from cunwu.api import WorkItem, _, hookimpl, site_of
+from cunwu.api import WorkItem, _, hookimpl, local_today, site_of
 
-from . import amounts, services
+from . import amounts
 from .models import Case, Cycle
 
 AREA_ORDER = 40
@@ -42,7 +42,7 @@ def my_work(request: Any, actor: Any) -> list[WorkItem]:
     if not (apply or assess or confirm or payments):
         return []
     area = _("低保")
-    today = services.today()
+    today = local_today()
     items: list[WorkItem] = []
     with site.db.read() as session:
         clerk_steps = (

@@ -12,12 +12,12 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import LOCAL_TZ, Actor, DomainError, NotFound, Problem, _, audit
+from cunwu.api import Actor, DomainError, NotFound, Problem, _, audit, forms, local_today
 from cunwu.api import registry as queries
 
 from . import amounts
@@ -44,10 +44,6 @@ class DibaoError(DomainError):
     """A 低保 rule refused the change; nothing was written."""
 
 
-def today() -> dt.date:
-    """Today in China: deadlines and months run on local calendar days."""
-    return dt.datetime.now(LOCAL_TZ).date()
-
 
 def settings_of(site: Any) -> DibaoSettings:
     return site.settings(PLUGIN)  # type: ignore[no-any-return]
@@ -60,15 +56,7 @@ def area_of(site: Any) -> str:
 
 def parse_money(value: Any, field: str) -> Decimal:
     """A yuan amount typed by a person: exact, not negative, at most to the fen."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError) as exc:
-        raise DibaoError(_("金额格式不正确：%(value)s", value=value),
-                         [Problem(_("金额格式不正确"), field=field)]) from exc
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise DibaoError(_("金额必须是不小于 0、最多两位小数的数：%(value)s", value=value),
-                         [Problem(_("金额格式不正确"), field=field)])
-    return amount.quantize(Decimal("0.01"))
+    return forms.money(value, field, _("金额")).quantize(Decimal("0.01"))  # type: ignore[no-any-return]
 
 
 def parse_month(value: str) -> dt.date:
@@ -279,7 +267,7 @@ def apply(session: Session, site: Any, actor: Actor, *, village_code: str, house
           account_holder: str = "", applied_on: dt.date | None = None) -> Case:
     """Take a household's application through one of its members; covered persons come from the register."""
     settings = settings_of(site)
-    applied_on = applied_on or today()
+    applied_on = applied_on or local_today()
     household = next((h for h in queries.households(session, village_code, applied_on)
                       if h.household.id == household_id), None)
     if household is None:
@@ -311,7 +299,8 @@ def apply(session: Session, site: Any, actor: Actor, *, village_code: str, house
         household_size=len(member_ids),
         covered=[{"person_id": p, "severe_disability": grades.get(p) in SEVERE_GRADES, "serious_illness": p in ill}
                  for p in covered_ids],
-        bank_code=bank_code, account_number="".join(account_number.split()), account_holder=account_holder.strip(),
+        bank_code=bank_code, account_number=bank_account(account_number) if account_number.strip() else "",
+        account_holder=account_holder.strip(),
     )
     audit.create(session, actor, case, "dibao.case.apply")
     return case
@@ -323,7 +312,7 @@ def record_income(session: Session, site: Any, actor: Actor, case: Case, *, pers
     _require(case, "applied", "enrolled")
     if kind not in INCOME_KINDS:
         raise DibaoError(_("未知的收入类型"), [Problem(_("请选择收入类型"), field="kind")])
-    if person_id not in {m.person.id for m in members_on(session, case.household_id, today())}:
+    if person_id not in {m.person.id for m in members_on(session, case.household_id, local_today())}:
         raise DibaoError(_("收入必须记在本户成员名下"), [Problem(_("请选择本户成员"), field="person_id")])
     item = Income(case_id=case.id, village_code=case.village_code, person_id=person_id, kind=kind,  # type: ignore[arg-type]
                   monthly_amount=monthly_amount, note=note.strip()[:200])
@@ -383,7 +372,7 @@ def record_visit(session: Session, site: Any, actor: Actor, case: Case, *, visit
     if len(names) < 2:
         message = _("入户调查人至少两人，请填写每位调查人的姓名（用顿号或逗号分开），已填写 %(n)s 人", n=len(names))
         raise DibaoError(message, [Problem(message, field="visitors")])
-    if visited_on > today():
+    if visited_on > local_today():
         raise DibaoError(_("调查日期不能晚于今天"), [Problem(_("日期不对"), field="visited_on")])
     visit = Visit(case_id=case.id, village_code=case.village_code, visited_on=visited_on,  # type: ignore[arg-type]
                   visitors=visitors.strip()[:200], findings=findings.strip())
@@ -431,7 +420,7 @@ def update_covered(session: Session, site: Any, actor: Actor, case: Case, *, cov
                    serious_illness: Iterable[int] = ()) -> Case:
     """Change the covered persons (from the register) before the opinion or at a review."""
     _require(case, "applied", "enrolled")
-    members = members_on(session, case.household_id, today())
+    members = members_on(session, case.household_id, local_today())
     member_ids = {m.person.id for m in members}
     covered_ids = list(dict.fromkeys(int(p) for p in covered))
     if not covered_ids or not set(covered_ids) <= member_ids:
@@ -445,14 +434,19 @@ def update_covered(session: Session, site: Any, actor: Actor, case: Case, *, cov
     return case
 
 
+def bank_account(raw: str) -> str:
+    """A bank account number as the bank file needs it: 8 to 30 ASCII digits, spaces removed. Full-width digits are
+    normalised; digits of other scripts (١٢٣, ¹²³), which `str.isdigit` accepts, are refused before they reach a
+    bank batch."""
+    return forms.ascii_digits(raw, "account_number", _("银行账号"), lengths=range(8, 31))
+
+
 def update_account(session: Session, site: Any, actor: Actor, case: Case, *, bank_code: str, account_number: str,
                    account_holder: str) -> Case:
     """The bank account payments go to (payments already made keep the account they were sent to)."""
     if bank_code not in settings_of(site).banks:
         raise DibaoError(_("未知的银行：%(value)s", value=bank_code), [Problem(_("请选择银行"), field="bank_code")])
-    number = "".join(account_number.split())
-    if not number.isdigit() or not 8 <= len(number) <= 30:
-        raise DibaoError(_("银行账号应为 8 到 30 位数字"), [Problem(_("账号格式不对"), field="account_number")])
+    number = bank_account(account_number)
     if not account_holder.strip():
         raise DibaoError(_("请填写户名"), [Problem(_("请填写户名"), field="account_holder")])
     audit.update(session, actor, case, {"bank_code": bank_code, "account_number": number,
@@ -469,7 +463,7 @@ def give_opinion(session: Session, site: Any, actor: Actor, case: Case, *, appro
     opinion = opinion.strip()
     if len(opinion) < 2:
         raise DibaoError(_("请写明审核意见"), [Problem(_("请写明审核意见"), field="opinion")])
-    on = today()
+    on = local_today()
     if not approve:
         return _refuse(session, site, actor, case, opinion, on, action="dibao.case.opinion_refuse")
     if not visits(session, case):
@@ -541,7 +535,7 @@ def post_case(session: Session, site: Any, actor: Actor, case: Case) -> Case:
                                                                url=f"/v/{case.village_code}/p/dibao/cases/{case.id}"),
         table=_posting_table(session, site, case),
     )
-    ends = notice.window_end or today()
+    ends = notice.window_end or local_today()
     audit.update(session, actor, case, {
         "status": "posting", "notice_id": notice.id, "posting_ends_on": ends,
         "confirm_due_on": amounts.add_working_days(ends, settings.confirm_within_working_days),
@@ -639,7 +633,7 @@ def record_review_result(session: Session, site: Any, actor: Actor, case: Case, 
                                                                url=f"/v/{case.village_code}/p/dibao/cases/{case.id}"),
         table=_posting_table(session, site, case, result=result),
     )
-    ends = notice.window_end or today()
+    ends = notice.window_end or local_today()
     audit.update(session, actor, case, {
         "status": "posting", "reviewed_democratically": True, "review_result": "approved" if approved else "rejected",
         "notice_id": notice.id, "posting_ends_on": ends,
@@ -651,7 +645,7 @@ def record_review_result(session: Session, site: Any, actor: Actor, case: Case, 
 def confirm(session: Session, site: Any, actor: Actor, case: Case, *, on: dt.date | None = None) -> Case:
     """Confirm after the posting ended: payment starts the month after; the first assessment is written."""
     _require(case, "posting")
-    on = on or today()
+    on = on or local_today()
     if case.posting_ends_on is None or on <= case.posting_ends_on:
         raise DibaoError(_("公示期到 %(end)s 才结束，结束后才能确认", end=case.posting_ends_on))
     if case.review_result == "rejected":
@@ -687,7 +681,7 @@ def refuse(session: Session, site: Any, actor: Actor, case: Case, *, reasons: st
     reasons = reasons.strip()
     if len(reasons) < 5:
         raise DibaoError(_("不予确认必须书面说明理由（至少 5 个字）"), [Problem(_("请写明理由"), field="reasons")])
-    return _refuse(session, site, actor, case, reasons, today(), action="dibao.case.refuse")
+    return _refuse(session, site, actor, case, reasons, local_today(), action="dibao.case.refuse")
 
 
 # --- reviews and changes -----------------------------------------------------------------------------------------
@@ -775,7 +769,7 @@ def review(session: Session, site: Any, actor: Actor, case: Case, *, reasons: st
     reasons = reasons.strip()
     if len(reasons) < 2:
         raise DibaoError(_("请写明复核情况和理由"), [Problem(_("请写明理由"), field="reasons")])
-    on = on or today()
+    on = on or local_today()
     settings = settings_of(site)
     month = effective_month or amounts.first_payment_month(on)
     before = _last_amount(session, site, case, amounts.add_months(month, -1))
@@ -814,7 +808,7 @@ def stop(session: Session, site: Any, actor: Actor, case: Case, *, reasons: str,
     reasons = reasons.strip()
     if len(reasons) < 5:
         raise DibaoError(_("停保必须书面说明理由（至少 5 个字）"), [Problem(_("请写明理由"), field="reasons")])
-    on = today()
+    on = local_today()
     month = effective_month or amounts.first_payment_month(on)
     before = _last_amount(session, site, case, amounts.add_months(month, -1))
     _write_assessment(session, actor, case, month, mode="stop", income=household_income(session, case),

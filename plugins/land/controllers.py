@@ -10,18 +10,29 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Any
 
 import segno
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import col, select
 
-from cunwu.api import NotFound, Problem, _, actor_of, local_today, registry, render, site_of
+from cunwu.api import (
+    DomainError,
+    Form,
+    FormError,
+    NotFound,
+    Problem,
+    _,
+    actor_of,
+    forms,
+    local_today,
+    registry,
+    render,
+    site_of,
+)
 
 from . import geometry, services
 from .models import (
@@ -40,7 +51,6 @@ from .models import (
 )
 from .services import LandError, PlotInput, TransferInput
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Req = Request[Any, Any, Any]
 
 
@@ -49,31 +59,14 @@ def _base(village_code: str) -> str:
 
 
 def _decimal(value: str | None, field: str, label: str, required: bool = True) -> Decimal | None:
-    text = (value or "").strip().replace(",", "")
-    if not text:
-        if required:
-            message = _("请填写%(label)s", label=label)
-            raise LandError(message, [Problem(message, field=field)])
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite():
-        message = _("%(label)s必须是数字，收到“%(value)s”", label=label, value=text)
-        raise LandError(message, [Problem(message, field=field)])
-    return number
+    return forms.decimal(value, field, label, required=required)  # type: ignore[no-any-return]
 
 
 def _date(value: str | None, field: str, label: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat((value or "").strip())
-    except ValueError:
-        message = _("%(label)s的日期格式不正确（例如 2026-03-01）", label=label)
-        raise LandError(message, [Problem(message, field=field)]) from None
+    return forms.date(value, field, label)  # type: ignore[no-any-return]
 
 
-def _errors(error: LandError) -> dict[str, str]:
+def _errors(error: DomainError) -> dict[str, str]:
     """Field name → message, for showing each problem beside its field."""
     found: dict[str, str] = {}
     for problem in error.problems:
@@ -89,7 +82,7 @@ def home(request: Req, village_code: str) -> Response[str]:
     return _home(request, village_code)
 
 
-def _home(request: Req, village_code: str, error: LandError | None = None, values: dict[str, str] | None = None,
+def _home(request: Req, village_code: str, error: DomainError | None = None, values: dict[str, str] | None = None,
           status_code: int = 200) -> Response[str]:
     site = site_of(request)
     today = local_today()
@@ -134,7 +127,7 @@ def contract_page(request: Req, village_code: str, contract_id: int) -> Response
     return _contract_page(request, village_code, contract_id)
 
 
-def _contract_page(request: Req, village_code: str, contract_id: int, error: LandError | None = None,
+def _contract_page(request: Req, village_code: str, contract_id: int, error: DomainError | None = None,
                    values: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
     site = site_of(request)
     with site.db.read() as session:
@@ -176,7 +169,7 @@ def create_contract(request: Req, village_code: str, data: Form) -> Response[Any
                 end_on=_date(data.get("end_on"), "end_on", _("承包期结束日")),
                 extended_to=_date(extended, "extended_to", _("延包结束日")) if extended else None)
             url = f"{_base(village_code)}/contracts/{contract.id}"
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         return _home(request, village_code, exc, data, 400)
     return Redirect(url, status_code=303)
 
@@ -195,7 +188,7 @@ def add_plot(request: Req, village_code: str, contract_id: int, data: Form) -> R
                 land_type=data.get("land_type", "013"), grade=int(grade) if grade.isdigit() else None,
                 east=data.get("east", ""), south=data.get("south", ""), west=data.get("west", ""),
                 north=data.get("north", "")), contract=contract)
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         return _contract_page(request, village_code, contract_id, error=exc, values=data,
                                 status_code=400)
     return Redirect(f"{_base(village_code)}/contracts/{contract_id}", status_code=303)
@@ -215,7 +208,7 @@ def save_geometry(request: Req, village_code: str, data: Form) -> Response[Any]:
                 raise LandError(_("不是有效的 GeoJSON"), [Problem(_("不是有效的 GeoJSON"), field="geojson")]) from None
             warning = geometry.attach_polygon(session, site, actor_of(request), plot, parsed)
             contract_id = plot.contract_id
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         with site.db.read() as session:
             plot = services.get_plot(session, village_code, code)
         if plot.contract_id is None:
@@ -238,7 +231,7 @@ def add_power(request: Req, village_code: str, contract_id: int, data: Form) -> 
                                   agent_name=data.get("agent_name", ""), scope=data.get("scope", ""),
                                   signed_on=_date(data.get("signed_on"), "signed_on", _("签署日期")),
                                   valid_until=_date(data.get("valid_until"), "valid_until", _("有效期至")))
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         return _contract_page(request, village_code, contract_id, error=exc, values=data,
                                 status_code=400)
     return Redirect(f"{_base(village_code)}/contracts/{contract_id}", status_code=303)
@@ -248,7 +241,7 @@ def add_power(request: Req, village_code: str, contract_id: int, data: Form) -> 
 
 
 def _transfer_form(request: Req, village_code: str, contract_id: int, *, values: dict[str, str],
-                   error: LandError | None = None, status_code: int = 200) -> Response[str]:
+                   error: DomainError | None = None, status_code: int = 200) -> Response[str]:
     site = site_of(request)
     settings = services.settings_of(site)
     with site.db.read() as session:
@@ -314,7 +307,7 @@ def create_transfer(request: Req, village_code: str, data: Form) -> Response[Any
             transfer = services.create_transfer(session, site, actor_of(request), village_code,
                                                 _transfer_input(data, plot_ids))  # type: ignore[arg-type]
             url = f"{_base(village_code)}/transfers/{transfer.ref}"
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         return _transfer_form(request, village_code, contract_id, values=data, error=exc, status_code=400)
     return Redirect(url, status_code=303)
 
@@ -328,7 +321,7 @@ def transfer_page(request: Req, village_code: str, ref: str) -> Response[str]:
     return _transfer_page(request, village_code, ref)
 
 
-def _transfer_page(request: Req, village_code: str, ref: str, error: LandError | None = None,
+def _transfer_page(request: Req, village_code: str, ref: str, error: DomainError | None = None,
                    values: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
     site = site_of(request)
     today = local_today()
@@ -362,7 +355,7 @@ def _act(request: Req, village_code: str, ref: str, data: dict[str, str], action
         with site.db.transaction() as session:
             transfer = services.get_transfer(session, village_code, ref, lock=True)
             action(session, site, actor_of(request), transfer)
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         return _transfer_page(request, village_code, ref, error=exc, values=data,
                                 status_code=400)
     return Redirect(f"{_base(village_code)}/transfers/{ref}", status_code=303)
@@ -419,7 +412,7 @@ def renew_transfer(request: Req, village_code: str, ref: str, data: Form) -> Res
             renewed = services.renew_transfer(session, site, actor_of(request), transfer,
                                               _date(data.get("end_on"), "renew_end_on", _("续签结束日")))
             new_ref = renewed.ref
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         return _transfer_page(request, village_code, ref, error=exc, values=data,
                                 status_code=400)
     return Redirect(f"{_base(village_code)}/transfers/{new_ref}", status_code=303)
@@ -482,7 +475,7 @@ def disputes_page(request: Req, village_code: str) -> Response[str]:
     return _disputes_page(request, village_code)
 
 
-def _disputes_page(request: Req, village_code: str, error: LandError | None = None,
+def _disputes_page(request: Req, village_code: str, error: DomainError | None = None,
                    values: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
     site = site_of(request)
     with site.db.read() as session:
@@ -508,7 +501,7 @@ def open_dispute(request: Req, village_code: str, data: Form) -> Response[Any]:
                                             subject=data.get("subject", ""),
                                             opened_on=_date(data.get("opened_on"), "opened_on", _("受理日期")))
             url = f"{_base(village_code)}/disputes/{dispute.id}"
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         return _disputes_page(request, village_code, error=exc, values=data, status_code=400)
     return Redirect(url, status_code=303)
 
@@ -519,7 +512,7 @@ def dispute_page(request: Req, village_code: str, dispute_id: int) -> Response[s
     return _dispute_page(request, village_code, dispute_id)
 
 
-def _dispute_page(request: Req, village_code: str, dispute_id: int, error: LandError | None = None,
+def _dispute_page(request: Req, village_code: str, dispute_id: int, error: DomainError | None = None,
                   values: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
     site = site_of(request)
     with site.db.read() as session:
@@ -537,7 +530,7 @@ def _on_dispute(request: Req, village_code: str, dispute_id: int, data: dict[str
     try:
         with site.db.transaction() as session:
             action(session, site, actor_of(request), services.get_dispute(session, village_code, dispute_id))
-    except LandError as exc:
+    except (LandError, FormError) as exc:
         return _dispute_page(request, village_code, dispute_id, error=exc, values=data,
                                status_code=400)
     return Redirect(f"{_base(village_code)}/disputes/{dispute_id}", status_code=303)

@@ -7,48 +7,39 @@ township review or county filing in the villages the official covers. Every form
 from with status 400; nothing is written then.
 """
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
-from litestar.params import Body
 from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session
 
-from cunwu.api import DomainError, _, actor_of, confirm_page, public_base, render, require, site_of
+from cunwu.api import (
+    DomainError,
+    Form,
+    NotFound,
+    _,
+    actor_of,
+    confirm_page,
+    forms,
+    local_today,
+    public_base,
+    render,
+    require,
+    site_of,
+)
 
 from . import services
 from .models import KINDS, ORIGINS, STATUSES, VOTE_SOURCES, Project
 from .settings import vote_thresholds
 from .slips import slips_html
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 #: Statuses after which the shares (and so the burden list) are settled enough to be shown.
 SHARES_SHOWN = frozenset({"shares_fixed", "submitted", "returned", "reviewed", "filed", "completed"})
 
-
-def _today() -> dt.date:
-    return services.local_today()
-
-
-def _date(value: str, field: str, label: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise services.input_error(_("%(label)s不是有效的日期（如 2025-06-01）", label=label), field) from None
-
-
-def _int(value: str, field: str, label: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise services.input_error(_("%(label)s须为整数", label=label), field) from None
 
 
 def reviewer_villages(site: Any, actor: Any) -> list[str]:
@@ -79,7 +70,7 @@ def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: d
     site = site_of(request)
     settings = services.settings_of(site)
     with site.db.read() as session:
-        adults = services.requester_candidates(session, site, village_code, _today())
+        adults = services.requester_candidates(session, site, village_code, local_today())
     kinds = {k: KINDS.get(k, k) for k in settings.eligible_kinds}
     kinds.update({k: KINDS.get(k, k) for k in settings.ineligible_reasons})
     return render(request, "yishi/new.html", {
@@ -91,16 +82,13 @@ def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: d
 @get("/v/{village_code:str}/p/yishi/new", opt={"permission": "yishi.manage"}, sync_to_thread=True)
 def new_project(request: Request[Any, Any, Any], village_code: str, copy: int | None = None) -> Response[str]:
     """The proposal form; `?copy=<project>` starts from an earlier proposal (e.g. one whose rate broke the cap)."""
-    today = _today()
+    today = local_today()
     values = {"year": str(today.year), "reference_date": today.isoformat(), "proposed_on": today.isoformat(),
               "origin": "committee"}
     if copy is not None:
         site = site_of(request)
         with site.db.read() as session:
-            try:
-                earlier = services.get_project(session, village_code, copy)
-            except DomainError as exc:
-                raise _not_found(exc) from exc
+            earlier = services.get_project(session, village_code, copy)
         values.update(kind=earlier.kind, title=earlier.title, description=earlier.description,
                       beneficiaries=earlier.beneficiaries, budget=str(earlier.budget),
                       money_per_person=str(earlier.money_per_person),
@@ -130,11 +118,11 @@ async def _create_project(request: Request[Any, Any, Any], village_code: str, va
                                                        _("每人筹资")),
                 workdays_per_labourer=services.parse_amount(values.get("workdays_per_labourer", ""),
                                                             "workdays_per_labourer", _("每个劳动力筹劳")),
-                year=_int(values.get("year", ""), "year", _("年度")),
-                reference_date=_date(values.get("reference_date", ""), "reference_date", _("核算基准日")),
+                year=forms.integer(values.get("year", ""), "year", _("年度")),
+                reference_date=forms.date(values.get("reference_date", ""), "reference_date", _("核算基准日")),
                 origin=values.get("origin", ""),
-                proposed_on=_date(values.get("proposed_on", ""), "proposed_on", _("提议日期")),
-                requester_ids=[_int(r, "requesters", _("提议人")) for r in requesters],
+                proposed_on=forms.date(values.get("proposed_on", ""), "proposed_on", _("提议日期")),
+                requester_ids=[forms.integer(r, "requesters", _("提议人")) for r in requesters],
             )
             with site.db.transaction() as session:
                 project = services.propose(session, site, actor_of(request), village_code=village_code, data=data)
@@ -170,7 +158,7 @@ def _manage_context(session: Session, site: Any, project: Project) -> dict[str, 
         "reviews": services.reviews_of(session, project),
         "account": services.account_of(session, site, project) if project.share_round else None,
         "settings": services.settings_of(site),
-        "today": _today(),
+        "today": local_today(),
     }
 
 
@@ -184,32 +172,23 @@ def _manage_page(request: Request[Any, Any, Any], village_code: str, project_id:
     return render(request, "yishi/manage.html", context, status_code=400 if error else 200)
 
 
-def _not_found(exc: DomainError) -> NotFoundException:
-    return NotFoundException(exc.message)
-
-
 @get("/v/{village_code:str}/p/yishi/projects/{project_id:int}/manage", opt={"permission": "yishi.view"},
      sync_to_thread=True)
 def manage_project(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[str]:
-    try:
-        return _manage_page(request, village_code, project_id)
-    except DomainError as exc:
-        raise _not_found(exc) from exc
+    return _manage_page(request, village_code, project_id)
 
 
 def _act(request: Request[Any, Any, Any], village_code: str, project_id: int,
          action: Callable[[Session, Any, Any, Project], Any], done: str) -> Response[Any]:
     """Run one workflow action in a transaction; on a refusal show the workflow page with the reason."""
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            project = services.get_project(session, village_code, project_id)
-            action(session, site, actor_of(request), project)
-    except DomainError as error:
-        if error.status_code == 404:
-            raise _not_found(error) from error
-        return _manage_page(request, village_code, project_id, error=error)
-    return Redirect(f"/v/{village_code}/p/yishi/projects/{project_id}/manage?done={done}", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: action(s, site, a, services.get_project(s, village_code, project_id)),
+        then=f"/v/{village_code}/p/yishi/projects/{project_id}/manage?done={done}",
+        refused=lambda error: _manage_page(request, village_code, project_id, error=error))
+
+
+def _household(data: dict[str, str]) -> int:
+    return forms.integer(data.get("household_id"), "household_id", _("户"), minimum=1)  # type: ignore[no-any-return]
 
 
 def _money(data: dict[str, str], field: str, label: str) -> Decimal:
@@ -222,10 +201,7 @@ def publish_plan_confirm(request: Request[Any, Any, Any], village_code: str, pro
     """Publishing the plan opens it to the vote: say what follows before it happens."""
     site = site_of(request)
     with site.db.read() as session:
-        try:
-            project = services.get_project(session, village_code, project_id)
-        except DomainError as exc:
-            raise _not_found(exc) from exc
+        project = services.get_project(session, village_code, project_id)
     base = f"/v/{village_code}/p/yishi/projects/{project_id}"
     return confirm_page(
         request, title=_("公示方案：%(title)s", title=project.title),
@@ -245,7 +221,7 @@ def publish_plan(request: Request[Any, Any, Any], village_code: str, project_id:
       sync_to_thread=True)
 def record_vote(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
-        motion_id = _int(data.get("motion_id", ""), "motion_id", _("议案"))
+        motion_id = forms.integer(data.get("motion_id", ""), "motion_id", _("议案"))
         return services.vote_through_matter(session, site, actor, project, motion_id)
 
     return _act(request, village_code, project_id, action, "vote")
@@ -262,7 +238,7 @@ def issue_codes(request: Request[Any, Any, Any], village_code: str, project_id: 
             html = slips_html(site, project, slips, public_base(request))
     except DomainError as error:
         if error.status_code == 404:
-            raise _not_found(error) from error
+            raise
         return _manage_page(request, village_code, project_id, error=error)
     return Response(html, status_code=200, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
 
@@ -271,7 +247,7 @@ def issue_codes(request: Request[Any, Any, Any], village_code: str, project_id: 
       sync_to_thread=True)
 def close_online(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
-        return services.close_online_vote(session, site, actor, project, _today())
+        return services.close_online_vote(session, site, actor, project, local_today())
 
     return _act(request, village_code, project_id, action, "vote")
 
@@ -281,7 +257,7 @@ def close_online(request: Request[Any, Any, Any], village_code: str, project_id:
 def add_reduction(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.set_reduction(
-            session, site, actor, project, household_id=_int(data.get("household_id", ""), "household_id", _("户")),
+            session, site, actor, project, household_id=_household(data),
             money=_money(data, "money", _("减免金额")), workdays=_money(data, "workdays", _("减免工日")),
             reason=data.get("reason", ""))
 
@@ -295,7 +271,7 @@ async def set_dibao(request: Request[Any, Any, Any], village_code: str, project_
 
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.set_dibao_households(session, site, actor, project,
-                                             [_int(c, "dibao", _("户")) for c in chosen])
+                                             [forms.integer(c, "dibao", _("户")) for c in chosen])
 
     return await anyio.to_thread.run_sync(lambda: _act(request, village_code, project_id, action, "dibao"))
 
@@ -317,7 +293,7 @@ def submit(request: Request[Any, Any, Any], village_code: str, project_id: int) 
 def review(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.review(session, site, actor, project, decision=data.get("decision", ""),
-                               opinion=data.get("opinion", ""), on=_today())
+                               opinion=data.get("opinion", ""), on=local_today())
 
     return _act(request, village_code, project_id, action, "review")
 
@@ -327,7 +303,7 @@ def review(request: Request[Any, Any, Any], village_code: str, project_id: int, 
 def file_plan(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.file_plan(session, site, actor, project, decision=data.get("decision", ""),
-                                  opinion=data.get("opinion", ""), on=_today())
+                                  opinion=data.get("opinion", ""), on=local_today())
 
     return _act(request, village_code, project_id, action, "file")
 
@@ -343,9 +319,9 @@ def publish_burden(request: Request[Any, Any, Any], village_code: str, project_i
 def collect(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.record_collection(
-            session, site, actor, project, household_id=_int(data.get("household_id", ""), "household_id", _("户")),
+            session, site, actor, project, household_id=_household(data),
             amount=_money(data, "amount", _("收款金额")),
-            on=_date(data.get("on", ""), "on", _("收款日期")), receipt_no=data.get("receipt_no", ""))
+            on=forms.date(data.get("on", ""), "on", _("收款日期")), receipt_no=data.get("receipt_no", ""))
 
     return _act(request, village_code, project_id, action, "collection")
 
@@ -355,8 +331,8 @@ def collect(request: Request[Any, Any, Any], village_code: str, project_id: int,
 def labour(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.record_labour(
-            session, site, actor, project, household_id=_int(data.get("household_id", ""), "household_id", _("户")),
-            workdays=_money(data, "workdays", _("出工工日")), on=_date(data.get("on", ""), "on", _("出工日期")))
+            session, site, actor, project, household_id=_household(data),
+            workdays=_money(data, "workdays", _("出工工日")), on=forms.date(data.get("on", ""), "on", _("出工日期")))
 
     return _act(request, village_code, project_id, action, "labour")
 
@@ -366,7 +342,7 @@ def labour(request: Request[Any, Any, Any], village_code: str, project_id: int, 
 def convert(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.convert_labour(
-            session, site, actor, project, household_id=_int(data.get("household_id", ""), "household_id", _("户")),
+            session, site, actor, project, household_id=_household(data),
             workdays=_money(data, "workdays", _("折算工日")))
 
     return _act(request, village_code, project_id, action, "convert")
@@ -378,7 +354,7 @@ def spending(request: Request[Any, Any, Any], village_code: str, project_id: int
     def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
         return services.add_spending(
             session, site, actor, project, item=data.get("item", ""), amount=_money(data, "amount", _("支出金额")),
-            on=_date(data.get("on", ""), "on", _("支出日期")), voucher_no=data.get("voucher_no", ""))
+            on=forms.date(data.get("on", ""), "on", _("支出日期")), voucher_no=data.get("voucher_no", ""))
 
     return _act(request, village_code, project_id, action, "spending")
 
@@ -407,12 +383,9 @@ def _public_context(session: Session, site: Any, project: Project) -> dict[str, 
 
 def _public_project(session: Session, village_code: str, project_id: int) -> Project:
     """A project as the public sees it: only once its plan is on the board."""
-    try:
-        project = services.get_project(session, village_code, project_id)
-    except DomainError as exc:
-        raise _not_found(exc) from exc
+    project = services.get_project(session, village_code, project_id)
     if project.plan_notice_id is None:
-        raise NotFoundException(_("没有这个一事一议项目"))
+        raise NotFound(_("没有这个一事一议项目"))
     return project
 
 
@@ -430,14 +403,11 @@ def burden_print(request: Request[Any, Any, Any], village_code: str, project_id:
     """The burden list for printing on A4: public once posted; before that only for those who may view projects."""
     site = site_of(request)
     with site.db.read() as session:
-        try:
-            project = services.get_project(session, village_code, project_id)
-        except DomainError as exc:
-            raise _not_found(exc) from exc
+        project = services.get_project(session, village_code, project_id)
         if project.burden_notice_id is None:
             require(request, "yishi.view", village_code)
         if project.status not in SHARES_SHOWN:
-            raise NotFoundException(_("分摊尚未核定"))
+            raise NotFound(_("分摊尚未核定"))
         lines = services.burden_list(session, site, project)
     return render(request, "yishi/burden.html", {"project": project, "lines": lines, "kinds": KINDS})
 

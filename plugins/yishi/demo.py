@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from cunwu.api import Actor, DemoContext
+from cunwu.api import Actor, DemoContext, local_today
 
 from . import services
 
@@ -67,7 +67,7 @@ def _completed_road(session: Any, site: Any, demo: DemoContext, village_code: st
 
 def build(session: Any, site: Any, demo: DemoContext) -> None:
     villages = [v.code for v in site.config.villages]
-    reference = dt.date.today() - dt.timedelta(days=120)
+    reference = local_today() - dt.timedelta(days=120)
     if not villages:
         return
     _completed_road(session, site, demo, villages[0], reference)
@@ -84,4 +84,4 @@ def build(session: Any, site: Any, demo: DemoContext) -> None:
     if len(villages) > 2:
         services.propose(session, site, Actor.system("demo"), village_code=villages[2], data=_proposal(
             "trees", "村庄绿化植树（国槐 600 株）", "沿村内主要街道栽植国槐 600 株。", "36000", "5", "1",
-            dt.date.today()))
+            local_today()))

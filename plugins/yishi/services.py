@@ -13,14 +13,14 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from cunwu.api import LOCAL_TZ, Actor, DomainError, NotFound, Problem, _, audit, mask, utcnow
+from cunwu.api import Actor, DomainError, NotFound, Problem, _, audit, forms, mask, utcnow
 from cunwu.api import registry as queries
 
 from . import shares as calc
@@ -61,10 +61,6 @@ def input_error(message: str, field: str | None = None) -> YishiError:
     """A refusal naming the form field it is about (the page shows it next to the form)."""
     return YishiError(message, [Problem(message, field=field)])
 
-
-def local_today() -> dt.date:
-    """Today in China (dates on the record are local dates)."""
-    return dt.datetime.now(LOCAL_TZ).date()
 
 
 def settings_of(site: Any) -> YishiSettings:
@@ -159,14 +155,8 @@ class ProposalInput:
 
 
 def parse_amount(text: str, field: str, label: str) -> Decimal:
-    """A non-negative amount with at most two decimals, or a YishiError naming the field."""
-    try:
-        value = Decimal(text.strip() or "0")
-    except InvalidOperation:
-        raise input_error(_("%(label)s不是有效的数字：%(value)s", label=label, value=text), field) from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        raise input_error(_("%(label)s须为不小于 0、最多两位小数的数字", label=label), field)
-    return value
+    """A non-negative amount with at most two decimals (empty: 0), or a refusal naming the field."""
+    return forms.money(text, field, label, default=Decimal(0))  # type: ignore[no-any-return]
 
 
 def requester_base(session: Session, site: Any, village_code: str, origin: str, on: dt.date) -> set[int]:

@@ -11,6 +11,7 @@ import pytest
 
 from cunwu.accounts.actor import Actor, Grant
 from cunwu.audit import service as audit
+from cunwu.clock import local_today
 from cunwu.meetings import services as meetings
 from cunwu.registry import services as registry
 from cunwu.registry.resident_id import generate_resident_id
@@ -52,7 +53,7 @@ def _proposed_case(site: Any) -> tuple[int, str]:
                                monthly_amount=Decimal("400"))
         services.record_property(session, site, CLERK, case,
                                  dict.fromkeys(services.settings_of(site).property_checks, True))
-        services.record_visit(session, site, CLERK, case, visited_on=services.today(), visitors="文书、包村干部",
+        services.record_visit(session, site, CLERK, case, visited_on=local_today(), visitors="文书、包村干部",
                               findings="两位老人务农为生，收入微薄")
         services.give_opinion(session, site, TOWN, case, approve=True, opinion="符合条件，同意纳入")
         return int(case.id), head.resident_id  # type: ignore[arg-type]
@@ -75,7 +76,7 @@ def test_posting_objection_democratic_review_and_reposting(page: Any, phone_page
     page.click("#post-button")
     assert page.locator("#status").inner_text() == "公示中"
     # 7 days counted inclusively: posted today, the last day is today + 6
-    assert page.locator("#posting-end").inner_text() == str(services.today() + dt.timedelta(days=6))
+    assert page.locator("#posting-end").inner_text() == str(local_today() + dt.timedelta(days=6))
     page.click("#notice-link")
     notice_url = page.url
     board = page.locator("main").inner_text()
@@ -94,7 +95,7 @@ def test_posting_objection_democratic_review_and_reposting(page: Any, phone_page
     # the case is now in 民主评议; the clerk calls the meeting
     page.goto(case_url)
     assert page.locator("#status").inner_text() == "民主评议中"
-    page.fill("input[name=starts_at]", f"{services.today() + dt.timedelta(days=2):%Y-%m-%d}T09:00")
+    page.fill("input[name=starts_at]", f"{local_today() + dt.timedelta(days=2):%Y-%m-%d}T09:00")
     page.fill("input[name=location]", "村委会会议室")
     page.click("#schedule-review")
     assert "评议会议" in page.locator("#procedure").inner_text()
@@ -124,7 +125,7 @@ def test_posting_objection_democratic_review_and_reposting(page: Any, phone_page
     assert page.locator("#confirm-button").count() == 0
     with site.db.transaction() as session:
         case = services.get_case(session, case_id)
-        audit.update(session, CLERK, case, {"posting_ends_on": services.today() - dt.timedelta(days=1)},
+        audit.update(session, CLERK, case, {"posting_ends_on": local_today() - dt.timedelta(days=1)},
                      "test.posting_over")
     page.goto(case_url)
     page.click("#confirm-button")

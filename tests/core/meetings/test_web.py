@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import pytest
 from sqlmodel import select
 
+from cunwu.clock import local_today
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Attendance, Meeting, Motion
 from cunwu.notices.models import Notice
@@ -255,10 +256,10 @@ def test_meetings_of_another_village_are_not_found(village_site: Any, h: SimpleN
 
 def test_village_home_lists_upcoming_public_meetings(village_site: Any, h: SimpleNamespace) -> None:
     site, _village = village_site
-    soon = services.today() + dt.timedelta(days=3)
+    soon = local_today() + dt.timedelta(days=3)
     with site.db.transaction() as session:
-        h.schedule(session, site, "villagers", day=soon, title="年度村民会议", notice_on=services.today())
-        h.schedule(session, site, "party_branch", day=soon, title="支委会", notice_on=services.today())
+        h.schedule(session, site, "villagers", day=soon, title="年度村民会议", notice_on=local_today())
+        h.schedule(session, site, "party_branch", day=soon, title="支委会", notice_on=local_today())
     with site_client(site) as client:
         public = client.get(f"/v/{VILLAGE}/").text
         assert "年度村民会议" in public and "支委会" not in public

@@ -331,3 +331,17 @@ def test_bank_layout_settings_are_checked(site_factory: Any) -> None:
     good = bad.replace('[["账号"', '[["编号", "payment_id"], ["账号"')
     site = site_factory(enabled=["dibao"], extra_toml=good, migrate=False)
     assert services.settings_of(site).banks["ABC"].columns[0] == ("编号", "payment_id")
+
+
+@pytest.mark.parametrize("junk", [b"this is not a workbook", b"PK\x03\x04" + b"\x00" * 40])
+def test_a_junk_file_named_xlsx_as_bank_return_is_refused_with_its_name(site_factory: Any, junk: bytes) -> None:
+    site, _ids = _site(site_factory, "sqlite")
+    batch = _exported(site)
+    with site.db.read() as session:
+        entries = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    with pytest.raises(services.DibaoError, match=r"回盘\.xlsx 不是有效的 Excel 表格"), \
+            site.db.transaction() as session:
+        disbursement.import_return(session, site, COUNTY, batch.id, junk, "回盘.xlsx")  # type: ignore[arg-type]
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(AuditEntry)).one() == entries
+        assert {p.status for p in disbursement.payments(session, batch)} == {"exported"}

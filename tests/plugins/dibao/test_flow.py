@@ -9,10 +9,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from cunwu.audit import service as audit
 from cunwu.audit.models import AuditEntry
+from cunwu.clock import local_today
+from cunwu.errors import DomainError
 from cunwu.meetings import services as meetings
 from cunwu.notices import services as notices
 from cunwu.notices.models import Notice
@@ -25,7 +28,7 @@ from .conftest import CLERK, OTHER_VILLAGE, VILLAGE, enrolled_case, household, p
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 ACCOUNT = "6222020200112233445"
-SOON = services.today() + dt.timedelta(days=3)  # meetings are scheduled from today on
+SOON = local_today() + dt.timedelta(days=3)  # meetings are scheduled from today on
 
 
 def _site(site_factory: Any, **kwargs: Any) -> Any:
@@ -81,7 +84,7 @@ def _apply_through_the_web(client: Any, site: Any) -> tuple[int, list[Any]]:
                                                "monthly_amount": "150.30"}).status_code == 200
     rules = services.settings_of(site).property_checks
     assert client.post(f"{url}/property", data={f"check_{i}": "yes" for i in range(len(rules))}).status_code == 200
-    assert client.post(f"{url}/visits", data={"visited_on": services.today().isoformat(), "visitors": "王文书、李委员",
+    assert client.post(f"{url}/visits", data={"visited_on": local_today().isoformat(), "visitors": "王文书、李委员",
                                               "findings": "房屋老旧，户主年老体弱"}).status_code == 200
     uploaded = client.post(f"{url}/evidence", data={"topic": "income"},
                            files={"file": ("工资条.png", PNG, "image/png")})
@@ -154,7 +157,7 @@ def test_hook_objection_raised_sends_the_case_to_democratic_review_and_the_resul
             case = services.get_case(session, case_id)
             notice = session.get(Notice, case.notice_id)
         assert case.status == "posting" and notice is not None
-        assert notice.window_days == 7 and notice.window_end == services.today() + dt.timedelta(days=6)
+        assert notice.window_days == 7 and notice.window_end == local_today() + dt.timedelta(days=6)
         assert case.posting_ends_on == notice.window_end
         board = clerk.get(f"/v/{VILLAGE}/notices/{notice.id}")
         assert board.status_code == 200
@@ -223,7 +226,7 @@ def test_hook_objection_raised_sends_the_case_to_democratic_review_and_the_resul
         case = services.get_case(session, case_id)
         actions = [e.action for e in session.exec(select(AuditEntry).where(
             AuditEntry.object_type == "dibao_case", AuditEntry.object_id == str(case_id))).all()]
-    assert case.status == "enrolled" and case.first_month == services.amounts.first_payment_month(services.today())
+    assert case.status == "enrolled" and case.first_month == services.amounts.first_payment_month(local_today())
     assert actions == ["dibao.case.apply", "dibao.case.opinion", "dibao.case.post", "dibao.case.objection",
                        "dibao.case.review_meeting", "dibao.case.review_result", "test.backdate", "dibao.case.confirm"]
 
@@ -277,7 +280,7 @@ def enrolled_case_until_posting(site: Any) -> int:
                                monthly_amount=Decimal("300"))
         services.record_property(session, site, CLERK, case,
                                  dict.fromkeys(services.settings_of(site).property_checks, True))
-        services.record_visit(session, site, CLERK, case, visited_on=services.today(), visitors="甲、乙",
+        services.record_visit(session, site, CLERK, case, visited_on=local_today(), visitors="甲、乙",
                               findings="家中无劳动力")
         from .conftest import TOWNSHIP_OFFICIAL
 
@@ -422,3 +425,24 @@ def test_enabled_in_one_site_and_absent_in_another(site_factory: Any) -> None:
 
         assert not [t for t in inspect(session.get_bind()).get_table_names() if t.startswith("dibao_")]
     assert Case.__tablename__ == "dibao_case"
+
+
+@pytest.mark.parametrize("typed", ["٦٢٢٢٠٢٠٢٠٠١١٢٢٣٣٤٤٦", "⁶²²²⁰²⁰²⁰⁰¹¹²²³³⁴⁴⁶",
+                                   "６２２２０２０２００１１２２３３４４６x"])
+def test_an_account_number_in_other_digits_never_reaches_the_bank_file(site_factory: Any, typed: str) -> None:
+    """`str.isdigit()` is true for Arabic-Indic and superscript digits; the bank file needs 0-9 (issue 13, item 8)."""
+    site = _site(site_factory)
+    case_id = enrolled_case(site, [dt.date(1980, 1, 1)], "100", confirmed_on=dt.date(2025, 11, 20), account=ACCOUNT)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        refused = client.post(f"/v/{VILLAGE}/p/dibao/cases/{case_id}/account",
+                              data={"bank_code": "RCC", "account_number": typed, "account_holder": "王建国"})
+    assert refused.status_code == 400 and "银行账号只能由数字 0-9 组成" in refused.text
+    with site.db.read() as session:
+        assert services.get_case(session, case_id).account_number == ACCOUNT
+    with pytest.raises(DomainError, match="银行账号只能由数字 0-9 组成"):
+        services.bank_account(typed)
+
+
+def test_a_full_width_account_number_is_read_as_its_digits(site_factory: Any) -> None:
+    assert services.bank_account("６２２２ ０２０２ ００１１ ２２３３ ４４５") == ACCOUNT

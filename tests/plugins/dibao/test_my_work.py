@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from cunwu.audit import service as audit
+from cunwu.clock import local_today
 from cunwu_plugins.dibao import disbursement, services
 
 from .conftest import CLERK, COUNTY, OTHER_VILLAGE, TOWNSHIP_OFFICIAL, VILLAGE, enrolled_case, household, standard
@@ -49,7 +50,7 @@ def test_each_role_sees_the_cases_at_its_step(site_factory: Any, client_as: Any)
                                monthly_amount=Decimal("100"))
         services.record_property(session, site, CLERK, case, dict.fromkeys(services.settings_of(site).property_checks,
                                                                            True))
-        services.record_visit(session, site, CLERK, case, visited_on=services.today(), visitors="张三、李四",
+        services.record_visit(session, site, CLERK, case, visited_on=local_today(), visitors="张三、李四",
                               findings="住房简陋，无劳动能力")
         services.give_opinion(session, site, TOWNSHIP_OFFICIAL, case, approve=True, opinion="同意")
     assert _items(township) == {}
@@ -61,7 +62,7 @@ def test_each_role_sees_the_cases_at_its_step(site_factory: Any, client_as: Any)
     assert _items(clerk) == {} and _items(county) == {}  # the 公示 runs: nobody's turn yet
     with site.db.transaction() as session:
         case = services.get_case(session, case_id)
-        audit.update(session, CLERK, case, {"posting_ends_on": services.today() - dt.timedelta(days=1)},
+        audit.update(session, CLERK, case, {"posting_ends_on": local_today() - dt.timedelta(days=1)},
                      "test.backdate")
     assert _items(county) == {"公示期满、待审核确认的案件": ("/p/dibao/", 1)}
     assert county.get("/p/dibao/").status_code == 200
