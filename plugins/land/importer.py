@@ -116,7 +116,7 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _parse(site: Any, raw: list[Any], index: dict[str, int], number: int, filename: str,
-           problems: list[Problem]) -> _Row | None:
+           problems: list[Problem], only_village: str | None = None) -> _Row | None:
     width = len(raw)
     values = {key: raw[position] if position < width else None for key, position in index.items()}
     cell = values.get
@@ -135,6 +135,8 @@ def _parse(site: Any, raw: list[Any], index: dict[str, int], number: int, filena
     village_code = code[:12]
     if site.village(village_code) is None:
         fail("code", _("地块编码“%(code)s”的前 12 位不是本县的村代码", code=code))
+    elif only_village is not None and village_code != only_village:
+        fail("code", _("地块编码“%(code)s”属于另一个村（%(other)s），不能导入本村", code=code, other=village_code))
     elif (wrong := codes.check_plot_code(code, village_code)) is not None:
         fail("code", wrong)
     code_ok = len(problems) == before
@@ -180,8 +182,12 @@ def _parse(site: Any, raw: list[Any], index: dict[str, int], number: int, filena
 
 
 def import_file(site: Any, actor: Actor, filename: str, data: bytes, *, commit: bool,
-                progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Check every row of the file and, with `commit`, write plots, contractors and contracts in one transaction."""
+                progress: Callable[[int, int], None] | None = None, village_code: str | None = None
+                ) -> ImportReport:
+    """Check every row of the file and, with `commit`, write plots, contractors and contracts in one transaction.
+
+    The county's CLI imports any village of the site; the village desk's upload page passes `village_code`, and a
+    row of another village is then a problem of that row."""
     report = ImportReport()
     try:
         table = read_table(data, filename)
@@ -198,7 +204,7 @@ def import_file(site: Any, actor: Actor, filename: str, data: bytes, *, commit: 
         if not any(_text(v) for v in raw):
             continue
         report.rows += 1
-        row = _parse(site, raw, index, number, filename, report.problems)
+        row = _parse(site, raw, index, number, filename, report.problems, village_code)
         if row is None:
             continue
         if row.code in seen:
