@@ -595,7 +595,7 @@ async def import_upload(request: Req, village_code: str, data: Multipart) -> Res
     site, actor = site_of(request), actor_of(request)
     upload = data.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _import_form(request, _("请选择要上传的 xlsx 或 csv 文件"), 400)
+        return _import_form(request, _("请选择要上传的 .xlsx 或 .csv 文件"), 400)
     content = await upload.read()
     if len(content) > UPLOAD_MAX_BYTES:
         size = round(len(content) / 2**20, 1)
