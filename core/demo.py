@@ -5,14 +5,19 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlmodel import select
 
 from cunwu.accounts.actor import Actor
-from cunwu.accounts.services import create_user, grant_role
+from cunwu.accounts.models import User
+from cunwu.accounts.services import create_user, grant_role, link_person
+from cunwu.audit import service as audit
 from cunwu.db.migrate import upgrade
 from cunwu.plugin_types import DemoContext
 from cunwu.plugins import call_hook
+from cunwu.registry import queries as registry
 from cunwu.runtime import Site
 from cunwu.sites import load_site
 
@@ -66,7 +71,23 @@ def populate_demo(site: Site, *, scale: str = "demo", rng: random.Random | None 
         progress("accounts", 1, 1)
     context = DemoContext(rng=rng or random.Random(20261122), scale=scale, progress=progress)
     run_demo_hooks(site, context)
+    with site.db.transaction() as session:
+        link_demo_villager(session, site, actor)
     return site
+
+
+def link_demo_villager(session: Any, site: Site, actor: Actor) -> None:
+    """Make the villager login a person of the register, so that "my" pages (a co-op member's own account, …) have
+    something to show: the first adult of the first village in the register's order (`registry.adults`), the same
+    person the areas' demos reach first (the co-op demo's founders are the first adults of that village). The
+    account takes the person's name."""
+    user = session.exec(select(User).where(User.username == "villager")).first()
+    adults = registry.adults(session, site.config.villages[0].code)
+    if user is None or not adults:
+        return
+    person = adults[0]
+    link_person(session, actor, user, person.id)
+    audit.update(session, actor, user, {"display_name": f"村民 {person.name}"}, "accounts.user.rename")
 
 
 def run_demo_hooks(site: Site, context: DemoContext) -> None:
@@ -76,4 +97,4 @@ def run_demo_hooks(site: Site, context: DemoContext) -> None:
             call_hook(site.plugins.pm, "demo_data", only=impl.plugin, session=session, site=site, demo=context)
 
 
-__all__ = ["DEMO_PASSWORD", "build_demo", "demo_accounts", "populate_demo", "run_demo_hooks"]
+__all__ = ["DEMO_PASSWORD", "build_demo", "demo_accounts", "link_demo_villager", "populate_demo", "run_demo_hooks"]

@@ -40,6 +40,7 @@ from .models import BASES, CONTRIBUTION_KINDS, LEVELS, MEMBER_KINDS, REFUSED_KIN
 from .services import Charter, CoopError, NewMember, NewTrade
 
 PAGES = ("roll", "ledger", "close", "assembly")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- parsing --------------------------------------------------------------------------------------------------------
@@ -311,6 +312,17 @@ def _import(request: Request[Any, Any, Any], village_code: str, coop_id: int, co
                                                 "filename": filename}, status_code=200 if result.ok else 400)
 
 
+@get("/v/{village_code:str}/p/coop/{coop_id:int}/import/template.xlsx", opt={"permission": "coop.manage"},
+     sync_to_thread=True)
+def import_template(request: Request[Any, Any, Any], village_code: str, coop_id: int) -> Response[bytes]:
+    """The transactions import template (xlsx), offered beside the upload form."""
+    with site_of(request).db.read() as session:
+        coop = _coop(session, village_code, coop_id)
+        require(request, "coop.manage", coop.scope_code)
+    return Response(importer.template_xlsx(), media_type=XLSX_TYPE,
+                    headers={"Content-Disposition": 'attachment; filename="coop-trades-template.xlsx"'})
+
+
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/close-year", opt={"permission": "coop.manage"},
       sync_to_thread=True)
 def close(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
@@ -466,5 +478,5 @@ def api_distribution(request: Request[Any, Any, Any], village_code: str, coop_id
 
 
 ROUTES = [desk, create, roll_page, section, add_member, exit_notice, charter, add_contribution, add_trade,
-          import_trades, close, annual_report, hold_assembly, resolution, member_account, my_account, distribution,
-          county, api_cooperatives, api_distribution]
+          import_trades, import_template, close, annual_report, hold_assembly, resolution, member_account, my_account,
+          distribution, county, api_cooperatives, api_distribution]

@@ -9,6 +9,7 @@ A row names a member by 成员编号 (member number); a row without one is a non
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -141,3 +142,37 @@ def commit(session: Session, site: Any, actor: Actor, coop: Cooperative, result:
     if not result.ok:
         raise services.CoopError(_("导入文件有问题，未写入任何数据"), result.problems)
     return services.add_trades(session, site, actor, coop, result.new) if result.new else 0
+
+
+def template_xlsx() -> bytes:
+    """The downloadable template: the headers (required ones in red), two example rows (a member's and a
+    non-member's trade), every cell formatted as text, and a sheet of notes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("交易")  # type: ignore[union-attr]
+    sheet.append([names[0] for names in COLUMNS.values()])  # type: ignore[union-attr]
+    for index, key in enumerate(COLUMNS, start=1):
+        header = sheet.cell(row=1, column=index)  # type: ignore[union-attr]
+        header.font = Font(bold=True, color="B00000" if key in REQUIRED else "000000")
+        header.fill = PatternFill("solid", fgColor="F2F2F2")
+        sheet.column_dimensions[header.column_letter].width = 14  # type: ignore[union-attr]
+    sheet.append(["2025-03-01", "1", "", _("玉米"), "1200", _("公斤"), "2760.00"])  # type: ignore[union-attr]
+    sheet.append(["2025-03-02", "", _("某粮贸公司"), _("玉米"), "500", _("公斤"), "1150.00"])  # type: ignore[union-attr]
+    for row in sheet.iter_rows(min_row=1, max_row=sheet.max_row):  # type: ignore[union-attr]
+        for cell in row:
+            cell.number_format = "@"  # text: Excel must not turn dates or amounts into something else
+    notes = workbook.create_sheet(_("填写说明"))
+    notes.append([_("列名"), _("必填"), _("说明")])
+    notes.append([COLUMNS["traded_on"][0], _("是"), _("如 2025-03-01；已决算年度的交易不能再导入")])
+    notes.append([COLUMNS["member"][0], _("否"), _("本社成员名册上的编号；与非成员的交易留空")])
+    notes.append([COLUMNS["counterparty"][0], _("否"), _("与非成员交易时填写对方名称（成员与非成员分别核算）")])
+    notes.append([COLUMNS["product"][0], _("是"), _("产品或服务名称")])
+    notes.append([COLUMNS["quantity"][0], _("是"), _("大于 0，最多两位小数")])
+    notes.append([COLUMNS["amount"][0], _("是"), _("元，精确到分")])
+    notes.append(["", "", _("删除两行示例后填写；同一文件重复导入不会重复记账")])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

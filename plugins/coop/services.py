@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -406,15 +406,70 @@ class ClosePlan:
     turnover: Turnover
 
 
-def _balances_before(session: Session, coop: Cooperative, year: int) -> dict[int, tuple[Decimal, Decimal]]:
-    """Each member's reserve and subsidy shares carried in from the current closes of earlier years."""
-    rows = session.exec(
-        select(Allocation.member_id, func.sum(Allocation.reserve_added) - func.sum(Allocation.refund_reserve),
-               func.sum(Allocation.subsidy_added))
-        .join(YearClose, col(YearClose.id) == Allocation.close_id)
-        .where(YearClose.cooperative_id == coop.id, YearClose.year < year, col(YearClose.is_current))
-        .group_by(Allocation.member_id)).all()
-    return {member_id: (Decimal(reserve or 0), Decimal(subsidy or 0)) for member_id, reserve, subsidy in rows}
+@dataclass(frozen=True)
+class CloseOrder:
+    """One co-op's year close as asked for: the figures its accounts give (yuan), and the reason of a correction."""
+
+    coop: Cooperative
+    surplus: Decimal
+    losses_made_good: Decimal = ZERO
+    subsidy_assets: Decimal = ZERO
+    reason: str = ""
+
+
+@dataclass
+class _YearBooks:
+    """One co-op's records of a year as the close reads them, gathered for many co-ops with one query per kind."""
+
+    members: list[Member] = field(default_factory=list)
+    amounts: dict[int, Decimal] = field(default_factory=dict)
+    quantities: dict[int, Decimal] = field(default_factory=dict)
+    capital: dict[int, Decimal] = field(default_factory=dict)
+    carried: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
+    turnover: dict[bool, tuple[Decimal, int]] = field(default_factory=dict)
+
+
+def _books(session: Session, coop_ids: list[int], year: int) -> dict[int, _YearBooks]:
+    """The year's members, trade, capital, carried shares and turnover of every co-op in `coop_ids`.
+
+    Six grouped statements whatever the number of co-ops: a county closes hundreds at once (docs/performance.md)."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    books = {coop_id: _YearBooks() for coop_id in coop_ids}
+    owner: dict[int, int] = {}
+    for member in session.exec(select(Member).where(
+            col(Member.cooperative_id).in_(coop_ids), Member.joined_on <= end,
+            (col(Member.exited_on).is_(None)) | (col(Member.exited_on) >= start))
+            .order_by(Member.cooperative_id, Member.number)).all():
+        books[member.cooperative_id].members.append(member)
+        owner[member.id] = member.cooperative_id  # type: ignore[index]
+    in_year = (col(Trade.cooperative_id).in_(coop_ids), Trade.traded_on >= start, Trade.traded_on <= end)
+    for coop_id, member_id, amount, quantity in session.exec(
+            select(Trade.cooperative_id, Trade.member_id, func.sum(Trade.amount), func.sum(Trade.quantity))
+            .where(col(Trade.member_id).is_not(None), *in_year)
+            .group_by(Trade.cooperative_id, Trade.member_id)).all():
+        if owner.get(member_id) == coop_id:  # type: ignore[arg-type]
+            book = books[coop_id]
+            book.amounts[member_id] = Decimal(amount)  # type: ignore[index]
+            book.quantities[member_id] = Decimal(quantity)  # type: ignore[index]
+    for coop_id, non_member, total, count in session.exec(
+            select(Trade.cooperative_id, col(Trade.member_id).is_(None), func.coalesce(func.sum(Trade.amount), 0),
+                   func.count()).where(*in_year)
+            .group_by(Trade.cooperative_id, col(Trade.member_id).is_(None))).all():
+        books[coop_id].turnover[bool(non_member)] = (Decimal(total), count)
+    for coop_id, member_id, total in session.exec(
+            select(Contribution.cooperative_id, Contribution.member_id, func.sum(Contribution.amount))
+            .where(col(Contribution.cooperative_id).in_(coop_ids), Contribution.contributed_on <= end)
+            .group_by(Contribution.cooperative_id, Contribution.member_id)).all():
+        books[coop_id].capital[member_id] = Decimal(total)
+    for coop_id, member_id, reserve, subsidy in session.exec(
+            select(YearClose.cooperative_id, Allocation.member_id,
+                   func.sum(Allocation.reserve_added) - func.sum(Allocation.refund_reserve),
+                   func.sum(Allocation.subsidy_added))
+            .join(YearClose, col(YearClose.id) == Allocation.close_id)
+            .where(col(YearClose.cooperative_id).in_(coop_ids), YearClose.year < year, col(YearClose.is_current))
+            .group_by(YearClose.cooperative_id, Allocation.member_id)).all():
+        books[coop_id].carried[member_id] = (Decimal(reserve or 0), Decimal(subsidy or 0))
+    return books
 
 
 def contribution_balances(session: Session, coop: Cooperative, on: dt.date) -> dict[int, Decimal]:
@@ -426,12 +481,9 @@ def contribution_balances(session: Session, coop: Cooperative, on: dt.date) -> d
     return {member_id: Decimal(total) for member_id, total in rows}
 
 
-def plan_close(session: Session, coop: Cooperative, year: int, *, surplus: Decimal, losses_made_good: Decimal,
-               subsidy_assets: Decimal) -> ClosePlan:
-    """Compute a close without writing: members of the year (those who left at an earlier close are out; a member
-    who leaves at this close is in, with their trade up to the end), their figures and the distribution."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if end >= local_today():
+def _check_order(coop: Cooperative, year: int, surplus: Decimal, losses_made_good: Decimal,
+                 subsidy_assets: Decimal) -> None:
+    if dt.date(year, 12, 31) >= local_today():
         raise _refuse(_("%(year)s 年度尚未结束，不能决算", year=year), "year")
     if year < coop.registered_on.year:
         raise _refuse(_("合作社 %(day)s 才登记，没有 %(year)s 年度", day=coop.registered_on, year=year), "year")
@@ -439,26 +491,23 @@ def plan_close(session: Session, coop: Cooperative, year: int, *, surplus: Decim
                          ("subsidy_assets", subsidy_assets)):
         if value < 0 or value != value.quantize(Decimal("0.01")):
             raise _refuse(_("金额应为不小于 0 的金额（精确到分）"), label)
-    members = list(session.exec(select(Member).where(
-        Member.cooperative_id == coop.id, Member.joined_on <= end,
-        (col(Member.exited_on).is_(None)) | (col(Member.exited_on) >= start)).order_by(Member.number)).all())
+
+
+def _plan(order: CloseOrder, year: int, books: _YearBooks) -> ClosePlan:
+    """The close of one co-op from its books: members of the year (those who left at an earlier close are out; a
+    member who leaves at this close is in, with their trade up to the end), their figures and the distribution."""
+    coop, members = order.coop, books.members
     if not members:
         raise _refuse(_("%(year)s 年度没有成员，无法决算", year=year), "year")
-    trade_rows = session.exec(select(Trade.member_id, func.sum(Trade.amount), func.sum(Trade.quantity)).where(
-        Trade.cooperative_id == coop.id, col(Trade.member_id).is_not(None), Trade.traded_on >= start,
-        Trade.traded_on <= end).group_by(Trade.member_id)).all()
-    amounts = {m: Decimal(a) for m, a, _q in trade_rows}
-    quantities = {m: Decimal(q) for m, _a, q in trade_rows}
-    capital = contribution_balances(session, coop, end)
-    carried = _balances_before(session, coop, year)
-    base = [MemberFigures(m.key, amounts.get(m.id, ZERO), capital.get(m.id, ZERO),  # type: ignore[arg-type]
-                          carried.get(m.id, (ZERO, ZERO))[0], carried.get(m.id, (ZERO, ZERO))[1])  # type: ignore[arg-type]
+    base = [MemberFigures(m.key, books.amounts.get(m.id, ZERO), books.capital.get(m.id, ZERO),  # type: ignore[arg-type]
+                          books.carried.get(m.id, (ZERO, ZERO))[0],  # type: ignore[arg-type]
+                          books.carried.get(m.id, (ZERO, ZERO))[1])  # type: ignore[arg-type]
             for m in members]
     try:
-        reserve = reserve_amount(surplus, losses_made_good, Fraction(coop.reserve_percent, 100))
-        distributable = distributable_surplus(surplus, losses_made_good, reserve)
+        reserve = reserve_amount(order.surplus, order.losses_made_good, Fraction(coop.reserve_percent, 100))
+        distributable = distributable_surplus(order.surplus, order.losses_made_good, reserve)
         reserve_added = quantify(reserve, base, coop.reserve_basis)
-        subsidy_added = quantify(subsidy_assets, base, coop.subsidy_basis)
+        subsidy_added = quantify(order.subsidy_assets, base, coop.subsidy_basis)
         figures = [MemberFigures(f.key, f.transactions, f.contribution, f.reserve_share + reserve_added[f.key],
                                  f.subsidy_share + subsidy_added[f.key]) for f in base]
         result = distribute(distributable, Fraction(coop.patronage_percent, 100), figures)
@@ -466,58 +515,110 @@ def plan_close(session: Session, coop: Cooperative, year: int, *, surplus: Decim
         raise _refuse(str(error), "surplus") from error
     by_key = result.by_key()
     leaving = {m.id for m in members if m.exit_year == year}  # type: ignore[misc]
-    return ClosePlan(year, members, figures, quantities, reserve, distributable, reserve_added, subsidy_added,  # type: ignore[arg-type]
-                     {k: a.patronage for k, a in by_key.items()}, {k: a.other for k, a in by_key.items()},
-                     result.patronage_pool, result.other_pool, leaving, turnover(session, coop, year))
+    member_total, member_n = books.turnover.get(False, (ZERO, 0))
+    other_total, other_n = books.turnover.get(True, (ZERO, 0))
+    turnover = Turnover(member_total.quantize(Decimal("0.01")), other_total.quantize(Decimal("0.01")),
+                        member_n + other_n)
+    return ClosePlan(year, members, figures, books.quantities, reserve, distributable, reserve_added,  # type: ignore[arg-type]
+                     subsidy_added, {k: a.patronage for k, a in by_key.items()},
+                     {k: a.other for k, a in by_key.items()}, result.patronage_pool, result.other_pool, leaving,
+                     turnover)
+
+
+def plan_close(session: Session, coop: Cooperative, year: int, *, surplus: Decimal, losses_made_good: Decimal,
+               subsidy_assets: Decimal) -> ClosePlan:
+    """Compute a close without writing (the CLI's preview): the same books and arithmetic as `close_years`."""
+    _check_order(coop, year, surplus, losses_made_good, subsidy_assets)
+    order = CloseOrder(coop, surplus, losses_made_good, subsidy_assets)
+    return _plan(order, year, _books(session, [coop.id], year)[coop.id])  # type: ignore[list-item,index]
 
 
 def close_year(session: Session, site: Any, actor: Actor, coop: Cooperative, year: int, *, surplus: Decimal,
                losses_made_good: Decimal = ZERO, subsidy_assets: Decimal = ZERO, reason: str = "",
                publish: bool = True) -> YearClose:
-    """Close `year`: write the close and every member's line, settle exits, and post the distribution on the board.
+    """Close `year` for one co-op (see `close_years`)."""
+    order = CloseOrder(coop, surplus, losses_made_good, subsidy_assets, reason)
+    return close_years(session, site, actor, year, [order], publish=publish)[0]
+
+
+def close_years(session: Session, site: Any, actor: Actor, year: int, orders: list[CloseOrder], *,
+                publish: bool = True) -> list[YearClose]:
+    """Close `year` for each ordered co-op: write the close and every member's line, settle exits, and post each
+    distribution on the board. All or nothing: any refusal is raised before anything is written.
 
     A closed year is immutable. Closing it again is a correction: it needs a reason, writes version n + 1 and makes
-    the old version not current (both stay readable), and posts the corrected distribution."""
-    lock(session, coop)
-    previous = _closed(session, coop, year)
-    if previous is not None and not reason.strip():
-        raise _refuse(_("%(year)s 年度已决算（第 %(v)s 版）。更正决算须说明理由", year=year, v=previous.version),
-                      "reason")
-    if previous is None and reason.strip():
-        reason = ""
-    plan = plan_close(session, coop, year, surplus=surplus, losses_made_good=losses_made_good,
-                      subsidy_assets=subsidy_assets)
-    if previous is not None:
-        audit.update(session, actor, previous, {"is_current": False}, "coop.close.superseded")
-    version = (session.exec(select(func.max(YearClose.version)).where(
-        YearClose.cooperative_id == coop.id, YearClose.year == year)).one() or 0) + 1
-    close = YearClose(village_code=coop.village_code, cooperative_id=coop.id, year=year, version=version,
-                      is_current=True, reason=reason.strip()[:300], surplus=surplus, losses_made_good=losses_made_good,
-                      reserve=plan.reserve, subsidy_assets=subsidy_assets, distributable=plan.distributable,
-                      patronage_percent=coop.patronage_percent, patronage_pool=plan.patronage_pool,
-                      other_pool=plan.other_pool, member_turnover=plan.turnover.members,
-                      nonmember_turnover=plan.turnover.non_members, closed_at=utcnow(), closed_by=actor.label)
-    audit.create(session, actor, close, "coop.close.create" if version == 1 else "coop.close.correct")
-    lines = []
-    for member, figures in zip(plan.members, plan.figures, strict=True):
-        leaving = member.id in plan.leaving
-        lines.append({
-            "village_code": coop.village_code, "close_id": close.id, "member_id": member.id,
-            "trade_quantity": plan.trade_quantity.get(member.id, ZERO),  # type: ignore[arg-type]
-            "trade_amount": figures.transactions, "contribution": figures.contribution,
-            "reserve_added": plan.reserve_added[member.key], "reserve_share": figures.reserve_share,
-            "subsidy_added": plan.subsidy_added[member.key], "subsidy_share": figures.subsidy_share,
-            "patronage": plan.patronage[member.key], "other": plan.other[member.key],
-            "refund_contribution": figures.contribution if leaving else ZERO,
-            "refund_reserve": figures.reserve_share if leaving else ZERO})
-    audit.insert_many(session, actor, Allocation, lines, "coop.allocation.create")  # one bulk insert, audited
-    exits = [(m, {"exited_on": dt.date(year, 12, 31)}) for m in plan.members
-             if m.id in plan.leaving and m.exited_on is None]
+    the old version not current (both stay readable), and posts the corrected distribution. The reads and writes
+    are set-based across the co-ops (one statement per kind of record; only the notices are one per co-op), so a
+    county's close costs about what one co-op's does per member line (docs/performance.md, "coop_close")."""
+    if not orders:
+        return []
+    ids = [order.coop.id for order in orders]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a co-op is ordered twice in one close")
+    coops = {c.id: c for c in session.exec(select(Cooperative).where(col(Cooperative.id).in_(sorted(ids)))  # type: ignore[arg-type]
+                                           .order_by(Cooperative.id).with_for_update()
+                                           .execution_options(populate_existing=True)).all()}
+    orders = [CloseOrder(coops[o.coop.id], o.surplus, o.losses_made_good, o.subsidy_assets, o.reason.strip())
+              for o in orders]
+    previous = {c.cooperative_id: c for c in session.exec(select(YearClose).where(
+        col(YearClose.cooperative_id).in_(ids), YearClose.year == year, col(YearClose.is_current))).all()}
+    for order in orders:
+        earlier = previous.get(order.coop.id)  # type: ignore[arg-type]
+        if earlier is not None and not order.reason:
+            raise _refuse(_("%(year)s 年度已决算（第 %(v)s 版）。更正决算须说明理由", year=year, v=earlier.version),
+                          "reason")
+        _check_order(order.coop, year, order.surplus, order.losses_made_good, order.subsidy_assets)
+    books = _books(session, ids, year)  # type: ignore[arg-type]
+    plans = [_plan(order, year, books[order.coop.id]) for order in orders]  # type: ignore[index]
+    audit.update_many(session, actor, [(c, {"is_current": False}) for c in previous.values()],
+                      "coop.close.superseded")
+    versions = dict(session.exec(select(YearClose.cooperative_id, func.max(YearClose.version)).where(
+        col(YearClose.cooperative_id).in_(ids), YearClose.year == year).group_by(YearClose.cooperative_id)).all())
+    closed_at = utcnow()
+    rows = [{"village_code": o.coop.village_code, "cooperative_id": o.coop.id, "year": year,
+             "version": versions.get(o.coop.id, 0) + 1, "is_current": True,  # type: ignore[call-overload]
+             "reason": o.reason[:300] if o.coop.id in previous else "", "surplus": o.surplus,
+             "losses_made_good": o.losses_made_good, "reserve": p.reserve, "subsidy_assets": o.subsidy_assets,
+             "distributable": p.distributable, "patronage_percent": o.coop.patronage_percent,
+             "patronage_pool": p.patronage_pool, "other_pool": p.other_pool, "member_turnover": p.turnover.members,
+             "nonmember_turnover": p.turnover.non_members, "closed_at": closed_at, "closed_by": actor.label}
+            for o, p in zip(orders, plans, strict=True)]
+    close_ids: dict[int, int] = {}
+    for action, first in (("coop.close.create", True), ("coop.close.correct", False)):
+        chosen = [row for row in rows if (row["version"] == 1) is first]
+        close_ids.update(zip((r["cooperative_id"] for r in chosen),
+                             audit.insert_many(session, actor, YearClose, chosen, action), strict=True))
+    lines_of: dict[int, list[dict[str, Any]]] = {}
+    exits: list[tuple[Member, dict[str, Any]]] = []
+    for order, plan in zip(orders, plans, strict=True):
+        lines = lines_of[order.coop.id] = []  # type: ignore[index]
+        for member, figures in zip(plan.members, plan.figures, strict=True):
+            leaving = member.id in plan.leaving
+            lines.append({
+                "village_code": order.coop.village_code, "close_id": close_ids[order.coop.id],  # type: ignore[index]
+                "member_id": member.id, "trade_quantity": plan.trade_quantity.get(member.id, ZERO),  # type: ignore[arg-type]
+                "trade_amount": figures.transactions, "contribution": figures.contribution,
+                "reserve_added": plan.reserve_added[member.key], "reserve_share": figures.reserve_share,
+                "subsidy_added": plan.subsidy_added[member.key], "subsidy_share": figures.subsidy_share,
+                "patronage": plan.patronage[member.key], "other": plan.other[member.key],
+                "refund_contribution": figures.contribution if leaving else ZERO,
+                "refund_reserve": figures.reserve_share if leaving else ZERO})
+            if leaving and member.exited_on is None:
+                exits.append((member, {"exited_on": dt.date(year, 12, 31)}))
+    audit.insert_many(session, actor, Allocation, [line for lines in lines_of.values() for line in lines],
+                      "coop.allocation.create")
     audit.update_many(session, actor, exits, "coop.member.exit")  # type: ignore[arg-type]
+    closes = {c.cooperative_id: c for c in session.exec(select(YearClose).where(
+        col(YearClose.id).in_(list(close_ids.values())))).all()}
     if publish:
-        notice = publish_distribution(session, site, actor, coop, close, list(zip(plan.members, lines, strict=True)))
-        audit.update(session, actor, close, {"notice_id": notice.id}, "coop.close.posted")
-    return close
+        posted = []
+        for order, plan in zip(orders, plans, strict=True):
+            close = closes[order.coop.id]  # type: ignore[index]
+            notice = publish_distribution(session, site, actor, order.coop, close,
+                                          list(zip(plan.members, lines_of[order.coop.id], strict=True)))  # type: ignore[index]
+            posted.append((close, {"notice_id": notice.id}))
+        audit.update_many(session, actor, posted, "coop.close.posted")  # type: ignore[arg-type]
+    return [closes[order.coop.id] for order in orders]  # type: ignore[index]
 
 
 def current_closes(session: Session, coop: Cooperative) -> list[YearClose]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import secrets
 from decimal import Decimal
 from typing import Any
 
 import segno
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import col, select
@@ -23,6 +25,7 @@ from cunwu.api import (
     DomainError,
     Form,
     FormError,
+    Multipart,
     NotFound,
     Problem,
     _,
@@ -34,7 +37,7 @@ from cunwu.api import (
     site_of,
 )
 
-from . import geometry, services
+from . import geometry, importer, services
 from .models import (
     DISPUTE_STEPS,
     LAND_TYPES,
@@ -51,6 +54,9 @@ from .models import (
 )
 from .services import LandError, PlotInput, TransferInput
 
+#: An uploaded 确权 file waits this long in the shared store for its confirmation (any worker can confirm it).
+UPLOAD_SECONDS = 3600
+UPLOAD_MAX_BYTES = 64 * 2**20
 Req = Request[Any, Any, Any]
 
 
@@ -555,6 +561,77 @@ def close_dispute(request: Req, village_code: str, dispute_id: int, data: Form) 
 # --- public: map, summary, verification ----------------------------------------------------------------------------
 
 
+# --- import of a 确权 export (the register import's flow: upload → dry run with row errors → confirm) ----------------
+
+@get("/v/{village_code:str}/p/land/import", opt={"permission": "land.manage"}, sync_to_thread=True,
+     name="land_import")
+def import_page(request: Req, village_code: str) -> Response[str]:
+    return _import_render(request, {"stage": "form", "problems": []})
+
+
+def _import_render(request: Req, context: dict[str, Any], status_code: int = 200) -> Response[str]:
+    return render(request, "land/import.html", {**context, "columns": importer.COLUMNS}, status_code=status_code)
+
+
+def _import_form(request: Req, message: str, status_code: int) -> Response[str]:
+    return _import_render(request, {"stage": "form", "problems": [Problem(message, field="file")]},
+                  status_code=status_code)
+
+
+@post("/v/{village_code:str}/p/land/import", opt={"permission": "land.manage"},
+      request_max_body_size=UPLOAD_MAX_BYTES + 2**20)
+async def import_upload(request: Req, village_code: str, data: Multipart) -> Response[Any]:
+    """The dry run: every row checked (nothing written); a clean file is kept under a random token for the
+    confirmation, which checks it again and writes it in one transaction."""
+    import anyio
+
+    site, actor = site_of(request), actor_of(request)
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _import_form(request, _("请选择要上传的 .xlsx 或 .csv 文件"), 400)
+    content = await upload.read()
+    if len(content) > UPLOAD_MAX_BYTES:
+        size = round(len(content) / 2**20, 1)
+        return _import_form(request, _("文件过大（%(size)s MB），上限为 %(max)s MB", size=size,
+                                       max=UPLOAD_MAX_BYTES // 2**20), 400)
+    filename = upload.filename
+    report = await anyio.to_thread.run_sync(lambda: importer.import_file(
+        site, actor, filename, content, commit=False, village_code=village_code))
+    token = secrets.token_urlsafe(24)
+    ready = not report.problems and report.new_plots > 0
+    if ready:
+        meta = {"village": village_code, "user": actor.user_id, "filename": filename}
+        await site.store.with_namespace("land-uploads").set(
+            token, json.dumps(meta, ensure_ascii=False).encode() + b"\n" + content, expires_in=UPLOAD_SECONDS)
+    return _import_render(request, {"stage": "preview", "report": report, "token": token if ready else "",
+                                                "filename": filename, "problems": []},
+                  status_code=422 if report.problems else 200)
+
+
+@post("/v/{village_code:str}/p/land/import/{token:str}/confirm", opt={"permission": "land.manage"})
+async def import_confirm(request: Req, village_code: str, token: str) -> Response[Any]:
+    """Check the kept file again (the register may have changed since the dry run) and write it, all or nothing."""
+    import anyio
+
+    site, actor = site_of(request), actor_of(request)
+    store = site.store.with_namespace("land-uploads")
+    blob = await store.get(token)
+    if blob is None:
+        return _import_form(request, _("上传的文件已过期或已导入，请重新上传"), 410)
+    head, _sep, content = blob.partition(b"\n")
+    meta = json.loads(head)
+    if meta.get("village") != village_code or meta.get("user") != actor.user_id:
+        raise NotFound(_("记录不存在"))
+    report = await anyio.to_thread.run_sync(lambda: importer.import_file(
+        site, actor, meta["filename"], content, commit=True, village_code=village_code))
+    if report.problems:
+        return _import_render(request, {"stage": "preview", "report": report, "token": token,
+                                                    "filename": meta["filename"], "problems": []}, status_code=422)
+    await store.delete(token)
+    return _import_render(request, {"stage": "done", "report": report, "filename": meta["filename"],
+                                                "problems": []})
+
+
 @get("/v/{village_code:str}/p/land/map", opt={"public": True}, sync_to_thread=True)
 def village_map(request: Req, village_code: str, warning: str = "") -> Response[str]:
     """The village's plots: an inline SVG map coloured by state beside a plain table (no personal data)."""
@@ -718,5 +795,6 @@ ROUTES = [
     home, contract_page, create_contract, add_plot, save_geometry, add_power, new_transfer, create_transfer,
     transfer_page, post_transfer, release_transfer, file_transfer, cancel_transfer, terminate_transfer,
     consent_transfer, renew_transfer, pay_rent, print_contract, rent_page, disputes_page, open_dispute, dispute_page,
-    add_step, close_dispute, village_map, verify, ledger_page, ledger_xlsx, api_summary, api_transfers, api_ledger,
+    add_step, close_dispute, import_page, import_upload, import_confirm, village_map, verify, ledger_page, ledger_xlsx,
+    api_summary, api_transfers, api_ledger,
 ]

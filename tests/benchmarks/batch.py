@@ -6,6 +6,9 @@
   parsed with the csv module, IDs assigned by hand, no checks, no audit entries). Ratio = raw time / import time.
 - 低保 monthly run: `disbursement.run_month` for the county (every enrolled household) against one hand-written
   `INSERT … SELECT` computing the same amounts (see dibao_sql.py). Ratio = run time / INSERT … SELECT time.
+- Land import and co-op close: rows of the plugins that make their own data on a fresh site (a 确权 export of N
+  plots; a county's co-ops with a year of transactions), so they need no county — see land_import.py and
+  coop_close.py, which also run alone.
 """
 
 from __future__ import annotations
@@ -25,9 +28,12 @@ from tests.benchmarks.county import County
 from tests.benchmarks.report import Result, not_measured
 
 BATCH_ROWS = ["register_import", "dibao_month"]
+STANDALONE_ROWS = ["land_import", "coop_close"]  # no county needed: each builds its own site
 TITLES = {
     "register_import": "register import (csv, validation on)",
     "dibao_month": "低保 monthly run, whole county",
+    "land_import": "land import (确权 csv, validation on)",
+    "coop_close": "co-op year close, whole county",
 }
 IMPORT_HEADERS = ["户号", "与户主关系", "姓名", "性别", "出生日期", "身份证号", "联系电话", "民族", "住址", "状态",
                   "党员", "在校学生"]
@@ -194,4 +200,51 @@ def run_batch(county: County, selected: set[str], *, import_rows: int, seed: int
         from tests.benchmarks.dibao_sql import run_dibao
 
         results.append(run_dibao(county, log))
+    return results
+
+
+def run_land_import(plots: int, db: str, log: Callable[[str], None]) -> Result:
+    """`land_import`: the plugin's importer against a raw executemany of the same records (ratio = raw / import)."""
+    from tests.benchmarks import land_import
+
+    key, title = "land_import", f"{TITLES['land_import']}, {plots:,} plots"
+    log(f"land import of {plots:,} plots: raw executemany, then the importer …")
+    try:
+        run = land_import.run(plots, db)
+    except Exception as exc:  # another area's code: report, do not stop the other rows
+        return not_measured(key, title, "s", f"land import failed: {exc!r}"[:300])
+    result = Result(key, title, "s", measured=run["import_seconds"], floor_title="raw executemany",
+                    floor=run["raw_seconds"], ratio=run["ratio"], target_op=">=", target_value=0.5)
+    result.detail.update(plots=plots, stored=run["stored"], raw_rows=run["raw_rows"])
+    if run["stored"] != plots:
+        result.note = f"the importer stored {run['stored']} of {plots} plots"
+    return result
+
+
+def run_coop_close(coops: int, trades: int, db: str, log: Callable[[str], None]) -> Result:
+    """`coop_close`: `close_years` for every co-op against one INSERT … SELECT (ratio = close / floor); the
+    amounts of every member are compared after both runs."""
+    from tests.benchmarks import coop_close
+
+    key, title = "coop_close", f"{TITLES['coop_close']}, {coops} co-ops × 200 members, {trades:,} transactions"
+    log(f"co-op close of {coops} co-ops, {trades:,} transactions: building, floor, then close_years …")
+    try:
+        run = coop_close.run(coops, 200, trades, db)
+    except Exception as exc:
+        return not_measured(key, title, "s", f"co-op close failed: {exc!r}"[:300])
+    result = Result(key, title, "s", measured=run["plugin_seconds"], floor_title="INSERT … SELECT",
+                    floor=run["floor_seconds"], ratio=run["ratio"], target_op="<=", target_value=3)
+    result.detail.update(coops=coops, members=200, trades=trades, mismatches=run["mismatches"])
+    if run["mismatches"]:
+        result.note = f"{run['mismatches']} members' amounts differ from the floor's"
+    return result
+
+
+def run_standalone(selected: set[str], *, plots: int, coops: int, trades: int, db: str,
+                   log: Callable[[str], None]) -> list[Result]:
+    results = []
+    if "land_import" in selected:
+        results.append(run_land_import(plots, db, log))
+    if "coop_close" in selected:
+        results.append(run_coop_close(coops, trades, db, log))
     return results

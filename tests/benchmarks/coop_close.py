@@ -1,8 +1,8 @@
 """The co-op row: `services.close_year` for every co-op of a county against one hand-written INSERT … SELECT that
 computes the same allocations (docs/performance.md, "coop_close").
 
-    python -m tests.benchmarks.coop_close                       # 500 co-ops × 200 members, 1,000,000 transactions
-    python -m tests.benchmarks.coop_close --coops 50 --trades 100000 --db postgresql
+    python -m tests.benchmarks --rows coop_close [--coops 500 --trades 1000000]   # a row of the benchmark table
+    python -m tests.benchmarks.coop_close --coops 50 --trades 100000 --db postgresql  # this row alone
 
 The data is written straight into the tables (setup, not measured): member rows (organisation members, so no
 register persons are needed), one money contribution each, and the transactions of one year. The charter is 60 %
@@ -123,12 +123,13 @@ def run_floor(site: Any, surplus: dict[int, Decimal]) -> float:
 
 
 def run_plugin(site: Any, surplus: dict[int, Decimal]) -> float:
+    """The county's close as `close_years` does it: every co-op in one transaction, the reads and writes set-based."""
     actor = Actor.system("bench")
     started = time.perf_counter()
-    for coop_id, amount in surplus.items():
-        with site.db.transaction() as session:
-            services.close_year(session, site, actor, services.get_cooperative(session, coop_id), YEAR,
-                                surplus=amount)
+    with site.db.transaction() as session:
+        coops = {c.id: c for c in services.cooperatives(session)}
+        services.close_years(session, site, actor, YEAR,
+                             [services.CloseOrder(coops[coop_id], amount) for coop_id, amount in surplus.items()])
     return time.perf_counter() - started
 
 
@@ -143,29 +144,37 @@ def compare(site: Any) -> int:
     return sum(1 for _m, p, o, fp, fo in rows if int(Decimal(p) * scale) != fp or int(Decimal(o) * scale) != fo)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--coops", type=int, default=500)
-    parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--trades", type=int, default=1_000_000)
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    args = parser.parse_args()
+def run(coops: int, members: int, trades: int, db: str) -> dict[str, Any]:
+    """Build the county's co-ops on a fresh site, run the floor and the plugin on the same data, compare amounts."""
     with tempfile.TemporaryDirectory() as tmp:
-        site = make_test_site(Path(tmp), enabled=["coop"], dialect=args.db, slug="bench")
+        site = make_test_site(Path(tmp), enabled=["coop"], dialect=db, slug="bench")
         try:
             started = time.perf_counter()
-            surplus = build(site, args.coops, args.members, args.trades, random.Random(16))
-            print(f"built {args.coops} co-ops × {args.members} members, {args.trades:,} transactions "
-                  f"in {time.perf_counter() - started:.1f} s")
+            surplus = build(site, coops, members, trades, random.Random(16))
+            built = time.perf_counter() - started
             floor = run_floor(site, surplus)
             plugin = run_plugin(site, surplus)
             mismatches = compare(site)
         finally:
             drop_test_site(site)
-    print(f"{KEY} ({args.db}): plugin {plugin:.2f} s, floor {floor:.2f} s, ratio {plugin / floor:.2f} "
-          f"(target ≤ 3); amounts differing: {mismatches}")
-    if mismatches:
-        raise SystemExit(f"{mismatches} members' amounts differ between the plugin and the floor")
+    return {"coops": coops, "members": members, "trades": trades, "db": db, "built_seconds": built,
+            "floor_seconds": floor, "plugin_seconds": plugin, "ratio": plugin / floor, "mismatches": mismatches}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.coop_close",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--coops", type=int, default=500)
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--trades", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args(argv)
+    result = run(args.coops, args.members, args.trades, args.db)
+    print(f"{KEY} ({args.db}), {args.coops} co-ops × {args.members} members, {args.trades:,} transactions: "
+          f"plugin {result['plugin_seconds']:.2f} s, floor {result['floor_seconds']:.2f} s, ratio "
+          f"{result['ratio']:.2f} (target ≤ 3); amounts differing: {result['mismatches']}")
+    if result["mismatches"]:
+        raise SystemExit(f"{result['mismatches']} members' amounts differ between the plugin and the floor")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ importer — every row checked (the dry run), then written in one transaction wi
 against a raw DB-API `executemany` of the same contractors, contracts and plots (csv parsed with the csv module,
 ids by hand, no checks, no audit). Ratio = raw time / import time; the target is ≥ 0.5.
 
-    python -m tests.benchmarks.land_import [--plots 100000] [--db sqlite|postgresql]
+    python -m tests.benchmarks --rows land_import [--plots 100000] [--db sqlite|postgresql]  # a row of the table
+    python -m tests.benchmarks.land_import [--plots 100000] [--db sqlite|postgresql]         # this row alone
 
 Both sides start from a copy of one database whose register already holds the households (not timed).
 """

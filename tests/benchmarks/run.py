@@ -23,10 +23,10 @@ from rich.console import Console
 
 from tests.benchmarks import county as county_mod
 from tests.benchmarks import load, report
-from tests.benchmarks.batch import BATCH_ROWS, run_batch
+from tests.benchmarks.batch import BATCH_ROWS, STANDALONE_ROWS, run_batch, run_standalone
 from tests.benchmarks.pages import PAGE_ROWS, LoadSettings, run_pages
 
-ALL_ROWS = PAGE_ROWS + BATCH_ROWS
+ALL_ROWS = PAGE_ROWS + BATCH_ROWS + STANDALONE_ROWS
 console = Console(stderr=True)
 
 
@@ -44,6 +44,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(default 2; quick 1)")
     parser.add_argument("--villages", type=int, help="villages in the county (default 300; quick 30)")
     parser.add_argument("--import-rows", type=int, help="persons in the import file (default 100000; quick 10000)")
+    parser.add_argument("--plots", type=int, help="plots in the land import file (default 100000; quick 10000)")
+    parser.add_argument("--coops", type=int, help="co-ops closed in the co-op row, 200 members each (default 500; "
+                        "quick 20)")
+    parser.add_argument("--trades", type=int, help="transactions of the co-ops' year (default 1000000; quick 40000)")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the county data even if cached")
     parser.add_argument("--reuse", action="store_true",
@@ -58,6 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.rounds = args.rounds or (1 if args.quick else 2)
     args.scale = "demo" if args.quick else "county"
     args.import_rows = args.import_rows or (10_000 if args.quick else 100_000)
+    args.plots = args.plots or (10_000 if args.quick else 100_000)
+    args.coops = args.coops or (20 if args.quick else 500)
+    args.trades = args.trades or (40_000 if args.quick else 1_000_000)
     wanted = ALL_ROWS if args.rows == "all" else [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = sorted(set(wanted) - set(ALL_ROWS))
     if unknown:
@@ -73,14 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     log = console.print
-    county = county_mod.prepare(seed=args.seed, scale=args.scale, villages=args.villages, db=args.db,
-                                rebuild=args.rebuild, reuse=args.reuse, log=log)
-    if args.build_only:
-        return 0
     cfg = LoadSettings(workers=args.workers, connections=args.connections, duration=args.duration,
                        warmup=args.warmup, rounds=args.rounds)
-    results = run_pages(county, cfg, args.selected, log)
-    results += run_batch(county, args.selected, import_rows=args.import_rows, seed=args.seed, log=log)
+    results = []
+    info: dict[str, Any] = {}
+    if args.build_only or args.selected - set(STANDALONE_ROWS):  # the standalone rows need no county
+        county = county_mod.prepare(seed=args.seed, scale=args.scale, villages=args.villages, db=args.db,
+                                    rebuild=args.rebuild, reuse=args.reuse, log=log)
+        if args.build_only:
+            return 0
+        info = county.info
+        results += run_pages(county, cfg, args.selected, log)
+        results += run_batch(county, args.selected, import_rows=args.import_rows, seed=args.seed, log=log)
+    results += run_standalone(args.selected, plots=args.plots, coops=args.coops, trades=args.trades, db=args.db,
+                              log=log)
     order = {key: i for i, key in enumerate(ALL_ROWS)}
     results.sort(key=lambda r: order[r.key])
     report.print_table(results, Console(width=None if sys.stdout.isatty() else 200))
@@ -91,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"db": args.db, "quick": args.quick, "villages": args.villages, "scale": args.scale,
                      "seed": args.seed, "workers": args.workers, "connections": args.connections,
                      "threads": cfg.threads, "duration": args.duration, "warmup": args.warmup, "rounds": args.rounds,
-                     "import_rows": args.import_rows},
+                     "import_rows": args.import_rows, "plots": args.plots, "coops": args.coops,
+                     "trades": args.trades},
         "machine": report.machine(),
-        "data": county.info,
+        "data": info,
         "results": [r.as_dict() for r in results],
     }
     report.write_json(args.json, payload)

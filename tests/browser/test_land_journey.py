@@ -73,3 +73,45 @@ def test_clerk_registers_a_transfer_to_its_printed_contract(browser: Any, live_s
         anonymous.close()
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+def test_clerk_imports_a_county_export_from_the_desk(browser: Any, live_server_factory: Any, login: Any,
+                                                     tmp_path: Any, width: int) -> None:
+    """The upload page: a file with a bad row → the problems listed by row and column, nothing written → the
+    corrected file → 确认导入 → the contracts on the desk; every step fits the screen."""
+    from tests.plugins.land.test_import import _csv, _homes, _rows
+
+    server = live_server_factory(enabled=["land"])
+    rows = _rows(_homes(server.site))
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_bytes(_csv([rows[0], [*rows[1][:9], "9999", *rows[1][10:]], rows[2]]))
+    good.write_bytes(_csv(rows))
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900},
+                                  is_mobile=width < 600, has_touch=width < 600)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        login(page, server, "clerk", role="clerk", scope=VILLAGE)
+        page.goto(f"{server.url}/v/{VILLAGE}/p/land/")
+        page.click("text=导入确权数据 >> nth=0")
+        _no_sideways_scroll(page)
+        page.set_input_files("input[name=file]", str(bad))
+        page.click("text=上传并检查")
+        problems = page.locator("#problems").inner_text()
+        assert "未写入任何数据" in problems and "户号" in problems and "9999" in problems
+        assert page.locator("text=确认导入").count() == 0
+        _no_sideways_scroll(page)
+        page.click("a:has-text('重新上传')")
+        page.set_input_files("input[name=file]", str(good))
+        page.click("text=上传并检查")
+        assert "新增地块 3 块、承包合同 2 份" in page.locator("main").inner_text()
+        _no_sideways_scroll(page)
+        page.click("text=确认导入")
+        assert "已导入：新增地块 3 块、承包合同 2 份" in page.locator("main").inner_text()
+        page.click("text=查看承包合同")
+        assert page.locator(f"text={rows[0][10]}").count() == 1
+        _no_sideways_scroll(page)
+    finally:
+        context.close()

@@ -37,3 +37,31 @@ def test_demo_builds_four_coops(site_factory: Any) -> None:
         reports = services.reports_submitted(session, [c.id for c in coops])
         states = [services.report_state(c, reports.get(c.id, set()), today) for c in coops]
     assert states[0].ok and states[1].ok and states[2].overdue_years == [today.year - 2] and states[3].ok
+
+
+def test_demo_villager_login_sees_own_coop_account(tmp_path: Any) -> None:
+    """The demo's villager login is linked to a register person who is a founder of the fruit co-op, so the
+    member's own account page shows that co-op, a contribution and last year's distribution line."""
+    import re
+
+    from cunwu.demo import DEMO_PASSWORD, populate_demo
+    from cunwu.testing import drop_test_site, make_test_site, site_client
+    from cunwu.web.sessions import CSRF_COOKIE
+
+    site = make_test_site(tmp_path, enabled=["coop"], migrate=False)
+    try:
+        populate_demo(site, rng=random.Random(5))
+        village = site.config.villages[0].code
+        with site_client(site) as client:
+            client.get("/login")
+            client.headers["x-csrftoken"] = client.cookies.get(CSRF_COOKIE) or ""
+            assert client.post("/login", data={"username": "villager", "password": DEMO_PASSWORD}).status_code == 200
+            page = client.get(f"/v/{village}/p/coop/my")
+        with site.db.read() as session:
+            founder = registry.adults(session, village)[0]
+    finally:
+        drop_test_site(site)
+    assert page.status_code == 200
+    assert "肃宁县东街果蔬种植专业合作社" in page.text and founder.name in page.text
+    assert "尚未关联" not in page.text
+    assert re.search(rf'/distribution/{local_today().year - 1}">{local_today().year - 1}</a>', page.text)

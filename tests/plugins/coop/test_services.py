@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from cunwu.audit.models import AuditEntry
 from cunwu.notices.models import Notice
@@ -300,3 +300,72 @@ def test_concurrent_closes_and_joins_on_postgresql(site_factory, pg):
         assert len(session.exec(select(YearClose)).all()) == 1
         numbers = sorted(m.number for m in session.exec(select(Member)).all())
     assert numbers == [1, 2, 3, 4, 5, 6, 7]
+
+
+def _three_coops(site):
+    """Three co-ops with awkward figures: an exit at the close, a year already closed (then corrected), subsidies."""
+    made = []
+    for index, (farmers, patronage, reserve) in enumerate(((6, 60, 10), (7, 75, 0), (5, 100, 15))):
+        coop_id, members = make_coop(site, farmers=farmers, credit_code=CREDIT_CODES[index], patronage=patronage,
+                                     reserve=reserve)
+        for position, member_id in enumerate(members):
+            contribute(site, coop_id, member_id, f"{333 * (position + 1) + index}.33", dt.date(2023, 6, 1))
+            trade(site, coop_id, member_id, f"{(position * 7919) % 1000 + 1}.{position}{index}", dt.date(2024, 5, 2))
+        trade(site, coop_id, None, "777.77", dt.date(2024, 8, 8), counterparty="县粮站")
+        made.append((coop_id, members))
+    with site.db.transaction() as session:
+        first = services.get_cooperative(session, made[0][0])
+        services.give_exit_notice(session, site, CLERK, first, services.get_member(session, first, made[0][1][2]),
+                                  dt.date(2024, 9, 1))
+    trade(site, made[1][0], made[1][1][0], "250.00", dt.date(2023, 7, 1))
+    _close(site, made[1][0], 2023, "500.00")  # an earlier closed year, for the carried shares
+    _close(site, made[1][0], 2024, "100.00")  # closed already: the joint close below corrects it
+    return made
+
+
+def _figures(site, made):
+    with site.db.read() as session:
+        found = []
+        for coop_id, _members in made:
+            coop = services.get_cooperative(session, coop_id)
+            close = services.get_close(session, coop, 2024)
+            found.append((close.version, close.reserve, close.distributable, close.patronage_pool, close.other_pool,
+                          close.member_turnover, close.nonmember_turnover, close.notice_id is not None))
+            found += [(m.number, m.exited_on, a.trade_amount, a.contribution, a.reserve_added, a.reserve_share,
+                       a.subsidy_added, a.subsidy_share, a.patronage, a.other, a.refund_contribution,
+                       a.refund_reserve) for a, m in services.allocations_of(session, close)]
+    return found
+
+
+def test_closing_many_coops_at_once_matches_closing_each_alone(site_factory, dialect):
+    """`close_years` is set-based across co-ops; every figure, to the fen, equals what one close per co-op gives."""
+    figures = [(D("12345.67"), D("1000.00"), D("600.00")), (D("9999.99"), D("0.00"), D("0.00")),
+               (D("0.03"), D("0.00"), D("0.07"))]
+    alone, together = (site_factory(enabled=["coop"], dialect=dialect) for _ in range(2))
+    made_alone, made_together = _three_coops(alone), _three_coops(together)
+    for (coop_id, _m), (surplus, losses, subsidy) in zip(made_alone, figures, strict=True):
+        _close(alone, coop_id, 2024, str(surplus), losses_made_good=losses, subsidy_assets=subsidy,
+               reason="更正" if coop_id == made_alone[1][0] else "")
+    with together.db.transaction() as session:
+        orders = [services.CloseOrder(services.get_cooperative(session, coop_id), surplus, losses, subsidy,
+                                      "更正" if index == 1 else "")
+                  for index, ((coop_id, _m), (surplus, losses, subsidy)) in enumerate(zip(made_together, figures,
+                                                                                        strict=True))]
+        closes = services.close_years(session, together, CLERK, 2024, orders)
+    assert [c.version for c in closes] == [1, 2, 1]
+    assert _figures(together, made_together) == _figures(alone, made_alone)
+
+
+def test_a_refused_order_writes_nothing_for_any_coop(site_factory):
+    site = site_factory(enabled=["coop"])
+    made = _three_coops(site)
+    before = _count(site, YearClose)
+    with site.db.transaction() as session:
+        orders = [services.CloseOrder(services.get_cooperative(session, coop_id), D("100.00"))
+                  for coop_id, _m in made]
+        with pytest.raises(CoopError, match="已决算（第 1 版）。更正决算须说明理由"):
+            services.close_years(session, site, CLERK, 2024, orders)
+        session.rollback()
+    assert _count(site, YearClose) == before
+    with site.db.read() as session:
+        assert session.exec(select(Member).where(col(Member.exited_on).is_not(None))).all() == []

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from cunwu.testing import login, site_client
 from cunwu_plugins.coop import services
-from cunwu_plugins.coop.models import Cooperative, Member, YearClose
+from cunwu_plugins.coop.models import Cooperative, Member, Trade, YearClose
 
 from .conftest import CLERK, CREDIT_CODES, OTHER_VILLAGE, TOWNSHIP, VILLAGE, contribute, make_coop, trade
 
@@ -138,7 +138,7 @@ def test_county_list_and_api(site_factory):
 ACTIONS = [  # (method, path, permission needed)
     ("get", "{base}/", "view"), ("get", "{base}/{coop}/", "view"), ("get", "{base}/{coop}/ledger", "view"),
     ("post", "{base}/{coop}/trades", "manage"), ("post", "{base}/{coop}/close-year", "manage"),
-    ("get", "{base}/{coop}/close", "view"),
+    ("get", "{base}/{coop}/close", "view"), ("get", "{base}/{coop}/import/template.xlsx", "manage"),
     ("post", "{base}/{coop}/members", "manage"), ("get", "/p/coop/", "supervise"),
     ("get", "{base}/{coop}/distribution/2024", "public"),
 ]
@@ -189,3 +189,32 @@ def test_charter_change_refuses_below_sixty_beside_the_field(site_factory):
         assert ok.status_code == 303
     with site.db.read() as session:
         assert session.get(Cooperative, coop_id).patronage_percent == 70
+
+
+def test_import_page_offers_a_template_that_imports_as_is(site_factory):
+    """The transactions template downloads from the ledger page; filled in (its two example rows: a member's and a
+    non-member's trade) it passes the dry run, and the commit writes both."""
+    import io
+
+    from openpyxl import load_workbook
+
+    site = site_factory(enabled=["coop"])
+    coop_id, _members = make_coop(site)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        ledger = client.get(f"{BASE}/{coop_id}/ledger")
+        assert f'href="{BASE}/{coop_id}/import/template.xlsx"' in ledger.text and "下载导入模板" in ledger.text
+        template = client.get(f"{BASE}/{coop_id}/import/template.xlsx")
+        assert template.status_code == 200 and "attachment" in template.headers["content-disposition"]
+        sheet = load_workbook(io.BytesIO(template.content)).active
+        assert [c.value for c in sheet[1]] == ["交易日期", "成员编号", "交易对象", "产品", "数量", "单位", "金额"]
+        files = {"file": ("template.xlsx", template.content,
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+        dry = client.post(f"{BASE}/{coop_id}/import", files=files)
+        assert dry.status_code == 200 and "新增 2 笔" in dry.text and "确认导入" in dry.text
+        done = client.post(f"{BASE}/{coop_id}/import", files=files, data={"commit": "1"})
+        assert done.status_code == 200 and "已导入 2 笔交易" in done.text
+    with site.db.read() as session:
+        rows = session.exec(select(Trade).where(Trade.cooperative_id == coop_id)).all()
+    assert sorted((t.member_id is None, t.amount) for t in rows) == [(False, Decimal("2760.00")),
+                                                                     (True, Decimal("1150.00"))]

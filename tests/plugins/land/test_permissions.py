@@ -22,6 +22,8 @@ ACTIONS: dict[str, tuple[str, str, dict[str, str], set[str]]] = {
     "register_contract": ("POST", "/v/{v}/p/land/contracts", {"household": "NOPE"}, {"clerk"}),
     "register_transfer": ("POST", "/v/{v}/p/land/transfers", {"contract_id": "x"}, {"clerk"}),
     "open_dispute": ("POST", "/v/{v}/p/land/disputes", {"plot": "0"}, {"clerk", "township_official"}),
+    "import_page": ("GET", "/v/{v}/p/land/import", {}, {"clerk"}),
+    "import_upload": ("POST", "/v/{v}/p/land/import", {"commit": "1"}, {"clerk"}),
     "api_transfers": ("GET", "/api/v1/p/land/villages/{v}/transfers", {}, VIEWERS),
     "public_map": ("GET", "/v/{v}/p/land/map", {}, set(ROLES) | {"anonymous"}),
     "public_summary": ("GET", "/api/v1/p/land/villages/{v}/summary", {}, set(ROLES) | {"anonymous"}),

@@ -14,7 +14,7 @@ from cunwu.api import frozen_clock
 from cunwu.testing import login, site_client
 from cunwu_plugins.land import geometry, services
 
-from .conftest import CREDIT_CODE, TOWNSHIP, VILLAGE, contract, make_transfer
+from .conftest import CREDIT_CODE, OTHER_VILLAGE, TOWNSHIP, VILLAGE, contract, make_transfer
 
 TODAY = dt.datetime(2026, 1, 10, 9, tzinfo=dt.UTC)
 BASE = f"/v/{VILLAGE}/p/land"
@@ -127,3 +127,52 @@ def test_dispute_flow_through_the_pages(land_site: Any) -> None:
         closed = client.post(f"{url}/close", data={"outcome": "调解结案", "closed_on": "2026-01-10"})
         assert "已结案" in closed.text
         assert client.post(f"{BASE}/transfers", data=_form(land), follow_redirects=False).status_code == 303
+
+
+def test_clerk_imports_a_county_export_through_the_upload_page(land_site: Any) -> None:
+    """Upload → dry run listing each problem by row and column (nothing written) → a corrected file → confirm →
+    written in one go; the same file again has nothing to import; a token is the uploader's and is used once."""
+    from sqlmodel import func, select
+
+    from cunwu_plugins.land.models import Contract, Plot
+
+    from .test_import import _csv, _homes, _rows
+
+    rows = _rows(_homes(land_site))
+    other = [f"{OTHER_VILLAGE}0000001", *rows[0][1:]]
+    bad = _csv([rows[0], [*rows[1][:9], "9999", *rows[1][10:]], other])
+
+    def counts() -> tuple[int, int]:
+        with land_site.db.read() as session:
+            return (session.exec(select(func.count()).select_from(Plot)).one(),
+                    session.exec(select(func.count()).select_from(Contract)).one())
+
+    with site_client(land_site) as client:
+        login(client, land_site, "clerk", role="clerk", scope=VILLAGE)
+        home = client.get(f"{BASE}/")
+        assert f'href="{BASE}/import"' in home.text
+        form = client.get(f"{BASE}/import")
+        assert form.status_code == 200 and 'type="file"' in form.text and "地块编码" in form.text
+        empty = client.post(f"{BASE}/import", files={"file": ("", b"", "text/csv")})
+        assert empty.status_code == 400 and "请选择要上传的" in empty.text
+        dry = client.post(f"{BASE}/import", files={"file": ("确权.csv", bad, "text/csv")})
+        assert dry.status_code == 422 and "未写入任何数据" in dry.text and "/confirm" not in dry.text
+        problems = re.findall(r'<td data-label="行">(\d+)</td><td data-label="列">([^<]+)</td>', dry.text)
+        assert ("3", "户号") in problems and ("4", "地块编码") in problems
+        assert "属于另一个村" in dry.text and "9999" in dry.text
+        assert counts() == (0, 0)
+        good = client.post(f"{BASE}/import", files={"file": ("确权.csv", _csv(rows), "text/csv")})
+        assert good.status_code == 200 and "新增地块 3 块、承包合同 2 份" in good.text
+        confirm = re.search(rf'action="({BASE}/import/[^"]+/confirm)"', good.text)
+        assert confirm is not None and counts() == (0, 0)
+        with site_client(land_site) as colleague:
+            login(colleague, land_site, "clerk-b", role="clerk", scope=VILLAGE)
+            assert colleague.post(confirm[1]).status_code == 404  # another clerk cannot confirm this upload
+        assert counts() == (0, 0)
+        done = client.post(confirm[1])
+        assert done.status_code == 200 and "已导入：新增地块 3 块、承包合同 2 份" in done.text
+        assert counts() == (3, 2)
+        assert client.post(confirm[1]).status_code == 410  # used once
+        again = client.post(f"{BASE}/import", files={"file": ("确权.csv", _csv(rows), "text/csv")})
+        assert again.status_code == 200 and "没有需要导入的内容" in again.text and "/confirm" not in again.text
+    assert counts() == (3, 2)
