@@ -3,8 +3,10 @@
 Every module listed in targets.toml is mutated (see mutants.py for the changes made), each mutant is run against
 the module's own unit tests (runner.py), and the share of mutants the tests kill is compared with the target.
 Equivalent mutants — changes that cannot change any result — are listed with the reason in equivalents.toml and
-left out. Exit status 1 when a module is under the target, when an equivalents entry matches no mutant any more
-(the code changed: re-check it), or when the unmutated tests fail. docs/testing.md says how to read the report.
+left out; so are the functions a target skips (database code its unit tests cannot reach; the reason is in
+targets.toml). Exit status 1 when a module is under the target, when an equivalents entry matches no mutant any
+more or a skipped function no longer exists (the code changed: re-check it), or when the unmutated tests fail.
+docs/testing.md says how to read the report.
 """
 
 from __future__ import annotations
@@ -29,11 +31,24 @@ class Target:
     path: str
     tests: list[str]
     equivalents: dict[str, str] = field(default_factory=dict)  # mutant key → why it is equivalent
+    skip: dict[str, str] = field(default_factory=dict)  # function or class → why its unit tests cannot reach it
+
+    def skips(self, mutant: Mutant) -> bool:
+        """A mutant inside a skipped function (or a method of a skipped class) is not run."""
+        return any(_inside(mutant, name) for name in self.skip)
+
+
+def _inside(mutant: Mutant, name: str) -> bool:
+    return mutant.where == name or mutant.where.startswith(name + ".")
 
 
 def load_targets(targets_file: Path, equivalents_file: Path) -> list[Target]:
-    targets = [Target(entry["module"], list(entry["tests"]))
+    targets = [Target(entry["module"], list(entry["tests"]), skip=dict(entry.get("skip", {})))
                for entry in tomllib.loads(targets_file.read_text(encoding="utf-8"))["target"]]
+    for target in targets:
+        for name, why in target.skip.items():
+            if not why.strip():
+                raise SystemExit(f"{targets_file.name}: say why {target.path} skips {name!r}")
     by_path = {target.path: target for target in targets}
     for entry in tomllib.loads(equivalents_file.read_text(encoding="utf-8")).get("equivalent", []):
         if entry["module"] not in by_path:
@@ -95,15 +110,17 @@ def main(argv: list[str] | None = None) -> int:
         mutants = generate((ROOT / target.path).read_text(encoding="utf-8"))
         keys = {m.key for m in mutants}
         stale = [key for key in target.equivalents if key not in keys]
-        candidates = [m for m in mutants if m.key not in target.equivalents]
+        stale += [f"skip {name}" for name in target.skip if not any(_inside(m, name) for m in mutants)]
+        candidates = [m for m in mutants if m.key not in target.equivalents and not target.skips(m)]
         if args.list:
             for mutant in mutants:
                 mark = "  (equivalent)" if mutant.key in target.equivalents else ""
+                mark = "  (skipped)" if target.skips(mutant) else mark
                 print(f"{target.path}:{mutant.line}\t{mutant.key}{mark}")
         if args.sample and len(candidates) > args.sample:
             candidates = sorted(random.Random(f"{args.seed}:{target.path}").sample(candidates, args.sample),
                                 key=lambda m: (m.site, m.variant))
-        chosen[target.path] = (candidates, len(mutants), stale)
+        chosen[target.path] = (candidates, len(mutants) - sum(map(target.skips, mutants)), stale)
     if args.list:
         return 0
 
@@ -143,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         for outcome in errors:
             print(f"    error: {outcome.mutant.describe()}: {outcome.detail}")
         for key in stale:
-            print(f"    stale equivalent (matches no mutant now; re-check and update equivalents.toml): {key!r}")
+            print(f"    stale entry (matches no mutant now; re-check and update equivalents.toml or targets.toml): "
+                  f"{key!r}")
         failed = failed or below or bool(errors) or bool(stale)
     return 1 if failed else 0
 

@@ -134,3 +134,20 @@ def test_mutants_run_in_forked_children_and_are_classified(tmp_path: Path, monke
                             timeout=2)
     assert looping.status == "timeout"
     assert module.read_text(encoding="utf-8") == before
+
+
+def test_a_target_skips_named_functions_and_says_why(tmp_path: Path) -> None:
+    targets = tmp_path / "targets.toml"
+    equivalents = tmp_path / "equivalents.toml"
+    equivalents.write_text("", encoding="utf-8")
+    targets.write_text('[[target]]\nmodule = "core/x.py"\ntests = ["tests/test_x.py"]\nskip.store = " "\n',
+                       encoding="utf-8")
+    with pytest.raises(SystemExit, match="say why core/x.py skips 'store'"):
+        load_targets(targets, equivalents)
+    targets.write_text('[[target]]\nmodule = "core/x.py"\ntests = ["tests/test_x.py"]\n'
+                       'skip.Store = "needs a database"\n', encoding="utf-8")
+    [target] = load_targets(targets, equivalents)
+    mutants = generate("class Store:\n    def save(self, n):\n        return not n\n\n\ndef StoreKey(n):\n"
+                       "    return not n\n")
+    assert [m.key for m in mutants if target.skips(m)] == ["Store.save: not n → n"]  # a method of a skipped class
+    assert [m.key for m in mutants if not target.skips(m)] == ["StoreKey: not n → n"]  # only a shared prefix
