@@ -142,7 +142,7 @@ def test_a_target_skips_named_functions_and_says_why(tmp_path: Path) -> None:
     equivalents.write_text("", encoding="utf-8")
     targets.write_text('[[target]]\nmodule = "core/x.py"\ntests = ["tests/test_x.py"]\nskip.store = " "\n',
                        encoding="utf-8")
-    with pytest.raises(SystemExit, match="say why core/x.py skips 'store'"):
+    with pytest.raises(SystemExit, match=r"say why core/x\.py skips 'store'"):
         load_targets(targets, equivalents)
     targets.write_text('[[target]]\nmodule = "core/x.py"\ntests = ["tests/test_x.py"]\n'
                        'skip.Store = "needs a database"\n', encoding="utf-8")
