@@ -164,6 +164,11 @@ def test_reserve_rate_from_zero_to_the_whole():
         reserve_amount(D("1.00"), D("0"), Fraction(-1, 10))
 
 
+def test_losses_just_over_the_surplus_leave_no_reserve():
+    # docs/domain.md §7.4: losses made good of 100.50 on a surplus of 100.00 leave nothing to draw (not −0.05).
+    assert reserve_amount(D("100.00"), D("100.50"), Fraction(1, 10)) == D("0.00")
+
+
 def test_negative_losses_made_good_are_refused():
     with pytest.raises(DistributionError, match="弥补亏损不能是负数"):
         reserve_amount(D("100.00"), D("-0.50"), Fraction(1, 10))
