@@ -20,6 +20,7 @@ import tomllib
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .mutants import Mutant, generate
@@ -197,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         if target.path.startswith("plugins/"):
             # Core never imports a plugin: a plugin module's mutants can share the core modules, imported once
             # in a process of the target's own (the core targets still import them fresh).
-            failed |= _forked(lambda modules=core[target.path]: import_in_order(modules),
-                              lambda target=target, c=candidates, t=total, s=stale: _run_target(target, c, t, s, args))
+            failed |= _forked(partial(import_in_order, core[target.path]),
+                              partial(_run_target, target, candidates, total, stale, args))
         else:
             failed |= _run_target(target, candidates, total, stale, args)
     return 1 if failed else 0
