@@ -62,15 +62,16 @@ def load_targets(targets_file: Path, equivalents_file: Path) -> list[Target]:
     return targets
 
 
-def _baseline_modules(target: Target) -> tuple[list[str], list[str]]:
-    """The third-party and the core (`cunwu.*`) modules the target's tests import, in the order they were first
-    imported, found by an unmutated run in a child process."""
+def _modules_to_share(targets: list[Target]) -> tuple[list[str], list[str]]:
+    """The third-party and the core (`cunwu.*`) modules the targets' tests import, in the order they were first
+    imported: one child process collects all the unit tests (whether they pass is the baseline's job)."""
     import subprocess
 
+    tests = sorted({test for target in targets for test in target.tests})
     script = (
         "import sys, pytest\n"
         "from tests.mutation.runner import core_modules, pytest_args, third_party_modules, unit_plugins\n"
-        f"code = pytest.main(pytest_args({target.tests!r}), plugins=unit_plugins())\n"
+        f"code = pytest.main([*pytest_args({tests!r}), '--collect-only'], plugins=unit_plugins())\n"
         "print('\\n'.join(third_party_modules()), file=open(sys.argv[1], 'w'))\n"
         "print('\\n'.join(core_modules()), file=open(sys.argv[2], 'w'))\n"
         "sys.exit(int(code))\n"
@@ -81,7 +82,7 @@ def _baseline_modules(target: Target) -> tuple[list[str], list[str]]:
     result = subprocess.run([sys.executable, "-c", script, str(listing), str(core_listing)], cwd=ROOT,
                             capture_output=True, text=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
     if result.returncode != 0:
-        raise SystemExit(f"the unmutated tests of {target.path} fail:\n{result.stdout[-3000:]}")
+        raise SystemExit(f"the unit tests cannot be collected:\n{result.stdout[-3000:]}")
     return listing.read_text(encoding="utf-8").split(), core_listing.read_text(encoding="utf-8").split()
 
 
@@ -187,10 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         return 0
 
-    core: dict[str, list[str]] = {}
-    for target in targets:
-        third_party, core[target.path] = _baseline_modules(target)
-        warm_up(third_party)
+    third_party, core = _modules_to_share(targets)
+    warm_up(third_party)
 
     print(f"{'module':<32} {'mutants':>7} {'equiv.':>6} {'run':>5} {'killed':>6} {'surv.':>5} {'score':>7}")
     for target in targets:
@@ -198,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         if target.path.startswith("plugins/"):
             # Core never imports a plugin: a plugin module's mutants can share the core modules, imported once
             # in a process of the target's own (the core targets still import them fresh).
-            failed |= _forked(partial(import_in_order, core[target.path]),
+            failed |= _forked(partial(import_in_order, core),
                               partial(_run_target, target, candidates, total, stale, args))
         else:
             failed |= _run_target(target, candidates, total, stale, args)
