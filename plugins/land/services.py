@@ -39,6 +39,7 @@ from cunwu.api import (
 )
 
 from . import codes
+from .area import fits, peak_area
 from .models import (
     DISPUTE_STEPS,
     LAND_TYPES,
@@ -349,9 +350,7 @@ def peak_transferred(session: Session, plot_id: int, start: dt.date, end: dt.dat
     rows = session.exec(select(TransferPlot).where(
         TransferPlot.plot_id == plot_id, col(TransferPlot.live), col(TransferPlot.first_level),
         TransferPlot.start_on < end, TransferPlot.end_on > start)).all()
-    rows = [r for r in rows if r.transfer_id != exclude_transfer]
-    days = {start} | {r.start_on for r in rows if r.start_on > start}
-    return max((sum((r.area_mu for r in rows if r.start_on <= day < r.end_on), ZERO) for day in days), default=ZERO)
+    return peak_area([r for r in rows if r.transfer_id != exclude_transfer], start, end)
 
 
 def open_dispute_on(session: Session, plot_ids: list[int]) -> Dispute | None:
@@ -451,7 +450,7 @@ def _check_plots(session: Session, contract: Contract, data: TransferInput, pare
                                         field=f"area_{plot_id}"))
             else:
                 taken = sum((r.area_mu for r in _children_rows(session, parent, plot_id)), ZERO)
-                if area + taken > row.area_mu:
+                if not fits(row.area_mu, taken, area):
                     problems.append(Problem(_("地块 %(code)s 再流转面积超过原流转剩余的 %(left)s 亩", code=plot.code,
                                               left=row.area_mu - taken), field=f"area_{plot_id}"))
     return plots
@@ -515,7 +514,7 @@ def create_transfer(session: Session, site: Any, actor: Actor, village_code: str
         for plot in plots:
             peak = peak_transferred(session, plot.id, data.start_on, data.end_on)  # type: ignore[arg-type]
             area = data.plots[plot.id]  # type: ignore[index]
-            if peak + area > plot.area_mu:
+            if not fits(plot.area_mu, peak, area):
                 problems.append(Problem(_("地块 %(code)s 在这段期限内已流转 %(taken)s 亩，只剩 %(left)s 亩可流转",
                                           code=plot.code, taken=peak, left=plot.area_mu - peak),
                                         field=f"area_{plot.id}"))

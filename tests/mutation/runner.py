@@ -2,8 +2,9 @@
 
 Starting Python and importing pytest, SQLAlchemy, Litestar… costs seconds; the tests of one module take about
 one. So the parent imports every third-party module the tests need once (the list comes from an unmutated
-baseline run), and forks a child per mutant: the child serves the mutated module through an import hook (the
-file on disk is never touched; nothing of the project has been imported yet in the parent), runs pytest on the
+baseline run) — for a plugin module also the core modules, which never import a plugin — and forks a child per
+mutant: the child serves the mutated module through an import hook (the file on disk is never touched; the
+mutated module and everything that imports it have not been imported yet in the parent), runs pytest on the
 module's tests with `-x`, and exits with pytest's code. A mutant is *killed* when a test fails or errors (a
 mutant that breaks the import counts too), *timed out* (also killed: the change made the code loop) when it
 runs past 5 × the baseline time, and *survived* when every test passes.
@@ -129,6 +130,23 @@ def warm_up(module_names: Iterable[str]) -> None:
             importlib.import_module(name)
         except Exception:  # a module that cannot be imported on its own is left to the child
             continue
+
+
+def import_in_order(module_names: Iterable[str]) -> None:
+    """Import project modules in the order a test run first imported them (so no import cycle is entered at an
+    unusual point); a module that fails is left to the child, which reports it."""
+    for name in module_names:
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception:
+            continue
+
+
+def core_modules() -> list[str]:
+    """The core modules (`cunwu`, `cunwu.*`) loaded now, in the order they were first imported."""
+    return [name for name in sys.modules if name == "cunwu" or name.startswith("cunwu.")]
 
 
 def third_party_modules() -> list[str]:

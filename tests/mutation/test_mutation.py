@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import ast
+import sys
 import textwrap
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.mutation.__main__ import load_targets
+from tests.mutation.__main__ import _forked, load_targets
 from tests.mutation.mutants import apply, generate
-from tests.mutation.runner import ROOT, module_name, run_mutants
+from tests.mutation.runner import ROOT, import_in_order, module_name, run_mutants
 
 SOURCE = textwrap.dedent('''
     """Docstring with 1 < 2 is left alone."""
@@ -134,3 +136,31 @@ def test_mutants_run_in_forked_children_and_are_classified(tmp_path: Path, monke
                             timeout=2)
     assert looping.status == "timeout"
     assert module.read_text(encoding="utf-8") == before
+
+
+def test_a_target_skips_named_functions_and_says_why(tmp_path: Path) -> None:
+    targets = tmp_path / "targets.toml"
+    equivalents = tmp_path / "equivalents.toml"
+    equivalents.write_text("", encoding="utf-8")
+    targets.write_text('[[target]]\nmodule = "core/x.py"\ntests = ["tests/test_x.py"]\nskip.store = " "\n',
+                       encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"say why core/x\.py skips 'store'"):
+        load_targets(targets, equivalents)
+    targets.write_text('[[target]]\nmodule = "core/x.py"\ntests = ["tests/test_x.py"]\n'
+                       'skip.Store = "needs a database"\n', encoding="utf-8")
+    [target] = load_targets(targets, equivalents)
+    mutants = generate("class Store:\n    def save(self, n):\n        return not n\n\n\ndef StoreKey(n):\n"
+                       "    return not n\n")
+    assert [m.key for m in mutants if target.skips(m)] == ["Store.save: not n → n"]  # a method of a skipped class
+    assert [m.key for m in mutants if not target.skips(m)] == ["StoreKey: not n → n"]  # only a shared prefix
+
+
+def test_a_plugin_target_runs_in_a_process_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The core modules a plugin target imports up front stay out of the main process (a core target runs later)."""
+    (tmp_path / "mutdemo_core.py").write_text("VALUE = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    prepare = partial(import_in_order, ["mutdemo_core"])
+    assert _forked(prepare, lambda: "mutdemo_core" in sys.modules) is True  # imported there: "failed" is True
+    assert _forked(prepare, lambda: False) is False
+    assert _forked(prepare, lambda: 1 / 0 == 0) is True  # an exception counts as a failure
+    assert "mutdemo_core" not in sys.modules

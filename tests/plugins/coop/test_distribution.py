@@ -153,6 +153,90 @@ def test_split_votes_in_whole_units():
     assert split(D(2), {"b": 1, "a": 1, "c": 1}, unit=D(1)) == {"a": D(1), "b": D(1), "c": D(0)}
 
 
+# --- boundaries the mutation run (docs/testing.md) showed untested --------------------------------------------------
+
+def test_reserve_rate_from_zero_to_the_whole():
+    # docs/domain.md §7.4: the reserve is (surplus − losses made good) × the charter's rate, 0 ≤ rate ≤ 1.
+    assert reserve_amount(D("100.00"), D("0"), Fraction(0)) == D("0.00")
+    assert reserve_amount(D("100.00"), D("20.00"), Fraction(1)) == D("80.00")
+    assert reserve_amount(D("1.00"), D("0"), Fraction(1, 10)) == D("0.10")
+    with pytest.raises(DistributionError, match="0 到 1"):
+        reserve_amount(D("1.00"), D("0"), Fraction(-1, 10))
+
+
+def test_losses_just_over_the_surplus_leave_no_reserve():
+    # docs/domain.md §7.4: losses made good of 100.50 on a surplus of 100.00 leave nothing to draw (not −0.05).
+    assert reserve_amount(D("100.00"), D("100.50"), Fraction(1, 10)) == D("0.00")
+
+
+def test_negative_losses_made_good_are_refused():
+    with pytest.raises(DistributionError, match="弥补亏损不能是负数"):
+        reserve_amount(D("100.00"), D("-0.50"), Fraction(1, 10))
+
+
+def test_losses_and_reserve_may_take_the_whole_surplus():
+    # docs/domain.md §7.4: D = surplus − losses − reserve = 0 is lawful (nothing to distribute); one fen more is not.
+    assert distributable_surplus(D("100.00"), D("50.00"), D("50.00")) == D("0.00")
+    assert distributable_surplus(D("100.00"), D("50.00"), D("49.50")) == D("0.50")
+
+
+def test_a_negative_distributable_surplus_is_refused():
+    with pytest.raises(DistributionError, match="可分配盈余不能是负数"):
+        distribute(D("-0.50"), SIXTY, [m("1", "1", "1")])
+
+
+def test_small_pools_with_nobody_to_take_them_are_refused():
+    # D = 1.00: pool 0.60 and rest 0.40, each under one yuan, still need someone to go to.
+    with pytest.raises(DistributionError, match="没有成员交易额"):
+        distribute(D("1.00"), SIXTY, [m("1", "0", "5")])
+    with pytest.raises(DistributionError, match="剩余部分无法分配"):
+        distribute(D("1.00"), SIXTY, [m("1", "5")])
+
+
+def test_nothing_to_distribute_is_written_as_zero_fen():
+    result = distribute(D("0.00"), SIXTY, [m("1", "0"), m("2", "0")])
+    assert [(str(a.patronage), str(a.other)) for a in result.allocations] == [("0.00", "0.00"), ("0.00", "0.00")]
+
+
+def test_split_to_a_single_weight_and_its_refusals():
+    assert split(D("0.03"), {"a": 1}) == {"a": D("0.03")}
+    assert split(D("0.03"), {"a": 1, "b": 0}) == {"a": D("0.03"), "b": D("0.00")}
+    with pytest.raises(DistributionError, match=r"不是 0\.01 的整数倍"):
+        split(D("0.005"), {"a": 1})
+    with pytest.raises(DistributionError, match=r"待分配金额 -0\.01 不能是负数"):
+        split(D("-0.01"), {"a": 1})
+    with pytest.raises(DistributionError, match="分配依据不能有负数"):
+        split(D("1.00"), {"a": D("-0.50"), "b": 1})
+    with pytest.raises(DistributionError, match="分配依据之和为零"):
+        split(D("0.01"), {"a": 0})
+
+
+def test_quantify_by_transactions_and_by_contribution():
+    # docs/domain.md §7.2: the reserve and subsidy assets are quantified to member accounts by the charter's rule.
+    members = [m("001", "100", "300"), m("002", "300", "100")]
+    assert quantify(D("1.00"), members, "transactions") == {"001": D("0.25"), "002": D("0.75")}
+    assert quantify(D("1.00"), members, "contribution") == {"001": D("0.75"), "002": D("0.25")}
+    assert quantify(D("1.00"), members, "equal") == {"001": D("0.50"), "002": D("0.50")}
+
+
+def test_quantify_falls_back_to_equal_shares_when_nobody_traded():
+    members = [m("001", "0", "300"), m("002", "0", "100")]
+    assert quantify(D("0.03"), members, "transactions") == {"001": D("0.02"), "002": D("0.01")}
+
+
+def test_quantify_with_nobody_or_nothing():
+    assert quantify(D("0.00"), [], "equal") == {}
+    assert quantify(D("0.00"), [m("001", "5")], "equal") == {"001": D("0.00")}
+    with pytest.raises(DistributionError, match="没有成员，无法量化"):
+        quantify(D("0.01"), [], "equal")
+    with pytest.raises(DistributionError, match="不能是负数"):
+        quantify(D("-1.00"), [m("001", "5")], "equal")
+    with pytest.raises(DistributionError, match="未知的量化方式"):
+        quantify(D("1.00"), [m("001", "5")], "seniority")
+
+
+# --- properties (last: the slowest, so a mutant a boundary test catches never waits for them) ---------------
+
 cents = st.integers(min_value=0, max_value=10**9).map(lambda n: D(n) / 100)
 member_lists = st.lists(st.tuples(cents, cents, cents, cents), min_size=1, max_size=40)
 
