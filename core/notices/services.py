@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.db.types import LOCAL_TZ, to_money, utcnow
 from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _

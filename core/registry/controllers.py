@@ -18,12 +18,11 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect
-from markupsafe import Markup
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit.service import history
+from cunwu.audit.services import history
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
 from cunwu.privacy import birth_shown, mask, mask_phone
@@ -754,24 +753,6 @@ def api_households(request: Request[Any, Any, Any], village_code: str) -> dict[s
          "members": [_person_json(m.person, ids, phones, m.membership, h, full=full)
                      for m in members.get(h.id or 0, [])]}
         for h in found]}
-
-
-# --- public slot ----------------------------------------------------------------------------------------------
-
-
-def village_home_slot(request: Request[Any, Any, Any], village_code: str) -> Markup:
-    """Public facts for the village home: how many households and people, and the representatives' names."""
-    site = site_of(request)
-    today = dt.date.today()
-    with site.db.read() as session:
-        households = session.exec(select(func.count()).select_from(Household).where(
-            Household.village_code == village_code, col(Household.closed_on).is_(None))).one()
-        persons = session.exec(select(func.count()).select_from(Membership).where(
-            Membership.village_code == village_code, col(Membership.end_date).is_(None))).one()
-        names = queries.representative_names(session, village_code, today)
-    template = site.templates.get_template("registry/_home_slot.html")
-    return Markup(template.render(households=households, persons=persons, representatives=names,
-                                  village_code=village_code, _=_))
 
 
 ROUTES = [

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from cunwu.registry.models import (
@@ -131,6 +131,20 @@ def _present(on: dt.date) -> Any:
 def person(session: Session, id: int) -> Person | None:
     """One person by id, or None."""
     return session.get(Person, id)
+
+
+def group(session: Session, id: int) -> Group | None:
+    """One villager group by id, or None."""
+    return session.get(Group, id)
+
+
+def village_size(session: Session, village_code: str) -> tuple[int, int]:
+    """(open households, current members) of a village — public facts for the village home."""
+    households = session.exec(select(func.count()).select_from(Household).where(
+        Household.village_code == village_code, col(Household.closed_on).is_(None))).one()
+    persons = session.exec(select(func.count()).select_from(Membership).where(
+        Membership.village_code == village_code, col(Membership.end_date).is_(None))).one()
+    return int(households), int(persons)
 
 
 def member_birth_dates(session: Session, households: Any, on: dt.date | None = None) -> dict[int, dict[int, dt.date]]:

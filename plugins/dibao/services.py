@@ -1,6 +1,6 @@
 """低保 case services: standards, application, check, opinion, posting, democratic review, confirmation, reviews.
 
-Every function takes `(session, site, actor, ...)`, checks, writes through `cunwu.audit.service` and never commits:
+Every function takes `(session, site, actor, ...)`, checks, writes through `cunwu.audit.services` and never commits:
 the caller owns the transaction. Refusals are `DibaoError` with a translated message. The arithmetic is
 `amounts` (pure, exact); the monthly payments are in `disbursement`.
 """

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry
 from cunwu.meetings import services as meetings
 from cunwu.notices import services as notices

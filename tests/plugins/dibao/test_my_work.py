@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu_plugins.dibao import disbursement, services
 
 from .conftest import CLERK, COUNTY, OTHER_VILLAGE, TOWNSHIP_OFFICIAL, VILLAGE, enrolled_case, household, standard
