@@ -17,7 +17,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.api import Problem, _, actor_of, mask_account, render, site_of
+from cunwu.api import LOCAL_TZ, Problem, _, actor_of, mask_account, render, site_of
 from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
@@ -261,7 +261,7 @@ def post_case(request: Request[Any, Any, Any], village_code: str, case_id: int) 
       sync_to_thread=True)
 def review_meeting(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Redirect:
     try:
-        starts = dt.datetime.fromisoformat(data.get("starts_at", "")).replace(tzinfo=services.LOCAL_TZ)
+        starts = dt.datetime.fromisoformat(data.get("starts_at", "")).replace(tzinfo=LOCAL_TZ)
     except ValueError as exc:
         raise DibaoError(_("请填写评议时间")) from exc
     return _on_case(request, village_code, case_id, lambda s, site, a, c: services.schedule_review(

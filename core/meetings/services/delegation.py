@@ -19,11 +19,11 @@ from cunwu.meetings.models import (
 from cunwu.meetings.rules import (
     MeetingKind,
 )
+from cunwu.meetings.services.common import MeetingError, _locked, meeting_date, motion_result
+from cunwu.meetings.services.matter_types import matter_type_of, type_title
 
 if TYPE_CHECKING:
     from cunwu.runtime import Site
-from cunwu.meetings.services.common import MeetingError, _locked, meeting_date, motion_result
-from cunwu.meetings.services.matter_types import matter_type_of, type_title
 
 
 def valid_delegation(session: Session, village_code: str, matter_type: str, on: dt.date) -> Delegation | None:

@@ -17,9 +17,6 @@ from cunwu.meetings.rules import (
     MeetingKind,
     QuorumMode,
 )
-
-if TYPE_CHECKING:
-    from cunwu.runtime import Site
 from cunwu.meetings.services.common import (
     MeetingError,
     _locked,
@@ -30,6 +27,9 @@ from cunwu.meetings.services.common import (
 )
 from cunwu.meetings.services.members import present_members
 from cunwu.meetings.services.quorum import meeting_quorum
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 
 def _notice_category(site: Site, stream: str, preferred: str) -> str:

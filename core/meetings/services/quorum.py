@@ -18,11 +18,11 @@ from cunwu.meetings.rules import (
     QuorumStatus,
     quorum_status,
 )
+from cunwu.meetings.services.common import MeetingError, effective_rule, meeting_date
+from cunwu.meetings.services.members import derive_members, present_members
 
 if TYPE_CHECKING:
     from cunwu.runtime import Site
-from cunwu.meetings.services.common import MeetingError, effective_rule, meeting_date
-from cunwu.meetings.services.members import derive_members, present_members
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,6 @@ from cunwu.meetings.rules import (
     representative_meeting_warnings,
     rules_for,
 )
-
-if TYPE_CHECKING:
-    from cunwu.runtime import Site
 from cunwu.meetings.services.common import (
     PUBLIC_KINDS,
     ROLE_TITLES,
@@ -50,6 +47,9 @@ from cunwu.meetings.services.common import (
 )
 from cunwu.meetings.services.members import _voting_age, derive_members, snapshot_digest
 from cunwu.meetings.services.publication import publish
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 
 def _check_convening(

@@ -20,10 +20,10 @@ from cunwu.meetings.models import (
 from cunwu.meetings.rules import (
     QuorumMode,
 )
+from cunwu.meetings.services.common import MeetingError, _locked, _require_status
 
 if TYPE_CHECKING:
     from cunwu.runtime import Site
-from cunwu.meetings.services.common import MeetingError, _locked, _require_status
 
 
 def _member(session: Session, meeting: Meeting, member_id: int) -> MeetingMember:

@@ -24,14 +24,14 @@ from cunwu.meetings.rules import (
     QuorumMode,
     vote_outcome,
 )
-
-if TYPE_CHECKING:
-    from cunwu.runtime import Site
 from cunwu.meetings.services.common import MeetingError, _locked, _require_status, effective_rule, meeting_date
 from cunwu.meetings.services.delegation import valid_delegation
 from cunwu.meetings.services.matter_types import matter_type_of, type_title
 from cunwu.meetings.services.members import present_members
 from cunwu.meetings.services.quorum import _require_quorum
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 
 def check_reserved_matter(
