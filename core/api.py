@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from cunwu import API_VERSION, hookimpl, hookspec
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
-from cunwu.audit.service import OfficialRecord
-from cunwu.cli import console, open_site, progress_bar
+from cunwu.audit import services as audit
+from cunwu.audit.services import OfficialRecord
 from cunwu.clock import LOCAL_TZ, frozen_clock, local_date, local_now, local_today, utcnow
+from cunwu.commands import console, open_site, progress_bar, site_option
 from cunwu.db.types import FEN, Money, UTCDateTime, to_money
 from cunwu.errors import Conflict, DomainError, Forbidden, FormError, NotFound, Problem
 from cunwu.i18n import _, gettext, lazy_gettext, ngettext
@@ -107,6 +107,7 @@ __all__ = [
     "safe_cell",
     "safe_rows",
     "site_of",
+    "site_option",
     "to_money",
     "utcnow",
 ]

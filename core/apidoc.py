@@ -57,12 +57,15 @@ def _signature(obj: object) -> str:
 
 
 def _members(obj: object) -> list[tuple[str, str]]:
-    """Public functions and classes of a re-exported module (defined there), or public methods of a class."""
+    """Public functions and classes of a re-exported module (its `__all__`, which may name what it re-exports from
+    the modules it is split into; without one, what is defined there), or public methods of a class."""
     found: list[tuple[str, str]] = []
     if isinstance(obj, types.ModuleType):
         listed = getattr(obj, "__all__", None)
         for member_name, member in sorted(vars(obj).items()):
-            if member_name.startswith("_") or getattr(member, "__module__", None) != obj.__name__:
+            if member_name.startswith("_"):
+                continue
+            if listed is None and getattr(member, "__module__", None) != obj.__name__:
                 continue
             if listed is not None and member_name not in listed:
                 continue

@@ -7,6 +7,7 @@ site's plugin manager — nothing can leak across sites by a forgotten check. Se
 
 from __future__ import annotations
 
+import logging
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -32,6 +33,7 @@ from cunwu.templating import layer_dirs
 from cunwu.web.guards import FRAMEWORK_PUBLIC_PREFIXES, permission_guard
 from cunwu.web.middleware import context_middleware
 from cunwu.web.render import render
+from cunwu.web.request_log import RequestLog
 from cunwu.web.security import SecurityLayer
 from cunwu.web.sessions import SESSION_COOKIE, LazySessionConfig, csrf_middleware
 
@@ -117,7 +119,9 @@ def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[
         status, detail = exc.status_code, exc.detail
     else:
         status, detail = 500, ""
-        request.logger.exception("unhandled error", exc_info=exc)
+        request_id = request.scope.get("state", {}).get("request_id", "")  # the one on the page (request_log)
+        logging.getLogger("cunwu.errors").error("unhandled error %s", request_id, exc_info=exc,
+                                                extra={"request_id": request_id})
     if request.url.path.startswith("/api/"):
         body = {"status_code": status, "detail": detail,
                 "problems": [{"message": p.message, "where": p.where()} for p in problems]}
@@ -138,7 +142,8 @@ class SiteApp:
         for _plugin, wrap in call_hook(site.plugins.pm, "asgi_wrapper", load_order=True, site=site):
             if wrap is not None:
                 self.asgi = wrap(self.asgi)
-        self.asgi = SecurityLayer(self.asgi, site.settings("web"))  # outermost: see cunwu.web.security
+        self.asgi = SecurityLayer(self.asgi, site.settings("web"))  # see cunwu.web.security
+        self.asgi = RequestLog(self.asgi, site)  # outermost: every answer gets its id and its log line
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)

@@ -8,11 +8,13 @@ from typing import Any
 
 from cunwu.app import create_app
 from cunwu.db.migrate import pending
+from cunwu.logs import configure_logging
 from cunwu.runtime import Site
 from cunwu.sites import discover_sites, sites_dir
 
 
 def create() -> Any:
+    configure_logging()
     only = [s for s in os.environ.get("CUNWU_SITES", "").split(",") if s]
     configs = discover_sites(sites_dir(), only or None)
     sites = [Site(config) for config in configs]

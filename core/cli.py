@@ -7,58 +7,20 @@ import os
 import random
 import shutil
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 import pluggy
 from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cunwu import __version__, hookspecs
+from cunwu.commands import console, open_site, progress_bar, site_option
 from cunwu.plugins import DEFAULT_PLUGINS, PluginError, call_hook, installed_plugins
 from cunwu.sites import BUNDLED_SITES_DIR, SiteConfigError, discover_sites, load_site, sites_dir
-
-if TYPE_CHECKING:
-    from cunwu.runtime import Site
-
-console = Console(stderr=True)
-
-
-def open_site(slug: str | None) -> Site:
-    """Load one site (the only one, or the one named), reporting configuration errors cleanly."""
-    from cunwu.runtime import Site
-
-    configs = discover_sites(sites_dir(), [slug] if slug else None)
-    if len(configs) > 1:
-        names = ", ".join(c.slug for c in configs)
-        raise click.UsageError(f"several sites in {sites_dir()}: name one with --site ({names})")
-    return Site(configs[0])
-
-
-@contextmanager
-def progress_bar() -> Iterator[Callable[[str, int], None]]:
-    """A rich progress bar; the callback takes (label, steps done since last call); total 0 = unknown."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
-        tasks: dict[str, Any] = {}
-
-        def advance(label: str, steps: int, total: int | None = None) -> None:
-            if label not in tasks:
-                tasks[label] = progress.add_task(label, total=total)
-            elif total is not None:
-                progress.update(tasks[label], total=total)
-            progress.advance(tasks[label], steps)
-
-        yield advance  # type: ignore[misc]
-
-
-site_option = click.option("--site", "site_slug", default=None, help="site folder name under sites/")
 
 
 def error_message(exc: Exception) -> str:
@@ -144,11 +106,14 @@ def db_squash(branch: str) -> None:
 
     from cunwu.db.migrate import squash
     from cunwu.runtime import Site
-    from cunwu.testing import write_site_toml
 
     with tempfile.TemporaryDirectory() as tmp:
         enabled = [] if branch == "core" else [branch]
-        config = load_site(write_site_toml(Path(tmp) / "squash", enabled=enabled))
+        folder = Path(tmp) / "squash"  # a throw-away site enabling only BRANCH: its models are the whole schema
+        folder.mkdir()
+        (folder / "site.toml").write_text(site_toml("squash", "", "130926", [], "default", "zh_CN", enabled, "",
+                                                    [("130926100201", "squash", "squash")]), encoding="utf-8")
+        config = load_site(folder)
         config.database_url = f"sqlite:///{Path(tmp) / 'unused.sqlite3'}"
         written = squash(Site(config), branch, Path(tmp))
     console.print(f"wrote {written}")
@@ -210,7 +175,7 @@ def run_server(site_slugs: list[str], host: str, port: int, workers: int, folder
     discover_sites(folder, site_slugs or None)  # fail here, clearly, rather than in a worker
     console.print(f"Cunwu {__version__} on http://{host}:{port}/")
     uvicorn.run("cunwu.asgi:create", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=True)
+                log_level="info", proxy_headers=True, access_log=False)  # cunwu.requests logs each request
 
 
 @cli.group()

@@ -13,7 +13,7 @@ from sqlmodel import select
 from cunwu.accounts.actor import Actor
 from cunwu.accounts.models import User
 from cunwu.accounts.services import create_user, grant_role, link_person
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.db.migrate import upgrade
 from cunwu.plugin_types import DemoContext
 from cunwu.plugins import call_hook

@@ -23,6 +23,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pydantic import BaseModel, ValidationError
 
 from cunwu import API_VERSION, hookspecs
+from cunwu.logs import configure_logging
 from cunwu.plugin_types import Manifest, Permission
 from cunwu.sites import SiteConfig, SiteConfigError, format_validation_error
 
@@ -231,19 +232,9 @@ def resolve(result: Any) -> Any:
 
 
 def tracing_hooks() -> bool:
-    """`CUNWU_TRACE_HOOKS=1` logs every hook call (hook, plugin, milliseconds) on the `cunwu.hooks` logger."""
+    """`CUNWU_TRACE_HOOKS=1` logs every hook call (hook, plugin, milliseconds) on the `cunwu.hooks` logger, through
+    the same setup as the request logs (`cunwu.logs`)."""
     return os.environ.get("CUNWU_TRACE_HOOKS", "") not in ("", "0")
-
-
-def _trace_logger() -> logging.Logger:
-    """The `cunwu.hooks` logger, printing to stderr when nothing else was set up for it (the CLI, a bare server)."""
-    if not _TRACE.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-        _TRACE.addHandler(handler)
-    if _TRACE.getEffectiveLevel() > logging.INFO:
-        _TRACE.setLevel(logging.INFO)
-    return _TRACE
 
 
 def call_hook(pm: pluggy.PluginManager, hook_name: str, /, *, only: object | None = None,
@@ -260,6 +251,8 @@ def call_hook(pm: pluggy.PluginManager, hook_name: str, /, *, only: object | Non
     if not load_order:
         impls = impls[::-1]
     trace = tracing_hooks()
+    if trace:
+        configure_logging()
     answers: list[tuple[str, Any]] = []
     for impl in impls:
         if only is not None and impl.plugin is not only:
@@ -270,8 +263,9 @@ def call_hook(pm: pluggy.PluginManager, hook_name: str, /, *, only: object | Non
             continue
         started = time.perf_counter()
         answer = resolve(impl.function(**arguments))
-        _trace_logger().info("hook %s plugin %s %.3f ms", hook_name, impl.plugin_name,
-                             (time.perf_counter() - started) * 1000)
+        ms = round((time.perf_counter() - started) * 1000, 3)
+        _TRACE.info("hook %s plugin %s %.3f ms", hook_name, impl.plugin_name, ms,
+                    extra={"hook": hook_name, "plugin": impl.plugin_name, "ms": ms})
         answers.append((impl.plugin_name, answer))
     return answers
 

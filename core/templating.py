@@ -11,7 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
@@ -20,7 +20,8 @@ from cunwu.clock import LOCAL_TZ
 from cunwu.sites import SiteConfigError, themes_dirs
 
 if TYPE_CHECKING:
-    from cunwu.runtime import Site
+    from cunwu.plugins import PluginSet
+    from cunwu.sites import SiteConfig
 
 CORE_DIR = Path(__file__).resolve().parent
 
@@ -47,7 +48,16 @@ def theme_chain(name: str, search: list[Path] | None = None, _seen: tuple[str, .
     return [theme, *parents]
 
 
-def layer_dirs(site: Site, kind: str) -> list[tuple[str, Path]]:
+class LayeredSite(Protocol):
+    """What the search order is built from: a site's folder, its themes and its plugins (a `cunwu.runtime.Site`;
+    a protocol, so this module, which the site is built with, does not depend on it)."""
+
+    config: SiteConfig
+    themes: list[Theme]
+    plugins: PluginSet
+
+
+def layer_dirs(site: LayeredSite, kind: str) -> list[tuple[str, Path]]:
     """(prefix, folder) for `templates` or `static`, in search order; missing folders left out."""
     layers: list[tuple[str, Path]] = [("site", site.config.path / kind)]
     layers += [("theme", t.path / kind) for t in site.themes]
@@ -57,7 +67,7 @@ def layer_dirs(site: Site, kind: str) -> list[tuple[str, Path]]:
     return [(prefix, path) for prefix, path in layers if path.is_dir()]
 
 
-def build_environment(site: Site) -> Environment:
+def build_environment(site: LayeredSite) -> Environment:
     layers = layer_dirs(site, "templates")
     by_prefix: dict[str, list[str]] = {}
     for prefix, path in layers:

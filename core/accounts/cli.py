@@ -6,6 +6,7 @@ import click
 
 from cunwu.accounts.actor import Actor
 from cunwu.accounts.services import AccountError, create_user, find_person, grant_role, link_person
+from cunwu.commands import site_option
 
 
 @click.group()
@@ -14,7 +15,7 @@ def users() -> None:
 
 
 @users.command("create")
-@click.option("--site", "site_slug", default=None)
+@site_option
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -25,7 +26,7 @@ def users() -> None:
 def create(site_slug: str | None, username: str, display_name: str, password: str, roles: tuple[str, ...],
            person_ref: str | None) -> None:
     """Create a user with the given roles (and its register person), in one transaction."""
-    from cunwu.cli import console, open_site
+    from cunwu.commands import console, open_site
 
     site = open_site(site_slug)
     actor = Actor.system("cli:users-create")

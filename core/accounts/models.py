@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from cunwu.audit.service import OfficialRecord
+from cunwu.audit.services import OfficialRecord
 from cunwu.db.types import UTCDateTime, utcnow
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from cunwu.accounts.actor import Actor, Grant
 from cunwu.accounts.models import RoleGrant, User
 from cunwu.accounts.roles import ROLE_SCOPES, ROLES
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.i18n import _
 
 _hasher = PasswordHasher()

@@ -23,26 +23,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from cunwu.audit.models import GENESIS_HASH, AuditEntry
-from cunwu.audit.service import ChainProblem
+from cunwu.audit.services import ChainProblem
+from cunwu.audit.settings import AuditSettings
 from cunwu.clock import utcnow
-
-
-class AuditSettings(BaseModel):
-    """`[core.audit]` in site.toml."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    checkpoint_file: str = Field(
-        default="", description="Where checkpoints are appended (keep it off the database host, or copy it away); "
-                                "default: <slug>.audit-checkpoints.jsonl in CUNWU_DATA_DIR")
-    key_file: str = Field(
-        default="", description="A file holding the checkpoint signing key (readable by the app only, not in the "
-                                "database); CUNWU_AUDIT_KEY overrides it; none: checkpoints are unsigned")
 
 
 @dataclass(frozen=True)

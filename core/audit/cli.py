@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from cunwu.audit import checkpoints
 from cunwu.audit.models import AuditEntry
 from cunwu.audit.records import plugin_record_problems, verify_records
-from cunwu.audit.service import verify_chain
+from cunwu.audit.services import verify_chain
+from cunwu.commands import site_option
 
 
 @click.group()
@@ -20,18 +21,18 @@ def audit() -> None:
 
 
 def _fail(message: str) -> NoReturn:
-    from cunwu.cli import console
+    from cunwu.commands import console
 
     console.print(f"[bold red]{message}[/]")
     sys.exit(1)
 
 
 @audit.command("verify")
-@click.option("--site", "site_slug", default=None)
+@site_option
 @click.option("--records", is_flag=True, help="Also compare each audited record's current row with its last entry.")
 def verify(site_slug: str | None, records: bool) -> None:
     """Check every entry's hash and link, then the checkpoints; exit 1 naming the first problem."""
-    from cunwu.cli import console, open_site, progress_bar
+    from cunwu.commands import console, open_site, progress_bar
 
     site = open_site(site_slug)
     path = checkpoints.checkpoint_path(site)
@@ -68,10 +69,10 @@ def verify(site_slug: str | None, records: bool) -> None:
 
 
 @audit.command("checkpoint")
-@click.option("--site", "site_slug", default=None)
+@site_option
 def checkpoint(site_slug: str | None) -> None:
     """Append a signed checkpoint of the chain's head, after verifying the entries since the previous one."""
-    from cunwu.cli import console, open_site
+    from cunwu.commands import console, open_site
 
     site = open_site(site_slug)
     path = checkpoints.checkpoint_path(site)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cunwu import __version__, hookimpl
-from cunwu.audit.checkpoints import AuditSettings
+from cunwu.audit.settings import AuditSettings
 from cunwu.plugin_types import Manifest, Permission
 
 
@@ -44,8 +44,6 @@ def register_routes(site: Any) -> list[Any]:
 @hookimpl
 def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
     """The chain's head on the county overview: a printed or saved copy anchors the chain outside the servers."""
-    if slot != "site_home":
-        return []
-    from cunwu.audit.controllers import head_slot
+    from cunwu.audit.slots import slot_html
 
-    return [head_slot(request)]
+    return slot_html(request, slot, village_code)

@@ -18,7 +18,7 @@ from sqlalchemy.types import LargeBinary
 from sqlmodel import Session, SQLModel
 
 from cunwu.audit.models import AuditEntry
-from cunwu.audit.service import canonical
+from cunwu.audit.services import canonical
 
 
 @dataclass(frozen=True)

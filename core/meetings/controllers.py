@@ -15,7 +15,6 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import Body
 from litestar.response import Redirect
-from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from cunwu.clock import local_today
@@ -615,24 +614,6 @@ def matter_stop(request: Request[Any, Any, Any], village_code: str, matter_id: i
 def matter_repropose(request: Request[Any, Any, Any], village_code: str, matter_id: int,
                      data: Form) -> Response[Any]:
     return _matter_act(request, village_code, matter_id, data, matters.repropose)
-
-
-# --- the village home slot ---------------------------------------------------------------------------------
-
-
-def upcoming_slot(request: Request[Any, Any, Any], village_code: str) -> Markup:
-    """Upcoming meetings on the village home: the publicly announced ones for everyone, all for `meetings.view`."""
-    site = site_of(request)
-    full = site.allowed(actor_of(request), "meetings.view", village_code)
-    since = dt.datetime.combine(local_today(), dt.time(), tzinfo=LOCAL_TZ)
-    with site.db.read() as session:
-        query = select(Meeting).where(Meeting.village_code == village_code, Meeting.status != "closed",
-                                      Meeting.starts_at >= since)
-        if not full:
-            query = query.where(col(Meeting.kind).in_([k.value for k in services.PUBLIC_KINDS]))
-        rows = session.exec(query.order_by(col(Meeting.starts_at)).limit(5)).all()
-    context = {**base_context(request, village_code), **_common(), "upcoming": rows, "full": full}
-    return Markup(site.templates.get_template("meetings/_slot_upcoming.html").render(context))
 
 
 ROUTES = [

@@ -21,9 +21,8 @@ from babel.support import LazyProxy
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from cunwu import i18n
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.clock import local_today
 from cunwu.errors import NotFound
 from cunwu.i18n import _, lazy_gettext
@@ -32,7 +31,6 @@ from cunwu.meetings.rules import MeetingKind
 from cunwu.meetings.services import (
     MeetingError,
     MotionResult,
-    _locked,
     check_reserved_matter,
     meeting_date,
     motion_result,
@@ -40,11 +38,33 @@ from cunwu.meetings.services import (
     publish,
     settings_of,
 )
-from cunwu.plugin_types import MatterType
+from cunwu.meetings.services.common import _locked
+from cunwu.meetings.services.matter_types import CORE_MATTER_TYPES, matter_type_of, matter_types, type_title
 from cunwu.plugins import call_hook
 
 if TYPE_CHECKING:
     from cunwu.runtime import Site
+
+__all__ = [
+    "CORE_MATTER_TYPES",
+    "Attempt",
+    "StepView",
+    "Timeline",
+    "decided_motions",
+    "get_matter",
+    "matter_timeline",
+    "matter_type_of",
+    "matter_types",
+    "matters_of",
+    "open_matter",
+    "record_step",
+    "repropose",
+    "step_motion",
+    "step_sequence",
+    "steps_of",
+    "stop_matter",
+    "type_title",
+]
 
 STEP_TITLES: dict[int, LazyProxy] = {
     1: lazy_gettext("党支部会提议"),
@@ -69,40 +89,6 @@ MATTER_STATUSES: dict[str, LazyProxy] = {
     "stopped": lazy_gettext("已终止"),
     "completed": lazy_gettext("已完成"),
 }
-
-#: The core's own matter types: the art. 24 list (reserved to the villagers' meeting) and other major matters.
-CORE_MATTER_TYPES: tuple[MatterType, ...] = (
-    MatterType("lost_work_allowance", "误工补贴人员及补贴标准", "Lost-work allowances", "meetings"),
-    MatterType("collective_income", "集体经济所得收益的使用", "Use of collective income", "meetings"),
-    MatterType("public_welfare", "兴办公益事业及筹资筹劳方案", "Public-welfare projects and their funding", "meetings"),
-    MatterType("land_contracting", "土地承包经营方案", "Land contracting plan", "meetings"),
-    MatterType("collective_projects", "集体经济项目的立项和承包方案", "Collective economic projects", "meetings"),
-    MatterType("homestead", "宅基地的使用方案", "Homestead plan", "meetings"),
-    MatterType("land_compensation", "征地补偿费的使用和分配方案", "Land-requisition compensation", "meetings"),
-    MatterType("property_disposal", "以借贷、租赁等方式处分村集体财产", "Disposal of collective property", "meetings"),
-    MatterType("other", "其他重大事项", "Other major matter", "meetings", reserved_to_assembly=False),
-)
-
-
-def matter_types(site: Site) -> dict[str, MatterType]:
-    """Every matter type the site's enabled areas and plugins bring, by code."""
-    return {t.code: t for t in site.call("matter_types") if isinstance(t, MatterType)}
-
-
-def matter_type_of(site: Site, code: str) -> MatterType:
-    found = matter_types(site).get(code)
-    if found is None:
-        raise MeetingError(_("未知的议题类别：%(code)s", code=code))
-    return found
-
-
-def type_title(site: Site, code: str) -> str:
-    """The type's title in the current locale (its code when the plugin that brought it is switched off)."""
-    found = matter_types(site).get(code)
-    if found is None:
-        return code
-    return found.title_en if i18n.current_locale.get() == "en" else found.title_zh
-
 
 def step_sequence(matter: Matter) -> list[int]:
     """The steps this matter goes through, in order."""

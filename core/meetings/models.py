@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Date, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from cunwu.audit.service import OfficialRecord
+from cunwu.audit.services import OfficialRecord
 from cunwu.db.types import UTCDateTime
 
 

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from cunwu import __version__, hookimpl
 from cunwu.i18n import _
-from cunwu.meetings.rules import MeetingSettings
+from cunwu.meetings.settings import MeetingSettings
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
 
 _VIEWERS = frozenset({"clerk", "representative", "supervisor", "township_official", "county_official", "site_admin"})
@@ -65,11 +65,9 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 @hookimpl
 def page_slots(request: Any, slot: str, village_code: str | None) -> list[Markup]:
-    if slot != "village_home" or not village_code:
-        return []
-    from cunwu.meetings.controllers import upcoming_slot
+    from cunwu.meetings.slots import slot_html
 
-    return [upcoming_slot(request, village_code)]
+    return slot_html(request, slot, village_code)
 
 
 @hookimpl

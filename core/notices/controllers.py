@@ -19,7 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from cunwu.audit.models import AuditEntry
-from cunwu.audit.service import entry_hash
+from cunwu.audit.services import entry_hash
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _
 from cunwu.notices import queries, services

@@ -168,7 +168,7 @@ def _bulk(session: Session, site: Any, actor: Actor, rng: Any, codes: list[str],
                 progress("notices", BATCH)
 
 
-def make_demo(session: Session, site: Any, demo: DemoContext) -> None:
+def build(session: Session, site: Any, demo: DemoContext) -> None:
     rng = demo.rng
     actor = Actor.system("demo:notices")
     today = services.local_today()

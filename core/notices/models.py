@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from cunwu.audit.service import OfficialRecord
+from cunwu.audit.services import OfficialRecord
 from cunwu.db.types import Money, UTCDateTime, utcnow
 
 STREAMS = ("party", "village", "finance")

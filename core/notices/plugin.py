@@ -74,9 +74,9 @@ def asgi_wrapper(site: Any) -> Any:
 
 @hookimpl
 def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
-    from cunwu.notices.demo import make_demo
+    from cunwu.notices.demo import build
 
-    make_demo(session, site, demo)
+    build(session, site, demo)
 
 
 @hookimpl

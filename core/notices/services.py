@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from cunwu import clock
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.db.types import LOCAL_TZ, to_money, utcnow
 from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _

@@ -32,7 +32,7 @@ def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]
             objections = queries.open_objection_count(session, village_code)
             drafts = session.scalar(select(func.count()).select_from(Notice).where(
                 Notice.village_code == village_code, Notice.is_current, Notice.status == "draft")) or 0
-        return [_render(site, "notices/_slot_dashboard.html", {
+        return [_render(site, "notices/_slot_village_dashboard.html", {
             "late": late, "objections": objections, "drafts": drafts, "village_code": village_code})]
     if slot == "site_home":
         with site.db.read() as session:

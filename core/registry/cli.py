@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cunwu.accounts.actor import Actor
+from cunwu.commands import site_option
 from cunwu.errors import DomainError
 from cunwu.i18n import _
 
@@ -19,11 +20,11 @@ def registry() -> None:
 @registry.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--village", "village_code", required=True, help="12-digit village code")
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--commit", "do_commit", is_flag=True, help="write the rows (only when the dry run is clean)")
 def import_command(file: Path, village_code: str, site_slug: str | None, do_commit: bool) -> None:
     """Check FILE (xlsx or csv, one row per person) and, with --commit, import it in one transaction."""
-    from cunwu.cli import console, open_site, progress_bar
+    from cunwu.commands import console, open_site, progress_bar
     from cunwu.registry.importer import commit, preview, read_table
 
     site = open_site(site_slug)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.clock import local_today
 from cunwu.i18n import _
 from cunwu.registry.models import Group, Household, Membership, Office, Person, Representation, Representative
@@ -110,7 +110,7 @@ def _family(v: _Village) -> list[tuple[Row, str]]:
     return members[:7]
 
 
-def fill_demo(session: Session, site: Any, demo: Any) -> None:
+def build(session: Session, site: Any, demo: Any) -> None:
     actor = Actor.system("demo")
     rng: random.Random = demo.rng
     today = local_today()

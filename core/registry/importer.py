@@ -23,7 +23,7 @@ from sqlalchemy import ARRAY, ColumnElement, any_, bindparam
 from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.clock import local_today
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _

@@ -1,4 +1,4 @@
-"""The register's tables. Every one is an official record: written only through `cunwu.audit.service`, never deleted.
+"""The register's tables. Every one is an official record: written only through `cunwu.audit.services`, never deleted.
 
 Dates: every `end_date` is exclusive — a membership with start 2020-01-01 and end 2024-03-01 holds up to and
 including 2024-02-29; a change on day D ends the old row on D and starts the new row on D. `end_date IS NULL`
@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import Column, Date, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from cunwu.audit.service import OfficialRecord
+from cunwu.audit.services import OfficialRecord
 from cunwu.i18n import lazy_gettext
 
 _CURRENT = "end_date IS NULL"

@@ -4,34 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from cunwu import __version__, hookimpl
 from cunwu.i18n import _
 from cunwu.plugin_types import Manifest, MenuLink, Permission
-from cunwu.privacy import MaskSettings
+from cunwu.registry.settings import RegistrySettings
 
 _VIEWERS = frozenset({"clerk", "supervisor", "township_official", "county_official", "site_admin"})
-
-
-class RegistrySettings(BaseModel):
-    """`[core.registry]` in site.toml."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    mask: MaskSettings = Field(default_factory=MaskSettings)
-    representative_households_min: int = Field(default=5, ge=1)
-    representative_households_max: int = Field(default=15, ge=1)
-    voting_age: int = Field(default=18, ge=16, le=21)
-    import_max_rows: int = Field(default=200_000, ge=1)
-    import_max_columns: int = Field(default=60, ge=25, le=16_384)
-    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
-
-    @model_validator(mode="after")
-    def _range(self) -> RegistrySettings:
-        if self.representative_households_min > self.representative_households_max:
-            raise ValueError(_("每位代表联系户数的下限不能大于上限"))
-        return self
 
 
 @hookimpl
@@ -95,19 +73,17 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[str]:
-    if slot != "village_home" or not village_code:
-        return []
-    from cunwu.registry.controllers import village_home_slot
+def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+    from cunwu.registry.slots import slot_html
 
-    return [village_home_slot(request, village_code)]
+    return slot_html(request, slot, village_code)
 
 
 @hookimpl
 def demo_data(session: Any, site: Any, demo: Any) -> None:
-    from cunwu.registry.demo import fill_demo
+    from cunwu.registry.demo import build
 
-    fill_demo(session, site, demo)
+    build(session, site, demo)
 
 
 @hookimpl

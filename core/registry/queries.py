@@ -135,6 +135,20 @@ def person(session: Session, id: int) -> Person | None:
     return session.get(Person, id)
 
 
+def group(session: Session, id: int) -> Group | None:
+    """One villager group by id, or None."""
+    return session.get(Group, id)
+
+
+def village_size(session: Session, village_code: str) -> tuple[int, int]:
+    """(open households, current members) of a village — public facts for the village home."""
+    households = session.exec(select(func.count()).select_from(Household).where(
+        Household.village_code == village_code, col(Household.closed_on).is_(None))).one()
+    persons = session.exec(select(func.count()).select_from(Membership).where(
+        Membership.village_code == village_code, col(Membership.end_date).is_(None))).one()
+    return int(households), int(persons)
+
+
 def member_birth_dates(session: Session, households: Any, on: dt.date | None = None) -> dict[int, dict[int, dt.date]]:
     """Household id → {person id: birth date} of the members on `on`, for the households `households` selects (a
     SELECT of household ids, so thousands need no id list). Plain columns, row by row: for batch work such as a
@@ -341,12 +355,6 @@ def open_households(village_code: str) -> Any:
 
 def open_household_count(session: Session, village_code: str) -> int:
     return count(session, open_households(village_code))
-
-
-def resident_count(session: Session, village_code: str) -> int:
-    """People with a current place in one of the village's households."""
-    return int(session.exec(select(func.count()).select_from(Membership).where(
-        Membership.village_code == village_code, col(Membership.end_date).is_(None))).one())
 
 
 def household_memberships(session: Session, household_id: int) -> Sequence[Any]:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.clock import local_today
 from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _

@@ -17,7 +17,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Permi
 from litestar.handlers.base import BaseRouteHandler
 
 from cunwu.i18n import _
-from cunwu.web.render import actor_of, site_of
+from cunwu.web.request_state import actor_of, site_of
 
 if TYPE_CHECKING:
     from cunwu.accounts.actor import Actor

@@ -11,7 +11,7 @@ from cunwu.plugin_types import Manifest, MenuLink
 
 @hookimpl
 def manifest() -> Manifest:
-    from cunwu.web.security import WebSettings
+    from cunwu.web.settings import WebSettings
 
     return Manifest(name="web", title_zh="网站", title_en="Web shell", version=__version__, core=True,
                     table_prefix="core_", settings=WebSettings)

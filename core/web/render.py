@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from litestar import Request, Response
-from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from cunwu import __version__, i18n
 from cunwu.privacy import mask
 from cunwu.templating import render_block
+from cunwu.web.guards import may_open
+from cunwu.web.request_state import actor_of, site_of
 
-if TYPE_CHECKING:
-    from cunwu.accounts.actor import Actor
-    from cunwu.runtime import Site
-
-
-def site_of(connection: ASGIConnection[Any, Any, Any, State]) -> Site:
-    """The site this request belongs to."""
-    site: Site = connection.app.state.site
-    return site
-
-
-def actor_of(connection: ASGIConnection[Any, Any, Any, State]) -> Actor | None:
-    """The signed-in person making this request, or None for a visitor."""
-    actor: Actor | None = connection.scope.get("state", {}).get("actor")
-    return actor
+__all__ = ["actor_of", "base_context", "is_htmx", "public_base", "render", "site_of"]
 
 
 def public_base(request: Request[Any, Any, Any]) -> str:
@@ -54,8 +40,6 @@ def base_context(request: Request[Any, Any, Any], village_code: str | None = Non
     def can(action: str, scope_code: str | None = village_code) -> bool:
         return site.allowed(actor, action, scope_code)
 
-    from cunwu.web.guards import may_open  # guards imports this module
-
     links = site.call("menu_links", request=request, actor=actor, village_code=village_code)
     level = "village" if village else "site"
     menu = sorted((link for link in links if link.level == level), key=lambda link: (link.order, link.label))
@@ -74,6 +58,7 @@ def base_context(request: Request[Any, Any, Any], village_code: str | None = Non
         "locale": i18n.current_locale.get(),
         "version": __version__,
         "htmx": is_htmx(request),
+        "request_id": request.scope.get("state", {}).get("request_id", ""),  # cunwu.web.request_log
     }
 
 

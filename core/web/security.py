@@ -16,49 +16,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cunwu.web.settings import WebSettings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class WebSettings(BaseModel):
-    """`[core.web]` in site.toml."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    trusted_proxies: list[str] = Field(
-        default_factory=list,
-        description="Addresses or networks (e.g. 127.0.0.1, 10.0.0.0/8) of reverse proxies whose "
-                    "X-Forwarded-Proto is believed; cookies are then marked Secure when it says https")
-    frame_ancestors: list[str] = Field(
-        default_factory=list,
-        description="Other origins allowed to show this site's pages in a frame (e.g. a county portal, "
-                    "https://www.example.gov.cn); by default only the site itself may")
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _networks(cls, values: list[str]) -> list[str]:
-        for value in values:
-            try:
-                ipaddress.ip_network(value.strip(), strict=False)
-            except ValueError:
-                raise ValueError(f"not an IP address or network: {value!r}") from None
-        return values
-
-    @field_validator("frame_ancestors")
-    @classmethod
-    def _origins(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not value.startswith(("https://", "http://")) or any(c in value for c in " ;,'\""):
-                raise ValueError(f"not an origin such as https://portal.example.gov.cn: {value!r}")
-        return values
-
-
-def _networks(values: Iterable[str]) -> tuple[Network, ...]:
+def proxy_networks(values: Iterable[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values)
 
 
-def _trusted(client: Any, networks: tuple[Network, ...]) -> bool:
+def from_trusted_proxy(client: Any, networks: tuple[Network, ...]) -> bool:
     if not networks or not client:
         return False
     try:
@@ -82,7 +50,7 @@ class SecurityLayer:
 
     def __init__(self, app: ASGIApp, settings: WebSettings) -> None:
         self.app = app
-        self.networks = _networks(settings.trusted_proxies)
+        self.networks = proxy_networks(settings.trusted_proxies)
         origins = " ".join(settings.frame_ancestors)
         self.frame_headers = [(b"content-security-policy", f"frame-ancestors 'self' {origins}".strip().encode())]
         if not settings.frame_ancestors:  # X-Frame-Options has no way to name other origins
@@ -97,7 +65,7 @@ class SecurityLayer:
                         "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
             await send({"type": "http.response.body", "body": b"Not Found"})
             return
-        if _trusted(scope.get("client"), self.networks):
+        if from_trusted_proxy(scope.get("client"), self.networks):
             for name, value in scope["headers"]:
                 if name == b"x-forwarded-proto":
                     proto = value.decode("latin-1").split(",")[0].strip().lower()

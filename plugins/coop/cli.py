@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cunwu.api import Actor, DomainError, _, console, open_site
+from cunwu.api import Actor, DomainError, _, console, open_site, site_option
 
 
 @click.group()
@@ -37,7 +37,7 @@ def _find(session, credit_code: str):  # type: ignore[no-untyped-def]
 
 
 @coop.command("close-year")
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--coop", "credit_code", required=True, help="the co-op's 统一社会信用代码")
 @click.option("--year", type=int, required=True)
 @click.option("--surplus", required=True, help="the year's surplus in yuan (e.g. 12345.67)")
@@ -79,7 +79,7 @@ def close_year(site_slug: str | None, credit_code: str, year: int, surplus: str,
 
 @coop.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--coop", "credit_code", required=True, help="the co-op's 统一社会信用代码")
 @click.option("--commit", "do_commit", is_flag=True, help="write the rows (only when the dry run is clean)")
 def import_command(file: Path, site_slug: str | None, credit_code: str, do_commit: bool) -> None:

@@ -1,10 +1,11 @@
 """低保 — rural minimum living guarantee (社会救助暂行办法 art. 9–13; 最低生活保障审核确认办法 2021).
 
 The package itself is the plugin object (entry point `dibao = "cunwu_plugins.dibao"`): the hook implementations
-live in `hooks.py` and are re-exported here.
+live in `plugin.py` and are re-exported here.
 """
 
-from cunwu_plugins.dibao.hooks import (
+from cunwu_plugins.dibao.mywork import my_work
+from cunwu_plugins.dibao.plugin import (
     audit_record_problems,
     demo_data,
     manifest,
@@ -16,7 +17,6 @@ from cunwu_plugins.dibao.hooks import (
     register_models,
     register_routes,
 )
-from cunwu_plugins.dibao.mywork import my_work
 
 __all__ = [
     "audit_record_problems", "demo_data", "manifest", "menu_links", "my_work", "objection_raised", "page_slots",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cunwu.api import _
+from cunwu.api import _, site_option
 
 
 @click.group("dibao")
@@ -14,7 +14,7 @@ def dibao() -> None:
 
 @dibao.command("run-month")
 @click.argument("month")
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--approve", is_flag=True, help="also approve the month and build the bank batches")
 def run_month(month: str, site_slug: str | None, approve: bool) -> None:
     """Compute MONTH's (YYYY-MM) entitlements; safe to re-run and to run twice at once (nothing is doubled)."""

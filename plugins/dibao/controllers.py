@@ -429,7 +429,7 @@ def cycle_page(request: Request[Any, Any, Any], month: str) -> Response[str]:
         "cycle": cycle, "entitlements": rows, "batches": found, "results": results,
         "total": sum((e.amount for e in rows), Decimal("0.00")), "banks": services.settings_of(site).banks,
         "failed": sum(r.failed_count for r in results.values()),
-        "this_month": amounts.first_of_month(services.today())})
+        "this_month": amounts.first_of_month(local_today())})
 
 
 @get("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)

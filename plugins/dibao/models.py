@@ -8,7 +8,7 @@
 - money is never negative and a payment never exceeds what it pays (CHECK constraints).
 
 Cases, standards, incomes, visits, decisions and assessments are official records (written only through
-`cunwu.audit.service`). Cycles, entitlements, batches and payments are written in bulk with
+`cunwu.audit.services`). Cycles, entitlements, batches and payments are written in bulk with
 `INSERT ... ON CONFLICT DO NOTHING` (that is what makes concurrent runs safe); every such write is recorded in the
 audit chain by the services with `audit.record`.
 """

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from cunwu.api import site_option
+
 
 @click.group()
 def land() -> None:
@@ -23,7 +25,7 @@ def _site(site_slug: str | None):  # type: ignore[no-untyped-def]
 
 @land.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--commit", is_flag=True, help="write the rows (without it: a dry run that only reports problems)")
 def import_command(file: Path, site_slug: str | None, commit: bool) -> None:
     """Import plots and contracts (one row per plot). Without --commit nothing is written; with it, every row is
@@ -47,7 +49,7 @@ def import_command(file: Path, site_slug: str | None, commit: bool) -> None:
 
 @land.command("geojson")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--commit", is_flag=True, help="write the polygons (without it: a dry run)")
 def geojson_command(file: Path, site_slug: str | None, commit: bool) -> None:
     """Attach polygons to plots from a GeoJSON FeatureCollection (property `code` = the 19-digit plot code)."""

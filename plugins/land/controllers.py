@@ -109,21 +109,6 @@ def _home(request: Req, village_code: str, error: DomainError | None = None, val
         "values": values or {}}, status_code=status_code)
 
 
-def dashboard_slot(request: Req, village_code: str) -> Markup:
-    site = site_of(request)
-    today = local_today()
-    with site.db.read() as session:
-        waiting = [t for t in session.exec(select(Transfer).where(
-            Transfer.village_code == village_code,
-            col(Transfer.status).in_(("pending", "posting", "held", "ready")))).all()]
-    counts: dict[str, int] = {}
-    for transfer in waiting:
-        state = services.effective_status(transfer, today)
-        counts[state] = counts.get(state, 0) + 1
-    template = site.templates.get_template("land/_slot.html")
-    return Markup(template.render(counts=counts, village_code=village_code, status_label=services.status_label))
-
-
 # --- contracts, plots, powers of attorney --------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cunwu.api import DemoContext, Manifest, MenuLink, Permission, _, actor_of, hookimpl, site_of
+from cunwu.api import DemoContext, Manifest, MenuLink, Permission, _, hookimpl, site_of
 
 from .settings import LandSettings
 
@@ -61,15 +61,9 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 @hookimpl
 def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
     """The village dashboard shows transfers waiting for a step (for those who may see them)."""
-    if slot != "village_dashboard" or village_code is None:
-        return []
-    site = site_of(request)
-    actor = actor_of(request)
-    if actor is None or not site.allowed(actor, "land.view", village_code):
-        return []
-    from .controllers import dashboard_slot
+    from .slots import slot_html
 
-    return [dashboard_slot(request, village_code)]
+    return slot_html(request, slot, village_code)
 
 
 @hookimpl

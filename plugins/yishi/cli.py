@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cunwu.api import Actor
+from cunwu.api import Actor, site_option
 
 
 @click.group()
@@ -16,7 +16,7 @@ def yishi() -> None:
 
 @yishi.command("codes")
 @click.argument("project_id", type=int)
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--village", "village_code", required=True, help="12-digit village code of the project")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="HTML file to write (print it on A4)")

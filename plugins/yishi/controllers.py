@@ -14,7 +14,6 @@ from typing import Any
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
-from markupsafe import Markup
 from sqlmodel import Session
 
 from cunwu.api import (
@@ -452,30 +451,6 @@ def county_desk(request: Request[Any, Any, Any]) -> Response[str]:
         recent = services.projects_of(session, villages, ["returned", "filed", "completed"])[:30]
     return render(request, "yishi/county.html", {"waiting": waiting, "recent": recent, "statuses": STATUSES,
                                                  "kinds": KINDS, "names": _village_names(site)})
-
-
-# --- dashboard slot ---------------------------------------------------------------------------------------------
-
-
-def dashboard_slot(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
-    """`village_dashboard`: the village's open projects for staff; `site_home`: what waits for this official."""
-    site = site_of(request)
-    actor = actor_of(request)
-    env = site.templates
-    if slot == "village_dashboard" and village_code and site.allowed(actor, "yishi.view", village_code):
-        with site.db.read() as session:
-            projects = [p for p in services.projects_of(session, [village_code]) if p.status != "completed"][:5]
-        return [Markup(env.get_template("yishi/slot_village.html").render(
-            projects=projects, statuses=STATUSES, village_code=village_code))]
-    if slot == "site_home" and actor is not None:
-        villages = reviewer_villages(site, actor)
-        if not villages:
-            return []
-        with site.db.read() as session:
-            waiting = services.projects_of(session, villages, ["submitted", "reviewed"])
-        return [Markup(env.get_template("yishi/slot_county.html").render(
-            waiting=waiting, statuses=STATUSES, names=_village_names(site)))]
-    return []
 
 
 # --- JSON API ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The 一事一议 tables. Every row is an official record (written through `cunwu.audit.service`, never deleted).
+"""The 一事一议 tables. Every row is an official record (written through `cunwu.audit.services`, never deleted).
 
 What the database itself holds, on SQLite and PostgreSQL alike:
 - one requester row per person and project; one hardship reduction per household and project;

@@ -104,11 +104,9 @@ def _reviews_somewhere(site: Any, actor: Any) -> bool:
 
 @hookimpl
 def page_slots(request: Any, slot: str, village_code: str | None) -> list[Markup]:
-    from .controllers import dashboard_slot
+    from .slots import slot_html
 
-    if slot in ("village_dashboard", "site_home"):
-        return dashboard_slot(request, slot, village_code)
-    return []
+    return slot_html(request, slot, village_code)
 
 
 @hookimpl

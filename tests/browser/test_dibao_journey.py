@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cunwu.accounts.actor import Actor, Grant
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.clock import local_today
 from cunwu.meetings import services as meetings
 from cunwu.registry import services as registry

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.registry.models import Household, Membership, Office, Person, Representative
 
 VILLAGE = "130926100201"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from cunwu.accounts.actor import Actor, Grant
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.registry import services as registry
 from cunwu.registry.resident_id import generate_resident_id
 from cunwu_plugins.dibao import amounts, services

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.registry.models import Household, Membership, Person
 
 V = "130926100201"

@@ -219,7 +219,7 @@ def test_the_public_api_and_own_modules_pass() -> None:
         ("import cunwu\n", "imports cunwu; use cunwu.api"),
         ("from cunwu import hookimpl\n", "imports cunwu.hookimpl"),
         ("def f():\n    from cunwu.meetings.services import motion_result\n", "synthetic.py:2: imports cunwu.meetings"),
-        ("import importlib\nimportlib.import_module('cunwu.audit.service')\n", "imports cunwu.audit.service"),
+        ("import importlib\nimportlib.import_module('cunwu.audit.services')\n", "imports cunwu.audit.services"),
         ("from cunwu.testing import site_client\n", "imports cunwu.testing; use cunwu.api"),  # not in plugin code
         ("from cunwu_plugins.yishi import services\n", "imports another plugin (cunwu_plugins.yishi"),
         ("from cunwu_plugins import yishi\n", "imports another plugin (cunwu_plugins.yishi)"),

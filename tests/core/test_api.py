@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from cunwu import api, hookspecs
 from cunwu.apidoc import reference
 from cunwu.cli import cli
-from cunwu.meetings.rules import MeetingSettings
+from cunwu.meetings.settings import MeetingSettings
 from cunwu_plugins.yishi.settings import YishiSettings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from sqlmodel import select
 from cunwu.accounts.actor import Actor
 from cunwu.accounts.models import User
 from cunwu.accounts.services import create_user
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.audit.models import GENESIS_HASH, AuditEntry
 
 ACTOR = Actor.system("test")

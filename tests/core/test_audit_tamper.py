@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from cunwu.audit import checkpoints
 from cunwu.audit.models import AuditEntry
 from cunwu.audit.records import plugin_record_problems, verify_records
-from cunwu.audit.service import entry_hash, verify_chain
+from cunwu.audit.services import entry_hash, verify_chain
 from cunwu.demo import run_demo_hooks
 from cunwu.plugin_types import DemoContext
 from cunwu.runtime import Site

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.registry.models import Household, Membership, Person, Representative
 from cunwu.testing import site_client
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from cunwu.audit.models import AuditEntry
-from cunwu.audit.service import verify_chain
+from cunwu.audit.services import verify_chain
 from cunwu.registry import queries
 from cunwu.registry.services import RegistryError
 from cunwu.testing import Member, assert_models_match_migrations

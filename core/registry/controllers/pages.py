@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from sqlmodel import Session
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit.service import history
+from cunwu.audit.services import history
 from cunwu.clock import local_today
 from cunwu.errors import Problem
 from cunwu.i18n import _

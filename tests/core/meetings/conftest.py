@@ -20,7 +20,7 @@ import pytest
 from sqlmodel import Session, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.db.types import LOCAL_TZ
 from cunwu.meetings import services
 from cunwu.meetings.models import Meeting, MeetingMember, Motion

@@ -19,7 +19,6 @@ from cunwu.meetings.rules import (
     TWO_THIRDS,
     KindRule,
     MeetingKind,
-    MeetingSettings,
     QuorumMode,
     RuleOverride,
     Threshold,
@@ -33,6 +32,7 @@ from cunwu.meetings.rules import (
     rules_for,
     vote_outcome,
 )
+from cunwu.meetings.settings import MeetingSettings
 
 P, H = QuorumMode.persons, QuorumMode.households
 

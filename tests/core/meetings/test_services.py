@@ -11,8 +11,9 @@ import pytest
 from sqlmodel import select
 
 from cunwu import hookimpl
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry
+from cunwu.errors import NotFound
 from cunwu.meetings import services
 from cunwu.meetings.models import Meeting, MeetingMember, Motion, ResultCorrection
 from cunwu.meetings.rules import MeetingKind, RuleOverride, VoteRuleSet
@@ -453,7 +454,7 @@ def test_meetings_are_per_village(village_site: Any, h: SimpleNamespace) -> None
         meeting = h.schedule(session, site, "representatives", village="130926100202")
         services.open_meeting(session, site, h.CLERK, meeting)
         names = {m.name for m in h.members(session, meeting)}
-        with pytest.raises(services.NotFound, match="没有这个会议"):
+        with pytest.raises(NotFound, match="没有这个会议"):
             services.get_meeting(session, VILLAGE, meeting.id)
     assert names and all(name.startswith("西") for name in names)
 

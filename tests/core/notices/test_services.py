@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry
 from cunwu.notices import queries, services
 from cunwu.notices.markup import diff_versions, render_markdown

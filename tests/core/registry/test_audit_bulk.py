@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry
 from cunwu.registry.models import Group, Person
 from cunwu.registry.resident_id import generate_resident_id

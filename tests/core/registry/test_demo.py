@@ -8,17 +8,17 @@ from typing import Any
 
 from sqlmodel import select
 
-from cunwu.audit.service import verify_chain
+from cunwu.audit.services import verify_chain
 from cunwu.plugin_types import DemoContext
 from cunwu.registry import queries
-from cunwu.registry.demo import fill_demo
+from cunwu.registry.demo import build
 from cunwu.registry.models import Group, Person
 from cunwu.registry.resident_id import parse_resident_id
 
 
 def _build(site: Any, seed: int) -> list[tuple[str, str]]:
     with site.db.transaction() as session:
-        fill_demo(session, site, DemoContext(rng=random.Random(seed)))
+        build(session, site, DemoContext(rng=random.Random(seed)))
     with site.db.read() as session:
         return [(p.name, p.resident_id) for p in session.exec(select(Person).order_by(Person.id)).all()]
 

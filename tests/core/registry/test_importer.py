@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import func, select
 
 from cunwu.audit.models import AuditEntry
-from cunwu.audit.service import verify_chain
+from cunwu.audit.services import verify_chain
 from cunwu.registry import queries, services
 from cunwu.registry.importer import ImportFileError, commit, preview, read_table, template_xlsx
 from cunwu.registry.models import Household, Membership, Person

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from cunwu.audit import service as audit
-from cunwu.audit.service import verify_chain
+from cunwu.audit import services as audit
+from cunwu.audit.services import verify_chain
 from cunwu.errors import DomainError
 from cunwu.registry import queries, services
 from cunwu.registry.models import Household, HouseholdLink, Membership, Person, Village

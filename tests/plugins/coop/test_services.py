@@ -93,7 +93,7 @@ def test_founding_roll_and_refusals(site_factory, dialect):
 def test_database_refuses_what_the_services_refuse(site_factory, dialect):
     site = site_factory(enabled=["coop"], dialect=dialect)
     coop_id, members = make_coop(site)
-    from cunwu.audit import service as audit
+    from cunwu.audit import services as audit
 
     patronage = check_violation("ck_coop_cooperative_patronage_at_least_60")
     with pytest.raises(IntegrityError, match=patronage), site.db.transaction() as session:

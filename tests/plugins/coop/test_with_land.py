@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from cunwu.api import Actor, frozen_clock
 from cunwu.audit.models import AuditEntry
-from cunwu.audit.service import verify_chain
+from cunwu.audit.services import verify_chain
 from cunwu.demo import populate_demo
 from cunwu.testing import Member as Person
 from cunwu.testing import build_register, login, site_client

@@ -64,7 +64,7 @@ def enrolled_case(site: Any, births: list[dt.date], income: str, *, confirmed_on
                               visitors="张三、李四", findings="住房简陋，无劳动能力")
         services.give_opinion(session, site, TOWNSHIP_OFFICIAL, case, approve=True, opinion="符合条件，同意")
         services.post_case(session, site, CLERK, case)
-        from cunwu.audit import service as audit
+        from cunwu.audit import services as audit
 
         audit.update(session, CLERK, case, {"posting_ends_on": confirmed_on - dt.timedelta(days=1)}, "test.backdate")
         services.confirm(session, site, COUNTY, case, on=confirmed_on)

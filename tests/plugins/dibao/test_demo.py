@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from cunwu.audit.service import verify_chain
+from cunwu.audit.services import verify_chain
 from cunwu.demo import populate_demo
 from cunwu.registry import queries
 from cunwu_plugins.dibao import disbursement, services

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry
 from cunwu.db.types import utcnow
 from cunwu.testing import unique_violation

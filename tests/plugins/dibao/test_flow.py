@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry
 from cunwu.clock import local_today
 from cunwu.errors import DomainError
@@ -21,7 +21,7 @@ from cunwu.notices import services as notices
 from cunwu.notices.models import Notice
 from cunwu.registry import services as registry
 from cunwu.testing import login, site_client
-from cunwu_plugins.dibao import services
+from cunwu_plugins.dibao import amounts, services
 from cunwu_plugins.dibao.models import Case
 
 from .conftest import CLERK, OTHER_VILLAGE, VILLAGE, enrolled_case, household, person, standard
@@ -226,7 +226,7 @@ def test_hook_objection_raised_sends_the_case_to_democratic_review_and_the_resul
         case = services.get_case(session, case_id)
         actions = [e.action for e in session.exec(select(AuditEntry).where(
             AuditEntry.object_type == "dibao_case", AuditEntry.object_id == str(case_id))).all()]
-    assert case.status == "enrolled" and case.first_month == services.amounts.first_payment_month(local_today())
+    assert case.status == "enrolled" and case.first_month == amounts.first_payment_month(local_today())
     assert actions == ["dibao.case.apply", "dibao.case.opinion", "dibao.case.post", "dibao.case.objection",
                        "dibao.case.review_meeting", "dibao.case.review_result", "test.backdate", "dibao.case.confirm"]
 

@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.clock import local_today
 from cunwu_plugins.dibao import disbursement, services
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from cunwu.audit.service import verify_chain
+from cunwu.audit.services import verify_chain
 from cunwu.demo import populate_demo
 from cunwu.testing import site_client
 from cunwu_plugins.land import services

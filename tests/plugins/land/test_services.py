@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from cunwu.api import frozen_clock, raise_objection
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu_plugins.land import codes, services
 from cunwu_plugins.land.models import RentInstalment, Transfer, TransferPlot
 from cunwu_plugins.land.services import LandError, PlotInput

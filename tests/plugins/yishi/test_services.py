@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.notices.models import Notice
 from cunwu.testing import check_violation, unique_violation
 from cunwu_plugins.yishi import services

@@ -77,23 +77,9 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 @hookimpl
 def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
     """The village dashboard shows the cases in progress and this month's recipients (for 低保 viewers)."""
-    if slot != "village_dashboard" or village_code is None:
-        return []
-    site = request.app.state.site
-    actor = request.scope.get("state", {}).get("actor")
-    if actor is None or not site.allowed(actor, "dibao.view", village_code):
-        return []
-    from markupsafe import Markup
+    from .slots import slot_html
 
-    from . import services
-
-    with site.db.read() as session:
-        found = services.cases(session, village_code, ("applied", "proposed", "posting", "democratic_review",
-                                                       "enrolled"))
-    counts = {status: sum(1 for c in found if c.status == status) for status in
-              ("applied", "proposed", "posting", "democratic_review", "enrolled")}
-    template = site.templates.get_template("dibao/_slot.html")
-    return [Markup(template.render(counts=counts, village_code=village_code, status_label=services.status_label))]
+    return slot_html(request, slot, village_code)
 
 
 @hookimpl

@@ -403,7 +403,7 @@ def _guard_official_records(session: OrmSession, _context: Any, _instances: Any)
             raise AuditRequired(f"{type(obj).__name__} is an official record and is never deleted; withdraw it instead")
     for obj in list(session.new) + list(session.dirty):
         if getattr(obj, "__official__", False) and id(obj) not in allowed and session.is_modified(obj):
-            raise AuditRequired(f"{type(obj).__name__} changed outside the audit service (cunwu.audit.service)")
+            raise AuditRequired(f"{type(obj).__name__} changed outside the audit service (cunwu.audit.services)")
 
 
 @event.listens_for(OrmSession, "after_flush_postexec")

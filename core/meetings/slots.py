@@ -1,0 +1,35 @@
+"""What the meetings area puts on the village home (the `page_slots` hook): the upcoming meetings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from markupsafe import Markup
+from sqlmodel import col, select
+
+from cunwu.clock import LOCAL_TZ, local_today
+from cunwu.meetings import services
+from cunwu.meetings.models import Meeting
+from cunwu.web.render import actor_of, base_context, site_of
+
+
+def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+    if slot == "village_home" and village_code:
+        return [_upcoming(request, village_code)]
+    return []
+
+
+def _upcoming(request: Any, village_code: str) -> Markup:
+    """Upcoming meetings on the village home: the publicly announced ones for everyone, all for `meetings.view`."""
+    site = site_of(request)
+    full = site.allowed(actor_of(request), "meetings.view", village_code)
+    since = dt.datetime.combine(local_today(), dt.time(), tzinfo=LOCAL_TZ)
+    with site.db.read() as session:
+        query = select(Meeting).where(Meeting.village_code == village_code, Meeting.status != "closed",
+                                      Meeting.starts_at >= since)
+        if not full:
+            query = query.where(col(Meeting.kind).in_([k.value for k in services.PUBLIC_KINDS]))
+        rows = session.exec(query.order_by(col(Meeting.starts_at)).limit(5)).all()
+    context = {**base_context(request, village_code), "shanghai": LOCAL_TZ, "upcoming": rows, "full": full}
+    return Markup(site.templates.get_template("meetings/_slot_village_home.html").render(context))
