@@ -29,12 +29,23 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
-from cunwu.api import Actor, NotFound, Problem, SheetTooLarge, _, audit, check_xlsx_extent, safe_rows, utcnow
+from cunwu.api import (
+    Actor,
+    NotFound,
+    Problem,
+    SheetTooLarge,
+    _,
+    audit,
+    check_xlsx_extent,
+    local_today,
+    safe_rows,
+    utcnow,
+)
 from cunwu.api import registry as queries
 
 from . import amounts
 from .models import DEAD_PAYMENT_STATES, Assessment, Batch, Case, Cycle, Entitlement, Payment
-from .services import DibaoError, area_of, month_amount, review_overdue, settings_of, standard_history, today
+from .services import DibaoError, area_of, month_amount, review_overdue, settings_of, standard_history
 
 ZERO = Decimal("0.00")
 Progress = Callable[..., None]  # (label, steps done, total=...) like `cunwu.cli.progress_bar`
@@ -214,7 +225,7 @@ def entitlements(session: Session, month: dt.date, village_code: str | None = No
 def refuse_future_month(month: dt.date) -> None:
     """A month is approved for payment once it has begun (local date): approving it earlier would put next
     month's recipients on the public list before their month."""
-    this_month = amounts.first_of_month(today())
+    this_month = amounts.first_of_month(local_today())
     if month > this_month:
         raise DibaoError(_("%(month)s 还没有开始，不能审批（最早 %(first)s 起可以审批）", month=month.strftime("%Y-%m"),
                            first=month.isoformat()), [Problem(_("月份还没有开始"), field="month")])

@@ -14,6 +14,7 @@ import pytest
 
 from cunwu.accounts.actor import Actor, Grant
 from cunwu.audit import services as audit
+from cunwu.clock import local_today
 from cunwu.registry import services as registry
 from cunwu.registry.resident_id import generate_resident_id
 from cunwu_plugins.dibao import amounts, services
@@ -82,7 +83,7 @@ def _household(site: Any) -> None:
 def _through_to_confirmation(site: Any, case_id: int) -> dt.date:
     """The steps between application and payment, by their services; the posting is dated back so the case is
     confirmed last month and paid from this month."""
-    this_month = amounts.first_of_month(services.today())
+    this_month = amounts.first_of_month(local_today())
     confirmed_on = amounts.add_months(this_month, -1) + dt.timedelta(days=3)
     with site.db.transaction() as session:
         case = session.get(Case, case_id)
@@ -90,7 +91,7 @@ def _through_to_confirmation(site: Any, case_id: int) -> dt.date:
                                monthly_amount=Decimal("200"))
         services.record_property(session, site, CLERK, case,
                                  dict.fromkeys(services.settings_of(site).property_checks, True))
-        services.record_visit(session, site, CLERK, case, visited_on=services.today(), visitors="文书、包村干部",
+        services.record_visit(session, site, CLERK, case, visited_on=local_today(), visitors="文书、包村干部",
                               findings="老人务农为生，收入微薄")
         services.give_opinion(session, site, TOWN, case, approve=True, opinion="符合条件，同意纳入")
         services.post_case(session, site, CLERK, case)

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from cunwu.accounts.actor import Actor
+from cunwu.clock import local_today
 from cunwu_plugins.dibao import amounts, disbursement, services
 from cunwu_plugins.dibao.models import Case, Cycle, Visit
 
@@ -30,11 +31,11 @@ def test_a_home_visit_needs_two_investigators(site_factory: Any, visitors: str) 
         case_id = case.id
     with pytest.raises(services.DibaoError, match=r"入户调查人至少两人.*已填写 [01] 人") as refused, \
             site.db.transaction() as session:
-        services.record_visit(session, site, CLERK, session.get(Case, case_id), visited_on=services.today(),
+        services.record_visit(session, site, CLERK, session.get(Case, case_id), visited_on=local_today(),
                               visitors=visitors, findings="住房简陋，无劳动能力")
     assert refused.value.problems[0].field == "visitors"
     with site.db.transaction() as session:
-        services.record_visit(session, site, CLERK, session.get(Case, case_id), visited_on=services.today(),
+        services.record_visit(session, site, CLERK, session.get(Case, case_id), visited_on=local_today(),
                               visitors="王文书 李委员", findings="住房简陋，无劳动能力")
     with site.db.read() as session:
         assert [v.visitors for v in session.exec(select(Visit)).all()] == ["王文书 李委员"]
@@ -46,7 +47,7 @@ def test_visitor_names_split_on_the_usual_separators() -> None:
 
 def test_a_month_is_not_approved_before_it_begins(site_factory: Any) -> None:
     site = site_factory(enabled=["dibao"])
-    this_month = amounts.first_of_month(services.today())
+    this_month = amounts.first_of_month(local_today())
     next_month = amounts.add_months(this_month, 1)
     standard(site, "580", amounts.add_months(this_month, -12))
     enrolled_case(site, [ADULT], "100", confirmed_on=amounts.add_months(this_month, -1) + dt.timedelta(days=3))
