@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -87,6 +88,7 @@ class ImportFileError(DomainError):
 class Table:
     headers: list[str]
     rows: list[list[Any]]  # data rows; row i is spreadsheet row i + 2 (row 1 holds the headers)
+    sha256: str | None = None  # of the file read, which the import's audit entries name
 
 
 def _decode_csv(data: bytes) -> str:
@@ -143,7 +145,7 @@ def read_table(data: bytes, filename: str = "", *, max_rows: int = 200_000, max_
     body = rows[1:]
     while body and not any(text(v) for v in body[-1]):
         body.pop()
-    return Table(headers, body)
+    return Table(headers, body, hashlib.sha256(data).hexdigest())
 
 
 def _column_map(headers: list[str]) -> dict[str, int]:
@@ -198,6 +200,7 @@ class ImportPreview:
     moves: int
     _plan: list[_Row] = field(default_factory=list, repr=False)
     _columns: frozenset[str] = frozenset()
+    source_sha256: str | None = None  # the file's, for the audit entries
 
     @property
     def ok(self) -> bool:
@@ -351,7 +354,7 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
     problems.sort(key=lambda p: (p.row or 0, list(HEADER_OF.values()).index(p.column)
                                  if p.column in HEADER_OF.values() else 99))
     return ImportPreview(village_code, len(plan), problems, changes, households_added, households_changed, moves,
-                         plan, frozenset(columns))
+                         plan, frozenset(columns), table.sha256)
 
 
 def _household_changes(session: Session, village_code: str, by_household: dict[str, list[_Row]],
@@ -428,8 +431,9 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     """Apply a clean preview in the caller's transaction (all rows or none). Raises DomainError if it has problems.
 
     Memberships that change end today and restart today; new people join on their 入户日期 (or today). Everything
-    is written through the audit service in bulk (one entry per record): new records as plain rows (the preview has
-    checked every value), changes to existing ones through their objects.
+    is written through the audit service in bulk: new records as plain rows (the preview has checked every value),
+    one batch entry per table naming the file's SHA-256 (`insert_batch`); changes to existing records through their
+    objects, one entry each.
     """
     if not result.ok:
         raise DomainError(_("导入前请先更正预览中列出的全部问题"), result.problems)
@@ -438,8 +442,9 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     plan = result._plan
     # People: new ones, and updates of matched ones.
     fresh = [r for r in plan if r.person is None]
-    added = audit.insert_many(session, actor, Person, [{"village_code": village, **r.values} for r in fresh],
-                              "registry.person.import")
+    source = result.source_sha256
+    added = audit.insert_batch(session, actor, Person, [{"village_code": village, **r.values} for r in fresh],
+                               "registry.person.import", source_sha256=source)
     person_ids: dict[int, int] = {r.row: person_id for r, person_id in zip(fresh, added, strict=True)}  # by row
     updates = []
     for r in plan:
@@ -476,7 +481,7 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
                 diff["address"] = head.address[:200]
             if diff:
                 household_updates.append((household, diff))
-    added = audit.insert_many(session, actor, Household, created, "registry.household.import")
+    added = audit.insert_batch(session, actor, Household, created, "registry.household.import", source_sha256=source)
     household_ids.update((row["number"], household_id) for row, household_id in zip(created, added, strict=True))
     audit.update_many(session, actor, household_updates, "registry.household.import_update")
 
@@ -510,7 +515,7 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
             starts.append({"village_code": village, "household_id": household_ids[r.household],
                            "person_id": person_id, "relation": r.relation, "start_date": start})
     audit.update_many(session, actor, ends, "registry.membership.import_end")
-    audit.insert_many(session, actor, Membership, starts, "registry.membership.import")
+    audit.insert_batch(session, actor, Membership, starts, "registry.membership.import", source_sha256=source)
     # A household outside the file whose last member (its head) moved into the file closes.
     closing = [(h, {"closed_on": today, "close_reason": _("成员已全部迁出")})
                for h in (session.get(Household, hid) for hid in emptied)
