@@ -12,10 +12,12 @@ without BOM) or GBK/GB18030 (what Excel saves on a Chinese Windows).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ from sqlmodel import Session, SQLModel, col, select
 from cunwu.accounts.actor import Actor
 from cunwu.audit import service as audit
 from cunwu.errors import DomainError, Problem
-from cunwu.i18n import _
+from cunwu.i18n import _, current_locale
 from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
 from cunwu.registry.models import GONE, RELATIONS, SEXES, STATUSES, Group, Household, Membership, Person
 from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, unescape_cell
@@ -229,12 +231,13 @@ def _display(key: str, value: Any) -> str:
     return str(value)
 
 
-def _group_lookup(groups: Iterable[Group]) -> Callable[[str], int | bool | None]:
+def _group_lookup(groups: Iterable[tuple[int, int, str]]) -> Callable[[str], int | bool | None]:
+    """A finder for the village's groups, given as (id, number, name)."""
     by_word: dict[str, int] = {}
-    for g in groups:
-        for word in (str(g.number), f"{g.number:02d}", g.name, f"{g.number}组", f"第{g.number}组",
-                     f"第{g.number}村民小组", f"{g.number:02d}组"):
-            by_word[word] = g.id  # type: ignore[assignment]
+    for group_id, number, name in groups:
+        for word in (str(number), f"{number:02d}", name, f"{number}组", f"第{number}组", f"第{number}村民小组",
+                     f"{number:02d}组"):
+            by_word[word] = group_id
 
     def find(word: str) -> int | bool | None:
         """Group id, None for an empty cell, False when unknown."""
@@ -245,19 +248,41 @@ def _group_lookup(groups: Iterable[Group]) -> Callable[[str], int | bool | None]
     return find
 
 
-def preview(session: Session, village_code: str, table: Table, *, max_rows: int = 200_000,
-            today: dt.date | None = None) -> ImportPreview:
-    """Check every row; nothing is written. See the module docstring."""
-    today = today or dt.date.today()
-    columns = _column_map(table.headers)
-    if len(table.rows) > max_rows:
-        raise ImportFileError(_("文件有 %(n)s 行，超过上限 %(max)s 行", n=len(table.rows), max=max_rows))
+@dataclass(frozen=True)
+class _Cleaned:
+    """Every row of a file parsed and checked on its own (no database but the village's groups): the part of a
+    preview that depends only on the file, which is most of its cost."""
+
+    plan: list[_Row]
+    problems: list[Problem]
+    seen_ids: dict[str, int]
+
+
+#: The newest files' cleaned rows, by (file SHA-256, column map, groups, day, language): the commit re-runs `preview`
+#: under the write lock (the register may have changed since the dry run), and the same file's rows need not be parsed
+#: again.
+_CLEANED: OrderedDict[tuple[Any, ...], _Cleaned] = OrderedDict()
+_CLEANED_FILES = 2
+_CLEANED_LOCK = threading.Lock()
+
+
+def _clean_rows(table: Table, columns: dict[str, int], groups: tuple[tuple[Any, int, str], ...],
+                today: dt.date) -> _Cleaned:
+    """Parse and check each row on its own (cached for a file read from bytes; see `_CLEANED`)."""
+    cache_key = ((table.sha256, tuple(sorted(columns.items())), groups, today, current_locale.get())
+                 if table.sha256 else None)  # the problems are worded in the reader's language
+    if cache_key is not None:
+        with _CLEANED_LOCK:
+            found = _CLEANED.get(cache_key)
+            if found is not None:
+                _CLEANED.move_to_end(cache_key)
+                return found
     problems: list[Problem] = []
 
     def problem(row: int, key: str, message: str) -> None:
         problems.append(Problem(message, row=row, column=HEADER_OF.get(key, key)))
 
-    find_group = _group_lookup(session.exec(select(Group).where(Group.village_code == village_code)).all())
+    find_group = _group_lookup(groups)
     # Cells by index: each row is cut or padded to the columns read, plus one None for the columns the file lacks.
     width = max(columns.values()) + 1
     index_of = {c.key: columns.get(c.key, width) for c in COLUMNS}
@@ -310,6 +335,32 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
             problem(row, "status", _("户主的状态不能是已迁出或已故；请先变更户主"))
         plan.append(_Row(row, values, text(cells[at_household]), relation or "", group_id or None,
                          text(cells[at_address]), start))
+
+    cleaned = _Cleaned(plan, problems, seen_ids)
+    if cache_key is not None:
+        with _CLEANED_LOCK:
+            _CLEANED[cache_key] = cleaned
+            while len(_CLEANED) > _CLEANED_FILES:
+                _CLEANED.popitem(last=False)
+    return cleaned
+
+
+def preview(session: Session, village_code: str, table: Table, *, max_rows: int = 200_000,
+            today: dt.date | None = None) -> ImportPreview:
+    """Check every row; nothing is written. See the module docstring."""
+    today = today or dt.date.today()
+    columns = _column_map(table.headers)
+    if len(table.rows) > max_rows:
+        raise ImportFileError(_("文件有 %(n)s 行，超过上限 %(max)s 行", n=len(table.rows), max=max_rows))
+    groups = tuple((g.id, g.number, g.name) for g in session.exec(
+        select(Group).where(Group.village_code == village_code).order_by(col(Group.id))).all())
+    cleaned = _clean_rows(table, columns, groups, today)
+    problems = list(cleaned.problems)
+    plan = [dataclasses.replace(r) for r in cleaned.plan]  # the commit's own copies (`person` is set below)
+    seen_ids = cleaned.seen_ids
+
+    def problem(row: int, key: str, message: str) -> None:
+        problems.append(Problem(message, row=row, column=HEADER_OF.get(key, key)))
 
     # Households: exactly one head each.
     by_household: dict[str, list[_Row]] = defaultdict(list)
