@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from cunwu.db.types import UTCDateTime
@@ -30,3 +30,20 @@ class AuditEntry(SQLModel, table=True):
     # Unique: an entry can be followed by only one other, so the chain can never fork, even under concurrency.
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
+
+
+class AuditRow(SQLModel, table=True):
+    """One record written by a batch entry (`service.insert_batch`): its full row as the chain's JSON text.
+
+    The batch entry's `after` holds the count and the SHA-256 over these texts in id order, so the chain commits to
+    every row without an entry (and two random-hash index insertions) per row; `verify_chain` re-hashes them and
+    `verify_records` compares each with its record, naming a single edited row. Stored as text, not JSON, so the
+    bytes hashed are the bytes read back. No rowid on SQLite: the key is the only index, filled in order.
+    """
+
+    __tablename__ = "audit_row"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    entry_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    object_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    after: str = Field(sa_column=Column(Text, nullable=False))

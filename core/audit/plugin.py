@@ -22,9 +22,9 @@ def manifest() -> Manifest:
 
 @hookimpl
 def register_models() -> list[type]:
-    from cunwu.audit.models import AuditEntry
+    from cunwu.audit.models import AuditEntry, AuditRow
 
-    return [AuditEntry]
+    return [AuditEntry, AuditRow]
 
 
 @hookimpl

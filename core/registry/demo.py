@@ -2,8 +2,8 @@
 
 Villages are dominated by two or three surnames, as in the north China plain; names, ages, flags and phones follow
 rough real proportions. `demo.scale == "county"` builds ~250,000 people over the site's villages for benchmarks.
-Everything is written through the audit service's bulk path as plain rows (`insert_many`: one entry per record, no
-ORM objects), in batches.
+Everything is written through the audit service's bulk path as plain rows (`insert_batch`: one entry per batch
+committing to every row, no ORM objects), in batches.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from cunwu.i18n import _
 from cunwu.registry.models import Group, Household, Membership, Office, Person, Representation, Representative
 from cunwu.registry.resident_id import generate_resident_id
 
-#: A record being built: column → value (the rows handed to `audit.insert_many`, with "id" once inserted).
+#: A record being built: column → value (the rows handed to `audit.insert_batch`, with "id" once inserted).
 Row = dict[str, Any]
 
 COUNTY_CODE = "130926"
@@ -154,7 +154,7 @@ def build(session: Session, site: Any, demo: Any) -> None:
 
 def _insert(session: Session, actor: Actor, model: type[SQLModel], rows: list[Row], action: str) -> None:
     """Write the rows through the audit service and give each its id."""
-    for row, id_ in zip(rows, audit.insert_many(session, actor, model, rows, action), strict=True):
+    for row, id_ in zip(rows, audit.insert_batch(session, actor, model, rows, action), strict=True):
         row["id"] = id_
 
 

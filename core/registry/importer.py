@@ -12,9 +12,12 @@ without BOM) or GBK/GB18030 (what Excel saves on a Chinese Windows).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
+import hashlib
 import io
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +29,7 @@ from cunwu.accounts.actor import Actor
 from cunwu.audit import services as audit
 from cunwu.clock import local_today
 from cunwu.errors import DomainError, Problem
-from cunwu.i18n import _
+from cunwu.i18n import _, current_locale
 from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
 from cunwu.registry.models import GONE, RELATIONS, SEXES, STATUSES, Group, Household, Membership, Person
 from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, unescape_cell
@@ -88,6 +91,7 @@ class ImportFileError(DomainError):
 class Table:
     headers: list[str]
     rows: list[list[Any]]  # data rows; row i is spreadsheet row i + 2 (row 1 holds the headers)
+    sha256: str | None = None  # of the file read, which the import's audit entries name
 
 
 def _decode_csv(data: bytes, filename: str) -> str:
@@ -149,7 +153,7 @@ def read_table(data: bytes, filename: str = "", *, max_rows: int = 200_000, max_
     body = rows[1:]
     while body and not any(text(v) for v in body[-1]):
         body.pop()
-    return Table(headers, body)
+    return Table(headers, body, hashlib.sha256(data).hexdigest())
 
 
 def _column_map(headers: list[str]) -> dict[str, int]:
@@ -204,6 +208,7 @@ class ImportPreview:
     moves: int
     _plan: list[_Row] = field(default_factory=list, repr=False)
     _columns: frozenset[str] = frozenset()
+    source_sha256: str | None = None  # the file's, for the audit entries
 
     @property
     def ok(self) -> bool:
@@ -232,12 +237,13 @@ def _display(key: str, value: Any) -> str:
     return str(value)
 
 
-def _group_lookup(groups: Iterable[Group]) -> Callable[[str], int | bool | None]:
+def _group_lookup(groups: Iterable[tuple[int, int, str]]) -> Callable[[str], int | bool | None]:
+    """A finder for the village's groups, given as (id, number, name)."""
     by_word: dict[str, int] = {}
-    for g in groups:
-        for word in (str(g.number), f"{g.number:02d}", g.name, f"{g.number}组", f"第{g.number}组",
-                     f"第{g.number}村民小组", f"{g.number:02d}组"):
-            by_word[word] = g.id  # type: ignore[assignment]
+    for group_id, number, name in groups:
+        for word in (str(number), f"{number:02d}", name, f"{number}组", f"第{number}组", f"第{number}村民小组",
+                     f"{number:02d}组"):
+            by_word[word] = group_id
 
     def find(word: str) -> int | bool | None:
         """Group id, None for an empty cell, False when unknown."""
@@ -248,19 +254,41 @@ def _group_lookup(groups: Iterable[Group]) -> Callable[[str], int | bool | None]
     return find
 
 
-def preview(session: Session, village_code: str, table: Table, *, max_rows: int = 200_000,
-            today: dt.date | None = None) -> ImportPreview:
-    """Check every row; nothing is written. See the module docstring."""
-    today = today or local_today()
-    columns = _column_map(table.headers)
-    if len(table.rows) > max_rows:
-        raise ImportFileError(_("文件有 %(n)s 行，超过上限 %(max)s 行", n=len(table.rows), max=max_rows))
+@dataclass(frozen=True)
+class _Cleaned:
+    """Every row of a file parsed and checked on its own (no database but the village's groups): the part of a
+    preview that depends only on the file, which is most of its cost."""
+
+    plan: list[_Row]
+    problems: list[Problem]
+    seen_ids: dict[str, int]
+
+
+#: The newest files' cleaned rows, by (file SHA-256, column map, groups, day, language): the commit re-runs `preview`
+#: under the write lock (the register may have changed since the dry run), and the same file's rows need not be parsed
+#: again.
+_CLEANED: OrderedDict[tuple[Any, ...], _Cleaned] = OrderedDict()
+_CLEANED_FILES = 2
+_CLEANED_LOCK = threading.Lock()
+
+
+def _clean_rows(table: Table, columns: dict[str, int], groups: tuple[tuple[Any, int, str], ...],
+                today: dt.date) -> _Cleaned:
+    """Parse and check each row on its own (cached for a file read from bytes; see `_CLEANED`)."""
+    cache_key = ((table.sha256, tuple(sorted(columns.items())), groups, today, current_locale.get())
+                 if table.sha256 else None)  # the problems are worded in the reader's language
+    if cache_key is not None:
+        with _CLEANED_LOCK:
+            found = _CLEANED.get(cache_key)
+            if found is not None:
+                _CLEANED.move_to_end(cache_key)
+                return found
     problems: list[Problem] = []
 
     def problem(row: int, key: str, message: str) -> None:
         problems.append(Problem(message, row=row, column=HEADER_OF.get(key, key)))
 
-    find_group = _group_lookup(session.exec(select(Group).where(Group.village_code == village_code)).all())
+    find_group = _group_lookup(groups)
     # Cells by index: each row is cut or padded to the columns read, plus one None for the columns the file lacks.
     width = max(columns.values()) + 1
     index_of = {c.key: columns.get(c.key, width) for c in COLUMNS}
@@ -314,6 +342,32 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
         plan.append(_Row(row, values, text(cells[at_household]), relation or "", group_id or None,
                          text(cells[at_address]), start))
 
+    cleaned = _Cleaned(plan, problems, seen_ids)
+    if cache_key is not None:
+        with _CLEANED_LOCK:
+            _CLEANED[cache_key] = cleaned
+            while len(_CLEANED) > _CLEANED_FILES:
+                _CLEANED.popitem(last=False)
+    return cleaned
+
+
+def preview(session: Session, village_code: str, table: Table, *, max_rows: int = 200_000,
+            today: dt.date | None = None) -> ImportPreview:
+    """Check every row; nothing is written. See the module docstring."""
+    today = today or local_today()
+    columns = _column_map(table.headers)
+    if len(table.rows) > max_rows:
+        raise ImportFileError(_("文件有 %(n)s 行，超过上限 %(max)s 行", n=len(table.rows), max=max_rows))
+    groups = tuple((g.id, g.number, g.name) for g in session.exec(
+        select(Group).where(Group.village_code == village_code).order_by(col(Group.id))).all())
+    cleaned = _clean_rows(table, columns, groups, today)
+    problems = list(cleaned.problems)
+    plan = [dataclasses.replace(r) for r in cleaned.plan]  # the commit's own copies (`person` is set below)
+    seen_ids = cleaned.seen_ids
+
+    def problem(row: int, key: str, message: str) -> None:
+        problems.append(Problem(message, row=row, column=HEADER_OF.get(key, key)))
+
     # Households: exactly one head each.
     by_household: dict[str, list[_Row]] = defaultdict(list)
     for r in plan:
@@ -357,7 +411,7 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
     problems.sort(key=lambda p: (p.row or 0, list(HEADER_OF.values()).index(p.column)
                                  if p.column in HEADER_OF.values() else 99))
     return ImportPreview(village_code, len(plan), problems, changes, households_added, households_changed, moves,
-                         plan, frozenset(columns))
+                         plan, frozenset(columns), table.sha256)
 
 
 def _household_changes(session: Session, village_code: str, by_household: dict[str, list[_Row]],
@@ -434,8 +488,9 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     """Apply a clean preview in the caller's transaction (all rows or none). Raises DomainError if it has problems.
 
     Memberships that change end today and restart today; new people join on their 入户日期 (or today). Everything
-    is written through the audit service in bulk (one entry per record): new records as plain rows (the preview has
-    checked every value), changes to existing ones through their objects.
+    is written through the audit service in bulk: new records as plain rows (the preview has checked every value),
+    one batch entry per table naming the file's SHA-256 (`insert_batch`); changes to existing records through their
+    objects, one entry each.
     """
     if not result.ok:
         raise DomainError(_("导入前请先更正预览中列出的全部问题"), result.problems)
@@ -444,8 +499,9 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     plan = result._plan
     # People: new ones, and updates of matched ones.
     fresh = [r for r in plan if r.person is None]
-    added = audit.insert_many(session, actor, Person, [{"village_code": village, **r.values} for r in fresh],
-                              "registry.person.import")
+    source = result.source_sha256
+    added = audit.insert_batch(session, actor, Person, [{"village_code": village, **r.values} for r in fresh],
+                               "registry.person.import", source_sha256=source)
     person_ids: dict[int, int] = {r.row: person_id for r, person_id in zip(fresh, added, strict=True)}  # by row
     updates = []
     for r in plan:
@@ -482,7 +538,7 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
                 diff["address"] = head.address[:200]
             if diff:
                 household_updates.append((household, diff))
-    added = audit.insert_many(session, actor, Household, created, "registry.household.import")
+    added = audit.insert_batch(session, actor, Household, created, "registry.household.import", source_sha256=source)
     household_ids.update((row["number"], household_id) for row, household_id in zip(created, added, strict=True))
     audit.update_many(session, actor, household_updates, "registry.household.import_update")
 
@@ -516,7 +572,7 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
             starts.append({"village_code": village, "household_id": household_ids[r.household],
                            "person_id": person_id, "relation": r.relation, "start_date": start})
     audit.update_many(session, actor, ends, "registry.membership.import_end")
-    audit.insert_many(session, actor, Membership, starts, "registry.membership.import")
+    audit.insert_batch(session, actor, Membership, starts, "registry.membership.import", source_sha256=source)
     # A household outside the file whose last member (its head) moved into the file closes.
     closing = [(h, {"closed_on": today, "close_reason": _("成员已全部迁出")})
                for h in (session.get(Household, hid) for hid in emptied)

@@ -9,6 +9,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from cunwu import i18n
 from cunwu.accounts.services import load_actor
+from cunwu.web.mywork import note_own_change
 
 
 def _load_actor(site: Any, user_id: int) -> Any:
@@ -40,6 +41,8 @@ def context_middleware(app: ASGIApp) -> ASGIApp:
         user_id = session.get("user_id")
         actor = await anyio.to_thread.run_sync(_load_actor, site, user_id) if user_id else None
         scope.setdefault("state", {})["actor"] = actor  # type: ignore[typeddict-item]
+        if actor is not None and scope.get("method") not in ("GET", "HEAD"):
+            note_own_change(scope.get("session"))
         token = i18n.current_locale.set(_choose_locale(scope, session, site))
         try:
             await app(scope, receive, send)

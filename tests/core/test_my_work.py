@@ -136,3 +136,22 @@ def test_english_my_work(site: Any) -> None:
         client.get("/-/locale/en")
         page = client.get("/my").text
         assert "My work" in page and "Nothing is waiting for you" in page
+
+
+def test_the_menu_count_is_reused_until_the_person_changes_something(site: Any) -> None:
+    """Issue #18: counting asks every area, so a worker reuses a person's menu count for a while; their own change
+    (a POST) is seen on the very next page, others' changes once the count is taken again (/my always counts)."""
+    notice_id = _publish(site)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        before = _menu_count(client.get(f"/v/{VILLAGE}/").text)
+        with site.db.transaction() as session:  # a villager's objection: not this clerk's doing
+            objection = notices.raise_objection(session, site, None, notice_id, body="修路预算不对，请核实",
+                                                name="张三", phone="13800000000")
+        assert _menu_count(client.get(f"/v/{VILLAGE}/").text) == before  # the count taken a moment ago
+        assert _menu_count(client.get("/my").text) == before + 1  # /my counts afresh
+        assert _menu_count(client.get(f"/v/{VILLAGE}/").text) == before + 1
+        answered = client.post(f"/v/{VILLAGE}/notices/manage/objections/{objection.id}/answer",
+                               data={"answer": "已核实，预算无误"}, follow_redirects=False)
+        assert answered.status_code in (200, 303)
+        assert _menu_count(client.get(f"/v/{VILLAGE}/").text) == before  # the clerk's own change, seen at once

@@ -1,0 +1,146 @@
+"""Issue #18 item 2: an import is one audited act. `insert_batch` writes one chained entry per bulk insert, committing
+to the file's hash and to every row written; the chain still catches an edited row of the batch, `verify --records`
+still names a single edited record and column, and a record's history still shows how it came in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+import pytest
+from sqlalchemy import text, update
+from sqlmodel import func, select
+
+from cunwu.accounts.actor import Actor
+from cunwu.audit import service as audit
+from cunwu.audit.models import AuditEntry, AuditRow
+from cunwu.audit.records import verify_records
+from cunwu.registry.importer import commit, preview, read_table
+from cunwu.registry.models import Group, Household, Membership, Person
+from cunwu.registry.resident_id import generate_resident_id
+
+from .conftest import VILLAGE
+from .registerfile import csv_bytes, register_rows
+
+
+def _people(n: int) -> list[dict[str, Any]]:
+    return [{"village_code": VILLAGE, "name": f"王{i}", "sex": "M", "birth_date": dt.date(1970, 1, i),
+             "resident_id": generate_resident_id("130926", dt.date(1970, 1, i), 11)} for i in range(1, n + 1)]
+
+
+def test_a_batch_is_one_entry_committing_to_every_row(site_factory: Any, dialect: str) -> None:
+    site = site_factory(dialect=dialect)
+    actor = Actor(user_id=7, username="clerk", display_name="文书")
+    with site.db.read() as session:
+        before = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    with site.db.transaction() as session:
+        ids = audit.insert_batch(session, actor, Person, _people(20), "registry.person.import",
+                                 source_sha256="ab" * 32)
+    with site.db.read() as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.id > 0).order_by(AuditEntry.id)).all()[before:]
+        people = session.exec(select(Person).order_by(Person.id)).all()
+        assert audit.verify_chain(session)[1] is None
+        assert verify_records(session) == (20, None)
+        history = audit.history(session, "registry_person", str(ids[3]))
+    [entry] = entries
+    batch = entry.after[audit.BATCH_KEY]
+    assert (entry.object_type, entry.object_id, entry.village_code) == ("registry_person", str(ids[0]), VILLAGE)
+    assert batch["rows"] == 20 and (batch["first_id"], batch["last_id"]) == (ids[0], ids[-1])
+    assert batch["file_sha256"] == "ab" * 32
+    texts = "".join(audit._ROW_JSON.encode(audit.snapshot(p)) + "\n" for p in people)
+    assert batch["rows_sha256"] == hashlib.sha256(texts.encode()).hexdigest()
+    # The record's history shows its own row of the batch, as a per-record entry would.
+    assert [(e.id, e.action, e.actor_id) for e in history] == [(entry.id, "registry.person.import", 7)]
+    assert history[0].after == audit.snapshot(people[3])
+
+
+def test_an_edited_row_of_a_batch_breaks_the_chain(site_factory: Any, dialect: str) -> None:
+    site = site_factory(dialect=dialect)
+    with site.db.transaction() as session:
+        ids = audit.insert_batch(session, Actor.system("test"), Person, _people(5), "registry.person.import")
+    with site.db.transaction() as session:
+        stored = session.exec(select(AuditRow).where(AuditRow.object_id == ids[2])).one()
+        session.execute(update(AuditRow).where(AuditRow.object_id == ids[2])  # type: ignore[arg-type]
+                        .values(after=stored.after.replace("王3", "李3")))
+        entry_id = stored.entry_id
+    with site.db.read() as session:
+        _checked, problem = audit.verify_chain(session)
+    assert problem is not None and problem.entry_id == entry_id
+    assert "do not match its rows hash" in problem.reason
+
+
+def test_a_removed_row_of_a_batch_breaks_the_chain(site_factory: Any) -> None:
+    site = site_factory()
+    with site.db.transaction() as session:
+        ids = audit.insert_batch(session, Actor.system("test"), Person, _people(5), "registry.person.import")
+    with site.db.transaction() as session:
+        session.execute(text("DELETE FROM audit_row WHERE object_id = :id"), {"id": ids[4]})
+    with site.db.read() as session:
+        _checked, problem = audit.verify_chain(session)
+    assert problem is not None and "do not match its rows hash" in problem.reason
+
+
+def test_verify_records_names_the_edited_record_of_a_batch_unless_a_newer_entry_records_it(
+        site_factory: Any, dialect: str) -> None:
+    site = site_factory(dialect=dialect)
+    actor = Actor.system("test")
+    with site.db.transaction() as session:
+        ids = audit.insert_batch(session, actor, Person, _people(6), "registry.person.import")
+        entry_id = session.exec(select(func.max(AuditEntry.id))).one()
+        # A later audited change: the person's newest entry is now this one, not the batch.
+        audit.update(session, actor, session.get(Person, ids[1]), {"phone": "13900000000"}, "registry.person.update")
+    with site.db.read() as session:
+        assert verify_records(session)[1] is None
+        assert [e.action for e in audit.history(session, "registry_person", str(ids[1]))] == [
+            "registry.person.import", "registry.person.update"]
+    with site.db.transaction() as session:
+        session.execute(text("UPDATE registry_person SET name = '王冒名' WHERE id = :id"), {"id": ids[4]})
+    with site.db.read() as session:
+        _count, problem = verify_records(session)
+    assert problem is not None
+    assert problem.describe().startswith(f"registry_person #{ids[4]}: column name is '王冒名', but its last audit "
+                                         f"entry {entry_id} recorded '王5'")
+    with site.db.transaction() as session:
+        session.execute(text("UPDATE registry_person SET name = '王5' WHERE id = :id"), {"id": ids[4]})
+        session.execute(text("UPDATE registry_person SET phone = '13800000000' WHERE id = :id"), {"id": ids[1]})
+    with site.db.read() as session:
+        _count, problem = verify_records(session)
+    assert problem is not None and problem.object_id == str(ids[1]) and problem.column == "phone"
+
+
+def test_an_import_is_one_act_naming_the_file(site_factory: Any, dialect: str, clerk: Actor) -> None:
+    site = site_factory(dialect=dialect)
+    rows = register_rows(40, seed=5, groups=1)
+    data = csv_bytes(rows)
+    with site.db.transaction() as session:
+        audit.create(session, clerk, Group(village_code=VILLAGE, number=1, name="一组"), "registry.group.create")
+        first = session.exec(select(func.max(AuditEntry.id))).one()
+    with site.db.read() as session:
+        result = preview(session, VILLAGE, read_table(data, "register.csv"))
+    assert result.ok, result.problems[:3]
+    with site.db.transaction() as session:
+        commit(session, clerk, result)
+    with site.db.read() as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.id > first).order_by(AuditEntry.id)).all()
+        counts = [session.exec(select(func.count()).select_from(model)).one()
+                  for model in (Person, Household, Membership)]
+        assert audit.verify_chain(session)[1] is None and verify_records(session)[1] is None
+    assert [e.action for e in entries] == ["registry.person.import", "registry.household.import",
+                                           "registry.membership.import"]
+    sha = hashlib.sha256(data).hexdigest()
+    assert [e.after[audit.BATCH_KEY]["file_sha256"] for e in entries] == [sha] * 3
+    assert [e.after[audit.BATCH_KEY]["rows"] for e in entries] == counts == [len(rows), 40, len(rows)]
+
+
+def test_a_batch_refuses_unknown_columns_and_writes_nothing(site_factory: Any) -> None:
+    site = site_factory()
+    with site.db.read() as session:
+        before = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    with pytest.raises(AttributeError, match="no column 'colour'"), site.db.transaction() as session:
+        audit.insert_batch(session, Actor.system("test"), Group, [{"village_code": VILLAGE, "number": 1,
+                                                                   "name": "一组", "colour": "red"}])
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(AuditEntry)).one() == before
+        assert session.exec(select(func.count()).select_from(AuditRow)).one() == 0
+        assert session.exec(select(Group)).all() == []
