@@ -8,7 +8,8 @@ lives in `shares.py`; these modules feed it from the register (`cunwu.registry.q
 The stages, each importing only those before it: `common` (errors, settings, reading a project), `proposal`,
 `vote` (the 村民会议/代表会议 result, or through a 四议两公开 matter), `ballots` (online vote with one-time codes),
 `share_fixing`, `review` (township review, county filing), `burden` (the published burden list), `collections`
-(money, labour, conversion, spending), `account`.
+(money, labour, conversion, spending), `account`. One exception: `proposal` checks the yearly caps while the plan
+is drafted with `share_fixing`'s arithmetic (`drafting_cap_violations`), which needs nothing but `common`.
 """
 
 from .account import Account, account_of, publish_account
@@ -49,6 +50,8 @@ from .proposal import (
 )
 from .review import file_plan, review, submit_for_review
 from .share_fixing import (
+    cap_refusal,
+    drafting_cap_violations,
     earlier_shares,
     fix_shares,
     household_choices,
@@ -87,10 +90,12 @@ __all__ = [
     "burden_list",
     "burden_rows",
     "candidate_motions",
+    "cap_refusal",
     "cast_ballot",
     "close_online_vote",
     "convert_labour",
     "current_shares",
+    "drafting_cap_violations",
     "earlier_shares",
     "file_plan",
     "fix_shares",
