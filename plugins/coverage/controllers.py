@@ -261,14 +261,17 @@ def _county(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Everything the dashboard, its print view and its export show, for the villages the reader may see."""
     site = site_of(request)
     codes = site.villages_for(actor_of(request), "coverage.county")
-    try:
-        with site.db.transaction() as session:  # it may store this month's rows of villages not yet snapshotted
-            found = services.overview(session, site, codes)
-            months = services.trend(session, codes)
-    except IntegrityError:  # another request stored the same rows at the same moment: read theirs
-        with site.db.transaction() as session:
-            found = services.overview(session, site, codes)
-            months = services.trend(session, codes)
+    with site.db.read() as session:
+        lacking = services.without_snapshot(session, codes)
+    if lacking:  # the month's first visit: store the rows once, then every visit only reads
+        try:
+            with site.db.transaction() as session:
+                services.take_snapshot(session, site, None, lacking)
+        except IntegrityError:  # another request stored the same rows at the same moment: read theirs
+            pass
+    with site.db.read() as session:
+        found = services.overview(session, site, codes)
+        months = services.trend(session, codes)
     bar_rows = [(name, rules.percent(rate.share("all"))) for name, rate in found.townships.items()]
     series_keys = (*rules.TYPES, "all")
     month_labels = [m.strftime("%Y-%m") for m, _rate in months]

@@ -327,6 +327,14 @@ def _types_of(row: Snapshot) -> dict[str, bool]:
             "order": row.order_stability}
 
 
+def without_snapshot(session: Session, village_codes: Sequence[str], on: dt.date | None = None) -> list[str]:
+    """The villages with no snapshot row for the month of `on` yet (a read, so pages can skip the write)."""
+    month = rules.month_of(on or local_today())
+    have = set(session.exec(select(Snapshot.village_code).where(
+        Snapshot.month == month, col(Snapshot.village_code).in_(list(village_codes)))).all())
+    return [c for c in village_codes if c not in have]
+
+
 def overview(session: Session, site: Any, village_codes: Sequence[str], on: dt.date | None = None) -> Overview:
     """The county dashboard's figures, read from the snapshot of the month of `on` (default today): the page then
     costs a handful of queries whatever the number of villages. Villages without a row for that month yet are
