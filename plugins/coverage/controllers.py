@@ -18,6 +18,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 
 from cunwu.api import DomainError, Problem, _, actor_of, local_today, parse_date, render, require, safe_rows, site_of
 
@@ -97,6 +98,7 @@ def _change(request: Request[Any, Any, Any], village_code: str, data: dict[str, 
     try:
         with site.db.transaction() as session:
             action(session, site, require(request, "coverage.manage", village_code))
+            services.refresh_village(session, site, village_code)
     except DomainError as error:
         if error.status_code == 404:
             raise
@@ -259,6 +261,14 @@ def _county(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Everything the dashboard, its print view and its export show, for the villages the reader may see."""
     site = site_of(request)
     codes = site.villages_for(actor_of(request), "coverage.county")
+    with site.db.read() as session:
+        lacking = services.without_snapshot(session, codes)
+    if lacking:  # the month's first visit: store the rows once, then every visit only reads
+        try:
+            with site.db.transaction() as session:
+                services.take_snapshot(session, site, None, lacking)
+        except IntegrityError:  # another request stored the same rows at the same moment: read theirs
+            pass
     with site.db.read() as session:
         found = services.overview(session, site, codes)
         months = services.trend(session, codes)

@@ -122,8 +122,10 @@ def commit(session: Session, site: Any, actor: Actor, village_code: str, result:
     for number, name in result.names.items():
         if number not in result.new_groups and groups[number].name != name:
             audit.update(session, actor, groups[number], {"name": name[:50]}, "coverage.group.rename")
-    return services.assign(session, site, actor, village_code,
-                           {h: int(groups[n].id) for h, n in result.placements.items()})  # type: ignore[arg-type]
+    written = services.assign(session, site, actor, village_code,
+                              {h: int(groups[n].id) for h, n in result.placements.items()})  # type: ignore[arg-type]
+    services.refresh_village(session, site, village_code)  # the dashboard follows the new groups
+    return written
 
 
 def export(session: Session, site: Any, village_code: str) -> bytes:

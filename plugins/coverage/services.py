@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -295,30 +295,84 @@ def _recorded_view(kind: str, record: Organisation | None, counts: Counter[int],
 
 
 @dataclass
-class Overview:
-    """Coverage of a set of villages: each village, the rate per township and the county's."""
+class VillageRates:
+    """A village's line of the county dashboard, as its month's snapshot stores it."""
 
-    villages: list[VillageCoverage]
+    code: str
+    name: str
+    township: str
+    types: dict[str, bool]
+    adults: int
+    enrolled: int
+
+    @property
+    def all_four(self) -> bool:
+        return all(self.types.values())
+
+
+@dataclass
+class Overview:
+    """Coverage of a set of villages: each village, the rate per township and the county's, and since when the
+    figures hold (`as_of`: the oldest snapshot row shown)."""
+
+    villages: list[VillageRates]
     townships: dict[str, rules.Rate]
     county: rules.Rate
-    missing: dict[str, list[VillageCoverage]] = field(default_factory=dict)
+    as_of: dt.datetime | None = None
+    missing: dict[str, list[VillageRates]] = field(default_factory=dict)
+
+
+def _types_of(row: Snapshot) -> dict[str, bool]:
+    return {"party": row.party, "self_governance": row.self_governance, "economic": row.economic,
+            "order": row.order_stability}
+
+
+def without_snapshot(session: Session, village_codes: Sequence[str], on: dt.date | None = None) -> list[str]:
+    """The villages with no snapshot row for the month of `on` yet (a read, so pages can skip the write)."""
+    month = rules.month_of(on or local_today())
+    have = set(session.exec(select(Snapshot.village_code).where(
+        Snapshot.month == month, col(Snapshot.village_code).in_(list(village_codes)))).all())
+    return [c for c in village_codes if c not in have]
 
 
 def overview(session: Session, site: Any, village_codes: Sequence[str], on: dt.date | None = None) -> Overview:
-    found = coverage(session, site, village_codes, on)
+    """The county dashboard's figures, read from the snapshot of the month of `on` (default today): the page then
+    costs a handful of queries whatever the number of villages. Villages without a row for that month yet are
+    computed and stored first (so `session` must be writable); coverage writes refresh their village's row
+    (`refresh_village`), `cunwu coverage snapshot` every village's."""
+    on = on or local_today()
+    month = rules.month_of(on)
+    codes = list(village_codes)
+    rows = {r.village_code: r for r in session.exec(select(Snapshot).where(
+        Snapshot.month == month, col(Snapshot.village_code).in_(codes))).all()}
+    if lacking := [c for c in codes if c not in rows]:
+        take_snapshot(session, site, on, lacking)
+        rows.update({r.village_code: r for r in session.exec(select(Snapshot).where(
+            Snapshot.month == month, col(Snapshot.village_code).in_(lacking))).all()})
+    found = []
+    for code in codes:
+        village, row = site.village(code), rows[code]
+        found.append(VillageRates(code, village.name, village.township, _types_of(row), row.adults, row.enrolled))
     townships, county = rules.rates((v.township, v.types) for v in found)
     missing = {kind: [v for v in found if not v.types[kind]] for kind in rules.TYPES}
-    return Overview(found, townships, county, missing)
+    as_of = min((r.taken_at for r in rows.values()), default=None)
+    return Overview(found, townships, county, as_of, missing)
 
 
 def trend(session: Session, village_codes: Sequence[str]) -> list[tuple[dt.date, rules.Rate]]:
-    """The rates of the given villages per snapshot month, oldest first."""
-    by_month: dict[dt.date, rules.Rate] = defaultdict(rules.Rate)
-    for row in session.exec(select(Snapshot).where(col(Snapshot.village_code).in_(list(village_codes)))
-                            .order_by(col(Snapshot.month))).all():
-        by_month[row.month].add({"party": row.party, "self_governance": row.self_governance,
-                                 "economic": row.economic, "order": row.order_stability})
-    return sorted(by_month.items())
+    """The rates of the given villages per snapshot month, oldest first: counted by the database (one row a month,
+    whatever the number of villages)."""
+    flags = {"party": Snapshot.party, "self_governance": Snapshot.self_governance, "economic": Snapshot.economic,
+             "order": Snapshot.order_stability}
+    every = and_(*(col(flag) for flag in flags.values()))
+    rows = session.exec(select(  # type: ignore[call-overload]
+        Snapshot.month, func.count(), *(func.sum(case((col(flag), 1), else_=0)) for flag in flags.values()),
+        func.sum(case((every, 1), else_=0)))
+        .where(col(Snapshot.village_code).in_(list(village_codes)))
+        .group_by(col(Snapshot.month)).order_by(col(Snapshot.month))).all()
+    return [(month, rules.Rate(int(villages), {**{k: int(n or 0) for k, n in zip(flags, counts[:-1], strict=True)},
+                                                "all": int(counts[-1] or 0)}))
+            for month, villages, *counts in rows]
 
 
 # --- recording -------------------------------------------------------------------------------------------------------
@@ -525,13 +579,16 @@ def assign(session: Session, site: Any, actor: Actor, village_code: str, placeme
 
 # --- snapshots --------------------------------------------------------------------------------------------------------
 
-def take_snapshot(session: Session, site: Any, on: dt.date | None = None) -> tuple[int, int]:
-    """Store every village's coverage for the month of `on` (default today); running it again in the same month
-    rewrites that month's rows. Returns (rows added, rows rewritten)."""
+def take_snapshot(session: Session, site: Any, on: dt.date | None = None,
+                  village_codes: Sequence[str] | None = None) -> tuple[int, int]:
+    """Store the coverage of every village (or of `village_codes`) for the month of `on` (default today); running
+    it again in the same month rewrites that month's rows. Returns (rows added, rows rewritten)."""
     on = on or local_today()
     month = rules.month_of(on)
-    found = coverage(session, site, list(site.villages), on)
-    existing = {s.village_code: s for s in session.exec(select(Snapshot).where(Snapshot.month == month)).all()}
+    codes = list(site.villages if village_codes is None else village_codes)
+    found = coverage(session, site, codes, on)
+    existing = {s.village_code: s for s in session.exec(select(Snapshot).where(
+        Snapshot.month == month, col(Snapshot.village_code).in_(codes))).all()}
     added = rewritten = 0
     now = utcnow()
     for village in found:
@@ -549,3 +606,8 @@ def take_snapshot(session: Session, site: Any, on: dt.date | None = None) -> tup
             rewritten += 1
     session.flush()
     return added, rewritten
+
+
+def refresh_village(session: Session, site: Any, village_code: str) -> None:
+    """After a coverage write: this month's row of the village follows it, so the dashboard shows the change."""
+    take_snapshot(session, site, None, [village_code])

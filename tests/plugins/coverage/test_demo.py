@@ -27,7 +27,8 @@ def test_demo_gives_the_dashboard_covered_and_uncovered_villages(site_factory: A
         found = services.overview(session, site, codes)
         months = services.trend(session, codes)
         snapshots = session.exec(select(Snapshot)).all()
-    by_code = {v.code: v for v in found.villages}
+        by_code = {v.code: v for v in services.coverage(session, site, codes)}
+    assert [v.types for v in found.villages] == [by_code[c].types for c in codes]  # the snapshot is current
     assert by_code[codes[-1]].types["order"] is False  # no 综治工作站 in the last village
     assert "unassigned" in by_code[codes[2]].groups.shortfalls()
     assert by_code[codes[0]].groups.wrong_size >= 1

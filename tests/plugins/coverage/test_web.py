@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from cunwu.testing import login, site_client
 from cunwu_plugins.coverage import services
-from cunwu_plugins.coverage.models import GroupMembership, HouseholdGroup, Organisation
+from cunwu_plugins.coverage.models import GroupMembership, HouseholdGroup, Organisation, Snapshot
 
 from .conftest import CLERK, OTHER_VILLAGE, VILLAGE, days_ago, hold, village
 
@@ -164,6 +164,34 @@ def test_county_dashboard_charts_show_the_tables_numbers(site_factory: Any) -> N
         login(client, site, "town", role="township_official", scope="130926101")
         page = client.get("/p/coverage/")
         assert "梁家村" in page.text and "东街村" not in page.text  # only the township's villages
+
+
+def test_county_dashboard_serves_this_months_snapshot_and_coverage_writes_refresh_it(site_factory: Any) -> None:
+    site = site_factory(enabled=["coverage"])
+    village(site)
+
+    def party_percent(client: Any) -> str:
+        page = client.get("/p/coverage/")
+        assert page.status_code == 200 and 'id="as-of"' in page.text and "cunwu coverage snapshot" in page.text
+        return _numbers(page.text, r'<tfoot><tr><th scope="row">合计</th><td class="num">3</td>'
+                                   r'<td class="num">([0-9.]+)</td>')[0]
+
+    with site_client(site) as county, site_client(site) as clerk:
+        login(county, site, "county", role="county_official")
+        login(clerk, site, "clerk", role="clerk", scope=VILLAGE)
+        assert party_percent(county) == "0.0"  # the first visit stores this month's rows
+        with site.db.read() as session:
+            assert len(session.exec(select(Snapshot)).all()) == 3
+        for kind in ("party_branch", "party_members"):
+            hold(site, VILLAGE, kind, days_ago(5))
+        assert party_percent(county) == "0.0"  # a meetings-module change waits for the next snapshot
+        done = clerk.post(f"{BASE}/organisations", data={"kind": "station", "name": "综治工作站",
+                                                          "founded_on": "2020-05-01", "members": "5"},
+                          follow_redirects=False)
+        assert done.status_code == 303
+        assert party_percent(county) == "33.3"  # the clerk's write refreshed the village's row
+        with site.db.read() as session:
+            assert len(session.exec(select(Snapshot)).all()) == 3
 
 
 def test_public_summary_and_api(site_factory: Any) -> None:
