@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cunwu.api import Actor, DomainError, _, console, open_site
+from cunwu.api import Actor, DomainError, _, console, open_site, site_option
 
 
 @click.group()
@@ -17,7 +17,7 @@ def coverage() -> None:
 
 
 @coverage.command("snapshot")
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--on", "on", default=None, help="the day to measure (YYYY-MM-DD; default today): its month is stored")
 def snapshot(site_slug: str | None, on: str | None) -> None:
     """Store this month's coverage of every village; running it again in the same month rewrites that month."""
@@ -35,7 +35,7 @@ def snapshot(site_slug: str | None, on: str | None) -> None:
 
 @coverage.command("import-groups")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_slug", default=None, help="site folder name under sites/")
+@site_option
 @click.option("--village", "village_code", required=True, help="the village's 12-digit code")
 @click.option("--commit", "do_commit", is_flag=True, help="write the groups (only when the dry run is clean)")
 def import_groups(file: Path, site_slug: str | None, village_code: str, do_commit: bool) -> None:

@@ -336,7 +336,7 @@ def county_export(request: Request[Any, Any, Any]) -> Response[bytes]:
 def county_slot(request: Request[Any, Any, Any]) -> Markup:
     """The county overview's card: the bar chart of full coverage by township and a link to the dashboard."""
     context = _county(request)
-    template = site_of(request).templates.get_template("coverage/_slot.html")
+    template = site_of(request).templates.get_template("coverage/_slot_site_home.html")
     return Markup(template.render(**context, charts=_charts(context)))
 
 

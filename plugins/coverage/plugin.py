@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cunwu.api import DemoContext, Manifest, MenuLink, Permission, _, actor_of, hookimpl, site_of
+from cunwu.api import DemoContext, Manifest, MenuLink, Permission, _, hookimpl, site_of
 
 from .settings import CoverageSettings
 
@@ -59,14 +59,9 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 @hookimpl
 def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
     """The county overview shows the coverage rates to those who may see them."""
-    if slot != "site_home" or village_code is not None:
-        return []
-    site = site_of(request)
-    if not site.allowed_anywhere(actor_of(request), "coverage.county"):
-        return []
-    from .controllers import county_slot
+    from .slots import slot_html
 
-    return [county_slot(request)]
+    return slot_html(request, slot, village_code)
 
 
 @hookimpl
