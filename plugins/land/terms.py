@@ -8,6 +8,7 @@ database.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
@@ -86,13 +87,9 @@ def rent_per_mu(terms: RentTerms) -> Decimal:
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later; a day the month lacks becomes its last day (31 Jan + 1 month = 28/29 Feb)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(day.year + year, month + 1, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def years_of(start: dt.date, end: dt.date) -> Decimal:
