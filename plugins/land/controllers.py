@@ -37,7 +37,7 @@ from cunwu.api import (
     site_of,
 )
 
-from . import geometry, importer, services
+from . import geometry, importer, services, terms
 from .models import (
     DISPUTE_STEPS,
     LAND_TYPES,
@@ -331,7 +331,7 @@ def _transfer_page(request: Req, village_code: str, ref: str, error: DomainError
         "transfer": transfer, "rows": rows, "contract": contract, "contractor": contractor, "rent": rent,
         "consents": consents, "power": power, "parent": parent, "status": status, "today": today,
         "needs_written": needs_written, "status_label": services.status_label, "form_label": services.form_label,
-        "kind_label": services.kind_label, "use_label": services.use_label, "rent_per_mu": services.rent_per_mu,
+        "kind_label": services.kind_label, "use_label": services.use_label, "rent_per_mu": terms.rent_per_mu,
         "schedule_label": services.schedule_label, "rent_state": lambda i: services.instalment_state(site, i, today),
         "rent_state_label": services.rent_state_label, "grounds": services.TERMINATION_GROUNDS,
         "ground_label": services.ground_label, "area": sum((r.area_mu for r, _p in rows), Decimal(0)),
@@ -445,7 +445,7 @@ def print_contract(request: Req, village_code: str, ref: str) -> Response[str]:
     return render(request, "land/print.html", {
         "transfer": transfer, "rows": rows, "contract": contract, "contractor": contractor, "rent": rent,
         "power": power, "qr": qr, "verify_url": url, "form_label": services.form_label,
-        "kind_label": services.kind_label, "use_label": services.use_label, "rent_per_mu": services.rent_per_mu,
+        "kind_label": services.kind_label, "use_label": services.use_label, "rent_per_mu": terms.rent_per_mu,
         "schedule_label": services.schedule_label, "land_type_label": services.land_type_label,
         "area": sum((r.area_mu for r, _p in rows), Decimal(0)), "village_entry": site.village(village_code)})
 
@@ -757,7 +757,7 @@ def api_transfers(request: Req, village_code: str) -> dict[str, Any]:
                 "ref": transfer.ref, "status": services.effective_status(transfer), "form": transfer.form,
                 "transferee_kind": transfer.transferee_kind, "transferee_name": transfer.transferee_name,
                 "start": transfer.start_on.isoformat(), "end": transfer.end_on.isoformat(), "use": transfer.use,
-                "rent_yuan_per_mu_year": str(services.rent_per_mu(transfer)),
+                "rent_yuan_per_mu_year": str(terms.rent_per_mu(transfer)),
                 "plots": [{"code": plot.code, "area_mu": str(row.area_mu)}
                           for row, plot in services.rows_of(session, transfer)]})
     return {"village_code": village_code, "transfers": items}

@@ -25,6 +25,8 @@ from sqlmodel import Field, SQLModel
 
 from cunwu.api import Money, OfficialRecord, UTCDateTime, utcnow
 
+from .terms import right_ends
+
 #: One 亩 in square metres (10000/15, docs/domain.md §6.1): areas are stored in 亩, exact to 1/10000.
 SQUARE_METRES_PER_MU = Decimal(10000) / Decimal(15)
 MU_STEP = Decimal("0.0001")
@@ -137,7 +139,7 @@ class Contract(OfficialRecord, SQLModel, table=True):
     @property
     def ends(self) -> dt.date:
         """The last day of the contract right, the second-round extension included."""
-        return self.extended_to or self.end_on
+        return right_ends(self.end_on, self.extended_to)
 
 
 class Plot(OfficialRecord, SQLModel, table=True):

@@ -24,7 +24,6 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from cunwu.api import (
-    FEN,
     Actor,
     DomainError,
     NotFound,
@@ -38,7 +37,7 @@ from cunwu.api import (
     registry,
 )
 
-from . import codes
+from . import codes, terms
 from .area import fits, peak_area
 from .models import (
     DISPUTE_STEPS,
@@ -62,8 +61,6 @@ from .models import (
 from .settings import LandSettings
 
 PLUGIN = "land"
-#: Transfers of at least this many years may be registered (农村土地承包法 art. 41, docs/domain.md §6.3).
-REGISTRABLE_YEARS = 5
 #: Lawful grounds on which the contractor may end a transfer early (art. 42, docs/domain.md §6.3), and agreement
 #: of both sides.
 TERMINATION_GROUNDS = ("changed_use", "idle_two_years", "serious_damage", "serious_breach", "agreement")
@@ -484,17 +481,18 @@ def create_transfer(session: Session, site: Any, actor: Actor, village_code: str
                                .order_by(col(Consent.id).desc())).first()
         if consent is None:
             problems.append(Problem(_("再流转须有承包方的书面同意，请先登记书面同意书"), field="parent_ref"))
-        elif data.start_on < parent.start_on or data.end_on > parent.end_on:
+        elif not (terms.starts_in_time(data.start_on, parent.start_on)
+                  and terms.ends_in_time(data.end_on, parent.end_on)):
             problems.append(Problem(_("再流转的期限不能超出原流转期限（%(start)s 至 %(end)s）",
                                       start=parent.start_on, end=parent.end_on), field="end_on"))
     _check_parties(session, site, village_code, data, problems)
     _check_terms(site, data, problems)
     if contract.status != "active":
         problems.append(Problem(_("这份承包合同已终止"), field="contract_id"))
-    if data.end_on > contract.ends:
+    if not terms.ends_in_time(data.end_on, contract.ends):
         problems.append(Problem(_("流转期限不得超过承包期的剩余期限：承包期到 %(end)s 为止", end=contract.ends),
                                 field="end_on"))
-    if data.start_on < contract.start_on:
+    if not terms.starts_in_time(data.start_on, contract.start_on):
         problems.append(Problem(_("流转不能早于承包期开始（%(start)s）", start=contract.start_on), field="start_on"))
     power = None
     if data.agent_name and data.agent_name.strip():
@@ -622,62 +620,6 @@ def release_hold(session: Session, site: Any, actor: Actor, transfer: Transfer, 
     return transfer
 
 
-def _annual_rent(transfer: Transfer, area: Decimal) -> Decimal:
-    per_mu = transfer.rent_yuan_per_mu if transfer.rent_kind == "cash" else \
-        (transfer.grain_kg_per_mu or ZERO) * (transfer.grain_price or ZERO)
-    return per_mu * area
-
-
-def rent_per_mu(transfer: Transfer) -> Decimal:
-    return _annual_rent(transfer, Decimal(1)).quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
-def instalments(transfer: Transfer, area: Decimal) -> list[tuple[dt.date, dt.date, Decimal]]:
-    """(period start, period end, amount) of each instalment, due on its period's first day (rent in advance).
-
-    A part year pays its share by days; a lump sum pays the whole term at the start.
-    """
-    annual = _annual_rent(transfer, area)
-    if transfer.payment_schedule == "lump_sum":
-        periods = [(transfer.start_on, transfer.end_on)]
-    else:
-        step = 12 if transfer.payment_schedule == "yearly" else 6
-        periods = []
-        start = transfer.start_on
-        index = 0
-        while start < transfer.end_on:
-            index += 1
-            end = min(_add_months(transfer.start_on, step * index), transfer.end_on)
-            periods.append((start, end))
-            start = end
-    result = []
-    for start, end in periods:
-        years = Decimal(0)
-        cursor = start
-        while cursor < end:  # whole years, then the rest by days of a 365-day year
-            next_year = _add_months(cursor, 12)
-            if next_year <= end:
-                years += 1
-                cursor = next_year
-            else:
-                years += Decimal((end - cursor).days) / Decimal(365)
-                cursor = end
-        result.append((start, end, (annual * years).quantize(FEN, rounding=ROUND_HALF_UP)))
-    return result
-
-
 def file_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer) -> list[str]:
     """备案: the village files the signed transfer; it takes effect, its rent falls due, and an 入股 to an
     organisation is announced to other plugins (`land_shares_contributed`). Returns their notes."""
@@ -698,7 +640,7 @@ def file_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer)
     assert contractor is not None
     notes: list[str] = []
     audit.update(session, actor, transfer, {"status": "filed", "filed_on": local_today()}, "land.transfer.file")
-    for start, end, amount in instalments(transfer, area):
+    for start, end, amount in terms.instalments(transfer, area):
         audit.create(session, actor, RentInstalment(
             transfer_id=transfer.id, village_code=transfer.village_code, household_id=contractor.household_id,
             period_start=start, period_end=end, due_on=start, amount=amount), "land.rent.due")
@@ -949,13 +891,6 @@ class VillageTotals:
         return (self.transferred / self.contracted * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _years_between(start: dt.date, end: dt.date) -> bool:
-    try:
-        return end >= start.replace(year=start.year + REGISTRABLE_YEARS)
-    except ValueError:
-        return end >= dt.date(start.year + REGISTRABLE_YEARS, 3, 1)
-
-
 def ledger(session: Session, site: Any, village_codes: list[str],
            today: dt.date | None = None) -> tuple[list[LedgerRow], dict[str, VillageTotals]]:
     """The filed first-level transfers in force today in the villages, and per-village totals (the roll-up)."""
@@ -979,8 +914,8 @@ def ledger(session: Session, site: Any, village_codes: list[str],
     for transfer, area, name in session.exec(query).all():
         area = _as_mu(area)
         row = LedgerRow(transfer.village_code, transfer.ref, name, transfer.transferee_name, transfer.form, area,
-                        transfer.start_on, transfer.end_on, rent_per_mu(transfer),
-                        _years_between(transfer.start_on, transfer.end_on), transfer.end_on <= horizon)
+                        transfer.start_on, transfer.end_on, terms.rent_per_mu(transfer),
+                        terms.registrable(transfer.start_on, transfer.end_on), transfer.end_on <= horizon)
         rows.append(row)
         total = totals[transfer.village_code]
         total.transferred += area
