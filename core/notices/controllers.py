@@ -606,8 +606,8 @@ def parse_lines(text: str, field: str, label: str) -> list[tuple[str, Decimal]]:
             continue
         try:
             lines.append((match.group("item").strip(), parse_amount(match.group("amount"), label, field)))
-        except NoticeError as exc:
-            problems += [Problem(p.message, field=field, row=number) for p in exc.problems]
+        except DomainError as exc:  # a NoticeError or the form toolkit's FormError
+            problems += [Problem(p.message, field=field, row=number) for p in exc.problems or [Problem(exc.message)]]
     if problems:
         raise NoticeError(problems[0].message, problems)
     return lines
@@ -632,7 +632,7 @@ def finance_input(data: dict[str, str]) -> FinanceInput:
     def attempt(parse: Any, *args: Any) -> Any:
         try:
             return parse(*args)
-        except NoticeError as exc:
+        except DomainError as exc:  # a NoticeError or the form toolkit's FormError
             problems.extend(exc.problems or [Problem(exc.message)])
             return None
 

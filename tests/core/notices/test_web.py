@@ -303,8 +303,8 @@ def test_finance_form_refuses_unbalanced_figures_and_renders_a_table(site: Any) 
         many = client.post(f"/v/{VILLAGE}/notices/manage/finance", data={
             **form, "period": "三月", "opening": "一万", "income": "上级转移支付 5000\n土地承包费", "closing": "x"})
         assert many.status_code == 400 and "请改正以下 4 处" in many.text
-        for field, text in (("period", "期间应写作"), ("opening", "期初余额不是有效的金额"),
-                            ("income", "收入第 2 行"), ("closing", "期末余额不是有效的金额")):
+        for field, text in (("period", "期间应写作"), ("opening", "期初余额须为数字"),
+                            ("income", "收入第 2 行"), ("closing", "期末余额须为数字")):
             label = many.text.split(f'<label id="f-{field}">', 1)[1].split("</label>", 1)[0]
             assert text in label and 'aria-invalid="true"' in label, field
             assert f'href="#f-{field}"' in many.text

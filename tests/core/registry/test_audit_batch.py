@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 from sqlmodel import func, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.audit import service as audit
+from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry, AuditRow
 from cunwu.audit.records import verify_records
 from cunwu.registry.importer import commit, preview, read_table

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from stdnum.cn import ric
 
 from cunwu import i18n
+from cunwu.clock import local_today
 from cunwu.registry import resident_id as resident_id_module
 from cunwu.registry.resident_id import (
     ResidentId,
@@ -160,7 +161,7 @@ def test_birth_date_before_1880_is_rejected():
 
 
 def test_today_defaults_to_the_real_date():
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = local_today() + datetime.timedelta(days=1)  # China's date: "today" is the one clock's (cunwu.clock)
     with pytest.raises(ResidentIdError, match="晚于今天"):
         parse_resident_id(with_check("110105" + tomorrow.strftime("%Y%m%d") + "001"))
 
