@@ -341,15 +341,11 @@ def _transfer_page(request: Req, village_code: str, ref: str, error: DomainError
 
 def _act(request: Req, village_code: str, ref: str, data: dict[str, str], action: Any) -> Response[Any]:
     """Lock the transfer, run one step in one transaction, go back to its page (or show the refusal there)."""
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            transfer = services.get_transfer(session, village_code, ref, lock=True)
-            action(session, site, actor_of(request), transfer)
-    except (LandError, FormError) as exc:
-        return _transfer_page(request, village_code, ref, error=exc, values=data,
-                                status_code=400)
-    return Redirect(f"{_base(village_code)}/transfers/{ref}", status_code=303)
+    return forms.run(
+        request, lambda s, site, a: action(s, site, a, services.get_transfer(s, village_code, ref, lock=True)),
+        then=f"{_base(village_code)}/transfers/{ref}",
+        refused=lambda exc: _transfer_page(request, village_code, ref, error=exc, values=data,
+                                           status_code=exc.status_code))
 
 
 @post("/v/{village_code:str}/p/land/transfers/{ref:str}/post", opt={"permission": "land.manage"},
