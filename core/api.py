@@ -20,8 +20,10 @@ from cunwu.i18n import _, gettext, lazy_gettext, ngettext
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
 from cunwu.meetings.held import meetings_held
+from cunwu.meetings.models import Matter, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind, QuorumMode, RuleOverride, RuleOverrides, VoteRuleSet, check_overrides
 from cunwu.meetings.services import MeetingError
+from cunwu.notices.models import Notice, Objection
 from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, raise_objection
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission, WorkItem
 from cunwu.privacy import mask, mask_account, mask_phone
@@ -50,15 +52,20 @@ __all__ = [
     "FormError",
     "ImportFileError",
     "Manifest",
+    "Matter",
     "MatterType",
+    "Meeting",
     "MeetingError",
     "MeetingKind",
     "MenuLink",
     "Money",
+    "Motion",
     "Multipart",
     "NotFound",
+    "Notice",
     "NoticeOrigin",
     "NoticeTable",
+    "Objection",
     "OfficialRecord",
     "Permission",
     "Problem",

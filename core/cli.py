@@ -8,7 +8,7 @@ import random
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pluggy
@@ -21,6 +21,9 @@ from cunwu import __version__, hookspecs
 from cunwu.commands import console, open_site, progress_bar, site_option
 from cunwu.plugins import DEFAULT_PLUGINS, PluginError, call_hook, installed_plugins
 from cunwu.sites import BUNDLED_SITES_DIR, SiteConfigError, discover_sites, load_site, sites_dir
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 
 def error_message(exc: Exception) -> str:
@@ -254,7 +257,7 @@ def site_new(slug: str, name: str, name_en: str, division_code: str, villages: t
     console.print(f"created {folder / 'site.toml'}; next: `cunwu db upgrade --site {slug}`", highlight=False)
 
 
-def settings_reference(site: Any) -> str:
+def settings_reference(site: Site) -> str:
     """Markdown reference of every settings section of a site's core areas and plugins, with defaults."""
     lines: list[str] = []
     for name, manifest in site.plugins.manifests.items():

@@ -5,10 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import make_url
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.accounts.models import User
@@ -76,7 +75,7 @@ def populate_demo(site: Site, *, scale: str = "demo", rng: random.Random | None 
     return site
 
 
-def link_demo_villager(session: Any, site: Site, actor: Actor) -> None:
+def link_demo_villager(session: Session, site: Site, actor: Actor) -> None:
     """Make the villager login a person of the register, so that "my" pages (a co-op member's own account, …) have
     something to show: the first adult of the first village in the register's order (`registry.adults`), the same
     person the areas' demos reach first (the co-op demo's founders are the first adults of that village). The

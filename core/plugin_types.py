@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,7 @@ class MatterType:
 class DemoContext:
     """Handed to `demo_data`: the random source (seeded, so demos are reproducible) and the size wanted."""
 
-    rng: Any
+    rng: random.Random
     scale: str = "demo"  # "demo" | "county"
     progress: Callable[[str, int], None] = lambda label, n: None
     extra: dict[str, Any] = field(default_factory=dict)

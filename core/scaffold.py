@@ -119,6 +119,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from litestar import Request
+
 from cunwu.api import Actor, Manifest, MenuLink, Permission, Site, _, hookimpl, site_of
 
 from .settings import Settings
@@ -154,7 +156,7 @@ def register_routes(site: Site) -> list[Any]:
 
 
 @hookimpl
-def menu_links(request: Any, actor: Actor | None, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     if village_code is None or actor is None or not site_of(request).allowed(actor, "$name.view", village_code):
         return []
     return [MenuLink(href=f"/v/{village_code}/p/$name/", label=_("$title_zh"), order=60)]
@@ -428,7 +430,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from cunwu.testing import assert_models_match_migrations, site_client
+from cunwu.api import Site
+from cunwu.testing import ClientAs, SiteFactory, assert_models_match_migrations, site_client
 
 import $name as plugin
 from $name.models import Entry
@@ -437,15 +440,15 @@ VILLAGE, OTHER = "130926100201", "130926100202"
 URL = f"/v/{VILLAGE}/p/$name/"
 
 
-def make_site(site_factory: Any, **kwargs: Any) -> Any:
+def make_site(site_factory: SiteFactory, **kwargs: Any) -> Site:
     return site_factory(enabled=["$name"], available={"$name": plugin}, **kwargs)
 
 
-def test_models_match_migrations(site_factory: Any, dialect: str) -> None:
+def test_models_match_migrations(site_factory: SiteFactory, dialect: str) -> None:
     assert_models_match_migrations(make_site(site_factory, dialect=dialect))
 
 
-def test_a_clerk_records_an_entry_and_a_representative_reads_it(site_factory: Any, client_as: Any) -> None:
+def test_a_clerk_records_an_entry_and_a_representative_reads_it(site_factory: SiteFactory, client_as: ClientAs) -> None:
     site = make_site(site_factory)
     clerk = client_as(site, "clerk", village=VILLAGE)
     page = clerk.get(URL)
@@ -463,7 +466,8 @@ def test_a_clerk_records_an_entry_and_a_representative_reads_it(site_factory: An
     assert reader.post(URL, data={"title": "x", "happened_on": "2025-06-01"}).status_code == 403
 
 
-def test_form_errors_are_shown_beside_their_fields_and_nothing_is_written(site_factory: Any, client_as: Any) -> None:
+def test_form_errors_are_shown_beside_their_fields_and_nothing_is_written(site_factory: SiteFactory,
+                                                                          client_as: ClientAs) -> None:
     site = make_site(site_factory)
     clerk = client_as(site, "clerk", village=VILLAGE)
     response = clerk.post(URL, data={"title": "修水渠", "happened_on": "2025-13-01", "note": "留着"})
@@ -474,7 +478,7 @@ def test_form_errors_are_shown_beside_their_fields_and_nothing_is_written(site_f
         assert session.exec(select(Entry)).all() == []
 
 
-def test_other_villages_and_strangers_are_refused(site_factory: Any, client_as: Any) -> None:
+def test_other_villages_and_strangers_are_refused(site_factory: SiteFactory, client_as: ClientAs) -> None:
     site = make_site(site_factory)
     assert client_as(site, "clerk", village=OTHER).get(URL).status_code == 403
     assert client_as(site, "villager", village=VILLAGE).get(URL).status_code == 403
@@ -484,12 +488,12 @@ def test_other_villages_and_strangers_are_refused(site_factory: Any, client_as: 
         assert anonymous.post(URL, data={"title": "x"}, follow_redirects=False).status_code in (302, 303, 401, 403)
 
 
-def test_a_site_without_the_plugin_has_no_page(site_factory: Any, client_as: Any) -> None:
+def test_a_site_without_the_plugin_has_no_page(site_factory: SiteFactory, client_as: ClientAs) -> None:
     site = site_factory(available={"$name": plugin})
     assert client_as(site, "clerk", village=VILLAGE).get(URL).status_code == 404
 
 
-def test_english_labels_come_from_the_catalog(site_factory: Any, client_as: Any) -> None:
+def test_english_labels_come_from_the_catalog(site_factory: SiteFactory, client_as: ClientAs) -> None:
     site = make_site(site_factory)
     clerk = client_as(site, "clerk", village=VILLAGE)
     page = clerk.get(URL, params={"lang": "en"})

@@ -7,7 +7,7 @@ register at a time; resident IDs are masked as on every page for someone without
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -25,6 +25,9 @@ from cunwu.privacy import mask
 from cunwu.registry.models import STATUSES, Person
 from cunwu.web.render import actor_of, render, site_of
 
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
+
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PICKER_LIMIT = 20
 MANAGE = {"permission": "accounts.manage"}
@@ -37,7 +40,7 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-def _roles_of(session: Session, site: Any, user_ids: list[int]) -> dict[int, list[str]]:
+def _roles_of(session: Session, site: Site, user_ids: list[int]) -> dict[int, list[str]]:
     """Each account's live roles as people read them: 村文书/书记 · 东街村."""
     grants = session.exec(select(RoleGrant).where(col(RoleGrant.user_id).in_(user_ids),
                                                   col(RoleGrant.revoked_at).is_(None))).all()
@@ -66,7 +69,7 @@ def users_page(request: Request[Any, Any, Any]) -> Response[str]:
     return render(request, "accounts/users.html", {"users": users, "persons": persons, "roles": roles})
 
 
-def _picker(site: Any, session: Session, village_code: str, q: str) -> list[Person]:
+def _picker(site: Site, session: Session, village_code: str, q: str) -> list[Person]:
     """Up to PICKER_LIMIT people of one village whose name holds `q`, or whose resident ID ends with it."""
     if site.village(village_code) is None:
         return []

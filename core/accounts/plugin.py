@@ -3,11 +3,18 @@ administrator's pages (accounts, and linking an account to a register person).""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import click
 
 from cunwu import __version__, hookimpl
 from cunwu.i18n import _
 from cunwu.plugin_types import Manifest, MenuLink, Permission
+
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
+    from cunwu.runtime import Site
+from litestar import Request
 
 
 @hookimpl
@@ -28,28 +35,28 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def permission_allowed(actor: Any, action: str, village_code: str | None, site: Any) -> bool | None:
+def permission_allowed(actor: Actor | None, action: str, village_code: str | None, site: Site) -> bool | None:
     from cunwu.accounts.services import default_permission
 
     return default_permission(site, actor, action, village_code)
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     from cunwu.accounts.cli import users
 
     cli.add_command(users)
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from cunwu.accounts.controllers import ROUTES
 
     return ROUTES
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     if village_code or actor is None or not request.app.state.site.allowed(actor, "accounts.manage", None):
         return []
     return [MenuLink(href="/admin/users", label=_("账户管理"), level="site", order=90)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +13,9 @@ from cunwu.accounts.models import RoleGrant, User
 from cunwu.accounts.roles import ROLE_SCOPES, ROLES
 from cunwu.audit import services as audit
 from cunwu.i18n import _
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown user the same as for a known one.
@@ -113,7 +116,7 @@ def load_actor(session: Session, user_id: int) -> Actor | None:
     )
 
 
-def is_allowed(site: Any, actor: Actor | None, action: str, scope_code: str | None) -> bool:
+def is_allowed(site: Site, actor: Actor | None, action: str, scope_code: str | None) -> bool:
     """Ask every plugin: any False denies, at least one True is needed (deny wins, default deny)."""
     if action not in site.plugins.permissions:
         raise KeyError(f"unknown permission {action!r}: no manifest defines it")
@@ -123,7 +126,7 @@ def is_allowed(site: Any, actor: Actor | None, action: str, scope_code: str | No
     return any(a is True for a in answers)
 
 
-def default_permission(site: Any, actor: Actor | None, action: str, scope_code: str | None) -> bool | None:
+def default_permission(site: Site, actor: Actor | None, action: str, scope_code: str | None) -> bool | None:
     """The core's own answer: a role the actor holds over the scope is among the permission's roles."""
     if actor is None:
         return None

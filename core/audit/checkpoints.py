@@ -21,7 +21,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -30,6 +30,9 @@ from cunwu.audit.models import GENESIS_HASH, AuditEntry
 from cunwu.audit.services import ChainProblem
 from cunwu.audit.settings import AuditSettings
 from cunwu.clock import utcnow
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 
 @dataclass(frozen=True)
@@ -58,18 +61,18 @@ class CheckpointFileError(ValueError):
     """The checkpoint file (or the signing key) cannot be read: damaged, edited by hand, or missing."""
 
 
-def settings_of(site: Any) -> AuditSettings:
+def settings_of(site: Site) -> AuditSettings:
     return site.settings("audit")  # type: ignore[no-any-return]
 
 
-def checkpoint_path(site: Any) -> Path:
+def checkpoint_path(site: Site) -> Path:
     configured = settings_of(site).checkpoint_file
     if configured:
         return Path(configured)
     return Path(os.environ.get("CUNWU_DATA_DIR", "var")).resolve() / f"{site.slug}.audit-checkpoints.jsonl"
 
 
-def signing_key(site: Any) -> bytes | None:
+def signing_key(site: Site) -> bytes | None:
     value = os.environ.get("CUNWU_AUDIT_KEY")
     if value:
         return value.encode("utf-8")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import click
 
 from cunwu import __version__, hookimpl
 from cunwu.audit.settings import AuditSettings
 from cunwu.plugin_types import Manifest, Permission
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
+from litestar import Request
 
 
 @hookimpl
@@ -28,21 +34,21 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     from cunwu.audit.cli import audit
 
     cli.add_command(audit)
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from cunwu.audit.controllers import ROUTES
 
     return ROUTES
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Any]:
     """The chain's head on the county overview: a printed or saved copy anchors the chain outside the servers."""
     from cunwu.audit.slots import slot_html
 

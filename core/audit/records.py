@@ -14,7 +14,7 @@ import decimal
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.types import LargeBinary
@@ -22,6 +22,9 @@ from sqlmodel import Session, SQLModel
 
 from cunwu.audit.models import AuditEntry, AuditRow
 from cunwu.audit.services import canonical, is_batch
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,7 @@ def _verify_batch_rows(session: Session, batch: int,
     return checked, None
 
 
-def plugin_record_problems(session: Session, site: Any) -> str | None:
+def plugin_record_problems(session: Session, site: Site) -> str | None:
     """What the plugins' `audit_record_problems` hooks find (records kept in entries of their own shape)."""
     from cunwu.plugins import resolve
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from litestar import Request
 from markupsafe import Markup
 
 from cunwu.audit.checkpoints import head
@@ -14,13 +15,13 @@ from cunwu.templating import localtime
 from cunwu.web.render import site_of
 
 
-def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     if slot == "site_home":
         return [_chain_head(request)]
     return []
 
 
-def _chain_head(request: Any) -> Markup:
+def _chain_head(request: Request[Any, Any, Any]) -> Markup:
     site = site_of(request)
     with site.db.read() as session:  # the county overview is viewed often: no count of the whole chain
         now = head(session, site.slug, count=False)

@@ -17,6 +17,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session, col, select
 
+from cunwu.accounts.actor import Actor
 from cunwu.clock import local_today
 from cunwu.db.types import LOCAL_TZ
 from cunwu.errors import DomainError, NotFound
@@ -25,6 +26,7 @@ from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind, QuorumMode
 from cunwu.meetings.services import MeetingError
+from cunwu.runtime import Site
 from cunwu.web import forms
 from cunwu.web.confirm import confirm_page
 from cunwu.web.forms import Form
@@ -115,7 +117,7 @@ def meeting_create(request: Request[Any, Any, Any], village_code: str, data: For
 # --- one meeting -------------------------------------------------------------------------------------------
 
 
-def _meeting_context(session: Session, site: Any, meeting: Meeting) -> dict[str, Any]:
+def _meeting_context(session: Session, site: Site, meeting: Meeting) -> dict[str, Any]:
     motions = services.motions_of(session, meeting)
     results = {m.id: services.motion_result(session, m) for m in motions}
     open_matters = session.exec(select(Matter).where(Matter.village_code == meeting.village_code,
@@ -184,7 +186,7 @@ def meeting_counts(request: Request[Any, Any, Any], village_code: str, meeting_i
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions", opt={"permission": "meetings.manage"},
       sync_to_thread=True)
 def motion_put(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
-    def put(session: Session, site: Any, actor: Any, meeting: Meeting) -> Motion:
+    def put(session: Session, site: Site, actor: Actor, meeting: Meeting) -> Motion:
         matter_id = _id(data, "matter_id", _("事项"))
         matter = matters.get_matter(session, village_code, matter_id) if matter_id else None
         return services.put_motion(session, site, actor, meeting, title=data.get("title", ""),
@@ -354,7 +356,7 @@ def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: 
       opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def motion_vote(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
                 data: Form) -> Response[Any]:
-    def vote(session: Session, site: Any, actor: Any, motion: Motion) -> None:
+    def vote(session: Session, site: Site, actor: Actor, motion: Motion) -> None:
         method = data.get("method", "hands")
         if method == "named":
             votes = {int(key.removeprefix(VOTE_PREFIX)): value for key, value in data.items()
@@ -586,7 +588,7 @@ def _matter_act(request: Request[Any, Any, Any], village_code: str, matter_id: i
 @post("/v/{village_code:str}/matters/{matter_id:int}/steps", opt={"permission": "meetings.matters"},
       sync_to_thread=True)
 def matter_step(request: Request[Any, Any, Any], village_code: str, matter_id: int, data: Form) -> Response[Any]:
-    def record(session: Session, site: Any, actor: Any, matter: Matter) -> None:
+    def record(session: Session, site: Site, actor: Actor, matter: Matter) -> None:
         step = forms.integer(data.get("step"), "step", _("步骤"), default=0, minimum=0)
         meeting = motion = None
         if data.get("where"):

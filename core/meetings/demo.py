@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -18,6 +18,10 @@ from cunwu.db.types import LOCAL_TZ
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind, QuorumMode
+
+if TYPE_CHECKING:
+    from cunwu.plugin_types import DemoContext
+    from cunwu.runtime import Site
 
 QUARTERLY_TOPICS = [
     ["审议本年度村集体收支预算", "审议村内道路维修方案"],
@@ -32,7 +36,7 @@ def _at(day: dt.date, hour: int = 9) -> dt.datetime:
 
 
 def _hold(
-    session: Session, site: Any, actor: Actor, rng: random.Random, village_code: str, kind: MeetingKind,
+    session: Session, site: Site, actor: Actor, rng: random.Random, village_code: str, kind: MeetingKind,
     day: dt.date, motions: Sequence[str], *, share: float = 0.85, matter: Matter | None = None,
     title: str = "", paper: bool = False, against: int = 1,
 ) -> tuple[Meeting, list[Motion]]:
@@ -68,7 +72,7 @@ def _hold(
     return meeting, voted
 
 
-def _step(session: Session, site: Any, actor: Actor, rng: random.Random, matter: Matter, step: int,
+def _step(session: Session, site: Site, actor: Actor, rng: random.Random, matter: Matter, step: int,
           kind: MeetingKind, day: dt.date, *, share: float = 0.85) -> None:
     meeting, motions = _hold(session, site, actor, rng, matter.village_code, kind, day,
                              [f"{matter.title}（第{step}步）"], share=share, matter=matter)
@@ -76,7 +80,7 @@ def _step(session: Session, site: Any, actor: Actor, rng: random.Random, matter:
                         origin="党支部提议" if step == 1 else "", content=matter.summary)
 
 
-def build(session: Session, site: Any, demo: Any) -> None:
+def build(session: Session, site: Site, demo: DemoContext) -> None:
     actor = Actor.system("demo")
     today = local_today()
     for entry in site.config.villages:

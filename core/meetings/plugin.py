@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -10,6 +10,12 @@ from cunwu import __version__, hookimpl
 from cunwu.i18n import _
 from cunwu.meetings.settings import MeetingSettings
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission
+
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
+    from cunwu.runtime import Site
+from litestar import Request
+from sqlmodel import Session
 
 _VIEWERS = frozenset({"clerk", "representative", "supervisor", "township_official", "county_official", "site_admin"})
 
@@ -37,7 +43,7 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from cunwu.meetings.api import ROUTES as API_ROUTES
     from cunwu.meetings.controllers import ROUTES
 
@@ -52,7 +58,7 @@ def matter_types() -> list[MatterType]:
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     if not village_code:
         return []
     from cunwu.web.render import site_of
@@ -64,21 +70,21 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     from cunwu.meetings.slots import slot_html
 
     return slot_html(request, slot, village_code)
 
 
 @hookimpl
-def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     from cunwu.meetings.demo import build
 
     build(session, site, demo)
 
 
 @hookimpl
-def startup(site: Any) -> None:
+def startup(site: Site) -> None:
     """Refuse to start when a plugin's vote rule set does not fit the site's meeting rules."""
     from cunwu.meetings.services import check_rule_sets
 
@@ -86,7 +92,7 @@ def startup(site: Any) -> None:
 
 
 @hookimpl
-def my_work(request: Any, actor: Any) -> list[Any]:
+def my_work(request: Request[Any, Any, Any], actor: Actor) -> list[Any]:
     """The clerk's meetings: ones whose start time has passed but that are not closed yet, and 四议两公开 matters
     waiting for their next step."""
     from sqlalchemy import func

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from litestar import Request
 from markupsafe import Markup
 from sqlmodel import col, select
 
@@ -14,13 +15,13 @@ from cunwu.meetings.models import Meeting
 from cunwu.web.render import actor_of, base_context, site_of
 
 
-def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     if slot == "village_home" and village_code:
         return [_upcoming(request, village_code)]
     return []
 
 
-def _upcoming(request: Any, village_code: str) -> Markup:
+def _upcoming(request: Request[Any, Any, Any], village_code: str) -> Markup:
     """Upcoming meetings on the village home: the publicly announced ones for everyone, all for `meetings.view`."""
     site = site_of(request)
     full = site.allowed(actor_of(request), "meetings.view", village_code)

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from litestar import Request, Response
@@ -28,6 +28,9 @@ from cunwu.notices import queries, services
 from cunwu.notices.services import settings_of
 from cunwu.web.render import actor_of, is_htmx, site_of
 
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
+
 CSRF_PLACEHOLDER = "__cunwu_csrf_token__"
 #: Where the front cache (cunwu.notices.front) asks `cached_page` to leave what it served (an ASGI scope key).
 SCOPE_KEY = "cunwu.front"
@@ -36,7 +39,7 @@ CSRF_TOKEN_FORMAT = re.compile(r"^[0-9a-f]{128}$")
 VARY = "HX-Request, Cookie"
 
 
-def _generation(site: Any, village_code: str | None) -> tuple[int, Any]:
+def _generation(site: Site, village_code: str | None) -> tuple[int, Any]:
     with site.db.read() as session:
         return queries.generation(session, village_code)
 

@@ -17,6 +17,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlmodel import Session
 
 from cunwu.audit.models import AuditEntry
 from cunwu.audit.services import entry_hash
@@ -28,6 +29,7 @@ from cunwu.notices.markup import diff_versions, render_markdown
 from cunwu.notices.models import STREAMS, Notice, NoticeAttachment, Objection
 from cunwu.notices.services import FinanceInput, NoticeError, settings_of
 from cunwu.notices.settings import STREAM_LABELS
+from cunwu.runtime import Site
 from cunwu.web import forms
 from cunwu.web.confirm import confirm_page
 from cunwu.web.forms import Form
@@ -42,7 +44,7 @@ def _filters(stream: str | None, category: str | None, month: str | None, q: str
                                q=(q or "").strip()[:50] or None)
 
 
-def status_badge(notice: Any, today: dt.date) -> Markup:
+def status_badge(notice: Notice, today: dt.date) -> Markup:
     """The state a visitor sees: draft, withdrawn, window closed, or on the board (a function, not a macro: it is
     drawn for every row of the busiest list)."""
     if notice.status == "draft":
@@ -54,7 +56,7 @@ def status_badge(notice: Any, today: dt.date) -> Markup:
     return Markup('<span class="badge ok">%s</span>') % _("公示中")
 
 
-def _common(site: Any) -> dict[str, Any]:
+def _common(site: Site) -> dict[str, Any]:
     """Context every notices page shares; labels are translated once per page, not once per row."""
     return {"streams": STREAMS, "stream_labels": {k: str(v) for k, v in STREAM_LABELS.items()},
             "categories": settings_of(site).categories, "md": render_markdown, "status_badge": status_badge}
@@ -95,7 +97,7 @@ async def county_board(request: Request[Any, Any, Any], stream: str | None = Non
 # --- one notice -------------------------------------------------------------------------------------------------
 
 
-def _chain_entry(session: Any, notice: Notice) -> AuditEntry | None:
+def _chain_entry(session: Session, notice: Notice) -> AuditEntry | None:
     """The audit entry that recorded this version's publication (it carries the content hash)."""
     entries = session.scalars(select(AuditEntry).where(
         AuditEntry.object_type == "notices_notice", AuditEntry.object_id == str(notice.id),
@@ -112,7 +114,7 @@ def _visible(request: Request[Any, Any, Any], notice: Notice) -> None:
             raise NotFoundException(_("没有这条公开信息"))
 
 
-def notice_context(request: Request[Any, Any, Any], session: Any, notice: Notice) -> dict[str, Any]:
+def notice_context(request: Request[Any, Any, Any], session: Session, notice: Notice) -> dict[str, Any]:
     site = site_of(request)
     actor = actor_of(request)
     _visible(request, notice)
@@ -403,7 +405,7 @@ def create_draft(request: Request[Any, Any, Any], village_code: str, data: Form)
         refused=lambda exc: _edit_page(request, village_code, None, data, _problems(exc), 400))
 
 
-def _load_draft(site: Any, village_code: str, notice_id: int) -> Notice:
+def _load_draft(site: Site, village_code: str, notice_id: int) -> Notice:
     with site.db.read() as session:
         notice = services.get_notice(session, notice_id, village_code)
     if notice.status != "draft":
@@ -651,7 +653,7 @@ def finance_input(data: dict[str, str]) -> FinanceInput:
                         expenditure=expenditure, closing=closing, **totals)
 
 
-def _finance_form_of(site: Any, notice: Notice) -> dict[str, str]:
+def _finance_form_of(site: Site, notice: Notice) -> dict[str, str]:
     with site.db.read() as session:
         statement, lines = services.finance_of(session, notice)
     assert statement is not None

@@ -5,8 +5,9 @@ At `scale == "county"` the board is filled to about 30,000 notices across the si
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -16,6 +17,9 @@ from cunwu.notices.services import FinanceInput, NoticeOrigin, NoticeTable, as_o
 from cunwu.plugin_types import DemoContext
 from cunwu.privacy import mask
 from cunwu.registry.resident_id import generate_resident_id
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 COUNTY_TARGET = 30_000
 BATCH = 500
@@ -29,11 +33,11 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN = ["建国", "秀英", "桂兰", "志强", "玉兰", "国庆", "淑珍", "振华", "红梅", "海燕", "德明", "长海"]
 
 
-def _name(rng: Any) -> str:
+def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 
-def _yuan(rng: Any, low: int, high: int) -> Decimal:
+def _yuan(rng: random.Random, low: int, high: int) -> Decimal:
     return Decimal(rng.randint(low * 100, high * 100)) / 100
 
 
@@ -47,7 +51,7 @@ def _months_back(today: dt.date, count: int) -> list[dt.date]:
     return list(reversed(months))
 
 
-def _finance_year(session: Session, site: Any, actor: Actor, rng: Any, code: str, name: str,
+def _finance_year(session: Session, site: Site, actor: Actor, rng: random.Random, code: str, name: str,
                   today: dt.date, skip_recent: int = 0) -> int:
     balance = _yuan(rng, 50000, 200000)
     count = 0
@@ -86,7 +90,7 @@ PARTY_ITEMS = [
 ]
 
 
-def _quarterly(session: Session, site: Any, actor: Actor, rng: Any, code: str, today: dt.date) -> int:
+def _quarterly(session: Session, site: Site, actor: Actor, rng: random.Random, code: str, today: dt.date) -> int:
     count = 0
     starts = [m for m in _months_back(today, 12) if m.month in (1, 4, 7, 10)]
     for start in starts:
@@ -125,7 +129,7 @@ def _quarterly(session: Session, site: Any, actor: Actor, rng: Any, code: str, t
     return count
 
 
-def _dibao_with_objection(session: Session, site: Any, actor: Actor, rng: Any, code: str, name: str,
+def _dibao_with_objection(session: Session, site: Site, actor: Actor, rng: random.Random, code: str, name: str,
                           today: dt.date, day: dt.date, answer: bool) -> None:
     rows = [[_name(rng), f"{rng.randint(1, 8)}组", str(rng.randint(1, 4)), f"{rng.choice([620, 650, 680])}.00"]
             for _ in range(rng.randint(4, 9))]
@@ -145,7 +149,7 @@ def _dibao_with_objection(session: Session, site: Any, actor: Actor, rng: Any, c
                                       "经村务监督委员会入户核实，该车辆已于去年转让，行驶证已过户，符合条件。")
 
 
-def _bulk(session: Session, site: Any, actor: Actor, rng: Any, codes: list[str], names: dict[str, str],
+def _bulk(session: Session, site: Site, actor: Actor, rng: random.Random, codes: list[str], names: dict[str, str],
           today: dt.date, target: int, progress: Any) -> None:
     """County scale: several years of 村务 notices, committed in batches so memory and locks stay small."""
     done = 0
@@ -168,7 +172,7 @@ def _bulk(session: Session, site: Any, actor: Actor, rng: Any, codes: list[str],
                 progress("notices", BATCH)
 
 
-def build(session: Session, site: Any, demo: DemoContext) -> None:
+def build(session: Session, site: Site, demo: DemoContext) -> None:
     rng = demo.rng
     actor = Actor.system("demo:notices")
     today = services.local_today()

@@ -30,7 +30,7 @@ import time
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from litestar.middleware.csrf import generate_csrf_hash, generate_csrf_token
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +39,9 @@ from sqlalchemy.engine import make_url
 from cunwu.notices import services
 from cunwu.notices.cache import CSRF_PLACEHOLDER, CSRF_TOKEN_FORMAT, SCOPE_KEY, VARY
 from cunwu.web.sessions import CSRF_COOKIE, SESSION_COOKIE
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +309,7 @@ class FrontCache:
             self.used_bytes -= oldest.size
 
 
-def front_cache(site: Any, app: ASGIApp) -> ASGIApp:
+def front_cache(site: Site, app: ASGIApp) -> ASGIApp:
     """Wrap `app` in the front cache when the site caches pages and its database can be watched."""
     settings = services.settings_of(site)
     watch = make_watch(site.config.database_url) if settings.cache_seconds and settings.front_cache_mib else None

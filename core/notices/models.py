@@ -22,6 +22,9 @@ STATUSES = ("draft", "published", "withdrawn")
 
 
 class Notice(OfficialRecord, SQLModel, table=True):
+    """One version of a notice on a board (`series` ties the versions; a correction is a new version, never an
+    edit). `origin_kind` / `origin_ref` tell a plugin the notice is its own."""
+
     __tablename__ = "notices_notice"
     __table_args__ = (
         UniqueConstraint("series", "version"),

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cunwu import __version__, hookimpl
 from cunwu.notices.settings import NoticeSettings
 from cunwu.plugin_types import DemoContext, Manifest, MenuLink, Permission
+
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
+    from cunwu.runtime import Site
+from litestar import Request
+from sqlmodel import Session
 
 _CLERK = frozenset({"clerk"})
 _VIEWERS = frozenset({"clerk", "supervisor", "township_official", "county_official", "site_admin"})
@@ -37,7 +43,7 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from cunwu.notices.api import ROUTES as API_ROUTES
     from cunwu.notices.controllers import ROUTES
 
@@ -45,7 +51,7 @@ def register_routes(site: Any) -> list[Any]:
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     from cunwu.i18n import _
 
     if village_code is None:
@@ -59,28 +65,28 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Any]:
     from cunwu.notices.slots import slot_html
 
     return slot_html(request, slot, village_code)
 
 
 @hookimpl
-def asgi_wrapper(site: Any) -> Any:
+def asgi_wrapper(site: Site) -> Any:
     from cunwu.notices.front import front_cache
 
     return lambda app: front_cache(site, app)
 
 
 @hookimpl
-def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     from cunwu.notices.demo import build
 
     build(session, site, demo)
 
 
 @hookimpl
-def my_work(request: Any, actor: Any) -> list[Any]:
+def my_work(request: Request[Any, Any, Any], actor: Actor) -> list[Any]:
     """The clerk's notice desk: drafts to publish, objections to answer, disclosures past their deadline."""
     from cunwu.i18n import _
     from cunwu.notices import queries

@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlmodel import Session
@@ -15,6 +15,9 @@ from cunwu.i18n import _
 from cunwu.notices import services
 from cunwu.notices.models import BoardGeneration, FinanceStatement, Notice, Objection
 from cunwu.notices.services import settings_of
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def _last_complete_period_end(today: dt.date, period: str, grace: int) -> dt.dat
         start = _add_months(start, -months)
 
 
-def overdue(session: Session, site: Any, village_codes: list[str] | None = None,
+def overdue(session: Session, site: Site, village_codes: list[str] | None = None,
             today: dt.date | None = None) -> list[Overdue]:
     """Per village: is the finance statement of every closed period out, and has a 村务 notice been published
     within the interval? (Finance monthly and ordinary items at least quarterly by default: docs/domain.md §3.)"""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -12,12 +12,16 @@ from cunwu.notices.models import Notice
 from cunwu.notices.settings import STREAM_LABELS
 from cunwu.web.render import actor_of, site_of
 
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
+from litestar import Request
 
-def _render(site: Any, template: str, context: dict[str, Any]) -> Markup:
+
+def _render(site: Site, template: str, context: dict[str, Any]) -> Markup:
     return Markup(site.templates.get_template(template).render({"stream_labels": STREAM_LABELS, **context}))
 
 
-def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     site = site_of(request)
     actor = actor_of(request)
     if slot == "village_home" and village_code:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, SQLModel
 
@@ -21,6 +21,10 @@ from cunwu.clock import local_today
 from cunwu.i18n import _
 from cunwu.registry.models import Group, Household, Membership, Office, Person, Representation, Representative
 from cunwu.registry.resident_id import generate_resident_id
+
+if TYPE_CHECKING:
+    from cunwu.plugin_types import DemoContext
+    from cunwu.runtime import Site
 
 #: A record being built: column → value (the rows handed to `audit.insert_batch`, with "id" once inserted).
 Row = dict[str, Any]
@@ -110,7 +114,7 @@ def _family(v: _Village) -> list[tuple[Row, str]]:
     return members[:7]
 
 
-def build(session: Session, site: Any, demo: Any) -> None:
+def build(session: Session, site: Site, demo: DemoContext) -> None:
     actor = Actor.system("demo")
     rng: random.Random = demo.rng
     today = local_today()

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import click
 
 from cunwu import __version__, hookimpl
 from cunwu.i18n import _
 from cunwu.plugin_types import Manifest, MenuLink, Permission
 from cunwu.registry.settings import RegistrySettings
+
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
+    from cunwu.plugin_types import DemoContext
+    from cunwu.runtime import Site
+from litestar import Request
+from sqlmodel import Session
 
 _VIEWERS = frozenset({"clerk", "supervisor", "township_official", "county_official", "site_admin"})
 
@@ -37,7 +46,7 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def startup(site: Any) -> None:
+def startup(site: Site) -> None:
     from cunwu.registry.services import sync_villages
 
     with site.db.transaction() as session:
@@ -45,21 +54,21 @@ def startup(site: Any) -> None:
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     from cunwu.registry.cli import registry
 
     cli.add_command(registry)
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from cunwu.registry.controllers import ROUTES
 
     return ROUTES
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     if not village_code or actor is None:
         return []
     site = request.app.state.site
@@ -73,21 +82,21 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Any]:
     from cunwu.registry.slots import slot_html
 
     return slot_html(request, slot, village_code)
 
 
 @hookimpl
-def demo_data(session: Any, site: Any, demo: Any) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     from cunwu.registry.demo import build
 
     build(session, site, demo)
 
 
 @hookimpl
-def extra_template_vars(request: Any, template: str) -> dict[str, Any]:
+def extra_template_vars(request: Request[Any, Any, Any], template: str) -> dict[str, Any]:
     """The change log's words (registry/_history.html) for the register's pages."""
     if not template.startswith("registry/"):
         return {}

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Select, and_, func, or_
 from sqlmodel import Session, col, select
 
 from cunwu.clock import local_today
@@ -149,7 +149,8 @@ def village_size(session: Session, village_code: str) -> tuple[int, int]:
     return int(households), int(persons)
 
 
-def member_birth_dates(session: Session, households: Any, on: dt.date | None = None) -> dict[int, dict[int, dt.date]]:
+def member_birth_dates(session: Session, households: Select[tuple[int]], on: dt.date | None = None,
+                       ) -> dict[int, dict[int, dt.date]]:
     """Household id → {person id: birth date} of the members on `on`, for the households `households` selects (a
     SELECT of household ids, so thousands need no id list). Plain columns, row by row: for batch work such as a
     monthly benefit run over a county, where ORM objects would cost more than the rest of the run."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -40,10 +40,13 @@ from cunwu.registry.models import (
     Village,
 )
 
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
+
 T = TypeVar("T", bound=SQLModel)
 
 
-def sync_villages(session: Session, site: Any) -> None:
+def sync_villages(session: Session, site: Site) -> None:
     """Make `registry_village` match site.toml: add missing villages, update names; never delete."""
     actor = Actor.system("startup")
     existing = {v.code: v for v in session.exec(select(Village)).all()}
@@ -123,7 +126,7 @@ def _conflict(exc: IntegrityError) -> RegistryError:
 # --- groups ---------------------------------------------------------------------------------------------------
 
 
-def create_group(session: Session, site: Any, actor: Actor, *, village_code: str, number: int,
+def create_group(session: Session, site: Site, actor: Actor, *, village_code: str, number: int,
                  name: str = "") -> Group:
     """Add a villager group (村民小组), numbered 1–99 within the village."""
     if not 1 <= number <= 99:
@@ -156,7 +159,7 @@ def site_village_name(session: Session, code: str) -> str:
     return village.name if village else code
 
 
-def create_person(session: Session, site: Any, actor: Actor, *, village_code: str, data: Mapping[str, Any]) -> Person:
+def create_person(session: Session, site: Site, actor: Actor, *, village_code: str, data: Mapping[str, Any]) -> Person:
     """Register a person from form or file values (see `cunwu.registry.fields.clean_person`)."""
     values, problems = clean_person(data)
     _check_problems(problems)
@@ -171,7 +174,7 @@ def new_person(session: Session, actor: Actor, *, village_code: str, values: Map
     return person
 
 
-def update_person(session: Session, site: Any, actor: Actor, person: Person, data: Mapping[str, Any]) -> Person:
+def update_person(session: Session, site: Site, actor: Actor, person: Person, data: Mapping[str, Any]) -> Person:
     """Change a person's details; only the keys in `data` are touched. Status changes go through `change_status`."""
     raw = dict(data)
     if ("sex" in raw or "birth_date" in raw) and "resident_id" not in raw:
@@ -189,7 +192,7 @@ def update_person(session: Session, site: Any, actor: Actor, person: Person, dat
     return person
 
 
-def change_status(session: Session, site: Any, actor: Actor, person: Person, status: str, since: dt.date,
+def change_status(session: Session, site: Site, actor: Actor, person: Person, status: str, since: dt.date,
                   reason: str = "") -> Person:
     """Record that a person moved out, died, went away to work or came back, from `since`.
 
@@ -303,7 +306,7 @@ def _relate(session: Session, actor: Actor, membership: Membership, relation: st
     return successor
 
 
-def create_household(session: Session, site: Any, actor: Actor, *, village_code: str, number: str, head: Person,
+def create_household(session: Session, site: Site, actor: Actor, *, village_code: str, number: str, head: Person,
                      created_on: dt.date, address: str = "", group_id: int | None = None) -> Household:
     """Open a household (立户) with its head."""
     number = number.strip()
@@ -327,7 +330,7 @@ def create_household(session: Session, site: Any, actor: Actor, *, village_code:
     return household
 
 
-def update_household(session: Session, site: Any, actor: Actor, household: Household, *, address: str,
+def update_household(session: Session, site: Site, actor: Actor, household: Household, *, address: str,
                      group_id: int | None) -> Household:
     """Change a household's address or villager group."""
     household = lock(session, Household, household.id)
@@ -342,7 +345,7 @@ def update_household(session: Session, site: Any, actor: Actor, household: House
     return household
 
 
-def add_member(session: Session, site: Any, actor: Actor, household: Household, person: Person, relation: str,
+def add_member(session: Session, site: Site, actor: Actor, household: Household, person: Person, relation: str,
                start_date: dt.date) -> Membership:
     """Add a person to a household (not as head: use `change_head`)."""
     if relation == "head":
@@ -353,7 +356,7 @@ def add_member(session: Session, site: Any, actor: Actor, household: Household, 
     return _join(session, actor, household, person, relation, start_date)
 
 
-def end_membership(session: Session, site: Any, actor: Actor, membership: Membership, end_date: dt.date,
+def end_membership(session: Session, site: Site, actor: Actor, membership: Membership, end_date: dt.date,
                    reason: str) -> None:
     """A person leaves a household (the record stays, with its end date and reason)."""
     _check_date(end_date, "end_date", _("结束日期"))
@@ -366,7 +369,7 @@ def end_membership(session: Session, site: Any, actor: Actor, membership: Member
     _leave(session, actor, membership, end_date, reason.strip())
 
 
-def change_head(session: Session, site: Any, actor: Actor, household: Household, new_head: Person, on: dt.date,
+def change_head(session: Session, site: Site, actor: Actor, household: Household, new_head: Person, on: dt.date,
                 former_head_relation: str = "other") -> None:
     """Make another current member the head from `on`; the former head stays with `former_head_relation`."""
     _check_date(on, "on", _("变更日期"))
@@ -385,7 +388,7 @@ def change_head(session: Session, site: Any, actor: Actor, household: Household,
     _relate(session, actor, new, "head", on)
 
 
-def move_person(session: Session, site: Any, actor: Actor, person: Person, target: Household, relation: str,
+def move_person(session: Session, site: Site, actor: Actor, person: Person, target: Household, relation: str,
                 on: dt.date, reason: str = "") -> Membership:
     """Move a person into another household of the village from `on` (the old membership ends that day)."""
     if relation == "head":
@@ -401,7 +404,7 @@ def move_person(session: Session, site: Any, actor: Actor, person: Person, targe
     return _join(session, actor, target, person, relation, on)
 
 
-def split_household(session: Session, site: Any, actor: Actor, source: Household, *, person_ids: list[int],
+def split_household(session: Session, site: Site, actor: Actor, source: Household, *, person_ids: list[int],
                     new_head_id: int, new_number: str, on: dt.date, address: str = "",
                     group_id: int | None = None, relations: Mapping[int, str] | None = None) -> Household:
     """分户: some members leave `source` on `on` and form a new household with `new_head_id` as head."""
@@ -430,7 +433,7 @@ def split_household(session: Session, site: Any, actor: Actor, source: Household
     return household
 
 
-def merge_households(session: Session, site: Any, actor: Actor, source: Household, target: Household,
+def merge_households(session: Session, site: Site, actor: Actor, source: Household, target: Household,
                      on: dt.date, relations: Mapping[int, str] | None = None) -> None:
     """合户: every member of `source` joins `target` on `on` (its head with relation `other` unless given), and
     `source` closes."""
@@ -470,7 +473,7 @@ def _check_term(term_start: dt.date, term_end: dt.date) -> None:
         raise _refuse(_("任期结束日期必须晚于开始日期"), "term_end")
 
 
-def set_representative(session: Session, site: Any, actor: Actor, *, village_code: str, person: Person,
+def set_representative(session: Session, site: Site, actor: Actor, *, village_code: str, person: Person,
                        household_ids: list[int], on: dt.date, term_start: dt.date | None = None,
                        term_end: dt.date | None = None) -> Representative:
     """Make `person` a representative (if not serving on `on`, a new term from `term_start`) and set, from `on`, the
@@ -512,7 +515,7 @@ def set_representative(session: Session, site: Any, actor: Actor, *, village_cod
     return serving
 
 
-def end_representative(session: Session, site: Any, actor: Actor, representative: Representative, on: dt.date,
+def end_representative(session: Session, site: Site, actor: Actor, representative: Representative, on: dt.date,
                        reason: str) -> None:
     """A representative leaves office early; the households they represented become unrepresented."""
     representative = lock(session, Representative, representative.id)
@@ -525,7 +528,7 @@ def end_representative(session: Session, site: Any, actor: Actor, representative
            {"end_date": on, "end_reason": reason.strip()[:200] or None})
 
 
-def set_office(session: Session, site: Any, actor: Actor, *, village_code: str, person: Person, body: str,
+def set_office(session: Session, site: Site, actor: Actor, *, village_code: str, person: Person, body: str,
                post: str, term_start: dt.date, term_end: dt.date | None = None) -> Office:
     """Record that `person` holds `post` in `body` for a term (five years unless `term_end` is given)."""
     if body not in BODIES:
@@ -546,7 +549,7 @@ def set_office(session: Session, site: Any, actor: Actor, *, village_code: str, 
     return office
 
 
-def end_office(session: Session, site: Any, actor: Actor, office: Office, on: dt.date, reason: str) -> None:
+def end_office(session: Session, site: Site, actor: Actor, office: Office, on: dt.date, reason: str) -> None:
     """Someone leaves a post early (resignation, removal, death)."""
     office = lock(session, Office, office.id)
     if on < office.term_start:

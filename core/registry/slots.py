@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from markupsafe import Markup
 
 from cunwu.clock import local_today
@@ -12,13 +13,13 @@ from cunwu.registry import queries
 from cunwu.web.render import site_of
 
 
-def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     if slot == "village_home" and village_code:
         return [_village_home(request, village_code)]
     return []
 
 
-def _village_home(request: Any, village_code: str) -> Markup:
+def _village_home(request: Request[Any, Any, Any], village_code: str) -> Markup:
     """Public facts for the village home: how many households and people, and the representatives' names."""
     site = site_of(request)
     with site.db.read() as session:

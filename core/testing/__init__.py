@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,11 @@ __all__ = [
     "TERM",
     "TEST_PASSWORD",
     "BuiltHousehold",
+    "ClientAs",
     "Member",
     "RegisterBuilder",
+    "RegisterFactory",
+    "SiteFactory",
     "actor",
     "assert_models_match_migrations",
     "build_register",
@@ -58,6 +61,11 @@ __all__ = [
     "site_client",
     "write_site_toml",
 ]
+
+# The types of the pytest plugin's fixtures, for a test's signature (`def test_x(site_factory: SiteFactory)`).
+SiteFactory = Callable[..., Site]
+ClientAs = Callable[..., TestClient[Any]]
+RegisterFactory = Callable[..., AbstractContextManager[RegisterBuilder]]
 
 TEST_PASSWORD = "test-password-1"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

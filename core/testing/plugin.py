@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from litestar.testing import TestClient
 
     from cunwu.runtime import Site
-    from cunwu.testing.register import RegisterBuilder
+    from cunwu.testing import ClientAs, RegisterFactory, SiteFactory
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,7 +76,7 @@ def pg() -> str:
 
 
 @pytest.fixture
-def site_factory(tmp_path: Path) -> Iterator[Callable[..., Site]]:
+def site_factory(tmp_path: Path) -> Iterator[SiteFactory]:
     """Make migrated sites (keyword arguments of `cunwu.testing.make_test_site`); each is dropped after the test."""
     from cunwu.testing import drop_test_site, make_test_site
 
@@ -94,13 +94,13 @@ def site_factory(tmp_path: Path) -> Iterator[Callable[..., Site]]:
 
 
 @pytest.fixture
-def site(site_factory: Callable[..., Site]) -> Site:
+def site(site_factory: SiteFactory) -> Site:
     """A core-only site on SQLite with three villages (two townships)."""
     return site_factory()
 
 
 @pytest.fixture
-def client_as() -> Iterator[Callable[..., TestClient[Any]]]:
+def client_as() -> Iterator[ClientAs]:
     """`client_as(site, "clerk", village="130926100201")` -> a client logged in as a fresh user with that role.
 
     `village` defaults to the site's first; `username` and `person_id` (a register person the account belongs to)
@@ -123,7 +123,7 @@ def client_as() -> Iterator[Callable[..., TestClient[Any]]]:
 
 
 @pytest.fixture
-def register() -> Callable[..., AbstractContextManager[RegisterBuilder]]:
+def register() -> RegisterFactory:
     """`with register(site) as reg:` — the register builder in one transaction (`cunwu.testing.build_register`)."""
     from cunwu.testing import build_register
 

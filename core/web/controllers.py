@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
@@ -15,6 +15,9 @@ from cunwu.accounts.services import authenticate
 from cunwu.i18n import LOCALES, _
 from cunwu.web.render import render, site_of
 from cunwu.web.store import count
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -63,7 +66,7 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") else "/"
 
 
-def _authenticate(site: Any, username: str, password: str) -> Any:
+def _authenticate(site: Site, username: str, password: str) -> Any:
     with site.db.read() as session:
         return authenticate(session, username, password)
 

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from litestar import Request, Response
 from litestar.enums import RequestEncodingType
@@ -27,6 +27,10 @@ from sqlmodel import Session
 from cunwu.errors import DomainError, FormError, Problem
 from cunwu.i18n import _
 from cunwu.web.render import actor_of, site_of
+
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
+    from cunwu.runtime import Site
 
 __all__ = ["MONEY_MAX", "Form", "Multipart", "ascii_digits", "date", "decimal", "error", "integer", "money", "run"]
 
@@ -45,6 +49,7 @@ _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?")
 _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 T = TypeVar("T")
+EmptyT = TypeVar("EmptyT")
 
 
 def error(message: str, field: str | None = None) -> FormError:
@@ -74,7 +79,8 @@ def ascii_digits(value: Any, field: str, label: str, *, lengths: range | None = 
     return text
 
 
-def date(value: Any, field: str, label: str, *, default: dt.date | None = None, required: bool = True) -> Any:
+def date(value: Any, field: str, label: str, *, default: dt.date | None = None,
+         required: bool = True) -> dt.date | None:
     """A calendar date: 2026-03-01 (what a date input sends), 2026/3/1, 2026.3.1, 2026年3月1日 or 20260301. Empty:
     `default`, else None when not `required`, else a "please fill in" refusal."""
     text = _clean(value)
@@ -91,7 +97,7 @@ def date(value: Any, field: str, label: str, *, default: dt.date | None = None, 
 
 
 def integer(value: Any, field: str, label: str, *, default: int | None = None, required: bool = True,
-            minimum: int | None = None, maximum: int = INT_MAX) -> Any:
+            minimum: int | None = None, maximum: int = INT_MAX) -> int | None:
     """A whole number in ASCII digits within [minimum, maximum]."""
     text = _clean(value).replace(",", "")
     if not text:
@@ -106,7 +112,8 @@ def integer(value: Any, field: str, label: str, *, default: int | None = None, r
 
 
 def decimal(value: Any, field: str, label: str, *, default: Decimal | None = None, required: bool = True,
-            minimum: Decimal | None = None, maximum: Decimal = MONEY_MAX, places: int | None = None) -> Any:
+            minimum: Decimal | None = None, maximum: Decimal = MONEY_MAX, places: int | None = None,
+            ) -> Decimal | None:
     """A finite decimal number in plain notation (no exponent, NaN or Infinity), within [minimum, maximum] and with
     at most `places` decimals."""
     text = _clean(value).replace(",", "").replace("，", "")
@@ -127,18 +134,18 @@ def decimal(value: Any, field: str, label: str, *, default: Decimal | None = Non
 
 
 def money(value: Any, field: str, label: str, *, default: Decimal | None = None, required: bool = True,
-          minimum: Decimal | None = Decimal(0)) -> Any:
+          minimum: Decimal | None = Decimal(0)) -> Decimal | None:
     """An amount in yuan, to the fen (at most two decimals), not below `minimum` (0 unless told)."""
     return decimal(value, field, label, default=default, required=required, minimum=minimum, places=2)
 
 
-def _empty(default: Any, required: bool, field: str, label: str) -> Any:
+def _empty(default: EmptyT | None, required: bool, field: str, label: str) -> EmptyT | None:
     if default is not None or not required:
         return default
     raise error(_("请填写%(label)s", label=label), field)
 
 
-def run(request: Request[Any, Any, Any], change: Callable[[Session, Any, Any], T], *, then: Callable[[T], str] | str,
+def run(request: Request[Any, Any, Any], change: Callable[[Session, Site, Actor], T], *, then: Callable[[T], str] | str,
         refused: Callable[[DomainError], Response[Any]] | None = None) -> Response[Any]:
     """Run `change(session, site, actor)` in one transaction, then redirect (303) to `then` (a URL, or a function of
     the change's result). A refusal rolls back everything; it is shown by `refused(error)` (the form again, with the

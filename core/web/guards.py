@@ -21,6 +21,7 @@ from cunwu.web.request_state import actor_of, site_of
 
 if TYPE_CHECKING:
     from cunwu.accounts.actor import Actor
+    from cunwu.runtime import Site
 
 FRAMEWORK_PUBLIC_PREFIXES = ("/schema",)
 #: Record ids are 64-bit database integers: a larger number in a path names no record (and would overflow the
@@ -47,7 +48,7 @@ def permission_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         raise PermissionDeniedException(_("您没有权限执行此操作"))
 
 
-def _holds(site: Any, actor: Actor, declared: str | tuple[str, ...], village_code: str | None) -> bool:
+def _holds(site: Site, actor: Actor, declared: str | tuple[str, ...], village_code: str | None) -> bool:
     """The guard's decision: any of the declared permissions, in the path's village or (county pages) anywhere."""
     permissions = (declared,) if isinstance(declared, str) else tuple(declared)  # a tuple means: any of these
     return any(site.allowed(actor, p, village_code) if village_code is not None

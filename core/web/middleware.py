@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -11,13 +11,16 @@ from cunwu import i18n
 from cunwu.accounts.services import load_actor
 from cunwu.web.mywork import note_own_change
 
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
-def _load_actor(site: Any, user_id: int) -> Any:
+
+def _load_actor(site: Site, user_id: int) -> Any:
     with site.db.read() as session:
         return load_actor(session, user_id)
 
 
-def _choose_locale(scope: Scope, session: dict[str, Any], site: Any) -> str:
+def _choose_locale(scope: Scope, session: dict[str, Any], site: Site) -> str:
     query = scope.get("query_string", b"").decode("latin-1")
     for part in query.split("&"):
         if part.startswith("lang=") and part[5:] in i18n.LOCALES:

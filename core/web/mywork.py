@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get
 from litestar.response import Redirect
+from sqlmodel import Session
 
 from cunwu.web.render import actor_of, render, site_of
 
@@ -56,7 +57,7 @@ def grouped(items: list[WorkItem]) -> list[Area]:
     return [Area(title, rows) for title, rows in areas.items()]
 
 
-def note_own_change(session: Any) -> None:
+def note_own_change(session: Session) -> None:
     """Called for every state-changing request of a signed-in person: their menu count is counted afresh next."""
     if isinstance(session, dict):
         session[_CHANGED_KEY] = time.time()

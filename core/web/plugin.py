@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cunwu import __version__, hookimpl
 from cunwu.i18n import _
 from cunwu.plugin_types import Manifest, MenuLink
+
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
+    from cunwu.runtime import Site
+from litestar import Request
 
 
 @hookimpl
@@ -25,7 +30,7 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from cunwu.web.controllers import ROUTES
     from cunwu.web.jsonapi import ROUTES as API_ROUTES
     from cunwu.web.mywork import ROUTES as MY_WORK_ROUTES
@@ -34,7 +39,7 @@ def register_routes(site: Any) -> list[Any]:
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     links = []
     if actor is not None:  # 我的待办 (N): on every page, village or county
         from cunwu.web.mywork import MY_WORK_PATH, total_for

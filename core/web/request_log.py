@@ -15,11 +15,14 @@ import logging
 import re
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from cunwu.web.security import from_trusted_proxy, proxy_networks
+
+if TYPE_CHECKING:
+    from cunwu.runtime import Site
 
 LOG = logging.getLogger("cunwu.requests")
 HEADER = b"x-request-id"
@@ -40,7 +43,7 @@ def loggable_path(path: str) -> str:
 class RequestLog:
     """ASGI layer around a site's app: sets the request id, echoes it, and logs the request when it ends."""
 
-    def __init__(self, app: ASGIApp, site: Any) -> None:
+    def __init__(self, app: ASGIApp, site: Site) -> None:
         self.app = app
         self.site = site
         self.proxies = proxy_networks(site.settings("web").trusted_proxies)

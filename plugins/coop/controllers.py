@@ -20,11 +20,13 @@ from litestar.response import Redirect
 from sqlmodel import Session
 
 from cunwu.api import (
+    Actor,
     DomainError,
     Form,
     Multipart,
     NotFound,
     Problem,
+    Site,
     _,
     actor_of,
     forms,
@@ -125,7 +127,7 @@ def _page(request: Request[Any, Any, Any], village_code: str, coop_id: int, page
 
 
 def _change(request: Request[Any, Any, Any], village_code: str, coop_id: int, page: str, data: dict[str, Any],
-            action: Callable[[Session, Any, Any, Cooperative], Any], anchor: str = "") -> Response[Any]:
+            action: Callable[[Session, Site, Actor, Cooperative], Any], anchor: str = "") -> Response[Any]:
     """Run one change on the co-op in one transaction; on a refusal show the page again with the message."""
     site = site_of(request)
     try:
@@ -195,7 +197,7 @@ def section(request: Request[Any, Any, Any], village_code: str, coop_id: int, pa
     return _page(request, village_code, coop_id, page, year=year)
 
 
-def _person_by_resident_id(session: Session, site: Any, coop: Cooperative, resident_id: str) -> int:
+def _person_by_resident_id(session: Session, site: Site, coop: Cooperative, resident_id: str) -> int:
     """The register's person with this 身份证号 among the villages the co-op covers (the seat village, or the
     township's villages for a township co-op)."""
     wanted = resident_id.strip().upper()
@@ -211,7 +213,7 @@ def _person_by_resident_id(session: Session, site: Any, coop: Cooperative, resid
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/members", opt={"permission": "coop.manage"}, sync_to_thread=True)
 def add_member(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, coop: Cooperative) -> None:
+    def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
         kind = data.get("kind", "farmer")
         joined = _date(data, "joined_on", _("入社日期"))
         if kind == "organisation":
@@ -250,7 +252,7 @@ def _member_by_number(session: Session, coop: Cooperative, raw: str) -> Any:
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/contributions", opt={"permission": "coop.manage"},
       sync_to_thread=True)
 def add_contribution(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, coop: Cooperative) -> None:
+    def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
         member = _member_by_number(session, coop, data.get("member", ""))
         kind = data.get("kind", "")
         if kind in REFUSED_KINDS:  # refuse before asking for an amount: no amount makes labour a contribution
@@ -266,7 +268,7 @@ def add_contribution(request: Request[Any, Any, Any], village_code: str, coop_id
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/trades", opt={"permission": "coop.manage"}, sync_to_thread=True)
 def add_trade(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, coop: Cooperative) -> None:
+    def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
         member = _member_by_number(session, coop, data["member"]) if data.get("member", "").strip() else None
         services.add_trades(session, site, actor, coop, [NewTrade(
             product=data.get("product", ""), quantity=_money(data, "quantity", _("数量")),
@@ -326,7 +328,7 @@ def import_template(request: Request[Any, Any, Any], village_code: str, coop_id:
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/close-year", opt={"permission": "coop.manage"},
       sync_to_thread=True)
 def close(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, coop: Cooperative) -> None:
+    def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
         services.close_year(session, site, actor, coop, _int(data, "year", _("年度")),
                             surplus=_money(data, "surplus", _("当年盈余")),
                             losses_made_good=_money(data, "losses_made_good", _("弥补亏损"), "0"),
@@ -365,7 +367,7 @@ async def resolution(request: Request[Any, Any, Any], village_code: str, coop_id
                if k.startswith("vote_") and k[len("vote_"):].isdigit() and v}
     import anyio
 
-    def action(session: Session, site: Any, actor: Any, coop: Cooperative) -> None:
+    def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
         assembly = next((a for a, _r in services.assemblies_of(session, coop) if a.id == assembly_id), None)
         if assembly is None:
             raise NotFound(_("没有这次成员大会"))
@@ -403,7 +405,7 @@ def my_account(request: Request[Any, Any, Any], village_code: str) -> Response[s
 
 # --- public distribution --------------------------------------------------------------------------------------------
 
-def _distribution(village_code: str, coop_id: int, year: int, site: Any) -> tuple[Any, Any, list[Any]]:
+def _distribution(village_code: str, coop_id: int, year: int, site: Site) -> tuple[Any, Any, list[Any]]:
     with site.db.read() as session:
         coop = _coop(session, village_code, coop_id)
         close_ = services.get_close(session, coop, year)

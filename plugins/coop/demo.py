@@ -11,7 +11,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from cunwu.api import Actor, DemoContext, local_today, registry
+from sqlmodel import Session
+
+from cunwu.api import Actor, DemoContext, Site, local_today, registry
 
 from . import services
 from .services import Charter, NewMember, NewTrade
@@ -29,7 +31,7 @@ LAND_COOP_HOUSEHOLDS = 12
 BUYERS = ["沧州市果品批发市场", "肃宁县永辉超市", "河间市蔬菜配送中心"]
 
 
-def _founders(session: Any, village_code: str, count: int, joined: dt.date) -> list[NewMember]:
+def _founders(session: Session, village_code: str, count: int, joined: dt.date) -> list[NewMember]:
     adults = registry.adults(session, village_code)
     return [NewMember("farmer", joined, person_id=p.id) for p in adults[:count]]
 
@@ -53,7 +55,7 @@ def _year_of_trades(demo: DemoContext, members: list[Any], year: int, trades_per
     return rows
 
 
-def build(session: Any, site: Any, demo: DemoContext) -> None:
+def build(session: Session, site: Site, demo: DemoContext) -> None:
     villages = [v.code for v in site.config.villages]
     today = local_today()
     last = today.year - 1
@@ -96,7 +98,7 @@ def build(session: Any, site: Any, demo: DemoContext) -> None:
     _land_coop(session, site, villages[0], today)
 
 
-def _land_coop(session: Any, site: Any, village_code: str, today: dt.date) -> None:
+def _land_coop(session: Session, site: Site, village_code: str, today: dt.date) -> None:
     """The 土地股份合作社 of the first village: the heads (承包方代表) of its contracting households are members, so a
     later 入股 transfer from one of them is recorded as that member's land contribution."""
     heads = [h.head for h in registry.households(session, village_code)[:LAND_COOP_HOUSEHOLDS] if h.head is not None]

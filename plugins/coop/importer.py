@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import Actor, ImportFileError, Problem, _, cell_text, parse_date, read_table
+from cunwu.api import Actor, ImportFileError, Problem, Site, _, cell_text, parse_date, read_table
 
 from . import services
 from .models import Cooperative, Trade
@@ -137,7 +137,7 @@ def preview(session: Session, coop: Cooperative, data: bytes, filename: str = ""
     return result
 
 
-def commit(session: Session, site: Any, actor: Actor, coop: Cooperative, result: TradePreview) -> int:
+def commit(session: Session, site: Site, actor: Actor, coop: Cooperative, result: TradePreview) -> int:
     """Write a clean preview (all rows or none, in the caller's transaction)."""
     if not result.ok:
         raise services.CoopError(_("导入文件有问题，未写入任何数据"), result.problems)

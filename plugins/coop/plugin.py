@@ -3,10 +3,15 @@ of the land plugin's 入股 hook."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from cunwu.api import DemoContext, Manifest, MenuLink, Permission, hookimpl
+import click
+from litestar import Request
+from sqlmodel import Session
+
+from cunwu.api import Actor, DemoContext, Manifest, MenuLink, Permission, Site, hookimpl
 
 from .settings import CoopSettings
 
@@ -42,14 +47,14 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from .controllers import ROUTES
 
     return list(ROUTES)
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     from cunwu.api import _, site_of
 
     site = site_of(request)
@@ -68,21 +73,22 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     from .cli import coop
 
     cli.add_command(coop)
 
 
 @hookimpl
-def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     from .demo import build
 
     build(session, site, demo)
 
 
 @hookimpl(optionalhook=True)
-def land_shares_contributed(session: Any, site: Any, actor: Any, contribution: dict[str, Any]) -> list[str] | None:
+def land_shares_contributed(session: Session, site: Site, actor: Actor,
+                            contribution: dict[str, Any]) -> list[str] | None:
     """The land plugin filed an 入股 transfer to an organisation: if it is one of our co-ops and the contractor (or
     someone of the household) is a member, record a land operating-right contribution (docs/domain.md §6.5)."""
     from .services import land_contribution
@@ -91,8 +97,8 @@ def land_shares_contributed(session: Any, site: Any, actor: Any, contribution: d
 
 
 @hookimpl(optionalhook=True)
-def coverage_economic_organisations(session: Any, site: Any, village_codes: list[str], since: Any,
-                                    on: Any) -> list[dict[str, Any]]:
+def coverage_economic_organisations(session: Session, site: Site, village_codes: list[str], since: dt.date,
+                                    on: dt.date) -> list[dict[str, Any]]:
     """The coverage plugin counts our co-ops as economic organisations (docs/domain.md §8): members active on `on`,
     member assemblies held from `since` to `on`."""
     from .services import coverage_facts

@@ -24,6 +24,7 @@ from cunwu.api import (
     NoticeOrigin,
     NoticeTable,
     Problem,
+    Site,
     _,
     audit,
     local_today,
@@ -59,7 +60,7 @@ class CoopError(DomainError):
     """A co-op rule refused the change; the message says what, and `problems` where (field or row)."""
 
 
-def settings_of(site: Any) -> CoopSettings:
+def settings_of(site: Site) -> CoopSettings:
     return site.settings("coop")  # type: ignore[no-any-return]
 
 
@@ -105,7 +106,7 @@ def _check_charter(charter: Charter) -> None:
             raise _refuse(_("章程设置的量化方式无效"), name)
 
 
-def create_cooperative(session: Session, site: Any, actor: Actor, *, village_code: str, name: str, credit_code: str,
+def create_cooperative(session: Session, site: Site, actor: Actor, *, village_code: str, name: str, credit_code: str,
                        registered_on: dt.date, charter: Charter, level: str = "village",
                        business_scope: str = "") -> Cooperative:
     if site.village(village_code) is None:
@@ -127,7 +128,7 @@ def create_cooperative(session: Session, site: Any, actor: Actor, *, village_cod
     return coop
 
 
-def change_charter(session: Session, site: Any, actor: Actor, coop: Cooperative, charter: Charter) -> Cooperative:
+def change_charter(session: Session, site: Site, actor: Actor, coop: Cooperative, charter: Charter) -> Cooperative:
     """Record the charter settings an assembly adopted (the resolution itself is recorded with the assembly)."""
     _check_charter(charter)
     audit.update(session, actor, coop, dict(charter.__dict__), "coop.cooperative.charter")
@@ -186,7 +187,7 @@ class NewMember:
     credit_code: str = ""
 
 
-def add_members(session: Session, site: Any, actor: Actor, coop: Cooperative,
+def add_members(session: Session, site: Site, actor: Actor, coop: Cooperative,
                 entries: list[NewMember]) -> list[Member]:
     """Add members in one change (a founding roll is added at once). Refused when a membership rule that held before
     the change fails after it — so a roll under construction may grow, but never into a wrong shape."""
@@ -236,7 +237,7 @@ def get_member(session: Session, coop: Cooperative, member_id: int) -> Member:
     return member
 
 
-def give_exit_notice(session: Session, site: Any, actor: Actor, coop: Cooperative, member: Member,
+def give_exit_notice(session: Session, site: Site, actor: Actor, coop: Cooperative, member: Member,
                      notice_on: dt.date) -> int:
     """Record a written exit notice; returns the year at whose close the member leaves (this year when the notice
     came at least 3 months — 6 for organisations — before 31 December, else the next)."""
@@ -267,7 +268,7 @@ def _open_year(session: Session, coop: Cooperative, day: dt.date, field: str) ->
         raise _refuse(_("%(year)s 年度已决算，不能再记入该年度的账目（如需更正，请更正决算）", year=day.year), field)
 
 
-def add_contribution(session: Session, site: Any, actor: Actor, coop: Cooperative, member: Member, *, kind: str,
+def add_contribution(session: Session, site: Site, actor: Actor, coop: Cooperative, member: Member, *, kind: str,
                      amount: Decimal, contributed_on: dt.date, description: str = "", source_ref: str | None = None,
                      pending_valuation: bool = False) -> Contribution:
     """出资: money, goods in kind at their agreed value, or land operating rights. Labour, credit and claims are
@@ -336,7 +337,7 @@ def check_trade(session: Session, coop: Cooperative, trade: NewTrade, members: d
     return problems
 
 
-def add_trades(session: Session, site: Any, actor: Actor, coop: Cooperative, trades: list[NewTrade]) -> int:
+def add_trades(session: Session, site: Site, actor: Actor, coop: Cooperative, trades: list[NewTrade]) -> int:
     """Record transactions (all or none); returns how many were written."""
     lock(session, coop)
     members = {m.id: m for m in roll(session, coop, include_exited=True)}
@@ -533,7 +534,7 @@ def plan_close(session: Session, coop: Cooperative, year: int, *, surplus: Decim
     return _plan(order, year, _books(session, [coop.id], year)[coop.id])  # type: ignore[list-item,index]
 
 
-def close_year(session: Session, site: Any, actor: Actor, coop: Cooperative, year: int, *, surplus: Decimal,
+def close_year(session: Session, site: Site, actor: Actor, coop: Cooperative, year: int, *, surplus: Decimal,
                losses_made_good: Decimal = ZERO, subsidy_assets: Decimal = ZERO, reason: str = "",
                publish: bool = True) -> YearClose:
     """Close `year` for one co-op (see `close_years`)."""
@@ -541,7 +542,7 @@ def close_year(session: Session, site: Any, actor: Actor, coop: Cooperative, yea
     return close_years(session, site, actor, year, [order], publish=publish)[0]
 
 
-def close_years(session: Session, site: Any, actor: Actor, year: int, orders: list[CloseOrder], *,
+def close_years(session: Session, site: Site, actor: Actor, year: int, orders: list[CloseOrder], *,
                 publish: bool = True) -> list[YearClose]:
     """Close `year` for each ordered co-op: write the close and every member's line, settle exits, and post each
     distribution on the board. All or nothing: any refusal is raised before anything is written.
@@ -661,7 +662,7 @@ def distribution_table(close: YearClose, lines: list[tuple[Member, dict[str, Any
                                                              total=_yuan(close.distributable)))
 
 
-def publish_distribution(session: Session, site: Any, actor: Actor, coop: Cooperative, close: YearClose,
+def publish_distribution(session: Session, site: Site, actor: Actor, coop: Cooperative, close: YearClose,
                          lines: list[tuple[Member, dict[str, Any]]]) -> Any:
     """Post the distribution on the seat village's board (财务公开), with the table members check their line in."""
     body = _("%(name)s %(year)s 年度盈余分配方案：当年盈余 %(surplus)s 元，弥补亏损 %(losses)s 元，提取公积金 "
@@ -754,7 +755,7 @@ def reports_submitted(session: Session, coop_ids: Iterable[int]) -> dict[int, se
     return found
 
 
-def record_annual_report(session: Session, site: Any, actor: Actor, coop: Cooperative, year: int,
+def record_annual_report(session: Session, site: Site, actor: Actor, coop: Cooperative, year: int,
                          submitted_on: dt.date) -> AnnualReport:
     if year < coop.registered_on.year or year >= local_today().year:
         raise _refuse(_("没有 %(year)s 年度的年报可报", year=year), "year")
@@ -785,7 +786,7 @@ def additional_vote_weights(session: Session, coop: Cooperative, members: list[M
     return {m.key: Decimal(rows.get(m.id, 0)) for m in members}
 
 
-def hold_assembly(session: Session, site: Any, actor: Actor, coop: Cooperative, *, held_on: dt.date, title: str,
+def hold_assembly(session: Session, site: Site, actor: Actor, coop: Cooperative, *, held_on: dt.date, title: str,
                   present: list[int]) -> Assembly:
     """Record a member assembly: attendance, the quorum (≥ 2/3 of members) and the additional votes disclosed."""
     if held_on > local_today():
@@ -818,7 +819,7 @@ def votes_of(assembly: Assembly, member_id: int) -> int:
     return 1 + int(assembly.additional_votes.get(str(member_id), 0))
 
 
-def put_resolution(session: Session, site: Any, actor: Actor, assembly: Assembly, *, kind: str, title: str,
+def put_resolution(session: Session, site: Site, actor: Actor, assembly: Assembly, *, kind: str, title: str,
                    ballots: dict[int, str]) -> Resolution:
     """Count a resolution with weighted votes: `ballots` maps a present member's id to for/against/abstain. Passes
     with > 1/2 of the total votes of all members (≥ 2/3 for charter change, merger, split or dissolution), and only
@@ -856,7 +857,7 @@ def assemblies_of(session: Session, coop: Cooperative) -> list[tuple[Assembly, l
 
 # --- land 入股 (the land plugin's hook) ------------------------------------------------------------------------
 
-def land_contribution(session: Session, site: Any, actor: Actor, contribution: dict[str, Any]) -> str:
+def land_contribution(session: Session, site: Site, actor: Actor, contribution: dict[str, Any]) -> str:
     """Record a land operating-right contribution for the member behind an 入股 transfer (docs/domain.md §6.5),
     once per transfer; a note says what was recorded, or why nothing was (the transfer stands either way)."""
     ref = str(contribution["transfer_ref"])

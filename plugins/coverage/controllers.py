@@ -19,8 +19,22 @@ from litestar.params import Body
 from litestar.response import Redirect
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
-from cunwu.api import DomainError, Problem, _, actor_of, local_today, parse_date, render, require, safe_rows, site_of
+from cunwu.api import (
+    Actor,
+    DomainError,
+    Problem,
+    Site,
+    _,
+    actor_of,
+    local_today,
+    parse_date,
+    render,
+    require,
+    safe_rows,
+    site_of,
+)
 
 from . import charts, importer, rules, services
 from .services import KIND_TITLES, SHORTFALLS, SOURCES, TYPE_TITLES, CoverageError
@@ -112,7 +126,7 @@ def _change(request: Request[Any, Any, Any], village_code: str, data: dict[str, 
 def save_organisation(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     kind = data.get("kind", "")
 
-    def action(session: Any, site: Any, actor: Any) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         org_id = _count(data, "org_id", _("组织"))
         services.save_organisation(
             session, site, actor, village_code, kind, org_id=org_id, name=data.get("name", ""),
@@ -126,7 +140,7 @@ def save_organisation(request: Request[Any, Any, Any], village_code: str, data: 
 @post("/v/{village_code:str}/p/coverage/organisations/{org_id:int}/meetings",
       opt={"permission": "coverage.manage"}, sync_to_thread=True)
 def add_meeting(request: Request[Any, Any, Any], village_code: str, org_id: int, data: Form) -> Response[Any]:
-    def action(session: Any, site: Any, actor: Any) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         org = services.get_organisation(session, village_code, org_id)
         services.record_meeting(session, site, actor, org, _date(data, "held_on", _("会议日期")),  # type: ignore[arg-type]
                                 data.get("title", ""))
@@ -137,7 +151,7 @@ def add_meeting(request: Request[Any, Any, Any], village_code: str, org_id: int,
 @post("/v/{village_code:str}/p/coverage/organisations/{org_id:int}/dissolve",
       opt={"permission": "coverage.manage"}, sync_to_thread=True)
 def dissolve(request: Request[Any, Any, Any], village_code: str, org_id: int, data: Form) -> Response[Any]:
-    def action(session: Any, site: Any, actor: Any) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         org = services.get_organisation(session, village_code, org_id)
         services.dissolve_organisation(session, site, actor, org, _date(data, "dissolved_on", _("撤销日期")),  # type: ignore[arg-type]
                                        data.get("dissolve_reason", ""))
@@ -168,7 +182,7 @@ def groups(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
 
 @post("/v/{village_code:str}/p/coverage/groups/new", opt={"permission": "coverage.manage"}, sync_to_thread=True)
 def new_group(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    def action(session: Any, site: Any, actor: Any) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         number = _count(data, "number", _("小组编号"))
         if number is None:
             raise CoverageError(_("请填写小组编号"), [Problem(_("请填写小组编号"), field="number")])
@@ -180,7 +194,7 @@ def new_group(request: Request[Any, Any, Any], village_code: str, data: Form) ->
 @post("/v/{village_code:str}/p/coverage/groups/assign", opt={"permission": "coverage.manage"}, sync_to_thread=True)
 def assign(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     """The assignment form: one select per household (`h_<household id>` = group id; empty = leave as is)."""
-    def action(session: Any, site: Any, actor: Any) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         placements = {}
         for key, value in data.items():
             if key.startswith("h_") and str(value).strip():
@@ -196,7 +210,7 @@ def assign(request: Request[Any, Any, Any], village_code: str, data: Form) -> Re
 @post("/v/{village_code:str}/p/coverage/groups/{group_id:int}/leader", opt={"permission": "coverage.manage"},
       sync_to_thread=True)
 def leader(request: Request[Any, Any, Any], village_code: str, group_id: int, data: Form) -> Response[Any]:
-    def action(session: Any, site: Any, actor: Any) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         person_id = _count(data, "person_id", _("组长"))
         if person_id is None:
             raise CoverageError(_("请选择组长"), [Problem(_("请选择组长"), field="leader")])

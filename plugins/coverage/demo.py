@@ -7,9 +7,11 @@ in the meetings module, and monthly snapshots for the trend (six; two at county 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import random
 
-from cunwu.api import LOCAL_TZ, Actor, DemoContext, local_today, meetings, registry
+from sqlmodel import Session
+
+from cunwu.api import LOCAL_TZ, Actor, DemoContext, Site, local_today, meetings, registry
 
 from . import services
 
@@ -17,7 +19,7 @@ CLERK = Actor(user_id=None, username="clerk", display_name="文书")
 SUPERVISION_TOPICS = ["监督本季度村务公开和财务收支", "审核集体资产租赁合同"]
 
 
-def _supervision_meeting(session: Any, site: Any, code: str, day: dt.date) -> None:
+def _supervision_meeting(session: Session, site: Site, code: str, day: dt.date) -> None:
     meeting = meetings.schedule_meeting(
         session, site, CLERK, village_code=code, kind="supervision",
         starts_at=dt.datetime(day.year, day.month, day.day, 15, tzinfo=LOCAL_TZ), title="村务监督委员会会议",
@@ -28,7 +30,8 @@ def _supervision_meeting(session: Any, site: Any, code: str, day: dt.date) -> No
     meetings.close_meeting(session, site, CLERK, meeting, minutes="委员逐项审核，未发现问题。")
 
 
-def _groups(session: Any, site: Any, code: str, rng: Any, *, leave_out: int = 0, oversize: bool = False) -> None:
+def _groups(session: Session, site: Site, code: str, rng: random.Random, *, leave_out: int = 0,
+            oversize: bool = False) -> None:
     homes = [h for h in registry.households(session, code) if h.head is not None]
     if leave_out:
         homes = homes[:-leave_out]
@@ -49,7 +52,7 @@ def _groups(session: Any, site: Any, code: str, rng: Any, *, leave_out: int = 0,
     services.assign(session, site, CLERK, code, placements)
 
 
-def build(session: Any, site: Any, demo: DemoContext) -> None:
+def build(session: Session, site: Site, demo: DemoContext) -> None:
     today = local_today()
     codes = [v.code for v in site.config.villages]
     rng = demo.rng

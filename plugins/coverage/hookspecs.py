@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from cunwu.api import hookspec
+from sqlmodel import Session
+
+from cunwu.api import Site, hookspec
 
 
 @hookspec
-def coverage_economic_organisations(session: Any, site: Any, village_codes: list[str], since: dt.date,
-                                    on: dt.date) -> Any:
+def coverage_economic_organisations(session: Session, site: Site, village_codes: list[str], since: dt.date,
+                                    on: dt.date) -> list[dict[str, Any]]:
     """The economic co-operation organisations seated in `village_codes` on `on` (docs/domain.md §8, type 3).
 
     Return a list of dicts, one per organisation: village_code, name, source (a short zh-CN name of where it is

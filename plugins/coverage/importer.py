@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cunwu.api import Actor, ImportFileError, Problem, _, audit, cell_text, read_table, registry, safe_rows
+from cunwu.api import Actor, ImportFileError, Problem, Site, _, audit, cell_text, read_table, registry, safe_rows
 
 from . import services
 
@@ -46,7 +46,7 @@ class GroupPreview:
         return len(set(self.placements.values()))
 
 
-def preview(session: Session, site: Any, village_code: str, data: bytes, filename: str = "") -> GroupPreview:
+def preview(session: Session, site: Site, village_code: str, data: bytes, filename: str = "") -> GroupPreview:
     """Check a file of household groups against the register; nothing is written."""
     table = read_table(data, filename)
     headers = [cell_text(h) for h in table.headers]
@@ -108,7 +108,7 @@ def preview(session: Session, site: Any, village_code: str, data: bytes, filenam
     return result
 
 
-def commit(session: Session, site: Any, actor: Actor, village_code: str, result: GroupPreview) -> int:
+def commit(session: Session, site: Site, actor: Actor, village_code: str, result: GroupPreview) -> int:
     """Write a clean preview (all rows or none, in the caller's transaction); returns households placed or moved."""
     if not result.ok:
         raise services.CoverageError(_("导入文件有问题，未写入任何数据"), result.problems)
@@ -128,7 +128,7 @@ def commit(session: Session, site: Any, actor: Actor, village_code: str, result:
     return written
 
 
-def export(session: Session, site: Any, village_code: str) -> bytes:
+def export(session: Session, site: Site, village_code: str) -> bytes:
     """The village's household groups as xlsx, in the import's columns (re-importable), cells made safe."""
     from openpyxl import Workbook
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cunwu.api import DemoContext, Manifest, MenuLink, Permission, _, hookimpl, site_of
+import click
+from litestar import Request
+from sqlmodel import Session
+
+from cunwu.api import Actor, DemoContext, Manifest, MenuLink, Permission, Site, _, hookimpl, site_of
 
 from .settings import CoverageSettings
 
@@ -37,14 +41,14 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from .controllers import ROUTES
 
     return list(ROUTES)
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     site = site_of(request)
     if village_code:
         links = [MenuLink(href=f"/v/{village_code}/p/coverage/summary", label=_("四个组织"), order=47)]
@@ -57,7 +61,7 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Any]:
     """The county overview shows the coverage rates to those who may see them."""
     from .slots import slot_html
 
@@ -65,14 +69,14 @@ def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     from .cli import coverage
 
     cli.add_command(coverage)
 
 
 @hookimpl
-def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     from .demo import build
 
     build(session, site, demo)

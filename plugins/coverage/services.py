@@ -22,6 +22,7 @@ from cunwu.api import (
     DomainError,
     NotFound,
     Problem,
+    Site,
     _,
     audit,
     lazy_gettext,
@@ -78,11 +79,11 @@ def _refuse(message: str, field: str | None = None) -> CoverageError:
     return CoverageError(message, [Problem(message, field=field)] if field else [])
 
 
-def settings_of(site: Any) -> CoverageSettings:
+def settings_of(site: Site) -> CoverageSettings:
     return site.settings("coverage")  # type: ignore[no-any-return]
 
 
-def criteria_of(site: Any) -> Criteria:
+def criteria_of(site: Site) -> Criteria:
     settings = settings_of(site)
     return Criteria(settings.min_members, settings.min_meetings)
 
@@ -184,7 +185,7 @@ def _recorded_meetings(session: Session, org_ids: list[int], since: dt.date, on:
     return Counter({org_id: int(n) for org_id, n in rows})
 
 
-def group_facts(session: Session, site: Any, codes: list[str], on: dt.date,
+def group_facts(session: Session, site: Site, codes: list[str], on: dt.date,
                 ) -> tuple[dict[str, GroupFacts], dict[str, set[int]]]:
     """Household-group facts per village, and the leaders' person ids (they count as enrolled)."""
     settings = settings_of(site)
@@ -210,7 +211,7 @@ def group_facts(session: Session, site: Any, codes: list[str], on: dt.date,
     return facts, leaders
 
 
-def coverage(session: Session, site: Any, village_codes: Sequence[str], on: dt.date | None = None,
+def coverage(session: Session, site: Site, village_codes: Sequence[str], on: dt.date | None = None,
              ) -> list[VillageCoverage]:
     """The coverage of each village on `on` (default today), in the order given."""
     on = on or local_today()
@@ -335,7 +336,7 @@ def without_snapshot(session: Session, village_codes: Sequence[str], on: dt.date
     return [c for c in village_codes if c not in have]
 
 
-def overview(session: Session, site: Any, village_codes: Sequence[str], on: dt.date | None = None) -> Overview:
+def overview(session: Session, site: Site, village_codes: Sequence[str], on: dt.date | None = None) -> Overview:
     """The county dashboard's figures, read from the snapshot of the month of `on` (default today): the page then
     costs a handful of queries whatever the number of villages. Villages without a row for that month yet are
     computed and stored first (so `session` must be writable); coverage writes refresh their village's row
@@ -377,7 +378,7 @@ def trend(session: Session, village_codes: Sequence[str]) -> list[tuple[dt.date,
 
 # --- recording -------------------------------------------------------------------------------------------------------
 
-def _village(site: Any, village_code: str) -> None:
+def _village(site: Site, village_code: str) -> None:
     if site.village(village_code) is None:
         raise NotFound(_("没有这个村：%(code)s", code=village_code))
 
@@ -389,7 +390,7 @@ def get_organisation(session: Session, village_code: str, org_id: int) -> Organi
     return org
 
 
-def save_organisation(session: Session, site: Any, actor: Actor, village_code: str, kind: str, *,
+def save_organisation(session: Session, site: Site, actor: Actor, village_code: str, kind: str, *,
                       org_id: int | None = None, name: str = "", founded_on: dt.date | None = None,
                       members: int | None = None, leader: str = "", meetings_declared: int | None = None,
                       ) -> Organisation:
@@ -438,7 +439,7 @@ def save_organisation(session: Session, site: Any, actor: Actor, village_code: s
     return org
 
 
-def dissolve_organisation(session: Session, site: Any, actor: Actor, org: Organisation, on: dt.date,
+def dissolve_organisation(session: Session, site: Site, actor: Actor, org: Organisation, on: dt.date,
                           reason: str) -> Organisation:
     if org.dissolved_on is not None:
         raise _refuse(_("这个组织已于 %(day)s 撤销", day=org.dissolved_on))
@@ -451,7 +452,7 @@ def dissolve_organisation(session: Session, site: Any, actor: Actor, org: Organi
     return org
 
 
-def record_meeting(session: Session, site: Any, actor: Actor, org: Organisation, held_on: dt.date,
+def record_meeting(session: Session, site: Site, actor: Actor, org: Organisation, held_on: dt.date,
                    title: str = "") -> OrganisationMeeting:
     """A meeting of an organisation recorded here (the register's bodies hold theirs in the meetings module)."""
     if org.kind not in RECORDED_KINDS:
@@ -489,7 +490,7 @@ def memberships(session: Session, village_code: str) -> dict[int, GroupMembershi
         GroupMembership.village_code == village_code)).all()}
 
 
-def group_views(session: Session, site: Any, village_code: str, on: dt.date | None = None,
+def group_views(session: Session, site: Site, village_code: str, on: dt.date | None = None,
                 ) -> tuple[list[GroupView], list[Any]]:
     """Each group with its households and size flag, and the households not yet in any group."""
     settings = settings_of(site)
@@ -516,7 +517,7 @@ def _village_person(session: Session, village_code: str, person_id: int, field: 
         raise _refuse(_("组长应是本村在册村民"), field)
 
 
-def create_group(session: Session, site: Any, actor: Actor, village_code: str, number: int, name: str = "",
+def create_group(session: Session, site: Site, actor: Actor, village_code: str, number: int, name: str = "",
                  leader_person_id: int | None = None) -> HouseholdGroup:
     _village(site, village_code)
     if number < 1:
@@ -542,13 +543,13 @@ def get_group(session: Session, village_code: str, group_id: int) -> HouseholdGr
     return group
 
 
-def set_leader(session: Session, site: Any, actor: Actor, group: HouseholdGroup, person_id: int) -> HouseholdGroup:
+def set_leader(session: Session, site: Site, actor: Actor, group: HouseholdGroup, person_id: int) -> HouseholdGroup:
     _village_person(session, group.village_code, person_id, "leader")
     audit.update(session, actor, group, {"leader_person_id": person_id}, "coverage.group.leader")
     return group
 
 
-def assign(session: Session, site: Any, actor: Actor, village_code: str, placements: dict[int, int]) -> int:
+def assign(session: Session, site: Site, actor: Actor, village_code: str, placements: dict[int, int]) -> int:
     """Put households (id → group id) in groups, moving those already in another; returns how many changed.
 
     Refused as a whole when a household is not of this village or a group is another village's."""
@@ -579,7 +580,7 @@ def assign(session: Session, site: Any, actor: Actor, village_code: str, placeme
 
 # --- snapshots --------------------------------------------------------------------------------------------------------
 
-def take_snapshot(session: Session, site: Any, on: dt.date | None = None,
+def take_snapshot(session: Session, site: Site, on: dt.date | None = None,
                   village_codes: Sequence[str] | None = None) -> tuple[int, int]:
     """Store the coverage of every village (or of `village_codes`) for the month of `on` (default today); running
     it again in the same month rewrites that month's rows. Returns (rows added, rows rewritten)."""
@@ -608,6 +609,6 @@ def take_snapshot(session: Session, site: Any, on: dt.date | None = None,
     return added, rewritten
 
 
-def refresh_village(session: Session, site: Any, village_code: str) -> None:
+def refresh_village(session: Session, site: Site, village_code: str) -> None:
     """After a coverage write: this month's row of the village follows it, so the dashboard shows the change."""
     take_snapshot(session, site, None, [village_code])

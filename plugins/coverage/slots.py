@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from markupsafe import Markup
 
 from cunwu.api import actor_of, site_of
 
 
-def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     if slot != "site_home" or village_code is not None:
         return []
     site = site_of(request)

@@ -16,11 +16,13 @@ from sqlmodel import Session
 
 from cunwu.api import (
     LOCAL_TZ,
+    Actor,
     Form,
     FormError,
     Multipart,
     NotFound,
     Problem,
+    Site,
     _,
     actor_of,
     confirm_page,
@@ -63,9 +65,9 @@ def _checked(data: dict[str, Any], prefix: str) -> list[int]:
 
 
 def _on_case(request: Request[Any, Any, Any], village_code: str, case_id: int,
-             action: Callable[[Session, Any, Any, Case], Any]) -> Response[Any]:
+             action: Callable[[Session, Site, Actor, Case], Any]) -> Response[Any]:
     """Lock the case, run the change in one transaction, go back to the case page (a refusal: the error page)."""
-    def change(session: Session, site: Any, actor: Any) -> Case:
+    def change(session: Session, site: Site, actor: Actor) -> Case:
         case = services.get_case(session, case_id, village_code, lock=True)
         action(session, site, actor, case)
         return case

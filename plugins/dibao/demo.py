@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import random
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col
 
-from cunwu.api import Actor, audit, local_today
+from cunwu.api import Actor, DemoContext, Site, audit, local_today
 from cunwu.api import registry as queries
 
 from . import amounts, disbursement, services
@@ -26,11 +27,11 @@ from .models import Assessment, Case, Decision, Income
 CHUNK = 500
 
 
-def _account(rng: Any) -> str:
+def _account(rng: random.Random) -> str:
     return "622202" + "".join(str(rng.randrange(10)) for _ in range(13))
 
 
-def _incomes(rng: Any, members: list[queries.Member], standard: Decimal) -> list[tuple[int, str, Decimal]]:
+def _incomes(rng: random.Random, members: list[queries.Member], standard: Decimal) -> list[tuple[int, str, Decimal]]:
     """Monthly incomes whose total stays below the line (between 10 % and 85 % of it per person)."""
     target = standard * len(members) * Decimal(rng.randrange(10, 85)) / 100
     earners = members[: max(1, len(members) // 2)]
@@ -39,8 +40,8 @@ def _incomes(rng: Any, members: list[queries.Member], standard: Decimal) -> list
     return [(m.person.id, kinds[i % len(kinds)], share) for i, m in enumerate(earners)]  # type: ignore[misc]
 
 
-def _enrol_existing(session: Session, site: Any, actor: Actor, demo: Any, chosen: list[queries.HouseholdMembers],
-                    confirmed_on: dt.date) -> list[int]:
+def _enrol_existing(session: Session, site: Site, actor: Actor, demo: DemoContext,
+                    chosen: list[queries.HouseholdMembers], confirmed_on: dt.date) -> list[int]:
     """Load households already receiving 低保 (status enrolled, first assessment, confirm decision) in bulk."""
     settings = services.settings_of(site)
     banks = sorted(settings.banks)
@@ -94,8 +95,8 @@ def _enrol_existing(session: Session, site: Any, actor: Actor, demo: Any, chosen
     return ids
 
 
-def _stage(session: Session, site: Any, clerk: Actor, town: Actor, entry: queries.HouseholdMembers, stage: str,
-           rng: Any) -> Case:
+def _stage(session: Session, site: Site, clerk: Actor, town: Actor, entry: queries.HouseholdMembers, stage: str,
+           rng: random.Random) -> Case:
     """An application taken through the services up to `stage`."""
     members = entry.members
     case = services.apply(session, site, clerk, village_code=entry.household.village_code,
@@ -140,7 +141,7 @@ def _return_file(batch: Any, failed: set[int]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _pay(session: Session, site: Any, county: Actor, month: dt.date, fail_one: bool) -> None:
+def _pay(session: Session, site: Site, county: Actor, month: dt.date, fail_one: bool) -> None:
     """A paid month: run, approve, export, return (one failure when asked), re-issue the failure, pay it."""
     disbursement.run_month(session, site, county, month)
     cycle = disbursement.approve(session, site, county, month)
@@ -158,7 +159,7 @@ def _pay(session: Session, site: Any, county: Actor, month: dt.date, fail_one: b
             disbursement.import_return(session, site, county, batch.id, _return_file(batch, set()), "return.csv")  # type: ignore[arg-type]
 
 
-def build(session: Session, site: Any, demo: Any) -> None:
+def build(session: Session, site: Site, demo: DemoContext) -> None:
     county = Actor.system("demo 县民政局")
     clerk = Actor.system("demo 村文书")
     town = Actor.system("demo 乡镇民政")

@@ -34,6 +34,7 @@ from cunwu.api import (
     NotFound,
     Problem,
     SheetTooLarge,
+    Site,
     _,
     audit,
     check_xlsx_extent,
@@ -147,7 +148,7 @@ def _candidates(session: Session, month: dt.date) -> Sequence[Row[Any]]:
     ).all()
 
 
-def run_month(session: Session, site: Any, actor: Actor, month: dt.date, *, progress: Progress | None = None
+def run_month(session: Session, site: Site, actor: Actor, month: dt.date, *, progress: Progress | None = None
               ) -> RunResult:
     """Compute the month's entitlements for every enrolled household whose review is up to date.
 
@@ -231,7 +232,7 @@ def refuse_future_month(month: dt.date) -> None:
                            first=month.isoformat()), [Problem(_("月份还没有开始"), field="month")])
 
 
-def approve(session: Session, site: Any, actor: Actor, month: dt.date) -> Cycle:
+def approve(session: Session, site: Site, actor: Actor, month: dt.date) -> Cycle:
     """Approve the month's entitlements (nothing is added afterwards) and put them into bank batches."""
     month = amounts.first_of_month(month)
     refuse_future_month(month)
@@ -313,7 +314,7 @@ def _build_batches(session: Session, actor: Actor, cycle: Cycle, *, first_round:
     return made
 
 
-def reissue_failed(session: Session, site: Any, actor: Actor, month: dt.date) -> list[Batch]:
+def reissue_failed(session: Session, site: Site, actor: Actor, month: dt.date) -> list[Batch]:
     """Re-issue the month's failed payments only (to the account now on the case), in a new round of batches."""
     cycle = get_cycle(session, amounts.first_of_month(month))
     if cycle is None or cycle.status != "approved":
@@ -357,7 +358,7 @@ def _cell(payment: Payment, name: str, numbers: dict[int, str]) -> str:
     return str(getattr(payment, {"payment_id": "id"}.get(name, name)))
 
 
-def render_file(site: Any, batch: Batch, rows: Sequence[Payment], fmt: str, numbers: dict[int, str]) -> bytes:
+def render_file(site: Site, batch: Batch, rows: Sequence[Payment], fmt: str, numbers: dict[int, str]) -> bytes:
     """The bank file in the bank's column layout: CSV (UTF-8 with BOM, for Excel) or XLSX."""
     layout = settings_of(site).banks[batch.bank_code]
     header = safe_rows([[h for h, _f in layout.columns]])[0]
@@ -381,7 +382,7 @@ def render_file(site: Any, batch: Batch, rows: Sequence[Payment], fmt: str, numb
     return out.getvalue()
 
 
-def export_batch(session: Session, site: Any, actor: Actor, batch_id: int, fmt: str = "csv") -> Batch:
+def export_batch(session: Session, site: Site, actor: Actor, batch_id: int, fmt: str = "csv") -> Batch:
     """Freeze the batch: write its bank file, record the file's SHA-256, mark the payments exported."""
     if fmt not in ("csv", "xlsx"):
         raise DibaoError(_("导出格式只能是 csv 或 xlsx"))
@@ -486,7 +487,7 @@ def reconciliation(session: Session, batch: Batch) -> Reconciliation:
                           len(rows) - len(paid) - len(failed))
 
 
-def import_return(session: Session, site: Any, actor: Actor, batch_id: int, data: bytes, filename: str
+def import_return(session: Session, site: Site, actor: Actor, batch_id: int, data: bytes, filename: str
                   ) -> Reconciliation:
     """Read the bank's return file (CSV or XLSX) and mark each payment paid or failed — all rows or none.
 
@@ -574,7 +575,7 @@ class Recipient:
     amount: Decimal
 
 
-def recipients(session: Session, site: Any, village_code: str, month: dt.date) -> list[Recipient]:
+def recipients(session: Session, site: Site, village_code: str, month: dt.date) -> list[Recipient]:
     """The month's recipients of a village (approved cycles only), for the public list."""
     from .services import masked_id
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from cunwu.api import WorkItem, _, hookimpl, local_today, site_of
+from cunwu.api import Actor, WorkItem, _, hookimpl, local_today, site_of
 
 from . import amounts
 from .models import Case, Cycle
@@ -33,7 +34,7 @@ def _total(session: Session, villages: list[str], *conditions: Any) -> int:
 
 
 @hookimpl
-def my_work(request: Any, actor: Any) -> list[WorkItem]:
+def my_work(request: Request[Any, Any, Any], actor: Actor) -> list[WorkItem]:
     site = site_of(request)
     apply = site.villages_for(actor, "dibao.apply")
     assess = site.villages_for(actor, "dibao.assess")

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cunwu.api import Manifest, MenuLink, Permission, hookimpl
+import click
+from litestar import Request
+from sqlmodel import Session
+
+from cunwu.api import Actor, DemoContext, Manifest, MenuLink, Notice, Objection, Permission, Site, hookimpl
 
 from .settings import DibaoSettings
 
@@ -42,7 +46,7 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def permission_allowed(actor: Any, action: str, village_code: str | None, site: Any) -> bool | None:
+def permission_allowed(actor: Actor | None, action: str, village_code: str | None, site: Site) -> bool | None:
     """Township officials confirm only where the county delegated confirmation (setting `township_confirms`)."""
     if actor is None or action != "dibao.confirm":
         return None
@@ -53,14 +57,14 @@ def permission_allowed(actor: Any, action: str, village_code: str | None, site: 
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from .controllers import ROUTES
 
     return list(ROUTES)
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     from cunwu.api import _
 
     site = request.app.state.site
@@ -75,7 +79,7 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Any]:
     """The village dashboard shows the cases in progress and this month's recipients (for 低保 viewers)."""
     from .slots import slot_html
 
@@ -83,7 +87,7 @@ def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
 
 
 @hookimpl
-def objection_raised(session: Any, objection: Any, notice: Any, site: Any) -> None:
+def objection_raised(session: Session, objection: Objection, notice: Notice, site: Site) -> None:
     """An objection to one of this plugin's 公示 notices sends the case to democratic review (民主评议)."""
     from .services import objection_to_posting
 
@@ -91,21 +95,21 @@ def objection_raised(session: Any, objection: Any, notice: Any, site: Any) -> No
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     from .cli import dibao
 
     cli.add_command(dibao)
 
 
 @hookimpl
-def demo_data(session: Any, site: Any, demo: Any) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     from .demo import build
 
     build(session, site, demo)
 
 
 @hookimpl
-def audit_record_problems(session: Any, site: Any) -> str | None:
+def audit_record_problems(session: Session, site: Site) -> str | None:
     from .disbursement import audit_problems
 
     return audit_problems(session)

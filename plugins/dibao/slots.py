@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from markupsafe import Markup
 
 from cunwu.api import actor_of, site_of
@@ -14,7 +15,7 @@ from . import services
 _SHOWN = ("applied", "proposed", "posting", "democratic_review", "enrolled")
 
 
-def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     if slot != "village_dashboard" or village_code is None:
         return []
     site = site_of(request)

@@ -19,15 +19,17 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect
 from markupsafe import Markup
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from cunwu.api import (
+    Actor,
     DomainError,
     Form,
     FormError,
     Multipart,
     NotFound,
     Problem,
+    Site,
     _,
     actor_of,
     forms,
@@ -414,7 +416,7 @@ def pay_rent(request: Req, village_code: str, item_id: int, data: Form) -> Respo
             raise NotFound(_("本村没有这笔租金"))
         ref = session.get(Transfer, item.transfer_id).ref  # type: ignore[union-attr]
 
-    def pay(session: Any, site: Any, actor: Any, transfer: Transfer) -> None:
+    def pay(session: Session, site: Site, actor: Actor, transfer: Transfer) -> None:
         found = session.get(RentInstalment, item_id)
         services.record_payment(session, site, actor, found,
                                 _decimal(data.get("amount"), "amount", _("付款金额")) or Decimal(0),

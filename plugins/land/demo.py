@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cunwu.api import Actor, DemoContext, local_today, registry
+from cunwu.api import Actor, DemoContext, Site, local_today, registry
 
 from . import geometry, services
 from .services import PlotInput, TransferInput
@@ -39,7 +39,7 @@ def _strip(index: int, area: Decimal) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[[round(x, 7), round(y, 7)] for x, y in ring]]}
 
 
-def build(session: Session, site: Any, demo: DemoContext) -> None:
+def build(session: Session, site: Site, demo: DemoContext) -> None:
     actor = Actor.system("demo")
     today = local_today()
     per_village = 12  # at county scale too: every write here goes through the services, one audit entry each
@@ -71,7 +71,7 @@ def build(session: Session, site: Any, demo: DemoContext) -> None:
         _transfers(session, site, actor, village.code, contracts, today, demo)
 
 
-def _transfers(session: Session, site: Any, actor: Actor, village_code: str, contracts: list[Any], today: dt.date,
+def _transfers(session: Session, site: Site, actor: Actor, village_code: str, contracts: list[Any], today: dt.date,
                demo: DemoContext) -> None:
     """About a third of the contracts lease land out; one joins the co-operative; one waits in posting."""
     start = dt.date(today.year - 1, 3, 1)

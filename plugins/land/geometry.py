@@ -20,7 +20,7 @@ from shapely.geometry import Polygon, shape
 from shapely.validation import explain_validity
 from sqlmodel import Session, select
 
-from cunwu.api import Actor, Problem, _, audit
+from cunwu.api import Actor, Problem, Site, _, audit
 
 from .models import SQUARE_METRES_PER_MU, Plot
 from .services import LandError, settings_of
@@ -75,7 +75,7 @@ def geodesic_mu(polygon: Polygon) -> Decimal:
     return (Decimal(repr(abs(area))) / SQUARE_METRES_PER_MU).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
-def area_warning(site: Any, declared: Decimal, measured: Decimal, code: str) -> str | None:
+def area_warning(site: Site, declared: Decimal, measured: Decimal, code: str) -> str | None:
     """A warning when the measured area is off the declared one by more than the site's tolerance."""
     tolerance = settings_of(site).area_tolerance
     if declared > 0 and abs(measured - declared) / declared > tolerance:
@@ -84,7 +84,7 @@ def area_warning(site: Any, declared: Decimal, measured: Decimal, code: str) -> 
     return None
 
 
-def attach_polygon(session: Session, site: Any, actor: Actor, plot: Plot, geometry: Any) -> str | None:
+def attach_polygon(session: Session, site: Site, actor: Actor, plot: Plot, geometry: Any) -> str | None:
     """Store a plot's polygon and measured area; returns the tolerance warning, if any."""
     polygon, problem = parse_polygon(geometry)
     if polygon is None:
@@ -108,7 +108,7 @@ class GeoReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def import_geojson(site: Any, actor: Actor, filename: str, data: bytes, *, commit: bool) -> GeoReport:
+def import_geojson(site: Site, actor: Actor, filename: str, data: bytes, *, commit: bool) -> GeoReport:
     """Attach polygons from a FeatureCollection whose features carry the plot code in `properties.code`.
 
     Every feature is checked first; with `commit` all are written in one transaction, and nothing is written when

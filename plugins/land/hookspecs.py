@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from cunwu.api import hookspec
+from sqlmodel import Session
+
+from cunwu.api import Actor, Site, hookspec
 
 
 @hookspec
-def land_shares_contributed(session: Any, site: Any, actor: Any, contribution: dict[str, Any]) -> Any:
+def land_shares_contributed(session: Session, site: Site, actor: Actor, contribution: dict[str, Any],
+                            ) -> list[str] | None:
     """An 入股 (shareholding) transfer of land operating rights to an organisation took effect.
     Called in the same transaction that files the transfer. Implementations record what it means to them
     (the coop plugin: an in-kind land-right contribution of the member) and return short human-readable

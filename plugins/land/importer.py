@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import Actor, ImportFileError, Problem, _, audit, read_table, registry
+from cunwu.api import Actor, ImportFileError, Problem, Site, _, audit, read_table, registry
 
 from . import codes, services
 from .models import LAND_TYPES, Contract, Contractor, Issuer, Plot, to_mu
@@ -116,7 +116,7 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def _parse(site: Any, raw: list[Any], index: dict[str, int], number: int, filename: str,
+def _parse(site: Site, raw: list[Any], index: dict[str, int], number: int, filename: str,
            problems: list[Problem], only_village: str | None = None) -> _Row | None:
     width = len(raw)
     values = {key: raw[position] if position < width else None for key, position in index.items()}
@@ -182,7 +182,7 @@ def _parse(site: Any, raw: list[Any], index: dict[str, int], number: int, filena
                 contract, start_on, end_on, extended_to)  # type: ignore[arg-type]
 
 
-def import_file(site: Any, actor: Actor, filename: str, data: bytes, *, commit: bool,
+def import_file(site: Site, actor: Actor, filename: str, data: bytes, *, commit: bool,
                 progress: Callable[[int, int], None] | None = None, village_code: str | None = None
                 ) -> ImportReport:
     """Check every row of the file and, with `commit`, write plots, contractors and contracts in one transaction.
@@ -251,7 +251,7 @@ def _chunks(items: list[str], size: int = 900) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _write(session: Session, site: Any, actor: Actor, rows: list[_Row], report: ImportReport, filename: str,
+def _write(session: Session, site: Site, actor: Actor, rows: list[_Row], report: ImportReport, filename: str,
            commit: bool, progress: Callable[[int, int], None] | None) -> None:
     """Resolve households and existing records, report conflicts, then insert what is new (in bulk)."""
     plots: dict[str, Plot] = {}

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cunwu.api import DemoContext, Manifest, MenuLink, Permission, _, hookimpl, site_of
+import click
+from litestar import Request
+from sqlmodel import Session
+
+from cunwu.api import Actor, DemoContext, Manifest, MenuLink, Notice, Objection, Permission, Site, _, hookimpl, site_of
 
 from .settings import LandSettings
 
@@ -39,14 +43,14 @@ def register_models() -> list[type]:
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from .controllers import ROUTES
 
     return list(ROUTES)
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     site = site_of(request)
     if village_code:
         links = [MenuLink(href=f"/v/{village_code}/p/land/map", label=_("土地地图"), order=46)]
@@ -59,7 +63,7 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Any]:
     """The village dashboard shows transfers waiting for a step (for those who may see them)."""
     from .slots import slot_html
 
@@ -67,7 +71,7 @@ def page_slots(request: Any, slot: str, village_code: str | None) -> list[Any]:
 
 
 @hookimpl
-def objection_raised(session: Any, objection: Any, notice: Any, site: Any) -> None:
+def objection_raised(session: Session, objection: Objection, notice: Notice, site: Site) -> None:
     """An objection to a priority posting holds the transfer until the clerk records how it was resolved."""
     from .services import objection_to_posting
 
@@ -75,14 +79,14 @@ def objection_raised(session: Any, objection: Any, notice: Any, site: Any) -> No
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     from .cli import land
 
     cli.add_command(land)
 
 
 @hookimpl
-def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     from .demo import build
 
     build(session, site, demo)

@@ -27,9 +27,12 @@ from cunwu.api import (
     Actor,
     DomainError,
     NotFound,
+    Notice,
     NoticeOrigin,
     NoticeTable,
+    Objection,
     Problem,
+    Site,
     _,
     audit,
     local_today,
@@ -71,7 +74,7 @@ class LandError(DomainError):
     """A land rule refused the change; nothing was written."""
 
 
-def settings_of(site: Any) -> LandSettings:
+def settings_of(site: Site) -> LandSettings:
     return site.settings(PLUGIN)  # type: ignore[no-any-return]
 
 
@@ -123,7 +126,7 @@ def ground_label(ground: str) -> str:
 # --- the contract register ---------------------------------------------------------------------------------------
 
 
-def issuer_for(session: Session, site: Any, actor: Actor, village_code: str, group: int = 0) -> Issuer:
+def issuer_for(session: Session, site: Site, actor: Actor, village_code: str, group: int = 0) -> Issuer:
     """The 发包方 of the village (group 0) or of a villager group, created on first use."""
     village = site.village(village_code)
     if village is None:
@@ -143,7 +146,7 @@ def _household_ids(session: Session, village_code: str) -> dict[int, Any]:
     return {h.household.id: h for h in registry.households(session, village_code)}
 
 
-def register_contractor(session: Session, site: Any, actor: Actor, issuer: Issuer, household_id: int,
+def register_contractor(session: Session, site: Site, actor: Actor, issuer: Issuer, household_id: int,
                         number: int | None = None) -> Contractor:
     """A household of the village as 承包方 of `issuer` (code: the next free number unless given)."""
     found = session.exec(select(Contractor).where(Contractor.issuer_id == issuer.id,
@@ -199,7 +202,7 @@ def check_plot(data: PlotInput, village_code: str) -> list[Problem]:
     return problems
 
 
-def register_plot(session: Session, site: Any, actor: Actor, village_code: str, data: PlotInput,
+def register_plot(session: Session, site: Site, actor: Actor, village_code: str, data: PlotInput,
                   contract: Contract | None = None) -> Plot:
     problems = check_plot(data, village_code)
     if problems:
@@ -215,7 +218,7 @@ def register_plot(session: Session, site: Any, actor: Actor, village_code: str, 
     return plot
 
 
-def register_contract(session: Session, site: Any, actor: Actor, contractor: Contractor, *, code: str,
+def register_contract(session: Session, site: Site, actor: Actor, contractor: Contractor, *, code: str,
                       start_on: dt.date, end_on: dt.date, extended_to: dt.date | None = None) -> Contract:
     if (wrong := codes.check_contract_code(code, contractor.code)) is not None:
         raise _fail(wrong, "code")
@@ -231,7 +234,7 @@ def register_contract(session: Session, site: Any, actor: Actor, contractor: Con
     return contract
 
 
-def extend_contract(session: Session, site: Any, actor: Actor, contract: Contract, extended_to: dt.date) -> Contract:
+def extend_contract(session: Session, site: Site, actor: Actor, contract: Contract, extended_to: dt.date) -> Contract:
     """第二轮土地承包到期后再延长三十年 (art. 21, docs/domain.md §6.1): record the extension."""
     if extended_to <= contract.end_on:
         raise _fail(_("延包后的结束日必须晚于原承包期结束日"), "extended_to")
@@ -239,7 +242,7 @@ def extend_contract(session: Session, site: Any, actor: Actor, contract: Contrac
     return contract
 
 
-def assign_plot(session: Session, site: Any, actor: Actor, plot: Plot, contract: Contract) -> Plot:
+def assign_plot(session: Session, site: Site, actor: Actor, plot: Plot, contract: Contract) -> Plot:
     if plot.village_code != contract.village_code:
         raise _fail(_("地块和合同不在同一个村"), "plot")
     audit.update(session, actor, plot, {"contract_id": contract.id}, "land.plot.assign")
@@ -273,7 +276,7 @@ def get_transfer(session: Session, village_code: str, ref: str, *, lock: bool = 
 # --- powers of attorney and consents -----------------------------------------------------------------------------
 
 
-def record_power(session: Session, site: Any, actor: Actor, contractor: Contractor, *, agent_name: str, scope: str,
+def record_power(session: Session, site: Site, actor: Actor, contractor: Contractor, *, agent_name: str, scope: str,
                  signed_on: dt.date, valid_until: dt.date) -> PowerOfAttorney:
     """委托书: the written power of attorney an agent needs to transfer on the household's behalf (art. 36,
     docs/domain.md §6.2)."""
@@ -290,7 +293,7 @@ def record_power(session: Session, site: Any, actor: Actor, contractor: Contract
     return power
 
 
-def record_consent(session: Session, site: Any, actor: Actor, transfer: Transfer, *, signed_on: dt.date,
+def record_consent(session: Session, site: Site, actor: Actor, transfer: Transfer, *, signed_on: dt.date,
                    document: str) -> Consent:
     """承包方书面同意 to a re-transfer by the transferee of `transfer` (流转管理办法 art. 12, docs/domain.md §6.2)."""
     if transfer.status != "filed":
@@ -366,7 +369,7 @@ def _next_ref(session: Session, village_code: str, year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
-def _check_parties(session: Session, site: Any, village_code: str, data: TransferInput,
+def _check_parties(session: Session, site: Site, village_code: str, data: TransferInput,
                    problems: list[Problem]) -> None:
     if data.form not in TRANSFER_FORMS:
         problems.append(Problem(_("流转方式只能是出租、转包、入股或其他合法方式；互换和转让改变承包权，请另行办理"),
@@ -393,7 +396,7 @@ def _check_parties(session: Session, site: Any, village_code: str, data: Transfe
                                 field="transferee_kind"))
 
 
-def _check_terms(site: Any, data: TransferInput, problems: list[Problem]) -> None:
+def _check_terms(site: Site, data: TransferInput, problems: list[Problem]) -> None:
     settings = settings_of(site)
     if data.use not in USES:
         problems.append(Problem(_("流转土地只能用于农业生产（请选择用途）"), field="use"))
@@ -465,7 +468,7 @@ def _children_rows(session: Session, parent: Transfer, plot_id: int) -> list[Tra
         Transfer.parent_id == parent.id, TransferPlot.plot_id == plot_id, col(TransferPlot.live))).all())
 
 
-def create_transfer(session: Session, site: Any, actor: Actor, village_code: str, data: TransferInput) -> Transfer:
+def create_transfer(session: Session, site: Site, actor: Actor, village_code: str, data: TransferInput) -> Transfer:
     """Register a transfer with every rule checked; outsiders' transfers then wait for the priority posting."""
     contract = get_contract(session, village_code, data.contract_id)
     contractor = session.get(Contractor, contract.contractor_id)
@@ -561,7 +564,7 @@ def effective_status(transfer: Transfer, today: dt.date | None = None) -> str:
     return transfer.status
 
 
-def post_for_priority(session: Session, site: Any, actor: Actor, transfer: Transfer) -> Transfer:
+def post_for_priority(session: Session, site: Site, actor: Actor, transfer: Transfer) -> Transfer:
     """Post a transfer to an outsider on the village board: members may claim priority on equal terms (art. 38(5),
     docs/domain.md §6.2)."""
     if transfer.status != "pending":
@@ -590,13 +593,13 @@ def post_for_priority(session: Session, site: Any, actor: Actor, transfer: Trans
     return transfer
 
 
-def transfer_of_notice(session: Session, notice: Any) -> Transfer | None:
+def transfer_of_notice(session: Session, notice: Notice) -> Transfer | None:
     if getattr(notice, "origin_kind", None) != PLUGIN or not str(getattr(notice, "origin_ref", "") or "").isdigit():
         return None
     return session.get(Transfer, int(notice.origin_ref))
 
 
-def objection_to_posting(session: Session, site: Any, objection: Any, notice: Any) -> Transfer | None:
+def objection_to_posting(session: Session, site: Site, objection: Objection, notice: Notice) -> Transfer | None:
     """An objection (e.g. a member claiming priority) holds the transfer; later objections are on the record."""
     transfer = transfer_of_notice(session, notice)
     if transfer is None or transfer.status not in ("posting", "held"):
@@ -608,7 +611,7 @@ def objection_to_posting(session: Session, site: Any, objection: Any, notice: An
     return transfer
 
 
-def release_hold(session: Session, site: Any, actor: Actor, transfer: Transfer, resolution: str) -> Transfer:
+def release_hold(session: Session, site: Site, actor: Actor, transfer: Transfer, resolution: str) -> Transfer:
     """The clerk records how the objection was resolved (e.g. the member did not match the terms); the posting
     then runs to its end as before."""
     if transfer.status != "held":
@@ -620,7 +623,7 @@ def release_hold(session: Session, site: Any, actor: Actor, transfer: Transfer, 
     return transfer
 
 
-def file_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer) -> list[str]:
+def file_transfer(session: Session, site: Site, actor: Actor, transfer: Transfer) -> list[str]:
     """备案: the village files the signed transfer; it takes effect, its rent falls due, and an 入股 to an
     organisation is announced to other plugins (`land_shares_contributed`). Returns their notes."""
     status = effective_status(transfer)
@@ -660,7 +663,7 @@ def file_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer)
     return notes
 
 
-def cancel_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer, reason: str) -> Transfer:
+def cancel_transfer(session: Session, site: Site, actor: Actor, transfer: Transfer, reason: str) -> Transfer:
     """Withdraw a transfer not yet filed (the parties did not sign): its plots are free again."""
     if transfer.status not in ("pending", "posting", "held", "ready"):
         raise _fail(_("已备案的流转不能撤销，只能依法解除"), "status")
@@ -673,7 +676,7 @@ def cancel_transfer(session: Session, site: Any, actor: Actor, transfer: Transfe
     return transfer
 
 
-def terminate_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer, *, ground: str,
+def terminate_transfer(session: Session, site: Site, actor: Actor, transfer: Transfer, *, ground: str,
                        on: dt.date) -> Transfer:
     """解除: only on a lawful ground (art. 42, docs/domain.md §6.3) or by agreement; the area is free from `on`."""
     if transfer.status != "filed":
@@ -690,7 +693,7 @@ def terminate_transfer(session: Session, site: Any, actor: Actor, transfer: Tran
     return transfer
 
 
-def renew_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer, end_on: dt.date) -> Transfer:
+def renew_transfer(session: Session, site: Site, actor: Actor, transfer: Transfer, end_on: dt.date) -> Transfer:
     """续签: a new transfer on the same terms from the old end to `end_on`, checked like any new one."""
     if transfer.status != "filed":
         raise _fail(_("只有已备案生效的流转可以续签"), "status")
@@ -711,7 +714,7 @@ def renew_transfer(session: Session, site: Any, actor: Actor, transfer: Transfer
 # --- rent ledger ---------------------------------------------------------------------------------------------------
 
 
-def instalment_state(site: Any, item: RentInstalment, today: dt.date | None = None) -> str:
+def instalment_state(site: Site, item: RentInstalment, today: dt.date | None = None) -> str:
     """paid | due | overdue | upcoming, as the ledger shows it."""
     today = today or local_today()
     if item.paid_amount >= item.amount:
@@ -726,7 +729,7 @@ def rent_state_label(state: str) -> str:
     return {"paid": _("已付清"), "due": _("应付"), "overdue": _("逾期未付"), "upcoming": _("未到期")}.get(state, state)
 
 
-def record_payment(session: Session, site: Any, actor: Actor, item: RentInstalment, amount: Decimal,
+def record_payment(session: Session, site: Site, actor: Actor, item: RentInstalment, amount: Decimal,
                    paid_on: dt.date) -> RentInstalment:
     if amount <= 0:
         raise _fail(_("付款金额必须大于 0"), "amount")
@@ -754,7 +757,7 @@ class RentLine:
     overdue: Decimal
 
 
-def rent_ledger(session: Session, site: Any, village_code: str, today: dt.date | None = None) -> list[RentLine]:
+def rent_ledger(session: Session, site: Site, village_code: str, today: dt.date | None = None) -> list[RentLine]:
     """Per contractor household: rent fallen due so far, paid, and overdue."""
     today = today or local_today()
     names = {c.household_id: c.name for c in session.exec(select(Contractor).where(
@@ -774,7 +777,7 @@ def rent_ledger(session: Session, site: Any, village_code: str, today: dt.date |
 # --- disputes -------------------------------------------------------------------------------------------------------
 
 
-def open_dispute(session: Session, site: Any, actor: Actor, plot: Plot, *, parties: str, subject: str,
+def open_dispute(session: Session, site: Site, actor: Actor, plot: Plot, *, parties: str, subject: str,
                  opened_on: dt.date) -> Dispute:
     if not parties.strip():
         raise _fail(_("请填写纠纷当事人"), "parties")
@@ -793,7 +796,7 @@ def steps_of(session: Session, dispute: Dispute) -> list[DisputeStep]:
                              .order_by(col(DisputeStep.id))).all())
 
 
-def add_step(session: Session, site: Any, actor: Actor, dispute: Dispute, *, kind: str, on_date: dt.date,
+def add_step(session: Session, site: Site, actor: Actor, dispute: Dispute, *, kind: str, on_date: dt.date,
              outcome: str) -> DisputeStep:
     """A dated step with its outcome. Steps go forward: negotiation → mediation → arbitration → court (a stage may
     repeat, e.g. a second mediation session, but never go back)."""
@@ -815,7 +818,7 @@ def add_step(session: Session, site: Any, actor: Actor, dispute: Dispute, *, kin
     return step
 
 
-def close_dispute(session: Session, site: Any, actor: Actor, dispute: Dispute, *, outcome: str,
+def close_dispute(session: Session, site: Site, actor: Actor, dispute: Dispute, *, outcome: str,
                   closed_on: dt.date) -> Dispute:
     """Closing a dispute (settled, mediated, awarded or judged) unfreezes the plot."""
     if dispute.status != "open":
@@ -891,7 +894,7 @@ class VillageTotals:
         return (self.transferred / self.contracted * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def ledger(session: Session, site: Any, village_codes: list[str],
+def ledger(session: Session, site: Site, village_codes: list[str],
            today: dt.date | None = None) -> tuple[list[LedgerRow], dict[str, VillageTotals]]:
     """The filed first-level transfers in force today in the villages, and per-village totals (the roll-up)."""
     today = today or local_today()
@@ -933,7 +936,7 @@ def _as_mu(value: Any) -> Decimal:
     return to_mu(value if value is not None else 0)
 
 
-def village_summary(session: Session, site: Any, village_code: str, today: dt.date | None = None) -> dict[str, Any]:
+def village_summary(session: Session, site: Site, village_code: str, today: dt.date | None = None) -> dict[str, Any]:
     """The public summary: plots, contracted and transferred area by form, disputes open. No personal data."""
     _rows_found, totals = ledger(session, site, [village_code], today)
     states = plot_states(session, village_code, today)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from markupsafe import Markup
 from sqlmodel import col, select
 
@@ -14,7 +15,7 @@ from . import services
 from .models import Transfer
 
 
-def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     if slot != "village_dashboard" or village_code is None:
         return []
     site = site_of(request)

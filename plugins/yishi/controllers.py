@@ -17,9 +17,11 @@ from litestar.response import Redirect
 from sqlmodel import Session
 
 from cunwu.api import (
+    Actor,
     DomainError,
     Form,
     NotFound,
+    Site,
     _,
     actor_of,
     confirm_page,
@@ -41,7 +43,7 @@ SHARES_SHOWN = frozenset({"shares_fixed", "submitted", "returned", "reviewed", "
 
 
 
-def reviewer_villages(site: Any, actor: Any) -> list[str]:
+def reviewer_villages(site: Site, actor: Actor) -> list[str]:
     """Village codes where the actor may review (township) or file (county) 一事一议 plans."""
     if actor is None:
         return []
@@ -49,7 +51,7 @@ def reviewer_villages(site: Any, actor: Any) -> list[str]:
             if site.allowed(actor, "yishi.review", v.code) or site.allowed(actor, "yishi.file", v.code)]
 
 
-def _village_names(site: Any) -> dict[str, str]:
+def _village_names(site: Site) -> dict[str, str]:
     return {v.code: f"{v.township} · {v.name}" for v in site.config.villages}
 
 
@@ -136,7 +138,7 @@ async def _create_project(request: Request[Any, Any, Any], village_code: str, va
 # --- the clerk's workflow page ----------------------------------------------------------------------------------
 
 
-def _manage_context(session: Session, site: Any, project: Project) -> dict[str, Any]:
+def _manage_context(session: Session, site: Site, project: Project) -> dict[str, Any]:
     preview: tuple[list[Any], list[Any]] | None = None
     cap_check = services.drafting_cap_violations(session, site, project) if project.status == "proposed" else []
     if project.status in ("approved", "returned"):
@@ -178,7 +180,7 @@ def manage_project(request: Request[Any, Any, Any], village_code: str, project_i
 
 
 def _act(request: Request[Any, Any, Any], village_code: str, project_id: int,
-         action: Callable[[Session, Any, Any, Project], Any], done: str) -> Response[Any]:
+         action: Callable[[Session, Site, Actor, Project], Any], done: str) -> Response[Any]:
     """Run one workflow action in a transaction; on a refusal show the workflow page with the reason."""
     return forms.run(
         request, lambda s, site, a: action(s, site, a, services.get_project(s, village_code, project_id)),
@@ -219,7 +221,7 @@ def publish_plan(request: Request[Any, Any, Any], village_code: str, project_id:
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/vote", opt={"permission": "yishi.manage"},
       sync_to_thread=True)
 def record_vote(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         motion_id = forms.integer(data.get("motion_id", ""), "motion_id", _("议案"))
         return services.vote_through_matter(session, site, actor, project, motion_id)
 
@@ -245,7 +247,7 @@ def issue_codes(request: Request[Any, Any, Any], village_code: str, project_id: 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/online-close", opt={"permission": "yishi.manage"},
       sync_to_thread=True)
 def close_online(request: Request[Any, Any, Any], village_code: str, project_id: int) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.close_online_vote(session, site, actor, project, local_today())
 
     return _act(request, village_code, project_id, action, "vote")
@@ -254,7 +256,7 @@ def close_online(request: Request[Any, Any, Any], village_code: str, project_id:
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/reduction", opt={"permission": "yishi.manage"},
       sync_to_thread=True)
 def add_reduction(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.set_reduction(
             session, site, actor, project, household_id=_household(data),
             money=_money(data, "money", _("减免金额")), workdays=_money(data, "workdays", _("减免工日")),
@@ -268,7 +270,7 @@ async def set_dibao(request: Request[Any, Any, Any], village_code: str, project_
     form = await request.form()
     chosen = [str(v) for v in form.getall("household_id")] if "household_id" in form else []
 
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.set_dibao_households(session, site, actor, project,
                                              [forms.integer(c, "dibao", _("户")) for c in chosen])
 
@@ -290,7 +292,7 @@ def submit(request: Request[Any, Any, Any], village_code: str, project_id: int) 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/review", opt={"permission": "yishi.review"},
       sync_to_thread=True)
 def review(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.review(session, site, actor, project, decision=data.get("decision", ""),
                                opinion=data.get("opinion", ""), on=local_today())
 
@@ -300,7 +302,7 @@ def review(request: Request[Any, Any, Any], village_code: str, project_id: int, 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/file", opt={"permission": "yishi.file"},
       sync_to_thread=True)
 def file_plan(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.file_plan(session, site, actor, project, decision=data.get("decision", ""),
                                   opinion=data.get("opinion", ""), on=local_today())
 
@@ -316,7 +318,7 @@ def publish_burden(request: Request[Any, Any, Any], village_code: str, project_i
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/collection", opt={"permission": "yishi.collect"},
       sync_to_thread=True)
 def collect(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.record_collection(
             session, site, actor, project, household_id=_household(data),
             amount=_money(data, "amount", _("收款金额")),
@@ -328,7 +330,7 @@ def collect(request: Request[Any, Any, Any], village_code: str, project_id: int,
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/labour", opt={"permission": "yishi.collect"},
       sync_to_thread=True)
 def labour(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.record_labour(
             session, site, actor, project, household_id=_household(data),
             workdays=_money(data, "workdays", _("出工工日")), on=forms.date(data.get("on", ""), "on", _("出工日期")))
@@ -339,7 +341,7 @@ def labour(request: Request[Any, Any, Any], village_code: str, project_id: int, 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/convert", opt={"permission": "yishi.collect"},
       sync_to_thread=True)
 def convert(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.convert_labour(
             session, site, actor, project, household_id=_household(data),
             workdays=_money(data, "workdays", _("折算工日")))
@@ -350,7 +352,7 @@ def convert(request: Request[Any, Any, Any], village_code: str, project_id: int,
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/spending", opt={"permission": "yishi.manage"},
       sync_to_thread=True)
 def spending(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Any, project: Project) -> Any:
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
         return services.add_spending(
             session, site, actor, project, item=data.get("item", ""), amount=_money(data, "amount", _("支出金额")),
             on=forms.date(data.get("on", ""), "on", _("支出日期")), voucher_no=data.get("voucher_no", ""))
@@ -367,7 +369,7 @@ def publish_account(request: Request[Any, Any, Any], village_code: str, project_
 # --- public pages -----------------------------------------------------------------------------------------------
 
 
-def _public_context(session: Session, site: Any, project: Project) -> dict[str, Any]:
+def _public_context(session: Session, site: Site, project: Project) -> dict[str, Any]:
     published = project.burden_notice_id is not None
     return {
         "project": project, "statuses": STATUSES, "kinds": KINDS, "origins": ORIGINS, "sources": VOTE_SOURCES,
@@ -503,7 +505,7 @@ def api_project(request: Request[Any, Any, Any], village_code: str, project_id: 
     }
 
 
-def _thresholds_json(site: Any) -> dict[str, Any]:
+def _thresholds_json(site: Site) -> dict[str, Any]:
     rule = vote_thresholds(services.settings_of(site))
     return {"quorum": str(rule.quorum), "quorum_inclusive": rule.quorum_inclusive, "approval": str(rule.approval),
             "approval_inclusive": rule.approval_inclusive, "approval_base": rule.approval_base}

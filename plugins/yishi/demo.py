@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
-from cunwu.api import Actor, DemoContext, local_today
+from sqlmodel import Session
+
+from cunwu.api import Actor, DemoContext, Site, local_today
 
 from . import services
 
@@ -27,7 +28,7 @@ def _proposal(kind: str, title: str, description: str, budget: str, money: str, 
     )
 
 
-def _completed_road(session: Any, site: Any, demo: DemoContext, village_code: str, reference: dt.date) -> None:
+def _completed_road(session: Session, site: Site, demo: DemoContext, village_code: str, reference: dt.date) -> None:
     rng = demo.rng
     project = services.propose(session, site, CLERK, village_code=village_code, data=_proposal(
         "road", "村东主街硬化（800米）", "村东主街 800 米硬化，宽 4.5 米，厚 18 厘米，C25 混凝土。", "96000", "10", "2",
@@ -65,7 +66,7 @@ def _completed_road(session: Any, site: Any, demo: DemoContext, village_code: st
     services.publish_account(session, site, CLERK, project)
 
 
-def build(session: Any, site: Any, demo: DemoContext) -> None:
+def build(session: Session, site: Site, demo: DemoContext) -> None:
     villages = [v.code for v in site.config.villages]
     reference = local_today() - dt.timedelta(days=120)
     if not villages:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cunwu.api import WorkItem, _, hookimpl, site_of
+from litestar import Request
+
+from cunwu.api import Actor, WorkItem, _, hookimpl, site_of
 
 from . import services
 
@@ -30,7 +32,7 @@ def _steps() -> dict[str, tuple[str, str]]:
 
 
 @hookimpl
-def my_work(request: Any, actor: Any) -> list[WorkItem]:
+def my_work(request: Request[Any, Any, Any], actor: Actor) -> list[WorkItem]:
     site = site_of(request)
     steps = _steps()
     villages = {permission: site.villages_for(actor, permission) for permission in {p for p, _w in steps.values()}}

@@ -5,9 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import click
+from litestar import Request
 from markupsafe import Markup
+from sqlmodel import Session
 
-from cunwu.api import DemoContext, Manifest, MatterType, MenuLink, Permission, Site, VoteRuleSet, hookimpl
+from cunwu.api import (
+    Actor,
+    DemoContext,
+    Manifest,
+    Matter,
+    MatterType,
+    MenuLink,
+    Permission,
+    Site,
+    VoteRuleSet,
+    hookimpl,
+)
 
 from .settings import YishiSettings, meeting_overrides
 
@@ -43,7 +57,7 @@ def register_models() -> list[type]:
     return list(MODELS)
 
 
-def _matter_url(matter: Any) -> str:
+def _matter_url(matter: Matter) -> str:
     return f"/v/{matter.village_code}/p/yishi/projects/{matter.ref}"
 
 
@@ -58,7 +72,7 @@ def matter_types() -> list[MatterType]:
 
 
 @hookimpl
-def matter_step_reached(session: Any, matter: Any, step: int, actor: Any, site: Any) -> None:
+def matter_step_reached(session: Session, matter: Matter, step: int, actor: Actor, site: Site) -> None:
     """Step 4 decides the plan by the site's thresholds; a stopped matter rejects it — recorded as the clerk's act."""
     from . import services
 
@@ -76,14 +90,14 @@ def vote_rule_sets(site: Site) -> list[VoteRuleSet]:
 
 
 @hookimpl
-def register_routes(site: Any) -> list[Any]:
+def register_routes(site: Site) -> list[Any]:
     from .controllers import ROUTES
 
     return list(ROUTES)
 
 
 @hookimpl
-def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     from cunwu.api import _, site_of
 
     site = site_of(request)
@@ -96,28 +110,28 @@ def menu_links(request: Any, actor: Any, village_code: str | None) -> list[MenuL
     return []
 
 
-def _reviews_somewhere(site: Any, actor: Any) -> bool:
+def _reviews_somewhere(site: Site, actor: Actor) -> bool:
     from .controllers import reviewer_villages
 
     return bool(reviewer_villages(site, actor))
 
 
 @hookimpl
-def page_slots(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     from .slots import slot_html
 
     return slot_html(request, slot, village_code)
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     from .cli import yishi
 
     cli.add_command(yishi)
 
 
 @hookimpl
-def demo_data(session: Any, site: Any, demo: DemoContext) -> None:
+def demo_data(session: Session, site: Site, demo: DemoContext) -> None:
     from .demo import build
 
     build(session, site, demo)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import segno
 from markupsafe import Markup
+
+from cunwu.api import Site
 
 from .models import Project
 from .services import CodeSlip
@@ -16,7 +17,7 @@ def ballot_path(project: Project) -> str:
     return f"/v/{project.village_code}/p/yishi/projects/{project.id}/ballot"
 
 
-def slips_html(site: Any, project: Project, slips: Sequence[CodeSlip], base: str) -> str:
+def slips_html(site: Site, project: Project, slips: Sequence[CodeSlip], base: str) -> str:
     """A standalone HTML page, 12 slips per A4 sheet; each slip carries the ballot page's address and, when the
     address is known (`base`: the site's `public_url`, else the address the clerk is using), its QR code."""
     url = base + ballot_path(project)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from markupsafe import Markup
 
 from cunwu.api import actor_of, site_of
@@ -14,7 +15,7 @@ from .controllers import reviewer_villages
 from .models import STATUSES
 
 
-def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]:
+def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Markup]:
     site = site_of(request)
     actor = actor_of(request)
     env = site.templates

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from babel.support import LazyProxy
 from sqlmodel import Session, SQLModel, col, select
@@ -15,6 +15,7 @@ from cunwu.clock import local_date
 from cunwu.errors import DomainError, NotFound
 from cunwu.i18n import _, lazy_gettext
 from cunwu.meetings.models import (
+    MatterStep,
     Meeting,
     Motion,
     ResultCorrection,
@@ -193,7 +194,7 @@ def _meeting_url(meeting: Meeting) -> str:
     return f"/v/{meeting.village_code}/meetings/{meeting.id}"
 
 
-def warning_texts(meeting_or_step: Any) -> list[str]:
+def warning_texts(meeting_or_step: Meeting | MatterStep) -> list[str]:
     """The recorded warnings, translated now."""
     texts = []
     for warning in meeting_or_step.warnings or []:

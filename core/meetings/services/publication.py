@@ -29,6 +29,8 @@ from cunwu.meetings.services.members import present_members
 from cunwu.meetings.services.quorum import meeting_quorum
 
 if TYPE_CHECKING:
+    from cunwu.notices.models import Notice
+    from cunwu.notices.services import NoticeTable
     from cunwu.runtime import Site
 
 
@@ -43,8 +45,8 @@ def _notice_category(site: Site, stream: str, preferred: str) -> str:
 
 def publish(
     session: Session, site: Site, actor: Actor, *, village_code: str, category: str, title: str, body: str,
-    origin_kind: str, origin_ref: str, origin_url: str, stream: str = "village", table: Any = None,
-) -> Any:
+    origin_kind: str, origin_ref: str, origin_url: str, stream: str = "village", table: NoticeTable | None = None,
+) -> Notice:
     """Post on the village's notice board through the board's own API (`cunwu.notices.services.publish_notice`)."""
     from cunwu.notices.services import NoticeOrigin, publish_notice
 
@@ -100,7 +102,7 @@ def resolution_text(session: Session, meeting: Meeting) -> str:
     return "\n".join(lines)
 
 
-def publish_resolution(session: Session, site: Site, actor: Actor, meeting: Meeting) -> Any:
+def publish_resolution(session: Session, site: Site, actor: Actor, meeting: Meeting) -> Notice:
     """Post the resolution of a closed villagers' or representative meeting on the board, in one step."""
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "closed")

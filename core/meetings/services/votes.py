@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, func, select
 
@@ -44,6 +44,7 @@ from cunwu.meetings.services.members import present_members
 from cunwu.meetings.services.quorum import _require_quorum
 
 if TYPE_CHECKING:
+    from cunwu.meetings.models import Matter
     from cunwu.runtime import Site
 
 
@@ -97,7 +98,7 @@ def check_reserved_matter(
 
 def put_motion(
     session: Session, site: Site, actor: Actor, meeting: Meeting, *, title: str, body: str = "",
-    agenda_item_id: int | None = None, matter: Any = None, matter_type: str | None = None,
+    agenda_item_id: int | None = None, matter: Matter | None = None, matter_type: str | None = None,
 ) -> Motion:
     """Put a motion to the vote. Refused without quorum (with the numbers), and for a matter reserved to the
     villagers' meeting unless this meeting may decide it (art. 24 delegation)."""

@@ -28,6 +28,7 @@ from cunwu.registry.models import (
     Household,
     Person,
 )
+from cunwu.runtime import Site
 from cunwu.web import forms
 from cunwu.web.render import actor_of, site_of
 
@@ -47,7 +48,7 @@ def viewer(request: Request[Any, Any, Any], village_code: str) -> tuple[Any, Any
     return site, actor, site.allowed(actor, "registry.view_personal", village_code)
 
 
-def masker(site: Any, full: bool) -> tuple[Callable[[str | None], str], Callable[[str | None], str]]:
+def masker(site: Site, full: bool) -> tuple[Callable[[str | None], str], Callable[[str | None], str]]:
     settings = site.settings("registry").mask
     if full:
         return (lambda v: v or ""), (lambda v: v or "")

@@ -37,6 +37,7 @@ from cunwu.registry.models import (
     Membership,
     Person,
 )
+from cunwu.runtime import Site
 from cunwu.web.forms import Form
 from cunwu.web.jsonapi import PAGE_MAX
 from cunwu.web.render import render, site_of
@@ -100,7 +101,7 @@ def _household_action(request: Request[Any, Any, Any], village_code: str, househ
                       action: Callable[[Session, Any, Actor, Household], Any]) -> Response[Any]:
     url = f"/v/{village_code}/registry/households/{household_id}"
 
-    def run(session: Session, site: Any, actor: Actor) -> Any:
+    def run(session: Session, site: Site, actor: Actor) -> Any:
         return action(session, site, actor, owned(session, Household, household_id, village_code))
 
     return act(request, village_code, run, url,
@@ -119,7 +120,7 @@ def household_edit(request: Request[Any, Any, Any], village_code: str, household
       sync_to_thread=True)
 def household_add_member(request: Request[Any, Any, Any], village_code: str, household_id: int,
                          data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
+    def action(session: Session, site: Site, actor: Actor, household: Household) -> None:
         person = person_by_id_number(session, village_code, data.get("resident_id", ""))
         services.add_member(session, site, actor, household, person, data.get("relation", ""),
                             form_date(data, "start_date", _("入户日期"), local_today()))
@@ -130,7 +131,7 @@ def household_add_member(request: Request[Any, Any, Any], village_code: str, hou
       opt={"permission": "registry.edit"}, sync_to_thread=True)
 def household_end_member(request: Request[Any, Any, Any], village_code: str, household_id: int,
                          membership_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
+    def action(session: Session, site: Site, actor: Actor, household: Household) -> None:
         membership = owned(session, Membership, membership_id, village_code)
         if membership.household_id != household.id:
             raise NotFoundException(_("记录不存在"))
@@ -143,7 +144,7 @@ def household_end_member(request: Request[Any, Any, Any], village_code: str, hou
       sync_to_thread=True)
 def household_change_head(request: Request[Any, Any, Any], village_code: str, household_id: int,
                           data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
+    def action(session: Session, site: Site, actor: Actor, household: Household) -> None:
         person = owned(session, Person, form_int(data, "person_id", _("成员")) or 0, village_code)
         services.change_head(session, site, actor, household, person,
                              form_date(data, "on", _("变更日期"), local_today()),
@@ -158,7 +159,7 @@ async def household_split(request: Request[Any, Any, Any], village_code: str, ho
     person_ids = [int(v) for v in chosen if v.isascii() and v.isdigit() and len(v) < 19]  # ids, not ² or 10**30
     data = {k: str(v) for k, v in form.items()}
 
-    def action(session: Session, site: Any, actor: Actor, household: Household) -> str:
+    def action(session: Session, site: Site, actor: Actor, household: Household) -> str:
         new = services.split_household(session, site, actor, household, person_ids=person_ids,
                                        new_head_id=form_int(data, "new_head_id", _("新户主")) or 0,
                                        new_number=data.get("new_number", ""),
@@ -172,7 +173,7 @@ async def household_split(request: Request[Any, Any, Any], village_code: str, ho
       sync_to_thread=True)
 def household_merge(request: Request[Any, Any, Any], village_code: str, household_id: int,
                     data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor, household: Household) -> str:
+    def action(session: Session, site: Site, actor: Actor, household: Household) -> str:
         target = household_by_number(session, village_code, data.get("target_number", ""))
         services.merge_households(session, site, actor, household, target,
                                   form_date(data, "on", _("合户日期"), local_today()))
@@ -242,7 +243,7 @@ def person_new(request: Request[Any, Any, Any], village_code: str) -> Response[s
 
 @post("/persons/new", opt={"permission": "registry.edit"}, sync_to_thread=True)
 def person_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor) -> str:
+    def action(session: Session, site: Site, actor: Actor) -> str:
         person = services.create_person(session, site, actor, village_code=village_code, data=data)
         number = text(data.get("household_number"))
         start = form_date(data, "start_date", _("入户日期"), local_today())
@@ -265,7 +266,7 @@ def person_create(request: Request[Any, Any, Any], village_code: str, data: Form
 
 def _person_action(request: Request[Any, Any, Any], village_code: str, person_id: int,
                    action: Callable[[Session, Any, Actor, Person], Any]) -> Response[Any]:
-    def run(session: Session, site: Any, actor: Actor) -> Any:
+    def run(session: Session, site: Site, actor: Actor) -> Any:
         return action(session, site, actor, owned(session, Person, person_id, village_code))
 
     return act(request, village_code, run, f"/v/{village_code}/registry/persons/{person_id}",
@@ -294,7 +295,7 @@ def person_status(request: Request[Any, Any, Any], village_code: str, person_id:
 @post("/persons/{person_id:int}/move", opt={"permission": "registry.edit"},
       sync_to_thread=True)
 def person_move(request: Request[Any, Any, Any], village_code: str, person_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor, person: Person) -> None:
+    def action(session: Session, site: Site, actor: Actor, person: Person) -> None:
         target = household_by_number(session, village_code, data.get("target_number", ""))
         services.move_person(session, site, actor, person, target, data.get("relation", "other"),
                              form_date(data, "on", _("迁移日期"), local_today()), data.get("reason", ""))
@@ -303,7 +304,7 @@ def person_move(request: Request[Any, Any, Any], village_code: str, person_id: i
 
 @post("/groups", opt={"permission": "registry.edit"}, sync_to_thread=True)
 def group_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         services.create_group(session, site, actor, village_code=village_code,
                               number=form_int(data, "number", _("组号")) or 0, name=data.get("name", ""))
 

@@ -24,13 +24,14 @@ from cunwu.registry.models import (
     Office,
     Representative,
 )
+from cunwu.runtime import Site
 from cunwu.web.forms import Form
 from cunwu.web.render import render, site_of
 
 # --- representatives and offices ------------------------------------------------------------------------------
 
 
-def representative_warnings(site: Any, terms: list[queries.RepresentativeTerm], open_households: int,
+def representative_warnings(site: Site, terms: list[queries.RepresentativeTerm], open_households: int,
                             represented: int) -> list[str]:
     """What the register page warns about (docs/domain.md §1.1, art. 25)."""
     settings = site.settings("registry")
@@ -82,7 +83,7 @@ def _numbers(value: str) -> list[str]:
 
 @post("/representatives", opt={"permission": "registry.edit"}, sync_to_thread=True)
 def representative_set(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         person = person_by_id_number(session, village_code, data.get("resident_id", ""))
         households = [household_by_number(session, village_code, n).id
                       for n in _numbers(data.get("households", ""))]
@@ -98,7 +99,7 @@ def representative_set(request: Request[Any, Any, Any], village_code: str, data:
       opt={"permission": "registry.edit"}, sync_to_thread=True)
 def representative_end(request: Request[Any, Any, Any], village_code: str, representative_id: int,
                        data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         services.end_representative(session, site, actor,
                                     owned(session, Representative, representative_id, village_code),
                                     form_date(data, "on", _("结束日期"), local_today()), data.get("reason", ""))
@@ -108,7 +109,7 @@ def representative_end(request: Request[Any, Any, Any], village_code: str, repre
 
 @post("/offices", opt={"permission": "registry.edit"}, sync_to_thread=True)
 def office_set(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         person = person_by_id_number(session, village_code, data.get("resident_id", ""))
         services.set_office(session, site, actor, village_code=village_code, person=person,
                             body=data.get("body", ""), post=data.get("post", ""),
@@ -120,7 +121,7 @@ def office_set(request: Request[Any, Any, Any], village_code: str, data: Form) -
 @post("/offices/{office_id:int}/end", opt={"permission": "registry.edit"},
       sync_to_thread=True)
 def office_end(request: Request[Any, Any, Any], village_code: str, office_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Any, actor: Actor) -> None:
+    def action(session: Session, site: Site, actor: Actor) -> None:
         services.end_office(session, site, actor, owned(session, Office, office_id, village_code),
                             form_date(data, "on", _("结束日期"), local_today()), data.get("reason", ""))
     return act(request, village_code, action, f"/v/{village_code}/registry/representatives#offices",

@@ -20,6 +20,7 @@ from cunwu.registry.controllers.common import (
     viewer,
 )
 from cunwu.registry.importer import ImportPreview, commit, preview, read_table, template_xlsx
+from cunwu.runtime import Site
 from cunwu.web.forms import Multipart
 from cunwu.web.render import actor_of, render, site_of
 
@@ -39,7 +40,7 @@ def import_template(request: Request[Any, Any, Any], village_code: str) -> Respo
                     headers={"Content-Disposition": exporter.attachment("户籍表导入模板.xlsx")})
 
 
-def _run_preview(site: Any, village_code: str, data: bytes, filename: str) -> ImportPreview:
+def _run_preview(site: Site, village_code: str, data: bytes, filename: str) -> ImportPreview:
     settings = site.settings("registry")
     table = read_table(data, filename, max_rows=settings.import_max_rows,
                        max_columns=settings.import_max_columns)

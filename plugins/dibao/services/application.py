@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import Actor, NotFound, Problem, _, audit, forms, local_today
+from cunwu.api import Actor, NotFound, Problem, Site, _, audit, forms, local_today
 from cunwu.api import registry as queries
 
 from .. import amounts
@@ -43,7 +43,7 @@ def households_named(session: Session, village_code: str, text: str) -> list[Any
     return [h for h in queries.households(session, village_code) if any(text in m.person.name for m in h.members)]
 
 
-def apply(session: Session, site: Any, actor: Actor, *, village_code: str, household_id: int, applicant_id: int,
+def apply(session: Session, site: Site, actor: Actor, *, village_code: str, household_id: int, applicant_id: int,
           covered: Sequence[int], kind: str = "rural", review_category: str = "stable",
           serious_illness: Iterable[int] = (), bank_code: str = "", account_number: str = "",
           account_holder: str = "", applied_on: dt.date | None = None) -> Case:
@@ -88,7 +88,7 @@ def apply(session: Session, site: Any, actor: Actor, *, village_code: str, house
     return case
 
 
-def record_income(session: Session, site: Any, actor: Actor, case: Case, *, person_id: int, kind: str,
+def record_income(session: Session, site: Site, actor: Actor, case: Case, *, person_id: int, kind: str,
                   monthly_amount: Decimal, note: str = "") -> Income:
     """Record one member's monthly income item (while the case is checked or reviewed)."""
     _require(case, "applied", "enrolled")
@@ -102,7 +102,7 @@ def record_income(session: Session, site: Any, actor: Actor, case: Case, *, pers
     return item
 
 
-def withdraw_income(session: Session, site: Any, actor: Actor, case: Case, income_id: int) -> None:
+def withdraw_income(session: Session, site: Site, actor: Actor, case: Case, income_id: int) -> None:
     _require(case, "applied", "enrolled")
     item = session.get(Income, income_id)
     if item is None or item.case_id != case.id or item.withdrawn:
@@ -110,7 +110,7 @@ def withdraw_income(session: Session, site: Any, actor: Actor, case: Case, incom
     audit.update(session, actor, item, {"withdrawn": True}, "dibao.income.withdraw")
 
 
-def record_property(session: Session, site: Any, actor: Actor, case: Case, answers: dict[str, bool],
+def record_property(session: Session, site: Site, actor: Actor, case: Case, answers: dict[str, bool],
                     notes: dict[str, str] | None = None) -> list[PropertyCheck]:
     """Record the answers to the site's property rules (every rule must be answered)."""
     _require(case, "applied", "enrolled")
@@ -144,7 +144,7 @@ def visitor_names(text: str) -> list[str]:
     return list(dict.fromkeys(n for n in _NAME_SEPARATORS.split(text.strip()) if n))
 
 
-def record_visit(session: Session, site: Any, actor: Actor, case: Case, *, visited_on: dt.date, visitors: str,
+def record_visit(session: Session, site: Site, actor: Actor, case: Case, *, visited_on: dt.date, visitors: str,
                  findings: str) -> Visit:
     """A home visit: at least two visitors' names and what they found."""
     _require(case, "applied", "enrolled")
@@ -170,7 +170,7 @@ def sniff(data: bytes) -> str | None:
     return next((kind for magic, kind in _SIGNATURES if data.startswith(magic)), None)
 
 
-def add_evidence(session: Session, site: Any, actor: Actor, case: Case, *, topic: str, filename: str,
+def add_evidence(session: Session, site: Site, actor: Actor, case: Case, *, topic: str, filename: str,
                  data: bytes) -> Evidence:
     """Store an evidence file in the database (size and type limited by the settings)."""
     settings = settings_of(site)
@@ -198,7 +198,7 @@ def add_evidence(session: Session, site: Any, actor: Actor, case: Case, *, topic
     return item
 
 
-def update_covered(session: Session, site: Any, actor: Actor, case: Case, *, covered: Sequence[int],
+def update_covered(session: Session, site: Site, actor: Actor, case: Case, *, covered: Sequence[int],
                    serious_illness: Iterable[int] = ()) -> Case:
     """Change the covered persons (from the register) before the opinion or at a review."""
     _require(case, "applied", "enrolled")
@@ -223,7 +223,7 @@ def bank_account(raw: str) -> str:
     return forms.ascii_digits(raw, "account_number", _("银行账号"), lengths=range(8, 31))
 
 
-def update_account(session: Session, site: Any, actor: Actor, case: Case, *, bank_code: str, account_number: str,
+def update_account(session: Session, site: Site, actor: Actor, case: Case, *, bank_code: str, account_number: str,
                    account_holder: str) -> Case:
     """The bank account payments go to (payments already made keep the account they were sent to)."""
     if bank_code not in settings_of(site).banks:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import Actor, Problem, _, audit, local_today
+from cunwu.api import Actor, Problem, Site, _, audit, local_today
 
 from .. import amounts
 from ..models import (
@@ -84,7 +84,7 @@ def month_amount(assessment: AssessmentFacts, month: dt.date, rules: amounts.Ben
     return MonthAmount(benefit.total, benefit.extras, rules.standard, len(benefit.lines), categories, benefit.rule)
 
 
-def _last_amount(session: Session, site: Any, case: Case, month: dt.date) -> Decimal:
+def _last_amount(session: Session, site: Site, case: Case, month: dt.date) -> Decimal:
     """The amount the case was (or would be) paid in `month` under its current assessment."""
     assessment = assessment_for(session, case.id, month)  # type: ignore[arg-type]
     if assessment is None:
@@ -98,7 +98,7 @@ def _last_amount(session: Session, site: Any, case: Case, month: dt.date) -> Dec
                         settings).amount
 
 
-def review(session: Session, site: Any, actor: Actor, case: Case, *, reasons: str,
+def review(session: Session, site: Site, actor: Actor, case: Case, *, reasons: str,
            effective_month: dt.date | None = None, on: dt.date | None = None) -> Decision:
     """A periodic review (复核) on the current incomes: increase, reduce, keep, or phase out when income rose above
     the line (stop at once when the site has no phase-out). Sets the next review date."""
@@ -138,7 +138,7 @@ def review(session: Session, site: Any, actor: Actor, case: Case, *, reasons: st
     return decision
 
 
-def stop(session: Session, site: Any, actor: Actor, case: Case, *, reasons: str,
+def stop(session: Session, site: Site, actor: Actor, case: Case, *, reasons: str,
          effective_month: dt.date | None = None) -> Decision:
     """Stop payment from `effective_month` (default: next month) by a written decision."""
     _require(case, "enrolled")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import NotFound, _
+from cunwu.api import NotFound, Site, _
 from cunwu.api import registry as queries
 
 from .. import amounts
@@ -115,7 +115,7 @@ class Proposal:
     household_size: int
 
 
-def propose(session: Session, site: Any, case: Case, month: dt.date) -> Proposal:
+def propose(session: Session, site: Site, case: Case, month: dt.date) -> Proposal:
     """The benefit a case's current incomes and covered persons give in `month` (for opinions and reviews)."""
     members = members_on(session, case.household_id, amounts.first_of_month(month))
     covered = covered_persons(case.covered, birth_dates(members)) if members else None

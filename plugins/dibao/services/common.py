@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from cunwu.api import DomainError, _, forms
+from cunwu.api import DomainError, Site, _, forms
 
 from ..models import (
     Case,
@@ -25,11 +25,11 @@ class DibaoError(DomainError):
 
 
 
-def settings_of(site: Any) -> DibaoSettings:
+def settings_of(site: Site) -> DibaoSettings:
     return site.settings(PLUGIN)  # type: ignore[no-any-return]
 
 
-def area_of(site: Any) -> str:
+def area_of(site: Site) -> str:
     """The area the site's standards are set for (the county unless the settings name another)."""
     return settings_of(site).standard_area or site.config.division_code
 

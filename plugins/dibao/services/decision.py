@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cunwu.api import Actor, DomainError, Problem, _, audit, local_today
+from cunwu.api import Actor, DomainError, Notice, Objection, Problem, Site, _, audit, local_today
 from cunwu.api import registry as queries
 
 from .. import amounts
@@ -21,7 +21,7 @@ from .cases import property_checks, propose, visits
 from .common import PLUGIN, DibaoError, _require, settings_of
 
 
-def give_opinion(session: Session, site: Any, actor: Actor, case: Case, *, approve: bool, opinion: str) -> Case:
+def give_opinion(session: Session, site: Site, actor: Actor, case: Case, *, approve: bool, opinion: str) -> Case:
     """The township's opinion after the check: propose (with the amount) or refuse with written reasons."""
     _require(case, "applied")
     opinion = opinion.strip()
@@ -51,7 +51,7 @@ def give_opinion(session: Session, site: Any, actor: Actor, case: Case, *, appro
     return case
 
 
-def _refuse(session: Session, site: Any, actor: Actor, case: Case, reasons: str, on: dt.date, *, action: str) -> Case:
+def _refuse(session: Session, site: Site, actor: Actor, case: Case, reasons: str, on: dt.date, *, action: str) -> Case:
     changes: dict[str, Any] = {"status": "refused", "refusal_reasons": reasons, "decided_on": on,
                                "decided_by": actor.label}
     if action == "dibao.case.opinion_refuse":
@@ -62,14 +62,14 @@ def _refuse(session: Session, site: Any, actor: Actor, case: Case, reasons: str,
     return case
 
 
-def masked_id(site: Any, person: Any) -> str:
+def masked_id(site: Site, person: Any) -> str:
     """A resident ID masked by the site's rule (`[core.registry] mask`), for lists other people see."""
     from cunwu.api import mask
 
     return mask(person.resident_id if person else "", site.settings("registry").mask)
 
 
-def _posting_table(session: Session, site: Any, case: Case, result: str | None = None) -> Any:
+def _posting_table(session: Session, site: Site, case: Case, result: str | None = None) -> Any:
     from cunwu.api import NoticeTable
 
     applicant = queries.person(session, case.applicant_id)
@@ -82,7 +82,7 @@ def _posting_table(session: Session, site: Any, case: Case, result: str | None =
     return NoticeTable(columns=columns, rows=[row], caption=_("最低生活保障审核公示"))
 
 
-def post_case(session: Session, site: Any, actor: Actor, case: Case) -> Case:
+def post_case(session: Session, site: Site, actor: Actor, case: Case) -> Case:
     """公示: the township's proposal is posted in the village for `posting_days` days through the notice board."""
     from cunwu.api import NoticeOrigin, publish_notice
 
@@ -107,7 +107,7 @@ def post_case(session: Session, site: Any, actor: Actor, case: Case) -> Case:
     return case
 
 
-def case_of_notice(session: Session, notice: Any) -> Case | None:
+def case_of_notice(session: Session, notice: Notice) -> Case | None:
     """The case a notice of this plugin posts, or None for anyone else's notice."""
     if getattr(notice, "origin_kind", None) != PLUGIN or not getattr(notice, "origin_ref", None):
         return None
@@ -117,7 +117,7 @@ def case_of_notice(session: Session, notice: Any) -> Case | None:
         return None
 
 
-def objection_to_posting(session: Session, site: Any, objection: Any, notice: Any) -> Case | None:
+def objection_to_posting(session: Session, site: Site, objection: Objection, notice: Notice) -> Case | None:
     """An objection to a 公示 sends the case to democratic review (民主评议), once; later objections are on record."""
     case = case_of_notice(session, notice)
     if case is None or case.status != "posting" or case.reviewed_democratically:
@@ -127,7 +127,7 @@ def objection_to_posting(session: Session, site: Any, objection: Any, notice: An
     return case
 
 
-def schedule_review(session: Session, site: Any, actor: Actor, case: Case, *, starts_at: dt.datetime,
+def schedule_review(session: Session, site: Site, actor: Actor, case: Case, *, starts_at: dt.datetime,
                     location: str = "") -> Any:
     """Call the 民主评议: a core representative meeting with the plugin's quorum and approval (site settings)."""
     from cunwu.api import meetings
@@ -161,7 +161,7 @@ def review_outcome(session: Session, case: Case) -> bool | None:
     return results[-1].passed if results else None
 
 
-def conclude_review(session: Session, site: Any, actor: Actor, case: Case, *, summary: str = "") -> Case:
+def conclude_review(session: Session, site: Site, actor: Actor, case: Case, *, summary: str = "") -> Case:
     """Take the meeting's vote as the 民主评议 result and post it again."""
     outcome = review_outcome(session, case)
     if outcome is None:
@@ -169,7 +169,7 @@ def conclude_review(session: Session, site: Any, actor: Actor, case: Case, *, su
     return record_review_result(session, site, actor, case, approved=outcome, summary=summary)
 
 
-def review_rule(site: Any) -> Any:
+def review_rule(site: Site) -> Any:
     """The 民主评议's quorum and approval as a meeting rule override ("以上": the bound itself is enough)."""
     from cunwu.api import RuleOverride
 
@@ -178,7 +178,7 @@ def review_rule(site: Any) -> Any:
                         majority=settings.democratic_review_approval, majority_inclusive=True)
 
 
-def record_review_result(session: Session, site: Any, actor: Actor, case: Case, *, approved: bool,
+def record_review_result(session: Session, site: Site, actor: Actor, case: Case, *, approved: bool,
                          summary: str) -> Case:
     """The 民主评议 outcome is posted again (a new 公示 of `posting_days`); the county then decides."""
     from cunwu.api import NoticeOrigin, publish_notice
@@ -206,7 +206,7 @@ def record_review_result(session: Session, site: Any, actor: Actor, case: Case, 
     return case
 
 
-def confirm(session: Session, site: Any, actor: Actor, case: Case, *, on: dt.date | None = None) -> Case:
+def confirm(session: Session, site: Site, actor: Actor, case: Case, *, on: dt.date | None = None) -> Case:
     """Confirm after the posting ended: payment starts the month after; the first assessment is written."""
     _require(case, "posting")
     on = on or local_today()
@@ -239,7 +239,7 @@ def confirm(session: Session, site: Any, actor: Actor, case: Case, *, on: dt.dat
     return case
 
 
-def refuse(session: Session, site: Any, actor: Actor, case: Case, *, reasons: str) -> Case:
+def refuse(session: Session, site: Site, actor: Actor, case: Case, *, reasons: str) -> Case:
     """Not confirmed: the written reasons are required (they are sent to the applicant)."""
     _require(case, "posting", "proposed", "democratic_review")
     reasons = reasons.strip()

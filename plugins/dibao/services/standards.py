@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import Actor, Problem, _, audit
+from cunwu.api import Actor, Problem, Site, _, audit
 
 from .. import amounts
 from ..models import (
@@ -17,7 +16,7 @@ from ..models import (
 from .common import DibaoError, area_of
 
 
-def set_standard(session: Session, site: Any, actor: Actor, *, kind: str, monthly_amount: Decimal,
+def set_standard(session: Session, site: Site, actor: Actor, *, kind: str, monthly_amount: Decimal,
                  effective_from: dt.date, note: str = "", area: str | None = None) -> Standard:
     """Add a standard; the history is kept (a standard is never edited, a new one supersedes it)."""
     area = area or area_of(site)
@@ -36,13 +35,13 @@ def set_standard(session: Session, site: Any, actor: Actor, *, kind: str, monthl
     return standard
 
 
-def standards(session: Session, site: Any) -> list[Standard]:
+def standards(session: Session, site: Site) -> list[Standard]:
     """The site's standards, newest first."""
     return list(session.exec(select(Standard).where(Standard.area == area_of(site))
                              .order_by(col(Standard.effective_from).desc(), col(Standard.kind))).all())
 
 
-def standard_history(session: Session, site: Any) -> list[amounts.StandardPeriod]:
+def standard_history(session: Session, site: Site) -> list[amounts.StandardPeriod]:
     """The site's standards as the calculation core takes them (columns only: every monthly run reads them)."""
     table = Standard.__table__.c  # type: ignore[attr-defined]
     rows = session.execute(select(table.effective_from, table.monthly_amount, table.area, table.kind)
@@ -50,7 +49,7 @@ def standard_history(session: Session, site: Any) -> list[amounts.StandardPeriod
     return [amounts.StandardPeriod(*row) for row in rows]
 
 
-def standard_for(session: Session, site: Any, month: dt.date, kind: str) -> Decimal:
+def standard_for(session: Session, site: Site, month: dt.date, kind: str) -> Decimal:
     """The standard in force in `month` (raises `DibaoError` when none is)."""
     try:
         return amounts.standard_for(month, standard_history(session, site), area_of(site), kind)

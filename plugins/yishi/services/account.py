@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cunwu.api import Actor, _, audit
+from cunwu.api import Actor, Site, _, audit
 
 from .. import shares as calc
 from ..models import (
@@ -48,7 +48,7 @@ class Account:
         return f"{float(self.participation) * 100:.1f}%"
 
 
-def account_of(session: Session, site: Any, project: Project) -> Account:
+def account_of(session: Session, site: Site, project: Project) -> Account:
     """Raised, labour delivered, the matching award (participation = liable households fully paid up) and spending."""
     settings = settings_of(site)
     rows = current_shares(session, project)
@@ -69,7 +69,7 @@ def account_of(session: Session, site: Any, project: Project) -> Account:
     )
 
 
-def publish_account(session: Session, site: Any, actor: Actor, project: Project) -> Any:
+def publish_account(session: Session, site: Site, actor: Actor, project: Project) -> Any:
     """Publish the project account as a special 财务 disclosure (专项资金) and complete the project."""
     from cunwu.api import NoticeOrigin, NoticeTable, publish_notice
 

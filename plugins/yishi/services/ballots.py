@@ -6,12 +6,11 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from cunwu.api import Actor, _, audit, utcnow
+from cunwu.api import Actor, Site, _, audit, utcnow
 from cunwu.api import registry as queries
 
 from ..models import (
@@ -43,7 +42,7 @@ class CodeSlip:
     code: str
 
 
-def issue_codes(session: Session, site: Any, actor: Actor, project: Project) -> list[CodeSlip]:
+def issue_codes(session: Session, site: Site, actor: Actor, project: Project) -> list[CodeSlip]:
     """Make one code per household on the reference date that has none yet. Only hashes are stored, so the clear
     codes exist only in what this returns (print them at once)."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)
@@ -66,7 +65,7 @@ def issue_codes(session: Session, site: Any, actor: Actor, project: Project) -> 
 BALLOT_ACTOR = Actor.system("yishi-online-ballot")
 
 
-def cast_ballot(session: Session, site: Any, project: Project, code: str, choice: str) -> Ballot:
+def cast_ballot(session: Session, site: Site, project: Project, code: str, choice: str) -> Ballot:
     """A household votes with its code. A code works once; a household votes once (unique indexes: two
     submissions at the same moment cannot both be stored)."""
     if choice not in ("for", "against", "abstain"):
@@ -96,7 +95,7 @@ def ballot_tally(session: Session, project: Project) -> dict[str, int]:
     return tally
 
 
-def close_online_vote(session: Session, site: Any, actor: Actor, project: Project, held_on: dt.date) -> VoteResult:
+def close_online_vote(session: Session, site: Site, actor: Actor, project: Project, held_on: dt.date) -> VoteResult:
     """Count the online ballots as a household vote: every household given a code is a member, every ballot a
     household present."""
     tally = ballot_tally(session, project)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cunwu.api import Actor, _, audit, mask
+from cunwu.api import Actor, Site, _, audit, mask
 from cunwu.api import registry as queries
 
 from ..models import (
@@ -26,7 +26,7 @@ class BurdenLine:
     head_id_masked: str
 
 
-def burden_list(session: Session, site: Any, project: Project) -> list[BurdenLine]:
+def burden_list(session: Session, site: Site, project: Project) -> list[BurdenLine]:
     """The per-household list with the heads' resident IDs masked (it is posted publicly)."""
     mask_settings = site.settings("registry").mask
     lines = []
@@ -55,7 +55,7 @@ def burden_rows(lines: Sequence[BurdenLine]) -> list[list[str]]:
     return rows
 
 
-def publish_burden_list(session: Session, site: Any, actor: Actor, project: Project) -> Any:
+def publish_burden_list(session: Session, site: Site, actor: Actor, project: Project) -> Any:
     """Post the per-household list (masked IDs) on the board once the county has filed the plan."""
     from cunwu.api import NoticeOrigin, NoticeTable, publish_notice
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from cunwu.api import Actor, _, audit
+from cunwu.api import Actor, Site, _, audit
 
 from .. import shares as calc
 from ..models import (
@@ -39,7 +38,7 @@ def _collecting(session: Session, project: Project) -> Project:
     return project
 
 
-def convert_labour(session: Session, site: Any, actor: Actor, project: Project, *, household_id: int,
+def convert_labour(session: Session, site: Site, actor: Actor, project: Project, *, household_id: int,
                    workdays: Decimal) -> Share:
     """以资代劳 at the household's own request: `workdays` of its labour become money at the county's rate of the
     project year. Only labour not yet delivered can be converted."""
@@ -64,7 +63,7 @@ def convert_labour(session: Session, site: Any, actor: Actor, project: Project, 
     return share
 
 
-def record_collection(session: Session, site: Any, actor: Actor, project: Project, *, household_id: int,
+def record_collection(session: Session, site: Site, actor: Actor, project: Project, *, household_id: int,
                       amount: Decimal, on: dt.date, receipt_no: str = "") -> Collection:
     """Money received from a household. Never more than it owes in total: the running total is checked here, held
     by a CHECK on the share, and unique per share, so a payment recorded twice at once fails in the database."""
@@ -90,7 +89,7 @@ def record_collection(session: Session, site: Any, actor: Actor, project: Projec
     return row
 
 
-def record_labour(session: Session, site: Any, actor: Actor, project: Project, *, household_id: int,
+def record_labour(session: Session, site: Site, actor: Actor, project: Project, *, household_id: int,
                   workdays: Decimal, on: dt.date) -> LabourDelivered:
     """Workdays a household delivered; never more than it owes."""
     project = _collecting(session, project)
@@ -113,7 +112,7 @@ def record_labour(session: Session, site: Any, actor: Actor, project: Project, *
     return row
 
 
-def add_spending(session: Session, site: Any, actor: Actor, project: Project, *, item: str, amount: Decimal,
+def add_spending(session: Session, site: Site, actor: Actor, project: Project, *, item: str, amount: Decimal,
                  on: dt.date, voucher_no: str = "") -> Spending:
     project = _collecting(session, project)
     if not item.strip():

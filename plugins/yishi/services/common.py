@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import DomainError, NotFound, Problem, _
+from cunwu.api import DomainError, NotFound, Problem, Site, _
 from cunwu.api import registry as queries
 
 from ..models import (
@@ -59,7 +59,7 @@ def input_error(message: str, field: str | None = None) -> YishiError:
 
 
 
-def settings_of(site: Any) -> YishiSettings:
+def settings_of(site: Site) -> YishiSettings:
     return site.settings("yishi")  # type: ignore[no-any-return]
 
 

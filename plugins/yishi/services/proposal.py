@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cunwu.api import Actor, _, audit, forms, utcnow
+from cunwu.api import Actor, Site, _, audit, forms, utcnow
 from cunwu.api import registry as queries
 
 from .. import shares as calc
@@ -58,7 +58,7 @@ def parse_amount(text: str, field: str, label: str) -> Decimal:
     return forms.money(text, field, label, default=Decimal(0))  # type: ignore[no-any-return]
 
 
-def requester_base(session: Session, site: Any, village_code: str, origin: str, on: dt.date) -> set[int]:
+def requester_base(session: Session, site: Site, village_code: str, origin: str, on: dt.date) -> set[int]:
     """The persons a joint proposal is counted against on `on`: villagers of voting age, or serving representatives."""
     if origin == "villagers":
         age = site.settings("registry").voting_age
@@ -68,14 +68,14 @@ def requester_base(session: Session, site: Any, village_code: str, origin: str, 
     return set()
 
 
-def requester_candidates(session: Session, site: Any, village_code: str, on: dt.date) -> list[Any]:
+def requester_candidates(session: Session, site: Site, village_code: str, on: dt.date) -> list[Any]:
     """Villagers of voting age on `on`, for the requester list of the proposal form (representatives are among
     them)."""
     age = site.settings("registry").voting_age
     return queries.adults(session, village_code, on=on, age=age)
 
 
-def propose(session: Session, site: Any, actor: Actor, *, village_code: str, data: ProposalInput) -> Project:
+def propose(session: Session, site: Site, actor: Actor, *, village_code: str, data: ProposalInput) -> Project:
     """Record a proposal. Refused: an ineligible kind (with the reason), rates above the yearly caps, a joint
     proposal whose requesters are not on the register or fall short of the fraction (exact, on the proposal date)."""
     settings = settings_of(site)
@@ -147,7 +147,7 @@ def plan_text(project: Project, settings: YishiSettings) -> str:
     return "\n".join(lines).strip()
 
 
-def publish_plan(session: Session, site: Any, actor: Actor, project: Project) -> Project:
+def publish_plan(session: Session, site: Site, actor: Actor, project: Project) -> Project:
     """Publish the plan on the board before the vote and open its 四议两公开 matter."""
     from cunwu.api import NoticeOrigin, matters, publish_notice
 

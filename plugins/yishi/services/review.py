@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlmodel import Session
 
-from cunwu.api import Actor, _, audit
+from cunwu.api import Actor, Site, _, audit
 
 from ..models import (
     Project,
@@ -16,14 +15,14 @@ from ..models import (
 from .common import _require, get_project, input_error
 
 
-def submit_for_review(session: Session, site: Any, actor: Actor, project: Project) -> Project:
+def submit_for_review(session: Session, site: Site, actor: Actor, project: Project) -> Project:
     project = get_project(session, project.village_code, project.id or 0, lock=True)
     _require(project, "shares_fixed")
     audit.update(session, actor, project, {"status": "submitted"}, "yishi.project.submit")
     return project
 
 
-def review(session: Session, site: Any, actor: Actor, project: Project, *, decision: str, opinion: str,
+def review(session: Session, site: Site, actor: Actor, project: Project, *, decision: str, opinion: str,
            on: dt.date) -> Review:
     """Township review: approve, or return with reasons (the plan goes back to the village to be redone)."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)
@@ -40,7 +39,7 @@ def review(session: Session, site: Any, actor: Actor, project: Project, *, decis
     return row
 
 
-def file_plan(session: Session, site: Any, actor: Actor, project: Project, *, decision: str, opinion: str,
+def file_plan(session: Session, site: Site, actor: Actor, project: Project, *, decision: str, opinion: str,
               on: dt.date) -> Review:
     """County filing (备案) of a plan the township approved; or a return with reasons."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)

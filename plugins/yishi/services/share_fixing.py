@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import Actor, Problem, _, audit
+from cunwu.api import Actor, Problem, Site, _, audit
 from cunwu.api import registry as queries
 
 from .. import shares as calc
@@ -30,7 +30,7 @@ from .common import (
 )
 
 
-def set_reduction(session: Session, site: Any, actor: Actor, project: Project, *, household_id: int,
+def set_reduction(session: Session, site: Site, actor: Actor, project: Project, *, household_id: int,
                   money: Decimal, workdays: Decimal, reason: str) -> Reduction:
     """Record (or change) the hardship reduction the meeting voted for a household, before the shares are fixed."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)
@@ -100,7 +100,7 @@ def earlier_shares(session: Session, project: Project) -> list[calc.HouseholdSha
     return found
 
 
-def preview_shares(session: Session, site: Any, project: Project) -> tuple[list[calc.HouseholdShare],
+def preview_shares(session: Session, site: Site, project: Project) -> tuple[list[calc.HouseholdShare],
                                                                            list[calc.CapViolation]]:
     """The shares the plan gives and every yearly cap they would break (nothing is written)."""
     settings = settings_of(site)
@@ -124,7 +124,7 @@ PENDING = frozenset({"published", "approved"})
 NAMED_VIOLATIONS = 10
 
 
-def _pending_shares(session: Session, site: Any, project: Project) -> list[calc.HouseholdShare]:
+def _pending_shares(session: Session, site: Site, project: Project) -> list[calc.HouseholdShare]:
     """What the year's published or approved projects will ask of each household, computed from their plans."""
     query = select(Project).where(Project.village_code == project.village_code, Project.year == project.year,
                                   col(Project.status).in_(list(PENDING)))
@@ -139,7 +139,7 @@ def _pending_shares(session: Session, site: Any, project: Project) -> list[calc.
     return found
 
 
-def drafting_cap_violations(session: Session, site: Any, project: Project) -> list[calc.CapViolation]:
+def drafting_cap_violations(session: Session, site: Site, project: Project) -> list[calc.CapViolation]:
     """The yearly caps a plan breaks, checked while it is drafted — at proposal and again before it is published
     and voted, never first at 核定分摊 (docs/domain.md §4).
 
@@ -176,7 +176,7 @@ def cap_refusal(violations: Sequence[calc.CapViolation]) -> YishiError:
     return YishiError(summary, problems)
 
 
-def set_dibao_households(session: Session, site: Any, actor: Actor, project: Project,
+def set_dibao_households(session: Session, site: Site, actor: Actor, project: Project,
                          household_ids: Iterable[int]) -> Project:
     """Mark the households that receive 低保 on the reference date (exempt from money where the site says so)."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)
@@ -189,7 +189,7 @@ def set_dibao_households(session: Session, site: Any, actor: Actor, project: Pro
     return project
 
 
-def fix_shares(session: Session, site: Any, actor: Actor, project: Project) -> list[Share]:
+def fix_shares(session: Session, site: Site, actor: Actor, project: Project) -> list[Share]:
     """Compute and store each household's share as a new share round. Refused, naming every household and amount,
     when the year's caps would be broken across the village's projects of the same year."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)

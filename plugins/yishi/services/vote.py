@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from cunwu.api import Actor, _, audit
+from cunwu.api import Actor, Matter, Site, _, audit
 
 from ..models import (
     Project,
@@ -19,7 +19,7 @@ from ..settings import vote_thresholds
 from .common import _require, get_project, input_error, settings_of
 
 
-def thresholds_text(site: Any) -> str:
+def thresholds_text(site: Site) -> str:
     rule = vote_thresholds(settings_of(site))
 
     def show(fraction: Fraction, inclusive: bool) -> str:
@@ -31,7 +31,7 @@ def thresholds_text(site: Any) -> str:
 
 
 def record_result(
-    session: Session, site: Any, actor: Actor, project: Project, *, source: str, held_on: dt.date, members: int,
+    session: Session, site: Site, actor: Actor, project: Project, *, source: str, held_on: dt.date, members: int,
     present: int, votes_for: int, against: int, abstain: int, meeting_id: int | None = None,
     motion_id: int | None = None, decided: bool | None = None,
 ) -> VoteResult:
@@ -61,7 +61,7 @@ def record_result(
     return result
 
 
-def vote_from_matter_step(session: Session, site: Any, matter: Any, actor: Actor) -> VoteResult | None:
+def vote_from_matter_step(session: Session, site: Site, matter: Matter, actor: Actor) -> VoteResult | None:
     """Step 4 of the project's matter was recorded: take the counts of the motion voted there."""
     from cunwu.api import matters, meetings
 
@@ -90,7 +90,7 @@ def candidate_motions(session: Session, project: Project) -> list[Any]:
     return [] if project.matter_id is None else matters.decided_motions(session, project.matter_id)
 
 
-def vote_through_matter(session: Session, site: Any, actor: Actor, project: Project, motion_id: int) -> Any:
+def vote_through_matter(session: Session, site: Site, actor: Actor, project: Project, motion_id: int) -> Any:
     """Record step 4 (决议) of the project's matter with the meeting motion the clerk chose; the meetings area then
     tells this plugin (`matter_step_reached`), which decides the plan by the site's thresholds."""
     from cunwu.api import matters
@@ -104,14 +104,14 @@ def vote_through_matter(session: Session, site: Any, actor: Actor, project: Proj
     return matters.record_step(session, site, actor, matter, 4, meeting=meeting, motion=motion)
 
 
-def _project_of_matter(session: Session, matter: Any) -> Project | None:
+def _project_of_matter(session: Session, matter: Matter) -> Project | None:
     project = session.exec(select(Project).where(Project.matter_id == matter.id)).first()
     if project is None and matter.previous_id is not None:  # a re-proposed matter carries the same project
         project = session.exec(select(Project).where(Project.matter_id == matter.previous_id)).first()
     return project
 
 
-def matter_stopped(session: Session, site: Any, matter: Any, actor: Actor) -> None:
+def matter_stopped(session: Session, site: Site, matter: Matter, actor: Actor) -> None:
     """The matter stopped: the plan was not adopted. When it stopped at the vote itself (step 4 failed on a
     meeting's motion), the counts are recorded as the plan's vote result, as the meeting recorded them."""
     project = _project_of_matter(session, matter)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from cunwu.api import Actor, DomainError
-from cunwu.testing import Member, assert_models_match_migrations, site_client
+from cunwu.api import Actor, DomainError, Site
+from cunwu.testing import ClientAs, Member, RegisterFactory, SiteFactory, assert_models_match_migrations, site_client
 
 import wangge
 from wangge import services
@@ -25,22 +25,22 @@ BASE = f"/v/{VILLAGE}/p/wangge"
 SMALL = "[plugins.wangge]\nhouseholds_per_grid = 20\n"
 
 
-def make_site(site_factory: Any, **kwargs: Any) -> Any:
+def make_site(site_factory: SiteFactory, **kwargs: Any) -> Site:
     kwargs.setdefault("extra_toml", SMALL)
     return site_factory(enabled=["wangge"], available={"wangge": wangge}, **kwargs)
 
 
-def grid_ids(site: Any) -> list[int]:
+def grid_ids(site: Site) -> list[int]:
     with site.db.read() as session:
         return [g.id for g in session.exec(select(Grid).where(Grid.village_code == VILLAGE).order_by(col(Grid.number)))]
 
 
-def test_models_match_migrations(site_factory: Any, dialect: str) -> None:
+def test_models_match_migrations(site_factory: SiteFactory, dialect: str) -> None:
     assert_models_match_migrations(make_site(site_factory, dialect=dialect))
 
 
-def test_the_clerk_divides_the_village_into_grids_of_the_site_size(site_factory: Any, client_as: Any,
-                                                                   register: Any) -> None:
+def test_the_clerk_divides_the_village_into_grids_of_the_site_size(site_factory: SiteFactory, client_as: ClientAs,
+                                                                   register: RegisterFactory) -> None:
     site = make_site(site_factory)
     with register(site) as reg:
         reg.households_of(45, size=1)
@@ -63,8 +63,8 @@ def test_the_clerk_divides_the_village_into_grids_of_the_site_size(site_factory:
     assert again.status_code == 400 and "本村所有户都已划入网格" in again.text
 
 
-def test_a_grid_worker_visits_and_handles_and_the_clerk_closes(site_factory: Any, client_as: Any,
-                                                                register: Any) -> None:
+def test_a_grid_worker_visits_and_handles_and_the_clerk_closes(site_factory: SiteFactory, client_as: ClientAs,
+                                                                register: RegisterFactory) -> None:
     site = make_site(site_factory)
     with register(site) as reg:
         homes = reg.households_of(4, size=2)
@@ -105,7 +105,8 @@ def test_a_grid_worker_visits_and_handles_and_the_clerk_closes(site_factory: Any
     assert plain.post(f"{BASE}/grids/{grid}/visits", data={"household_id": str(homes[0].id)}).status_code == 403
 
 
-def test_form_errors_name_the_field_and_keep_the_input(site_factory: Any, client_as: Any, register: Any) -> None:
+def test_form_errors_name_the_field_and_keep_the_input(site_factory: SiteFactory, client_as: ClientAs,
+                                                       register: RegisterFactory) -> None:
     site = make_site(site_factory)
     with register(site) as reg:
         reg.households_of(2)
@@ -129,7 +130,7 @@ def test_form_errors_name_the_field_and_keep_the_input(site_factory: Any, client
         assert session.exec(select(Visit)).all() == [] and session.exec(select(Incident)).all() == []
 
 
-def test_villages_stay_apart(site_factory: Any, client_as: Any, register: Any) -> None:
+def test_villages_stay_apart(site_factory: SiteFactory, client_as: ClientAs, register: RegisterFactory) -> None:
     site = make_site(site_factory)
     with register(site) as reg:
         reg.households_of(2)
@@ -145,7 +146,8 @@ def test_villages_stay_apart(site_factory: Any, client_as: Any, register: Any) -
         assert session.exec(select(Worker)).all() == []
 
 
-def test_the_public_summary_hides_counts_under_five(site_factory: Any, client_as: Any, register: Any) -> None:
+def test_the_public_summary_hides_counts_under_five(site_factory: SiteFactory, client_as: ClientAs,
+                                                    register: RegisterFactory) -> None:
     site = make_site(site_factory)
     with register(site) as reg:
         reg.households_of(6, size=1)
@@ -172,7 +174,8 @@ def test_the_public_summary_hides_counts_under_five(site_factory: Any, client_as
     assert "Safety hazards</strong><br>In progress: fewer than 5" in english_text
 
 
-def test_two_people_handling_one_incident_at_once_on_postgresql(site_factory: Any, pg: str, register: Any) -> None:
+def test_two_people_handling_one_incident_at_once_on_postgresql(site_factory: SiteFactory, pg: str,
+                                                                register: RegisterFactory) -> None:
     """The incident row is locked before its state is checked: one handling wins, the other is told it was done."""
     site = make_site(site_factory, dialect=pg)
     with register(site) as reg:
@@ -204,7 +207,7 @@ def test_two_people_handling_one_incident_at_once_on_postgresql(site_factory: An
     assert sorted(outcomes) == ["handled", "这个事件已经处理过了"]
 
 
-def test_the_installed_package_is_found_by_its_entry_point(site_factory: Any, client_as: Any) -> None:
+def test_the_installed_package_is_found_by_its_entry_point(site_factory: SiteFactory, client_as: ClientAs) -> None:
     """Installed (pip install docs/examples/wangge), a site finds the plugin by name, with its templates, migrations
     and catalog inside the package."""
     if "wangge" not in {ep.name for ep in entry_points(group="cunwu")}:
@@ -218,8 +221,8 @@ def test_the_installed_package_is_found_by_its_entry_point(site_factory: Any, cl
 VIEWERS = {"clerk", "representative", "supervisor", "township_official", "county_official", "site_admin"}
 
 
-def test_every_route_checks_its_permission_per_role_and_village(site_factory: Any, client_as: Any,
-                                                                 register: Any) -> None:
+def test_every_route_checks_its_permission_per_role_and_village(site_factory: SiteFactory, client_as: ClientAs,
+                                                                 register: RegisterFactory) -> None:
     site = make_site(site_factory)
     with register(site) as reg:
         reg.households_of(2)
@@ -251,7 +254,8 @@ def test_every_route_checks_its_permission_per_role_and_village(site_factory: An
                 assert (status != 403) == expected, f"{who} {method} {url}: {status}"
 
 
-def test_a_handling_error_shows_beside_that_incident_only(site_factory: Any, client_as: Any, register: Any) -> None:
+def test_a_handling_error_shows_beside_that_incident_only(site_factory: SiteFactory, client_as: ClientAs,
+                                                          register: RegisterFactory) -> None:
     site = make_site(site_factory)
     with register(site) as reg:
         reg.households_of(2)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from litestar import Request
+
 from cunwu.api import Actor, Manifest, MenuLink, Permission, Site, _, hookimpl, site_of
 
 from .settings import WanggeSettings
@@ -60,7 +62,7 @@ def permission_allowed(actor: Actor | None, action: str, village_code: str | Non
 
 
 @hookimpl
-def menu_links(request: Any, actor: Actor | None, village_code: str | None) -> list[MenuLink]:
+def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     if village_code is None:
         return []
     if actor is not None and site_of(request).allowed(actor, "wangge.view", village_code):

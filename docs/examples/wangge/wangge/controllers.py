@@ -13,10 +13,10 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.api import DomainError, actor_of, local_today, mask, registry, render, site_of
+from cunwu.api import Actor, DomainError, Site, actor_of, local_today, mask, registry, render, site_of
 
 from . import services
-from .models import STATUSES, Grid
+from .models import STATUSES, Grid, Incident
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AnyRequest = Request[Any, Any, Any]
@@ -78,7 +78,7 @@ def grid(request: AnyRequest, village_code: str, grid_id: int) -> Response[str]:
 
 
 def _grid_action(request: AnyRequest, village_code: str, grid_id: int, data: dict[str, str],
-                 action: Callable[[Session, Any, Any, Grid, dict[str, str]], Any]) -> Response[str] | Redirect:
+                 action: Callable[[Session, Site, Actor, Grid, dict[str, str]], object]) -> Response[str] | Redirect:
     site = site_of(request)
     try:
         with site.db.transaction() as session:
@@ -109,7 +109,8 @@ def report(request: AnyRequest, village_code: str, grid_id: int, data: Form) -> 
 
 
 def _incident_action(request: AnyRequest, village_code: str, incident_id: int, data: dict[str, str],
-                     action: Callable[[Session, Any, Any, Any, dict[str, str]], Any]) -> Response[str] | Redirect:
+                     action: Callable[[Session, Site, Actor, Incident, dict[str, str]], object],
+                     ) -> Response[str] | Redirect:
     site = site_of(request)
     with site.db.read() as session:
         grid_id = services.incident_of(session, village_code, incident_id).grid_id
