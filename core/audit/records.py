@@ -187,10 +187,9 @@ def _verify_batch_rows(session: Session, batch: int,
 
 def plugin_record_problems(session: Session, site: Site) -> str | None:
     """What the plugins' `audit_record_problems` hooks find (records kept in entries of their own shape)."""
-    from cunwu.plugins import resolve
+    from cunwu.plugins import call_hook
 
-    for answer in site.plugins.hook.audit_record_problems(session=session, site=site):
-        found = resolve(answer)
+    for _plugin, found in call_hook(site.plugins.pm, "audit_record_problems", session=session, site=site):
         if found:
             return str(found)
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import logging
 import re
@@ -288,3 +289,18 @@ def test_call_hook_can_ask_one_plugin_in_load_order(site_factory: Any) -> None:
     assert call_hook(site.plugins.pm, "startup", only=timed, site=site) == [("timed", f"started {site.slug}")]
     names = [name for name, _answer in call_hook(site.plugins.pm, "manifest", load_order=True)]
     assert names[0] == "cunwu.web.plugin" and names[-1] == "timed"
+
+
+def direct_hook_calls(source: str, name: str) -> list[str]:
+    """`name:line` of every `<manager>.hook.<name>(...)` call: one that skips `call_hook` (no tracing, no timing)."""
+    return [f"{name}:{node.lineno}" for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "hook"]
+
+
+def test_every_hook_call_goes_through_call_hook() -> None:
+    """`CUNWU_TRACE_HOOKS=1` sees every hook call only if every caller uses `call_hook` (or `site.call`)."""
+    sources = [path for folder in ("core", "plugins", "docs/examples")
+               for path in sorted((ROOT / folder).rglob("*.py"))]
+    assert [hit for path in sources for hit in direct_hook_calls(path.read_text(encoding="utf-8"), str(path))] == []
+    assert direct_hook_calls("site.plugins.hook.startup(site=site)\npm.hook.x.get_hookimpls()\n", "x.py") == ["x.py:1"]
