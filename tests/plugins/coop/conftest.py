@@ -7,9 +7,12 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
+from sqlmodel import Session
+
 from cunwu.accounts.actor import Actor, Grant
-from cunwu.registry import services as registry
-from cunwu.registry.resident_id import generate_resident_id
+from cunwu.registry.models import Person
+from cunwu.runtime import Site
+from cunwu.testing import Member, RegisterBuilder
 from cunwu_plugins.coop import services
 from cunwu_plugins.coop.services import Charter, NewMember, NewTrade
 
@@ -24,11 +27,11 @@ TOWNSHIP_OFFICIAL = Actor(user_id=None, username="town", display_name="乡镇干
                           grants=(Grant("township_official", "township", TOWNSHIP),))
 
 
-def person(session: Any, site: Any, name: str | None = None, village: str = VILLAGE) -> Any:
+def person(session: Session, site: Site, name: str | None = None, village: str = VILLAGE) -> Person:
+    """One register person (not in a household), written by the test kit's register builder."""
     n = next(_sequence)
-    number = generate_resident_id("130926", dt.date(1970, 1, 1) + dt.timedelta(days=n * 37), n % 499 * 2 + 1)
-    return registry.create_person(session, site, CLERK, village_code=village,
-                                  data={"name": name or f"社员{n}", "resident_id": number})
+    return RegisterBuilder(session, site, village=village, actor=CLERK).person(
+        Member(name or f"社员{n}", born=dt.date(1970, 1, 1) + dt.timedelta(days=n * 37)))
 
 
 def make_coop(site: Any, *, farmers: int = 5, organisations: int = 0, credit_code: str = CREDIT_CODES[0],

@@ -12,9 +12,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from sqlmodel import Session
+
 from cunwu.accounts.actor import Actor, Grant
-from cunwu.registry import services as registry
-from cunwu.registry.resident_id import generate_resident_id
+from cunwu.registry.models import Household, Person
+from cunwu.runtime import Site
+from cunwu.testing import Member, RegisterBuilder
 from cunwu_plugins.land import services
 from cunwu_plugins.land.services import PlotInput, TransferInput
 
@@ -39,18 +42,18 @@ def valid_credit_code() -> str:
 CREDIT_CODE = valid_credit_code()
 
 
-def person(session: Any, site: Any, name: str, village: str = VILLAGE) -> Any:
-    n = next(_sequence) % 499 * 2 + 1
-    number = generate_resident_id("130926", dt.date(1970, 1, 1) + dt.timedelta(days=next(_sequence)), n)
-    return registry.create_person(session, site, CLERK, village_code=village,
-                                  data={"name": name, "resident_id": number})
+def person(session: Session, site: Site, name: str, village: str = VILLAGE) -> Person:
+    """One register person (not in a household), written by the test kit's register builder."""
+    born = dt.date(1970, 1, 1) + dt.timedelta(days=next(_sequence))
+    return RegisterBuilder(session, site, village=village, actor=CLERK).person(Member(name, born=born))
 
 
-def household(session: Any, site: Any, name: str, village: str = VILLAGE) -> tuple[Any, Any]:
-    head = person(session, site, name, village)
-    home = registry.create_household(session, site, CLERK, village_code=village, number=f"H{next(_sequence):05d}",
-                                     head=head, created_on=dt.date(2000, 1, 1))
-    return home, head
+def household(session: Session, site: Site, name: str, village: str = VILLAGE) -> tuple[Household, Person]:
+    """A one-person household headed by `name`, written by the test kit's register builder."""
+    born = dt.date(1970, 1, 1) + dt.timedelta(days=next(_sequence))
+    built = RegisterBuilder(session, site, village=village, actor=CLERK).household(
+        f"H{next(_sequence):05d}", [Member(name, born=born)], created_on=dt.date(2000, 1, 1))
+    return built.household, built.head
 
 
 def contract(site: Any, name: str = "王大", *, village: str = VILLAGE, areas: tuple[str, ...] = ("5", "3"),
