@@ -60,6 +60,7 @@ EXPECTED: dict[str, set[str]] = {
     "coverage.view": STAFF_AND_OVERSIGHT | {"representative"},
     "coverage.manage": {"clerk"},
     "coverage.county": {"township_official", "county_official", "site_admin"},
+    "coverage.snapshot": {"county_official", "site_admin"},
 }
 GRANT_SCOPE = {"villager": OWN, "clerk": OWN, "representative": OWN, "supervisor": OWN,
                "township_official": OWN[:9], "county_official": "", "site_admin": ""}
