@@ -35,6 +35,7 @@ EXPECTED: dict[str, set[str]] = {
     "notices.answer": {"clerk"},
     "notices.view_drafts": STAFF_AND_OVERSIGHT,
     "notices.view_objector": {"clerk", "township_official"},
+    "notices.county": {"township_official", "county_official", "site_admin"},
     "meetings.view": STAFF_AND_OVERSIGHT | {"representative"},
     "meetings.manage": {"clerk"},
     "meetings.matters": {"clerk"},
