@@ -50,6 +50,7 @@ EXPECTED: dict[str, set[str]] = {
     "dibao.confirm": {"county_official"},
     "dibao.standards": {"county_official"},
     "dibao.payments": {"county_official"},
+    "dibao.county": {"township_official", "county_official", "site_admin"},
     "land.view": STAFF_AND_OVERSIGHT | {"representative"},
     "land.manage": {"clerk"},
     "land.disputes": {"clerk", "township_official"},
