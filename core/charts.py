@@ -46,6 +46,13 @@ def _top(values: Sequence[Number], unit: str, maximum: Number | None) -> Decimal
     return nice_maximum(max(values, default=0))
 
 
+def _label_width(labels: Sequence[str]) -> int:
+    """Room for the longest label left of the bars (21 px text: a Chinese character ~21 px, a Latin one ~11 px),
+    between 120 and 300 of the 600 units, so English labels are not cut off."""
+    longest = max((sum(21 if ord(c) > 0x2E7F else 11 for c in label) for label in labels), default=0)
+    return min(300, max(120, longest + 16))
+
+
 def _open(chart_id: str, title: str, width: int, height: int) -> str:
     return (f'<svg id="{chart_id}" class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
             f'aria-labelledby="{chart_id}-title" preserveAspectRatio="xMinYMin meet" '
@@ -56,7 +63,8 @@ def bar_chart(title: str, rows: Sequence[tuple[str, Number]], chart_id: str, *, 
               maximum: Number | None = None) -> Markup:
     """Horizontal bars, one per label (labels left of the bars, values at their ends). Percentages (the default
     `unit`) run to 100; other values to `maximum` or a round number above the largest (`nice_maximum`)."""
-    width, label_w, row_h, top = 600, 190, 40, 10
+    width, row_h, top = 600, 40, 10
+    label_w = _label_width([label for label, _value in rows])
     height = top + row_h * max(len(rows), 1) + 30
     plot_w = width - label_w - 100
     scale = _top([value for _label, value in rows], unit, maximum)
@@ -84,7 +92,8 @@ def stacked_bar_chart(title: str, names: Sequence[str], rows: Sequence[tuple[str
                       chart_id: str) -> Markup:
     """Horizontal bars of counts split into parts (one colour per name in `names`, a legend below), one bar per
     label, the total at its end; all bars on one scale, so lengths compare across labels."""
-    width, label_w, row_h, top = 600, 190, 40, 10
+    width, row_h, top = 600, 40, 10
+    label_w = _label_width([label for label, _values in rows])
     legend_y = top + row_h * max(len(rows), 1) + 24
     height = legend_y + 28 * ((len(names) + 1) // 2) + 6
     plot_w = width - label_w - 80
@@ -107,7 +116,7 @@ def stacked_bar_chart(title: str, names: Sequence[str], rows: Sequence[tuple[str
             x += part
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 27}" class="value">{total}</text></g>')
     for number, name in enumerate(names):
-        lx = label_w / 4 + (number % 2) * (width - label_w / 4) / 2
+        lx = 10 + (number % 2) * width / 2
         ly = legend_y + 28 * (number // 2)
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 14}" width="18" height="14" '
                      f'fill="{COLOURS[number % len(COLOURS)]}"/>'

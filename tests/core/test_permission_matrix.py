@@ -44,6 +44,7 @@ EXPECTED: dict[str, set[str]] = {
     "yishi.collect": {"clerk"},
     "yishi.review": {"township_official"},
     "yishi.file": {"county_official"},
+    "yishi.county": {"township_official", "county_official", "site_admin"},
     "dibao.view": STAFF_AND_OVERSIGHT,
     "dibao.apply": {"clerk"},
     "dibao.assess": {"township_official"},
