@@ -47,6 +47,8 @@ def slot_html(request: Any, slot: str, village_code: str | None) -> list[Markup]
     return []
 
 
+#: On time green, late orange, missing red (charts.COLOURS), in the order of queries.COMPLIANCE.
+COMPLIANCE_COLOURS = (charts.COLOURS[2], charts.COLOURS[4], charts.COLOURS[1])
 COMPLIANCE_LABELS = {"on_time": lazy_gettext("按时公开"), "late": lazy_gettext("逾期公开"),
                      "missing": lazy_gettext("未公开")}
 
@@ -66,6 +68,7 @@ def _compliance(site: Any, periods: dict[str, queries.DuePeriod], found: dict[st
     total = {k: sum(row[k] for row in townships.values()) for k in queries.COMPLIANCE}
     names = [str(COMPLIANCE_LABELS[k]) for k in queries.COMPLIANCE]
     chart = charts.stacked_bar_chart(_("各乡镇三务公开情况（村次）"), names, [
-        (name, [row[k] for k in queries.COMPLIANCE]) for name, row in townships.items()], "chart-disclosure")
+        (name, [row[k] for k in queries.COMPLIANCE]) for name, row in townships.items()], "chart-disclosure",
+        colours=COMPLIANCE_COLOURS)
     return {"periods": periods, "townships": townships, "streams": streams, "total": total, "chart": chart,
             "labels": COMPLIANCE_LABELS, "outcomes": queries.COMPLIANCE, "villages": len(found)}
