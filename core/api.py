@@ -8,7 +8,7 @@ Hook implementations use `hookimpl`; a plugin that offers hooks to other plugins
 
 from __future__ import annotations
 
-from cunwu import API_VERSION, hookimpl, hookspec
+from cunwu import API_VERSION, charts, hookimpl, hookspec
 from cunwu.accounts.actor import Actor
 from cunwu.audit import services as audit
 from cunwu.audit.services import OfficialRecord
@@ -81,6 +81,7 @@ __all__ = [
     "actor_of",
     "audit",
     "cell_text",
+    "charts",
     "check_overrides",
     "check_xlsx_extent",
     "confirm_page",

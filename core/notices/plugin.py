@@ -31,6 +31,8 @@ def manifest() -> Manifest:
             Permission("notices.view_drafts", "查看草稿和公开管理", "See drafts and the notice desk", _VIEWERS),
             Permission("notices.view_objector", "查看异议人姓名和电话", "See objectors' names and phones",
                        frozenset({"clerk", "township_official"})),
+            Permission("notices.county", "乡镇、县级三务公开情况统计", "Township and county disclosure compliance",
+                       frozenset({"township_official", "county_official", "site_admin"})),
         ),
     )
 

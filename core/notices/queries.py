@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlmodel import Session
 
+from cunwu.clock import LOCAL_TZ, local_date
 from cunwu.i18n import _
 from cunwu.notices import services
 from cunwu.notices.models import BoardGeneration, FinanceStatement, Notice, Objection
@@ -245,6 +246,92 @@ def _as_date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+# --- disclosure compliance (the county overview) ------------------------------------------------------------------
+
+#: The outcomes of one village's disclosure of one stream for its latest closed period, in the order shown.
+COMPLIANCE = ("on_time", "late", "missing")
+
+
+@dataclass(frozen=True)
+class DuePeriod:
+    """The latest closed period of a stream: a disclosure first published from `start` to `due` is on time, one
+    published after `due` late (docs/domain.md §3, "Compliance")."""
+
+    stream: str
+    start: dt.date
+    end: dt.date
+    due: dt.date
+
+
+def _interval_period(today: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """The latest period of `months` months (counted from January, the last one of a year cut at December) that
+    ended before `today`."""
+    end = dt.date(today.year, (today.month - 1) // months * months + 1, 1) - dt.timedelta(days=1)
+    return dt.date(end.year, (end.month - 1) // months * months + 1, 1), end
+
+
+def due_periods(site: Any, today: dt.date | None = None) -> dict[str, DuePeriod]:
+    """Per stream, the latest period whose disclosure deadline has passed by `today`: finance the month (or
+    quarter) whose grace days are over; 村务 and 党务 the last closed interval (`village_interval_months`,
+    `party_interval_months`), due by its last day."""
+    today = today or services.local_today()
+    cfg = settings_of(site)
+    end = _last_complete_period_end(today, cfg.finance_period, cfg.finance_grace_days)
+    start = _add_months(end + dt.timedelta(days=1), -(1 if cfg.finance_period == "month" else 3))
+    periods = {"finance": DuePeriod("finance", start, end, end + dt.timedelta(days=cfg.finance_grace_days))}
+    for stream, months in (("village", cfg.village_interval_months), ("party", cfg.party_interval_months)):
+        start, end = _interval_period(today, months)
+        periods[stream] = DuePeriod(stream, start, end, end)
+    return periods
+
+
+def compliance(session: Session, site: Any, village_codes: list[str], today: dt.date | None = None,
+               ) -> tuple[dict[str, DuePeriod], dict[str, dict[str, str]]]:
+    """Did each village disclose each stream for its latest closed period (`due_periods`): "on_time", "late" or
+    "missing", per village and stream. What counts is a notice still published (not withdrawn) and the day its
+    series was first published (a correction keeps the original's day): for finance a statement covering the
+    period's last day, for 村务 and 党务 any notice of the stream first published since the period began."""
+    periods = due_periods(site, today)
+    first = (select(Notice.series, func.min(Notice.published_at).label("first"))
+             .where(Notice.published_at.is_not(None)).group_by(Notice.series).subquery())  # type: ignore[union-attr]
+    live = and_(Notice.is_current, Notice.status == "published", Notice.village_code.in_(village_codes))  # type: ignore[attr-defined]
+    earliest: dict[tuple[str, str], dt.date] = {}
+    fin = periods["finance"]
+    for code, moment in session.execute(
+            select(FinanceStatement.village_code, func.min(first.c.first))
+            .join(Notice, Notice.id == FinanceStatement.notice_id).join(first, first.c.series == Notice.series)
+            .where(live, FinanceStatement.period_start <= fin.end, FinanceStatement.period_end >= fin.end)
+            .group_by(FinanceStatement.village_code)).all():
+        earliest[(code, "finance")] = _local_day(moment)
+    since = or_(*(and_(Notice.stream == stream, first.c.first >= _local_midnight(periods[stream].start))
+                  for stream in ("village", "party")))
+    for code, stream, moment in session.execute(
+            select(Notice.village_code, Notice.stream, func.min(first.c.first))
+            .join(first, first.c.series == Notice.series).where(live, since)
+            .group_by(Notice.village_code, Notice.stream)).all():
+        earliest[(code, stream)] = _local_day(moment)
+    found: dict[str, dict[str, str]] = {}
+    for code in village_codes:
+        found[code] = {}
+        for stream, period in periods.items():
+            day = earliest.get((code, stream))
+            found[code][stream] = "missing" if day is None else "on_time" if day <= period.due else "late"
+    return periods, found
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+
+
+def _local_day(moment: Any) -> dt.date:
+    """A UTC moment read back from min() (SQLite returns text, without a zone) as the local calendar day."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return local_date(moment)
 
 
 # --- counts for 我的待办 ------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ class NoticeSettings(BaseModel):
     finance_period: Literal["month", "quarter"] = "month"
     finance_grace_days: int = Field(default=10, ge=0, le=90)
     village_interval_months: int = Field(default=3, ge=1, le=12)
+    #: 党务: how often a village party branch discloses (practice; docs/domain.md §3 "Compliance").
+    party_interval_months: int = Field(default=3, ge=1, le=12)
     cache_seconds: int = Field(default=300, ge=0)
     #: Memory per worker for the front cache of anonymous board pages (cunwu.notices.front); 0 turns it off.
     front_cache_mib: int = Field(default=32, ge=0)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from cunwu import charts
+from cunwu.i18n import _, lazy_gettext
 from cunwu.notices import queries, services
 from cunwu.notices.models import Notice
 from cunwu.notices.settings import STREAM_LABELS
@@ -39,8 +41,38 @@ def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | No
         return [_render(site, "notices/_slot_village_dashboard.html", {
             "late": late, "objections": objections, "drafts": drafts, "village_code": village_code})]
     if slot == "site_home":
+        codes = site.villages_for(actor, "notices.county")
         with site.db.read() as session:
             late = queries.overdue(session, site)
+            found = queries.compliance(session, site, codes) if codes else None
         return [_render(site, "notices/_slot_site_home.html", {
-            "late": late, "villages": site.villages, "today": services.local_today()})]
+            "late": late, "villages": site.villages, "today": services.local_today(),
+            "compliance": _compliance(site, *found) if found else None})]
     return []
+
+
+#: On time green, late orange, missing red (charts.COLOURS), in the order of queries.COMPLIANCE.
+COMPLIANCE_COLOURS = (charts.COLOURS[2], charts.COLOURS[4], charts.COLOURS[1])
+COMPLIANCE_LABELS = {"on_time": lazy_gettext("按时公开"), "late": lazy_gettext("逾期公开"),
+                     "missing": lazy_gettext("未公开")}
+
+
+def _compliance(site: Any, periods: dict[str, queries.DuePeriod], found: dict[str, dict[str, str]],
+                ) -> dict[str, Any]:
+    """The county overview's disclosure compliance for the villages the reader oversees: per township and per
+    stream, how many village disclosures of the latest closed period were on time, late or missing; a stacked bar
+    chart of the townships and the same numbers as tables."""
+    townships: dict[str, dict[str, int]] = {}
+    streams = {stream: dict.fromkeys(queries.COMPLIANCE, 0) for stream in ("party", "village", "finance")}
+    for code, outcomes in found.items():
+        row = townships.setdefault(site.village(code).township, dict.fromkeys(queries.COMPLIANCE, 0))
+        for stream, outcome in outcomes.items():
+            row[outcome] += 1
+            streams[stream][outcome] += 1
+    total = {k: sum(row[k] for row in townships.values()) for k in queries.COMPLIANCE}
+    names = [str(COMPLIANCE_LABELS[k]) for k in queries.COMPLIANCE]
+    chart = charts.stacked_bar_chart(_("各乡镇三务公开情况（村次）"), names, [
+        (name, [row[k] for k in queries.COMPLIANCE]) for name, row in townships.items()], "chart-disclosure",
+        colours=COMPLIANCE_COLOURS)
+    return {"periods": periods, "townships": townships, "streams": streams, "total": total, "chart": chart,
+            "labels": COMPLIANCE_LABELS, "outcomes": queries.COMPLIANCE, "villages": len(found)}

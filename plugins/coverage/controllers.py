@@ -23,11 +23,14 @@ from sqlmodel import Session
 
 from cunwu.api import (
     Actor,
+    Conflict,
     DomainError,
     Problem,
     Site,
     _,
     actor_of,
+    charts,
+    forms,
     local_today,
     parse_date,
     render,
@@ -36,7 +39,7 @@ from cunwu.api import (
     site_of,
 )
 
-from . import charts, importer, rules, services
+from . import importer, rules, services
 from .services import KIND_TITLES, SHORTFALLS, SOURCES, TYPE_TITLES, CoverageError
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -274,16 +277,9 @@ def summary(request: Request[Any, Any, Any], village_code: str) -> Response[str]
 def _county(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Everything the dashboard, its print view and its export show, for the villages the reader may see."""
     site = site_of(request)
-    codes = site.villages_for(actor_of(request), "coverage.county")
-    with site.db.read() as session:
-        lacking = services.without_snapshot(session, codes)
-    if lacking:  # the month's first visit: store the rows once, then every visit only reads
-        try:
-            with site.db.transaction() as session:
-                services.take_snapshot(session, site, None, lacking)
-        except IntegrityError:  # another request stored the same rows at the same moment: read theirs
-            pass
-    with site.db.read() as session:
+    actor = actor_of(request)
+    codes = site.villages_for(actor, "coverage.county")
+    with site.db.read() as session:  # a read: villages the month's snapshot lacks are measured, not stored
         found = services.overview(session, site, codes)
         months = services.trend(session, codes)
     bar_rows = [(name, rules.percent(rate.share("all"))) for name, rate in found.townships.items()]
@@ -292,7 +288,8 @@ def _county(request: Request[Any, Any, Any]) -> dict[str, Any]:
     series = [(str(TYPE_TITLES[k]), [rules.percent(rate.share(k)) for _m, rate in months]) for k in series_keys]
     return {"overview": found, "bar_rows": bar_rows, "months": months, "month_labels": month_labels,
             "series": series, "series_keys": series_keys, "types": TYPE_TITLES, "type_keys": rules.TYPES,
-            "percent": rules.percent, "today": local_today()}
+            "percent": rules.percent, "today": local_today(),
+            "may_snapshot": bool(site.villages_for(actor, "coverage.snapshot"))}
 
 
 def _charts(context: dict[str, Any]) -> dict[str, Markup]:
@@ -311,6 +308,19 @@ def county(request: Request[Any, Any, Any]) -> Response[str]:
 def county_print(request: Request[Any, Any, Any]) -> Response[str]:
     context = _county(request)
     return render(request, "coverage/county.html", {**context, "charts": _charts(context), "print": True})
+
+
+@post("/p/coverage/snapshot", opt={"permission": "coverage.snapshot"}, sync_to_thread=True)
+def snapshot(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Take this month's snapshot now (what the monthly `cunwu coverage snapshot` cron does), for the villages the
+    actor may snapshot; a dashboard visit never writes it."""
+    def change(session: Any, site: Any, actor: Any) -> None:
+        try:
+            services.take_snapshot(session, site, None, site.villages_for(actor, "coverage.snapshot"))
+        except IntegrityError:  # the cron or another officer stored the same rows at the same moment
+            raise Conflict(_("本月快照正由他人生成，请稍后刷新页面")) from None
+
+    return forms.run(request, change, then="/p/coverage/#as-of")
 
 
 @get("/p/coverage/report.xlsx", opt={"permission": "coverage.county"}, sync_to_thread=True)
@@ -397,4 +407,4 @@ def api_village(request: Request[Any, Any, Any], village_code: str) -> dict[str,
 
 
 ROUTES = [desk, save_organisation, add_meeting, dissolve, groups, new_group, assign, leader, import_groups,
-          export_groups, summary, county, county_print, county_export, api_rates, api_village]
+          export_groups, summary, county, county_print, snapshot, county_export, api_rates, api_village]

@@ -13,8 +13,9 @@ Invariants held by the database (proved on SQLite and PostgreSQL in tests/plugin
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKeyConstraint, Index, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from cunwu.api import OfficialRecord, UTCDateTime
@@ -119,6 +120,9 @@ class Snapshot(SQLModel, table=True):
     adults: int = Field(ge=0)
     enrolled: int = Field(ge=0)
     taken_at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    #: Why the village does not cover each type, as codes (so each reader sees them in their language):
+    #: type → [[organisation kind or "groups", [shortfall codes]], ...]; None on rows stored before it was kept.
+    reasons: dict[str, list[list[Any]]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 MODELS: list[type[SQLModel]] = [Organisation, OrganisationMeeting, HouseholdGroup, GroupMembership, Snapshot]

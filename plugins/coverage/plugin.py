@@ -29,6 +29,8 @@ def manifest() -> Manifest:
                        "Record organisations, meetings and household groups", frozenset({"clerk"})),
             Permission("coverage.county", "乡镇、县级覆盖率和看板", "Township and county coverage rates and dashboard",
                        frozenset({"township_official", "county_official", "site_admin"})),
+            Permission("coverage.snapshot", "生成本月覆盖率快照", "Take the month's coverage snapshot",
+                       frozenset({"county_official", "site_admin"})),
         ),
     )
 

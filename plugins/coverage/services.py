@@ -61,7 +61,7 @@ SOURCES = {"register": lazy_gettext("村民登记簿（任职、党员、村民�
 SHORTFALLS = {"absent": lazy_gettext("未建立"), "members": lazy_gettext("成员不足"),
               "meetings": lazy_gettext("近 12 个月会议次数不足"), "no_leader": lazy_gettext("有小组未确定组长"),
               "no_groups": lazy_gettext("未编十户联防小组"), "unassigned": lazy_gettext("有农户未编入小组"),
-              "subarea_leader": lazy_gettext("有片区未确定负责人")}
+              "subarea_leader": lazy_gettext("有片区未确定负责人"), "none_covers": lazy_gettext("无一达标")}
 #: Where the meetings of the kinds the register knows are held in the meetings module (docs/coverage.md).
 MEETING_KINDS = {"party": ("party_branch", "party_members"), "villagers_committee": ("two_committees",),
                  "representative_meeting": ("representatives",), "supervision_committee": ("supervision",)}
@@ -141,27 +141,41 @@ class VillageCoverage:
     def all_four(self) -> bool:
         return all(self.types.values())
 
-    def shortfalls(self, kind: str) -> list[str]:
-        """Why the village is not covered for type `kind` (translated), for the lists of villages missing it."""
+    def reasons(self, kind: str) -> list[list[Any]]:
+        """Why the village does not cover type `kind`, as codes a snapshot keeps: `[organisation kind, [shortfall
+        codes]]` per organisation that falls short ("groups" for the household groups); empty when it covers."""
+        if self.types[kind]:
+            return []
+        if kind == "economic":
+            return [["economic", ["none_covers" if self.economic else "absent"]]]
         if kind == "party":
             views = [self.orgs["party"]]
         elif kind == "self_governance":
             views = [self.orgs[k] for k in rules.SELF_GOVERNANCE]
-        elif kind == "economic":
-            return [] if self.types["economic"] else [
-                _("%(kind)s：%(why)s", kind=KIND_TITLES["economic"],
-                  why=SHORTFALLS["absent"] if not self.economic else _("无一达标"))]
         else:
             views = [self.orgs["station"], self.orgs["patrol_team"]]
-            extra = [str(SHORTFALLS[s]) for s in self.groups.shortfalls()]
+        found: list[list[Any]] = [[v.kind, list(v.shortfalls)] for v in views if not v.covers]
+        if kind == "order":
             if not self.subareas:
-                extra.append(_("%(kind)s：%(why)s", kind=KIND_TITLES["work_subarea"], why=SHORTFALLS["absent"]))
+                found.append(["work_subarea", ["absent"]])
             elif not all(v.covers for v in self.subareas):
-                extra.append(str(SHORTFALLS["subarea_leader"]))
-            return [_("%(kind)s：%(why)s", kind=v.title, why="、".join(str(SHORTFALLS[s]) for s in v.shortfalls))
-                    for v in views if not v.covers] + extra
-        return [_("%(kind)s：%(why)s", kind=v.title, why="、".join(str(SHORTFALLS[s]) for s in v.shortfalls))
-                for v in views if not v.covers]
+                found.append(["work_subarea", ["subarea_leader"]])
+            if shortfalls := self.groups.shortfalls():
+                found.append(["groups", list(shortfalls)])
+        return found
+
+
+def describe(reasons: Iterable[Sequence[Any]]) -> list[str]:
+    """Reasons as kept in a snapshot (`VillageCoverage.reasons`), in the reader's language: "村党组织：成员不足、近 12
+    个月会议次数不足"; unknown codes (from a newer version) are shown as they are rather than dropped."""
+    said = []
+    for kind, codes in reasons:
+        whys = [str(SHORTFALLS.get(code, code)) for code in codes]
+        if kind == "groups" or (kind == "work_subarea" and codes == ["subarea_leader"]):
+            said.extend(whys)
+        else:
+            said.append(_("%(kind)s：%(why)s", kind=KIND_TITLES.get(kind, kind), why=_("、").join(whys)))
+    return said
 
 
 def _recorded(session: Session, codes: list[str], on: dt.date) -> dict[str, list[Organisation]]:
@@ -305,22 +319,29 @@ class VillageRates:
     types: dict[str, bool]
     adults: int
     enrolled: int
+    reasons: dict[str, list[list[Any]]] | None = None  # None: a row stored before reasons were kept
 
     @property
     def all_four(self) -> bool:
         return all(self.types.values())
 
+    def why(self, kind: str) -> list[str] | None:
+        """Why the village does not cover type `kind`, in the reader's language (None: not known from the row)."""
+        return None if self.reasons is None else describe(self.reasons.get(kind, []))
+
 
 @dataclass
 class Overview:
     """Coverage of a set of villages: each village, the rate per township and the county's, and since when the
-    figures hold (`as_of`: the oldest snapshot row shown)."""
+    figures hold (`as_of`: the oldest snapshot row shown; `unsnapshotted`: the villages with no row for the month
+    yet, measured for this page only)."""
 
     villages: list[VillageRates]
     townships: dict[str, rules.Rate]
     county: rules.Rate
     as_of: dt.datetime | None = None
     missing: dict[str, list[VillageRates]] = field(default_factory=dict)
+    unsnapshotted: int = 0
 
 
 def _types_of(row: Snapshot) -> dict[str, bool]:
@@ -328,36 +349,35 @@ def _types_of(row: Snapshot) -> dict[str, bool]:
             "order": row.order_stability}
 
 
-def without_snapshot(session: Session, village_codes: Sequence[str], on: dt.date | None = None) -> list[str]:
-    """The villages with no snapshot row for the month of `on` yet (a read, so pages can skip the write)."""
-    month = rules.month_of(on or local_today())
-    have = set(session.exec(select(Snapshot.village_code).where(
-        Snapshot.month == month, col(Snapshot.village_code).in_(list(village_codes)))).all())
-    return [c for c in village_codes if c not in have]
-
-
 def overview(session: Session, site: Site, village_codes: Sequence[str], on: dt.date | None = None) -> Overview:
     """The county dashboard's figures, read from the snapshot of the month of `on` (default today): the page then
-    costs a handful of queries whatever the number of villages. Villages without a row for that month yet are
-    computed and stored first (so `session` must be writable); coverage writes refresh their village's row
-    (`refresh_village`), `cunwu coverage snapshot` every village's."""
+    costs a handful of queries whatever the number of villages. It never writes: villages without a row for that
+    month yet (`cunwu coverage snapshot` not run this month) are measured in memory for this answer only and
+    counted in `unsnapshotted`, so the page can say so."""
     on = on or local_today()
     month = rules.month_of(on)
     codes = list(village_codes)
     rows = {r.village_code: r for r in session.exec(select(Snapshot).where(
         Snapshot.month == month, col(Snapshot.village_code).in_(codes))).all()}
-    if lacking := [c for c in codes if c not in rows]:
-        take_snapshot(session, site, on, lacking)
-        rows.update({r.village_code: r for r in session.exec(select(Snapshot).where(
-            Snapshot.month == month, col(Snapshot.village_code).in_(lacking))).all()})
+    measured = {v.code: v for v in coverage(session, site, [c for c in codes if c not in rows], on)}
     found = []
     for code in codes:
-        village, row = site.village(code), rows[code]
-        found.append(VillageRates(code, village.name, village.township, _types_of(row), row.adults, row.enrolled))
+        village = site.village(code)
+        if (row := rows.get(code)) is not None:
+            found.append(VillageRates(code, village.name, village.township, _types_of(row), row.adults,
+                                      row.enrolled, row.reasons))
+        else:
+            live = measured[code]
+            found.append(VillageRates(code, village.name, village.township, dict(live.types), live.adults,
+                                      live.enrolled, _reasons_of(live)))
     townships, county = rules.rates((v.township, v.types) for v in found)
     missing = {kind: [v for v in found if not v.types[kind]] for kind in rules.TYPES}
     as_of = min((r.taken_at for r in rows.values()), default=None)
-    return Overview(found, townships, county, as_of, missing)
+    return Overview(found, townships, county, as_of, missing, len(measured))
+
+
+def _reasons_of(village: VillageCoverage) -> dict[str, list[list[Any]]]:
+    return {kind: why for kind in rules.TYPES if (why := village.reasons(kind))}
 
 
 def trend(session: Session, village_codes: Sequence[str]) -> list[tuple[dt.date, rules.Rate]]:
@@ -595,7 +615,8 @@ def take_snapshot(session: Session, site: Site, on: dt.date | None = None,
     for village in found:
         values = {"party": village.types["party"], "self_governance": village.types["self_governance"],
                   "economic": village.types["economic"], "order_stability": village.types["order"],
-                  "adults": village.adults, "enrolled": village.enrolled, "taken_at": now}
+                  "adults": village.adults, "enrolled": village.enrolled, "taken_at": now,
+                  "reasons": _reasons_of(village)}
         row = existing.get(village.code)
         if row is None:
             session.add(Snapshot(village_code=village.code, month=month, **values))

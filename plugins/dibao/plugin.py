@@ -34,6 +34,9 @@ def manifest() -> Manifest:
             Permission("dibao.standards", "设定低保标准", "Set the standards", frozenset({"county_official"})),
             Permission("dibao.payments", "低保资金发放", "Run monthly payments and see bank accounts",
                        frozenset({"county_official"})),
+            Permission("dibao.county", "乡镇、县级低保统计（逐月人数和金额）",
+                       "Township and county 低保 figures (recipients and amounts by month)",
+                       frozenset({"township_official", "county_official", "site_admin"})),
         ),
     )
 
@@ -80,7 +83,8 @@ def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_cod
 
 @hookimpl
 def page_slots(request: Request[Any, Any, Any], slot: str, village_code: str | None) -> list[Any]:
-    """The village dashboard shows the cases in progress and this month's recipients (for 低保 viewers)."""
+    """The village dashboard shows the cases in progress (for 低保 viewers); the county overview the recipients and
+    amounts by month (for township and county officials, their villages)."""
     from .slots import slot_html
 
     return slot_html(request, slot, village_code)

@@ -57,6 +57,14 @@ STATUSES: dict[str, object] = {
     "completed": lazy_gettext("已完工，账目已公开"),
 }
 
+#: The stages as a chart names them (the full wording is STATUSES).
+STAGES: dict[str, object] = {
+    "proposed": lazy_gettext("已提议"), "published": lazy_gettext("公示待表决"), "rejected": lazy_gettext("未通过"),
+    "approved": lazy_gettext("待核定分摊"), "shares_fixed": lazy_gettext("待报审核"),
+    "submitted": lazy_gettext("乡镇审核中"), "returned": lazy_gettext("乡镇退回"),
+    "reviewed": lazy_gettext("待县级备案"), "filed": lazy_gettext("筹资筹劳中"), "completed": lazy_gettext("已完工"),
+}
+
 VOTE_SOURCES: dict[str, object] = {
     "hands": lazy_gettext("举手表决"),
     "ballot": lazy_gettext("纸质投票"),

@@ -46,6 +46,9 @@ def manifest() -> Manifest:
                        frozenset({"county_official"})),
             Permission("yishi.collect", "登记筹资收款和出工", "Record collections and labour delivered",
                        frozenset({"clerk"})),
+            Permission("yishi.county", "乡镇、县级一事一议项目进度统计",
+                       "Township and county 一事一议 progress figures",
+                       frozenset({"township_official", "county_official", "site_admin"})),
         ),
     )
 

@@ -220,6 +220,29 @@ def _reset_store(county: County) -> None:
         site.db.dispose()
 
 
+def _coverage_snapshot(county: County, log: Callable[[str], None]) -> None:
+    """Take this month's coverage snapshot when the county data lacks it (a build from an earlier month), as the
+    monthly `cunwu coverage snapshot` cron would: the dashboard never writes it on a visit, and without it every
+    request would measure 300 villages live."""
+    from sqlmodel import func, select
+
+    from cunwu.api import local_today
+    from cunwu_plugins.coverage import rules, services
+    from cunwu_plugins.coverage.models import Snapshot
+
+    site = county.site()
+    try:
+        with site.db.read() as session:
+            stored = session.exec(select(func.count()).select_from(Snapshot).where(
+                Snapshot.month == rules.month_of(local_today()))).one()
+        if stored < len(site.villages):
+            log("coverage: taking this month's snapshot (cunwu coverage snapshot) …")
+            with site.db.transaction() as session:
+                services.take_snapshot(session, site)
+    finally:
+        site.db.dispose()
+
+
 def _measure(target: Target, cfg: LoadSettings) -> load.LoadResult:
     return load.run(target.url, seconds=cfg.duration, connections=cfg.connections, threads=cfg.threads,
                     headers=target.headers, warmup=cfg.warmup)
@@ -245,6 +268,8 @@ def run_pages(county: County, cfg: LoadSettings, selected: set[str], log: Callab
     need |= {"nocache"} if selected & {"board_nocache", "coverage_dashboard"} else set()
     results: dict[str, Result] = {}
     _reset_store(county)
+    if "coverage_dashboard" in selected:
+        _coverage_snapshot(county, log)
     with _servers(county, cfg, need, log) as running:
         targets, skipped = _prepare_targets(county, running, selected)
         results.update(skipped)

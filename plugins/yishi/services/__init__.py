@@ -37,6 +37,7 @@ from .common import (
     reviews_of,
     settings_of,
     spending_of,
+    stage_counts,
     vote_of,
 )
 from .proposal import (
@@ -128,6 +129,7 @@ __all__ = [
     "set_reduction",
     "settings_of",
     "spending_of",
+    "stage_counts",
     "submit_for_review",
     "thresholds_text",
     "vote_from_matter_step",

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from cunwu.api import DomainError, NotFound, Problem, Site, _
 from cunwu.api import registry as queries
 
 from ..models import (
     KINDS,
+    STATUSES,
     Project,
     Reduction,
     Requester,
@@ -86,6 +87,14 @@ def projects_of(session: Session, village_codes: Iterable[str], statuses: Iterab
     if statuses is not None:
         query = query.where(col(Project.status).in_(list(statuses)))
     return list(session.exec(query.order_by(col(Project.year).desc(), col(Project.id).desc())).all())
+
+
+def stage_counts(session: Session, village_codes: Iterable[str]) -> dict[str, int]:
+    """How many projects of the villages are at each stage (every status of STATUSES, in its order, zeros kept):
+    counted by the database, for the county overview."""
+    counted = dict(session.exec(select(Project.status, func.count()).where(  # type: ignore[call-overload]
+        col(Project.village_code).in_(list(village_codes))).group_by(col(Project.status))).all())
+    return {status: int(counted.get(status, 0)) for status in STATUSES}
 
 
 def requesters_of(session: Session, project: Project) -> list[Any]:

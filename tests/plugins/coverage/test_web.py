@@ -4,6 +4,7 @@ the JSON API, the county overview's slot, and the permission matrix (roles × ac
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from typing import Any
@@ -176,22 +177,84 @@ def test_county_dashboard_serves_this_months_snapshot_and_coverage_writes_refres
         return _numbers(page.text, r'<tfoot><tr><th scope="row">合计</th><td class="num">3</td>'
                                    r'<td class="num">([0-9.]+)</td>')[0]
 
-    with site_client(site) as county, site_client(site) as clerk:
+    def rows() -> int:
+        with site.db.read() as session:
+            return len(session.exec(select(Snapshot)).all())
+
+    with site_client(site) as county, site_client(site) as clerk, site_client(site) as town:
         login(county, site, "county", role="county_official")
         login(clerk, site, "clerk", role="clerk", scope=VILLAGE)
-        assert party_percent(county) == "0.0"  # the first visit stores this month's rows
-        with site.db.read() as session:
-            assert len(session.exec(select(Snapshot)).all()) == 3
+        login(town, site, "town", role="township_official", scope=VILLAGE[:9])
+        first = county.get("/p/coverage/")
+        assert 'id="no-snapshot"' in first.text and "3 个村的数字是打开本页时即时计算的" in first.text
+        assert 'action="/p/coverage/snapshot"' in first.text  # the county officer may take it now
+        assert rows() == 0  # a visit never writes: the villages are measured for the page only
+        assert party_percent(county) == "0.0"
         for kind in ("party_branch", "party_members"):
             hold(site, VILLAGE, kind, days_ago(5))
-        assert party_percent(county) == "0.0"  # a meetings-module change waits for the next snapshot
+        assert party_percent(county) == "33.3" and rows() == 0  # measured again, still nothing stored
+        town_page = town.get("/p/coverage/")
+        assert 'id="no-snapshot"' in town_page.text and 'action="/p/coverage/snapshot"' not in town_page.text
+        assert town.post("/p/coverage/snapshot").status_code == 403 and rows() == 0
+        assert clerk.post("/p/coverage/snapshot").status_code == 403 and rows() == 0
+        taken = county.post("/p/coverage/snapshot", follow_redirects=False)
+        assert taken.status_code == 303 and rows() == 3
+        after = county.get("/p/coverage/")
+        assert 'id="no-snapshot"' not in after.text and "数字为本月快照" in after.text
+        with site.db.read() as session:
+            stored = {r.village_code: r for r in session.exec(select(Snapshot)).all()}
+        assert stored[VILLAGE].party and "party" not in (stored[VILLAGE].reasons or {})
+        assert stored[OTHER_VILLAGE].reasons["party"] == [["party", ["absent"]]]
+        hold(site, VILLAGE, "two_committees", days_ago(4))
+        hold(site, VILLAGE, "two_committees", days_ago(3))
+        assert party_percent(county) == "33.3"  # a meetings-module change waits for the next snapshot
         done = clerk.post(f"{BASE}/organisations", data={"kind": "station", "name": "综治工作站",
                                                           "founded_on": "2020-05-01", "members": "5"},
                           follow_redirects=False)
-        assert done.status_code == 303
-        assert party_percent(county) == "33.3"  # the clerk's write refreshed the village's row
+        assert done.status_code == 303 and rows() == 3  # the clerk's write refreshed the village's row
         with site.db.read() as session:
-            assert len(session.exec(select(Snapshot)).all()) == 3
+            row = session.exec(select(Snapshot).where(Snapshot.village_code == VILLAGE)).one()
+        assert ["villagers_committee", ["meetings"]] not in row.reasons["self_governance"]
+        assert ["representative_meeting", ["meetings"]] in row.reasons["self_governance"]
+
+
+def test_missing_lists_show_the_snapshots_reasons(site_factory: Any) -> None:
+    """The list of villages missing each type says why from the stored row, in the reader's language."""
+    site = site_factory(enabled=["coverage"])
+    village(site)
+    for kind in ("party_branch", "party_members"):
+        hold(site, VILLAGE, kind, days_ago(5))  # one meeting each: the party has 2 in the window, covers
+    hold(site, VILLAGE, "supervision", days_ago(5))  # one of the two the supervision committee needs
+    with site.db.transaction() as session:
+        services.take_snapshot(session, site)
+    with site_client(site) as client:
+        login(client, site, "county", role="county_official")
+        page = client.get("/p/coverage/").text
+        missing = page[page.index('id="h-missing"'):]
+        def why(code: str, kind: str) -> str | None:
+            found = re.search(rf'<a href="/v/{code}/p/coverage/#type-{kind}">[^<]*</a>\s*'
+                              rf'<span class="small why">([^<]*)</span>', missing)
+            return found.group(1) if found else None
+
+        few = "近 12 个月会议次数不足"
+        assert why(VILLAGE, "self_governance") == f"村民委员会：{few}；村民代表会议：{few}；村务监督委员会：{few}"
+        assert why(OTHER_VILLAGE, "party") == "村党组织：未建立"
+        assert f'href="/v/{VILLAGE}/p/coverage/#type-party"' not in missing  # the party covers there
+        assert why(VILLAGE, "order") == ("综治工作站：未建立；巡防队：未建立；工作片区：未建立；未编十户联防小组；"
+                                         "有农户未编入小组")
+        client.get("/-/locale/en")
+        english = html.unescape(client.get("/p/coverage/").text)
+        assert "Village party organisation: Not established" in english
+        assert ("Villagers' committee: Too few meetings in the last 12 months; Villager representatives' meeting: "
+                "Too few meetings in the last 12 months") in english
+    with site.db.transaction() as session:  # a row stored before reasons were kept: the page sends to the village
+        row = session.exec(select(Snapshot).where(Snapshot.village_code == OTHER_VILLAGE)).one()
+        row.reasons = None
+        session.add(row)
+    with site_client(site) as client:
+        login(client, site, "county2", role="county_official")
+        page = client.get("/p/coverage/").text
+        assert "原因见该村页面" in page
 
 
 def test_public_summary_and_api(site_factory: Any) -> None:
@@ -215,8 +278,8 @@ ROLES = {
     "supervisor": ("village", {"view"}),
     "clerk": ("village", {"view", "manage"}),
     "township_official": ("township", {"view", "county"}),
-    "county_official": ("site", {"view", "county"}),
-    "site_admin": ("site", {"view", "county"}),
+    "county_official": ("site", {"view", "county", "snapshot"}),
+    "site_admin": ("site", {"view", "county", "snapshot"}),
 }
 ACTIONS = [
     ("get", f"{BASE}/", "view"),
@@ -231,6 +294,7 @@ ACTIONS = [
     ("get", "/p/coverage/print", "county"),
     ("get", "/p/coverage/report.xlsx", "county"),
     ("get", "/api/v1/p/coverage/rates", "county"),
+    ("post", "/p/coverage/snapshot", "snapshot"),
 ]
 
 
@@ -247,7 +311,7 @@ def test_permission_matrix(site_factory: Any, role: str, own_village: bool) -> N
             response = client.post(url, data={}) if method == "post" else client.get(url)
             if needs == "public":
                 expected_ok = True
-            elif needs == "county":
+            elif needs in ("county", "snapshot"):
                 expected_ok = needs in allowed  # a site page: any village of the actor's scope will do
             else:
                 expected_ok = needs in allowed and (own_village or kind == "site")
