@@ -272,7 +272,7 @@ def _interval_period(today: dt.date, months: int) -> tuple[dt.date, dt.date]:
     return dt.date(end.year, (end.month - 1) // months * months + 1, 1), end
 
 
-def due_periods(site: Any, today: dt.date | None = None) -> dict[str, DuePeriod]:
+def due_periods(site: Site, today: dt.date | None = None) -> dict[str, DuePeriod]:
     """Per stream, the latest period whose disclosure deadline has passed by `today`: finance the month (or
     quarter) whose grace days are over; 村务 and 党务 the last closed interval (`village_interval_months`,
     `party_interval_months`), due by its last day."""
@@ -287,7 +287,7 @@ def due_periods(site: Any, today: dt.date | None = None) -> dict[str, DuePeriod]
     return periods
 
 
-def compliance(session: Session, site: Any, village_codes: list[str], today: dt.date | None = None,
+def compliance(session: Session, site: Site, village_codes: list[str], today: dt.date | None = None,
                ) -> tuple[dict[str, DuePeriod], dict[str, dict[str, str]]]:
     """Did each village disclose each stream for its latest closed period (`due_periods`): "on_time", "late" or
     "missing", per village and stream. What counts is a notice still published (not withdrawn) and the day its

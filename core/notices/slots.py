@@ -57,7 +57,7 @@ COMPLIANCE_LABELS = {"on_time": lazy_gettext("按时公开"), "late": lazy_gette
                      "missing": lazy_gettext("未公开")}
 
 
-def _compliance(site: Any, periods: dict[str, queries.DuePeriod], found: dict[str, dict[str, str]],
+def _compliance(site: Site, periods: dict[str, queries.DuePeriod], found: dict[str, dict[str, str]],
                 ) -> dict[str, Any]:
     """The county overview's disclosure compliance for the villages the reader oversees: per township and per
     stream, how many village disclosures of the latest closed period were on time, late or missing; a stacked bar

@@ -314,7 +314,7 @@ def county_print(request: Request[Any, Any, Any]) -> Response[str]:
 def snapshot(request: Request[Any, Any, Any]) -> Response[Any]:
     """Take this month's snapshot now (what the monthly `cunwu coverage snapshot` cron does), for the villages the
     actor may snapshot; a dashboard visit never writes it."""
-    def change(session: Any, site: Any, actor: Any) -> None:
+    def change(session: Session, site: Site, actor: Actor) -> None:
         try:
             services.take_snapshot(session, site, None, site.villages_for(actor, "coverage.snapshot"))
         except IntegrityError:  # the cron or another officer stored the same rows at the same moment

@@ -32,7 +32,7 @@ def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | No
     return [Markup(template.render(counts=counts, village_code=village_code, status_label=services.status_label))]
 
 
-def _county(request: Any) -> list[Markup]:
+def _county(request: Request[Any, Any, Any]) -> list[Markup]:
     """Households, persons and yuan paid per month over the last 12 months (from the month's entitlements)."""
     site = site_of(request)
     codes = site.villages_for(actor_of(request), "dibao.county")
