@@ -417,7 +417,7 @@ def pay_rent(request: Req, village_code: str, item_id: int, data: Form) -> Respo
 @get("/v/{village_code:str}/p/land/transfers/{ref:str}/contract", opt={"permission": "land.view"},
      sync_to_thread=True)
 def print_contract(request: Req, village_code: str, ref: str) -> Response[str]:
-    """The written contract on A4 (流转管理办法 art. 15 clauses, docs/domain.md §6.3), with a QR code to its
+    """The written contract on A4 (the clauses of 农村土地承包法 art. 40, docs/domain.md §6.3), with a QR code to its
     verification."""
     site = site_of(request)
     with site.db.read() as session:
