@@ -1,8 +1,9 @@
 """Land pages: the clerk's desk (village), the township and county desks, the public map, summary and contract
 verification, and the JSON API.
 
-Handlers are thin: parse the form, call a service in one transaction, redirect. A refused form is shown again with
-each problem beside its field and what was typed kept (status 400); other refusals show the error page.
+Handlers are thin: parse the form and run the change through the form toolkit's `forms.run` (one transaction, a
+303 to the next page). A refused form is shown again with each problem beside its field and what was typed kept
+(the refusal's status, 400); a missing or forbidden record is the error page (404, 403).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 import segno
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.response import Redirect
 from markupsafe import Markup
 from sqlmodel import Session, col, select
 
@@ -25,7 +25,6 @@ from cunwu.api import (
     Actor,
     DomainError,
     Form,
-    FormError,
     Multipart,
     NotFound,
     Problem,
@@ -142,92 +141,88 @@ def _contract_page(request: Req, village_code: str, contract_id: int, error: Dom
 @post("/v/{village_code:str}/p/land/contracts", opt={"permission": "land.manage"}, sync_to_thread=True)
 def create_contract(request: Req, village_code: str, data: Form) -> Response[Any]:
     """Register a household's contract: find the household by 户号, derive the codes, record the term."""
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            number = data.get("household", "").strip()
-            home = next((h for h in registry.households(session, village_code) if h.household.number == number), None)
-            if home is None:
-                raise LandError(_("本村没有户号 %(number)s", number=number),
-                                [Problem(_("本村没有户号 %(number)s", number=number), field="household")])
-            group = int(_decimal(data.get("group") or "0", "group", _("村民小组号")) or 0)
-            issuer = services.issuer_for(session, site, actor_of(request), village_code, group)
-            contractor = services.register_contractor(session, site, actor_of(request), issuer,
-                                                      home.household.id)  # type: ignore[arg-type]
-            kind = "Q" if data.get("kind") == "Q" else "J"
-            extended = (data.get("extended_to") or "").strip()
-            contract = services.register_contract(
-                session, site, actor_of(request), contractor, code=contractor.code + kind,
-                start_on=_date(data.get("start_on"), "start_on", _("承包期开始日")),
-                end_on=_date(data.get("end_on"), "end_on", _("承包期结束日")),
-                extended_to=_date(extended, "extended_to", _("延包结束日")) if extended else None)
-            url = f"{_base(village_code)}/contracts/{contract.id}"
-    except (LandError, FormError) as exc:
-        return _home(request, village_code, exc, data, 400)
-    return Redirect(url, status_code=303)
+
+    def change(session: Session, site: Any, actor: Any) -> Contract:
+        number = data.get("household", "").strip()
+        home = next((h for h in registry.households(session, village_code) if h.household.number == number), None)
+        if home is None:
+            raise LandError(_("本村没有户号 %(number)s", number=number),
+                            [Problem(_("本村没有户号 %(number)s", number=number), field="household")])
+        group = int(_decimal(data.get("group") or "0", "group", _("村民小组号")) or 0)
+        issuer = services.issuer_for(session, site, actor, village_code, group)
+        contractor = services.register_contractor(session, site, actor, issuer,
+                                                  home.household.id)  # type: ignore[arg-type]
+        kind = "Q" if data.get("kind") == "Q" else "J"
+        extended = (data.get("extended_to") or "").strip()
+        return services.register_contract(
+            session, site, actor, contractor, code=contractor.code + kind,
+            start_on=_date(data.get("start_on"), "start_on", _("承包期开始日")),
+            end_on=_date(data.get("end_on"), "end_on", _("承包期结束日")),
+            extended_to=_date(extended, "extended_to", _("延包结束日")) if extended else None)
+
+    return forms.run(request, change, then=lambda contract: f"{_base(village_code)}/contracts/{contract.id}",
+                     refused=lambda exc: _home(request, village_code, exc, data, exc.status_code))
 
 
 @post("/v/{village_code:str}/p/land/contracts/{contract_id:int}/plots", opt={"permission": "land.manage"},
       sync_to_thread=True)
 def add_plot(request: Req, village_code: str, contract_id: int, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            contract = services.get_contract(session, village_code, contract_id)
-            grade = (data.get("grade") or "").strip()
-            services.register_plot(session, site, actor_of(request), village_code, PlotInput(
-                code=data.get("code", "").strip(), name=data.get("name", ""),
-                area_mu=_decimal(data.get("area_mu"), "area_mu", _("面积")) or Decimal(0),
-                land_type=data.get("land_type", "013"), grade=int(grade) if grade.isdigit() else None,
-                east=data.get("east", ""), south=data.get("south", ""), west=data.get("west", ""),
-                north=data.get("north", "")), contract=contract)
-    except (LandError, FormError) as exc:
-        return _contract_page(request, village_code, contract_id, error=exc, values=data,
-                                status_code=400)
-    return Redirect(f"{_base(village_code)}/contracts/{contract_id}", status_code=303)
+    def change(session: Session, site: Any, actor: Any) -> Plot:
+        contract = services.get_contract(session, village_code, contract_id)
+        grade = (data.get("grade") or "").strip()
+        return services.register_plot(session, site, actor, village_code, PlotInput(
+            code=data.get("code", "").strip(), name=data.get("name", ""),
+            area_mu=_decimal(data.get("area_mu"), "area_mu", _("面积")) or Decimal(0),
+            land_type=data.get("land_type", "013"), grade=int(grade) if grade.isdigit() else None,
+            east=data.get("east", ""), south=data.get("south", ""), west=data.get("west", ""),
+            north=data.get("north", "")), contract=contract)
+
+    return forms.run(request, change, then=f"{_base(village_code)}/contracts/{contract_id}",
+                     refused=lambda exc: _contract_page(request, village_code, contract_id, error=exc, values=data,
+                                                        status_code=exc.status_code))
 
 
 @post("/v/{village_code:str}/p/land/geometry", opt={"permission": "land.manage"}, sync_to_thread=True)
 def save_geometry(request: Req, village_code: str, data: Form) -> Response[Any]:
-    """Attach a pasted GeoJSON polygon to a plot of the village (field `plot` = its code)."""
-    site = site_of(request)
+    """Attach a pasted GeoJSON polygon to a plot of the village (field `plot` = its code); back to its contract (or
+    the map, for a plot without one), with the area warning if the measured area differs from the declared one."""
     code = data.get("plot", "").strip()
-    try:
-        with site.db.transaction() as session:
-            plot = services.get_plot(session, village_code, code)
-            try:
-                parsed = json.loads(data.get("geojson", ""))
-            except json.JSONDecodeError:
-                raise LandError(_("不是有效的 GeoJSON"), [Problem(_("不是有效的 GeoJSON"), field="geojson")]) from None
-            warning = geometry.attach_polygon(session, site, actor_of(request), plot, parsed)
-            contract_id = plot.contract_id
-    except (LandError, FormError) as exc:
-        with site.db.read() as session:
-            plot = services.get_plot(session, village_code, code)
-        if plot.contract_id is None:
-            raise
-        return _contract_page(request, village_code, plot.contract_id, error=exc,
-                                values={**data, "plot": code}, status_code=400)
-    url = f"{_base(village_code)}/contracts/{contract_id}" if contract_id else f"{_base(village_code)}/map"
-    return Redirect(url + ("?warning=" + warning if warning else ""), status_code=303)
+
+    def change(session: Session, site: Any, actor: Any) -> str:
+        plot = services.get_plot(session, village_code, code)
+        try:
+            parsed = json.loads(data.get("geojson", ""))
+        except json.JSONDecodeError:
+            raise LandError(_("不是有效的 GeoJSON"), [Problem(_("不是有效的 GeoJSON"), field="geojson")]) from None
+        warning = geometry.attach_polygon(session, site, actor, plot, parsed)
+        url = _base(village_code) + (f"/contracts/{plot.contract_id}" if plot.contract_id else "/map")
+        return url + ("?warning=" + warning if warning else "")
+
+    def refused(exc: DomainError) -> Response[Any]:
+        with site_of(request).db.read() as session:
+            contract_id = services.get_plot(session, village_code, code).contract_id
+        if contract_id is None:  # no form to show it on: the error page
+            raise exc
+        return _contract_page(request, village_code, contract_id, error=exc, values={**data, "plot": code},
+                              status_code=exc.status_code)
+
+    return forms.run(request, change, then=lambda url: url, refused=refused)
 
 
 @post("/v/{village_code:str}/p/land/contracts/{contract_id:int}/powers", opt={"permission": "land.manage"},
       sync_to_thread=True)
 def add_power(request: Req, village_code: str, contract_id: int, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            contract = services.get_contract(session, village_code, contract_id)
-            contractor = session.get(Contractor, contract.contractor_id)
-            services.record_power(session, site, actor_of(request), contractor,  # type: ignore[arg-type]
-                                  agent_name=data.get("agent_name", ""), scope=data.get("scope", ""),
-                                  signed_on=_date(data.get("signed_on"), "signed_on", _("签署日期")),
-                                  valid_until=_date(data.get("valid_until"), "valid_until", _("有效期至")))
-    except (LandError, FormError) as exc:
-        return _contract_page(request, village_code, contract_id, error=exc, values=data,
-                                status_code=400)
-    return Redirect(f"{_base(village_code)}/contracts/{contract_id}", status_code=303)
+    def change(session: Session, site: Any, actor: Any) -> PowerOfAttorney:
+        contract = services.get_contract(session, village_code, contract_id)
+        contractor = session.get(Contractor, contract.contractor_id)
+        return services.record_power(session, site, actor, contractor,  # type: ignore[arg-type]
+                                     agent_name=data.get("agent_name", ""), scope=data.get("scope", ""),
+                                     signed_on=_date(data.get("signed_on"), "signed_on", _("签署日期")),
+                                     valid_until=_date(data.get("valid_until"), "valid_until", _("有效期至")))
+
+    return forms.run(request, change, then=f"{_base(village_code)}/contracts/{contract_id}",
+                     refused=lambda exc: _contract_page(request, village_code, contract_id, error=exc, values=data,
+                                                        status_code=exc.status_code))
 
 
 # --- transfers -----------------------------------------------------------------------------------------------------
@@ -287,22 +282,21 @@ def _transfer_input(data: dict[str, str], plot_ids: list[int]) -> TransferInput:
 
 @post("/v/{village_code:str}/p/land/transfers", opt={"permission": "land.manage"}, sync_to_thread=True)
 def create_transfer(request: Req, village_code: str, data: Form) -> Response[Any]:
-    site = site_of(request)
     contract_id = int(data.get("contract_id", "0") or 0) if (data.get("contract_id") or "").isdigit() else 0
-    try:
-        with site.db.transaction() as session:
-            contract = services.get_contract(session, village_code, contract_id)
-            plot_ids = [p for p in session.exec(select(Plot.id).where(Plot.contract_id == contract.id)).all()]
-            parent = (data.get("parent_ref") or "").strip()
-            if parent:
-                parent_transfer = services.get_transfer(session, village_code, parent)
-                plot_ids = [row.plot_id for row, _plot in services.rows_of(session, parent_transfer)]
-            transfer = services.create_transfer(session, site, actor_of(request), village_code,
-                                                _transfer_input(data, plot_ids))  # type: ignore[arg-type]
-            url = f"{_base(village_code)}/transfers/{transfer.ref}"
-    except (LandError, FormError) as exc:
-        return _transfer_form(request, village_code, contract_id, values=data, error=exc, status_code=400)
-    return Redirect(url, status_code=303)
+
+    def change(session: Session, site: Any, actor: Any) -> Transfer:
+        contract = services.get_contract(session, village_code, contract_id)
+        plot_ids = [p for p in session.exec(select(Plot.id).where(Plot.contract_id == contract.id)).all()]
+        parent = (data.get("parent_ref") or "").strip()
+        if parent:
+            parent_transfer = services.get_transfer(session, village_code, parent)
+            plot_ids = [row.plot_id for row, _plot in services.rows_of(session, parent_transfer)]
+        return services.create_transfer(session, site, actor, village_code,
+                                        _transfer_input(data, plot_ids))  # type: ignore[arg-type]
+
+    return forms.run(request, change, then=lambda transfer: f"{_base(village_code)}/transfers/{transfer.ref}",
+                     refused=lambda exc: _transfer_form(request, village_code, contract_id, values=data, error=exc,
+                                                        status_code=exc.status_code))
 
 
 def _verify_url(request: Req, transfer: Transfer) -> str:
@@ -394,17 +388,14 @@ def consent_transfer(request: Req, village_code: str, ref: str, data: Form) -> R
 @post("/v/{village_code:str}/p/land/transfers/{ref:str}/renew", opt={"permission": "land.manage"},
       sync_to_thread=True)
 def renew_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            transfer = services.get_transfer(session, village_code, ref, lock=True)
-            renewed = services.renew_transfer(session, site, actor_of(request), transfer,
-                                              _date(data.get("end_on"), "renew_end_on", _("续签结束日")))
-            new_ref = renewed.ref
-    except (LandError, FormError) as exc:
-        return _transfer_page(request, village_code, ref, error=exc, values=data,
-                                status_code=400)
-    return Redirect(f"{_base(village_code)}/transfers/{new_ref}", status_code=303)
+    """Renew a transfer: a new transfer continuing it (its own page is where the clerk goes next)."""
+    return forms.run(
+        request, lambda s, site, a: services.renew_transfer(
+            s, site, a, services.get_transfer(s, village_code, ref, lock=True),
+            _date(data.get("end_on"), "renew_end_on", _("续签结束日"))),
+        then=lambda renewed: f"{_base(village_code)}/transfers/{renewed.ref}",
+        refused=lambda exc: _transfer_page(request, village_code, ref, error=exc, values=data,
+                                           status_code=exc.status_code))
 
 
 @post("/v/{village_code:str}/p/land/rent/{item_id:int}/pay", opt={"permission": "land.manage"}, sync_to_thread=True)
@@ -428,7 +419,7 @@ def pay_rent(request: Req, village_code: str, item_id: int, data: Form) -> Respo
 @get("/v/{village_code:str}/p/land/transfers/{ref:str}/contract", opt={"permission": "land.view"},
      sync_to_thread=True)
 def print_contract(request: Req, village_code: str, ref: str) -> Response[str]:
-    """The written contract on A4 (流转管理办法 art. 15 clauses, docs/domain.md §6.3), with a QR code to its
+    """The written contract on A4 (the clauses of 农村土地承包法 art. 40, docs/domain.md §6.3), with a QR code to its
     verification."""
     site = site_of(request)
     with site.db.read() as session:
@@ -478,21 +469,19 @@ def _disputes_page(request: Req, village_code: str, error: DomainError | None = 
 
 @post("/v/{village_code:str}/p/land/disputes", opt={"permission": "land.disputes"}, sync_to_thread=True)
 def open_dispute(request: Req, village_code: str, data: Form) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            code = data.get("plot", "").strip()
-            plot = session.exec(select(Plot).where(Plot.code == code, Plot.village_code == village_code)).first()
-            if plot is None:
-                raise LandError(_("本村没有地块 %(code)s", code=code),
-                                [Problem(_("本村没有地块 %(code)s", code=code), field="plot")])
-            dispute = services.open_dispute(session, site, actor_of(request), plot, parties=data.get("parties", ""),
-                                            subject=data.get("subject", ""),
-                                            opened_on=_date(data.get("opened_on"), "opened_on", _("受理日期")))
-            url = f"{_base(village_code)}/disputes/{dispute.id}"
-    except (LandError, FormError) as exc:
-        return _disputes_page(request, village_code, error=exc, values=data, status_code=400)
-    return Redirect(url, status_code=303)
+    def change(session: Session, site: Any, actor: Any) -> services.Dispute:
+        code = data.get("plot", "").strip()
+        plot = session.exec(select(Plot).where(Plot.code == code, Plot.village_code == village_code)).first()
+        if plot is None:
+            raise LandError(_("本村没有地块 %(code)s", code=code),
+                            [Problem(_("本村没有地块 %(code)s", code=code), field="plot")])
+        return services.open_dispute(session, site, actor, plot, parties=data.get("parties", ""),
+                                     subject=data.get("subject", ""),
+                                     opened_on=_date(data.get("opened_on"), "opened_on", _("受理日期")))
+
+    return forms.run(request, change, then=lambda dispute: f"{_base(village_code)}/disputes/{dispute.id}",
+                     refused=lambda exc: _disputes_page(request, village_code, error=exc, values=data,
+                                                        status_code=exc.status_code))
 
 
 @get("/v/{village_code:str}/p/land/disputes/{dispute_id:int}", opt={"permission": "land.view"},
@@ -515,14 +504,12 @@ def _dispute_page(request: Req, village_code: str, dispute_id: int, error: Domai
 
 
 def _on_dispute(request: Req, village_code: str, dispute_id: int, data: dict[str, str], action: Any) -> Response[Any]:
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            action(session, site, actor_of(request), services.get_dispute(session, village_code, dispute_id))
-    except (LandError, FormError) as exc:
-        return _dispute_page(request, village_code, dispute_id, error=exc, values=data,
-                               status_code=400)
-    return Redirect(f"{_base(village_code)}/disputes/{dispute_id}", status_code=303)
+    """Run one step of a dispute in one transaction, back to its page (or show the refusal there)."""
+    return forms.run(
+        request, lambda s, site, a: action(s, site, a, services.get_dispute(s, village_code, dispute_id)),
+        then=f"{_base(village_code)}/disputes/{dispute_id}",
+        refused=lambda exc: _dispute_page(request, village_code, dispute_id, error=exc, values=data,
+                                          status_code=exc.status_code))
 
 
 @post("/v/{village_code:str}/p/land/disputes/{dispute_id:int}/steps", opt={"permission": "land.disputes"},

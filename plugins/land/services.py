@@ -295,7 +295,7 @@ def record_power(session: Session, site: Site, actor: Actor, contractor: Contrac
 
 def record_consent(session: Session, site: Site, actor: Actor, transfer: Transfer, *, signed_on: dt.date,
                    document: str) -> Consent:
-    """承包方书面同意 to a re-transfer by the transferee of `transfer` (流转管理办法 art. 12, docs/domain.md §6.2)."""
+    """承包方书面同意 to a re-transfer by the transferee of `transfer` (农村土地承包法 art. 46, docs/domain.md §6.2)."""
     if transfer.status != "filed":
         raise _fail(_("只有已备案生效的流转才能再流转"), "transfer")
     if not document.strip():
