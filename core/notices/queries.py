@@ -295,7 +295,8 @@ def compliance(session: Session, site: Site, village_codes: list[str], today: dt
     period's last day, for 村务 and 党务 any notice of the stream first published since the period began."""
     periods = due_periods(site, today)
     first = (select(Notice.series, func.min(Notice.published_at).label("first"))
-             .where(Notice.published_at.is_not(None)).group_by(Notice.series).subquery())  # type: ignore[union-attr]
+             .where(Notice.published_at.is_not(None), Notice.village_code.in_(village_codes))  # type: ignore[union-attr,attr-defined]
+             .group_by(Notice.series).subquery())
     live = and_(Notice.is_current, Notice.status == "published", Notice.village_code.in_(village_codes))  # type: ignore[attr-defined]
     earliest: dict[tuple[str, str], dt.date] = {}
     fin = periods["finance"]

@@ -85,6 +85,8 @@ def test_no_slot_when_the_plugin_is_off(site_factory: Any) -> None:
         login(client, site, "county", role="county_official")
         page = client.get("/")
     assert page.status_code == 200 and 'id="dibao-county"' not in page.text
+    assert 'id="yishi-county"' not in page.text and 'id="cov-slot"' not in page.text  # no plugin, no card
+    assert 'id="table-disclosure"' in page.text  # the core's own card stays
 
 
 def test_county_figures_in_english(paid: Any) -> None:
