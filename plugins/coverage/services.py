@@ -124,14 +124,12 @@ class GroupView:
 
 
 @dataclass
-class VillageCoverage:
+class VillageRates:
+    """A village's line of the county dashboard, as its month's snapshot stores it."""
+
     code: str
     name: str
     township: str
-    orgs: dict[str, OrgView]  # the single kinds
-    economic: list[OrgView]
-    subareas: list[OrgView]
-    groups: GroupFacts
     types: dict[str, bool]
     adults: int
     enrolled: int
@@ -139,6 +137,16 @@ class VillageCoverage:
     @property
     def all_four(self) -> bool:
         return all(self.types.values())
+
+
+@dataclass
+class VillageCoverage(VillageRates):
+    """A village's coverage worked out from its records: the dashboard's line and what it is made of."""
+
+    orgs: dict[str, OrgView]  # the single kinds
+    economic: list[OrgView]
+    subareas: list[OrgView]
+    groups: GroupFacts
 
     def shortfalls(self, kind: str) -> list[str]:
         """Why the village is not covered for type `kind` (translated), for the lists of villages missing it."""
@@ -278,8 +286,9 @@ def coverage(session: Session, site: Any, village_codes: Sequence[str], on: dt.d
         types = rules.type_covered({k: v.covers for k, v in orgs.items()}, (v.covers for v in economic),
                                    (v.covers for v in subareas), groups[code])
         adults = {int(p.id) for p in registry.adults(session, code, on)}  # type: ignore[arg-type]
-        result.append(VillageCoverage(code, village.name, village.township, orgs, economic, subareas, groups[code],
-                                      types, len(adults), len(adults & enrolled)))
+        result.append(VillageCoverage(code, village.name, village.township, types, len(adults),
+                                      len(adults & enrolled), orgs=orgs, economic=economic, subareas=subareas,
+                                      groups=groups[code]))
     return result
 
 
@@ -292,22 +301,6 @@ def _recorded_view(kind: str, record: Organisation | None, counts: Counter[int],
     return OrgView(kind, record.name or str(KIND_TITLES[kind]), True, record.founded_on, record.members, meetings,
                    record.leader, dict.fromkeys(("present", "members", "leader", "meetings", "founded_on"), "recorded"),
                    rules.shortfalls(True, record.members, meetings, criteria), record.id)
-
-
-@dataclass
-class VillageRates:
-    """A village's line of the county dashboard, as its month's snapshot stores it."""
-
-    code: str
-    name: str
-    township: str
-    types: dict[str, bool]
-    adults: int
-    enrolled: int
-
-    @property
-    def all_four(self) -> bool:
-        return all(self.types.values())
 
 
 @dataclass
