@@ -19,6 +19,7 @@ import segno
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from markupsafe import Markup
+from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
 from cunwu.api import (
@@ -602,18 +603,23 @@ async def import_confirm(request: Req, village_code: str, token: str) -> Respons
 
 @get("/v/{village_code:str}/p/land/map", opt={"public": True}, sync_to_thread=True)
 def village_map(request: Req, village_code: str, warning: str = "") -> Response[str]:
-    """The village's plots: an inline SVG map coloured by state beside a plain table (no personal data)."""
+    """The village's plots: an inline SVG map coloured by state beside a plain table (no personal data).
+
+    A village may have thousands of plots: only the columns drawn are read (no ORM objects), each polygon as its
+    stored JSON text, which `geometry.village_svg` parses and projects once per process; the states are worked out
+    once, and each state's label is translated once."""
     site = site_of(request)
     today = local_today()
     with site.db.read() as session:
-        plots = list(session.exec(select(Plot).where(Plot.village_code == village_code).order_by(col(Plot.code)))
-                     .all())
+        plots = session.exec(select(Plot.id, Plot.code, Plot.name, Plot.area_mu,
+                                    cast(Plot.geometry, Text).label("geometry"))
+                             .where(Plot.village_code == village_code).order_by(col(Plot.code))).all()
         states = services.plot_states(session, village_code, today)
-        summary = services.village_summary(session, site, village_code, today)
+        summary = services.village_summary(session, site, village_code, today, states=states)
     return render(request, "land/map.html", {
         "plots": plots, "states": states, "svg": geometry.village_svg(plots, states), "summary": summary,
-        "colours": geometry.STATE_COLOURS, "state_label": geometry.state_label, "form_label": services.form_label,
-        "land_type_label": services.land_type_label, "warning": warning[:300]})
+        "colours": geometry.STATE_COLOURS, "labels": {s: geometry.state_label(s) for s in geometry.STATE_COLOURS},
+        "form_label": services.form_label, "warning": warning[:300]})
 
 
 @get("/p/land/verify/{token:str}", opt={"public": True}, sync_to_thread=True)

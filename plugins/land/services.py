@@ -933,10 +933,12 @@ def _as_mu(value: Any) -> Decimal:
     return to_mu(value if value is not None else 0)
 
 
-def village_summary(session: Session, site: Any, village_code: str, today: dt.date | None = None) -> dict[str, Any]:
-    """The public summary: plots, contracted and transferred area by form, disputes open. No personal data."""
+def village_summary(session: Session, site: Any, village_code: str, today: dt.date | None = None, *,
+                    states: dict[int, str] | None = None) -> dict[str, Any]:
+    """The public summary: plots, contracted and transferred area by form, disputes open. No personal data.
+    `states`: the village's `plot_states` on `today`, when the caller has them already (the map)."""
     _rows_found, totals = ledger(session, site, [village_code], today)
-    states = plot_states(session, village_code, today)
+    states = plot_states(session, village_code, today) if states is None else states
     total = totals[village_code]
     return {"plots": len(states), "contracted": total.contracted, "transferred": total.transferred,
             "share": total.share, "by_form": dict(total.by_form or {}), "transfers": total.transfers,
