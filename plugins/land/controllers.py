@@ -19,6 +19,7 @@ import segno
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from markupsafe import Markup
+from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
 from cunwu.api import (
@@ -142,7 +143,7 @@ def _contract_page(request: Req, village_code: str, contract_id: int, error: Dom
 def create_contract(request: Req, village_code: str, data: Form) -> Response[Any]:
     """Register a household's contract: find the household by 户号, derive the codes, record the term."""
 
-    def change(session: Session, site: Any, actor: Any) -> Contract:
+    def change(session: Session, site: Site, actor: Actor) -> Contract:
         number = data.get("household", "").strip()
         home = next((h for h in registry.households(session, village_code) if h.household.number == number), None)
         if home is None:
@@ -167,7 +168,7 @@ def create_contract(request: Req, village_code: str, data: Form) -> Response[Any
 @post("/v/{village_code:str}/p/land/contracts/{contract_id:int}/plots", opt={"permission": "land.manage"},
       sync_to_thread=True)
 def add_plot(request: Req, village_code: str, contract_id: int, data: Form) -> Response[Any]:
-    def change(session: Session, site: Any, actor: Any) -> Plot:
+    def change(session: Session, site: Site, actor: Actor) -> Plot:
         contract = services.get_contract(session, village_code, contract_id)
         grade = (data.get("grade") or "").strip()
         return services.register_plot(session, site, actor, village_code, PlotInput(
@@ -188,7 +189,7 @@ def save_geometry(request: Req, village_code: str, data: Form) -> Response[Any]:
     the map, for a plot without one), with the area warning if the measured area differs from the declared one."""
     code = data.get("plot", "").strip()
 
-    def change(session: Session, site: Any, actor: Any) -> str:
+    def change(session: Session, site: Site, actor: Actor) -> str:
         plot = services.get_plot(session, village_code, code)
         try:
             parsed = json.loads(data.get("geojson", ""))
@@ -212,7 +213,7 @@ def save_geometry(request: Req, village_code: str, data: Form) -> Response[Any]:
 @post("/v/{village_code:str}/p/land/contracts/{contract_id:int}/powers", opt={"permission": "land.manage"},
       sync_to_thread=True)
 def add_power(request: Req, village_code: str, contract_id: int, data: Form) -> Response[Any]:
-    def change(session: Session, site: Any, actor: Any) -> PowerOfAttorney:
+    def change(session: Session, site: Site, actor: Actor) -> PowerOfAttorney:
         contract = services.get_contract(session, village_code, contract_id)
         contractor = session.get(Contractor, contract.contractor_id)
         return services.record_power(session, site, actor, contractor,  # type: ignore[arg-type]
@@ -284,7 +285,7 @@ def _transfer_input(data: dict[str, str], plot_ids: list[int]) -> TransferInput:
 def create_transfer(request: Req, village_code: str, data: Form) -> Response[Any]:
     contract_id = int(data.get("contract_id", "0") or 0) if (data.get("contract_id") or "").isdigit() else 0
 
-    def change(session: Session, site: Any, actor: Any) -> Transfer:
+    def change(session: Session, site: Site, actor: Actor) -> Transfer:
         contract = services.get_contract(session, village_code, contract_id)
         plot_ids = [p for p in session.exec(select(Plot.id).where(Plot.contract_id == contract.id)).all()]
         parent = (data.get("parent_ref") or "").strip()
@@ -469,7 +470,7 @@ def _disputes_page(request: Req, village_code: str, error: DomainError | None = 
 
 @post("/v/{village_code:str}/p/land/disputes", opt={"permission": "land.disputes"}, sync_to_thread=True)
 def open_dispute(request: Req, village_code: str, data: Form) -> Response[Any]:
-    def change(session: Session, site: Any, actor: Any) -> services.Dispute:
+    def change(session: Session, site: Site, actor: Actor) -> services.Dispute:
         code = data.get("plot", "").strip()
         plot = session.exec(select(Plot).where(Plot.code == code, Plot.village_code == village_code)).first()
         if plot is None:
@@ -604,18 +605,23 @@ async def import_confirm(request: Req, village_code: str, token: str) -> Respons
 
 @get("/v/{village_code:str}/p/land/map", opt={"public": True}, sync_to_thread=True)
 def village_map(request: Req, village_code: str, warning: str = "") -> Response[str]:
-    """The village's plots: an inline SVG map coloured by state beside a plain table (no personal data)."""
+    """The village's plots: an inline SVG map coloured by state beside a plain table (no personal data).
+
+    A village may have thousands of plots: only the columns drawn are read (no ORM objects), each polygon as its
+    stored JSON text, which `geometry.village_svg` parses and projects once per process; the states are worked out
+    once, and each state's label is translated once."""
     site = site_of(request)
     today = local_today()
     with site.db.read() as session:
-        plots = list(session.exec(select(Plot).where(Plot.village_code == village_code).order_by(col(Plot.code)))
-                     .all())
+        plots = session.exec(select(Plot.id, Plot.code, Plot.name, Plot.area_mu,
+                                    cast(Plot.geometry, Text).label("geometry"))
+                             .where(Plot.village_code == village_code).order_by(col(Plot.code))).all()
         states = services.plot_states(session, village_code, today)
-        summary = services.village_summary(session, site, village_code, today)
+        summary = services.village_summary(session, site, village_code, today, states=states)
     return render(request, "land/map.html", {
         "plots": plots, "states": states, "svg": geometry.village_svg(plots, states), "summary": summary,
-        "colours": geometry.STATE_COLOURS, "state_label": geometry.state_label, "form_label": services.form_label,
-        "land_type_label": services.land_type_label, "warning": warning[:300]})
+        "colours": geometry.STATE_COLOURS, "labels": {s: geometry.state_label(s) for s in geometry.STATE_COLOURS},
+        "form_label": services.form_label, "warning": warning[:300]})
 
 
 @get("/p/land/verify/{token:str}", opt={"public": True}, sync_to_thread=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache, partial
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -162,28 +164,70 @@ def state_label(state: str) -> str:
             "free": _("未承包")}.get(state, state)
 
 
-def village_svg(plots: list[Plot], states: dict[int, str]) -> Markup:
-    """The plots with polygons drawn to fit a 1000-unit square, coloured by state, each with its code as a title."""
-    shapes = [(p, geometry_rings(p.geometry)) for p in plots if p.geometry]
+#: Plots whose outline and drawn path are remembered per process (a few villages of 2,000 plots).
+MAP_CACHE_PLOTS = 10_000
+Rings = tuple[tuple[tuple[float, float], ...], ...]
+
+
+def _outline(rings: Any) -> tuple[Rings, tuple[float, float, float, float]]:
+    """The rings as (lon, lat) tuples and their box (west, east, south, north)."""
+    outline = tuple(tuple((float(pt[0]), float(pt[1])) for pt in ring) for ring in rings)
+    lons = [x for ring in outline for x, _y in ring]
+    lats = [y for ring in outline for _x, y in ring]
+    return outline, (min(lons), max(lons), min(lats), max(lats))
+
+
+@lru_cache(maxsize=MAP_CACHE_PLOTS)
+def _stored_outline(text: str) -> tuple[Rings, tuple[float, float, float, float]]:
+    """`_outline` of a polygon as the database stores it (its JSON text): parsed once per process, not per page."""
+    return _outline(geometry_rings(json.loads(text)))
+
+
+def _draw(outline: Rings, west: float, north: float, squeeze: float, scale: float) -> str:
+    return " ".join("M" + " L".join(f"{10 + (x - west) * squeeze * scale:.1f} {10 + (north - y) * scale:.1f}"
+                                    for x, y in ring) + " Z" for ring in outline)
+
+
+def _element(outline: Rings, frame: tuple[float, float, float, float], state: str, code: str, name: str,
+             area: Decimal, label: str, mu: str) -> str:
+    """One plot's `<path>`: its outline in the map's frame, its state's colour, a title with code, name and area."""
+    return (f'<path d="{_draw(outline, *frame)}" fill="{STATE_COLOURS[state]}" stroke="#333" stroke-width="1" '
+            f'fill-rule="evenodd" data-state="{state}"><title>{escape(code)} {escape(name)} {area:.2f} {mu} · '
+            f'{label}</title></path>')
+
+
+@lru_cache(maxsize=MAP_CACHE_PLOTS)
+def _stored_element(text: str, frame: tuple[float, float, float, float], state: str, code: str, name: str,
+                    area: Decimal, label: str, mu: str) -> str:
+    """`_element` of a polygon stored as `text`: the same plot in the same frame and state (the village's plots
+    unchanged) is the same string, so a map drawn again formats no coordinate."""
+    return _element(_stored_outline(text)[0], frame, state, code, name, area, label, mu)
+
+
+def village_svg(plots: Sequence[Any], states: dict[int, str]) -> Markup:
+    """The plots with polygons drawn to fit a 1000-unit square, coloured by state, each with its code as a title.
+
+    `plots`: rows with id, code, name, area_mu and geometry — a GeoJSON dict (Plot records), or the polygon's JSON
+    text as stored (what the map page reads: parsed and projected once per process, keyed by that text)."""
+    shapes = [(p, _stored_outline(p.geometry) if isinstance(p.geometry, str) else _outline(geometry_rings(p.geometry)))
+              for p in plots if p.geometry and p.geometry != "null"]  # a plot without one: NULL, or JSON null
     if not shapes:
         return Markup("")
-    lons = [pt[0] for _p, rings in shapes for ring in rings for pt in ring]
-    lats = [pt[1] for _p, rings in shapes for ring in rings for pt in ring]
-    west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+    west, east = min(b[0] for _p, (_o, b) in shapes), max(b[1] for _p, (_o, b) in shapes)
+    south, north = min(b[2] for _p, (_o, b) in shapes), max(b[3] for _p, (_o, b) in shapes)
     squeeze = math.cos(math.radians((south + north) / 2))
     width = max((east - west) * squeeze, 1e-9)
     height = max(north - south, 1e-9)
     scale = (VIEW - 20) / max(width, height)
     out_w, out_h = width * scale + 20, height * scale + 20
+    labels = {state: str(escape(state_label(state))) for state in STATE_COLOURS}  # translated once a map
+    mu = str(escape(_("亩")))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {out_w:.0f} {out_h:.0f}" class="land-map" '
              f'role="img" aria-labelledby="land-map-title"><title id="land-map-title">{escape(_("村地块图"))}</title>']
-    for plot, rings in shapes:
-        path = " ".join(
-            "M" + " L".join(f"{10 + (x - west) * squeeze * scale:.1f} {10 + (north - y) * scale:.1f}"
-                            for x, y, *_rest in ring) + " Z" for ring in rings)
+    frame = (west, north, squeeze, scale)
+    for plot, (outline, _box) in shapes:
         state = states.get(plot.id or 0, "free")
-        parts.append(f'<path d="{path}" fill="{STATE_COLOURS[state]}" stroke="#333" stroke-width="1" '
-                     f'fill-rule="evenodd" data-state="{state}"><title>{escape(plot.code)} {escape(plot.name)} '
-                     f'{plot.area_mu:.2f} {escape(_("亩"))} · {escape(state_label(state))}</title></path>')
+        draw = partial(_stored_element, plot.geometry) if isinstance(plot.geometry, str) else partial(_element, outline)
+        parts.append(draw(frame, state, plot.code, plot.name, plot.area_mu, labels[state], mu))
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -906,7 +906,12 @@ def ledger(session: Session, site: Site, village_codes: list[str],
             col(Plot.village_code).in_(village_codes), col(Plot.contract_id).is_not(None))
             .group_by(col(Plot.village_code))).all():
         totals[code].contracted = _as_mu(area)
-    query = (select(Transfer, func.sum(TransferPlot.area_mu), Contractor.name)
+    # The columns the ledger and the rent arithmetic read (`terms.RentTerms`), not whole records: a township lists
+    # hundreds of transfers on every page load.
+    query = (select(Transfer.village_code, Transfer.ref, Transfer.transferee_name, Transfer.form, Transfer.start_on,
+                    Transfer.end_on, Transfer.rent_kind, Transfer.rent_yuan_per_mu, Transfer.grain_kg_per_mu,
+                    Transfer.grain_price, Transfer.payment_schedule,
+                    func.sum(TransferPlot.area_mu).label("area"), Contractor.name)
              .join(TransferPlot, col(TransferPlot.transfer_id) == Transfer.id)
              .join(Contractor, col(Contractor.id) == Transfer.contractor_id)
              .where(col(Transfer.village_code).in_(village_codes), Transfer.status == "filed",
@@ -914,8 +919,8 @@ def ledger(session: Session, site: Site, village_codes: list[str],
                     TransferPlot.end_on > today)
              .group_by(col(Transfer.id), col(Contractor.name)).order_by(col(Transfer.village_code), col(Transfer.ref)))
     rows = []
-    for transfer, area, name in session.exec(query).all():
-        area = _as_mu(area)
+    for transfer in session.exec(query).all():
+        area, name = _as_mu(transfer.area), transfer.name
         row = LedgerRow(transfer.village_code, transfer.ref, name, transfer.transferee_name, transfer.form, area,
                         transfer.start_on, transfer.end_on, terms.rent_per_mu(transfer),
                         terms.registrable(transfer.start_on, transfer.end_on), transfer.end_on <= horizon)
@@ -936,10 +941,12 @@ def _as_mu(value: Any) -> Decimal:
     return to_mu(value if value is not None else 0)
 
 
-def village_summary(session: Session, site: Site, village_code: str, today: dt.date | None = None) -> dict[str, Any]:
-    """The public summary: plots, contracted and transferred area by form, disputes open. No personal data."""
+def village_summary(session: Session, site: Site, village_code: str, today: dt.date | None = None, *,
+                    states: dict[int, str] | None = None) -> dict[str, Any]:
+    """The public summary: plots, contracted and transferred area by form, disputes open. No personal data.
+    `states`: the village's `plot_states` on `today`, when the caller has them already (the map)."""
     _rows_found, totals = ledger(session, site, [village_code], today)
-    states = plot_states(session, village_code, today)
+    states = plot_states(session, village_code, today) if states is None else states
     total = totals[village_code]
     return {"plots": len(states), "contracted": total.contracted, "transferred": total.transferred,
             "share": total.share, "by_form": dict(total.by_form or {}), "transfers": total.transfers,

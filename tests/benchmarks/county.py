@@ -100,7 +100,8 @@ def code_version() -> str:
         for path in sorted(root.rglob("*.py")):
             digest.update(str(path.relative_to(PROJECT)).encode())
             digest.update(path.read_bytes())
-    digest.update(Path(__file__).read_bytes())
+    for own in (Path(__file__), Path(__file__).with_name("land_village.py")):
+        digest.update(own.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -252,9 +253,13 @@ def _populate(sites_dir: Path, seed: int, scale: str, progress: Callable[..., No
     from cunwu.demo import populate_demo
     from cunwu.runtime import Site
     from cunwu.sites import load_site
+    from tests.benchmarks import land_village
 
     site = Site(load_site(sites_dir / "county"))
-    return populate_demo(site, scale=scale, rng=random.Random(seed), progress=progress)
+    populate_demo(site, scale=scale, rng=random.Random(seed), progress=progress)
+    if "land" in site.plugins.plugin_names():  # the 2,000-plot village of the land map row
+        land_village.grow(site, site.config.villages[0].code, seed=seed, progress=progress)
+    return site
 
 
 @contextmanager
@@ -273,7 +278,7 @@ def table_counts(site: Any) -> dict[str, int]:
     with site.db.read() as session:
         names = set(inspect(session.connection()).get_table_names())
         for name in sorted(names):
-            if name.startswith(("registry_", "notices_", "meetings_", "dibao_", "yishi_")):
+            if name.startswith(("registry_", "notices_", "meetings_", "dibao_", "yishi_", "land_")):
                 counts[name] = int(session.connection().exec_driver_sql(f'SELECT count(*) FROM "{name}"').scalar()
                                    or 0)
     return counts

@@ -20,10 +20,11 @@ from sqlalchemy import text
 
 from tests.benchmarks import load, servers
 from tests.benchmarks.county import County
+from tests.benchmarks.land_village import MAP_PLOTS
 from tests.benchmarks.report import Result, not_measured
 
 PAGE_ROWS = ["floor_a", "floor_b", "board_warm", "board_nocache", "notice", "village", "overview", "register_search",
-             "coverage_dashboard", "startup", "memory"]
+             "coverage_dashboard", "land_ledger", "land_map", "startup", "memory"]
 TITLES = {
     "floor_a": "floor A: bare Litestar handler",
     "floor_b": "floor B: hand-written board (DB-API + Jinja2)",
@@ -34,6 +35,8 @@ TITLES = {
     "overview": "county overview /",
     "register_search": "register search (clerk logged in)",
     "coverage_dashboard": "county coverage dashboard, cache off (county official)",
+    "land_ledger": "township land transfer ledger /p/land/ (township official)",
+    "land_map": f"village land map, {MAP_PLOTS:,} plots (public)",
     "startup": "start-up to first response",
     "memory": "RSS per worker after load",
 }
@@ -46,6 +49,8 @@ TARGETS: dict[str, tuple[str, str | None, float | None]] = {
     "overview": ("floor_b", None, None),
     "register_search": ("floor_b", None, None),
     "coverage_dashboard": ("floor_b", ">=", 0.5),
+    "land_ledger": ("floor_b", ">=", 0.5),
+    "land_map": ("floor_b", ">=", 0.5),
 }
 FLOOR_NAMES = {"floor_a": "floor A", "floor_b": "floor B"}
 NOTICE_LINK = re.compile(r'href="/v/\d{12}/notices/(\d+)"')
@@ -194,6 +199,18 @@ def _prepare_targets(county: County, running: dict[str, servers.Server], selecte
                 search = f"/v/{village.code}/registry/?q={quote(SEARCH_TERM)}"
                 check("register_search", Target(product, search, headers),
                       lambda r: None if "<table" in r.text or "<li" in r.text else "no results on the search page")
+        if "land_ledger" in selected:  # the township official of the first village's township: its villages
+            try:
+                headers = login(product.base, "township", DEMO_PASSWORD)
+            except RuntimeError as exc:
+                skipped["land_ledger"] = not_measured("land_ledger", TITLES["land_ledger"], "req/s", str(exc))
+            else:
+                check("land_ledger", Target(product, "/p/land/", headers),
+                      lambda r: None if village.name in r.text and "LZ" in r.text
+                      else "the ledger lists no transfer of the first village")
+        check("land_map", Target(product, f"/v/{village.code}/p/land/map"),
+              lambda r: None if r.text.count("<path ") >= MAP_PLOTS
+              else f"the map draws {r.text.count('<path ')} plots, not {MAP_PLOTS:,}")
     if "nocache" in running:
         check("board_nocache", Target(running["nocache"], board), uncached)
         if "coverage_dashboard" in selected:  # every village of the county, on the server with the cache off
@@ -263,8 +280,8 @@ def run_pages(county: County, cfg: LoadSettings, selected: set[str], log: Callab
     need = {"floor_a"} if selected & {"floor_a", "startup", "memory"} else set()
     need |= {TARGETS[key][0] for key in rows}
     need |= {"floor_b"} if "floor_b" in selected else set()
-    need |= {"product"} if selected & {"board_warm", "notice", "village", "overview", "register_search", "startup",
-                                       "memory"} else set()
+    need |= {"product"} if selected & {"board_warm", "notice", "village", "overview", "register_search", "land_ledger",
+                                       "land_map", "startup", "memory"} else set()
     need |= {"nocache"} if selected & {"board_nocache", "coverage_dashboard"} else set()
     results: dict[str, Result] = {}
     _reset_store(county)

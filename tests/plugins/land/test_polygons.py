@@ -187,3 +187,24 @@ def test_an_unsaved_plot_is_drawn_free_and_no_polygon_draws_nothing():
     svg = str(geometry.village_svg([_plot(None, box(115.8, 38.4, 115.801, 38.401))], {1: "disputed"}))
     assert 'data-state="free"' in svg
     assert str(geometry.village_svg([SimpleNamespace(id=1, geometry=None)], {})) == ""
+
+
+def test_the_map_draws_stored_json_text_exactly_as_the_parsed_polygon():
+    """The map page reads each polygon as its stored JSON text (parsed and projected once per process): the SVG is
+    the same as from the parsed polygons, again when drawn a second time, and JSON null is a plot without one."""
+    import json
+
+    plots = [_plot(1, box(115.8, 38.4, 115.801, 38.401)),
+             _plot(2, box(115.801, 38.4, 115.802, 38.401), code="1309261002010000002")]
+    stored = [SimpleNamespace(**{**vars(p), "geometry": json.dumps(p.geometry)}) for p in plots]
+    stored.append(SimpleNamespace(id=3, code="1309261002010000003", name="x", area_mu=D("1"), geometry="null"))
+    states = {1: "transferred", 2: "disputed"}
+    expected = str(geometry.village_svg(plots, states))
+    assert str(geometry.village_svg(stored, states)) == expected == str(geometry.village_svg(stored, states))
+    assert expected.count("<path ") == 2 and 'data-state="disputed"' in expected
+    moved = [stored[0], SimpleNamespace(**{**vars(stored[1]), "geometry": json.dumps(
+        polygon(box(115.801, 38.4, 115.803, 38.401)))})]  # a wider neighbour: a new frame, every path redrawn
+    # 0.003° × 0.78369 = 0.0023511° wide fills 980 units; 980 × 0.001 / 0.0023511 = 416.8 high (+ 20 = 437); the
+    # first plot now ends a third of the way across: 10 + 980 / 3 = 336.7.
+    redrawn = str(geometry.village_svg(moved, states))
+    assert 'viewBox="0 0 1000 437"' in redrawn and 'd="M10.0 426.8 L336.7 426.8 L336.7 10.0' in redrawn
