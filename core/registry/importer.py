@@ -11,8 +11,8 @@ without BOM) or GBK/GB18030 (what Excel saves on a Chinese Windows).
 
 from __future__ import annotations
 
+import copy
 import csv
-import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -28,6 +28,7 @@ from sqlmodel import Session, SQLModel, col, select
 from cunwu.accounts.actor import Actor
 from cunwu.audit import services as audit
 from cunwu.clock import local_today
+from cunwu.db.bulk import paused_gc
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _, current_locale
 from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
@@ -134,7 +135,7 @@ def read_table(data: bytes, filename: str = "", *, max_rows: int = 200_000, max_
             sheet = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
         except Exception:
             raise ImportFileError(_("无法读取此文件：它不是有效的 Excel 表格（xlsx/xls）")) from None
-        rows = [list(r) for r in sheet]
+        rows = [[unescape_cell(v) for v in r] for r in sheet]
     else:
         if b"\x00" in data[:4096]:
             raise ImportFileError(_("无法读取此文件：请上传 Excel 表格（xlsx）或 CSV 文件"))
@@ -143,8 +144,9 @@ def read_table(data: bytes, filename: str = "", *, max_rows: int = 200_000, max_
             dialect = csv.Sniffer().sniff(content[:4096], delimiters=",\t;，")
         except csv.Error:
             dialect = csv.excel  # type: ignore[assignment]
-        rows = [list(r) for r in csv.reader(io.StringIO(content), dialect)]
-    rows = [[unescape_cell(v) for v in row] for row in rows]
+        rows = list(csv.reader(io.StringIO(content), dialect))
+        if "'" in content:  # only a file with an apostrophe somewhere can hold a cell `safe_cell` escaped
+            rows = [[unescape_cell(v) for v in row] for row in rows]
     while rows and not any(text(v) for v in rows[0]):
         rows.pop(0)  # blank lines above the headers
     if not rows:
@@ -351,6 +353,7 @@ def _clean_rows(table: Table, columns: dict[str, int], groups: tuple[tuple[Any, 
     return cleaned
 
 
+@paused_gc()
 def preview(session: Session, village_code: str, table: Table, *, max_rows: int = 200_000,
             today: dt.date | None = None) -> ImportPreview:
     """Check every row; nothing is written. See the module docstring."""
@@ -362,7 +365,7 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
         select(Group).where(Group.village_code == village_code).order_by(col(Group.id))).all())
     cleaned = _clean_rows(table, columns, groups, today)
     problems = list(cleaned.problems)
-    plan = [dataclasses.replace(r) for r in cleaned.plan]  # the commit's own copies (`person` is set below)
+    plan = [copy.copy(r) for r in cleaned.plan]  # the commit's own copies (`person` is set below)
     seen_ids = cleaned.seen_ids
 
     def problem(row: int, key: str, message: str) -> None:
@@ -483,6 +486,7 @@ def _members_of(session: Session, household_id: int) -> list[Membership]:
                                                       col(Membership.end_date).is_(None))).all())
 
 
+@paused_gc()
 def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.date | None = None,
            progress: Callable[[int], None] | None = None) -> ImportPreview:
     """Apply a clean preview in the caller's transaction (all rows or none). Raises DomainError if it has problems.
