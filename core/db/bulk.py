@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import gc
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, func, literal_column, select
+from sqlmodel import Session
 
 _lock = threading.Lock()
 _holders = 0
@@ -35,3 +40,19 @@ def paused_gc() -> Iterator[None]:
             _holders -= 1
             if _holders == 0 and _was_enabled:
                 gc.enable()
+
+
+def among(session: Session, column: Any, values: list[Any]) -> Iterator[ColumnElement[bool]]:
+    """Conditions `column IN values` for a whole file, one per check rather than one per row or per chunk: an array
+    parameter on PostgreSQL, a JSON array read with `json_each` on SQLite (a list of thousands of parameters costs
+    more to build, send, parse and plan than the lookup; SQLite also caps parameters per statement). Values other
+    than text and integers fall back to lists of 900."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        yield column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    elif all(type(value) in (str, int) for value in values):
+        yield column.in_(select(literal_column("value")).select_from(
+            func.json_each(bindparam(None, json.dumps(values, ensure_ascii=False), type_=String()))))
+    else:
+        for start in range(0, len(values), 900):
+            yield column.in_(values[start:start + 900])

@@ -18,17 +18,16 @@ import hashlib
 import io
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, any_, bindparam
 from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit import services as audit
 from cunwu.clock import local_today
-from cunwu.db.bulk import paused_gc
+from cunwu.db.bulk import among, paused_gc
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _, current_locale
 from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
@@ -388,7 +387,7 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
 
     # The database: match people by resident ID.
     existing: dict[str, Person] = {}
-    for condition in _among(session, col(Person.resident_id), list(seen_ids)):
+    for condition in among(session, col(Person.resident_id), list(seen_ids)):
         for person in session.exec(select(Person).where(condition)):
             existing[person.resident_id] = person
     changes: list[Change] = []
@@ -462,20 +461,9 @@ def _household_changes(session: Session, village_code: str, by_household: dict[s
     return added, changed, moves
 
 
-def _among(session: Session, column: Any, values: list[Any]) -> Iterator[ColumnElement[bool]]:
-    """Conditions `column IN values` for a whole file: one with an array parameter on PostgreSQL (a list of
-    thousands of parameters costs more to send and plan than the lookup), lists of 900 on SQLite (its limit on
-    parameters per statement)."""
-    if session.get_bind().dialect.name == "postgresql":
-        yield column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-        return
-    for start in range(0, len(values), 900):
-        yield column.in_(values[start:start + 900])
-
-
 def _current_memberships(session: Session, person_ids: list[int]) -> dict[int, Membership]:
     found: dict[int, Membership] = {}
-    for condition in _among(session, col(Membership.person_id), person_ids):
+    for condition in among(session, col(Membership.person_id), person_ids):
         for m in session.exec(select(Membership).where(condition, col(Membership.end_date).is_(None))):
             found[m.person_id] = m
     return found

@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from cunwu.clock import local_today
+from cunwu.db.bulk import among
 from cunwu.registry.models import (
     GONE,
     RELATIONS,
@@ -200,13 +201,12 @@ def first_members(session: Session, household_ids: Iterable[int], on: dt.date | 
     """Household id → (person id, name) of its first member on `on` in `members_of`'s order (the head when it has
     one), as plain rows."""
     on = _today(on)
-    ids = list(household_ids)
     best: dict[int, tuple[tuple[Any, ...], int, str]] = {}
-    for chunk_start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+    for condition in among(session, col(Membership.household_id), list(household_ids)):
         rows = session.exec(
             select(Membership.household_id, Membership.relation, Person.birth_date, Person.id, Person.name)
             .join(Person, col(Person.id) == Membership.person_id)
-            .where(col(Membership.household_id).in_(ids[chunk_start:chunk_start + 900]), _current(Membership, on))
+            .where(condition, _current(Membership, on))
         ).all()
         for household_id, relation, birth_date, person_id, name in rows:
             key = (_RELATION_ORDER.get(relation, 99), birth_date, person_id or 0)

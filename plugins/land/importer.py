@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import Actor, ImportFileError, Problem, _, audit, paused_gc, read_table, registry
+from cunwu.api import Actor, ImportFileError, Problem, _, among, audit, paused_gc, read_table, registry
 
 from . import codes, services
 from .models import LAND_TYPES, Contract, Contractor, Issuer, Plot, to_mu
@@ -297,22 +297,18 @@ def _write_cache(session: Session, commit: bool) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
-def _chunks(items: list[str], size: int = 900) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 def _write(session: Session, site: Any, actor: Actor, rows: list[_Row], report: ImportReport, filename: str,
            commit: bool, progress: Callable[[int, int], None] | None, source_sha256: str | None) -> None:
     """Resolve households and existing records, report conflicts, then insert what is new (in bulk)."""
     plots: dict[str, Plot] = {}
-    for chunk in _chunks([r.code for r in rows]):
-        plots.update({p.code: p for p in session.exec(select(Plot).where(col(Plot.code).in_(chunk))).all()})
+    for condition in among(session, col(Plot.code), [r.code for r in rows]):
+        plots.update({p.code: p for p in session.exec(select(Plot).where(condition)).all()})
     contracts: dict[str, Contract] = {}
-    for chunk in _chunks(sorted({r.contract for r in rows})):
-        contracts.update({c.code: c for c in session.exec(select(Contract).where(col(Contract.code).in_(chunk)))})
+    for condition in among(session, col(Contract.code), sorted({r.contract for r in rows})):
+        contracts.update({c.code: c for c in session.exec(select(Contract).where(condition))})
     contractors: dict[str, Contractor] = {}
-    for chunk in _chunks(sorted({r.contract[:18] for r in rows})):
-        contractors.update({c.code: c for c in session.exec(select(Contractor).where(col(Contractor.code).in_(chunk)))})
+    for condition in among(session, col(Contractor.code), sorted({r.contract[:18] for r in rows})):
+        contractors.update({c.code: c for c in session.exec(select(Contractor).where(condition))})
     households = {village_code: registry.household_numbers(session, village_code)
                   for village_code in sorted({r.village_code for r in rows})}
     taken_household = {(c.issuer_id, c.household_id): c.code for c in contractors.values()}
