@@ -141,7 +141,7 @@ def record(
 def _record(session: Session, actor: Actor, action: str, *, object_type: str, object_id: str,
             before: dict[str, Any] | None, after: dict[str, Any] | None, village_code: str | None) -> AuditEntry:
     """`record` for before/after that are already `canonical` (snapshots): a notice's snapshot carries its whole
-    table, and converting it twice was most of publishing one (docs/performance.md, "Bulk writes, round 2")."""
+    table, and converting it twice was a large share of publishing one (docs/performance.md, "Bulk writes, round 2")."""
     _lock_chain(session)
     last = _last_hash(session)
     entry = AuditEntry(

@@ -607,8 +607,12 @@ def close_years(session: Session, site: Any, actor: Actor, year: int, orders: li
                 "refund_reserve": figures.reserve_share if leaving else ZERO})
             if leaving and member.exited_on is None:
                 exits.append((member, {"exited_on": dt.date(year, 12, 31)}))
-    audit.insert_batch(session, actor, Allocation, [line for lines in lines_of.values() for line in lines],
-                       "coop.allocation.create")
+    by_village: dict[str, list[dict[str, Any]]] = defaultdict(list)  # one audited act per village's log
+    for lines in lines_of.values():
+        for line in lines:
+            by_village[line["village_code"]].append(line)
+    for village_lines in by_village.values():
+        audit.insert_batch(session, actor, Allocation, village_lines, "coop.allocation.create")
     audit.update_many(session, actor, exits, "coop.member.exit")  # type: ignore[arg-type]
     closes = {c.cooperative_id: c for c in session.exec(select(YearClose).where(
         col(YearClose.id).in_(list(close_ids.values())))).all()}
