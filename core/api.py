@@ -14,6 +14,7 @@ from cunwu.audit import services as audit
 from cunwu.audit.services import OfficialRecord
 from cunwu.clock import LOCAL_TZ, frozen_clock, local_date, local_now, local_today, utcnow
 from cunwu.commands import console, open_site, progress_bar, site_option
+from cunwu.db.bulk import among, paused_gc
 from cunwu.db.types import FEN, Money, UTCDateTime, to_money
 from cunwu.errors import Conflict, DomainError, Forbidden, FormError, NotFound, Problem
 from cunwu.i18n import _, gettext, lazy_gettext, ngettext
@@ -79,6 +80,7 @@ __all__ = [
     "WorkItem",
     "_",
     "actor_of",
+    "among",
     "audit",
     "cell_text",
     "charts",
@@ -104,6 +106,7 @@ __all__ = [
     "ngettext",
     "open_site",
     "parse_date",
+    "paused_gc",
     "progress_bar",
     "public_base",
     "publish_notice",

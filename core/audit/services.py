@@ -133,6 +133,15 @@ def record(
     village_code: str | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain in the caller's transaction."""
+    return _record(session, actor, action, object_type=object_type, object_id=object_id,
+                   before=canonical(before) if before is not None else None,
+                   after=canonical(after) if after is not None else None, village_code=village_code)
+
+
+def _record(session: Session, actor: Actor, action: str, *, object_type: str, object_id: str,
+            before: dict[str, Any] | None, after: dict[str, Any] | None, village_code: str | None) -> AuditEntry:
+    """`record` for before/after that are already `canonical` (snapshots): a notice's snapshot carries its whole
+    table, and converting it twice was a large share of publishing one (docs/performance.md, "Bulk writes, round 2")."""
     _lock_chain(session)
     last = _last_hash(session)
     entry = AuditEntry(
@@ -143,8 +152,8 @@ def record(
         object_type=object_type,
         object_id=object_id,
         village_code=village_code,
-        before=canonical(before) if before is not None else None,
-        after=canonical(after) if after is not None else None,
+        before=before,
+        after=after,
         prev_hash=last,
         hash="",
     )
@@ -167,7 +176,7 @@ def create(session: Session, actor: Actor, obj: SQLModel, action: str | None = N
     session.add(obj)
     _allow(session, obj)
     session.flush()
-    return record(
+    return _record(
         session, actor, action or f"{object_type_of(obj)}.create",
         object_type=object_type_of(obj), object_id=str(obj.id), before=None,  # type: ignore[attr-defined]
         after=snapshot(obj), village_code=_village_of(obj),
@@ -189,7 +198,7 @@ def update(session: Session, actor: Actor, obj: SQLModel, changes: dict[str, Any
     before = snapshot(obj)
     _apply(session, obj, changes)
     session.flush()
-    return record(
+    return _record(
         session, actor, action,
         object_type=object_type_of(obj), object_id=str(obj.id), before=before,  # type: ignore[attr-defined]
         after=snapshot(obj), village_code=_village_of(obj),

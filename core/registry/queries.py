@@ -23,6 +23,7 @@ from sqlalchemy import Select, and_, func, or_
 from sqlmodel import Session, col, select
 
 from cunwu.clock import local_today
+from cunwu.db.bulk import among
 from cunwu.registry.models import (
     GONE,
     RELATIONS,
@@ -43,7 +44,9 @@ __all__ = [
     "RepresentativeTerm",
     "adults",
     "age_on",
+    "first_members",
     "groups",
+    "household_numbers",
     "household_of",
     "households",
     "members_of",
@@ -184,6 +187,35 @@ def members_of(session: Session, household_ids: Iterable[int], on: dt.date | Non
     for members in result.values():
         members.sort(key=lambda m: (_RELATION_ORDER.get(m.relation, 99), m.person.birth_date, m.person.id or 0))
     return dict(result)
+
+
+def household_numbers(session: Session, village_code: str, on: dt.date | None = None) -> dict[str, int]:
+    """Number → id of the village's households that exist on `on`, as plain rows: for importers that match a file's
+    household numbers (`households` builds every household and member as objects, which a 确权 file of 20,000
+    households does not need)."""
+    on = _today(on)
+    return dict(session.exec(select(Household.number, Household.id).where(
+        Household.village_code == village_code, Household.created_on <= on,
+        or_(col(Household.closed_on).is_(None), col(Household.closed_on) > on))).all())  # type: ignore[arg-type]
+
+
+def first_members(session: Session, household_ids: Iterable[int], on: dt.date | None = None
+                  ) -> dict[int, tuple[int, str]]:
+    """Household id → (person id, name) of its first member on `on` in `members_of`'s order (the head when it has
+    one), as plain rows."""
+    on = _today(on)
+    best: dict[int, tuple[tuple[Any, ...], int, str]] = {}
+    for condition in among(session, col(Membership.household_id), list(household_ids)):
+        rows = session.exec(
+            select(Membership.household_id, Membership.relation, Person.birth_date, Person.id, Person.name)
+            .join(Person, col(Person.id) == Membership.person_id)
+            .where(condition, _current(Membership, on))
+        ).all()
+        for household_id, relation, birth_date, person_id, name in rows:
+            key = (_RELATION_ORDER.get(relation, 99), birth_date, person_id or 0)
+            if household_id not in best or key < best[household_id][0]:
+                best[household_id] = (key, person_id, name)  # type: ignore[assignment]
+    return {household_id: (person_id, name) for household_id, (_key, person_id, name) in best.items()}
 
 
 def households(session: Session, village_code: str, on: dt.date | None = None,

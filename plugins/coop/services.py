@@ -28,6 +28,7 @@ from cunwu.api import (
     _,
     audit,
     local_today,
+    paused_gc,
     publish_notice,
     registry,
     utcnow,
@@ -542,6 +543,7 @@ def close_year(session: Session, site: Site, actor: Actor, coop: Cooperative, ye
     return close_years(session, site, actor, year, [order], publish=publish)[0]
 
 
+@paused_gc()
 def close_years(session: Session, site: Site, actor: Actor, year: int, orders: list[CloseOrder], *,
                 publish: bool = True) -> list[YearClose]:
     """Close `year` for each ordered co-op: write the close and every member's line, settle exits, and post each
@@ -606,8 +608,12 @@ def close_years(session: Session, site: Site, actor: Actor, year: int, orders: l
                 "refund_reserve": figures.reserve_share if leaving else ZERO})
             if leaving and member.exited_on is None:
                 exits.append((member, {"exited_on": dt.date(year, 12, 31)}))
-    audit.insert_many(session, actor, Allocation, [line for lines in lines_of.values() for line in lines],
-                      "coop.allocation.create")
+    by_village: dict[str, list[dict[str, Any]]] = defaultdict(list)  # one audited act per village's log
+    for lines in lines_of.values():
+        for line in lines:
+            by_village[line["village_code"]].append(line)
+    for village_lines in by_village.values():
+        audit.insert_batch(session, actor, Allocation, village_lines, "coop.allocation.create")
     audit.update_many(session, actor, exits, "coop.member.exit")  # type: ignore[arg-type]
     closes = {c.cooperative_id: c for c in session.exec(select(YearClose).where(
         col(YearClose.id).in_(list(close_ids.values())))).all()}

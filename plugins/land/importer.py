@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cunwu.api import Actor, ImportFileError, Problem, Site, _, audit, read_table, registry
+from cunwu.api import Actor, ImportFileError, Problem, Site, _, among, audit, paused_gc, read_table, registry
 
 from . import codes, services
 from .models import LAND_TYPES, Contract, Contractor, Issuer, Plot, to_mu
@@ -116,70 +116,113 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def _parse(site: Site, raw: list[Any], index: dict[str, int], number: int, filename: str,
-           problems: list[Problem], only_village: str | None = None) -> _Row | None:
-    width = len(raw)
-    values = {key: raw[position] if position < width else None for key, position in index.items()}
-    cell = values.get
+_HEADER_OF = {c.key: c.header for c in COLUMNS}
+_SIDES = ("east", "south", "west", "north")
 
-    def fail(key: str, message: str) -> None:
-        header = next(c.header for c in COLUMNS if c.key == key)
-        problems.append(Problem(message, file=filename, row=number, column=header))
 
-    before = len(problems)
-    for key in ("code", "contract"):
-        if isinstance(cell(key), float):
-            fail(key, _("编码被表格存成了数字，末几位可能已丢失：请把这一列设为“文本”格式后重新导出"))
-    if len(problems) > before:
-        return None
-    code = _text(cell("code"))
-    village_code = code[:12]
-    if site.village(village_code) is None:
-        fail("code", _("地块编码“%(code)s”的前 12 位不是本县的村代码", code=code))
-    elif only_village is not None and village_code != only_village:
-        fail("code", _("地块编码“%(code)s”属于另一个村（%(other)s），不能导入本村", code=code, other=village_code))
-    elif (wrong := codes.check_plot_code(code, village_code)) is not None:
-        fail("code", wrong)
-    code_ok = len(problems) == before
-    name = _text(cell("name"))
-    if not name or len(name) > 50:
-        fail("name", _("请填写地块名称（不超过 50 个字）"))
-    try:
-        area = Decimal(_text(cell("area")).replace(",", ""))
-    except InvalidOperation:
-        area = Decimal("NaN")
-    if not area.is_finite() or area <= 0:
-        fail("area", _("面积必须是大于 0 的数字（亩），收到“%(v)s”", v=_text(cell("area"))))
-    land_type = _text(cell("land_type")) or "013"
-    land_type = _TYPE_BY_LABEL.get(land_type, land_type)
-    if land_type not in LAND_TYPES:
-        fail("land_type", _("土地类型“%(v)s”无法识别（水田、水浇地、旱地、果园、林地、草地、其他农用地）", v=land_type))
-    grade_text = _text(cell("grade"))
-    grade = int(grade_text) if grade_text.isdigit() and 1 <= int(grade_text) <= 10 else None
-    if grade_text and grade is None:
-        fail("grade", _("地力等级必须是 1 到 10 的整数"))
-    household = _text(cell("household"))
-    if not household:
-        fail("household", _("请填写户号"))
-    contract = _text(cell("contract")).upper()
-    if (wrong := codes.check_contract_code(contract, contract[:18])) is not None:
-        fail("contract", wrong)
-    elif code_ok and contract[:14] != code[:14]:
-        fail("contract", _("合同编号 %(c)s 与地块编码的发包方（前 14 位 %(i)s）不一致", c=contract, i=code[:14]))
-    start_on, end_on = _date(cell("start_on")), _date(cell("end_on"))
-    extended_text = _text(cell("extended_to"))
-    extended_to = _date(cell("extended_to")) if extended_text else None
-    if start_on is None:
-        fail("start_on", _("日期格式不正确（例如 1998-01-01）"))
-    if end_on is None or (start_on is not None and end_on <= start_on):
-        fail("end_on", _("承包期结束日必须是晚于开始日的日期"))
-    if extended_text and (extended_to is None or (end_on is not None and extended_to <= end_on)):
-        fail("extended_to", _("延包结束日必须晚于原承包期结束日"))
-    if len(problems) > before:
-        return None
-    sides = tuple(_text(cell(k))[:100] for k in ("east", "south", "west", "north"))
-    return _Row(number, village_code, code, name, to_mu(area), land_type, grade, sides, household,  # type: ignore[arg-type]
-                contract, start_on, end_on, extended_to)  # type: ignore[arg-type]
+class _Parser:
+    """Checks the rows of one file. A county's export repeats the same few contract dates, village prefixes, land
+    types and areas on every row, so each distinct value is parsed once per file (the per-row work was twice the
+    whole raw insert of the same rows: docs/performance.md, "Land import")."""
+
+    def __init__(self, site: Site, index: dict[str, int], filename: str, problems: list[Problem],
+                 only_village: str | None) -> None:
+        self.site, self.filename, self.problems, self.only_village = site, filename, problems, only_village
+        self.width = max(index.values()) + 1
+        none = self.width  # the position of the None padded onto every row for the columns the file lacks
+        self.at = {column.key: index.get(column.key, none) for column in COLUMNS}
+        self.dates: dict[Any, dt.date | None] = {}
+        self.villages: dict[str, bool] = {}
+        self.areas: dict[str, Decimal | None] = {}
+
+    def fail(self, number: int, key: str, message: str) -> None:
+        self.problems.append(Problem(message, file=self.filename, row=number, column=_HEADER_OF[key]))
+
+    def date(self, value: Any) -> dt.date | None:
+        try:
+            return self.dates[value]
+        except KeyError:
+            parsed = self.dates[value] = _date(value)
+            return parsed
+        except TypeError:  # not hashable: parse it every time
+            return _date(value)
+
+    def area(self, text: str) -> Decimal | None:
+        """The area in 亩 as stored, or None unless the cell is a number > 0."""
+        if text not in self.areas:
+            try:
+                area = Decimal(text.replace(",", ""))
+            except InvalidOperation:
+                area = Decimal("NaN")
+            self.areas[text] = to_mu(area) if area.is_finite() and area > 0 else None
+        return self.areas[text]
+
+    def known_village(self, village_code: str) -> bool:
+        known = self.villages.get(village_code)
+        if known is None:
+            known = self.villages[village_code] = self.site.village(village_code) is not None
+        return known
+
+    def parse(self, raw: list[Any], number: int) -> _Row | None:
+        """The row as a `_Row`, or None after adding its problems (each naming the row and the column)."""
+        at, fail, problems = self.at, self.fail, self.problems
+        if len(raw) != self.width + 1:
+            raw = [*raw[:self.width], *[None] * (self.width + 1 - min(len(raw), self.width))]
+        before = len(problems)
+        for key in ("code", "contract"):
+            if isinstance(raw[at[key]], float):
+                fail(number, key, _("编码被表格存成了数字，末几位可能已丢失：请把这一列设为“文本”格式后重新导出"))
+        if len(problems) > before:
+            return None
+        code = _text(raw[at["code"]])
+        village_code = code[:12]
+        if not self.known_village(village_code):
+            fail(number, "code", _("地块编码“%(code)s”的前 12 位不是本县的村代码", code=code))
+        elif self.only_village is not None and village_code != self.only_village:
+            fail(number, "code", _("地块编码“%(code)s”属于另一个村（%(other)s），不能导入本村", code=code,
+                                   other=village_code))
+        elif (wrong := codes.check_plot_code(code, village_code)) is not None:
+            fail(number, "code", wrong)
+        code_ok = len(problems) == before
+        name = _text(raw[at["name"]])
+        if not name or len(name) > 50:
+            fail(number, "name", _("请填写地块名称（不超过 50 个字）"))
+        area_text = _text(raw[at["area"]])
+        mu = self.area(area_text)
+        if mu is None:
+            fail(number, "area", _("面积必须是大于 0 的数字（亩），收到“%(v)s”", v=area_text))
+        land_type = _text(raw[at["land_type"]]) or "013"
+        land_type = _TYPE_BY_LABEL.get(land_type, land_type)
+        if land_type not in LAND_TYPES:
+            fail(number, "land_type",
+                 _("土地类型“%(v)s”无法识别（水田、水浇地、旱地、果园、林地、草地、其他农用地）", v=land_type))
+        grade_text = _text(raw[at["grade"]])
+        grade = int(grade_text) if grade_text.isdigit() and 1 <= int(grade_text) <= 10 else None
+        if grade_text and grade is None:
+            fail(number, "grade", _("地力等级必须是 1 到 10 的整数"))
+        household = _text(raw[at["household"]])
+        if not household:
+            fail(number, "household", _("请填写户号"))
+        contract = _text(raw[at["contract"]]).upper()
+        if (wrong := codes.check_contract_code(contract, contract[:18])) is not None:
+            fail(number, "contract", wrong)
+        elif code_ok and contract[:14] != code[:14]:
+            fail(number, "contract",
+                 _("合同编号 %(c)s 与地块编码的发包方（前 14 位 %(i)s）不一致", c=contract, i=code[:14]))
+        start_on, end_on = self.date(raw[at["start_on"]]), self.date(raw[at["end_on"]])
+        extended_cell = raw[at["extended_to"]]
+        extended_to = self.date(extended_cell) if _text(extended_cell) else None
+        if start_on is None:
+            fail(number, "start_on", _("日期格式不正确（例如 1998-01-01）"))
+        if end_on is None or (start_on is not None and end_on <= start_on):
+            fail(number, "end_on", _("承包期结束日必须是晚于开始日的日期"))
+        if _text(extended_cell) and (extended_to is None or (end_on is not None and extended_to <= end_on)):
+            fail(number, "extended_to", _("延包结束日必须晚于原承包期结束日"))
+        if len(problems) > before:
+            return None
+        sides = tuple(_text(raw[at[k]])[:100] for k in _SIDES)
+        return _Row(number, village_code, code, name, mu, land_type, grade, sides, household,  # type: ignore[arg-type]
+                    contract, start_on, end_on, extended_to)  # type: ignore[arg-type]
 
 
 def import_file(site: Site, actor: Actor, filename: str, data: bytes, *, commit: bool,
@@ -189,6 +232,12 @@ def import_file(site: Site, actor: Actor, filename: str, data: bytes, *, commit:
 
     The county's CLI imports any village of the site; the village desk's upload page passes `village_code`, and a
     row of another village is then a problem of that row."""
+    with paused_gc():
+        return _import(site, actor, filename, data, commit=commit, progress=progress, village_code=village_code)
+
+
+def _import(site: Site, actor: Actor, filename: str, data: bytes, *, commit: bool,
+            progress: Callable[[int, int], None] | None, village_code: str | None) -> ImportReport:
     report = ImportReport()
     try:
         table = read_table(data, filename)
@@ -200,12 +249,13 @@ def import_file(site: Site, actor: Actor, filename: str, data: bytes, *, commit:
         return report
     rows: list[_Row] = []
     seen: dict[str, int] = {}
+    parser = _Parser(site, index, filename, report.problems, village_code)
     for offset, raw in enumerate(table.rows):
         number = offset + 2
         if not any(_text(v) for v in raw):
             continue
         report.rows += 1
-        row = _parse(site, raw, index, number, filename, report.problems, village_code)
+        row = parser.parse(raw, number)
         if row is None:
             continue
         if row.code in seen:
@@ -216,7 +266,7 @@ def import_file(site: Site, actor: Actor, filename: str, data: bytes, *, commit:
         rows.append(row)
     with site.db.transaction() as session:
         with _write_cache(session, commit):
-            _write(session, site, actor, rows, report, filename, commit, progress)
+            _write(session, site, actor, rows, report, filename, commit, progress, table.sha256)
         if report.problems or not commit:
             session.rollback()
     return report
@@ -247,26 +297,20 @@ def _write_cache(session: Session, commit: bool) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
-def _chunks(items: list[str], size: int = 900) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 def _write(session: Session, site: Site, actor: Actor, rows: list[_Row], report: ImportReport, filename: str,
-           commit: bool, progress: Callable[[int, int], None] | None) -> None:
+           commit: bool, progress: Callable[[int, int], None] | None, source_sha256: str | None) -> None:
     """Resolve households and existing records, report conflicts, then insert what is new (in bulk)."""
     plots: dict[str, Plot] = {}
-    for chunk in _chunks([r.code for r in rows]):
-        plots.update({p.code: p for p in session.exec(select(Plot).where(col(Plot.code).in_(chunk))).all()})
+    for condition in among(session, col(Plot.code), [r.code for r in rows]):
+        plots.update({p.code: p for p in session.exec(select(Plot).where(condition)).all()})
     contracts: dict[str, Contract] = {}
-    for chunk in _chunks(sorted({r.contract for r in rows})):
-        contracts.update({c.code: c for c in session.exec(select(Contract).where(col(Contract.code).in_(chunk)))})
+    for condition in among(session, col(Contract.code), sorted({r.contract for r in rows})):
+        contracts.update({c.code: c for c in session.exec(select(Contract).where(condition))})
     contractors: dict[str, Contractor] = {}
-    for chunk in _chunks(sorted({r.contract[:18] for r in rows})):
-        contractors.update({c.code: c for c in session.exec(select(Contractor).where(col(Contractor.code).in_(chunk)))})
-    households: dict[str, dict[str, int]] = {}
-    for village_code in sorted({r.village_code for r in rows}):
-        households[village_code] = {h.household.number: h.household.id  # type: ignore[misc]
-                                    for h in registry.households(session, village_code)}
+    for condition in among(session, col(Contractor.code), sorted({r.contract[:18] for r in rows})):
+        contractors.update({c.code: c for c in session.exec(select(Contractor).where(condition))})
+    households = {village_code: registry.household_numbers(session, village_code)
+                  for village_code in sorted({r.village_code for r in rows})}
     taken_household = {(c.issuer_id, c.household_id): c.code for c in contractors.values()}
     issuers: dict[str, Issuer] = {}
     new_contractors: dict[str, dict[str, Any]] = {}
@@ -327,41 +371,37 @@ def _write(session: Session, site: Site, actor: Actor, rows: list[_Row], report:
     report.new_contracts = len(new_contracts)
     if report.problems or not commit:
         return
-    _insert(session, actor, new_contractors, new_contracts, new_plots, contractors, contracts, progress)
+    _insert(session, actor, new_contractors, new_contracts, new_plots, contractors, contracts, progress, source_sha256)
 
 
 def _insert(session: Session, actor: Actor, new_contractors: dict[str, dict[str, Any]],
             new_contracts: dict[str, dict[str, Any]], new_plots: list[tuple[_Row, str]],
             contractors: dict[str, Contractor], contracts: dict[str, Contract],
-            progress: Callable[[int, int], None] | None) -> None:
-    heads = _heads(session, [r["household_id"] for r in new_contractors.values()])
+            progress: Callable[[int, int], None] | None, source_sha256: str | None) -> None:
+    heads = registry.first_members(session, [r["household_id"] for r in new_contractors.values()])
     for values in new_contractors.values():
         head = heads.get(values["household_id"])
         values.update(representative_id=head[0] if head else None, name=head[1] if head else "")
-    contractor_ids = dict(zip(new_contractors, audit.insert_many(session, actor, Contractor,
-                                                                 list(new_contractors.values()), "land.import"),
+    contractor_ids = dict(zip(new_contractors, audit.insert_batch(session, actor, Contractor,
+                                                                 list(new_contractors.values()), "land.import",
+                                                                 source_sha256=source_sha256),
                               strict=True))
     contractor_ids.update({code: c.id for code, c in contractors.items()})  # type: ignore[misc]
     for values in new_contracts.values():
         values["contractor_id"] = contractor_ids[values["code"][:18]]
-    contract_ids = dict(zip(new_contracts, audit.insert_many(session, actor, Contract, list(new_contracts.values()),
-                                                             "land.import"), strict=True))
+    contract_ids = dict(zip(new_contracts, audit.insert_batch(session, actor, Contract, list(new_contracts.values()),
+                                                             "land.import", source_sha256=source_sha256), strict=True))
     contract_ids.update({code: c.id for code, c in contracts.items()})  # type: ignore[misc]
     issuer_ids = {i.code: i.id for i in session.exec(select(Issuer).where(
         col(Issuer.code).in_(sorted({r.code[:14] for r, _c in new_plots})))).all()}
     total = len(new_plots)
     for start in range(0, total, 5000):
         part = new_plots[start:start + 5000]
-        audit.insert_many(session, actor, Plot, [{
+        audit.insert_batch(session, actor, Plot, [{
             "code": r.code, "issuer_id": issuer_ids[r.code[:14]], "village_code": r.village_code,
             "contract_id": contract_ids[contract], "name": r.name, "area_mu": r.area, "land_type": r.land_type,
             "grade": r.grade, "east": r.sides[0], "south": r.sides[1], "west": r.sides[2], "north": r.sides[3]}
-            for r, contract in part], "land.import")
+            for r, contract in part], "land.import", source_sha256=source_sha256)
         if progress:
             progress(len(part), total)
 
-
-def _heads(session: Session, household_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """Household id → (head's person id, name), for the 承包方代表 of new contractors."""
-    members = registry.members_of(session, household_ids)
-    return {hid: (m[0].person.id, m[0].person.name) for hid, m in members.items() if m}  # type: ignore[misc]

@@ -9,8 +9,8 @@ register persons are needed), one money contribution each, and the transactions 
 by transactions with no reserve and no subsidy assets, so the rest pool goes by contribution alone. The floor
 computes, per co-op, the patronage pool rounded up, both largest-remainder splits (integer fen, ties to the lower
 member number) and writes one amount pair per member — no audit entry, no notice, no ORM. The plugin's run writes
-the close, every member's line with its audit entry, and posts the distribution on the board. The amounts are
-compared after both runs; a mismatch fails the run.
+the close and every member's line (the lines under one batch audit entry), and posts the distribution on the
+board. The amounts are compared after both runs; a mismatch fails the run.
 """
 
 from __future__ import annotations

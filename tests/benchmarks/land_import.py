@@ -1,5 +1,5 @@
 """Benchmark row: importing a county's 确权 export of N plots (default 100,000) through `cunwu land import`'s
-importer — every row checked (the dry run), then written in one transaction with one audit entry per record —
+importer — every row checked (the dry run), then written in one transaction with one batch audit entry per table —
 against a raw DB-API `executemany` of the same contractors, contracts and plots (csv parsed with the csv module,
 ids by hand, no checks, no audit). Ratio = raw time / import time; the target is ≥ 0.5.
 
