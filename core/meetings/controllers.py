@@ -6,7 +6,7 @@ the service's message (status 400); unknown or other-village records are 404.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from cunwu.clock import local_today
 from cunwu.db.types import LOCAL_TZ
-from cunwu.errors import DomainError, NotFound
+from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
@@ -74,14 +74,14 @@ def meetings_list(request: Request[Any, Any, Any], village_code: str) -> Respons
     return render(request, "meetings/list.html", {**_common(), "meetings": rows})
 
 
-def _new_page(request: Request[Any, Any, Any], village_code: str, form: dict[str, str], error: str | None = None,
-              status_code: int = 200) -> Response[str]:
+def _new_page(request: Request[Any, Any, Any], village_code: str, form: dict[str, str],
+              errors: list[Problem] | None = None, status_code: int = 200) -> Response[str]:
     from cunwu.registry import queries
 
     site = site_of(request)
     with site.db.read() as session:
         groups = queries.groups(session, village_code)
-    return render(request, "meetings/new.html", {**_common(), "form": form, "error": error, "groups": groups},
+    return render(request, "meetings/new.html", {**_common(), "form": form, "errors": errors or [], "groups": groups},
                   status_code=status_code)
 
 
@@ -91,25 +91,35 @@ def meeting_new(request: Request[Any, Any, Any], village_code: str, kind: str = 
 
 
 def _starts_at(value: str | None) -> dt.datetime:
+    text = (value or "").strip()
     try:
-        naive = dt.datetime.fromisoformat((value or "").strip())
+        naive = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise MeetingError(_("请填写会议时间")) from None
+        raise forms.error(_("会议时间“%(value)s”无效（例如 2026-03-01 09:00）", value=text) if text
+                          else _("请填写会议时间"), "starts_at") from None
     return naive.replace(tzinfo=LOCAL_TZ) if naive.tzinfo is None else naive
 
 
 @post("/v/{village_code:str}/meetings/", opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def meeting_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    return forms.run(
-        request, lambda s, site, a: services.schedule_meeting(
-            s, site, a, village_code=village_code, kind=data.get("kind", ""),
-            starts_at=_starts_at(data.get("starts_at")), title=data.get("title", ""),
-            location=data.get("location", ""), group_id=_id(data, "group_id", _("村民小组")),
+    def schedule(session: Session, site: Any, actor: Any) -> Meeting:
+        check = forms.Checks()  # every unreadable field at once, then the scheduling rules
+        starts_at = check(_starts_at, data.get("starts_at"))
+        group_id = check(_id, data, "group_id", _("村民小组"))
+        notice_on = check(_day, data, "notice_on", _("通知日期"))
+        check.done(MeetingError)
+        assert starts_at is not None
+        return services.schedule_meeting(
+            session, site, actor, village_code=village_code, kind=data.get("kind", ""), starts_at=starts_at,
+            title=data.get("title", ""), location=data.get("location", ""), group_id=group_id,
             quorum_mode=data.get("quorum_mode") or QuorumMode.persons, agenda=_lines(data.get("agenda")),
-            notice_on=_day(data, "notice_on", _("通知日期")), convened_by=data.get("convened_by") or "committee",
-            requesters=_lines(data.get("requesters")), chair=data.get("chair", ""), recorder=data.get("recorder", "")),
-        then=lambda meeting: f"/v/{village_code}/meetings/{meeting.id}",
-        refused=lambda exc: _new_page(request, village_code, data, exc.message, status_code=exc.status_code))
+            notice_on=notice_on, convened_by=data.get("convened_by") or "committee",
+            requesters=_lines(data.get("requesters")), chair=data.get("chair", ""), recorder=data.get("recorder", ""))
+
+    return forms.run(
+        request, schedule, then=lambda meeting: f"/v/{village_code}/meetings/{meeting.id}",
+        refused=lambda exc: _new_page(request, village_code, data, exc.problems or [Problem(exc.message)],
+                                      status_code=exc.status_code))
 
 
 # --- one meeting -------------------------------------------------------------------------------------------
@@ -317,8 +327,8 @@ def _signin_row(request: Request[Any, Any, Any], village_code: str, meeting_id: 
 
 
 def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
-                 error: str | None = None, status_code: int = 200, form: dict[str, str] | None = None
-                 ) -> Response[str]:
+                 error: str | None = None, status_code: int = 200, form: dict[str, str] | None = None,
+                 errors: list[Problem] | None = None) -> Response[str]:
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
@@ -329,7 +339,7 @@ def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id:
             "quorum_text": services.quorum_message(quorum), "present": services.present_members(session, meeting),
             "result": services.motion_result(session, motion), "matter_types": matters.matter_types(site),
             "error": error, "matter_rule": services.motion_rule(site, meeting, motion.matter_type),
-            "form": form or {},
+            "form": form or {}, "errors": errors or [],
         }
     return render(request, "meetings/motion.html", context, status_code=status_code)
 
@@ -347,7 +357,8 @@ def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: 
             s, services.get_meeting(s, village_code, meeting_id), motion_id)),
         then=f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}",
         refused=lambda exc: _motion_page(request, village_code, meeting_id, motion_id, exc.message,
-                                         status_code=exc.status_code, form=form))
+                                         status_code=exc.status_code, form=form,
+                                         errors=exc.problems or [Problem(exc.message)]))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/vote",
@@ -361,12 +372,38 @@ def motion_vote(request: Request[Any, Any, Any], village_code: str, meeting_id: 
                      if key.startswith(VOTE_PREFIX) and key.removeprefix(VOTE_PREFIX).isdigit() and value}
             services.record_vote(session, site, actor, motion, votes)
         else:
-            services.record_vote_counts(session, site, actor, motion, votes_for=_count(data, "votes_for", _("赞成")),
-                                        against=_count(data, "against", _("反对")),
-                                        abstain=_count(data, "abstain", _("弃权")),
-                                        method=method)
+            counts = _counts(data)
+            services.record_vote_counts(session, site, actor, motion, **counts, method=method)
 
     return _motion_act(request, village_code, meeting_id, motion_id, vote, form={**data, "_form": "vote"})
+
+
+def _counts(data: Mapping[str, str]) -> dict[str, int]:
+    """The three vote counts of a show of hands; every one that cannot be read is named at once."""
+    check = forms.Checks()
+    counts = {name: check(_count, data, name, label) for name, label in
+              (("votes_for", _("赞成")), ("against", _("反对")), ("abstain", _("弃权")))}
+    check.done(MeetingError)
+    return {name: value or 0 for name, value in counts.items()}
+
+
+@get("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/count-check",
+     opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def motion_count_check(request: Request[Any, Any, Any], village_code: str, meeting_id: int,
+                       motion_id: int) -> Response[str]:
+    """The live check beside the vote counts (htmx, while the clerk types): the total against the attendees and
+    the result the counts would record. Nothing is written; the submitted form is checked again in full."""
+    site = site_of(request)
+    typed = {k: request.query_params.get(k, "") for k in ("votes_for", "against", "abstain")}
+    with site.db.read() as session:
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        motion = services.get_motion(session, meeting, motion_id)
+        try:
+            counts = _counts(typed)
+        except MeetingError as exc:
+            return render(request, "meetings/_count_check.html", {"problems": exc.problems, "preview": None})
+        preview = services.preview_vote_counts(session, site, meeting, motion, **counts)
+    return render(request, "meetings/_count_check.html", {"problems": [], "preview": preview})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/correct",
@@ -619,7 +656,8 @@ def matter_repropose(request: Request[Any, Any, Any], village_code: str, matter_
 ROUTES = [
     meetings_list, meeting_new, meeting_create, delegations_page, delegation_revoke, meeting_detail,
     meeting_agenda_add, meeting_open, meeting_counts, motion_put, meeting_close_confirm, meeting_close,
-    meeting_publish, signin_page, signin_tap, motion_page, motion_vote, motion_correct, motion_delegate, signin_sheet,
+    meeting_publish, signin_page, signin_tap, motion_page, motion_vote, motion_count_check, motion_correct,
+    motion_delegate, signin_sheet,
     agenda_print, minutes_page, matters_list, matter_new, matter_create, matter_page, matter_step, matter_stop,
     matter_repropose,
 ]

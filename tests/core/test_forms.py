@@ -62,3 +62,20 @@ def test_account_numbers_are_ascii_digits_of_the_given_length() -> None:
         forms.ascii_digits("٦٢٢٢٠٢٠٢", "account", "账号")
     with pytest.raises(FormError, match="账号应为 8 到 30 位数字"):
         forms.ascii_digits("1234", "account", "账号", lengths=range(8, 31))
+
+
+def test_checks_gathers_every_refused_field_and_raises_them_together() -> None:
+    from cunwu.errors import DomainError, NotFound
+
+    check = forms.Checks()
+    assert check(forms.integer, "12", "persons", "人数") == 12
+    assert check(forms.integer, "x", "households", "户数") is None
+    assert check(forms.date, "2026-02-30", "on", "日期") is None
+    check.add("另一条规则", "rule")
+    with pytest.raises(DomainError) as refused:
+        check.done(DomainError)
+    assert [p.field for p in refused.value.problems] == ["households", "on", "rule"]
+    assert refused.value.message == refused.value.problems[0].message
+    forms.Checks().done()  # nothing refused: nothing raised
+    with pytest.raises(NotFound):  # a missing record is not a field's problem: it goes on up at once
+        check(lambda: (_ for _ in ()).throw(NotFound("没有")))
