@@ -49,3 +49,16 @@ def test_editing_a_person_keeps_what_was_typed_beside_both_problems(site: Any) -
         assert 'value="回族"' in field_shown(page.text, "ethnicity")
         assert '<details open><summary>' in page.text
         assert 'name="student" value="1" checked' in page.text
+
+
+def test_a_representative_with_an_unknown_id_and_an_unknown_household_names_both(site: Any) -> None:
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/representatives", data={"resident_id": "130926199001011234", "households": "0099",
+                                                         "term_start": "2025-01-01", "on": "2025-01-01"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        ident = field_shown(page.text, "resident_id")
+        assert 'aria-invalid="true"' in ident and 'value="130926199001011234"' in ident
+        households = field_shown(page.text, "households")
+        assert "本村没有户号为 0099 的现有户" in households and 'value="0099"' in households
+        assert 'value="2025-01-01"' in field_shown(page.text, "term_start")
