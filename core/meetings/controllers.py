@@ -587,7 +587,8 @@ def _step_choices(session: Session, matter: Matter, step: int) -> list[tuple[str
 
 
 def _matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: int, error: str | None = None,
-                 form: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+                 form: dict[str, str] | None = None, status_code: int = 200,
+                 errors: list[Problem] | None = None) -> Response[str]:
     site = site_of(request)
     can_manage = site.allowed(actor_of(request), "meetings.matters", village_code)
     with site.db.read() as session:
@@ -601,7 +602,8 @@ def _matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: 
         choices = {step: _step_choices(session, matter, step) for step in next_steps} if can_manage else {}
     return render(request, "meetings/matter.html", {
         **_common(), "matter": matter, "timeline": timeline, "can_manage": can_manage, "next_steps": next_steps,
-        "choices": choices, "error": error, "form": form or {}, "warning_texts": services.warning_texts,
+        "choices": choices, "error": error, "errors": errors or [], "form": form or {},
+        "warning_texts": services.warning_texts,
         "type_title": matters.type_title(site, matter.matter_type), "today": local_today(),
     }, status_code=status_code)
 
@@ -617,23 +619,29 @@ def _matter_act(request: Request[Any, Any, Any], village_code: str, matter_id: i
         request, lambda s, site, a: action(s, site, a, matters.get_matter(s, village_code, matter_id)),
         then=lambda target: f"/v/{village_code}/matters/{target.id if isinstance(target, Matter) else matter_id}",
         refused=lambda exc: _matter_page(request, village_code, matter_id, exc.message, data,
-                                         status_code=exc.status_code))
+                                         status_code=exc.status_code,
+                                         errors=exc.problems or [Problem(exc.message)]))
 
 
 @post("/v/{village_code:str}/matters/{matter_id:int}/steps", opt={"permission": "meetings.matters"},
       sync_to_thread=True)
 def matter_step(request: Request[Any, Any, Any], village_code: str, matter_id: int, data: Form) -> Response[Any]:
     def record(session: Session, site: Any, actor: Any, matter: Matter) -> None:
-        step = forms.integer(data.get("step"), "step", _("步骤"), default=0, minimum=0)
+        check = forms.Checks()
+        step = check(forms.integer, data.get("step"), "step", _("步骤"), default=0, minimum=0)
+        held_on = check(_day, data, "held_on", _("日期"))
         meeting = motion = None
         if data.get("where"):
             meeting_part, _sep, motion_part = data["where"].partition(":")
-            meeting = services.get_meeting(session, village_code, forms.integer(meeting_part, "where", _("会议")))
-            motion = services.get_motion(session, meeting, forms.integer(motion_part, "where", _("议案"))) \
-                if motion_part else None
-        matters.record_step(session, site, actor, matter, step, meeting=meeting, motion=motion,
+            meeting_id = check(forms.integer, meeting_part, "where", _("会议"))
+            motion_id = check(forms.integer, motion_part, "where", _("议案")) if motion_part else None
+            check.done(MeetingError)
+            meeting = services.get_meeting(session, village_code, meeting_id)  # type: ignore[arg-type]
+            motion = services.get_motion(session, meeting, motion_id) if motion_id is not None else None
+        check.done(MeetingError)
+        matters.record_step(session, site, actor, matter, step, meeting=meeting, motion=motion,  # type: ignore[arg-type]
                             origin=data.get("origin", ""), content=data.get("content", ""),
-                            signatures=_lines(data.get("signatures")), held_on=_day(data, "held_on", _("日期")),
+                            signatures=_lines(data.get("signatures")), held_on=held_on,
                             notice_title=data.get("notice_title", ""), notice_body=data.get("notice_body", ""))
 
     return _matter_act(request, village_code, matter_id, data, record)
