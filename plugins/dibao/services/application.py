@@ -151,14 +151,16 @@ def record_visit(session: Session, site: Any, actor: Actor, case: Case, *, visit
                  findings: str) -> Visit:
     """A home visit: at least two visitors' names and what they found."""
     _require(case, "applied", "enrolled")
-    if len(findings.strip()) < 5:
-        raise DibaoError(_("请写明入户调查情况（至少 5 个字）"), [Problem(_("请写明调查情况"), field="findings")])
+    check = forms.Checks()  # every wrong field of the visit at once, each beside its field
+    if visited_on > local_today():
+        check.add(_("调查日期不能晚于今天"), "visited_on")
     names = visitor_names(visitors)
     if len(names) < 2:
-        message = _("入户调查人至少两人，请填写每位调查人的姓名（用顿号或逗号分开），已填写 %(n)s 人", n=len(names))
-        raise DibaoError(message, [Problem(message, field="visitors")])
-    if visited_on > local_today():
-        raise DibaoError(_("调查日期不能晚于今天"), [Problem(_("日期不对"), field="visited_on")])
+        check.add(_("入户调查人至少两人，请填写每位调查人的姓名（用顿号或逗号分开），已填写 %(n)s 人", n=len(names)),
+                  "visitors")
+    if len(findings.strip()) < 5:
+        check.add(_("请写明入户调查情况（至少 5 个字）"), "findings")
+    check.done(DibaoError)
     visit = Visit(case_id=case.id, village_code=case.village_code, visited_on=visited_on,  # type: ignore[arg-type]
                   visitors=visitors.strip()[:200], findings=findings.strip())
     audit.create(session, actor, visit, "dibao.visit.record")
