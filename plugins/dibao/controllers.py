@@ -104,15 +104,14 @@ def case_list(request: Request[Any, Any, Any], village_code: str) -> Response[st
 
 def _new_case_page(request: Request[Any, Any, Any], village_code: str, number: str, chosen: Any = None,
                    error: str | None = None, open_case: Case | None = None, matches: list[Any] | None = None,
-                   form: dict[str, str] | None = None, problems: list[Problem] | None = None,
-                   summary: str = "") -> Response[str]:
+                   form: dict[str, str] | None = None, problems: list[Problem] | None = None) -> Response[str]:
     """The application form; a refusal about the household is shown beside the 户号 box with the way on (the open
     case, or the households of the name that was typed), never as an error page."""
     settings = services.settings_of(site_of(request))
     return render(request, "dibao/new.html", {
         "household": chosen, "banks": settings.banks, "categories": settings.review_months, "number": number,
         "error": error, "open_case": open_case, "matches": matches or [], "form": form or {},
-        "problems": problems or [], "summary": summary, "review_category_label": services.review_category_label},
+        "problems": problems or [], "review_category_label": services.review_category_label},
         status_code=400 if error or problems else 200)
 
 
@@ -160,8 +159,7 @@ def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) 
         return _new_case_page(
             request, village_code, chosen.household.number if chosen else "", None if open_case else chosen,
             error=exc.message if about_household or not chosen else None, open_case=open_case, form=dict(data),
-            problems=[] if about_household else (exc.problems or [Problem(exc.message)]),
-            summary="" if about_household else exc.message)
+            problems=[] if about_household else (exc.problems or [Problem(exc.message)]))
     return Redirect(url, status_code=303)
 
 

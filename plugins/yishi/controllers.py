@@ -75,7 +75,8 @@ def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: d
     kinds.update({k: KINDS.get(k, k) for k in settings.ineligible_reasons})
     errors = (error.problems or [Problem(error.message)]) if error else []
     return render(request, "yishi/new.html", {
-        "values": values, "errors": errors, "kinds": kinds, "origins": ORIGINS, "candidates": adults,
+        "values": values, "errors": errors, "error_message": error.message if error else "", "kinds": kinds,
+        "origins": ORIGINS, "candidates": adults,
         "settings": settings, "requesters": requesters or [],
     }, status_code=400 if error else 200)
 
