@@ -73,7 +73,7 @@ def _on_case(request: Request[Any, Any, Any], village_code: str, case_id: int,
         return case
 
     return forms.run(request, change, then=_case_url, refused=lambda exc: _case_page(
-        request, village_code, case_id, errors=exc.problems or [Problem(exc.message)],
+        request, village_code, case_id, errors=exc.problems or [Problem(exc.message)], lead=exc.message,
         form={**(typed or {}), "_form": form}, status_code=exc.status_code))
 
 
@@ -169,7 +169,7 @@ def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) 
 
 
 def _case_page(request: Request[Any, Any, Any], village_code: str, case_id: int, *,
-               errors: list[Problem] | None = None, form: dict[str, str] | None = None,
+               errors: list[Problem] | None = None, lead: str = "", form: dict[str, str] | None = None,
                status_code: int = 200) -> Response[str]:
     site = site_of(request)
     settings = services.settings_of(site)
@@ -198,7 +198,7 @@ def _case_page(request: Request[Any, Any, Any], village_code: str, case_id: int,
             "posting_over": case.posting_ends_on is not None and local_today() > case.posting_ends_on,
         }
     names = {m.person.id: m.person.name for m in members}
-    return render(request, "dibao/case.html", {**context, "names": names, "errors": errors or [],
+    return render(request, "dibao/case.html", {**context, "names": names, "errors": errors or [], "lead": lead,
                                                "form": form or {}}, status_code=status_code)
 
 
