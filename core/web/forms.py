@@ -137,7 +137,9 @@ class Checks:
     """Every refused field of one form, gathered so the page names them all at once, each beside its field, instead
     of stopping at the first. `check = Checks()`; `on = check(date, data.get("on"), "on", _("日期"))` (None when
     refused); `check.add(message, field)` for a rule of the form itself; then `check.done()` raises one error with
-    every problem. A refusal meaning "missing" or "forbidden" (404, 403) is not a field's: it goes on up at once."""
+    every problem. A service may be checked too (`check(services.x, session, ...)`): inside `run`'s transaction,
+    whatever it wrote is rolled back when `done()` refuses. A refusal meaning "missing" or "forbidden" (404, 403)
+    is not a field's: it goes on up at once."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
