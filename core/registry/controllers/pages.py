@@ -88,7 +88,7 @@ def _household_page(request: Request[Any, Any, Any], village_code: str, househol
         "links": links, "linked": linked, "groups": groups, "group": next(
             (g for g in groups if g.id == household.group_id), None),
         "entries": [(e, _entry_changes(e, set(), True)) for e in entries], "show_id": ids, "show_phone": phones,
-        "personal": full, "errors": [], **labels(), **extra,
+        "personal": full, "errors": [], "form": {}, **labels(), **extra,
     }, status_code=status_code)
 
 
@@ -99,14 +99,16 @@ def household_page(request: Request[Any, Any, Any], village_code: str, household
 
 
 def _household_action(request: Request[Any, Any, Any], village_code: str, household_id: int,
-                      action: Callable[[Session, Any, Actor, Household], Any]) -> Response[Any]:
+                      action: Callable[[Session, Any, Actor, Household], Any],
+                      typed: dict[str, str] | None = None) -> Response[Any]:
+    """`typed`: the posted form, named by its "_form" field, shown again with the problems beside its fields."""
     url = f"/v/{village_code}/registry/households/{household_id}"
 
     def run(session: Session, site: Any, actor: Actor) -> Any:
         return action(session, site, actor, owned(session, Household, household_id, village_code))
 
     return act(request, village_code, run, url,
-                lambda extra: _household_page(request, village_code, household_id, extra))
+                lambda extra: _household_page(request, village_code, household_id, {"form": typed or {}, **extra}))
 
 
 @post("/households/{household_id:int}/edit", opt={"permission": "registry.edit"},
@@ -122,10 +124,13 @@ def household_edit(request: Request[Any, Any, Any], village_code: str, household
 def household_add_member(request: Request[Any, Any, Any], village_code: str, household_id: int,
                          data: Form) -> Response[Any]:
     def action(session: Session, site: Any, actor: Actor, household: Household) -> None:
-        person = person_by_id_number(session, village_code, data.get("resident_id", ""))
-        services.add_member(session, site, actor, household, person, data.get("relation", ""),
-                            form_date(data, "start_date", _("入户日期"), local_today()))
-    return _household_action(request, village_code, household_id, action)
+        check = forms.Checks()  # the person and the date at once, each beside its field
+        person = check(person_by_id_number, session, village_code, data.get("resident_id", ""))
+        start = check(form_date, data, "start_date", _("入户日期"), local_today())
+        check.done(services.RegistryError)
+        assert person is not None and start is not None
+        services.add_member(session, site, actor, household, person, data.get("relation", ""), start)
+    return _household_action(request, village_code, household_id, action, {**data, "_form": "member"})
 
 
 @post("/households/{household_id:int}/members/{membership_id:int}/end",

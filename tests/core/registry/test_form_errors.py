@@ -62,3 +62,20 @@ def test_a_representative_with_an_unknown_id_and_an_unknown_household_names_both
         households = field_shown(page.text, "households")
         assert "本村没有户号为 0099 的现有户" in households and 'value="0099"' in households
         assert 'value="2025-01-01"' in field_shown(page.text, "term_start")
+
+
+def test_adding_a_member_with_an_unknown_id_and_a_bad_date_names_both(site: Any) -> None:
+    from .conftest import make_household
+
+    with site.db.transaction() as session:
+        head = make_person(session, site, Actor.system("test"), "王建国")
+        home = make_household(session, site, Actor.system("test"), "0001", head)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/households/{home.id}/members", data={
+            "resident_id": "1309", "relation": "child", "start_date": "2025-02-30"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        ident = field_shown(page.text, "resident_id")
+        assert 'aria-invalid="true"' in ident and 'value="1309"' in ident
+        assert "入户日期" in field_shown(page.text, "start_date")
+        assert 'value="child" selected' in field_shown(page.text, "relation")
