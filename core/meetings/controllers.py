@@ -6,7 +6,7 @@ the service's message (status 400); unknown or other-village records are 404.
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from cunwu.accounts.actor import Actor
 from cunwu.clock import local_today
 from cunwu.db.types import LOCAL_TZ
-from cunwu.errors import DomainError, NotFound
+from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Matter, Meeting, Motion
@@ -76,14 +76,14 @@ def meetings_list(request: Request[Any, Any, Any], village_code: str) -> Respons
     return render(request, "meetings/list.html", {**_common(), "meetings": rows})
 
 
-def _new_page(request: Request[Any, Any, Any], village_code: str, form: dict[str, str], error: str | None = None,
-              status_code: int = 200) -> Response[str]:
+def _new_page(request: Request[Any, Any, Any], village_code: str, form: dict[str, str],
+              errors: list[Problem] | None = None, status_code: int = 200) -> Response[str]:
     from cunwu.registry import queries
 
     site = site_of(request)
     with site.db.read() as session:
         groups = queries.groups(session, village_code)
-    return render(request, "meetings/new.html", {**_common(), "form": form, "error": error, "groups": groups},
+    return render(request, "meetings/new.html", {**_common(), "form": form, "errors": errors or [], "groups": groups},
                   status_code=status_code)
 
 
@@ -93,25 +93,35 @@ def meeting_new(request: Request[Any, Any, Any], village_code: str, kind: str = 
 
 
 def _starts_at(value: str | None) -> dt.datetime:
+    text = (value or "").strip()
     try:
-        naive = dt.datetime.fromisoformat((value or "").strip())
+        naive = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise MeetingError(_("请填写会议时间")) from None
+        raise forms.error(_("会议时间“%(value)s”无效（例如 2026-03-01 09:00）", value=text) if text
+                          else _("请填写会议时间"), "starts_at") from None
     return naive.replace(tzinfo=LOCAL_TZ) if naive.tzinfo is None else naive
 
 
 @post("/v/{village_code:str}/meetings/", opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def meeting_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    return forms.run(
-        request, lambda s, site, a: services.schedule_meeting(
-            s, site, a, village_code=village_code, kind=data.get("kind", ""),
-            starts_at=_starts_at(data.get("starts_at")), title=data.get("title", ""),
-            location=data.get("location", ""), group_id=_id(data, "group_id", _("村民小组")),
+    def schedule(session: Session, site: Any, actor: Any) -> Meeting:
+        check = forms.Checks()  # every unreadable field at once, then the scheduling rules
+        starts_at = check(_starts_at, data.get("starts_at"))
+        group_id = check(_id, data, "group_id", _("村民小组"))
+        notice_on = check(_day, data, "notice_on", _("通知日期"))
+        check.done(MeetingError)
+        assert starts_at is not None
+        return services.schedule_meeting(
+            session, site, actor, village_code=village_code, kind=data.get("kind", ""), starts_at=starts_at,
+            title=data.get("title", ""), location=data.get("location", ""), group_id=group_id,
             quorum_mode=data.get("quorum_mode") or QuorumMode.persons, agenda=_lines(data.get("agenda")),
-            notice_on=_day(data, "notice_on", _("通知日期")), convened_by=data.get("convened_by") or "committee",
-            requesters=_lines(data.get("requesters")), chair=data.get("chair", ""), recorder=data.get("recorder", "")),
-        then=lambda meeting: f"/v/{village_code}/meetings/{meeting.id}",
-        refused=lambda exc: _new_page(request, village_code, data, exc.message, status_code=exc.status_code))
+            notice_on=notice_on, convened_by=data.get("convened_by") or "committee",
+            requesters=_lines(data.get("requesters")), chair=data.get("chair", ""), recorder=data.get("recorder", ""))
+
+    return forms.run(
+        request, schedule, then=lambda meeting: f"/v/{village_code}/meetings/{meeting.id}",
+        refused=lambda exc: _new_page(request, village_code, data, exc.problems or [Problem(exc.message)],
+                                      status_code=exc.status_code))
 
 
 # --- one meeting -------------------------------------------------------------------------------------------
@@ -319,8 +329,8 @@ def _signin_row(request: Request[Any, Any, Any], village_code: str, meeting_id: 
 
 
 def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
-                 error: str | None = None, status_code: int = 200, form: dict[str, str] | None = None
-                 ) -> Response[str]:
+                 error: str | None = None, status_code: int = 200, form: dict[str, str] | None = None,
+                 errors: list[Problem] | None = None) -> Response[str]:
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
@@ -331,7 +341,7 @@ def _motion_page(request: Request[Any, Any, Any], village_code: str, meeting_id:
             "quorum_text": services.quorum_message(quorum), "present": services.present_members(session, meeting),
             "result": services.motion_result(session, motion), "matter_types": matters.matter_types(site),
             "error": error, "matter_rule": services.motion_rule(site, meeting, motion.matter_type),
-            "form": form or {},
+            "form": form or {}, "errors": errors or [],
         }
     return render(request, "meetings/motion.html", context, status_code=status_code)
 
@@ -349,7 +359,8 @@ def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: 
             s, services.get_meeting(s, village_code, meeting_id), motion_id)),
         then=f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}",
         refused=lambda exc: _motion_page(request, village_code, meeting_id, motion_id, exc.message,
-                                         status_code=exc.status_code, form=form))
+                                         status_code=exc.status_code, form=form,
+                                         errors=exc.problems or [Problem(exc.message)]))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/vote",
@@ -363,12 +374,38 @@ def motion_vote(request: Request[Any, Any, Any], village_code: str, meeting_id: 
                      if key.startswith(VOTE_PREFIX) and key.removeprefix(VOTE_PREFIX).isdigit() and value}
             services.record_vote(session, site, actor, motion, votes)
         else:
-            services.record_vote_counts(session, site, actor, motion, votes_for=_count(data, "votes_for", _("赞成")),
-                                        against=_count(data, "against", _("反对")),
-                                        abstain=_count(data, "abstain", _("弃权")),
-                                        method=method)
+            counts = _counts(data)
+            services.record_vote_counts(session, site, actor, motion, **counts, method=method)
 
     return _motion_act(request, village_code, meeting_id, motion_id, vote, form={**data, "_form": "vote"})
+
+
+def _counts(data: Mapping[str, str]) -> dict[str, int]:
+    """The three vote counts of a show of hands; every one that cannot be read is named at once."""
+    check = forms.Checks()
+    counts = {name: check(_count, data, name, label) for name, label in
+              (("votes_for", _("赞成")), ("against", _("反对")), ("abstain", _("弃权")))}
+    check.done(MeetingError)
+    return {name: value or 0 for name, value in counts.items()}
+
+
+@get("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/count-check",
+     opt={"permission": "meetings.manage"}, sync_to_thread=True)
+def motion_count_check(request: Request[Any, Any, Any], village_code: str, meeting_id: int,
+                       motion_id: int) -> Response[str]:
+    """The live check beside the vote counts (htmx, while the clerk types): the total against the attendees and
+    the result the counts would record. Nothing is written; the submitted form is checked again in full."""
+    site = site_of(request)
+    typed = {k: request.query_params.get(k, "") for k in ("votes_for", "against", "abstain")}
+    with site.db.read() as session:
+        meeting = services.get_meeting(session, village_code, meeting_id)
+        motion = services.get_motion(session, meeting, motion_id)
+        try:
+            counts = _counts(typed)
+        except MeetingError as exc:
+            return render(request, "meetings/_count_check.html", {"problems": exc.problems, "preview": None})
+        preview = services.preview_vote_counts(session, site, meeting, motion, **counts)
+    return render(request, "meetings/_count_check.html", {"problems": [], "preview": preview})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/correct",
@@ -552,7 +589,8 @@ def _step_choices(session: Session, matter: Matter, step: int) -> list[tuple[str
 
 
 def _matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: int, error: str | None = None,
-                 form: dict[str, str] | None = None, status_code: int = 200) -> Response[str]:
+                 form: dict[str, str] | None = None, status_code: int = 200,
+                 errors: list[Problem] | None = None) -> Response[str]:
     site = site_of(request)
     can_manage = site.allowed(actor_of(request), "meetings.matters", village_code)
     with site.db.read() as session:
@@ -566,7 +604,8 @@ def _matter_page(request: Request[Any, Any, Any], village_code: str, matter_id: 
         choices = {step: _step_choices(session, matter, step) for step in next_steps} if can_manage else {}
     return render(request, "meetings/matter.html", {
         **_common(), "matter": matter, "timeline": timeline, "can_manage": can_manage, "next_steps": next_steps,
-        "choices": choices, "error": error, "form": form or {}, "warning_texts": services.warning_texts,
+        "choices": choices, "error": error, "errors": errors or [], "form": form or {},
+        "warning_texts": services.warning_texts,
         "type_title": matters.type_title(site, matter.matter_type), "today": local_today(),
     }, status_code=status_code)
 
@@ -582,23 +621,29 @@ def _matter_act(request: Request[Any, Any, Any], village_code: str, matter_id: i
         request, lambda s, site, a: action(s, site, a, matters.get_matter(s, village_code, matter_id)),
         then=lambda target: f"/v/{village_code}/matters/{target.id if isinstance(target, Matter) else matter_id}",
         refused=lambda exc: _matter_page(request, village_code, matter_id, exc.message, data,
-                                         status_code=exc.status_code))
+                                         status_code=exc.status_code,
+                                         errors=exc.problems or [Problem(exc.message)]))
 
 
 @post("/v/{village_code:str}/matters/{matter_id:int}/steps", opt={"permission": "meetings.matters"},
       sync_to_thread=True)
 def matter_step(request: Request[Any, Any, Any], village_code: str, matter_id: int, data: Form) -> Response[Any]:
     def record(session: Session, site: Site, actor: Actor, matter: Matter) -> None:
-        step = forms.integer(data.get("step"), "step", _("步骤"), default=0, minimum=0)
+        check = forms.Checks()
+        step = check(forms.integer, data.get("step"), "step", _("步骤"), default=0, minimum=0)
+        held_on = check(_day, data, "held_on", _("日期"))
         meeting = motion = None
         if data.get("where"):
             meeting_part, _sep, motion_part = data["where"].partition(":")
-            meeting = services.get_meeting(session, village_code, forms.integer(meeting_part, "where", _("会议")))
-            motion = services.get_motion(session, meeting, forms.integer(motion_part, "where", _("议案"))) \
-                if motion_part else None
-        matters.record_step(session, site, actor, matter, step, meeting=meeting, motion=motion,
+            meeting_id = check(forms.integer, meeting_part, "where", _("会议"))
+            motion_id = check(forms.integer, motion_part, "where", _("议案")) if motion_part else None
+            check.done(MeetingError)
+            meeting = services.get_meeting(session, village_code, meeting_id)  # type: ignore[arg-type]
+            motion = services.get_motion(session, meeting, motion_id) if motion_id is not None else None
+        check.done(MeetingError)
+        matters.record_step(session, site, actor, matter, step, meeting=meeting, motion=motion,  # type: ignore[arg-type]
                             origin=data.get("origin", ""), content=data.get("content", ""),
-                            signatures=_lines(data.get("signatures")), held_on=_day(data, "held_on", _("日期")),
+                            signatures=_lines(data.get("signatures")), held_on=held_on,
                             notice_title=data.get("notice_title", ""), notice_body=data.get("notice_body", ""))
 
     return _matter_act(request, village_code, matter_id, data, record)
@@ -621,7 +666,8 @@ def matter_repropose(request: Request[Any, Any, Any], village_code: str, matter_
 ROUTES = [
     meetings_list, meeting_new, meeting_create, delegations_page, delegation_revoke, meeting_detail,
     meeting_agenda_add, meeting_open, meeting_counts, motion_put, meeting_close_confirm, meeting_close,
-    meeting_publish, signin_page, signin_tap, motion_page, motion_vote, motion_correct, motion_delegate, signin_sheet,
+    meeting_publish, signin_page, signin_tap, motion_page, motion_vote, motion_count_check, motion_correct,
+    motion_delegate, signin_sheet,
     agenda_print, minutes_page, matters_list, matter_new, matter_create, matter_page, matter_step, matter_stop,
     matter_repropose,
 ]

@@ -396,11 +396,17 @@ def new_draft(request: Request[Any, Any, Any], village_code: str, stream: str = 
 def create_draft(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     if data.get("action") == "preview":
         return _edit_page(request, village_code, None, data, [], preview=data.get("body", ""))
+    def change(session: Any, site: Any, actor: Any) -> Notice | None:
+        check = forms.Checks()  # a bad number of days and a missing title are named together
+        days = check(_window_days, data.get("window_days"))
+        notice = check(services.draft_notice, session, site, actor, village_code=village_code,
+                       stream=data.get("stream", ""), category=data.get("category", ""),
+                       title=data.get("title", ""), body=data.get("body", ""), window_days=days)
+        check.done(NoticeError)
+        return notice
+
     return forms.run(
-        request, lambda s, site, a: services.draft_notice(
-            s, site, a, village_code=village_code, stream=data.get("stream", ""),
-            category=data.get("category", ""), title=data.get("title", ""), body=data.get("body", ""),
-            window_days=_window_days(data.get("window_days"))),
+        request, change,
         then=lambda notice: f"/v/{village_code}/notices/manage/{notice.id}/edit",
         refused=lambda exc: _edit_page(request, village_code, None, data, _problems(exc), 400))
 
@@ -432,10 +438,16 @@ def save_draft(request: Request[Any, Any, Any], village_code: str, notice_id: in
     if data.get("action") == "preview":
         return _edit_page(request, village_code, notice, {**data, "stream": notice.stream}, [],
                           preview=data.get("body", ""))
+    def change(session: Any, site: Any, actor: Any) -> None:
+        check = forms.Checks()
+        days = check(_window_days, data.get("window_days"))
+        check(services.update_draft, session, site, actor, notice_id, village_code=village_code,
+              category=data.get("category", ""), title=data.get("title", ""), body=data.get("body", ""),
+              window_days=days)
+        check.done(NoticeError)
+
     return forms.run(
-        request, lambda s, site, a: services.update_draft(
-            s, site, a, notice_id, village_code=village_code, category=data.get("category", ""),
-            title=data.get("title", ""), body=data.get("body", ""), window_days=_window_days(data.get("window_days"))),
+        request, change,
         then=f"/v/{village_code}/notices/manage/{notice_id}/edit?saved=1",
         refused=lambda exc: _edit_page(request, village_code, notice, {**data, "stream": notice.stream},
                                        _problems(exc), 400))
@@ -629,15 +641,7 @@ def parse_period(value: str) -> tuple[str, dt.date]:
 
 def finance_input(data: dict[str, str]) -> FinanceInput:
     """The statement typed in the form; every field that is wrong is reported at once (one NoticeError)."""
-    problems: list[Problem] = []
-
-    def attempt(parse: Any, *args: Any) -> Any:
-        try:
-            return parse(*args)
-        except DomainError as exc:  # a NoticeError or the form toolkit's FormError
-            problems.extend(exc.problems or [Problem(exc.message)])
-            return None
-
+    attempt = forms.Checks()
     period = attempt(parse_period, data.get("period", ""))
     opening = attempt(parse_amount, data.get("opening", ""), _("期初余额"), "opening")
     income = attempt(parse_lines, data.get("income", ""), "income", _("收入"))
@@ -646,8 +650,8 @@ def finance_input(data: dict[str, str]) -> FinanceInput:
     totals = {}
     for name, label in (("income_total", _("收入合计")), ("expenditure_total", _("支出合计"))):
         totals[name] = attempt(parse_amount, data[name], label, name) if data.get(name, "").strip() else None
-    if problems:
-        raise NoticeError(problems[0].message, problems)
+    attempt.done(NoticeError)
+    assert period is not None
     kind, start = period
     return FinanceInput(period_kind=kind, period_start=start, opening=opening, income=income,
                         expenditure=expenditure, closing=closing, **totals)
@@ -705,6 +709,33 @@ def create_finance(request: Request[Any, Any, Any], village_code: str, data: For
     return Redirect(f"/v/{village_code}/notices/manage/{notice.id}/edit", status_code=303)
 
 
+@post("/v/{village_code:str}/notices/manage/finance/check", opt={"permission": "notices.draft"}, sync_to_thread=True)
+def finance_check(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[str]:
+    """The live check under the statement (htmx, while the clerk types): the totals of the lines typed so far, the
+    closing balance they give, and whether the statement reconciles. Nothing is saved; saving checks it all again.
+    Only fields already filled in are judged, so a half-typed form is not a wall of "please fill in"."""
+    check = forms.Checks()
+    filled = {name: (data.get(name) or "").strip() for name in ("opening", "closing", "income", "expenditure")}
+    opening = check(parse_amount, filled["opening"], _("期初余额"), "opening") if filled["opening"] else None
+    closing = check(parse_amount, filled["closing"], _("期末余额"), "closing") if filled["closing"] else None
+    income = check(parse_lines, filled["income"], "income", _("收入")) or []
+    spent = check(parse_lines, filled["expenditure"], "expenditure", _("支出")) or []
+    totals = {"income": sum((a for _i, a in income), Decimal("0.00")),
+              "expenditure": sum((a for _i, a in spent), Decimal("0.00"))}
+    expected = None if opening is None else opening + totals["income"] - totals["expenditure"]
+    verdict: str | None = None
+    if not check.problems and opening is not None and closing is not None:
+        try:
+            services.check_finance(finance_input(data))
+        except DomainError as exc:
+            check.problems.extend(exc.problems or [Problem(exc.message)])
+        else:
+            verdict = _("收支平衡：期初 %(opening)s + 收入 %(income)s − 支出 %(spent)s = 期末 %(closing)s 元",
+                        opening=opening, income=totals["income"], spent=totals["expenditure"], closing=closing)
+    return render(request, "notices/manage/_finance_check.html", {
+        "problems": check.problems, "totals": totals, "expected": expected, "verdict": verdict})
+
+
 @post("/v/{village_code:str}/notices/manage/{notice_id:int}/finance", opt={"permission": "notices.draft"},
       sync_to_thread=True)
 def save_finance(request: Request[Any, Any, Any], village_code: str, notice_id: int, data: Form) -> Response[Any]:
@@ -728,5 +759,5 @@ ROUTES = [
     village_board, county_board, notice_page, post_objection, verify_page, canonical_json, attachment, village_feed,
     county_feed, village_subscribe, county_subscribe, print_notice, print_board, desk, new_draft, create_draft,
     edit_draft, save_draft, preview, upload, remove_file, publish_confirm, publish, correct_form, correct,
-    withdraw_form, withdraw, objections_page, answer, new_finance, create_finance, save_finance,
+    withdraw_form, withdraw, objections_page, answer, new_finance, create_finance, finance_check, save_finance,
 ]

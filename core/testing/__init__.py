@@ -52,6 +52,7 @@ __all__ = [
     "assert_models_match_migrations",
     "build_register",
     "drop_test_site",
+    "field_shown",
     "login",
     "make_test_site",
     "make_user",
@@ -207,6 +208,18 @@ def make_user(site: Site, username: str, *, role: str | None = None, scope: str 
         if role:
             grant_role(session, Actor.system("test"), user, role, scope)
         return int(user.id)  # type: ignore[arg-type]
+
+
+def field_shown(html: str, field: str) -> str:
+    """The markup of one form field as the form toolkit lays it out: the `<label id="f-<field>">` with its control and
+    the message beside it (cunwu's forms/_fields.html). A test asserts a refusal's message and the typed value are in
+    it, i.e. beside the field, not only somewhere on the page. Fails when the page has no such field."""
+    start = html.find(f'id="f-{field}"')
+    assert start >= 0, f"no field f-{field} on the page"
+    start = html.rfind("<", 0, start)
+    end = html.find("</label>", start)
+    assert end >= 0, f"field f-{field} is not a label"
+    return html[start:end]
 
 
 def login(client: TestClient[Any], site: Site, username: str, *, role: str | None = None, scope: str = "",

@@ -90,7 +90,8 @@ async def login(
 
     async def page(error: str, status: int) -> Response[str]:
         return await anyio.to_thread.run_sync(
-            lambda: render(request, "site/login.html", {"next": next_url, "error": error}, status_code=status))
+            lambda: render(request, "site/login.html", {"next": next_url, "error": error, "username": username},
+                           status_code=status))
 
     if attempts > LOGIN_FAILURE_LIMIT:
         return await page(_("登录失败次数过多，请 15 分钟后再试"), 429)

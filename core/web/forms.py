@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from cunwu.accounts.actor import Actor
     from cunwu.runtime import Site
 
-__all__ = ["MONEY_MAX", "Form", "Multipart", "ascii_digits", "date", "decimal", "error", "integer", "money", "run"]
+__all__ = ["MONEY_MAX", "Checks", "Form", "Multipart", "ascii_digits", "date", "decimal", "error", "integer", "money",
+           "run"]
 
 #: A posted HTML form (application/x-www-form-urlencoded), field name → text.
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -137,6 +138,35 @@ def money(value: Any, field: str, label: str, *, default: Decimal | None = None,
           minimum: Decimal | None = Decimal(0)) -> Decimal | None:
     """An amount in yuan, to the fen (at most two decimals), not below `minimum` (0 unless told)."""
     return decimal(value, field, label, default=default, required=required, minimum=minimum, places=2)
+
+
+class Checks:
+    """Every refused field of one form, gathered so the page names them all at once, each beside its field, instead
+    of stopping at the first. `check = Checks()`; `on = check(date, data.get("on"), "on", _("日期"))` (None when
+    refused); `check.add(message, field)` for a rule of the form itself; then `check.done()` raises one error with
+    every problem. A service may be checked too (`check(services.x, session, ...)`): inside `run`'s transaction,
+    whatever it wrote is rolled back when `done()` refuses. A refusal meaning "missing" or "forbidden" (404, 403)
+    is not a field's: it goes on up at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def __call__(self, parse: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return parse(*args, **kwargs)
+        except DomainError as exc:
+            if exc.status_code in (403, 404):
+                raise
+            self.problems.extend(exc.problems or [Problem(exc.message)])
+            return None
+
+    def add(self, message: str, field: str | None = None) -> None:
+        self.problems.append(Problem(message, field=field))
+
+    def done(self, kind: type[DomainError] = FormError) -> None:
+        """Raise `kind` (the area's own error, or FormError) carrying every problem, if there is one."""
+        if self.problems:
+            raise kind(self.problems[0].message, list(self.problems))
 
 
 def _empty(default: EmptyT | None, required: bool, field: str, label: str) -> EmptyT | None:

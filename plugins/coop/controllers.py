@@ -60,9 +60,14 @@ def _int(data: dict[str, Any], field: str, label: str) -> int:
 
 
 def _charter(data: dict[str, Any]) -> Charter:
-    return Charter(reserve_percent=_int(data, "reserve_percent", _("公积金提取比例")),
-                   patronage_percent=_int(data, "patronage_percent", _("按交易量返还比例")),
-                   additional_votes_percent=_int(data, "additional_votes_percent", _("附加表决权比例")),
+    """The charter's figures as typed; every one that cannot be read is named at once."""
+    check = forms.Checks()
+    reserve = check(_int, data, "reserve_percent", _("公积金提取比例"))
+    patronage = check(_int, data, "patronage_percent", _("按交易量返还比例"))
+    additional = check(_int, data, "additional_votes_percent", _("附加表决权比例"))
+    check.done(CoopError)
+    return Charter(reserve_percent=reserve, patronage_percent=patronage,  # type: ignore[arg-type]
+                   additional_votes_percent=additional,  # type: ignore[arg-type]
                    additional_votes_basis=data.get("additional_votes_basis", "contribution"),
                    reserve_basis=data.get("reserve_basis", "transactions"),
                    subsidy_basis=data.get("subsidy_basis", "equal"))
@@ -172,11 +177,15 @@ def create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Re
         level = data.get("level", "village")
         if level == "township":
             require(request, "coop.manage", village_code[:9])
+        check = forms.Checks()  # the date and every charter figure at once, each beside its field
+        registered_on = check(_date, data, "registered_on", _("登记日期"))
+        charter = check(_charter, data)
+        check.done(CoopError)
         with site.db.transaction() as session:
             coop = services.create_cooperative(
                 session, site, actor_of(request), village_code=village_code, level=level,
                 name=data.get("name", ""), credit_code=data.get("credit_code", ""),
-                registered_on=_date(data, "registered_on", _("登记日期")), charter=_charter(data),
+                registered_on=registered_on, charter=charter,  # type: ignore[arg-type]
                 business_scope=data.get("business_scope", ""))
             url = f"/v/{village_code}/p/coop/{coop.id}/"
     except DomainError as error:

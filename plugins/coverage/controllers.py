@@ -130,12 +130,15 @@ def save_organisation(request: Request[Any, Any, Any], village_code: str, data: 
     kind = data.get("kind", "")
 
     def action(session: Session, site: Site, actor: Actor) -> None:
-        org_id = _count(data, "org_id", _("组织"))
+        check = forms.Checks()  # the date and both counts at once, each beside its field
+        org_id = check(_count, data, "org_id", _("组织"))
+        founded_on = check(_date, data, "founded_on", _("成立日期"), required=False)
+        members = check(_count, data, "members", _("成员人数"))
+        meetings = check(_count, data, "meetings_declared", _("近 12 个月会议次数"))
+        check.done(CoverageError)
         services.save_organisation(
             session, site, actor, village_code, kind, org_id=org_id, name=data.get("name", ""),
-            founded_on=_date(data, "founded_on", _("成立日期"), required=False),
-            members=_count(data, "members", _("成员人数")), leader=data.get("leader", ""),
-            meetings_declared=_count(data, "meetings_declared", _("近 12 个月会议次数")))
+            founded_on=founded_on, members=members, leader=data.get("leader", ""), meetings_declared=meetings)
 
     return _change(request, village_code, data, action, form=f"org-{data.get('org_id') or kind}", anchor=f"#{kind}")
 

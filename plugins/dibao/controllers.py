@@ -1,7 +1,7 @@
 """低保 pages: clerks (village), township and county reviewers (site), the public recipients list, the JSON API.
 
 Handlers are thin: parse the form, call a service in one transaction, redirect (or render). A refused change raises
-`DibaoError`, which the app shows as a 400 page with the message and the fields concerned.
+`DibaoError`; the case page shows it again (400) with each problem beside its field and what was typed kept.
 """
 
 import datetime as dt
@@ -65,14 +65,18 @@ def _checked(data: dict[str, Any], prefix: str) -> list[int]:
 
 
 def _on_case(request: Request[Any, Any, Any], village_code: str, case_id: int,
-             action: Callable[[Session, Site, Actor, Case], Any]) -> Response[Any]:
-    """Lock the case, run the change in one transaction, go back to the case page (a refusal: the error page)."""
+             action: Callable[[Session, Site, Actor, Case], Any], typed: dict[str, str] | None = None,
+             form: str = "") -> Response[Any]:
+    """Lock the case, run the change in one transaction, go back to the case page. A refusal shows the case page
+    again with the problems — beside the fields of `form` (the one posted) with what was `typed` kept, or on top."""
     def change(session: Session, site: Site, actor: Actor) -> Case:
         case = services.get_case(session, case_id, village_code, lock=True)
         action(session, site, actor, case)
         return case
 
-    return forms.run(request, change, then=_case_url)
+    return forms.run(request, change, then=_case_url, refused=lambda exc: _case_page(
+        request, village_code, case_id, errors=exc.problems or [Problem(exc.message)], lead=exc.message,
+        form={**(typed or {}), "_form": form}, status_code=exc.status_code))
 
 
 def _visible(request: Request[Any, Any, Any], village_code: str) -> bool:
@@ -102,15 +106,14 @@ def case_list(request: Request[Any, Any, Any], village_code: str) -> Response[st
 
 def _new_case_page(request: Request[Any, Any, Any], village_code: str, number: str, chosen: Any = None,
                    error: str | None = None, open_case: Case | None = None, matches: list[Any] | None = None,
-                   form: dict[str, str] | None = None, problems: list[Problem] | None = None,
-                   summary: str = "") -> Response[str]:
+                   form: dict[str, str] | None = None, problems: list[Problem] | None = None) -> Response[str]:
     """The application form; a refusal about the household is shown beside the 户号 box with the way on (the open
     case, or the households of the name that was typed), never as an error page."""
     settings = services.settings_of(site_of(request))
     return render(request, "dibao/new.html", {
         "household": chosen, "banks": settings.banks, "categories": settings.review_months, "number": number,
         "error": error, "open_case": open_case, "matches": matches or [], "form": form or {},
-        "problems": problems or [], "summary": summary, "review_category_label": services.review_category_label},
+        "problems": problems or [], "review_category_label": services.review_category_label},
         status_code=400 if error or problems else 200)
 
 
@@ -158,13 +161,18 @@ def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) 
         return _new_case_page(
             request, village_code, chosen.household.number if chosen else "", None if open_case else chosen,
             error=exc.message if about_household or not chosen else None, open_case=open_case, form=dict(data),
-            problems=[] if about_household else (exc.problems or [Problem(exc.message)]),
-            summary="" if about_household else exc.message)
+            problems=[] if about_household else (exc.problems or [Problem(exc.message)]))
     return Redirect(url, status_code=303)
 
 
 @get("/v/{village_code:str}/p/dibao/cases/{case_id:int}", opt={"permission": "dibao.view"}, sync_to_thread=True)
 def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) -> Response[str]:
+    return _case_page(request, village_code, case_id)
+
+
+def _case_page(request: Request[Any, Any, Any], village_code: str, case_id: int, *,
+               errors: list[Problem] | None = None, lead: str = "", form: dict[str, str] | None = None,
+               status_code: int = 200) -> Response[str]:
     site = site_of(request)
     settings = services.settings_of(site)
     with site.db.read() as session:
@@ -192,16 +200,21 @@ def case_page(request: Request[Any, Any, Any], village_code: str, case_id: int) 
             "posting_over": case.posting_ends_on is not None and local_today() > case.posting_ends_on,
         }
     names = {m.person.id: m.person.name for m in members}
-    return render(request, "dibao/case.html", {**context, "names": names})
+    return render(request, "dibao/case.html", {**context, "names": names, "errors": errors or [], "lead": lead,
+                                               "form": form or {}}, status_code=status_code)
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/incomes", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
 def add_income(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
-    amount = services.parse_money(data.get("monthly_amount", ""), "monthly_amount")
-    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.record_income(
-        s, site, a, c, person_id=_id(data, "person_id", _("成员")), kind=data.get("kind", ""),
-        monthly_amount=amount, note=data.get("note", "")))
+    def record(session: Session, site: Any, actor: Any, case: Case) -> None:
+        check = forms.Checks()
+        person_id = check(_id, data, "person_id", _("成员"))
+        amount = check(services.parse_money, data.get("monthly_amount", ""), "monthly_amount")
+        check.done(DibaoError)
+        services.record_income(session, site, actor, case, person_id=person_id, kind=data.get("kind", ""),
+                               monthly_amount=amount, note=data.get("note", ""))  # type: ignore[arg-type]
+    return _on_case(request, village_code, case_id, record, data, "income")
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/incomes/{income_id:int}/withdraw",
@@ -224,9 +237,13 @@ def save_property(request: Request[Any, Any, Any], village_code: str, case_id: i
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/visits", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
 def add_visit(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
-    visited_on = forms.date(data.get("visited_on"), "visited_on", _("走访日期"))
-    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.record_visit(
-        s, site, a, c, visited_on=visited_on, visitors=data.get("visitors", ""), findings=data.get("findings", "")))
+    def record(session: Session, site: Any, actor: Any, case: Case) -> None:
+        check = forms.Checks()  # an unreadable date and the visit's own rules, all at once
+        visited_on = check(forms.date, data.get("visited_on"), "visited_on", _("走访日期"))
+        check(services.record_visit, session, site, actor, case, visited_on=visited_on or local_today(),
+              visitors=data.get("visitors", ""), findings=data.get("findings", ""))
+        check.done(DibaoError)
+    return _on_case(request, village_code, case_id, record, data, "visit")
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/evidence", opt={"permission": "dibao.apply"})

@@ -144,22 +144,25 @@ def create_contract(request: Req, village_code: str, data: Form) -> Response[Any
     """Register a household's contract: find the household by 户号, derive the codes, record the term."""
 
     def change(session: Session, site: Site, actor: Actor) -> Contract:
+        check = forms.Checks()  # the household, the group and every date at once, each beside its field
         number = data.get("household", "").strip()
         home = next((h for h in registry.households(session, village_code) if h.household.number == number), None)
         if home is None:
-            raise LandError(_("本村没有户号 %(number)s", number=number),
-                            [Problem(_("本村没有户号 %(number)s", number=number), field="household")])
-        group = int(_decimal(data.get("group") or "0", "group", _("村民小组号")) or 0)
-        issuer = services.issuer_for(session, site, actor, village_code, group)
+            check.add(_("本村没有户号 %(number)s", number=number), "household")
+        group = check(_decimal, data.get("group") or "0", "group", _("村民小组号"))
+        start_on = check(_date, data.get("start_on"), "start_on", _("承包期开始日"))
+        end_on = check(_date, data.get("end_on"), "end_on", _("承包期结束日"))
+        extended = (data.get("extended_to") or "").strip()
+        extended_to = check(_date, extended, "extended_to", _("延包结束日")) if extended else None
+        check.done(LandError)
+        assert home is not None
+        issuer = services.issuer_for(session, site, actor, village_code, int(group or 0))
         contractor = services.register_contractor(session, site, actor, issuer,
                                                   home.household.id)  # type: ignore[arg-type]
         kind = "Q" if data.get("kind") == "Q" else "J"
-        extended = (data.get("extended_to") or "").strip()
         return services.register_contract(
             session, site, actor, contractor, code=contractor.code + kind,
-            start_on=_date(data.get("start_on"), "start_on", _("承包期开始日")),
-            end_on=_date(data.get("end_on"), "end_on", _("承包期结束日")),
-            extended_to=_date(extended, "extended_to", _("延包结束日")) if extended else None)
+            start_on=start_on, end_on=end_on, extended_to=extended_to)  # type: ignore[arg-type]
 
     return forms.run(request, change, then=lambda contract: f"{_base(village_code)}/contracts/{contract.id}",
                      refused=lambda exc: _home(request, village_code, exc, data, exc.status_code))
@@ -254,29 +257,33 @@ def new_transfer(request: Req, village_code: str, contract: int) -> Response[str
 
 
 def _transfer_input(data: dict[str, str], plot_ids: list[int]) -> TransferInput:
+    """The transfer as typed; every area, date and amount that cannot be read is named at once."""
+    check = forms.Checks()
     plots: dict[int, Decimal] = {}
     for plot_id in plot_ids:
-        area = _decimal(data.get(f"area_{plot_id}"), f"area_{plot_id}", _("流转面积"), required=False)
+        area = check(_decimal, data.get(f"area_{plot_id}"), f"area_{plot_id}", _("流转面积"), required=False)
         if area is not None:
             plots[plot_id] = area
     person = (data.get("transferee_person_id") or "").strip()
     years = (data.get("adjust_every_years") or "").strip()
+    start_on = check(_date, data.get("start_on"), "start_on", _("流转开始日"))
+    end_on = check(_date, data.get("end_on"), "end_on", _("流转结束日"))
+    rent = check(_decimal, data.get("rent_yuan_per_mu"), "rent_yuan_per_mu", _("租金"), required=False)
+    grain = check(_decimal, data.get("grain_kg_per_mu"), "grain_kg_per_mu", _("实物租金"), required=False)
+    grain_price = check(_decimal, data.get("grain_price"), "grain_price", _("粮食参考价格"), required=False)
+    value = check(_decimal, data.get("value"), "value", _("作价"), required=False)
+    check.done(LandError)
     return TransferInput(
         contract_id=int(data.get("contract_id", "0") or 0), plots=plots, form=data.get("form", ""),
         transferee_kind=data.get("transferee_kind", ""), transferee_name=data.get("transferee_name", ""),
         transferee_person_id=int(person) if person.isdigit() else None,
         transferee_credit_code=data.get("transferee_credit_code") or None,
         transferee_address=data.get("transferee_address", ""),
-        start_on=_date(data.get("start_on"), "start_on", _("流转开始日")),
-        end_on=_date(data.get("end_on"), "end_on", _("流转结束日")), use=data.get("use", ""),
-        rent_kind=data.get("rent_kind", "cash"),
-        rent_yuan_per_mu=_decimal(data.get("rent_yuan_per_mu"), "rent_yuan_per_mu", _("租金"), required=False)
-        or Decimal(0),
-        grain_kg_per_mu=_decimal(data.get("grain_kg_per_mu"), "grain_kg_per_mu", _("实物租金"), required=False),
-        grain_price=_decimal(data.get("grain_price"), "grain_price", _("粮食参考价格"), required=False),
+        start_on=start_on, end_on=end_on, use=data.get("use", ""),  # type: ignore[arg-type]
+        rent_kind=data.get("rent_kind", "cash"), rent_yuan_per_mu=rent or Decimal(0),
+        grain_kg_per_mu=grain, grain_price=grain_price,
         adjust_every_years=int(years) if years.isdigit() else None,
-        payment_schedule=data.get("payment_schedule", "yearly"),
-        value=_decimal(data.get("value"), "value", _("作价"), required=False),
+        payment_schedule=data.get("payment_schedule", "yearly"), value=value,
         facilities=data.get("facilities", ""), breach=data.get("breach", ""),
         agent_name=data.get("agent_name") or None, parent_ref=data.get("parent_ref") or None)
 

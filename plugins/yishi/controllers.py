@@ -21,6 +21,7 @@ from cunwu.api import (
     DomainError,
     Form,
     NotFound,
+    Problem,
     Site,
     _,
     actor_of,
@@ -67,16 +68,18 @@ def project_list(request: Request[Any, Any, Any], village_code: str) -> Response
 
 
 def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: dict[str, str],
-                   error: DomainError | None = None) -> Response[str]:
+                   error: DomainError | None = None, requesters: list[str] | None = None) -> Response[str]:
     site = site_of(request)
     settings = services.settings_of(site)
     with site.db.read() as session:
         adults = services.requester_candidates(session, site, village_code, local_today())
     kinds = {k: KINDS.get(k, k) for k in settings.eligible_kinds}
     kinds.update({k: KINDS.get(k, k) for k in settings.ineligible_reasons})
+    errors = (error.problems or [Problem(error.message)]) if error else []
     return render(request, "yishi/new.html", {
-        "values": values, "error": error, "kinds": kinds, "origins": ORIGINS, "candidates": adults,
-        "settings": settings,
+        "values": values, "errors": errors, "error_message": error.message if error else "", "kinds": kinds,
+        "origins": ORIGINS, "candidates": adults,
+        "settings": settings, "requesters": requesters or [],
     }, status_code=400 if error else 200)
 
 
@@ -106,30 +109,64 @@ async def create_project(request: Request[Any, Any, Any], village_code: str) -> 
     return await _create_project(request, village_code, values, requesters)
 
 
+def proposal_input(values: dict[str, str], requesters: list[str]) -> services.ProposalInput:
+    """The proposal as typed; every field that cannot be read is named at once (one YishiError)."""
+    check = forms.Checks()
+    budget = check(services.parse_amount, values.get("budget", ""), "budget", _("项目预算"))
+    money = check(services.parse_amount, values.get("money_per_person", ""), "money_per_person", _("每人筹资"))
+    labour = check(services.parse_amount, values.get("workdays_per_labourer", ""), "workdays_per_labourer",
+                   _("每个劳动力筹劳"))
+    year = check(forms.integer, values.get("year", ""), "year", _("年度"))
+    reference = check(forms.date, values.get("reference_date", ""), "reference_date", _("核算基准日"))
+    proposed = check(forms.date, values.get("proposed_on", ""), "proposed_on", _("提议日期"))
+    requester_ids = [check(forms.integer, r, "requesters", _("提议人")) for r in requesters]
+    check.done(services.YishiError)
+    return services.ProposalInput(
+        kind=values.get("kind", ""), title=values.get("title", ""), description=values.get("description", ""),
+        beneficiaries=values.get("beneficiaries", ""), budget=budget, money_per_person=money,
+        workdays_per_labourer=labour, year=year, reference_date=reference, origin=values.get("origin", ""),
+        proposed_on=proposed, requester_ids=requester_ids)
+
+
+@get("/v/{village_code:str}/p/yishi/cap-check", opt={"permission": "yishi.manage"}, sync_to_thread=True)
+def cap_check(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    """The live check beside the rates (htmx, while the clerk types): the yearly caps the plan would break for this
+    village's households, before anything is proposed, published or voted. Nothing is written; submitting the
+    proposal checks it all again."""
+    site = site_of(request)
+    typed = {k: request.query_params.get(k, "") for k in
+             ("money_per_person", "workdays_per_labourer", "year", "reference_date")}
+    settings = services.settings_of(site)
+    check = forms.Checks()
+    money = check(services.parse_amount, typed["money_per_person"], "money_per_person", _("每人筹资"))
+    labour = check(services.parse_amount, typed["workdays_per_labourer"], "workdays_per_labourer",
+                   _("每个劳动力筹劳"))
+    year = check(forms.integer, typed["year"], "year", _("年度"), minimum=2000, maximum=2999)
+    reference = check(forms.date, typed["reference_date"], "reference_date", _("核算基准日"))
+    over: list[Any] = []
+    if not check.problems:
+        with site.db.read() as session:
+            over = services.cap_preview(session, site, village_code, year=year, reference_date=reference,
+                                        money_per_person=money, workdays_per_labourer=labour)
+    households = {v.household_number for v in over if v.household_number is not None}
+    return render(request, "yishi/_cap_check.html", {
+        "problems": check.problems, "over": over[:3], "more": max(0, len(over) - 3), "households": len(households),
+        "settings": settings, "money": money, "labour": labour})
+
+
 async def _create_project(request: Request[Any, Any, Any], village_code: str, values: dict[str, str],
                           requesters: list[str]) -> Response[Any]:
     def work() -> Response[Any]:
         site = site_of(request)
         try:
-            data = services.ProposalInput(
-                kind=values.get("kind", ""), title=values.get("title", ""),
-                description=values.get("description", ""), beneficiaries=values.get("beneficiaries", ""),
-                budget=services.parse_amount(values.get("budget", ""), "budget", _("项目预算")),
-                money_per_person=services.parse_amount(values.get("money_per_person", ""), "money_per_person",
-                                                       _("每人筹资")),
-                workdays_per_labourer=services.parse_amount(values.get("workdays_per_labourer", ""),
-                                                            "workdays_per_labourer", _("每个劳动力筹劳")),
-                year=forms.integer(values.get("year", ""), "year", _("年度")),
-                reference_date=forms.date(values.get("reference_date", ""), "reference_date", _("核算基准日")),
-                origin=values.get("origin", ""),
-                proposed_on=forms.date(values.get("proposed_on", ""), "proposed_on", _("提议日期")),
-                requester_ids=[forms.integer(r, "requesters", _("提议人")) for r in requesters],
-            )
+            data = proposal_input(values, requesters)
             with site.db.transaction() as session:
                 project = services.propose(session, site, actor_of(request), village_code=village_code, data=data)
                 project_id = project.id
         except DomainError as error:
-            return _proposal_form(request, village_code, values, error)
+            if error.status_code in (403, 404):
+                raise
+            return _proposal_form(request, village_code, values, error, requesters)
         return Redirect(f"/v/{village_code}/p/yishi/projects/{project_id}/manage", status_code=303)
 
     return await anyio.to_thread.run_sync(work)
@@ -512,8 +549,8 @@ def _thresholds_json(site: Site) -> dict[str, Any]:
 
 
 ROUTES = [
-    project_list, new_project, create_project, manage_project, publish_plan_confirm, publish_plan, record_vote,
-    issue_codes, close_online, add_reduction, set_dibao, fix_shares, submit, review, file_plan, publish_burden,
-    collect, labour, convert, spending, publish_account, public_project, burden_print, ballot_form, ballot_cast,
-    county_desk, api_projects, api_project,
+    project_list, new_project, create_project, cap_check, manage_project, publish_plan_confirm, publish_plan,
+    record_vote, issue_codes, close_online, add_reduction, set_dibao, fix_shares, submit, review, file_plan,
+    publish_burden, collect, labour, convert, spending, publish_account, public_project, burden_print, ballot_form,
+    ballot_cast, county_desk, api_projects, api_project,
 ]

@@ -3,7 +3,9 @@
 Fixtures:
 - `live_server_factory(enabled=[...])` -> LiveServer(url, site): a fresh migrated site served on a free port;
 - `live_server`: the same with every installed plugin enabled;
-- `page`: a Playwright page (desktop viewport); `phone_page`: a 360x740 phone viewport;
+- `page`: a Playwright page (desktop viewport); `phone_page`: a 360x740 phone viewport; `phone`: 390x844;
+- `phone_fits(page)`: on the page shown, no sideways scroll at 390 px and every control labelled, a checkbox or
+  radio button beside its label (not above it); `open_menu(page)`: unfold the phone menu;
 - `login_as(page, live_server, username, role, scope)`: creates the user and logs in through the form.
 """
 
@@ -128,6 +130,54 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.fixture
 def phone_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     yield from _page(browser, request, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+
+
+@pytest.fixture
+def phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A phone of 390 × 844 (the width issue #14 measures pages at)."""
+    yield from _page(browser, request, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+
+
+#: Controls a person fills in without a label, and checkboxes/radios whose middle is off their label's middle.
+_UNLABELLED = """() => {
+  const shown = e => e.offsetParent !== null && e.getBoundingClientRect().width > 0;
+  const bad = [];
+  for (const e of document.querySelectorAll('main input, main select, main textarea')) {
+    if (['hidden', 'submit', 'button'].includes(e.type) || !shown(e)) continue;
+    const label = e.closest('label') || (e.labels && e.labels[0]);
+    if (!label && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')) {
+      bad.push('no label: ' + (e.name || e.outerHTML.slice(0, 60)));
+    } else if (label && (e.type === 'checkbox' || e.type === 'radio') && label.contains(e)) {
+      const i = e.getBoundingClientRect(), l = label.getBoundingClientRect();
+      if (Math.abs((i.top + i.bottom) / 2 - (l.top + l.bottom) / 2) > 12) bad.push('above its label: ' + e.name);
+    }
+  }
+  return bad;
+}"""
+
+
+def phone_fits_check(page: Any, width: int = 390) -> None:
+    """The page shown fits the phone: no sideways scroll, every control labelled, checkboxes beside their labels."""
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"sideways scroll on {page.url}"
+    assert page.evaluate(_UNLABELLED) == [], page.url
+
+
+@pytest.fixture
+def phone_fits() -> Any:
+    return phone_fits_check
+
+
+def open_menu_on(page: Any) -> None:
+    """Unfold the collapsed menu of a phone-width page (nothing to do when the menu is shown in full)."""
+    button = page.locator("label.menu-button")
+    if button.count() and button.is_visible() and not page.locator("#menu-toggle").is_checked():
+        button.click()
+
+
+@pytest.fixture
+def open_menu() -> Any:
+    return open_menu_on
 
 
 @pytest.hookimpl(wrapper=True)

@@ -6,7 +6,6 @@ household appears on the public list."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -28,16 +27,6 @@ COUNTY = Actor(user_id=None, username="county", display_name="县民政局", gra
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
 def _fits(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
@@ -51,6 +40,9 @@ def test_a_finance_statement_is_published_from_a_phone(phone: Any, live_server_f
     phone.fill("textarea[name=income]", "上级转移支付 5000\n土地承包费 1200.50")
     phone.fill("textarea[name=expenditure]", "路灯电费 300.25\n保洁工资 2000")
     phone.fill("input[name=closing]", "13900.00")
+    # The live check adds up while the clerk types (htmx); the full submit below checks it all again.
+    phone.wait_for_selector("#finance-check:has-text('期末余额应为 13900.25 元')")
+    assert "收支不平" in phone.locator("#finance-check").inner_text()
     phone.click("form.form button[type=submit]")
     assert "收支不平" in phone.locator("[role=alert]").inner_text()  # refused, with the difference
     assert phone.input_value("input[name=opening]") == "10000.00"  # what was typed is kept

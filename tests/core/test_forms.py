@@ -62,3 +62,23 @@ def test_account_numbers_are_ascii_digits_of_the_given_length() -> None:
         forms.ascii_digits("٦٢٢٢٠٢٠٢", "account", "账号")
     with pytest.raises(FormError, match="账号应为 8 到 30 位数字"):
         forms.ascii_digits("1234", "account", "账号", lengths=range(8, 31))
+
+
+def test_checks_gathers_every_refused_field_and_raises_them_together() -> None:
+    from cunwu.errors import DomainError, NotFound
+
+    check = forms.Checks()
+    assert check(forms.integer, "12", "persons", "人数") == 12
+    assert check(forms.integer, "x", "households", "户数") is None
+    assert check(forms.date, "2026-02-30", "on", "日期") is None
+    check.add("另一条规则", "rule")
+    with pytest.raises(DomainError, match="户数须为整数") as refused:
+        check.done(DomainError)
+    assert [p.field for p in refused.value.problems] == ["households", "on", "rule"]
+    assert refused.value.message == refused.value.problems[0].message
+    forms.Checks().done()  # nothing refused: nothing raised
+    def missing() -> None:
+        raise NotFound("没有这条记录")
+
+    with pytest.raises(NotFound, match="没有这条记录"):  # a missing record is not a field's: it goes on up at once
+        check(missing)

@@ -59,10 +59,12 @@ from cunwu.meetings.services.scheduling import (
 )
 from cunwu.meetings.services.signin import record_counts, sign_in, sign_out
 from cunwu.meetings.services.votes import (
+    CountPreview,
     check_reserved_matter,
     correct_result,
     motion_rule,
     motion_rule_set,
+    preview_vote_counts,
     put_motion,
     record_vote,
     record_vote_counts,
@@ -76,6 +78,7 @@ __all__ = [
     "ROLE_TITLES",
     "STATUS_TITLES",
     "VOTE_METHODS",
+    "CountPreview",
     "DerivedMember",
     "MeetingError",
     "MeetingQuorum",
@@ -106,6 +109,7 @@ __all__ = [
     "motions_of",
     "open_meeting",
     "present_members",
+    "preview_vote_counts",
     "publish",
     "publish_resolution",
     "put_motion",

@@ -12,7 +12,7 @@ from babel.support import LazyProxy
 from sqlmodel import Session, SQLModel, col, select
 
 from cunwu.clock import local_date
-from cunwu.errors import DomainError, NotFound
+from cunwu.errors import DomainError, NotFound, Problem
 from cunwu.i18n import _, lazy_gettext
 from cunwu.meetings.models import (
     MatterStep,
@@ -87,6 +87,11 @@ T = TypeVar("T", bound=SQLModel)
 
 class MeetingError(DomainError):
     """A meeting rule refused the change; nothing was written."""
+
+
+def refuse_field(message: str, field: str) -> MeetingError:
+    """A refusal of one form field (named as the form names it), shown beside that field."""
+    return MeetingError(message, [Problem(message, field=field)])
 
 
 def settings_of(site: Site) -> MeetingSettings:

@@ -42,6 +42,7 @@ from cunwu.meetings.services.common import (
     kind_title,
     local_date,
     meeting_date,
+    refuse_field,
     rule_sets,
     settings_of,
 )
@@ -107,15 +108,15 @@ def schedule_meeting(
     if starts_at.tzinfo is None:
         raise MeetingError(_("会议时间必须带时区"))
     if mode is QuorumMode.households and not kind.has_household_mode:
-        raise MeetingError(_("只有村民会议和村民小组会议可以按户计算到会"))
+        raise refuse_field(_("只有村民会议和村民小组会议可以按户计算到会"), "quorum_mode")
     if kind is MeetingKind.group:
         from cunwu.registry import queries
 
         group = queries.group(session, group_id) if group_id else None
         if group is None or group.village_code != village_code:
-            raise MeetingError(_("村民小组会议必须选择本村的一个村民小组"))
+            raise refuse_field(_("村民小组会议必须选择本村的一个村民小组"), "group_id")
     elif group_id is not None:
-        raise MeetingError(_("只有村民小组会议属于一个村民小组"))
+        raise refuse_field(_("只有村民小组会议属于一个村民小组"), "group_id")
     if rule_set != "standard" and rule_set not in rule_sets(site):
         raise MeetingError(_("未知的表决规则集：%(value)s", value=rule_set))
     if rule_override is not None:
@@ -129,7 +130,7 @@ def schedule_meeting(
     day = local_date(starts_at)
     notice_on = notice_on or local_today()
     if notice_on > day:
-        raise MeetingError(_("通知日期 %(notice)s 晚于会议日期 %(day)s", notice=notice_on, day=day))
+        raise refuse_field(_("通知日期 %(notice)s 晚于会议日期 %(day)s", notice=notice_on, day=day), "notice_on")
     requesters = [name.strip() for name in requesters if name.strip()]
     base = _check_convening(session, site, village_code, kind, day, convened_by, requesters)
 

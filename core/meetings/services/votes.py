@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, func, select
@@ -41,7 +42,7 @@ from cunwu.meetings.services.common import (
 from cunwu.meetings.services.delegation import valid_delegation
 from cunwu.meetings.services.matter_types import matter_type_of, matter_types, type_title
 from cunwu.meetings.services.members import present_members
-from cunwu.meetings.services.quorum import _require_quorum
+from cunwu.meetings.services.quorum import MeetingQuorum, _require_quorum, meeting_quorum
 
 if TYPE_CHECKING:
     from cunwu.meetings.models import Matter
@@ -129,24 +130,56 @@ def put_motion(
     return motion
 
 
+@dataclass(frozen=True)
+class CountPreview:
+    """What a show of hands would record, before it is recorded: `cast` votes of `present` attendees; `outcome`
+    None when more votes were cast than people are present; `passed` as `_counted` decides it."""
+
+    cast: int
+    present: int
+    quorate: bool
+    outcome: VoteOutcome | None
+    passed: bool
+
+
+def _outcome(session: Session, site: Site, meeting: Meeting, motion: Motion, quorum: MeetingQuorum, *,
+             votes_for: int, against: int, abstain: int) -> CountPreview:
+    """The one count of a motion's votes (recorded by `_tally`, shown live by `preview_vote_counts`)."""
+    rule, rule_set = motion_rule(site, meeting, motion.matter_type)
+    if rule_set is None:
+        rule = quorum.rule
+    cast = votes_for + against + abstain
+    try:
+        outcome = vote_outcome(rule, votes_for=votes_for, against=against, abstain=abstain,
+                               attendees=quorum.present, members=quorum.total)
+    except ValueError:
+        return CountPreview(cast, quorum.present, quorum.met, None, False)
+    return CountPreview(cast, quorum.present, quorum.met, outcome,
+                        _counted(rule, rule_set, meeting, outcome, quorum.present, quorum.total))
+
+
+def preview_vote_counts(session: Session, site: Site, meeting: Meeting, motion: Motion, *, votes_for: int,
+                        against: int, abstain: int) -> CountPreview:
+    """The result these counts would give, for the clerk's live check while typing; nothing is written, and the
+    arithmetic is the recording's own."""
+    return _outcome(session, site, meeting, motion, meeting_quorum(session, site, meeting), votes_for=votes_for,
+                    against=against, abstain=abstain)
+
+
 def _tally(
     session: Session, site: Site, actor: Actor, motion: Motion, meeting: Meeting, *, votes_for: int, against: int,
     abstain: int, method: str,
 ) -> Motion:
     quorum = _require_quorum(session, site, meeting)
-    rule, rule_set = motion_rule(site, meeting, motion.matter_type)
-    if rule_set is None:
-        rule = quorum.rule
-    try:
-        outcome = vote_outcome(rule, votes_for=votes_for, against=against, abstain=abstain,
-                               attendees=quorum.present, members=quorum.total)
-    except ValueError:
-        raise MeetingError(_("票数合计 %(cast)s 超过到会 %(present)s", cast=votes_for + against + abstain,
-                             present=quorum.present)) from None
+    counted = _outcome(session, site, meeting, motion, quorum, votes_for=votes_for, against=against,
+                       abstain=abstain)
+    outcome = counted.outcome
+    if outcome is None:
+        raise MeetingError(_("票数合计 %(cast)s 超过到会 %(present)s", cast=counted.cast, present=quorum.present))
     audit.update(session, actor, motion, {
         "status": "voted", "vote_method": method, "votes_for": votes_for, "against": against, "abstain": abstain,
         "attendees": quorum.present, "members": quorum.total, "base": outcome.base, "required": outcome.required,
-        "passed": _counted(rule, rule_set, meeting, outcome, quorum.present, quorum.total),
+        "passed": counted.passed,
         "majority": f"{outcome.description} · {outcome.majority_base}",
         "voted_at": utcnow(),
     }, "meetings.motion.vote")

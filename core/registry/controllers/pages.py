@@ -3,6 +3,7 @@
 
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import anyio.to_thread
@@ -38,6 +39,7 @@ from cunwu.registry.models import (
     Person,
 )
 from cunwu.runtime import Site
+from cunwu.web import forms
 from cunwu.web.forms import Form
 from cunwu.web.jsonapi import PAGE_MAX
 from cunwu.web.render import render, site_of
@@ -87,7 +89,7 @@ def _household_page(request: Request[Any, Any, Any], village_code: str, househol
         "links": links, "linked": linked, "groups": groups, "group": next(
             (g for g in groups if g.id == household.group_id), None),
         "entries": [(e, _entry_changes(e, set(), True)) for e in entries], "show_id": ids, "show_phone": phones,
-        "personal": full, "errors": [], **labels(), **extra,
+        "personal": full, "errors": [], "form": {}, **labels(), **extra,
     }, status_code=status_code)
 
 
@@ -98,14 +100,16 @@ def household_page(request: Request[Any, Any, Any], village_code: str, household
 
 
 def _household_action(request: Request[Any, Any, Any], village_code: str, household_id: int,
-                      action: Callable[[Session, Any, Actor, Household], Any]) -> Response[Any]:
+                      action: Callable[[Session, Any, Actor, Household], Any],
+                      typed: dict[str, str] | None = None) -> Response[Any]:
+    """`typed`: the posted form, named by its "_form" field, shown again with the problems beside its fields."""
     url = f"/v/{village_code}/registry/households/{household_id}"
 
     def run(session: Session, site: Site, actor: Actor) -> Any:
         return action(session, site, actor, owned(session, Household, household_id, village_code))
 
     return act(request, village_code, run, url,
-                lambda extra: _household_page(request, village_code, household_id, extra))
+                lambda extra: _household_page(request, village_code, household_id, {"form": typed or {}, **extra}))
 
 
 @post("/households/{household_id:int}/edit", opt={"permission": "registry.edit"},
@@ -121,10 +125,13 @@ def household_edit(request: Request[Any, Any, Any], village_code: str, household
 def household_add_member(request: Request[Any, Any, Any], village_code: str, household_id: int,
                          data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, household: Household) -> None:
-        person = person_by_id_number(session, village_code, data.get("resident_id", ""))
-        services.add_member(session, site, actor, household, person, data.get("relation", ""),
-                            form_date(data, "start_date", _("入户日期"), local_today()))
-    return _household_action(request, village_code, household_id, action)
+        check = forms.Checks()  # the person and the date at once, each beside its field
+        person = check(person_by_id_number, session, village_code, data.get("resident_id", ""))
+        start = check(form_date, data, "start_date", _("入户日期"), local_today())
+        check.done(services.RegistryError)
+        assert person is not None and start is not None
+        services.add_member(session, site, actor, household, person, data.get("relation", ""), start)
+    return _household_action(request, village_code, household_id, action, {**data, "_form": "member"})
 
 
 @post("/households/{household_id:int}/members/{membership_id:int}/end",
@@ -200,7 +207,7 @@ def _person_page(request: Request[Any, Any, Any], village_code: str, person_id: 
     return render(request, "registry/person.html", {
         "person": person, "memberships": memberships, "offices": offices, "terms": terms,
         "entries": [(e, _entry_changes(e, personal_keys, full)) for e in entries],
-        "show_id": ids, "show_phone": phones, "personal": full, "errors": [], **labels(), **extra,
+        "show_id": ids, "show_phone": phones, "personal": full, "errors": [], "form": {}, **labels(), **extra,
     }, status_code=status_code)
 
 
@@ -244,33 +251,44 @@ def person_new(request: Request[Any, Any, Any], village_code: str) -> Response[s
 @post("/persons/new", opt={"permission": "registry.edit"}, sync_to_thread=True)
 def person_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor) -> str:
-        person = services.create_person(session, site, actor, village_code=village_code, data=data)
+        check = forms.Checks()  # the person's fields and the household's, all named at once
+        start = check(form_date, data, "start_date", _("入户日期"), local_today())
+        group_id = check(form_int, data, "group_id", _("村民小组"))
+        person = check(services.create_person, session, site, actor, village_code=village_code, data=data)
+        check.done(services.RegistryError)
+        assert person is not None and start is not None
         number = text(data.get("household_number"))
-        start = form_date(data, "start_date", _("入户日期"), local_today())
         relation = data.get("relation", "head")
         if number:
             existing = queries.open_household_by_number(session, village_code, number)
-            if existing is None:
-                if relation != "head":
-                    message = _("户号 %(number)s 还不存在；新立户时此人须为户主", number=number)
-                    raise services.RegistryError(message, [Problem(message, field="relation")])
-                services.create_household(session, site, actor, village_code=village_code, number=number,
-                                          head=person, created_on=start, address=data.get("address", ""),
-                                          group_id=form_int(data, "group_id", _("村民小组")))
-            else:
-                services.add_member(session, site, actor, existing, person, relation, start)
+            try:
+                if existing is None:
+                    if relation != "head":
+                        message = _("户号 %(number)s 还不存在；新立户时此人须为户主", number=number)
+                        raise services.RegistryError(message, [Problem(message, field="relation")])
+                    services.create_household(session, site, actor, village_code=village_code, number=number,
+                                              head=person, created_on=start, address=data.get("address", ""),
+                                              group_id=group_id)
+                else:
+                    services.add_member(session, site, actor, existing, person, relation, start)
+            except services.RegistryError as exc:  # the household's "number" is this form's "household_number"
+                exc.problems = [replace(p, field="household_number") if p.field == "number" else p
+                                for p in exc.problems]
+                raise
         return f"/v/{village_code}/registry/persons/{person.id}"
     return act(request, village_code, action, "",
                 lambda extra: _person_form_page(request, village_code, {"form": data, **extra}))
 
 
 def _person_action(request: Request[Any, Any, Any], village_code: str, person_id: int,
-                   action: Callable[[Session, Any, Actor, Person], Any]) -> Response[Any]:
+                   action: Callable[[Session, Any, Actor, Person], Any],
+                   typed: dict[str, str] | None = None) -> Response[Any]:
+    """`typed`: the posted form, named by its "_form" field, shown again with the problems beside its fields."""
     def run(session: Session, site: Site, actor: Actor) -> Any:
         return action(session, site, actor, owned(session, Person, person_id, village_code))
 
     return act(request, village_code, run, f"/v/{village_code}/registry/persons/{person_id}",
-                lambda extra: _person_page(request, village_code, person_id, extra))
+                lambda extra: _person_page(request, village_code, person_id, {"form": typed or {}, **extra}))
 
 
 @post("/persons/{person_id:int}/edit", opt={"permission": "registry.edit"},
@@ -280,7 +298,8 @@ def person_edit(request: Request[Any, Any, Any], village_code: str, person_id: i
     values: dict[str, Any] = {k: data[k] for k in keys if k in data}
     values.update({flag: "是" if data.get(flag) else "否" for flag in FLAG_FIELDS})
     return _person_action(request, village_code, person_id,
-                          lambda s, site, a, p: services.update_person(s, site, a, p, values))
+                          lambda s, site, a, p: services.update_person(s, site, a, p, values),
+                          {**data, "_form": "edit"})
 
 
 @post("/persons/{person_id:int}/status", opt={"permission": "registry.edit"},

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from cunwu.accounts.actor import Actor
 from cunwu.clock import local_today
+from cunwu.errors import Problem
 from cunwu.i18n import _
 from cunwu.registry import queries, services
 from cunwu.registry.controllers.common import (
@@ -25,6 +26,7 @@ from cunwu.registry.models import (
     Representative,
 )
 from cunwu.runtime import Site
+from cunwu.web import forms
 from cunwu.web.forms import Form
 from cunwu.web.render import render, site_of
 
@@ -66,7 +68,7 @@ def representatives_view(request: Request[Any, Any, Any], village_code: str,
         groups = queries.groups(session, village_code)
     return render(request, "registry/representatives.html", {
         "terms": terms, "bodies": bodies, "groups": groups, "open_households": open_households,
-        "warnings": representative_warnings(site, terms, open_households, represented), "errors": [],
+        "warnings": representative_warnings(site, terms, open_households, represented), "errors": [], "form": {},
         **labels(), **extra,
     }, status_code=status_code)
 
@@ -81,18 +83,28 @@ def _numbers(value: str) -> list[str]:
     return [n for n in value.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if n]
 
 
+def _household_id(session: Session, village_code: str, number: str) -> int | None:
+    """A linked household by its number; a refusal is the "households" box's, where the numbers were typed."""
+    try:
+        return household_by_number(session, village_code, number).id
+    except services.RegistryError as exc:
+        raise services.RegistryError(exc.message, [Problem(exc.message, field="households")]) from None
+
+
 @post("/representatives", opt={"permission": "registry.edit"}, sync_to_thread=True)
 def representative_set(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor) -> None:
-        person = person_by_id_number(session, village_code, data.get("resident_id", ""))
-        households = [household_by_number(session, village_code, n).id
-                      for n in _numbers(data.get("households", ""))]
-        on = form_date(data, "on", _("生效日期"), local_today())
+        check = forms.Checks()  # the person, every unknown household number and the dates, all at once
+        person = check(person_by_id_number, session, village_code, data.get("resident_id", ""))
+        households = [check(_household_id, session, village_code, n) for n in _numbers(data.get("households", ""))]
+        on = check(form_date, data, "on", _("生效日期"), local_today())
+        term_start = check(form_date, data, "term_start", _("任期开始"), on or local_today())
+        check.done(services.RegistryError)
         services.set_representative(session, site, actor, village_code=village_code, person=person,
-                                    household_ids=households, on=on,  # type: ignore[arg-type]
-                                    term_start=form_date(data, "term_start", _("任期开始"), on))
+                                    household_ids=households, on=on, term_start=term_start)  # type: ignore[arg-type]
     return act(request, village_code, action, f"/v/{village_code}/registry/representatives",
-                lambda extra: representatives_view(request, village_code, extra))
+                lambda extra: representatives_view(request, village_code,
+                                                   {"form": {**data, "_form": "representative"}, **extra}))
 
 
 @post("/representatives/{representative_id:int}/end",

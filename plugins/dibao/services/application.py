@@ -55,19 +55,22 @@ def apply(session: Session, site: Site, actor: Actor, *, village_code: str, hous
     if household is None:
         raise DibaoError(_("本村没有这一户"), [Problem(_("请选择本村的户"), field="household_id")])
     member_ids = {m.person.id for m in household.members}
+    check = forms.Checks()  # every wrong field of the application at once, each beside its field
     if applicant_id not in member_ids:
-        raise DibaoError(_("申请人必须是本户成员"), [Problem(_("请选择本户成员"), field="applicant_id")])
+        check.add(_("申请人必须是本户成员"), "applicant_id")
     covered_ids = list(dict.fromkeys(int(p) for p in covered))
     if not covered_ids or not set(covered_ids) <= member_ids:
-        raise DibaoError(_("保障对象必须是本户成员，至少一人"), [Problem(_("请选择保障对象"), field="covered")])
+        check.add(_("保障对象必须是本户成员，至少一人"), "covered")
     if kind not in amounts.KINDS:
-        raise DibaoError(_("标准类型必须是农村或城市"), [Problem(_("请选择类型"), field="kind")])
+        check.add(_("标准类型必须是农村或城市"), "kind")
     try:
         settings.review_interval(review_category)
-    except ValueError as exc:
-        raise DibaoError(_("未知的家庭类别：%(value)s", value=review_category)) from exc
+    except ValueError:
+        check.add(_("未知的家庭类别：%(value)s", value=review_category), "review_category")
     if bank_code and bank_code not in settings.banks:
-        raise DibaoError(_("未知的银行：%(value)s", value=bank_code), [Problem(_("请选择银行"), field="bank_code")])
+        check.add(_("未知的银行：%(value)s", value=bank_code), "bank_code")
+    account = check(bank_account, account_number) if account_number.strip() else ""
+    check.done(DibaoError)
     live = open_case_of(session, household_id)
     if live is not None:
         message = _("这一户已有办理中或在保的低保案件（第 %(id)s 号）", id=live.id)
@@ -81,7 +84,7 @@ def apply(session: Session, site: Site, actor: Actor, *, village_code: str, hous
         household_size=len(member_ids),
         covered=[{"person_id": p, "severe_disability": grades.get(p) in SEVERE_GRADES, "serious_illness": p in ill}
                  for p in covered_ids],
-        bank_code=bank_code, account_number=bank_account(account_number) if account_number.strip() else "",
+        bank_code=bank_code, account_number=account or "",
         account_holder=account_holder.strip(),
     )
     audit.create(session, actor, case, "dibao.case.apply")
@@ -148,14 +151,16 @@ def record_visit(session: Session, site: Site, actor: Actor, case: Case, *, visi
                  findings: str) -> Visit:
     """A home visit: at least two visitors' names and what they found."""
     _require(case, "applied", "enrolled")
-    if len(findings.strip()) < 5:
-        raise DibaoError(_("请写明入户调查情况（至少 5 个字）"), [Problem(_("请写明调查情况"), field="findings")])
+    check = forms.Checks()  # every wrong field of the visit at once, each beside its field
+    if visited_on > local_today():
+        check.add(_("调查日期不能晚于今天"), "visited_on")
     names = visitor_names(visitors)
     if len(names) < 2:
-        message = _("入户调查人至少两人，请填写每位调查人的姓名（用顿号或逗号分开），已填写 %(n)s 人", n=len(names))
-        raise DibaoError(message, [Problem(message, field="visitors")])
-    if visited_on > local_today():
-        raise DibaoError(_("调查日期不能晚于今天"), [Problem(_("日期不对"), field="visited_on")])
+        check.add(_("入户调查人至少两人，请填写每位调查人的姓名（用顿号或逗号分开），已填写 %(n)s 人", n=len(names)),
+                  "visitors")
+    if len(findings.strip()) < 5:
+        check.add(_("请写明入户调查情况（至少 5 个字）"), "findings")
+    check.done(DibaoError)
     visit = Visit(case_id=case.id, village_code=case.village_code, visited_on=visited_on,  # type: ignore[arg-type]
                   visitors=visitors.strip()[:200], findings=findings.strip())
     audit.create(session, actor, visit, "dibao.visit.record")

@@ -51,6 +51,7 @@ from .proposal import (
 )
 from .review import file_plan, review, submit_for_review
 from .share_fixing import (
+    cap_preview,
     cap_refusal,
     drafting_cap_violations,
     earlier_shares,
@@ -91,6 +92,7 @@ __all__ = [
     "burden_list",
     "burden_rows",
     "candidate_motions",
+    "cap_preview",
     "cap_refusal",
     "cast_ballot",
     "close_online_vote",

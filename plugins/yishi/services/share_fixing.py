@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -154,6 +155,20 @@ def drafting_cap_violations(session: Session, site: Site, project: Project) -> l
     computed = calc.compute_shares(plan, households, settings)
     others = earlier_shares(session, project) + _pending_shares(session, site, project)
     return calc.check_caps(project.year, computed, others, households, settings, plan=plan)
+
+
+def cap_preview(session: Session, site: Any, village_code: str, *, year: int, reference_date: dt.date,
+                money_per_person: Decimal, workdays_per_labourer: Decimal) -> list[calc.CapViolation]:
+    """The caps a plan still being typed would break: the proposal form's live check, the very check `propose`
+    makes (the rates, then every household's year with the other projects), on a project not yet recorded."""
+    plan = calc.Plan(project_id=0, year=year, reference_date=reference_date, money_per_person=money_per_person,
+                     workdays_per_labourer=workdays_per_labourer)
+    over = calc.check_plan_caps(plan, settings_of(site))
+    if over:
+        return over
+    draft = Project(village_code=village_code, year=year, reference_date=reference_date,
+                    money_per_person=money_per_person, workdays_per_labourer=workdays_per_labourer)
+    return drafting_cap_violations(session, site, draft)
 
 
 CAP_FIELDS = {"money": "money_per_person", "labour": "workdays_per_labourer"}

@@ -1,0 +1,55 @@
+"""Scheduling a meeting names every wrong field at once, each beside its field, and keeps what was typed."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from sqlmodel import func, select
+
+from cunwu.meetings import matters
+from cunwu.meetings.models import Meeting
+from cunwu.testing import field_shown, login, site_client
+
+from .conftest import VILLAGE
+
+
+def test_a_meeting_with_a_bad_time_and_a_bad_notice_day_names_both(site: Any) -> None:
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"/v/{VILLAGE}/meetings/", data={
+            "kind": "representatives", "title": "修路议事", "starts_at": "明天上午", "notice_on": "2025-02-30",
+            "location": "村委会", "agenda": "修路\n水渠"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        starts = field_shown(page.text, "starts_at")
+        assert "会议时间“明天上午”无效" in starts and 'value="明天上午"' in starts
+        assert "通知日期" in field_shown(page.text, "notice_on")
+        assert 'value="修路议事"' in field_shown(page.text, "title")
+        assert "修路\n水渠" in field_shown(page.text, "agenda")
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Meeting)).one() == 0
+
+
+def test_a_group_meeting_without_its_group_says_so_beside_the_group(site: Any) -> None:
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"/v/{VILLAGE}/meetings/", data={"kind": "group", "starts_at": "2025-06-10T09:00"})
+        assert page.status_code == 400
+        assert "村民小组会议必须选择本村的一个村民小组" in field_shown(page.text, "group_id")
+
+
+def test_a_step_of_a_matter_is_refused_inside_its_own_form_with_what_was_typed(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        h.held_meeting(session, site, "party_branch")  # a closed meeting the step may cite
+        matter = matters.open_matter(session, site, h.CLERK, village_code=VILLAGE, matter_type="other",
+                                     title="修建村东水渠", opened_on=h.DAY)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/matters/{matter.id}/steps", data={
+        "step": "1", "where": "第一次:议案", "origin": "村民提议", "content": "先议水渠选址"})
+    assert page.status_code == 400
+    form = page.text[page.text.index(f'action="/v/{VILLAGE}/matters/{matter.id}/steps"'):]
+    where = field_shown(form, "where")
+    assert "会议须为整数" in where and "议案须为整数" in where  # both, beside the box
+    assert "请改正以下 2 处" in form.split("</form>", 1)[0]
+    assert 'value="村民提议"' in form and "先议水渠选址" in form

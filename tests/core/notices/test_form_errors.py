@@ -1,0 +1,57 @@
+"""The board's forms name every wrong field at once, each beside its field, and keep what was typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import func, select
+
+from cunwu.notices.models import Notice
+from cunwu.testing import field_shown, login, site_client
+
+from .conftest import VILLAGE, Today, publish
+
+DESK = f"/v/{VILLAGE}/notices/manage"
+
+
+def test_a_draft_with_no_title_and_a_bad_window_names_both_beside_their_fields(site: Any) -> None:
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{DESK}/new", data={"stream": "village", "category": "低保", "title": " ",
+                                                "body": "全村低保名单", "window_days": "七天"})
+        assert page.status_code == 400
+        assert "请改正以下 2 处" in page.text
+        assert "请填写标题" in field_shown(page.text, "title")
+        days = field_shown(page.text, "window_days")
+        assert "公示天数须为整数" in days and 'value="七天"' in days and 'aria-invalid="true"' in days
+        assert "全村低保名单" in field_shown(page.text, "body")
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Notice)).one() == 0
+
+
+def test_an_objection_without_name_and_with_a_bad_phone_names_both_beside_them(site: Any, today: Today) -> None:
+    today.set(dt.date(2025, 6, 1))
+    notice = publish(site, window_days=7)
+    with site_client(site) as client:
+        page = client.post(f"/v/{VILLAGE}/notices/{notice.id}/objections",
+                           data={"body": "赵某家有两套商品房", "name": "", "phone": "12ab"})
+        assert page.status_code == 400
+        assert "请填写您的姓名" in field_shown(page.text, "name")
+        phone = field_shown(page.text, "phone")
+        assert "联系电话" in phone and 'value="12ab"' in phone
+        assert "赵某家有两套商品房" in field_shown(page.text, "body")
+        # the summary sits in the objection form itself, not at the top of a long page
+        form = page.text[page.text.index('class="form narrow nt-object"'):]
+        assert "请改正以下 2 处" in form
+
+
+def test_the_finance_form_lays_out_its_problems_with_the_shared_helpers(site: Any) -> None:
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{DESK}/finance", data={"period": "2025-03", "opening": "一千", "closing": "x1",
+                                                     "income": "上级转移支付 500", "expenditure": ""})
+        assert page.status_code == 400
+        assert 'value="一千"' in field_shown(page.text, "opening") and "期初余额" in field_shown(page.text, "opening")
+        assert "期末余额" in field_shown(page.text, "closing")
+        assert "(opening)" not in page.text and "（opening）" not in page.text

@@ -1,0 +1,74 @@
+"""The 低保 application names every wrong field at once, each beside its field, and keeps what was typed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import func, select
+
+from cunwu.testing import field_shown, login, site_client
+from cunwu_plugins.dibao import services
+from cunwu_plugins.dibao.models import Case, Visit
+
+from .conftest import CLERK, VILLAGE, household, standard
+
+
+def test_an_application_with_a_bad_bank_and_a_bad_account_names_both(site_factory: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    standard(site, "600", dt.date(2025, 1, 1))
+    with site.db.transaction() as session:
+        home, members = household(session, site, [dt.date(1950, 3, 1), dt.date(1985, 6, 1)])
+        head = members[0]
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"/v/{VILLAGE}/p/dibao/cases", data={
+            "household_id": str(home.id), "applicant_id": str(head.id), f"covered_{head.id}": "1", "kind": "rural",
+            "review_category": "unstable", "bank_code": "NOPE", "account_number": "6222 ٠١٢٣",
+            "account_holder": "户主"})
+        assert page.status_code == 400
+        assert "未知的银行：NOPE" in field_shown(page.text, "bank_code")
+        account = field_shown(page.text, "account_number")
+        assert "银行账号只能由数字 0-9 组成" in account and 'value="6222 ٠١٢٣"' in account
+        assert 'value="户主"' in field_shown(page.text, "account_holder")
+        assert 'value="unstable" selected' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Case)).one() == 0
+
+
+def _case(site: Any) -> tuple[int, Any]:
+    standard(site, "600", dt.date(2025, 1, 1))
+    with site.db.transaction() as session:
+        home, members = household(session, site, [dt.date(1950, 3, 1), dt.date(1985, 6, 1)])
+        case = services.apply(session, site, CLERK, village_code=VILLAGE, household_id=home.id,
+                              applicant_id=members[0].id, covered=[members[0].id], bank_code="RCC",
+                              account_number="6222020200112233445", account_holder="户主")
+        return case.id, members
+
+
+def test_a_home_visit_with_one_investigator_and_no_findings_names_both_on_the_case_page(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    case_id, _members = _case(site)
+    url = f"/v/{VILLAGE}/p/dibao/cases/{case_id}"
+    page = client_as(site, "clerk").post(f"{url}/visits", data={"visited_on": "2025-03-01", "visitors": "王文书",
+                                                               "findings": "无"})
+    assert page.status_code == 400 and "<h1>" in page.text  # the case page again, not an error page
+    visitors = field_shown(page.text, "visitors")
+    assert "入户调查人至少两人" in visitors and 'value="王文书"' in visitors
+    assert "请写明入户调查情况" in field_shown(page.text, "findings")
+    assert 'value="2025-03-01"' in field_shown(page.text, "visited_on")
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Visit)).one() == 0
+
+
+def test_an_income_with_a_bad_amount_keeps_the_member_and_the_note(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    case_id, members = _case(site)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/p/dibao/cases/{case_id}/incomes", data={
+        "person_id": str(members[1].id), "kind": "bogus", "monthly_amount": "六百", "note": "在县城打零工"})
+    assert page.status_code == 400
+    amount = field_shown(page.text, "monthly_amount")
+    assert 'value="六百"' in amount and 'aria-invalid="true"' in amount
+    assert f'value="{members[1].id}" selected' in field_shown(page.text, "person_id")
+    assert 'value="在县城打零工"' in field_shown(page.text, "note")
