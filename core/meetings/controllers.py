@@ -104,7 +104,7 @@ def _starts_at(value: str | None) -> dt.datetime:
 
 @post("/v/{village_code:str}/meetings/", opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def meeting_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    def schedule(session: Session, site: Any, actor: Any) -> Meeting:
+    def schedule(session: Session, site: Site, actor: Actor) -> Meeting:
         check = forms.Checks()  # every unreadable field at once, then the scheduling rules
         starts_at = check(_starts_at, data.get("starts_at"))
         group_id = check(_id, data, "group_id", _("村民小组"))

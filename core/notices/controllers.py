@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlmodel import Session
 
+from cunwu.accounts.actor import Actor
 from cunwu.audit.models import AuditEntry
 from cunwu.audit.services import entry_hash
 from cunwu.errors import DomainError, Problem
@@ -396,7 +397,7 @@ def new_draft(request: Request[Any, Any, Any], village_code: str, stream: str = 
 def create_draft(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     if data.get("action") == "preview":
         return _edit_page(request, village_code, None, data, [], preview=data.get("body", ""))
-    def change(session: Any, site: Any, actor: Any) -> Notice | None:
+    def change(session: Session, site: Site, actor: Actor) -> Notice | None:
         check = forms.Checks()  # a bad number of days and a missing title are named together
         days = check(_window_days, data.get("window_days"))
         notice = check(services.draft_notice, session, site, actor, village_code=village_code,
@@ -438,7 +439,7 @@ def save_draft(request: Request[Any, Any, Any], village_code: str, notice_id: in
     if data.get("action") == "preview":
         return _edit_page(request, village_code, notice, {**data, "stream": notice.stream}, [],
                           preview=data.get("body", ""))
-    def change(session: Any, site: Any, actor: Any) -> None:
+    def change(session: Session, site: Site, actor: Actor) -> None:
         check = forms.Checks()
         days = check(_window_days, data.get("window_days"))
         check(services.update_draft, session, site, actor, notice_id, village_code=village_code,

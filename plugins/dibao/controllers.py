@@ -207,7 +207,7 @@ def _case_page(request: Request[Any, Any, Any], village_code: str, case_id: int,
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/incomes", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
 def add_income(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
-    def record(session: Session, site: Any, actor: Any, case: Case) -> None:
+    def record(session: Session, site: Site, actor: Actor, case: Case) -> None:
         check = forms.Checks()
         person_id = check(_id, data, "person_id", _("成员"))
         amount = check(services.parse_money, data.get("monthly_amount", ""), "monthly_amount")
@@ -237,7 +237,7 @@ def save_property(request: Request[Any, Any, Any], village_code: str, case_id: i
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/visits", opt={"permission": "dibao.apply"},
       sync_to_thread=True)
 def add_visit(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
-    def record(session: Session, site: Any, actor: Any, case: Case) -> None:
+    def record(session: Session, site: Site, actor: Actor, case: Case) -> None:
         check = forms.Checks()  # an unreadable date and the visit's own rules, all at once
         visited_on = check(forms.date, data.get("visited_on"), "visited_on", _("走访日期"))
         check(services.record_visit, session, site, actor, case, visited_on=visited_on or local_today(),

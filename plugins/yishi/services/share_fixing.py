@@ -157,7 +157,7 @@ def drafting_cap_violations(session: Session, site: Site, project: Project) -> l
     return calc.check_caps(project.year, computed, others, households, settings, plan=plan)
 
 
-def cap_preview(session: Session, site: Any, village_code: str, *, year: int, reference_date: dt.date,
+def cap_preview(session: Session, site: Site, village_code: str, *, year: int, reference_date: dt.date,
                 money_per_person: Decimal, workdays_per_labourer: Decimal) -> list[calc.CapViolation]:
     """The caps a plan still being typed would break: the proposal form's live check, the very check `propose`
     makes (the rates, then every household's year with the other projects), on a project not yet recorded."""
