@@ -144,7 +144,8 @@ def _payload(args: argparse.Namespace, cfg: LoadSettings, argv: list[str] | None
 
 
 def main_growth(args: argparse.Namespace, cfg: LoadSettings, argv: list[str] | None, started: float) -> int:
-    """The page rows at every size: var/bench/growth-<db>.json, the plot under docs/, the table with --write-docs."""
+    """The page rows at every size: var/bench/growth-<db>.json and its plot; the table and plot in docs/ with
+    --write-docs."""
     if args.scale == "county":
         console.print("[yellow]scale 'county' spreads a fixed register over the villages: villages shrink as the "
                       "county grows, so a flat village page proves little (use the default scale 'demo')[/]")
@@ -155,8 +156,10 @@ def main_growth(args: argparse.Namespace, cfg: LoadSettings, argv: list[str] | N
     report.write_json(county_mod.BENCH_VAR / f"growth-{args.db}.json", payload)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     report.write_json(county_mod.BENCH_VAR / "results" / f"{stamp}-{args.db}-growth.json", payload)
-    if growth.plot(found, payload, growth.plot_path(args.db)):
-        console.print(f"plotted {growth.plot_path(args.db).relative_to(report.PROJECT)}")
+    # the plot goes next to the table: into docs/ with --write-docs, otherwise beside the JSON under var/bench
+    plot = growth.plot_path(args.db) if args.write_docs else county_mod.BENCH_VAR / f"growth-{args.db}.svg"
+    if growth.plot(found, payload, plot):
+        console.print(f"plotted {plot.relative_to(report.PROJECT)}")
     else:
         console.print("[yellow]no plot: matplotlib is not installed (pip install -e '.[bench]')[/]")
     if args.write_docs:
