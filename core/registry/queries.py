@@ -219,8 +219,12 @@ def first_members(session: Session, household_ids: Iterable[int], on: dt.date | 
 
 
 def households(session: Session, village_code: str, on: dt.date | None = None,
-               group_id: int | None = None) -> list[HouseholdMembers]:
-    """The village's households that exist on `on` (created, not closed), each with its members on that day."""
+               group_id: int | None = None, household_id: int | None = None) -> list[HouseholdMembers]:
+    """The village's households that exist on `on` (created, not closed), each with its members on that day.
+
+    `household_id` asks for that one household (an empty list when it is not one of them), so a caller checking
+    one household does not load the whole village.
+    """
     on = _today(on)
     query = select(Household).where(
         Household.village_code == village_code, Household.created_on <= on,
@@ -228,6 +232,8 @@ def households(session: Session, village_code: str, on: dt.date | None = None,
     )
     if group_id is not None:
         query = query.where(Household.group_id == group_id)
+    if household_id is not None:
+        query = query.where(Household.id == household_id)
     found = list(session.exec(query.order_by(col(Household.number))).all())
     members = members_of(session, [h.id for h in found if h.id is not None], on)
     return [HouseholdMembers(h, members.get(h.id or 0, [])) for h in found]

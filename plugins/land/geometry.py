@@ -1,9 +1,11 @@
 """Plot polygons (GeoJSON, CGCS2000 longitude/latitude), their geodesic area, and the village map as inline SVG.
 
 CGCS2000's ellipsoid (a = 6378137 m, f = 1/298.257222101) is GRS80's, so the area is computed on GRS80 with
-pyproj.Geod; shapely checks the ring (closed, not self-intersecting). The map needs no tiles and no map server: the
-server draws the polygons into an SVG, in an equirectangular projection around the village's centre (at village
-scale the distortion is far below what a person can see).
+pyproj.Geod; shapely checks the ring (closed, not self-intersecting). Both (with numpy under shapely) are imported
+where a polygon is checked, not with the module: they cost ~25 MiB and ~0.5 s of every worker's start, and only an
+upload of polygons needs them (the map below draws from the stored coordinates). The map needs no tiles and no map
+server: the server draws the polygons into an SVG, in an equirectangular projection around the village's centre (at
+village scale the distortion is far below what a person can see).
 """
 
 from __future__ import annotations
@@ -13,13 +15,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache, partial
-from typing import Any
+from functools import cache, lru_cache, partial
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
-from pyproj import Geod
-from shapely.geometry import Polygon, shape
-from shapely.validation import explain_validity
 from sqlmodel import Session, select
 
 from cunwu.api import Actor, Problem, Site, _, audit
@@ -27,7 +26,10 @@ from cunwu.api import Actor, Problem, Site, _, audit
 from .models import SQUARE_METRES_PER_MU, Plot
 from .services import LandError, settings_of
 
-GEOD = Geod(ellps="GRS80")
+if TYPE_CHECKING:
+    from pyproj import Geod
+    from shapely.geometry import Polygon
+
 #: Where a CGCS2000 plot can be (China's extent, with a margin): anything else is a swapped or projected coordinate.
 LON_RANGE = (72.0, 136.0)
 LAT_RANGE = (3.0, 54.0)
@@ -57,6 +59,9 @@ def parse_polygon(geometry: Any) -> tuple[Polygon | None, str | None]:
     for ring in rings:
         if len(ring) < 4 or ring[0][:2] != ring[-1][:2]:
             return None, _("多边形的边界必须闭合（首尾坐标相同，至少 4 个点）")
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
     try:
         polygon = shape(geometry)
     except (ValueError, TypeError, AttributeError):
@@ -71,9 +76,16 @@ def parse_polygon(geometry: Any) -> tuple[Polygon | None, str | None]:
     return polygon, None
 
 
+@cache
+def _geod() -> Geod:
+    from pyproj import Geod
+
+    return Geod(ellps="GRS80")
+
+
 def geodesic_mu(polygon: Polygon) -> Decimal:
     """The area on the ellipsoid, in 亩 (to 1/10000)."""
-    area, _perimeter = GEOD.geometry_area_perimeter(polygon)
+    area, _perimeter = _geod().geometry_area_perimeter(polygon)
     return (Decimal(repr(abs(area))) / SQUARE_METRES_PER_MU).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 

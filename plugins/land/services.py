@@ -142,10 +142,6 @@ def issuer_for(session: Session, site: Site, actor: Actor, village_code: str, gr
     return issuer
 
 
-def _household_ids(session: Session, village_code: str) -> dict[int, Any]:
-    return {h.household.id: h for h in registry.households(session, village_code)}
-
-
 def register_contractor(session: Session, site: Site, actor: Actor, issuer: Issuer, household_id: int,
                         number: int | None = None) -> Contractor:
     """A household of the village as 承包方 of `issuer` (code: the next free number unless given)."""
@@ -153,7 +149,8 @@ def register_contractor(session: Session, site: Site, actor: Actor, issuer: Issu
                                                   Contractor.household_id == household_id)).first()
     if found is not None:
         return found
-    home = _household_ids(session, issuer.village_code).get(household_id)
+    found_home = registry.households(session, issuer.village_code, household_id=household_id)
+    home = found_home[0] if found_home else None
     if home is None:
         raise _fail(_("本村户籍登记中没有这一户"), "household_id")
     if number is None:

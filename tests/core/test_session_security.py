@@ -170,3 +170,21 @@ def test_html_pages_may_not_be_framed_by_other_sites(site: Any) -> None:
         response = client.get("/")
         assert response.headers["content-security-policy"] == "frame-ancestors 'self' https://portal.example.gov.cn"
         assert "x-frame-options" not in response.headers
+
+
+def test_an_unknown_user_costs_a_full_password_check_and_is_refused(site: Any) -> None:
+    """The stand-in hash for unknown users has the real hasher's parameters (so the login takes as long as a known
+    user's) and matches no password, not even the one it was named after."""
+    from argon2 import extract_parameters
+
+    from cunwu.accounts import services
+
+    assert extract_parameters(services._DUMMY_HASH) == extract_parameters(services.hash_password("any-password"))
+    with site.db.read() as session:
+        assert services.authenticate(session, "nobody", TEST_PASSWORD) is None
+        assert services.authenticate(session, "nobody", "cunwu-no-such-user") is None
+    with TestClient(create_site_app(site)) as client:
+        client.get("/login")
+        response = _login(client, "nobody")
+        assert response.status_code != 303
+        assert "cunwu_session" not in client.cookies

@@ -92,3 +92,17 @@ def test_svg_colours_plots_by_state(site_factory: Any) -> None:
     svg = str(geometry.village_svg(plots, states))
     assert svg.startswith("<svg") and 'data-state="contracted"' in svg and land.plot_codes[0] in svg
     assert str(geometry.village_svg(plots, {plots[0].id: "disputed"})).count(geometry.STATE_COLOURS["disputed"]) == 1
+
+
+def test_serving_the_land_pages_does_not_load_the_geometry_libraries() -> None:
+    """shapely (with numpy) and pyproj are loaded by the first polygon upload, not by every worker's start."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, cunwu.app, cunwu_plugins.land.plugin, cunwu_plugins.land.controllers, "
+             "cunwu_plugins.land.geometry, cunwu_plugins.land.demo; "
+             "print(sorted({'shapely', 'pyproj', 'numpy'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    polygon, problem = geometry.parse_polygon(_polygon(SQUARE))  # and a check still loads them when needed
+    assert problem is None and polygon is not None

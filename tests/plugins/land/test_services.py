@@ -275,3 +275,22 @@ def test_ledger_flags_registrable_and_expiring_transfers(land_site: Any) -> None
     assert (total.transferred, total.registrable, total.expiring, total.share) == (
         Decimal("8.0000"), 1, 1, Decimal("100.0"))
     assert dict(total.by_form) == {"lease": Decimal("5.0000"), "subcontract": Decimal("3.0000")}
+
+
+def test_a_contractor_is_a_household_of_the_issuers_village_that_still_exists(land_site: Any) -> None:
+    """The check looks at the one household asked for: another village's household, or a closed one, is refused;
+    the village's own open household gets its head as representative."""
+    from .conftest import OTHER_VILLAGE, household
+
+    with land_site.db.transaction() as session:
+        issuer = services.issuer_for(session, land_site, CLERK, VILLAGE)
+        elsewhere, _head = household(session, land_site, "外村户", village=OTHER_VILLAGE)
+        closed, _head = household(session, land_site, "已销户")
+        audit.update(session, CLERK, closed, {"closed_on": dt.date(2020, 1, 1), "close_reason": "迁出"},
+                     "registry.household.close")
+        own, head = household(session, land_site, "本村户")
+        for refused in (elsewhere.id, closed.id):
+            with pytest.raises(LandError, match="本村户籍登记中没有这一户"):
+                services.register_contractor(session, land_site, CLERK, issuer, refused)
+        contractor = services.register_contractor(session, land_site, CLERK, issuer, own.id)
+        assert (contractor.household_id, contractor.representative_id, contractor.name) == (own.id, head.id, "本村户")
