@@ -31,7 +31,7 @@ from cunwu.runtime import Site
 from cunwu.sites import check_hosts
 from cunwu.templating import layer_dirs
 from cunwu.web.guards import FRAMEWORK_PUBLIC_PREFIXES, permission_guard
-from cunwu.web.middleware import context_middleware
+from cunwu.web.middleware import context_middleware, request_scope_middleware
 from cunwu.web.render import render
 from cunwu.web.request_log import RequestLog
 from cunwu.web.security import SecurityLayer
@@ -191,7 +191,7 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
     app = Litestar(
         # One Router for all: Litestar re-registers (and re-wraps) a handler when a later one joins its path.
         route_handlers=[Router(path="/", route_handlers=[handler for _owner, handler in routes]), *static],
-        middleware=[session_config.middleware, csrf_middleware, context_middleware],
+        middleware=[request_scope_middleware, session_config.middleware, csrf_middleware, context_middleware],
         guards=[permission_guard],
         stores=stores,
         state=State({"site": site, "csrf_secret": site.secret()}),

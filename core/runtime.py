@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jinja2 import Environment
 from pydantic import BaseModel
 
-from cunwu import i18n
+from cunwu import i18n, request_scope
 from cunwu.db.engine import Database
 from cunwu.plugins import PluginSet, call_hook, flatten_answers, load_plugins
 from cunwu.sites import SiteConfig, SiteConfigError, VillageEntry
@@ -92,10 +92,20 @@ class Site:
         return grouped
 
     def allowed(self, actor: Actor | None, action: str, scope_code: str | None = None) -> bool:
-        """May `actor` do `action` (a permission name) in village `scope_code` (None: site wide)?"""
+        """May `actor` do `action` (a permission name) in village `scope_code` (None: site wide)?
+
+        Within a web request each question is put to the plugins once (`cunwu.request_scope`): a page asks the same
+        ones from its guard, menu, slots and template, and a county page once per village."""
         from cunwu.accounts.services import is_allowed
 
-        return is_allowed(self, actor, action, scope_code)
+        scope = request_scope.current()
+        if scope is None:
+            return is_allowed(self, actor, action, scope_code)
+        key = (self, actor, action, scope_code)
+        answer = scope.permissions.get(key)
+        if answer is None:
+            answer = scope.permissions[key] = is_allowed(self, actor, action, scope_code)
+        return answer
 
     def villages_for(self, actor: Actor | None, action: str) -> list[str]:
         """Village codes where the actor may do `action`: county-level pages filter their lists with this."""
@@ -105,7 +115,11 @@ class Site:
         """May the actor do `action` site-wide or in at least one village (e.g. a township official)?"""
         if actor is None:
             return False
-        return self.allowed(actor, action, None) or bool(self.villages_for(actor, action))
+        if self.allowed(actor, action, None):
+            return True
+        # the villages the actor's own grants reach first: the answer is usually there, and the first yes ends it
+        ordered = sorted(self.villages, key=lambda code: not actor.roles_for(code))
+        return any(self.allowed(actor, action, code) for code in ordered)
 
     def secret(self) -> str:
         """The site's signing secret, kept in its database so every worker and every restart shares it."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import functools
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import ARGON2_VERSION
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from cunwu.accounts.actor import Actor, Grant
@@ -121,16 +123,26 @@ def grant_role(session: Session, actor: Actor, user: User, role: str, scope_code
     return grant
 
 
+@functools.cache
+def _actor_statement() -> Any:
+    """A user's account and live grants in one statement, built once: every signed-in request loads its actor."""
+    user, grant = User.__table__.c, RoleGrant.__table__.c  # type: ignore[attr-defined]
+    return (select(user.id, user.username, user.display_name, user.person_id, user.is_active,
+                   grant.role, grant.scope_kind, grant.scope_code)
+            .select_from(User.__table__.outerjoin(  # type: ignore[attr-defined]
+                RoleGrant.__table__, (grant.user_id == user.id) & grant.revoked_at.is_(None)))  # type: ignore[attr-defined]
+            .where(user.id == bindparam("user_id")).order_by(grant.id))
+
+
 def load_actor(session: Session, user_id: int) -> Actor | None:
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    rows = session.execute(_actor_statement(), {"user_id": user_id}).all()
+    if not rows or not rows[0].is_active:
         return None
-    grants = session.exec(
-        select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.revoked_at.is_(None))  # type: ignore[union-attr]
-    ).all()
+    first = rows[0]
     return Actor(
-        user_id=user.id, username=user.username, display_name=user.display_name,
-        grants=tuple(Grant(g.role, g.scope_kind, g.scope_code) for g in grants), person_id=user.person_id,
+        user_id=first.id, username=first.username, display_name=first.display_name,
+        grants=tuple(Grant(r.role, r.scope_kind, r.scope_code) for r in rows if r.role is not None),
+        person_id=first.person_id,
     )
 
 

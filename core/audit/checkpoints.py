@@ -15,13 +15,14 @@ guarantees and what it does not.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -86,9 +87,15 @@ def signing_key(site: Site) -> bytes | None:
             from None
 
 
+@functools.cache
+def _last_entry() -> Any:
+    """The chain's newest entry, built once: the county overview shows it on every view."""
+    return select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)  # type: ignore[union-attr]
+
+
 def head(session: Session, site_slug: str, *, count: bool = True) -> Checkpoint:
     """The chain's head now (unsigned). `count=False` skips counting the entries (a page view; `entries` is 0)."""
-    last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+    last = session.execute(_last_entry()).first()
     entry_id, digest = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
     entries = session.execute(select(func.count()).select_from(AuditEntry)
                               .where(AuditEntry.id <= entry_id)).scalar_one() if count else 0  # type: ignore[operator]

@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from cunwu import request_scope
+
 #: Connections kept open per SQLite engine: as many as requests run at once (the server's worker threads), so a busy
 #: site reuses connections instead of opening one (and re-running the PRAGMAs) per request above the default 5.
 SQLITE_POOL_SIZE = 40
@@ -42,6 +44,33 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     return engine
 
 
+class RequestSession(Session):
+    """A web request's one read session (`cunwu.request_scope`): every `with db.read()` block of the request borrows
+    it. When the outermost borrowing block ends its objects are let go, as a closed session would (so nothing one
+    block loaded, or changed for display, reaches the next), but the transaction and the connection stay for the next
+    block; the request's end (or a write in the request) releases them."""
+
+    _borrowers = 0
+
+    def __enter__(self) -> RequestSession:
+        self._borrowers += 1
+        return self
+
+    def close(self) -> None:
+        """A borrowing block has ended (`with` calls this): keep the transaction, drop the objects."""
+        self._borrowers = max(0, self._borrowers - 1)
+        if not self._borrowers:
+            self.expunge_all()
+
+    def release(self) -> None:
+        self._borrowers = 0
+        super().close()
+
+    @property
+    def remote(self) -> bool:
+        return self.bind is not None and self.bind.dialect.name != "sqlite"
+
+
 class Database:
     """The engines of one site. `read()` for GET pages, `write()`/`transaction()` for anything that changes data."""
 
@@ -63,21 +92,37 @@ class Database:
         return self.dialect == "sqlite"
 
     def read(self) -> Session:
-        return Session(self.read_engine, expire_on_commit=False)
+        """A read session; inside a web request always the request's one session (see `cunwu.request_scope`)."""
+        scope = request_scope.current()
+        if scope is None:
+            return Session(self.read_engine, expire_on_commit=False)
+        shared = scope.reads.get(self)
+        if shared is None:
+            shared = scope.reads[self] = RequestSession(self.read_engine, expire_on_commit=False)
+        return shared  # type: ignore[return-value]
 
     def write(self) -> Session:
         return Session(self.write_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits when the block ends, rolls everything back if it raises."""
-        with self.write() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        """One unit of work: commits when the block ends, rolls everything back if it raises.
+
+        Inside a web request the request's read session is released before and after (`cunwu.request_scope`)."""
+        scope = request_scope.current()
+        if scope is not None:
+            scope.before_write()
+        try:
+            with self.write() as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if scope is not None:
+                scope.after_write()
 
     def dispose(self) -> None:
         self.write_engine.dispose()

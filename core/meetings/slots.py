@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from litestar import Request
 from markupsafe import Markup
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from cunwu.clock import LOCAL_TZ, local_today
@@ -21,16 +23,23 @@ def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | No
     return []
 
 
+@functools.cache
+def _upcoming_statement(full: bool) -> Any:
+    """The next five open meetings of a village (only the public kinds unless `full`), built once: the village home
+    is public and often viewed."""
+    query = select(Meeting).where(Meeting.village_code == bindparam("village"), Meeting.status != "closed",
+                                  Meeting.starts_at >= bindparam("since"))
+    if not full:
+        query = query.where(col(Meeting.kind).in_([k.value for k in services.PUBLIC_KINDS]))
+    return query.order_by(col(Meeting.starts_at)).limit(5)
+
+
 def _upcoming(request: Request[Any, Any, Any], village_code: str) -> Markup:
     """Upcoming meetings on the village home: the publicly announced ones for everyone, all for `meetings.view`."""
     site = site_of(request)
     full = site.allowed(actor_of(request), "meetings.view", village_code)
     since = dt.datetime.combine(local_today(), dt.time(), tzinfo=LOCAL_TZ)
     with site.db.read() as session:
-        query = select(Meeting).where(Meeting.village_code == village_code, Meeting.status != "closed",
-                                      Meeting.starts_at >= since)
-        if not full:
-            query = query.where(col(Meeting.kind).in_([k.value for k in services.PUBLIC_KINDS]))
-        rows = session.exec(query.order_by(col(Meeting.starts_at)).limit(5)).all()
+        rows = session.exec(_upcoming_statement(full), params={"village": village_code, "since": since}).all()  # type: ignore[call-overload]
     context = {**base_context(request, village_code), "shanghai": LOCAL_TZ, "upcoming": rows, "full": full}
     return Markup(site.templates.get_template("meetings/_slot_village_home.html").render(context))

@@ -204,6 +204,21 @@ def _last_complete_period_end(today: dt.date, period: str, grace: int) -> dt.dat
         start = _add_months(start, -months)
 
 
+@functools.cache
+def _overdue_statements() -> tuple[Any, Any]:
+    """The calendar's two reads, built once (the county overview runs them on every view): per village the end of
+    the latest published finance period, and the start of the latest published 村务 notice."""
+    live = and_(Notice.is_current, Notice.status == "published")
+    codes = bindparam("codes", expanding=True)
+    finance = (select(FinanceStatement.village_code, func.max(FinanceStatement.period_end))
+               .join(Notice, Notice.id == FinanceStatement.notice_id)
+               .where(live, FinanceStatement.village_code.in_(codes)).group_by(FinanceStatement.village_code))  # type: ignore[attr-defined]
+    village = (select(Notice.village_code, func.max(Notice.window_start))
+               .where(live, Notice.stream == "village", Notice.village_code.in_(codes))  # type: ignore[attr-defined]
+               .group_by(Notice.village_code))
+    return finance, village
+
+
 def overdue(session: Session, site: Site, village_codes: list[str] | None = None,
             today: dt.date | None = None) -> list[Overdue]:
     """Per village: is the finance statement of every closed period out, and has a 村务 notice been published
@@ -211,14 +226,9 @@ def overdue(session: Session, site: Site, village_codes: list[str] | None = None
     today = today or services.local_today()
     cfg = settings_of(site)
     codes = village_codes or [v.code for v in site.config.villages]
-    live = and_(Notice.is_current, Notice.status == "published")
-    finance_rows = dict(session.execute(
-        select(FinanceStatement.village_code, func.max(FinanceStatement.period_end))
-        .join(Notice, Notice.id == FinanceStatement.notice_id)
-        .where(live, FinanceStatement.village_code.in_(codes)).group_by(FinanceStatement.village_code)).all())  # type: ignore[attr-defined]
-    village_rows = dict(session.execute(
-        select(Notice.village_code, func.max(Notice.window_start))
-        .where(live, Notice.stream == "village", Notice.village_code.in_(codes)).group_by(Notice.village_code)).all())  # type: ignore[attr-defined]
+    finance_latest, village_latest = _overdue_statements()
+    finance_rows = dict(session.execute(finance_latest, {"codes": codes}).all())
+    village_rows = dict(session.execute(village_latest, {"codes": codes}).all())
     expected_end = _last_complete_period_end(today, cfg.finance_period, cfg.finance_grace_days)
     months = 1 if cfg.finance_period == "month" else 3
     late: list[Overdue] = []

@@ -14,12 +14,13 @@ Lists are ordered the way a clerk reads them: households by 户号, members head
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_
+from sqlalchemy import Select, and_, bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from cunwu.clock import local_today
@@ -143,12 +144,24 @@ def group(session: Session, id: int) -> Group | None:
     return session.get(Group, id)
 
 
+@functools.cache
+def _village_home_statements() -> tuple[Any, Any]:
+    """The village home's two reads, built once (the page is public and often viewed): its size in one statement
+    of two counts, and its representatives' names."""
+    households = select(func.count()).select_from(Household).where(
+        Household.village_code == bindparam("village"), col(Household.closed_on).is_(None)).scalar_subquery()
+    persons = select(func.count()).select_from(Membership).where(
+        Membership.village_code == bindparam("village"), col(Membership.end_date).is_(None)).scalar_subquery()
+    on = bindparam("on", type_=Representative.__table__.c.term_start.type)  # type: ignore[attr-defined]
+    names = (select(Person.name).join(Representative, col(Representative.person_id) == Person.id)
+             .where(Representative.village_code == bindparam("village"), _serving(Representative, on))
+             .order_by(col(Person.name)))
+    return select(households, persons), names
+
+
 def village_size(session: Session, village_code: str) -> tuple[int, int]:
     """(open households, current members) of a village — public facts for the village home."""
-    households = session.exec(select(func.count()).select_from(Household).where(
-        Household.village_code == village_code, col(Household.closed_on).is_(None))).one()
-    persons = session.exec(select(func.count()).select_from(Membership).where(
-        Membership.village_code == village_code, col(Membership.end_date).is_(None))).one()
+    households, persons = session.execute(_village_home_statements()[0], {"village": village_code}).one()
     return int(households), int(persons)
 
 
@@ -303,13 +316,7 @@ def representatives(session: Session, village_code: str, on: dt.date | None = No
 
 def representative_names(session: Session, village_code: str, on: dt.date | None = None) -> list[str]:
     """Names of the representatives serving on `on` — public facts for the village home, read in one query."""
-    on = _today(on)
-    return list(session.exec(
-        select(Person.name)
-        .join(Representative, col(Representative.person_id) == Person.id)
-        .where(Representative.village_code == village_code, _serving(Representative, on))
-        .order_by(col(Person.name))
-    ).all())
+    return list(session.execute(_village_home_statements()[1], {"village": village_code, "on": _today(on)}).scalars())
 
 
 def office_holders(session: Session, village_code: str, body: str, on: dt.date | None = None) -> list[OfficeHolder]:
@@ -341,40 +348,79 @@ def count(session: Session, query: Any) -> int:
     return int(session.exec(select(func.count()).select_from(query.subquery())).one())
 
 
-def register_query(village_code: str, *, q: str = "", group: str = "", status: str = "", flag: str = "",
-                   statuses: Iterable[str] = (), flags: Iterable[str] = (), on: dt.date | None = None) -> Any:
-    """(Person, Membership, Household) rows of the village's register as searched on the register page: `q` in the
-    name, the 户号 or the end of the ID number; a group; a status ("all" for every status); a flag field or
-    "disabled"."""
-    current = (col(Membership.end_date).is_(None)) | (col(Membership.end_date) > _today(on))
+@dataclass(frozen=True)
+class RegisterSearch:
+    """A register search as the register page and the JSON API take it: `q` in the name, the 户号 or the end of the
+    ID number; a group id; a status (one of `statuses`, "all" for every status, else the people living in or away
+    from the village); a flag field (one of `flags`) or "disabled"."""
+
+    q: str = ""
+    group: str = ""
+    status: str = ""
+    flag: str = ""
+    statuses: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def shape(self) -> tuple[bool, bool, bool, str, str]:
+        """What decides the statement's form (the values are bind parameters)."""
+        q = self.q.strip()
+        status = "one" if self.status in self.statuses else "all" if self.status == "all" else ""
+        flag = self.flag if self.flag in self.flags or self.flag == "disabled" else ""
+        return bool(q), bool(q) and q.isalnum() and q.isascii(), self._group() is not None, status, flag
+
+    def _group(self) -> int | None:
+        group = self.group
+        return int(group) if group.isascii() and group.isdigit() and int(group) < 2**63 else None
+
+    def params(self, village_code: str, on: dt.date | None) -> dict[str, Any]:
+        q = self.q.strip()
+        return {"village": village_code, "today": _today(on), "q": q, "q_upper": q.upper(), "group": self._group(),
+                "status": self.status}
+
+
+@functools.lru_cache(maxsize=64)
+def _register_statements(q: bool, q_id: bool, group: bool, status: str, flag: str) -> tuple[Any, Any]:
+    """The register search for one shape, built once (building costs more than running it on SQLite): the count,
+    and one page of (Person, Membership, Household, total) in the register's order — the total is a window count,
+    so a page and its count are one pass over the village."""
+    current = (col(Membership.end_date).is_(None)) | (col(Membership.end_date) > bindparam("today"))
     query = (
         select(Person, Membership, Household)
         .join(Membership, (col(Membership.person_id) == Person.id) & current, isouter=True)
         .join(Household, col(Household.id) == Membership.household_id, isouter=True)
-        .where(Person.village_code == village_code)
+        .where(Person.village_code == bindparam("village"))
     )
-    q = q.strip()
     if q:
-        conditions = [col(Person.name).contains(q), Household.number == q]
-        if q.isalnum() and q.isascii():
-            conditions.append(col(Person.resident_id).endswith(q.upper()))
+        conditions = [col(Person.name).contains(bindparam("q")), Household.number == bindparam("q")]
+        if q_id:
+            conditions.append(col(Person.resident_id).endswith(bindparam("q_upper")))
         query = query.where(or_(*conditions))
-    if group.isascii() and group.isdigit() and int(group) < 2**63:
-        query = query.where(Household.group_id == int(group))
-    if status in tuple(statuses):
-        query = query.where(Person.status == status)
+    if group:
+        query = query.where(Household.group_id == bindparam("group"))
+    if status == "one":
+        query = query.where(Person.status == bindparam("status"))
     elif status != "all":
         query = query.where(col(Person.status).in_(_LISTED_BY_DEFAULT))
-    if flag in tuple(flags):
-        query = query.where(getattr(Person, flag).is_(True))
-    elif flag == "disabled":
+    if flag == "disabled":
         query = query.where(col(Person.disability_grade).is_not(None))
-    return query
+    elif flag:
+        query = query.where(getattr(Person, flag).is_(True))
+    page = (query.add_columns(func.count().over().label("total"))
+            .order_by(col(Household.number), col(Person.birth_date), col(Person.id))
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return select(func.count()).select_from(query.subquery()), page
 
 
-def register_order(query: Any) -> Any:
-    """The register's order: by 户号, then oldest first."""
-    return query.order_by(col(Household.number), col(Person.birth_date), col(Person.id))
+def register_page(session: Session, village_code: str, search: RegisterSearch, *, page: int, per_page: int,
+                  on: dt.date | None = None) -> tuple[list[tuple[Person, Membership | None, Household | None]], int]:
+    """One page of the register search, by 户号 then oldest first, and how many match in all."""
+    count, rows = _register_statements(*search.shape())
+    params = search.params(village_code, on)
+    found = session.exec(rows, params={**params, "limit": per_page, "offset": (page - 1) * per_page}).all()  # type: ignore[call-overload]
+    if found:
+        return [(person, membership, household) for person, membership, household, _ in found], int(found[0][3])
+    total = int(session.exec(count, params=params).one()) if page > 1 else 0  # type: ignore[call-overload]
+    return [], total
 
 
 def person_by_resident_id(session: Session, village_code: str, number: str) -> Person | None:

@@ -1,4 +1,5 @@
-"""Per-request context: who the actor is (from the server-side session) and which locale to speak."""
+"""Per-request context: the request's shared reads (`cunwu.request_scope`), who the actor is (from the server-side
+session) and which locale to speak."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from cunwu import i18n
+from cunwu import i18n, request_scope
 from cunwu.accounts.services import load_actor
 from cunwu.web.mywork import note_own_change
 
@@ -18,6 +19,27 @@ if TYPE_CHECKING:
 def _load_actor(site: Site, user_id: int) -> Any:
     with site.db.read() as session:
         return load_actor(session, user_id)
+
+
+def request_scope_middleware(app: ASGIApp) -> ASGIApp:
+    """Outermost of the site's middleware: one `RequestScope` per request, so the session store, the actor, the
+    handler and every slot and menu hook read through one session and ask each permission question once."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await app(scope, receive, send)
+            return
+        shared, token = request_scope.enter()
+        try:
+            await app(scope, receive, send)
+        finally:
+            request_scope.leave(token)
+            if shared.remote():  # ending a read transaction is a round trip on PostgreSQL: not on the event loop
+                await anyio.to_thread.run_sync(shared.close)
+            else:  # SQLite ends a read transaction in memory; no thread hop for it
+                shared.close()
+
+    return middleware
 
 
 def _choose_locale(scope: Scope, session: dict[str, Any], site: Site) -> str:

@@ -27,6 +27,18 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
 
 
+def _menu(request: Request[Any, Any, Any], actor: Any, village_code: str | None, level: str) -> list[Any]:
+    """The page's menu: every area's `menu_links`, asked once per request (a slot that renders with the page's
+    context, such as the meetings one on the village home, gets the same list)."""
+    state = request.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    key = f"cunwu.menu:{village_code or ''}"
+    if key not in state:
+        links = site_of(request).call("menu_links", request=request, actor=actor, village_code=village_code)
+        state[key] = sorted((link for link in links if link.level == level), key=lambda link: (link.order, link.label))
+    menu: list[Any] = state[key]
+    return menu
+
+
 def base_context(request: Request[Any, Any, Any], village_code: str | None = None) -> dict[str, Any]:
     site = site_of(request)
     actor = actor_of(request)
@@ -40,16 +52,13 @@ def base_context(request: Request[Any, Any, Any], village_code: str | None = Non
     def can(action: str, scope_code: str | None = village_code) -> bool:
         return site.allowed(actor, action, scope_code)
 
-    links = site.call("menu_links", request=request, actor=actor, village_code=village_code)
-    level = "village" if village else "site"
-    menu = sorted((link for link in links if link.level == level), key=lambda link: (link.order, link.label))
     return {
         "request": request,
         "site": site,
         "actor": actor,
         "village": village,
         "village_code": village_code,
-        "menu": menu,
+        "menu": _menu(request, actor, village_code, "village" if village else "site"),
         "slot": slot,
         "can": can,
         "may_open": lambda path: may_open(request, path),

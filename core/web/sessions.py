@@ -6,6 +6,11 @@ then wrote a new row to the store (a write transaction — on SQLite one that qu
 sent a fresh session cookie, which also made public pages look personal to shared caches. Here an empty session is
 neither stored nor sent; an empty session that had a cookie (a logout) is deleted and its cookie cleared, as before.
 
+A stored session is also not written back when a request leaves it as it was: the framework stored every signed-in
+request's session again (on SQLite a write transaction per page view, queueing behind every other writer — the long
+tail of signed-in pages). Its expiry still slides: an unchanged session is stored again, with a fresh cookie, once
+`SESSION_RENEW_SECONDS` have passed since it was last stored (`STORED_AT` in the session says when).
+
 Session fixation: the framework keeps whatever session id the browser sends. Here a session is stored under a
 fresh id whenever its user changes (login, logout) or its id was not one the store knew, and the old one is deleted,
 so a cookie planted before login never gains the rights of the person who logs in.
@@ -33,15 +38,21 @@ from litestar.middleware.session.server_side import ServerSideSessionBackend, Se
 from litestar.types import ASGIApp, Empty, Message, Receive, Scope, ScopeSession, Send
 from litestar.utils.scope.state import ScopeState
 
+from cunwu.clock import utcnow
+
 #: The cookies the app sets (one place: the front cache in cunwu.notices.front reads them before the framework does).
 SESSION_COOKIE = "cunwu_session"
 CSRF_COOKIE = "cunwu_csrf"
 CSRF_HEADER = "x-csrftoken"
 CSRF_FIELD = "_csrf_token"
 
-_LOADED = "cunwu.session_loaded"  # scope key: (session id, user id) of the session found in the store
+_LOADED = "cunwu.session_loaded"  # scope key: (session id, user id, stored bytes) of the session found in the store
 _FRESH = "cunwu.session_id"  # scope key: the new id a rotated session is stored under
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: Session key: when (epoch seconds) the session was last stored. An unchanged session is stored again — its expiry
+#: and its cookie renewed — only this long after, not on every request.
+STORED_AT = "stored_at"
+SESSION_RENEW_SECONDS = 600
 
 
 def bound_session_id(scope: Scope) -> str:
@@ -71,10 +82,20 @@ def _csrf_cookie(token: str) -> str:
 
 class LazySessionBackend(ServerSideSessionBackend):
     async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-        data = await super().load_from_connection(connection)
+        session_id = connection.cookies.get(self.config.key)
+        if not session_id:
+            return {}
+        raw = await self.get(session_id, store=self.config.get_store_from_app(connection.scope["app"]))
+        data = self.deserialize_data(raw) if raw is not None else {}
         if data:
-            connection.scope[_LOADED] = (connection.cookies[self.config.key], data.get("user_id"))  # type: ignore[literal-required]
+            connection.scope[_LOADED] = (session_id, data.get("user_id"), raw)  # type: ignore[literal-required]
         return data
+
+    def _unchanged(self, scope_session: dict[str, Any], loaded: tuple[str, Any, bytes], scope: Scope) -> bool:
+        """The session is the one loaded, byte for byte, and was stored less than `SESSION_RENEW_SECONDS` ago."""
+        stored_at = scope_session.get(STORED_AT)
+        return (isinstance(stored_at, int) and utcnow().timestamp() - stored_at < SESSION_RENEW_SECONDS
+                and self.serialize_data(scope_session, scope) == loaded[2])
 
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         scope = connection.scope
@@ -93,6 +114,10 @@ class LazySessionBackend(ServerSideSessionBackend):
         secret = scope["litestar_app"].state.csrf_secret
         headers = MutableScopeHeaders.from_message(message)
         if scope_session and scope_session is not Empty:
+            if loaded is not None and loaded[1] == scope_session.get("user_id") \
+                    and self._unchanged(scope_session, loaded, scope):  # type: ignore[arg-type]
+                return  # nothing to write, and the browser's cookie is still the right one
+            scope_session[STORED_AT] = int(utcnow().timestamp())  # type: ignore[index]
             if loaded is None or loaded[1] != scope_session.get("user_id"):  # type: ignore[union-attr]
                 if loaded is not None:
                     await self.delete(loaded[0], store=self.config.get_store_from_app(scope["app"]))

@@ -114,9 +114,10 @@ def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_cod
 
 
 def _reviews_somewhere(site: Site, actor: Actor) -> bool:
-    from .controllers import reviewer_villages
-
-    return bool(reviewer_villages(site, actor))
+    """Whether the actor reviews or files plans in any village: the first one found answers (this runs for every
+    site-level menu, so it must not ask about every village of the county)."""
+    return any(site.allowed(actor, "yishi.review", v.code) or site.allowed(actor, "yishi.file", v.code)
+               for v in site.config.villages)
 
 
 @hookimpl

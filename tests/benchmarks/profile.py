@@ -73,11 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", help="e.g. /v/130926100200/notices/")
     parser.add_argument("--site", choices=["county", "nocache"], default="county")
     parser.add_argument("--login", action="store_true", help="as the demo clerk (session cookie sent by wrk)")
+    parser.add_argument("--user", default="clerk", help="the demo account --login uses (e.g. county)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="the quick run's county (30 villages, demo scale)")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--name", default="", help="file name for the collapsed stacks")
+    parser.add_argument("--gil", action="store_true", help="sample only the thread holding the GIL: where the CPU "
+                        "goes, without the threads waiting for it (on a busy machine most samples are waits)")
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
@@ -95,11 +98,12 @@ def main(argv: list[str] | None = None) -> int:
                        label=f"profile_{args.site}") as server:
         from cunwu.demo import DEMO_PASSWORD
 
-        headers = login(server.base, "clerk", DEMO_PASSWORD) if args.login else {}
+        headers = login(server.base, args.user, DEMO_PASSWORD) if args.login else {}
         load.run(server.base + args.path, seconds=2, connections=args.connections, headers=headers)  # warm up
         seconds = max(1, round(args.seconds))
         record = subprocess.Popen([spy, "record", "--pid", str(server.process.pid), "--duration", str(seconds),
-                                   "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"],
+                                   "--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking",
+                                   *(["--gil"] if args.gil else [])],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         measured: list[load.LoadResult] = []
         thread = threading.Thread(target=lambda: measured.append(

@@ -15,7 +15,7 @@ from cunwu.registry.controllers.common import (
     PER_PAGE,
     masker,
     owned,
-    register_query,
+    register_search,
     viewer,
 )
 from cunwu.registry.fields import FLAG_FIELDS
@@ -60,9 +60,8 @@ def api_persons(request: Request[Any, Any, Any], village_code: str) -> dict[str,
     params = {k: request.query_params.get(k, "") for k in ("q", "group", "status", "flag")}
     ids, phones = masker(site, full)
     with site.db.read() as session:
-        query = register_query(village_code, params)
-        total = queries.count(session, query)
-        rows = session.exec(queries.register_order(query).offset((page - 1) * per_page).limit(per_page)).all()
+        rows, total = queries.register_page(session, village_code, register_search(params), page=page,
+                                            per_page=per_page)
     return {"page": page, "per_page": per_page, "total": total, "masked": not full,
             "items": [_person_json(p, ids, phones, m, h, full=full) for p, m, h in rows]}
 

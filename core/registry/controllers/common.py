@@ -108,7 +108,8 @@ def act(request: Request[Any, Any, Any], village_code: str, action: Callable[[Se
                                                "status_code": exc.status_code}))
 
 
-def register_query(village_code: str, params: dict[str, str]) -> Any:
-    return queries.register_query(village_code, q=params.get("q", ""), group=params.get("group", ""),
-                                  status=params.get("status", ""), flag=params.get("flag", ""), statuses=STATUSES,
-                                  flags=FLAG_FIELDS)
+def register_search(params: dict[str, str]) -> queries.RegisterSearch:
+    """The register search the page's and the API's query parameters ask for."""
+    return queries.RegisterSearch(q=params.get("q", ""), group=params.get("group", ""),
+                                  status=params.get("status", ""), flag=params.get("flag", ""),
+                                  statuses=tuple(STATUSES), flags=tuple(FLAG_FIELDS))

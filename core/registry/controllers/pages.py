@@ -28,7 +28,7 @@ from cunwu.registry.controllers.common import (
     masker,
     owned,
     person_by_id_number,
-    register_query,
+    register_search,
     viewer,
 )
 from cunwu.registry.controllers.representatives import representatives_view
@@ -55,9 +55,8 @@ def register_list(request: Request[Any, Any, Any], village_code: str) -> Respons
     wanted = params["page"]  # "²".isdigit() is true: only ASCII digits make a page number
     page = min(max(1, int(wanted)), PAGE_MAX) if wanted.isascii() and wanted.isdigit() else 1
     with site.db.read() as session:
-        query = register_query(village_code, params)
-        total = queries.count(session, query)
-        rows = session.exec(queries.register_order(query).offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+        rows, total = queries.register_page(session, village_code, register_search(params), page=page,
+                                            per_page=PER_PAGE)
         groups = queries.groups(session, village_code)
     ids, phones = masker(site, full)
     query_string = "&".join(f"{k}={v}" for k, v in params.items() if v and k != "page")
