@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response
 from litestar.utils.scope.state import ScopeState
@@ -13,6 +13,9 @@ from cunwu.privacy import mask
 from cunwu.templating import render_block
 from cunwu.web.guards import may_open
 from cunwu.web.request_state import actor_of, site_of
+
+if TYPE_CHECKING:
+    from cunwu.accounts.actor import Actor
 
 __all__ = ["actor_of", "base_context", "is_htmx", "public_base", "render", "site_of"]
 
@@ -27,7 +30,7 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
 
 
-def _menu(request: Request[Any, Any, Any], actor: Any, village_code: str | None, level: str) -> list[Any]:
+def _menu(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None, level: str) -> list[Any]:
     """The page's menu: every area's `menu_links`, asked once per request (a slot that renders with the page's
     context, such as the meetings one on the village home, gets the same list)."""
     state = request.scope.setdefault("state", {})  # type: ignore[typeddict-item]
