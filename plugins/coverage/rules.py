@@ -94,21 +94,26 @@ class Rate:
 
     def add(self, types: Mapping[str, bool]) -> None:
         self.villages += 1
-        for kind in TYPES:
-            self.covered[kind] += bool(types.get(kind))
-        self.covered["all"] += all(types.get(kind) for kind in TYPES)
+        flags = [bool(types.get(kind)) for kind in TYPES]
+        for kind, flag in zip(TYPES, flags, strict=True):
+            self.covered[kind] += flag
+        self.covered["all"] += all(flags)
 
     def share(self, kind: str) -> Fraction:
         return Fraction(self.covered[kind], self.villages) if self.villages else Fraction(0)
 
 
 def rates(villages: Iterable[tuple[str, Mapping[str, bool]]]) -> tuple[dict[str, Rate], Rate]:
-    """(rate by township key, county rate) from (township key, the village's types) pairs."""
+    """(rate by township key, county rate) from (township key, the village's types) pairs: one pass over the
+    villages, the county then summed from its townships (a county page has 300 villages, 15 townships)."""
     by_township: dict[str, Rate] = {}
-    county = Rate()
     for township, types in villages:
         by_township.setdefault(township, Rate()).add(types)
-        county.add(types)
+    county = Rate()
+    for rate in by_township.values():
+        county.villages += rate.villages
+        for kind, count in rate.covered.items():
+            county.covered[kind] += count
     return by_township, county
 
 

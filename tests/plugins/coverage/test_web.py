@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
+from cunwu.api import utcnow
 from cunwu.testing import login, site_client
 from cunwu_plugins.coverage import services
 from cunwu_plugins.coverage.models import GroupMembership, HouseholdGroup, Organisation, Snapshot
@@ -255,6 +256,50 @@ def test_missing_lists_show_the_snapshots_reasons(site_factory: Any) -> None:
         login(client, site, "county2", role="county_official")
         page = client.get("/p/coverage/").text
         assert "原因见该村页面" in page
+
+
+def test_missing_lists_and_rates_from_stored_rows(site_factory: Any) -> None:
+    """The dashboard reads the month's rows as they are stored: hand-checked rates per township and county, each
+    missing list in village order, the same reasons said alike for every village sharing them (they are put in
+    words once a page), and a row without reasons sending the reader to the village."""
+    villages = [("130926100201", "东街村", "肃宁镇"), ("130926100202", "西街村", "肃宁镇"),
+                ("130926100203", "南关村", "肃宁镇"), ("130926101201", "梁家村", "梁家村镇")]
+    site = site_factory(enabled=["coverage"], villages=villages)
+    absent = {"party": [["party", ["absent"]]]}
+    rows = {  # code: (party, self-governance, economic, order, reasons)
+        "130926100201": (True, True, True, True, {}),
+        "130926100202": (False, True, True, False, {**absent, "order": [["groups", ["no_groups"]]]}),
+        "130926100203": (False, True, False, True, {**absent, "economic": [["economic", ["none_covers"]]]}),
+        "130926101201": (False, False, True, True, None),
+    }
+    with site.db.transaction() as session:
+        for code, (party, self_governance, economic, order, reasons) in rows.items():
+            session.add(Snapshot(village_code=code, month=days_ago(0).replace(day=1), party=party,
+                                 self_governance=self_governance, economic=economic, order_stability=order,
+                                 adults=10, enrolled=5, taken_at=utcnow(), reasons=reasons))
+    with site_client(site) as client:
+        login(client, site, "county", role="county_official")
+        page = client.get("/p/coverage/").text
+        assert 'id="no-snapshot"' not in page
+        table = _numbers(page, r'<tr data-township="([^"]+)"><th scope="row">[^<]+</th><td class="num">(\d+)</td>'
+                               r'<td class="num">([0-9.]+)</td><td class="num">([0-9.]+)</td>'
+                               r'<td class="num">([0-9.]+)</td><td class="num">([0-9.]+)</td>')
+        assert table == [("肃宁镇", "3", "33.3", "100.0", "66.7", "66.7"),
+                         ("梁家村镇", "1", "0.0", "0.0", "100.0", "100.0")]
+        total = _numbers(page, r'<tfoot><tr><th scope="row">合计</th><td class="num">(\d+)</td>((?:<td class="num">'
+                               r'[0-9.]+</td>){5})')
+        assert total == [("4", "".join(f'<td class="num">{p}</td>' for p in ("25.0", "75.0", "75.0", "75.0", "25.0")))]
+        missing = page[page.index('id="h-missing"'):]
+        listed = re.findall(r'<a href="/v/(\d+)/p/coverage/#type-(\w+)">[^<]*</a>\s*<span class="small[^"]*">([^<]*)'
+                            r'</span>', missing)
+        assert listed == [("130926100202", "party", "村党组织：未建立"), ("130926100203", "party", "村党组织：未建立"),
+                          ("130926101201", "party", "原因见该村页面"),
+                          ("130926101201", "self_governance", "原因见该村页面"),
+                          ("130926100203", "economic", "经济合作组织：无一达标"),
+                          ("130926100202", "order", "未编十户联防小组")]
+        client.get("/-/locale/en")
+        english = html.unescape(client.get("/p/coverage/").text)
+        assert english.count("Village party organisation: Not established") == 2
 
 
 def test_public_summary_and_api(site_factory: Any) -> None:
