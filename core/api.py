@@ -25,7 +25,14 @@ from cunwu.meetings.models import Matter, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind, QuorumMode, RuleOverride, RuleOverrides, VoteRuleSet, check_overrides
 from cunwu.meetings.services import MeetingError
 from cunwu.notices.models import Notice, Objection
-from cunwu.notices.services import NoticeOrigin, NoticeTable, publish_notice, raise_objection
+from cunwu.notices.services import (
+    NewNotice,
+    NoticeOrigin,
+    NoticeTable,
+    publish_notice,
+    publish_notices,
+    raise_objection,
+)
 from cunwu.plugin_types import DemoContext, Manifest, MatterType, MenuLink, Permission, WorkItem
 from cunwu.privacy import mask, mask_account, mask_phone
 from cunwu.registry import queries as registry
@@ -62,6 +69,7 @@ __all__ = [
     "Money",
     "Motion",
     "Multipart",
+    "NewNotice",
     "NotFound",
     "Notice",
     "NoticeOrigin",
@@ -110,6 +118,7 @@ __all__ = [
     "progress_bar",
     "public_base",
     "publish_notice",
+    "publish_notices",
     "raise_objection",
     "read_table",
     "registry",

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -380,11 +380,10 @@ def _fire_published(session: Session, site: Site, notice: Notice) -> None:
     site.call("notice_published", session=session, notice=notice, site=site)
 
 
-def _insert_published(session: Session, site: Site, actor: Actor, notice: Notice, *,
-                      finance: FinanceInput | None, attachments: list[NoticeAttachment],
-                      previous: Notice | None, finance_copy: tuple[FinanceStatement, list[FinanceLine]] | None = None,
-                      action: str = "notices.notice.publish") -> Notice:
-    """Insert a version that is published at once: the hash is computed from the content before the insert."""
+def _stamp_published(actor: Actor, notice: Notice, *, finance: FinanceInput | None,
+                     attachments: list[NoticeAttachment], previous: Notice | None,
+                     finance_copy: tuple[FinanceStatement, list[FinanceLine]] | None = None) -> None:
+    """Mark a new version published and hash it from its content, before the insert."""
     if finance is not None:
         check_finance(finance)
     notice.status = "published"
@@ -407,6 +406,15 @@ def _insert_published(session: Session, site: Site, actor: Actor, notice: Notice
         finance_data = finance_form(*finance_copy)
     notice.content_hash = content_hash(canonical_form(notice, attachments, finance_data,
                                                       previous.content_hash if previous else None))
+
+
+def _insert_published(session: Session, site: Site, actor: Actor, notice: Notice, *,
+                      finance: FinanceInput | None, attachments: list[NoticeAttachment],
+                      previous: Notice | None, finance_copy: tuple[FinanceStatement, list[FinanceLine]] | None = None,
+                      action: str = "notices.notice.publish") -> Notice:
+    """Insert a version that is published at once: the hash is computed from the content before the insert."""
+    _stamp_published(actor, notice, finance=finance, attachments=attachments, previous=previous,
+                     finance_copy=finance_copy)
     audit.create(session, actor, notice, action)
     if finance is not None:
         _write_finance(session, actor, notice, finance)
@@ -425,6 +433,37 @@ def _insert_published(session: Session, site: Site, actor: Actor, notice: Notice
     return notice
 
 
+@dataclass(frozen=True)
+class NewNotice:
+    """One notice for `publish_notices`: the arguments `publish_notice` takes, as one value."""
+
+    village_code: str
+    stream: str
+    category: str
+    title: str
+    body: str
+    window_days: int | None = None
+    window_end: dt.date | None = None
+    origin: NoticeOrigin = field(default_factory=NoticeOrigin)
+    table: NoticeTable | None = None
+    finance: FinanceInput | None = None
+
+
+def _new_notice(site: Site, actor: Actor, new: NewNotice) -> Notice:
+    """The first version of a new series as `new` asks for it, checked (refusals raise), not yet written."""
+    _check_fields(site, village_code=new.village_code, stream=new.stream, category=new.category, title=new.title,
+                  body=new.body, origin=new.origin, table=new.table)
+    start = local_today()
+    days, end = _window(site, start, new.window_days, new.window_end, new.stream, new.category)
+    return Notice(
+        series=uuid.uuid4().hex, version=1, is_current=True, village_code=new.village_code, stream=new.stream,
+        category=new.category.strip(), kind="finance" if new.finance is not None else "text",
+        title=new.title.strip(), body=new.body, data_table=new.table.as_json() if new.table else None,
+        window_days=days, window_start=start, window_end=end, origin_kind=new.origin.kind,
+        origin_ref=new.origin.ref, origin_url=new.origin.url, created_by=actor.label,
+    )
+
+
 def publish_notice(
     session: Session, site: Site, actor: Actor, *, village_code: str, stream: str, category: str, title: str,
     body: str, window_days: int | None = None, window_end: dt.date | None = None,
@@ -432,18 +471,31 @@ def publish_notice(
     finance: FinanceInput | None = None,
 ) -> Notice:
     """Publish a notice at once (meetings and plugins use this). Fires `notice_published` in this transaction."""
-    _check_fields(site, village_code=village_code, stream=stream, category=category, title=title, body=body,
-                  origin=origin, table=table)
-    start = local_today()
-    days, end = _window(site, start, window_days, window_end, stream, category)
-    notice = Notice(
-        series=uuid.uuid4().hex, version=1, is_current=True, village_code=village_code, stream=stream,
-        category=category.strip(), kind="finance" if finance is not None else "text", title=title.strip(),
-        body=body, data_table=table.as_json() if table else None, window_days=days, window_start=start,
-        window_end=end, origin_kind=origin.kind, origin_ref=origin.ref, origin_url=origin.url,
-        created_by=actor.label,
-    )
+    notice = _new_notice(site, actor, NewNotice(village_code, stream, category, title, body, window_days, window_end,
+                                                origin, table, finance))
     return _insert_published(session, site, actor, notice, finance=finance, attachments=[], previous=None)
+
+
+def publish_notices(session: Session, site: Site, actor: Actor, notices: Sequence[NewNotice]) -> list[Notice]:
+    """Publish many notices at once (a county's co-op closes post one each), in the order given.
+
+    Each notice gets what `publish_notice` gives it — its row, its own audit entry, its finance statement, the
+    board's generation bumped, `notice_published` fired — but the rows go in with one flush and the entries with
+    one chain append, instead of a few statements per notice (docs/performance.md, "Co-op close, round 3"). All or
+    nothing: every notice is checked before any is written. In the chain the notices' entries come first, then
+    the finance statements' (one by one they alternate); the hooks fire after all are written."""
+    built = [_new_notice(site, actor, new) for new in notices]
+    for notice, new in zip(built, notices, strict=True):
+        _stamp_published(actor, notice, finance=new.finance, attachments=[], previous=None)
+    audit.create_many(session, actor, built, "notices.notice.publish")  # type: ignore[arg-type]
+    for notice, new in zip(built, notices, strict=True):
+        if new.finance is not None:
+            _write_finance(session, actor, notice, new.finance)
+    for village_code in dict.fromkeys(notice.village_code for notice in built):
+        _touch(session, village_code)
+    for notice in built:
+        _fire_published(session, site, notice)
+    return built
 
 
 def draft_notice(

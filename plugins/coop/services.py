@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -20,6 +20,7 @@ from stdnum.cn import uscc
 from cunwu.api import (
     Actor,
     DomainError,
+    NewNotice,
     NotFound,
     NoticeOrigin,
     NoticeTable,
@@ -29,7 +30,7 @@ from cunwu.api import (
     audit,
     local_today,
     paused_gc,
-    publish_notice,
+    publish_notices,
     registry,
     utcnow,
 )
@@ -388,12 +389,27 @@ def _money_sum(values: Iterable[Any]) -> Decimal:
     return sum((Decimal(v) for v in values), ZERO).quantize(Decimal("0.01"))
 
 
+class MemberRow(NamedTuple):
+    """A member as the close reads them: the few columns it needs, as a plain row (a county has many thousands)."""
+
+    id: int
+    number: int
+    name: str
+    exit_year: int | None
+    exited_on: dt.date | None
+
+    @property
+    def key(self) -> str:
+        """The member's tie-break key, as `Member.key`."""
+        return f"{self.number:06d}"
+
+
 @dataclass(frozen=True)
 class ClosePlan:
     """Everything a close writes, computed before anything is: the pure arithmetic's input and output."""
 
     year: int
-    members: list[Member]
+    members: list[MemberRow]
     figures: list[MemberFigures]
     trade_quantity: dict[int, Decimal]
     reserve: Decimal
@@ -423,7 +439,7 @@ class CloseOrder:
 class _YearBooks:
     """One co-op's records of a year as the close reads them, gathered for many co-ops with one query per kind."""
 
-    members: list[Member] = field(default_factory=list)
+    members: list[MemberRow] = field(default_factory=list)
     amounts: dict[int, Decimal] = field(default_factory=dict)
     quantities: dict[int, Decimal] = field(default_factory=dict)
     capital: dict[int, Decimal] = field(default_factory=dict)
@@ -438,12 +454,13 @@ def _books(session: Session, coop_ids: list[int], year: int) -> dict[int, _YearB
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     books = {coop_id: _YearBooks() for coop_id in coop_ids}
     owner: dict[int, int] = {}
-    for member in session.exec(select(Member).where(
-            col(Member.cooperative_id).in_(coop_ids), Member.joined_on <= end,
-            (col(Member.exited_on).is_(None)) | (col(Member.exited_on) >= start))
+    for coop_id, member_id, number, name, exit_year, exited_on in session.exec(
+            select(Member.cooperative_id, Member.id, Member.number, Member.name, Member.exit_year, Member.exited_on)
+            .where(col(Member.cooperative_id).in_(coop_ids), Member.joined_on <= end,
+                   (col(Member.exited_on).is_(None)) | (col(Member.exited_on) >= start))
             .order_by(Member.cooperative_id, Member.number)).all():
-        books[member.cooperative_id].members.append(member)
-        owner[member.id] = member.cooperative_id  # type: ignore[index]
+        books[coop_id].members.append(MemberRow(member_id, number, name, exit_year, exited_on))  # type: ignore[arg-type]
+        owner[member_id] = coop_id  # type: ignore[index]
     in_year = (col(Trade.cooperative_id).in_(coop_ids), Trade.traded_on >= start, Trade.traded_on <= end)
     for coop_id, member_id, amount, quantity in session.exec(
             select(Trade.cooperative_id, Trade.member_id, func.sum(Trade.amount), func.sum(Trade.quantity))
@@ -551,7 +568,7 @@ def close_years(session: Session, site: Site, actor: Actor, year: int, orders: l
 
     A closed year is immutable. Closing it again is a correction: it needs a reason, writes version n + 1 and makes
     the old version not current (both stay readable), and posts the corrected distribution. The reads and writes
-    are set-based across the co-ops (one statement per kind of record; only the notices are one per co-op), so a
+    are set-based across the co-ops (one statement per kind of record, the notices included), so a
     county's close costs about what one co-op's does per member line (docs/performance.md, "coop_close")."""
     if not orders:
         return []
@@ -592,7 +609,7 @@ def close_years(session: Session, site: Site, actor: Actor, year: int, orders: l
         close_ids.update(zip((r["cooperative_id"] for r in chosen),
                              audit.insert_many(session, actor, YearClose, chosen, action), strict=True))
     lines_of: dict[int, list[dict[str, Any]]] = {}
-    exits: list[tuple[Member, dict[str, Any]]] = []
+    exiting: list[int] = []  # members whose exit takes effect now, in close and number order
     for order, plan in zip(orders, plans, strict=True):
         lines = lines_of[order.coop.id] = []  # type: ignore[index]
         for member, figures in zip(plan.members, plan.figures, strict=True):
@@ -607,24 +624,27 @@ def close_years(session: Session, site: Site, actor: Actor, year: int, orders: l
                 "refund_contribution": figures.contribution if leaving else ZERO,
                 "refund_reserve": figures.reserve_share if leaving else ZERO})
             if leaving and member.exited_on is None:
-                exits.append((member, {"exited_on": dt.date(year, 12, 31)}))
+                exiting.append(member.id)
     by_village: dict[str, list[dict[str, Any]]] = defaultdict(list)  # one audited act per village's log
     for lines in lines_of.values():
         for line in lines:
             by_village[line["village_code"]].append(line)
     for village_lines in by_village.values():
         audit.insert_batch(session, actor, Allocation, village_lines, "coop.allocation.create")
-    audit.update_many(session, actor, exits, "coop.member.exit")  # type: ignore[arg-type]
+    if exiting:  # the few leaving members as records, for their audited change
+        leavers = {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(exiting))).all()}
+        audit.update_many(session, actor, [(leavers[member_id], {"exited_on": dt.date(year, 12, 31)})
+                                           for member_id in exiting], "coop.member.exit")
     closes = {c.cooperative_id: c for c in session.exec(select(YearClose).where(
         col(YearClose.id).in_(list(close_ids.values())))).all()}
     if publish:
-        posted = []
-        for order, plan in zip(orders, plans, strict=True):
-            close = closes[order.coop.id]  # type: ignore[index]
-            notice = publish_distribution(session, site, actor, order.coop, close,
-                                          list(zip(plan.members, lines_of[order.coop.id], strict=True)))  # type: ignore[index]
-            posted.append((close, {"notice_id": notice.id}))
-        audit.update_many(session, actor, posted, "coop.close.posted")  # type: ignore[arg-type]
+        posted = [closes[order.coop.id] for order in orders]  # type: ignore[index]
+        notices = publish_notices(session, site, actor, [
+            distribution_notice(site, order.coop, close, list(zip(plan.members, lines_of[order.coop.id], strict=True)))  # type: ignore[index]
+            for order, plan, close in zip(orders, plans, posted, strict=True)])
+        audit.update_many(session, actor, [(close, {"notice_id": notice.id})  # type: ignore[misc]
+                                           for close, notice in zip(posted, notices, strict=True)],
+                          "coop.close.posted")
     return [closes[order.coop.id] for order in orders]  # type: ignore[index]
 
 
@@ -657,7 +677,7 @@ def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def distribution_table(close: YearClose, lines: list[tuple[Member, dict[str, Any]]]) -> NoticeTable:
+def distribution_table(close: YearClose, lines: list[tuple[MemberRow, dict[str, Any]]]) -> NoticeTable:
     """The board's table: one row per member line (as written by the close), in member-number order."""
     rows = [[str(m.number), m.name, _yuan(a["trade_amount"]), _yuan(a["patronage"]),
              _yuan(a["contribution"] + a["reserve_share"] + a["subsidy_share"]), _yuan(a["other"]),
@@ -668,9 +688,9 @@ def distribution_table(close: YearClose, lines: list[tuple[Member, dict[str, Any
                                                              total=_yuan(close.distributable)))
 
 
-def publish_distribution(session: Session, site: Site, actor: Actor, coop: Cooperative, close: YearClose,
-                         lines: list[tuple[Member, dict[str, Any]]]) -> Any:
-    """Post the distribution on the seat village's board (财务公开), with the table members check their line in."""
+def distribution_notice(site: Site, coop: Cooperative, close: YearClose,
+                        lines: list[tuple[MemberRow, dict[str, Any]]]) -> NewNotice:
+    """The distribution as posted on the seat village's board (财务公开), with the table members check their line in."""
     body = _("%(name)s %(year)s 年度盈余分配方案：当年盈余 %(surplus)s 元，弥补亏损 %(losses)s 元，提取公积金 "
              "%(reserve)s 元，可分配盈余 %(distributable)s 元。其中 %(pool)s 元（%(pct)s%%）按成员与本社的交易额返还，"
              "%(other)s 元按成员出资额、公积金份额和财政补助形成财产的量化份额分配。成员交易额 %(mt)s 元，"
@@ -683,11 +703,10 @@ def publish_distribution(session: Session, site: Site, actor: Actor, coop: Coope
         body += _("（第 %(v)s 版，更正理由：%(reason)s）", v=close.version, reason=close.reason)
     title = _("%(name)s %(year)s 年度盈余分配公示", name=coop.name, year=close.year)
     url = f"/v/{coop.village_code}/p/coop/{coop.id}/distribution/{close.year}"
-    return publish_notice(session, site, actor, village_code=coop.village_code, stream="finance",
-                          category="合作社盈余分配", title=title, body=body,
-                          window_days=settings_of(site).distribution_window_days,
-                          origin=NoticeOrigin(kind="coop", ref=f"{coop.id}:{close.year}:{close.version}", url=url),
-                          table=distribution_table(close, lines))
+    return NewNotice(village_code=coop.village_code, stream="finance", category="合作社盈余分配", title=title,
+                     body=body, window_days=settings_of(site).distribution_window_days,
+                     origin=NoticeOrigin(kind="coop", ref=f"{coop.id}:{close.year}:{close.version}", url=url),
+                     table=distribution_table(close, lines))
 
 
 # --- member accounts -----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry
 from cunwu.notices import queries, services
 from cunwu.notices.markup import diff_versions, render_markdown
-from cunwu.notices.models import FinanceLine, Notice, Objection, ObjectionContact
+from cunwu.notices.models import BoardGeneration, FinanceLine, Notice, Objection, ObjectionContact
 from cunwu.testing import unique_violation
 
 from .conftest import CLERK, OTHER, VILLAGE, ProbePlugin, Today, finance, publish
@@ -296,3 +296,69 @@ def test_every_published_version_hash_is_in_the_chain(site: Any) -> None:
         checked, problem = audit.verify_chain(session)
     assert {notice.content_hash, new.content_hash} <= hashes
     assert problem is None and checked >= 3
+
+
+def _batch_notices() -> list[services.NewNotice]:
+    table = services.NoticeTable(["成员", "金额（元）"], [["张*华", "12.30"], ["李*明", "0.01"]], "分配表")
+    return [
+        services.NewNotice(VILLAGE, "finance", "合作社盈余分配", "甲社分配公示", "正文甲", window_days=10,
+                           origin=services.NoticeOrigin("probe", "1:2024:1", "/p/probe/1"), table=table),
+        services.NewNotice(OTHER, "village", "低保", "关于低保对象的公示", "正文乙"),
+        services.NewNotice(VILLAGE, "finance", "月度收支", "三月财务公开", "正文丙", finance=finance()),
+        services.NewNotice(VILLAGE, "party", "党费收缴", "党费收缴情况", "正文丁", window_end=dt.date(2025, 5, 30)),
+    ]
+
+
+def _published_state(site: Any) -> dict[str, Any]:
+    """What publishing left: notice rows and audit entries without ids, series, times and hashes (which differ from
+    one site to the other), the board per village, the board generations, and whether the chain verifies."""
+
+    def plain(data: dict[str, Any] | None) -> dict[str, Any]:
+        return {k: v for k, v in (data or {}).items()
+                if not (k == "id" or k.endswith("_id") or k.endswith("_at") or k in ("series", "content_hash"))}
+
+    with site.db.read() as session:
+        notices = list(session.scalars(select(Notice).order_by(Notice.id)))
+        for notice in notices:
+            assert notice.content_hash == services.content_hash(services.version_form(session, notice))
+        entries = sorted((e.action, e.object_type, e.village_code, sorted(plain(e.after).items()))
+                         for e in session.scalars(select(AuditEntry)))
+        checked, problem = audit.verify_chain(session)
+        boards = {v: sorted(n.title for n in queries.current_board(session, v)) for v in (VILLAGE, OTHER)}
+        generations = dict(session.execute(select(BoardGeneration.village_code, BoardGeneration.counter)).all())
+        lines = sorted((ln.direction, ln.position, ln.item, ln.amount) for ln in session.scalars(select(FinanceLine)))
+    return {"notices": [plain(n.model_dump()) for n in notices], "entries": entries, "chain": (checked, problem),
+            "boards": boards, "generations": generations, "finance_lines": lines}
+
+
+def test_publishing_many_at_once_equals_publishing_them_one_by_one(site_factory: Any, dialect: str,
+                                                                    today: Today) -> None:
+    today.set(dt.date(2025, 4, 1))
+    probes = ProbePlugin(), ProbePlugin()
+    one_by_one, batched = (site_factory(dialect=dialect, enabled=["probe"], available={"probe": p}) for p in probes)
+    with one_by_one.db.transaction() as session:
+        singles = [services.publish_notice(session, one_by_one, CLERK, village_code=n.village_code, stream=n.stream,
+                                           category=n.category, title=n.title, body=n.body,
+                                           window_days=n.window_days, window_end=n.window_end, origin=n.origin,
+                                           table=n.table, finance=n.finance) for n in _batch_notices()]
+    with batched.db.transaction() as session:
+        many = services.publish_notices(session, batched, CLERK, _batch_notices())
+    assert [n.title for n in many] == [n.title for n in singles]
+    assert [(kind, ref) for _id, kind, ref in probes[1].published] == \
+        [(kind, ref) for _id, kind, ref in probes[0].published]
+    assert [notice_id for notice_id, _kind, _ref in probes[1].published] == [n.id for n in many]
+    expected, got = _published_state(one_by_one), _published_state(batched)
+    assert got == expected
+    checked, problem = got["chain"]
+    assert problem is None and checked >= 5  # four notices and one finance statement, after the site's own entries
+    assert got["boards"][VILLAGE] == ["三月财务公开", "党费收缴情况", "甲社分配公示"]
+    assert got["generations"] == {VILLAGE: 1, OTHER: 1}
+
+
+def test_publishing_many_writes_nothing_when_one_is_refused(site: Any, today: Today) -> None:
+    today.set(dt.date(2025, 4, 1))
+    notices = [*_batch_notices(), services.NewNotice(VILLAGE, "sports", "低保", "标题", "正文")]
+    with pytest.raises(services.NoticeError, match="党务、村务或财务"), site.db.transaction() as session:
+        services.publish_notices(session, site, CLERK, notices)
+    with site.db.read() as session:
+        assert session.scalars(select(Notice)).all() == []
