@@ -17,7 +17,7 @@ from cunwu.commands import console, open_site, progress_bar, site_option
 from cunwu.db.bulk import among, paused_gc
 from cunwu.db.types import FEN, Money, UTCDateTime, to_money
 from cunwu.errors import Conflict, DomainError, Forbidden, FormError, NotFound, Problem
-from cunwu.i18n import _, gettext, lazy_gettext, ngettext
+from cunwu.i18n import _, active_locale, gettext, lazy_gettext, ngettext
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
 from cunwu.meetings.held import meetings_held
@@ -79,6 +79,7 @@ __all__ = [
     "VoteRuleSet",
     "WorkItem",
     "_",
+    "active_locale",
     "actor_of",
     "among",
     "audit",
