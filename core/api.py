@@ -34,7 +34,7 @@ from cunwu.registry.fields import text as cell_text
 from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
 from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, safe_cell, safe_rows
-from cunwu.web import forms
+from cunwu.web import forms, precompressed
 from cunwu.web.confirm import confirm_page
 from cunwu.web.forms import Form, Multipart
 from cunwu.web.guards import require
@@ -108,6 +108,7 @@ __all__ = [
     "open_site",
     "parse_date",
     "paused_gc",
+    "precompressed",
     "progress_bar",
     "public_base",
     "publish_notice",

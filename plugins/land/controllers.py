@@ -33,6 +33,7 @@ from cunwu.api import (
     actor_of,
     forms,
     local_today,
+    precompressed,
     registry,
     render,
     site_of,
@@ -609,14 +610,16 @@ async def import_confirm(request: Req, village_code: str, token: str) -> Respons
                                                 "problems": []})
 
 
-@get("/v/{village_code:str}/p/land/map", opt={"public": True}, sync_to_thread=True)
+@get("/v/{village_code:str}/p/land/map", opt={"public": True, precompressed.OPT_KEY: True}, sync_to_thread=True)
 def village_map(request: Req, village_code: str, warning: str = "") -> Response[str]:
     """The village's plots: an inline SVG map coloured by state beside a plain table (no personal data).
 
     A village may have thousands of plots: the map's data part is rendered once per village, land version, day and
-    language and kept per process (`mapview`); each request adds only the page around it."""
+    language and kept per process with its deflate stream (`mapview`); each request renders and compresses only the
+    page around it."""
     data = mapview.map_fragment(site_of(request), village_code)
-    return render(request, "land/map.html", {"data": data, "warning": warning[:300]})
+    page = render(request, "land/map.html", {"data": Markup(precompressed.MARKER), "warning": warning[:300]})
+    return precompressed.spliced(page, data, request)
 
 
 @get("/p/land/verify/{token:str}", opt={"public": True}, sync_to_thread=True)

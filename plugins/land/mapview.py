@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import Text, cast
 from sqlmodel import col, select
 
-from cunwu.api import Site, active_locale, audit, local_today
+from cunwu.api import Site, active_locale, audit, local_today, precompressed
 
 from . import geometry, services
 from .models import Plot
@@ -32,17 +32,17 @@ class _Fragments:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.items: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+        self.items: OrderedDict[tuple[Any, ...], precompressed.Part] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> Markup | None:
+    def get(self, key: tuple[Any, ...]) -> precompressed.Part | None:
         with self.lock:
             found = self.items.get(key)
             if found is not None:
                 self.items.move_to_end(key)
             return found
 
-    def put(self, key: tuple[Any, ...], value: Markup) -> None:
+    def put(self, key: tuple[Any, ...], value: precompressed.Part) -> None:
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
@@ -86,9 +86,10 @@ def _draw(site: Site, session: Any, village_code: str, today: Any) -> Markup:
         "colours": geometry.STATE_COLOURS, "labels": labels, "form_label": services.form_label}))
 
 
-def map_fragment(site: Site, village_code: str) -> Markup:
-    """The map's data part from the cache, drawn on a miss. The version is read before the records, in the same
-    read, so a fragment is never kept under a version newer than what it shows."""
+def map_fragment(site: Site, village_code: str) -> precompressed.Part:
+    """The map's data part from the cache (with its deflate stream, so a request compresses only the page around
+    it), drawn on a miss. The version is read before the records, in the same read, so a fragment is never kept
+    under a version newer than what it shows."""
     today = local_today()
     store = _store(site)
     with site.db.read() as session:
@@ -96,6 +97,6 @@ def map_fragment(site: Site, village_code: str) -> Markup:
         found = store.get(key)
         if found is not None:
             return found
-        fragment = _draw(site, session, village_code, today)
+        fragment = precompressed.part(_draw(site, session, village_code, today))
     store.put(key, fragment)
     return fragment

@@ -69,10 +69,16 @@ def test_a_cached_map_is_the_fresh_one_to_the_byte(land_site: Any) -> None:
     contract(land_site)
     with frozen_clock(TODAY):
         fresh = _fresh(land_site)
-        assert str(mapview.map_fragment(land_site, VILLAGE)) == fresh  # drawn and kept
+        assert str(mapview.map_fragment(land_site, VILLAGE).html) == fresh  # drawn and kept
         assert mapview.map_fragment(land_site, VILLAGE) is mapview.map_fragment(land_site, VILLAGE)  # served kept
-        assert str(mapview.map_fragment(land_site, VILLAGE)) == fresh
+        assert str(mapview.map_fragment(land_site, VILLAGE).html) == fresh
         with site_client(land_site) as client:
-            assert fresh in client.get(MAP).text
+            plain = client.get(MAP, headers={"Accept-Encoding": "identity"})
+            packed = client.get(MAP, headers={"Accept-Encoding": "gzip"})
             english = client.get(MAP, headers={"Cookie": "cunwu_lang=en"}).text
-        assert "<td>承包经营</td>" not in english and "地块 2 ·" not in english  # the language is in the key
+    assert plain.status_code == packed.status_code == 200 and fresh in plain.text
+    assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["vary"] and "Accept-Encoding" in plain.headers["vary"]
+    # the spliced gzip stream (page around it compressed now, the map part once) decodes to the same page
+    assert len(packed.content) == len(plain.content) and packed.text == plain.text
+    assert "<td>承包经营</td>" not in english and "地块 2 ·" not in english  # the language is in the key
