@@ -9,6 +9,7 @@ transaction, so a write makes the old key unreachable at its commit, in every wo
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import weakref
 from collections import OrderedDict
@@ -16,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import Text, cast
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from cunwu.api import Site, active_locale, audit, local_today, precompressed
 
@@ -63,17 +64,11 @@ def _store(site: Site) -> _Fragments:
         return store
 
 
-def render_fragment(site: Site, village_code: str) -> Markup:
-    """The map's data part, drawn now (the cache's miss path, and what a cached copy must equal byte for byte).
+def draw(site: Site, session: Session, village_code: str, today: dt.date) -> Markup:
+    """The map's data part drawn now (a miss; and what a kept copy equals byte for byte).
 
     Only the columns drawn are read (no ORM objects), each polygon as its stored JSON text, which
     `geometry.village_svg` parses and projects once per process; the states are worked out once."""
-    today = local_today()
-    with site.db.read() as session:
-        return _draw(site, session, village_code, today)
-
-
-def _draw(site: Site, session: Any, village_code: str, today: Any) -> Markup:
     plots = session.exec(select(Plot.id, Plot.code, Plot.name, Plot.area_mu,
                                 cast(Plot.geometry, Text).label("geometry"))
                          .where(Plot.village_code == village_code).order_by(col(Plot.code))).all()
@@ -97,6 +92,6 @@ def map_fragment(site: Site, village_code: str) -> precompressed.Part:
         found = store.get(key)
         if found is not None:
             return found
-        fragment = precompressed.part(_draw(site, session, village_code, today))
+        fragment = precompressed.part(draw(site, session, village_code, today))
     store.put(key, fragment)
     return fragment

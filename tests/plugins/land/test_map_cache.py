@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cunwu.api import frozen_clock
+from cunwu.api import frozen_clock, local_today
 from cunwu.testing import site_client
 from cunwu_plugins.land import mapview, services
 from cunwu_plugins.land.services import PlotInput
@@ -27,7 +27,8 @@ def land_site(site_factory: Any) -> Any:
 
 
 def _fresh(site: Any, village: str = VILLAGE) -> str:
-    return str(mapview.render_fragment(site, village))
+    with site.db.read() as session:
+        return str(mapview.draw(site, session, village, local_today()))
 
 
 def test_the_map_follows_each_kind_of_write_and_the_date(land_site: Any) -> None:
