@@ -17,7 +17,7 @@ from cunwu.commands import console, open_site, progress_bar, site_option
 from cunwu.db.bulk import among, paused_gc
 from cunwu.db.types import FEN, Money, UTCDateTime, to_money
 from cunwu.errors import Conflict, DomainError, Forbidden, FormError, NotFound, Problem
-from cunwu.i18n import _, gettext, lazy_gettext, ngettext
+from cunwu.i18n import _, active_locale, gettext, lazy_gettext, ngettext
 from cunwu.meetings import matters
 from cunwu.meetings import services as meetings
 from cunwu.meetings.held import meetings_held
@@ -41,7 +41,7 @@ from cunwu.registry.fields import text as cell_text
 from cunwu.registry.importer import ImportFileError, read_table
 from cunwu.runtime import Site
 from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, safe_cell, safe_rows
-from cunwu.web import forms
+from cunwu.web import forms, precompressed
 from cunwu.web.confirm import confirm_page
 from cunwu.web.forms import Form, Multipart
 from cunwu.web.guards import require
@@ -87,6 +87,7 @@ __all__ = [
     "VoteRuleSet",
     "WorkItem",
     "_",
+    "active_locale",
     "actor_of",
     "among",
     "audit",
@@ -115,6 +116,7 @@ __all__ = [
     "open_site",
     "parse_date",
     "paused_gc",
+    "precompressed",
     "progress_bar",
     "public_base",
     "publish_notice",

@@ -30,6 +30,7 @@ from cunwu.plugins import PluginError, call_hook
 from cunwu.runtime import Site
 from cunwu.sites import check_hosts
 from cunwu.templating import layer_dirs
+from cunwu.web import precompressed
 from cunwu.web.guards import FRAMEWORK_PUBLIC_PREFIXES, permission_guard
 from cunwu.web.middleware import context_middleware, request_scope_middleware
 from cunwu.web.render import render
@@ -197,7 +198,8 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
         state=State({"site": site, "csrf_secret": site.secret()}),
         exception_handlers={Exception: _error_handler},
         openapi_config=OpenAPIConfig(title=f"Cunwu · {site.config.name}", version=__version__, path="/schema"),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=800),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=800,
+                                             exclude_opt_key=precompressed.OPT_KEY),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         debug=debug,

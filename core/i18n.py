@@ -55,6 +55,11 @@ def translations(locale: str | None = None) -> _gettext.NullTranslations:
     return _catalogs.get(locale or current_locale.get()) or _SOURCE
 
 
+def active_locale() -> str:
+    """The language this request is answered in ("zh_CN" or "en"): part of the key of anything cached per language."""
+    return current_locale.get()
+
+
 def gettext(message: str) -> str:
     """Translate a zh-CN source string into the current locale (no values; `_` takes %(name)s values)."""
     return translations().gettext(message)

@@ -554,3 +554,17 @@ def history(session: Session, object_type: str, object_id: str) -> list[AuditEnt
                 after=json.loads(after), prev_hash=batch.prev_hash, hash=batch.hash))
         entries.sort(key=lambda entry: entry.id)  # type: ignore[arg-type,return-value]
     return entries
+
+
+def village_version(session: Session, village_code: str) -> tuple[int, int]:
+    """The newest audit entry of the village and the newest one of no village: a version for a per-village cache.
+
+    Every write to an official record adds an entry in its own transaction (the guard above refuses any other), so
+    the pair changes at the commit of any write that may concern the village — its own records, or a batch that
+    spans villages (recorded under no village). Both are index look-ups on `village_code`.
+    """
+    newest = func.coalesce(func.max(AuditEntry.id), 0)
+    own = select(newest).where(AuditEntry.village_code == village_code).scalar_subquery()
+    shared = select(newest).where(AuditEntry.village_code.is_(None)).scalar_subquery()  # type: ignore[union-attr]
+    row = session.execute(select(own, shared)).one()
+    return int(row[0]), int(row[1])

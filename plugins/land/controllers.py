@@ -19,7 +19,6 @@ import segno
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from markupsafe import Markup
-from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
 from cunwu.api import (
@@ -34,12 +33,13 @@ from cunwu.api import (
     actor_of,
     forms,
     local_today,
+    precompressed,
     registry,
     render,
     site_of,
 )
 
-from . import geometry, importer, services, terms
+from . import geometry, importer, mapview, services, terms
 from .models import (
     DISPUTE_STEPS,
     LAND_TYPES,
@@ -610,25 +610,16 @@ async def import_confirm(request: Req, village_code: str, token: str) -> Respons
                                                 "problems": []})
 
 
-@get("/v/{village_code:str}/p/land/map", opt={"public": True}, sync_to_thread=True)
+@get("/v/{village_code:str}/p/land/map", opt={"public": True, precompressed.OPT_KEY: True}, sync_to_thread=True)
 def village_map(request: Req, village_code: str, warning: str = "") -> Response[str]:
     """The village's plots: an inline SVG map coloured by state beside a plain table (no personal data).
 
-    A village may have thousands of plots: only the columns drawn are read (no ORM objects), each polygon as its
-    stored JSON text, which `geometry.village_svg` parses and projects once per process; the states are worked out
-    once, and each state's label is translated once."""
-    site = site_of(request)
-    today = local_today()
-    with site.db.read() as session:
-        plots = session.exec(select(Plot.id, Plot.code, Plot.name, Plot.area_mu,
-                                    cast(Plot.geometry, Text).label("geometry"))
-                             .where(Plot.village_code == village_code).order_by(col(Plot.code))).all()
-        states = services.plot_states(session, village_code, today)
-        summary = services.village_summary(session, site, village_code, today, states=states)
-    return render(request, "land/map.html", {
-        "plots": plots, "states": states, "svg": geometry.village_svg(plots, states), "summary": summary,
-        "colours": geometry.STATE_COLOURS, "labels": {s: geometry.state_label(s) for s in geometry.STATE_COLOURS},
-        "form_label": services.form_label, "warning": warning[:300]})
+    A village may have thousands of plots: the map's data part is rendered once per village, land version, day and
+    language and kept per process with its deflate stream (`mapview`); each request renders and compresses only the
+    page around it."""
+    data = mapview.map_fragment(site_of(request), village_code)
+    page = render(request, "land/map.html", {"data": Markup(precompressed.MARKER), "warning": warning[:300]})
+    return precompressed.spliced(page, data, request)
 
 
 @get("/p/land/verify/{token:str}", opt={"public": True}, sync_to_thread=True)

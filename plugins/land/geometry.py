@@ -202,10 +202,10 @@ def _draw(outline: Rings, west: float, north: float, squeeze: float, scale: floa
 
 def _element(outline: Rings, frame: tuple[float, float, float, float], state: str, code: str, name: str,
              area: Decimal, label: str, mu: str) -> str:
-    """One plot's `<path>`: its outline in the map's frame, its state's colour, a title with code, name and area."""
-    return (f'<path d="{_draw(outline, *frame)}" fill="{STATE_COLOURS[state]}" stroke="#333" stroke-width="1" '
-            f'fill-rule="evenodd" data-state="{state}"><title>{escape(code)} {escape(name)} {area:.2f} {mu} · '
-            f'{label}</title></path>')
+    """One plot's `<path>`: its outline in the map's frame, its state's colour, a title with code, name and area
+    (the stroke and fill rule, the same for every plot, are on the map's `<g>`)."""
+    return (f'<path d="{_draw(outline, *frame)}" fill="{STATE_COLOURS[state]}" data-state="{state}"><title>'
+            f'{escape(code)} {escape(name)} {area:.2f} {mu} · {label}</title></path>')
 
 
 @lru_cache(maxsize=MAP_CACHE_PLOTS)
@@ -235,11 +235,12 @@ def village_svg(plots: Sequence[Any], states: dict[int, str]) -> Markup:
     labels = {state: str(escape(state_label(state))) for state in STATE_COLOURS}  # translated once a map
     mu = str(escape(_("亩")))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {out_w:.0f} {out_h:.0f}" class="land-map" '
-             f'role="img" aria-labelledby="land-map-title"><title id="land-map-title">{escape(_("村地块图"))}</title>']
+             f'role="img" aria-labelledby="land-map-title"><title id="land-map-title">{escape(_("村地块图"))}</title>'
+             '<g stroke="#333" stroke-width="1" fill-rule="evenodd">']
     frame = (west, north, squeeze, scale)
     for plot, (outline, _box) in shapes:
         state = states.get(plot.id or 0, "free")
         draw = partial(_stored_element, plot.geometry) if isinstance(plot.geometry, str) else partial(_element, outline)
         parts.append(draw(frame, state, plot.code, plot.name, plot.area_mu, labels[state], mu))
-    parts.append("</svg>")
+    parts.append("</g></svg>")
     return Markup("".join(parts))
