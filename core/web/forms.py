@@ -169,6 +169,14 @@ class Checks:
             raise kind(self.problems[0].message, list(self.problems))
 
 
+def problems(error: DomainError | None) -> list[Problem]:
+    """What a form page's macros (forms/_fields.html) take as `errors`: the refusal's problems, or its message as the
+    one problem when it names none — the one place a refusal becomes the list every page shows."""
+    if error is None:
+        return []
+    return list(error.problems) or [Problem(error.message)]
+
+
 def _empty(default: EmptyT | None, required: bool, field: str, label: str) -> EmptyT | None:
     if default is not None or not required:
         return default
