@@ -85,11 +85,12 @@ def person_by_id_number(session: Session, village_code: str, number: str) -> Per
     return person
 
 
-def household_by_number(session: Session, village_code: str, number: str) -> Household:
+def household_by_number(session: Session, village_code: str, number: str, field: str = "number") -> Household:
+    """`field`: the form's name for the number, where the refusal is shown."""
     household = queries.open_household_by_number(session, village_code, text(number))
     if household is None:
         message = _("本村没有户号为 %(number)s 的现有户", number=text(number))
-        raise services.RegistryError(message, [Problem(message, field="number")])
+        raise services.RegistryError(message, [Problem(message, field=field)])
     return household
 
 
