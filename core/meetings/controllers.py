@@ -120,7 +120,7 @@ def meeting_create(request: Request[Any, Any, Any], village_code: str, data: For
 
     return forms.run(
         request, schedule, then=lambda meeting: f"/v/{village_code}/meetings/{meeting.id}",
-        refused=lambda exc: _new_page(request, village_code, data, exc.problems or [Problem(exc.message)],
+        refused=lambda exc: _new_page(request, village_code, data, forms.problems(exc),
                                       status_code=exc.status_code))
 
 
@@ -145,14 +145,16 @@ def _meeting_context(session: Session, site: Site, meeting: Meeting) -> dict[str
 
 
 def _detail(request: Request[Any, Any, Any], village_code: str, meeting_id: int, error: str | None = None,
-            status_code: int = 200, form: dict[str, str] | None = None) -> Response[str]:
-    """The meeting page; after a refused form, `form` is what was typed (shown again, with the reason beside it)."""
+            status_code: int = 200, form: dict[str, str] | None = None,
+            errors: list[Problem] | None = None) -> Response[str]:
+    """The meeting page; after a refused form, `form` is what was typed (shown again, with the reason beside it)
+    and `errors` its problems (forms/_fields.html)."""
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         context = _meeting_context(session, site, meeting)
-    return render(request, "meetings/detail.html", {**context, "error": error, "form": form or {}},
-                  status_code=status_code)
+    return render(request, "meetings/detail.html", {**context, "error": error, "form": form or {},
+                                                    "errors": errors or []}, status_code=status_code)
 
 
 @get("/v/{village_code:str}/meetings/{meeting_id:int}", opt={"permission": "meetings.view"}, sync_to_thread=True)
@@ -168,7 +170,7 @@ def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, ac
         request, lambda s, site, a: action(s, site, a, services.get_meeting(s, village_code, meeting_id)),
         then=lambda result: f"/v/{village_code}/meetings/{meeting_id}{then(result)}",
         refused=lambda exc: _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code,
-                                    form=form))
+                                    form=form, errors=forms.problems(exc)))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/agenda", opt={"permission": "meetings.manage"},
@@ -176,7 +178,8 @@ def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, ac
 def meeting_agenda_add(request: Request[Any, Any, Any], village_code: str, meeting_id: int,
                        data: Form) -> Response[Any]:
     return _act(request, village_code, meeting_id,
-                lambda s, site, a, m: services.add_agenda_item(s, site, a, m, data.get("title", "")))
+                lambda s, site, a, m: services.add_agenda_item(s, site, a, m, data.get("title", "")),
+                form={**data, "_form": "agenda"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/open", opt={"permission": "meetings.manage"},
@@ -188,9 +191,16 @@ def meeting_open(request: Request[Any, Any, Any], village_code: str, meeting_id:
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/counts", opt={"permission": "meetings.manage"},
       sync_to_thread=True)
 def meeting_counts(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
-    return _act(request, village_code, meeting_id, lambda s, site, a, m: services.record_counts(
-        s, site, a, m, persons=_count(data, "persons", _("到会人数")),
-        households=forms.integer(data.get("households"), "households", _("到会户数"), required=False, minimum=0)))
+    def counts(session: Session, site: Site, actor: Actor, meeting: Meeting) -> None:
+        check = forms.Checks()  # both head counts at once, then the meeting's own limits
+        persons = check(_count, data, "persons", _("到会人数"))
+        households = check(forms.integer, data.get("households"), "households", _("到会户数"), required=False,
+                           minimum=0)
+        if not check.problems:
+            check(services.record_counts, session, site, actor, meeting, persons=persons or 0, households=households)
+        check.done(MeetingError)
+
+    return _act(request, village_code, meeting_id, counts, form={**data, "_form": "counts"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions", opt={"permission": "meetings.manage"},
@@ -360,7 +370,7 @@ def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: 
         then=f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}",
         refused=lambda exc: _motion_page(request, village_code, meeting_id, motion_id, exc.message,
                                          status_code=exc.status_code, form=form,
-                                         errors=exc.problems or [Problem(exc.message)]))
+                                         errors=forms.problems(exc)))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/vote",
@@ -622,7 +632,7 @@ def _matter_act(request: Request[Any, Any, Any], village_code: str, matter_id: i
         then=lambda target: f"/v/{village_code}/matters/{target.id if isinstance(target, Matter) else matter_id}",
         refused=lambda exc: _matter_page(request, village_code, matter_id, exc.message, data,
                                          status_code=exc.status_code,
-                                         errors=exc.problems or [Problem(exc.message)]))
+                                         errors=forms.problems(exc)))
 
 
 @post("/v/{village_code:str}/matters/{matter_id:int}/steps", opt={"permission": "meetings.matters"},
