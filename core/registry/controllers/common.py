@@ -105,7 +105,7 @@ def act(request: Request[Any, Any, Any], village_code: str, action: Callable[[Se
     """Run one user action in one transaction: redirect on success, show the page again with the problems if a
     rule refused it (nothing written)."""
     return forms.run(request, action, then=lambda target: target if isinstance(target, str) else success,
-                     refused=lambda exc: page({"errors": exc.problems or [Problem(exc.message)],
+                     refused=lambda exc: page({"errors": forms.problems(exc),
                                                "status_code": exc.status_code}))
 
 

@@ -117,8 +117,8 @@ def test_form_errors_name_the_field_and_keep_the_input(site_factory: SiteFactory
     response = clerk.post(f"{BASE}/grids/{grid}/visits",
                           data={"household_id": str(outside.id), "visited_on": "2025-06-01", "notes": "留着这段话"})
     assert response.status_code == 400
-    assert re.search(r'name="household_id".*?</select></label>\s*<span class="error-msg field-error" id="e-household_id">这一户不在本网格',
-                     response.text, re.S)
+    assert re.search(r'name="household_id".*?</select></label>\s*'
+                     r'<span class="error-msg field-error" id="e-household_id">这一户不在本网格', response.text, re.S)
     assert "留着这段话" in response.text
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     response = clerk.post(f"{BASE}/grids/{grid}/incidents",
