@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cunwu.runtime import Site
 
 __all__ = ["MONEY_MAX", "Checks", "Form", "Multipart", "ascii_digits", "date", "decimal", "error", "integer", "money",
-           "run"]
+           "problems", "run"]
 
 #: A posted HTML form (application/x-www-form-urlencoded), field name → text.
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
