@@ -142,9 +142,11 @@ def household_end_member(request: Request[Any, Any, Any], village_code: str, hou
         membership = owned(session, Membership, membership_id, village_code)
         if membership.household_id != household.id:
             raise NotFoundException(_("记录不存在"))
-        services.end_membership(session, site, actor, membership,
-                                form_date(data, "end_date", _("结束日期"), local_today()), data.get("reason", ""))
-    return _household_action(request, village_code, household_id, action)
+        check = forms.Checks()  # the date and the reason at once
+        end = check(form_date, data, "end_date", _("结束日期"), local_today())
+        check(services.end_membership, session, site, actor, membership, end or local_today(), data.get("reason", ""))
+        check.done(services.RegistryError)
+    return _household_action(request, village_code, household_id, action, {**data, "_form": f"end-{membership_id}"})
 
 
 @post("/households/{household_id:int}/head", opt={"permission": "registry.edit"},

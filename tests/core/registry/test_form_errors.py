@@ -188,3 +188,20 @@ def test_a_move_to_an_unknown_household_on_a_bad_date_names_both(site: Any) -> N
         assert 'value="2024-02-30"' in field_shown(page.text, "on")
         assert 'value="child" selected' in field_shown(page.text, "relation")
     assert _memberships(site) == before
+
+
+def test_ending_a_membership_without_a_reason_on_a_bad_date_names_both_in_that_row(site: Any) -> None:
+    household, _head, son = _family(site)
+    with site.db.read() as session:
+        membership = session.exec(select(Membership).where(Membership.person_id == son)).one()
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/households/{household}/members/{membership.id}/end",
+                           data={"reason": " ", "end_date": "2024-02-30"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        assert "请填写原因" in field_shown(page.text, "reason")
+        end = field_shown(page.text, "end_date")
+        assert "不是有效的日期" in end and 'value="2024-02-30"' in end
+        assert page.text.count('id="f-reason"') == 1  # only the refused row carries the ids
+    with site.db.read() as session:
+        assert session.get(Membership, membership.id).end_date is None  # type: ignore[union-attr]
