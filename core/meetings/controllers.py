@@ -207,11 +207,16 @@ def meeting_counts(request: Request[Any, Any, Any], village_code: str, meeting_i
       sync_to_thread=True)
 def motion_put(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
     def put(session: Session, site: Site, actor: Actor, meeting: Meeting) -> Motion:
-        matter_id = _id(data, "matter_id", _("事项"))
+        check = forms.Checks()  # the choices that cannot be read and the service's refusal at once
+        matter_id = check(_id, data, "matter_id", _("事项"))
+        agenda_item_id = check(_id, data, "agenda_item_id", _("议程"))
         matter = matters.get_matter(session, village_code, matter_id) if matter_id else None
-        return services.put_motion(session, site, actor, meeting, title=data.get("title", ""),
-                                   body=data.get("body", ""), agenda_item_id=_id(data, "agenda_item_id", _("议程")),
-                                   matter=matter, matter_type=data.get("matter_type") or None)
+        motion = check(services.put_motion, session, site, actor, meeting, title=data.get("title", ""),
+                       body=data.get("body", ""), agenda_item_id=agenda_item_id, matter=matter,
+                       matter_type=data.get("matter_type") or None)
+        check.done(MeetingError)
+        assert motion is not None
+        return motion
 
     return _act(request, village_code, meeting_id, put, then=lambda motion: f"/motions/{motion.id}",
                 form={**data, "_form": "motion"})

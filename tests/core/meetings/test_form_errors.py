@@ -92,3 +92,20 @@ def test_an_empty_agenda_item_is_refused_beside_its_box(site: Any, h: SimpleName
     page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/{meeting.id}/agenda", data={"title": "   "})
     assert page.status_code == 400
     assert "请填写议程内容" in field_shown(page.text, "title")
+
+
+def test_a_motion_without_a_title_and_with_an_unreadable_agenda_item_names_both(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        meeting = h.schedule(session, site, "villagers")
+        services.add_agenda_item(session, site, h.CLERK, meeting, "修路")
+        services.open_meeting(session, site, h.CLERK, meeting)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/{meeting.id}/motions",
+                                         data={"title": " ", "body": "全长 1.2 公里", "agenda_item_id": "第一项"})
+    assert page.status_code == 400
+    form = page.text[page.text.index('id="put-motion"'):]
+    assert "请填写议案名称" in field_shown(form, "title")
+    agenda = field_shown(form, "agenda_item_id")
+    assert "议程须为整数" in agenda and 'aria-invalid="true"' in agenda
+    assert "全长 1.2 公里" in form
