@@ -553,10 +553,10 @@ def matters_list(request: Request[Any, Any, Any], village_code: str) -> Response
                                                      "type_title": lambda code: matters.type_title(site, code)})
 
 
-def _matter_new_page(request: Request[Any, Any, Any], form: dict[str, str], error: str | None = None,
+def _matter_new_page(request: Request[Any, Any, Any], form: dict[str, str], errors: list[Problem] | None = None,
                      status_code: int = 200) -> Response[str]:
     site = site_of(request)
-    return render(request, "meetings/matter_new.html", {**_common(), "form": form, "error": error,
+    return render(request, "meetings/matter_new.html", {**_common(), "form": form, "errors": errors or [],
                                                         "matter_types": matters.matter_types(site),
                                                         "type_title": lambda code: matters.type_title(site, code)},
                   status_code=status_code)
@@ -569,13 +569,19 @@ def matter_new(request: Request[Any, Any, Any], village_code: str) -> Response[s
 
 @post("/v/{village_code:str}/matters/", opt={"permission": "meetings.matters"}, sync_to_thread=True)
 def matter_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    return forms.run(
-        request, lambda s, site, a: matters.open_matter(
-            s, site, a, village_code=village_code, matter_type=data.get("matter_type", ""),
-            title=data.get("title", ""), summary=data.get("summary", ""),
-            opened_on=_day(data, "opened_on", _("立项日期"))),
-        then=lambda matter: f"/v/{village_code}/matters/{matter.id}",
-        refused=lambda exc: _matter_new_page(request, data, exc.message, status_code=exc.status_code))
+    def open_matter(session: Session, site: Site, actor: Actor) -> Matter:
+        check = forms.Checks()  # the date and the matter's own fields at once
+        opened_on = check(_day, data, "opened_on", _("立项日期"))
+        matter = check(matters.open_matter, session, site, actor, village_code=village_code,
+                       matter_type=data.get("matter_type", ""), title=data.get("title", ""),
+                       summary=data.get("summary", ""), opened_on=opened_on)
+        check.done(MeetingError)
+        assert matter is not None
+        return matter
+
+    return forms.run(request, open_matter, then=lambda matter: f"/v/{village_code}/matters/{matter.id}",
+                     refused=lambda exc: _matter_new_page(request, data, forms.problems(exc),
+                                                          status_code=exc.status_code))
 
 
 def _step_choices(session: Session, matter: Matter, step: int) -> list[tuple[str, str]]:

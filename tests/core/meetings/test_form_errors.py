@@ -109,3 +109,18 @@ def test_a_motion_without_a_title_and_with_an_unreadable_agenda_item_names_both(
     agenda = field_shown(form, "agenda_item_id")
     assert "议程须为整数" in agenda and 'aria-invalid="true"' in agenda
     assert "全长 1.2 公里" in form
+
+
+def test_a_matter_without_a_title_and_with_a_bad_day_names_both_and_keeps_the_summary(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/matters/", data={
+        "title": "", "matter_type": "other", "summary": "修建村东水渠", "opened_on": "2025-02-30"})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    assert "请填写议题名称" in field_shown(page.text, "title")
+    opened = field_shown(page.text, "opened_on")
+    assert "立项日期" in opened and 'value="2025-02-30"' in opened
+    assert "修建村东水渠" in field_shown(page.text, "summary")
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(matters.Matter)).one() == 0
