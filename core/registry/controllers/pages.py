@@ -358,7 +358,7 @@ def group_create(request: Request[Any, Any, Any], village_code: str, data: Form)
                               number=form_int(data, "number", _("组号")) or 0, name=data.get("name", ""))
 
     def page(extra: dict[str, Any]) -> Response[str]:
-        return representatives_view(request, village_code, extra)
+        return representatives_view(request, village_code, {"form": {**data, "_form": "group"}, **extra})
     return act(request, village_code, action, f"/v/{village_code}/registry/representatives#groups", page)
 
 

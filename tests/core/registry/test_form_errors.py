@@ -205,3 +205,13 @@ def test_ending_a_membership_without_a_reason_on_a_bad_date_names_both_in_that_r
         assert page.text.count('id="f-reason"') == 1  # only the refused row carries the ids
     with site.db.read() as session:
         assert session.get(Membership, membership.id).end_date is None  # type: ignore[union-attr]
+
+
+def test_a_group_with_a_number_out_of_range_is_refused_beside_it_with_the_name_kept(site: Any) -> None:
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/groups", data={"number": "120", "name": "东岭组"})
+        assert page.status_code == 400
+        number = field_shown(page.text, "number")
+        assert "村民小组编号应在 1 到 99 之间" in number and 'value="120"' in number
+        assert 'value="东岭组"' in field_shown(page.text, "name")
