@@ -120,7 +120,7 @@ def meeting_create(request: Request[Any, Any, Any], village_code: str, data: For
 
     return forms.run(
         request, schedule, then=lambda meeting: f"/v/{village_code}/meetings/{meeting.id}",
-        refused=lambda exc: _new_page(request, village_code, data, exc.problems or [Problem(exc.message)],
+        refused=lambda exc: _new_page(request, village_code, data, forms.problems(exc),
                                       status_code=exc.status_code))
 
 
@@ -145,14 +145,16 @@ def _meeting_context(session: Session, site: Site, meeting: Meeting) -> dict[str
 
 
 def _detail(request: Request[Any, Any, Any], village_code: str, meeting_id: int, error: str | None = None,
-            status_code: int = 200, form: dict[str, str] | None = None) -> Response[str]:
-    """The meeting page; after a refused form, `form` is what was typed (shown again, with the reason beside it)."""
+            status_code: int = 200, form: dict[str, str] | None = None,
+            errors: list[Problem] | None = None) -> Response[str]:
+    """The meeting page; after a refused form, `form` is what was typed (shown again, with the reason beside it)
+    and `errors` its problems (forms/_fields.html)."""
     site = site_of(request)
     with site.db.read() as session:
         meeting = services.get_meeting(session, village_code, meeting_id)
         context = _meeting_context(session, site, meeting)
-    return render(request, "meetings/detail.html", {**context, "error": error, "form": form or {}},
-                  status_code=status_code)
+    return render(request, "meetings/detail.html", {**context, "error": error, "form": form or {},
+                                                    "errors": errors or []}, status_code=status_code)
 
 
 @get("/v/{village_code:str}/meetings/{meeting_id:int}", opt={"permission": "meetings.view"}, sync_to_thread=True)
@@ -168,7 +170,7 @@ def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, ac
         request, lambda s, site, a: action(s, site, a, services.get_meeting(s, village_code, meeting_id)),
         then=lambda result: f"/v/{village_code}/meetings/{meeting_id}{then(result)}",
         refused=lambda exc: _detail(request, village_code, meeting_id, exc.message, status_code=exc.status_code,
-                                    form=form))
+                                    form=form, errors=forms.problems(exc)))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/agenda", opt={"permission": "meetings.manage"},
@@ -176,7 +178,8 @@ def _act(request: Request[Any, Any, Any], village_code: str, meeting_id: int, ac
 def meeting_agenda_add(request: Request[Any, Any, Any], village_code: str, meeting_id: int,
                        data: Form) -> Response[Any]:
     return _act(request, village_code, meeting_id,
-                lambda s, site, a, m: services.add_agenda_item(s, site, a, m, data.get("title", "")))
+                lambda s, site, a, m: services.add_agenda_item(s, site, a, m, data.get("title", "")),
+                form={**data, "_form": "agenda"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/open", opt={"permission": "meetings.manage"},
@@ -188,20 +191,32 @@ def meeting_open(request: Request[Any, Any, Any], village_code: str, meeting_id:
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/counts", opt={"permission": "meetings.manage"},
       sync_to_thread=True)
 def meeting_counts(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
-    return _act(request, village_code, meeting_id, lambda s, site, a, m: services.record_counts(
-        s, site, a, m, persons=_count(data, "persons", _("到会人数")),
-        households=forms.integer(data.get("households"), "households", _("到会户数"), required=False, minimum=0)))
+    def counts(session: Session, site: Site, actor: Actor, meeting: Meeting) -> None:
+        check = forms.Checks()  # both head counts at once, then the meeting's own limits
+        persons = check(_count, data, "persons", _("到会人数"))
+        households = check(forms.integer, data.get("households"), "households", _("到会户数"), required=False,
+                           minimum=0)
+        if not check.problems:
+            check(services.record_counts, session, site, actor, meeting, persons=persons or 0, households=households)
+        check.done(MeetingError)
+
+    return _act(request, village_code, meeting_id, counts, form={**data, "_form": "counts"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions", opt={"permission": "meetings.manage"},
       sync_to_thread=True)
 def motion_put(request: Request[Any, Any, Any], village_code: str, meeting_id: int, data: Form) -> Response[Any]:
     def put(session: Session, site: Site, actor: Actor, meeting: Meeting) -> Motion:
-        matter_id = _id(data, "matter_id", _("事项"))
+        check = forms.Checks()  # the choices that cannot be read and the service's refusal at once
+        matter_id = check(_id, data, "matter_id", _("事项"))
+        agenda_item_id = check(_id, data, "agenda_item_id", _("议程"))
         matter = matters.get_matter(session, village_code, matter_id) if matter_id else None
-        return services.put_motion(session, site, actor, meeting, title=data.get("title", ""),
-                                   body=data.get("body", ""), agenda_item_id=_id(data, "agenda_item_id", _("议程")),
-                                   matter=matter, matter_type=data.get("matter_type") or None)
+        motion = check(services.put_motion, session, site, actor, meeting, title=data.get("title", ""),
+                       body=data.get("body", ""), agenda_item_id=agenda_item_id, matter=matter,
+                       matter_type=data.get("matter_type") or None)
+        check.done(MeetingError)
+        assert motion is not None
+        return motion
 
     return _act(request, village_code, meeting_id, put, then=lambda motion: f"/motions/{motion.id}",
                 form={**data, "_form": "motion"})
@@ -360,7 +375,7 @@ def _motion_act(request: Request[Any, Any, Any], village_code: str, meeting_id: 
         then=f"/v/{village_code}/meetings/{meeting_id}/motions/{motion_id}",
         refused=lambda exc: _motion_page(request, village_code, meeting_id, motion_id, exc.message,
                                          status_code=exc.status_code, form=form,
-                                         errors=exc.problems or [Problem(exc.message)]))
+                                         errors=forms.problems(exc)))
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/vote",
@@ -538,10 +553,10 @@ def matters_list(request: Request[Any, Any, Any], village_code: str) -> Response
                                                      "type_title": lambda code: matters.type_title(site, code)})
 
 
-def _matter_new_page(request: Request[Any, Any, Any], form: dict[str, str], error: str | None = None,
+def _matter_new_page(request: Request[Any, Any, Any], form: dict[str, str], errors: list[Problem] | None = None,
                      status_code: int = 200) -> Response[str]:
     site = site_of(request)
-    return render(request, "meetings/matter_new.html", {**_common(), "form": form, "error": error,
+    return render(request, "meetings/matter_new.html", {**_common(), "form": form, "errors": errors or [],
                                                         "matter_types": matters.matter_types(site),
                                                         "type_title": lambda code: matters.type_title(site, code)},
                   status_code=status_code)
@@ -554,13 +569,19 @@ def matter_new(request: Request[Any, Any, Any], village_code: str) -> Response[s
 
 @post("/v/{village_code:str}/matters/", opt={"permission": "meetings.matters"}, sync_to_thread=True)
 def matter_create(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
-    return forms.run(
-        request, lambda s, site, a: matters.open_matter(
-            s, site, a, village_code=village_code, matter_type=data.get("matter_type", ""),
-            title=data.get("title", ""), summary=data.get("summary", ""),
-            opened_on=_day(data, "opened_on", _("立项日期"))),
-        then=lambda matter: f"/v/{village_code}/matters/{matter.id}",
-        refused=lambda exc: _matter_new_page(request, data, exc.message, status_code=exc.status_code))
+    def open_matter(session: Session, site: Site, actor: Actor) -> Matter:
+        check = forms.Checks()  # the date and the matter's own fields at once
+        opened_on = check(_day, data, "opened_on", _("立项日期"))
+        matter = check(matters.open_matter, session, site, actor, village_code=village_code,
+                       matter_type=data.get("matter_type", ""), title=data.get("title", ""),
+                       summary=data.get("summary", ""), opened_on=opened_on)
+        check.done(MeetingError)
+        assert matter is not None
+        return matter
+
+    return forms.run(request, open_matter, then=lambda matter: f"/v/{village_code}/matters/{matter.id}",
+                     refused=lambda exc: _matter_new_page(request, data, forms.problems(exc),
+                                                          status_code=exc.status_code))
 
 
 def _step_choices(session: Session, matter: Matter, step: int) -> list[tuple[str, str]]:
@@ -622,7 +643,7 @@ def _matter_act(request: Request[Any, Any, Any], village_code: str, matter_id: i
         then=lambda target: f"/v/{village_code}/matters/{target.id if isinstance(target, Matter) else matter_id}",
         refused=lambda exc: _matter_page(request, village_code, matter_id, exc.message, data,
                                          status_code=exc.status_code,
-                                         errors=exc.problems or [Problem(exc.message)]))
+                                         errors=forms.problems(exc)))
 
 
 @post("/v/{village_code:str}/matters/{matter_id:int}/steps", opt={"permission": "meetings.matters"},

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from cunwu.accounts.actor import Actor
 from cunwu.audit import services as audit
 from cunwu.clock import local_today
-from cunwu.errors import NotFound
+from cunwu.errors import NotFound, Problem
 from cunwu.i18n import _, lazy_gettext
 from cunwu.meetings.models import Matter, MatterStep, Meeting, Motion
 from cunwu.meetings.rules import MeetingKind
@@ -128,7 +128,8 @@ def open_matter(
         raise NotFound(_("没有这个村：%(code)s", code=village_code))
     matter_type_of(site, matter_type)
     if not title.strip():
-        raise MeetingError(_("请填写议题名称"))
+        message = _("请填写议题名称")
+        raise MeetingError(message, [Problem(message, field="title")])
     settings = settings_of(site)
     matter = Matter(village_code=village_code, matter_type=matter_type, title=title.strip(), summary=summary.strip(),
                     ref=ref, merge_1_2=settings.merge_steps_1_2, sign_off=settings.supervision_sign_off,

@@ -164,7 +164,7 @@ def _submit_objection(request: Request[Any, Any, Any], village_code: str, notice
             phone=data.get("phone", ""), village_code=village_code),
         then=f"/v/{village_code}/notices/{notice_id}?sent=1#objections",
         refused=lambda exc: _notice_page(request, village_code, notice_id, {
-            "errors": _problems(exc), "error": exc.message, "form": data}, status_code=400))
+            "errors": forms.problems(exc), "error": exc.message, "form": data}, status_code=400))
 
 
 @post("/v/{village_code:str}/notices/{notice_id:int}/objections", opt={"public": True})
@@ -384,10 +384,6 @@ def _window_days(value: str | None) -> int | None:
     return forms.integer(value, "window_days", _("公示天数"), required=False, minimum=1)  # type: ignore[no-any-return]
 
 
-def _problems(error: DomainError) -> list[Problem]:
-    return error.problems or [Problem(error.message)]
-
-
 @get("/v/{village_code:str}/notices/manage/new", opt={"permission": "notices.draft"}, sync_to_thread=True)
 def new_draft(request: Request[Any, Any, Any], village_code: str, stream: str = "village") -> Response[str]:
     return _edit_page(request, village_code, None, {"stream": stream if stream in STREAMS else "village"}, [])
@@ -409,7 +405,7 @@ def create_draft(request: Request[Any, Any, Any], village_code: str, data: Form)
     return forms.run(
         request, change,
         then=lambda notice: f"/v/{village_code}/notices/manage/{notice.id}/edit",
-        refused=lambda exc: _edit_page(request, village_code, None, data, _problems(exc), 400))
+        refused=lambda exc: _edit_page(request, village_code, None, data, forms.problems(exc), 400))
 
 
 def _load_draft(site: Site, village_code: str, notice_id: int) -> Notice:
@@ -451,7 +447,7 @@ def save_draft(request: Request[Any, Any, Any], village_code: str, notice_id: in
         request, change,
         then=f"/v/{village_code}/notices/manage/{notice_id}/edit?saved=1",
         refused=lambda exc: _edit_page(request, village_code, notice, {**data, "stream": notice.stream},
-                                       _problems(exc), 400))
+                                       forms.problems(exc), 400))
 
 
 @post("/v/{village_code:str}/notices/manage/preview", opt={"permission": "notices.draft"}, sync_to_thread=True)
@@ -546,7 +542,7 @@ def correct(request: Request[Any, Any, Any], village_code: str, notice_id: int, 
             village_code=village_code, restart_window=data.get("restart") == "1"),
         then=lambda new: f"/v/{village_code}/notices/{new.id}",
         refused=lambda exc: _action_page(request, village_code, notice_id, "notices/manage/correct.html", data,
-                                         _problems(exc), exc.status_code))
+                                         forms.problems(exc), exc.status_code))
 
 
 @get("/v/{village_code:str}/notices/manage/{notice_id:int}/withdraw", opt={"permission": "notices.withdraw"},
@@ -564,7 +560,7 @@ def withdraw(request: Request[Any, Any, Any], village_code: str, notice_id: int,
         then=lambda notice: f"/v/{village_code}/notices/{notice.id}" if notice.published_at
         else f"/v/{village_code}/notices/manage/",
         refused=lambda exc: _action_page(request, village_code, notice_id, "notices/manage/withdraw.html", data,
-                                         _problems(exc), exc.status_code))
+                                         forms.problems(exc), exc.status_code))
 
 
 @get("/v/{village_code:str}/notices/manage/objections", opt={"permission": "notices.answer"}, sync_to_thread=True)
@@ -706,7 +702,7 @@ def create_finance(request: Request[Any, Any, Any], village_code: str, data: For
     except DomainError as exc:
         if exc.status_code in (403, 404):
             raise
-        return _finance_page(request, village_code, None, data, _problems(exc), 400)
+        return _finance_page(request, village_code, None, data, forms.problems(exc), 400)
     return Redirect(f"/v/{village_code}/notices/manage/{notice.id}/edit", status_code=303)
 
 
@@ -752,7 +748,7 @@ def save_finance(request: Request[Any, Any, Any], village_code: str, notice_id: 
     except DomainError as exc:
         if exc.status_code in (403, 404):
             raise
-        return _finance_page(request, village_code, notice, data, _problems(exc), 400)
+        return _finance_page(request, village_code, notice, data, forms.problems(exc), 400)
     return Redirect(f"/v/{village_code}/notices/manage/{notice_id}/edit?saved=1", status_code=303)
 
 

@@ -598,13 +598,19 @@ def correct_notice(
         raise NoticeConflict(_("这条公开信息刚刚已被更正为第 %(n)s 版；请在新版本上重新更正", n=current.version))
     old = current
     note = note.strip()
-    if len(note) < 2 or len(note) > 500:
-        raise NoticeError(_("请说明更正的原因（2 到 500 个字）"), [Problem(_("请说明更正的原因"), field="note")])
     new_table = old.data_table if table is _UNCHANGED else (table.as_json() if table else None)
     origin = NoticeOrigin(old.origin_kind, old.origin_ref, old.origin_url)
-    _check_fields(site, village_code=old.village_code, stream=old.stream, category=old.category, title=title,
-                  body=body, origin=origin, table=NoticeTable(**new_table) if new_table else None,
-                  check_category=False)
+    problems: list[Problem] = []  # every wrong field at once: the content's and the reason's
+    try:
+        _check_fields(site, village_code=old.village_code, stream=old.stream, category=old.category, title=title,
+                      body=body, origin=origin, table=NoticeTable(**new_table) if new_table else None,
+                      check_category=False)
+    except NoticeError as exc:
+        problems.extend(exc.problems)
+    if len(note) < 2 or len(note) > 500:
+        problems.append(Problem(_("请说明更正的原因（2 到 500 个字）"), field="note"))
+    if problems:
+        raise NoticeError(problems[0].message, problems)
     if old.title == title.strip() and old.body == body and new_table == old.data_table and finance is None:
         raise NoticeError(_("更正后的内容与当前版本相同"))
     start, end = old.window_start, old.window_end

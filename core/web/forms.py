@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cunwu.runtime import Site
 
 __all__ = ["MONEY_MAX", "Checks", "Form", "Multipart", "ascii_digits", "date", "decimal", "error", "integer", "money",
-           "run"]
+           "problems", "run"]
 
 #: A posted HTML form (application/x-www-form-urlencoded), field name → text.
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -167,6 +167,14 @@ class Checks:
         """Raise `kind` (the area's own error, or FormError) carrying every problem, if there is one."""
         if self.problems:
             raise kind(self.problems[0].message, list(self.problems))
+
+
+def problems(error: DomainError | None) -> list[Problem]:
+    """What a form page's macros (forms/_fields.html) take as `errors`: the refusal's problems, or its message as the
+    one problem when it names none — the one place a refusal becomes the list every page shows."""
+    if error is None:
+        return []
+    return list(error.problems) or [Problem(error.message)]
 
 
 def _empty(default: EmptyT | None, required: bool, field: str, label: str) -> EmptyT | None:

@@ -73,13 +73,6 @@ def _charter(data: dict[str, Any]) -> Charter:
                    subsidy_basis=data.get("subsidy_basis", "equal"))
 
 
-def _errors(error: DomainError | None) -> dict[str, str]:
-    """field → message, for showing each message beside its field."""
-    if error is None:
-        return {}
-    return {p.field: p.message for p in error.problems if p.field}
-
-
 # --- shared page context --------------------------------------------------------------------------------------------
 
 def _coop(session: Session, village_code: str, coop_id: int) -> Cooperative:
@@ -106,8 +99,9 @@ def _page(request: Request[Any, Any, Any], village_code: str, coop_id: int, page
     with site.db.read() as session:
         coop = _coop(session, village_code, coop_id)
         context: dict[str, Any] = {"coop": coop, "page": page, "today": today, "state": _state(session, coop, today),
-                                   "manage": _can_manage(request, coop), "error": error, "errors": _errors(error),
-                                   "values": values or {}, "level_label": LEVELS, "bases": BASES}
+                                   "manage": _can_manage(request, coop), "error": error,
+                                   "errors": forms.problems(error), "values": values or {},
+                                   "level_label": LEVELS, "bases": BASES}
         roll = services.roll(session, coop, include_exited=True)
         context["roll"] = roll
         if page == "roll":
@@ -164,7 +158,8 @@ def _desk(request: Request[Any, Any, Any], village_code: str, error: DomainError
     defaults = {"patronage_percent": settings.default_patronage_percent,
                 "reserve_percent": settings.default_reserve_percent, "additional_votes_percent": 0}
     return render(request, "coop/desk.html", {
-        "cooperatives": found, "error": error, "errors": _errors(error), "values": {**defaults, **(values or {})},
+        "cooperatives": found, "error": error, "errors": forms.problems(error),
+        "values": {**defaults, **(values or {})},
         "levels": LEVELS, "bases": BASES, "today": today,
         "can_register": site.allowed(actor_of(request), "coop.manage", village_code)},
         status_code=400 if error else 200)

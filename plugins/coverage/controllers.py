@@ -71,10 +71,6 @@ def _count(data: dict[str, Any], name: str, label: str) -> int | None:
         raise CoverageError(message, [Problem(message, field=name)]) from None
 
 
-def _errors(error: DomainError | None) -> dict[str, str]:
-    return {p.field: p.message for p in error.problems if p.field} if error else {}
-
-
 def _sources(view: services.OrgView) -> str:
     """"成员、负责人：村民登记簿…; 会议：会议模块" — which facts come from where, for the page."""
     by_source: dict[str, list[str]] = {}
@@ -96,7 +92,7 @@ def _desk(request: Request[Any, Any, Any], village_code: str, error: DomainError
         meetings = services.meetings_of(session, ids)
     settings = services.settings_of(site)
     return render(request, "coverage/desk.html", {
-        "cov": village, "meetings": meetings, "error": error, "errors": _errors(error), "values": values or {},
+        "cov": village, "meetings": meetings, "error": error, "errors": forms.problems(error), "values": values or {},
         "form": form, "kinds": KIND_TITLES, "types": TYPE_TITLES, "shortfalls": SHORTFALLS, "sources": _sources,
         "settings": settings,
         "manage": site.allowed(actor_of(request), "coverage.manage", village_code), "today": local_today()},
@@ -175,8 +171,8 @@ def _groups(request: Request[Any, Any, Any], village_code: str, error: DomainErr
         views, unassigned = services.group_views(session, site, village_code)
     settings = services.settings_of(site)
     return render(request, "coverage/groups.html", {
-        "views": views, "unassigned": unassigned, "error": error, "errors": _errors(error), "values": values or {},
-        "form": form, "settings": settings, "result": result, "written": written,
+        "views": views, "unassigned": unassigned, "error": error, "errors": forms.problems(error),
+        "values": values or {}, "form": form, "settings": settings, "result": result, "written": written,
         "manage": site.allowed(actor_of(request), "coverage.manage", village_code)},
         status_code=400 if error or (result is not None and not result.ok) else 200)
 

@@ -75,7 +75,7 @@ def _on_case(request: Request[Any, Any, Any], village_code: str, case_id: int,
         return case
 
     return forms.run(request, change, then=_case_url, refused=lambda exc: _case_page(
-        request, village_code, case_id, errors=exc.problems or [Problem(exc.message)], lead=exc.message,
+        request, village_code, case_id, errors=forms.problems(exc), lead=exc.message,
         form={**(typed or {}), "_form": form}, status_code=exc.status_code))
 
 
@@ -161,7 +161,7 @@ def create_case(request: Request[Any, Any, Any], village_code: str, data: Form) 
         return _new_case_page(
             request, village_code, chosen.household.number if chosen else "", None if open_case else chosen,
             error=exc.message if about_household or not chosen else None, open_case=open_case, form=dict(data),
-            problems=[] if about_household else (exc.problems or [Problem(exc.message)]))
+            problems=[] if about_household else forms.problems(exc))
     return Redirect(url, status_code=303)
 
 

@@ -74,14 +74,6 @@ def _date(value: str | None, field: str, label: str) -> dt.date:
     return forms.date(value, field, label)  # type: ignore[no-any-return]
 
 
-def _errors(error: DomainError) -> dict[str, str]:
-    """Field name → message, for showing each problem beside its field."""
-    found: dict[str, str] = {}
-    for problem in error.problems:
-        found.setdefault(problem.field or "_", problem.message)
-    return found
-
-
 # --- village: overview ---------------------------------------------------------------------------------------------
 
 
@@ -107,7 +99,7 @@ def _home(request: Req, village_code: str, error: DomainError | None = None, val
     return render(request, "land/home.html", {
         "transfers": transfers, "areas": areas, "summary": summary, "disputes": disputes, "contracts": contracts,
         "status_of": lambda t: services.effective_status(t, today), "status_label": services.status_label,
-        "form_label": services.form_label, "errors": _errors(error) if error else {}, "error": error,
+        "form_label": services.form_label, "errors": forms.problems(error), "error": error,
         "values": values or {}}, status_code=status_code)
 
 
@@ -135,7 +127,7 @@ def _contract_page(request: Req, village_code: str, contract_id: int, error: Dom
         "contract": contract, "contractor": contractor, "plots": plots, "transfers": transfers, "powers": powers,
         "status_label": services.status_label, "form_label": services.form_label,
         "land_type_label": services.land_type_label, "land_types": LAND_TYPES, "today": local_today(),
-        "errors": _errors(error) if error else {}, "error": error, "values": values or {},
+        "errors": forms.problems(error), "error": error, "values": values or {},
         "status_of": services.effective_status}, status_code=status_code)
 
 
@@ -245,7 +237,7 @@ def _transfer_form(request: Req, village_code: str, contract_id: int, *, values:
         villagers = registry.adults(session, village_code)
     return render(request, "land/transfer_new.html", {
         "contract": contract, "contractor": contractor, "plots": plots, "filed": filed, "villagers": villagers,
-        "values": values, "errors": _errors(error) if error else {}, "error": error, "forms": TRANSFER_FORMS,
+        "values": values, "errors": forms.problems(error), "error": error, "forms": TRANSFER_FORMS,
         "kinds": TRANSFEREE_KINDS, "uses": USES, "schedules": PAYMENT_SCHEDULES,
         "form_label": services.form_label, "kind_label": services.kind_label, "use_label": services.use_label,
         "schedule_label": services.schedule_label, "settings": settings}, status_code=status_code)
@@ -339,7 +331,7 @@ def _transfer_page(request: Req, village_code: str, ref: str, error: DomainError
         "schedule_label": services.schedule_label, "rent_state": lambda i: services.instalment_state(site, i, today),
         "rent_state_label": services.rent_state_label, "grounds": services.TERMINATION_GROUNDS,
         "ground_label": services.ground_label, "area": sum((r.area_mu for r, _p in rows), Decimal(0)),
-        "errors": _errors(error) if error else {}, "error": error, "values": values or {}},
+        "errors": forms.problems(error), "error": error, "values": values or {}},
         status_code=status_code)
 
 
@@ -471,7 +463,7 @@ def _disputes_page(request: Req, village_code: str, error: DomainError | None = 
                                   .where(services.Dispute.village_code == village_code)
                                   .order_by(col(services.Dispute.id).desc())).all())
     return render(request, "land/disputes.html", {
-        "disputes": found, "errors": _errors(error) if error else {}, "error": error, "values": values or {},
+        "disputes": found, "errors": forms.problems(error), "error": error, "values": values or {},
         "today": local_today()}, status_code=status_code)
 
 
@@ -507,7 +499,7 @@ def _dispute_page(request: Req, village_code: str, dispute_id: int, error: Domai
         steps = services.steps_of(session, dispute)
     return render(request, "land/dispute.html", {
         "dispute": dispute, "plot": plot, "steps": steps, "kinds": DISPUTE_STEPS, "step_label": services.step_label,
-        "errors": _errors(error) if error else {}, "error": error, "values": values or {}, "today": local_today()},
+        "errors": forms.problems(error), "error": error, "values": values or {}, "today": local_today()},
         status_code=status_code)
 
 

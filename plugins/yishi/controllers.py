@@ -21,7 +21,6 @@ from cunwu.api import (
     DomainError,
     Form,
     NotFound,
-    Problem,
     Site,
     _,
     actor_of,
@@ -75,7 +74,7 @@ def _proposal_form(request: Request[Any, Any, Any], village_code: str, values: d
         adults = services.requester_candidates(session, site, village_code, local_today())
     kinds = {k: KINDS.get(k, k) for k in settings.eligible_kinds}
     kinds.update({k: KINDS.get(k, k) for k in settings.ineligible_reasons})
-    errors = (error.problems or [Problem(error.message)]) if error else []
+    errors = forms.problems(error)
     return render(request, "yishi/new.html", {
         "values": values, "errors": errors, "error_message": error.message if error else "", "kinds": kinds,
         "origins": ORIGINS, "candidates": adults,

@@ -45,7 +45,7 @@ def test_clerk_registers_a_transfer_to_its_printed_contract(browser: Any, live_s
         form.locator("input[name=rent_yuan_per_mu]").fill("800")
         _no_sideways_scroll(page)
         form.locator("button[type=submit]").click()
-        error = page.locator(f"#err-area_{land.plot_ids[0]}")
+        error = page.locator(f"#e-area_{land.plot_ids[0]}")
         assert "超过地块面积" in error.inner_text()
         assert page.locator("input[name=transferee_name]").input_value() == "肃宁县丰收农民专业合作社"
         page.locator(f"input[name=area_{land.plot_ids[0]}]").fill("5")

@@ -184,7 +184,7 @@ def add_agenda_item(session: Session, site: Site, actor: Actor, meeting: Meeting
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "scheduled", "in_session")
     if not title.strip():
-        raise MeetingError(_("请填写议程内容"))
+        raise refuse_field(_("请填写议程内容"), "title")
     last = session.exec(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)).one()
     item = AgendaItem(village_code=meeting.village_code, meeting_id=meeting.id, position=(last or 0) + 1,  # type: ignore[arg-type]
                       title=title.strip())

@@ -20,7 +20,7 @@ from cunwu.meetings.models import (
 from cunwu.meetings.rules import (
     QuorumMode,
 )
-from cunwu.meetings.services.common import MeetingError, _locked, _require_status
+from cunwu.meetings.services.common import MeetingError, _locked, _require_status, refuse_field
 
 if TYPE_CHECKING:
     from cunwu.runtime import Site
@@ -76,18 +76,18 @@ def record_counts(
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "in_session")
     if persons < 0 or (households is not None and households < 0):
-        raise MeetingError(_("人数不能为负数"))
+        raise refuse_field(_("人数不能为负数"), "persons" if persons < 0 else "households")
     if persons > (meeting.members_total or 0):
-        raise MeetingError(_("到会人数 %(present)s 超过应到人数 %(total)s", present=persons,
-                             total=meeting.members_total or 0))
+        raise refuse_field(_("到会人数 %(present)s 超过应到人数 %(total)s", present=persons,
+                             total=meeting.members_total or 0), "persons")
     if meeting.quorum_mode == QuorumMode.households and households is None:
-        raise MeetingError(_("按户计算到会时必须填写到会户数"))
+        raise refuse_field(_("按户计算到会时必须填写到会户数"), "households")
     if households is not None:
         if households > (meeting.households_total or 0):
-            raise MeetingError(_("到会户数 %(present)s 超过应到户数 %(total)s", present=households,
-                                 total=meeting.households_total or 0))
+            raise refuse_field(_("到会户数 %(present)s 超过应到户数 %(total)s", present=households,
+                                 total=meeting.households_total or 0), "households")
         if households > persons:
-            raise MeetingError(_("到会户数不能多于到会人数"))
+            raise refuse_field(_("到会户数不能多于到会人数"), "households")
     audit.update(session, actor, meeting, {"attendance_source": "counts", "counted_persons": persons,
                                            "counted_households": households}, "meetings.meeting.counts")
     return meeting

@@ -36,6 +36,7 @@ from cunwu.meetings.services.common import (
     _require_status,
     effective_rule,
     meeting_date,
+    refuse_field,
     rule_sets,
     settings_of,
 )
@@ -106,15 +107,15 @@ def put_motion(
     meeting = _locked(session, Meeting, meeting.id)
     _require_status(meeting, "in_session")
     if not title.strip():
-        raise MeetingError(_("请填写议案名称"))
+        raise refuse_field(_("请填写议案名称"), "title")
     if matter is not None:
         if matter.village_code != meeting.village_code:
-            raise MeetingError(_("议题不属于本村"))
+            raise refuse_field(_("议题不属于本村"), "matter_id")
         matter_type = matter.matter_type
     if agenda_item_id is not None:
         item = session.get(AgendaItem, agenda_item_id)
         if item is None or item.meeting_id != meeting.id:
-            raise MeetingError(_("议程项不属于本次会议"))
+            raise refuse_field(_("议程项不属于本次会议"), "agenda_item_id")
     if matter_type is not None:
         matter_type_of(site, matter_type)  # a known type
     delegation = check_reserved_matter(session, site, meeting, matter_type)

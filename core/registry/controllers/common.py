@@ -85,11 +85,12 @@ def person_by_id_number(session: Session, village_code: str, number: str) -> Per
     return person
 
 
-def household_by_number(session: Session, village_code: str, number: str) -> Household:
+def household_by_number(session: Session, village_code: str, number: str, field: str = "number") -> Household:
+    """`field`: the form's name for the number, where the refusal is shown."""
     household = queries.open_household_by_number(session, village_code, text(number))
     if household is None:
         message = _("本村没有户号为 %(number)s 的现有户", number=text(number))
-        raise services.RegistryError(message, [Problem(message, field="number")])
+        raise services.RegistryError(message, [Problem(message, field=field)])
     return household
 
 
@@ -104,7 +105,7 @@ def act(request: Request[Any, Any, Any], village_code: str, action: Callable[[Se
     """Run one user action in one transaction: redirect on success, show the page again with the problems if a
     rule refused it (nothing written)."""
     return forms.run(request, action, then=lambda target: target if isinstance(target, str) else success,
-                     refused=lambda exc: page({"errors": exc.problems or [Problem(exc.message)],
+                     refused=lambda exc: page({"errors": forms.problems(exc),
                                                "status_code": exc.status_code}))
 
 

@@ -116,7 +116,8 @@ def _household_action(request: Request[Any, Any, Any], village_code: str, househ
 def household_edit(request: Request[Any, Any, Any], village_code: str, household_id: int,
                    data: Form) -> Response[Any]:
     return _household_action(request, village_code, household_id, lambda s, site, a, h: services.update_household(
-        s, site, a, h, address=data.get("address", ""), group_id=form_int(data, "group_id", _("村民小组"))))
+        s, site, a, h, address=data.get("address", ""), group_id=form_int(data, "group_id", _("村民小组"))),
+        {**data, "_form": "edit"})
 
 
 @post("/households/{household_id:int}/members", opt={"permission": "registry.edit"},
@@ -141,9 +142,11 @@ def household_end_member(request: Request[Any, Any, Any], village_code: str, hou
         membership = owned(session, Membership, membership_id, village_code)
         if membership.household_id != household.id:
             raise NotFoundException(_("记录不存在"))
-        services.end_membership(session, site, actor, membership,
-                                form_date(data, "end_date", _("结束日期"), local_today()), data.get("reason", ""))
-    return _household_action(request, village_code, household_id, action)
+        check = forms.Checks()  # the date and the reason at once
+        end = check(form_date, data, "end_date", _("结束日期"), local_today())
+        check(services.end_membership, session, site, actor, membership, end or local_today(), data.get("reason", ""))
+        check.done(services.RegistryError)
+    return _household_action(request, village_code, household_id, action, {**data, "_form": f"end-{membership_id}"})
 
 
 @post("/households/{household_id:int}/head", opt={"permission": "registry.edit"},
@@ -151,11 +154,13 @@ def household_end_member(request: Request[Any, Any, Any], village_code: str, hou
 def household_change_head(request: Request[Any, Any, Any], village_code: str, household_id: int,
                           data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, household: Household) -> None:
+        check = forms.Checks()  # the date and the relation at once; the service's writes roll back when refused
         person = owned(session, Person, form_int(data, "person_id", _("成员")) or 0, village_code)
-        services.change_head(session, site, actor, household, person,
-                             form_date(data, "on", _("变更日期"), local_today()),
-                             data.get("former_head_relation", "other"))
-    return _household_action(request, village_code, household_id, action)
+        on = check(form_date, data, "on", _("变更日期"), local_today())
+        check(services.change_head, session, site, actor, household, person, on or local_today(),
+              data.get("former_head_relation", "other"))
+        check.done(services.RegistryError)
+    return _household_action(request, village_code, household_id, action, {**data, "_form": "head"})
 
 
 @post("/households/{household_id:int}/split", opt={"permission": "registry.edit"})
@@ -166,13 +171,18 @@ async def household_split(request: Request[Any, Any, Any], village_code: str, ho
     data = {k: str(v) for k, v in form.items()}
 
     def action(session: Session, site: Site, actor: Actor, household: Household) -> str:
-        new = services.split_household(session, site, actor, household, person_ids=person_ids,
-                                       new_head_id=form_int(data, "new_head_id", _("新户主")) or 0,
-                                       new_number=data.get("new_number", ""),
-                                       on=form_date(data, "on", _("分户日期"), local_today()),
-                                       address=data.get("address", ""))
+        check = forms.Checks()  # the date, the head and the new number at once
+        head = check(form_int, data, "new_head_id", _("新户户主"))
+        on = check(form_date, data, "on", _("分户日期"), local_today())
+        new = check(services.split_household, session, site, actor, household, person_ids=person_ids,
+                    new_head_id=head or 0, new_number=data.get("new_number", ""), on=on or local_today(),
+                    address=data.get("address", ""))
+        named(check, {"number": "new_number", "created_on": "on"})
+        check.done(services.RegistryError)
+        assert new is not None
         return f"/v/{village_code}/registry/households/{new.id}"
-    return await anyio.to_thread.run_sync(_household_action, request, village_code, household_id, action)
+    typed = {**data, "person_ids": chosen, "_form": "split"}
+    return await anyio.to_thread.run_sync(_household_action, request, village_code, household_id, action, typed)
 
 
 @post("/households/{household_id:int}/merge", opt={"permission": "registry.edit"},
@@ -180,11 +190,16 @@ async def household_split(request: Request[Any, Any, Any], village_code: str, ho
 def household_merge(request: Request[Any, Any, Any], village_code: str, household_id: int,
                     data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, household: Household) -> str:
-        target = household_by_number(session, village_code, data.get("target_number", ""))
-        services.merge_households(session, site, actor, household, target,
-                                  form_date(data, "on", _("合户日期"), local_today()))
+        check = forms.Checks()  # the household merged into and the date at once
+        target = check(household_by_number, session, village_code, data.get("target_number", ""), "target_number")
+        on = check(form_date, data, "on", _("合户日期"), local_today())
+        if target is not None:
+            check(services.merge_households, session, site, actor, household, target, on or local_today())
+        named(check, {"target_id": "target_number"})
+        check.done(services.RegistryError)
+        assert target is not None
         return f"/v/{village_code}/registry/households/{target.id}"
-    return _household_action(request, village_code, household_id, action)
+    return _household_action(request, village_code, household_id, action, {**data, "_form": "merge"})
 
 
 # --- person pages ---------------------------------------------------------------------------------------------
@@ -279,6 +294,12 @@ def person_create(request: Request[Any, Any, Any], village_code: str, data: Form
                 lambda extra: _person_form_page(request, village_code, {"form": data, **extra}))
 
 
+def named(check: forms.Checks, names: dict[str, str]) -> None:
+    """A service's name for a field as this form's (a new household's "number" is the split form's "new_number"), so
+    its refusal is shown beside the right control."""
+    check.problems = [replace(p, field=names.get(p.field, p.field)) if p.field else p for p in check.problems]
+
+
 def _person_action(request: Request[Any, Any, Any], village_code: str, person_id: int,
                    action: Callable[[Session, Any, Actor, Person], Any],
                    typed: dict[str, str] | None = None) -> Response[Any]:
@@ -305,19 +326,29 @@ def person_edit(request: Request[Any, Any, Any], village_code: str, person_id: i
       sync_to_thread=True)
 def person_status(request: Request[Any, Any, Any], village_code: str, person_id: int,
                   data: Form) -> Response[Any]:
-    return _person_action(request, village_code, person_id, lambda s, site, a, p: services.change_status(
-        s, site, a, p, data.get("status", ""), form_date(data, "since", _("状态日期"), local_today()),
-        data.get("reason", "")))
+    def action(session: Session, site: Site, actor: Actor, person: Person) -> None:
+        check = forms.Checks()  # the status and its date at once
+        since = check(form_date, data, "since", _("状态日期"), local_today())
+        check(services.change_status, session, site, actor, person, data.get("status", ""), since or local_today(),
+              data.get("reason", ""))
+        named(check, {"status_since": "since"})
+        check.done(services.RegistryError)
+    return _person_action(request, village_code, person_id, action, {**data, "_form": "status"})
 
 
 @post("/persons/{person_id:int}/move", opt={"permission": "registry.edit"},
       sync_to_thread=True)
 def person_move(request: Request[Any, Any, Any], village_code: str, person_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, person: Person) -> None:
-        target = household_by_number(session, village_code, data.get("target_number", ""))
-        services.move_person(session, site, actor, person, target, data.get("relation", "other"),
-                             form_date(data, "on", _("迁移日期"), local_today()), data.get("reason", ""))
-    return _person_action(request, village_code, person_id, action)
+        check = forms.Checks()  # the household moved into, the relation and the date at once
+        target = check(household_by_number, session, village_code, data.get("target_number", ""), "target_number")
+        on = check(form_date, data, "on", _("迁移日期"), local_today())
+        if target is not None:
+            check(services.move_person, session, site, actor, person, target, data.get("relation", "other"),
+                  on or local_today(), data.get("reason", ""))
+        named(check, {"household_id": "target_number"})
+        check.done(services.RegistryError)
+    return _person_action(request, village_code, person_id, action, {**data, "_form": "move"})
 
 
 @post("/groups", opt={"permission": "registry.edit"}, sync_to_thread=True)
@@ -327,7 +358,7 @@ def group_create(request: Request[Any, Any, Any], village_code: str, data: Form)
                               number=form_int(data, "number", _("组号")) or 0, name=data.get("name", ""))
 
     def page(extra: dict[str, Any]) -> Response[str]:
-        return representatives_view(request, village_code, extra)
+        return representatives_view(request, village_code, {"form": {**data, "_form": "group"}, **extra})
     return act(request, village_code, action, f"/v/{village_code}/registry/representatives#groups", page)
 
 

@@ -21,6 +21,7 @@ from cunwu.registry.controllers.common import (
 )
 from cunwu.registry.importer import ImportPreview, commit, preview, read_table, template_xlsx
 from cunwu.runtime import Site
+from cunwu.web import forms
 from cunwu.web.forms import Multipart
 from cunwu.web.render import actor_of, render, site_of
 
@@ -75,7 +76,7 @@ async def import_upload(request: Request[Any, Any, Any], village_code: str, data
     try:
         result = await anyio.to_thread.run_sync(_run_preview, site, village_code, content, upload.filename)
     except DomainError as exc:
-        return render(request, "registry/import.html", {"errors": exc.problems or [Problem(exc.message)],
+        return render(request, "registry/import.html", {"errors": forms.problems(exc),
                                                         "filename": upload.filename}, status_code=400)
     token = secrets.token_urlsafe(24)
     if result.ok and not result.nothing_changes:
@@ -113,7 +114,7 @@ async def import_confirm(request: Request[Any, Any, Any], village_code: str, tok
     try:
         result = await anyio.to_thread.run_sync(run)
     except DomainError as exc:
-        return render(request, "registry/import.html", {"errors": exc.problems or [Problem(exc.message)]},
+        return render(request, "registry/import.html", {"errors": forms.problems(exc)},
                       status_code=400)
     if not result.ok:
         return render(request, "registry/import_preview.html", {"result": result, "token": token,

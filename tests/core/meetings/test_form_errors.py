@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from cunwu.meetings import matters
+from cunwu.meetings import matters, services
 from cunwu.meetings.models import Meeting
 from cunwu.testing import field_shown, login, site_client
 
@@ -53,3 +53,74 @@ def test_a_step_of_a_matter_is_refused_inside_its_own_form_with_what_was_typed(
     assert "会议须为整数" in where and "议案须为整数" in where  # both, beside the box
     assert "请改正以下 2 处" in form.split("</form>", 1)[0]
     assert 'value="村民提议"' in form and "先议水渠选址" in form
+
+
+def test_paper_counts_that_cannot_be_read_name_both_boxes_and_keep_them(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        meeting = h.schedule(session, site, "villagers")
+        services.open_meeting(session, site, h.CLERK, meeting)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/{meeting.id}/counts",
+                                         data={"persons": "三十", "households": "-2"})
+    assert page.status_code == 400
+    persons = field_shown(page.text, "persons")
+    assert "到会人数" in persons and 'value="三十"' in persons and 'aria-invalid="true"' in persons
+    households = field_shown(page.text, "households")
+    assert "到会户数" in households and 'value="-2"' in households and 'aria-invalid="true"' in households
+    assert "<details class=\"card\" open>" in page.text
+    with site.db.read() as session:
+        assert session.get(Meeting, meeting.id).counted_persons is None  # type: ignore[union-attr]
+
+
+def test_counts_beyond_the_roll_are_refused_beside_the_persons_box(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        meeting = h.schedule(session, site, "villagers")
+        services.open_meeting(session, site, h.CLERK, meeting)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/{meeting.id}/counts", data={"persons": "999"})
+    assert page.status_code == 400
+    persons = field_shown(page.text, "persons")
+    assert "超过应到人数" in persons and 'value="999"' in persons
+
+
+def test_an_empty_agenda_item_is_refused_beside_its_box(site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        meeting = h.schedule(session, site, "villagers")
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/{meeting.id}/agenda", data={"title": "   "})
+    assert page.status_code == 400
+    assert "请填写议程内容" in field_shown(page.text, "title")
+
+
+def test_a_motion_without_a_title_and_with_an_unreadable_agenda_item_names_both(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        meeting = h.schedule(session, site, "villagers")
+        services.add_agenda_item(session, site, h.CLERK, meeting, "修路")
+        services.open_meeting(session, site, h.CLERK, meeting)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/{meeting.id}/motions",
+                                         data={"title": " ", "body": "全长 1.2 公里", "agenda_item_id": "第一项"})
+    assert page.status_code == 400
+    form = page.text[page.text.index('id="put-motion"'):]
+    assert "请填写议案名称" in field_shown(form, "title")
+    agenda = field_shown(form, "agenda_item_id")
+    assert "议程须为整数" in agenda and 'aria-invalid="true"' in agenda
+    assert "全长 1.2 公里" in form
+
+
+def test_a_matter_without_a_title_and_with_a_bad_day_names_both_and_keeps_the_summary(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/matters/", data={
+        "title": "", "matter_type": "other", "summary": "修建村东水渠", "opened_on": "2025-02-30"})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    assert "请填写议题名称" in field_shown(page.text, "title")
+    opened = field_shown(page.text, "opened_on")
+    assert "立项日期" in opened and 'value="2025-02-30"' in opened
+    assert "修建村东水渠" in field_shown(page.text, "summary")
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(matters.Matter)).one() == 0

@@ -55,3 +55,33 @@ def test_the_finance_form_lays_out_its_problems_with_the_shared_helpers(site: An
         assert 'value="一千"' in field_shown(page.text, "opening") and "期初余额" in field_shown(page.text, "opening")
         assert "期末余额" in field_shown(page.text, "closing")
         assert "(opening)" not in page.text and "（opening）" not in page.text
+
+
+def test_a_correction_with_no_title_and_no_reason_names_both_and_keeps_the_body(site: Any, today: Today) -> None:
+    today.set(dt.date(2025, 6, 1))
+    notice = publish(site, window_days=7)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{DESK}/{notice.id}/correct", data={"title": "  ", "body": "更正后的名单", "note": "",
+                                                               "restart": "1"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        assert "请填写标题" in field_shown(page.text, "title")
+        note = field_shown(page.text, "note")
+        assert "请说明更正的原因" in note and 'aria-invalid="true"' in note
+        assert "更正后的名单" in field_shown(page.text, "body")
+        assert 'name="restart" value="1" checked' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Notice)).one() == 1
+
+
+def test_a_withdrawal_without_a_reason_says_so_beside_the_reason(site: Any, today: Today) -> None:
+    today.set(dt.date(2025, 6, 1))
+    notice = publish(site, window_days=7)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{DESK}/{notice.id}/withdraw", data={"reason": "x"})
+        assert page.status_code == 400
+        reason = field_shown(page.text, "reason")
+        assert "请填写撤回原因" in reason and ">x</textarea>" in reason
+    with site.db.read() as session:
+        assert session.get(Notice, notice.id).status == "published"  # type: ignore[union-attr]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlmodel import func, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.registry.models import Person
+from cunwu.registry import services
+from cunwu.registry.models import Household, Membership, Person
 from cunwu.testing import field_shown, login, site_client
 
-from .conftest import VILLAGE, make_person
+from .conftest import VILLAGE, make_household, make_person
 
 R = f"/v/{VILLAGE}/registry"
 
@@ -79,3 +81,137 @@ def test_adding_a_member_with_an_unknown_id_and_a_bad_date_names_both(site: Any)
         assert 'aria-invalid="true"' in ident and 'value="1309"' in ident
         assert "入户日期" in field_shown(page.text, "start_date")
         assert 'value="child" selected' in field_shown(page.text, "relation")
+
+
+def _family(site: Any) -> tuple[int, int, int]:
+    """A household 0001 (head 王建国, a son 王小明) and a second open household 0002: the ids of the first household,
+    the head and the son."""
+    actor = Actor.system("test")
+    with site.db.transaction() as session:
+        head = make_person(session, site, actor, "王建国")
+        son = make_person(session, site, actor, "王小明", born=dt.date(1998, 3, 3))
+        household = make_household(session, site, actor, "0001", head)
+        services.add_member(session, site, actor, household, son, "child", dt.date(2020, 1, 1))
+        make_household(session, site, actor, "0002", make_person(session, site, actor, "李四"))
+        return int(household.id), int(head.id), int(son.id)  # type: ignore[arg-type]
+
+
+def _memberships(site: Any) -> int:
+    with site.db.read() as session:
+        return int(session.exec(select(func.count()).select_from(Membership)).one())
+
+
+def test_changing_the_head_with_a_bad_date_and_a_bad_relation_names_both(site: Any) -> None:
+    household, _head, son = _family(site)
+    before = _memberships(site)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/households/{household}/head", data={
+            "person_id": str(son), "former_head_relation": "head", "on": "2024-02-30"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        on = field_shown(page.text, "on")
+        assert "不是有效的日期" in on and 'value="2024-02-30"' in on
+        assert "请选择原户主与新户主的关系" in field_shown(page.text, "former_head_relation")
+        assert f'value="{son}" selected' in field_shown(page.text, "person_id")
+    with site.db.read() as session:
+        assert session.get(Membership, next(iter(session.exec(select(Membership.id).where(
+            Membership.person_id == son))))).relation == "child"  # type: ignore[union-attr]
+    assert _memberships(site) == before
+
+
+def test_splitting_with_a_bad_date_and_a_head_not_leaving_names_both(site: Any) -> None:
+    household, _head, son = _family(site)
+    before = _memberships(site)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/households/{household}/split", data={
+            "new_head_id": str(son), "new_number": "0009", "on": "2024-13-01", "address": "西街 9 号"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        on = field_shown(page.text, "on")
+        assert "不是有效的日期" in on and 'value="2024-13-01"' in on
+        assert "新户主必须在分出的成员中" in field_shown(page.text, "new_head_id")
+        assert 'value="0009"' in field_shown(page.text, "new_number")
+        assert 'value="西街 9 号"' in field_shown(page.text, "address")
+    assert _memberships(site) == before
+
+
+def test_merging_into_an_unknown_household_on_a_bad_date_names_both(site: Any) -> None:
+    household, _head, _son = _family(site)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/households/{household}/merge", data={"target_number": "0777", "on": "2024-02-30"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        target = field_shown(page.text, "target_number")
+        assert "本村没有户号为 0777 的现有户" in target and 'value="0777"' in target
+        assert 'value="2024-02-30"' in field_shown(page.text, "on")
+    with site.db.read() as session:
+        assert session.get(Household, household).closed_on is None  # type: ignore[union-attr]
+
+
+def test_editing_a_household_with_an_unknown_group_keeps_the_typed_address(site: Any) -> None:
+    household, _head, _son = _family(site)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/households/{household}/edit", data={"address": "南街 1 号", "group_id": "abc"})
+        assert page.status_code == 400
+        assert 'aria-invalid="true"' in field_shown(page.text, "group_id")
+        assert 'value="南街 1 号"' in field_shown(page.text, "address")
+    with site.db.read() as session:
+        assert session.get(Household, household).address != "南街 1 号"  # type: ignore[union-attr]
+
+
+def test_a_status_change_with_an_unknown_status_and_a_bad_date_names_both(site: Any) -> None:
+    _household, _head, son = _family(site)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/persons/{son}/status", data={"status": "gone", "since": "2024-02-30",
+                                                              "reason": "去了外地"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        assert "未知状态" in field_shown(page.text, "status")
+        since = field_shown(page.text, "since")
+        assert "不是有效的日期" in since and 'value="2024-02-30"' in since
+        assert 'value="去了外地"' in field_shown(page.text, "reason")
+    with site.db.read() as session:
+        assert session.get(Person, son).status_since is None  # type: ignore[union-attr]
+
+
+def test_a_move_to_an_unknown_household_on_a_bad_date_names_both(site: Any) -> None:
+    _household, _head, son = _family(site)
+    before = _memberships(site)
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/persons/{son}/move", data={"target_number": "0777", "relation": "child",
+                                                            "on": "2024-02-30"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        target = field_shown(page.text, "target_number")
+        assert "本村没有户号为 0777 的现有户" in target and 'value="0777"' in target
+        assert 'value="2024-02-30"' in field_shown(page.text, "on")
+        assert 'value="child" selected' in field_shown(page.text, "relation")
+    assert _memberships(site) == before
+
+
+def test_ending_a_membership_without_a_reason_on_a_bad_date_names_both_in_that_row(site: Any) -> None:
+    household, _head, son = _family(site)
+    with site.db.read() as session:
+        membership = session.exec(select(Membership).where(Membership.person_id == son)).one()
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/households/{household}/members/{membership.id}/end",
+                           data={"reason": " ", "end_date": "2024-02-30"})
+        assert page.status_code == 400 and "请改正以下 2 处" in page.text
+        assert "请填写原因" in field_shown(page.text, "reason")
+        end = field_shown(page.text, "end_date")
+        assert "不是有效的日期" in end and 'value="2024-02-30"' in end
+        assert page.text.count('id="f-reason"') == 1  # only the refused row carries the ids
+    with site.db.read() as session:
+        assert session.get(Membership, membership.id).end_date is None  # type: ignore[union-attr]
+
+
+def test_a_group_with_a_number_out_of_range_is_refused_beside_it_with_the_name_kept(site: Any) -> None:
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{R}/groups", data={"number": "120", "name": "东岭组"})
+        assert page.status_code == 400
+        number = field_shown(page.text, "number")
+        assert "村民小组编号应在 1 到 99 之间" in number and 'value="120"' in number
+        assert 'value="东岭组"' in field_shown(page.text, "name")

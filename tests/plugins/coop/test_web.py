@@ -41,10 +41,10 @@ def test_clerk_registers_a_coop_with_errors_beside_fields(site_factory):
                 "additional_votes_percent": "0"}
         bad = client.post(f"{BASE}/new", data=form)
         assert bad.status_code == 400
-        assert 'id="err-credit_code"' in bad.text and "校验位" in bad.text
+        assert 'id="e-credit_code"' in bad.text and "校验位" in bad.text
         assert 'value="东街果蔬专业合作社"' in bad.text  # typed input kept
         low = client.post(f"{BASE}/new", data={**form, "credit_code": CREDIT_CODES[0], "patronage_percent": "59"})
-        assert low.status_code == 400 and 'id="err-patronage_percent"' in low.text
+        assert low.status_code == 400 and 'id="e-patronage_percent"' in low.text
         done = client.post(f"{BASE}/new", data={**form, "credit_code": CREDIT_CODES[0]}, follow_redirects=False)
         assert done.status_code == 303
         roll = client.get(done.headers["location"])
@@ -91,7 +91,7 @@ def test_close_from_the_page_posts_the_distribution(site_factory):
                              follow_redirects=False)
         assert closed.status_code == 303
         again = client.post(f"{BASE}/{coop_id}/close-year", data={"year": "2024", "surplus": "999.00"})
-        assert again.status_code == 400 and "更正决算须说明理由" in again.text and 'id="err-reason"' in again.text
+        assert again.status_code == 400 and "更正决算须说明理由" in again.text and 'id="e-reason"' in again.text
         public = client.get(f"{BASE}/{coop_id}/distribution/2024")
     assert public.status_code == 200 and "900.00" in public.text  # 1000 − 10 % reserve
     with site.db.read() as session:
@@ -183,7 +183,7 @@ def test_charter_change_refuses_below_sixty_beside_the_field(site_factory):
     with site_client(site) as client:
         login(client, site, "clerk", role="clerk", scope=VILLAGE)
         bad = client.post(f"{BASE}/{coop_id}/charter", data=form)
-        assert bad.status_code == 400 and 'id="err-patronage_percent"' in bad.text and 'value="55"' in bad.text
+        assert bad.status_code == 400 and 'id="e-patronage_percent"' in bad.text and 'value="55"' in bad.text
         ok = client.post(f"{BASE}/{coop_id}/charter", data={**form, "patronage_percent": "70"},
                          follow_redirects=False)
         assert ok.status_code == 303

@@ -43,11 +43,11 @@ def test_clerk_records_what_is_not_derived_with_errors_beside_fields(site_factor
         assert "村民登记簿（任职、党员、村民代表）" in page.text and "会议模块（已结束的会议）" in page.text
         future = client.post(f"{BASE}/organisations", data={"kind": "station", "name": "综治工作站",
                                                             "founded_on": "2099-01-01", "members": "5"})
-        assert future.status_code == 400 and 'id="err-founded_on"' in future.text and "不能晚于今天" in future.text
+        assert future.status_code == 400 and 'id="e-founded_on"' in future.text and "不能晚于今天" in future.text
         assert 'value="综治工作站"' in future.text  # typed input kept
         contradicting = client.post(f"{BASE}/organisations", data={
             "kind": "representative_meeting", "founded_on": "2000-01-01", "meetings_declared": "4"})
-        assert contradicting.status_code == 400 and 'id="err-meetings_declared"' in contradicting.text
+        assert contradicting.status_code == 400 and 'id="e-meetings_declared"' in contradicting.text
         assert "与会议模块记录的 1 次不符" in contradicting.text
         done = client.post(f"{BASE}/organisations", data={"kind": "station", "name": "综治工作站",
                                                           "founded_on": "2020-05-01", "members": "5",
@@ -56,7 +56,7 @@ def test_clerk_records_what_is_not_derived_with_errors_beside_fields(site_factor
         with site.db.read() as session:
             station = session.exec(select(Organisation).where(Organisation.kind == "station")).one()
         bad_day = client.post(f"{BASE}/organisations/{station.id}/meetings", data={"held_on": "2026-13-01"})
-        assert bad_day.status_code == 400 and "2026-13-01" in bad_day.text and 'id="err-held_on"' in bad_day.text
+        assert bad_day.status_code == 400 and "2026-13-01" in bad_day.text and 'id="e-held_on"' in bad_day.text
         ok = client.post(f"{BASE}/organisations/{station.id}/meetings", data={"held_on": str(days_ago(4)),
                                                                             "title": "研判"},
                          follow_redirects=False)

@@ -48,7 +48,7 @@ def test_clerk_registers_files_and_prints_a_transfer(land_site: Any) -> None:
         assert bad.status_code == 400
         assert "超过地块面积" in bad.text and "承包期到 2058-01-01 为止" in bad.text
         assert 'value="2070-01-01"' in bad.text and 'value="9"' in bad.text  # what was typed is kept
-        assert f'id="err-area_{land.plot_ids[0]}"' in bad.text
+        assert f'id="e-area_{land.plot_ids[0]}"' in bad.text
         done = client.post(f"{BASE}/transfers", data=_form(land), follow_redirects=False)
         assert done.status_code == 303
         url = done.headers["location"]
@@ -197,7 +197,7 @@ def test_refused_forms_come_back_with_the_message_beside_the_field_and_nothing_w
         contracts = _count(land_site, Contract)
         no_home = client.post(f"{BASE}/contracts", data={"household": "H99999", "start_on": "1998-01-01",
                                                         "end_on": "2028-01-01"})
-        assert no_home.status_code == 400 and 'id="err-household"' in no_home.text
+        assert no_home.status_code == 400 and 'id="e-household"' in no_home.text
         assert "本村没有户号 H99999" in no_home.text and 'value="H99999"' in no_home.text
         bad_date = client.post(f"{BASE}/contracts", data={"household": "H99999", "start_on": "1998-13-01",
                                                          "end_on": "2028-01-01"})
@@ -207,16 +207,16 @@ def test_refused_forms_come_back_with_the_message_beside_the_field_and_nothing_w
         plots = _count(land_site, Plot)
         taken = client.post(f"{contract_url}/plots", data={"code": land.plot_codes[0], "name": "东洼地",
                                                           "area_mu": "2.5", "land_type": "013"})
-        assert taken.status_code == 400 and 'id="err-code"' in taken.text and "已经登记" in taken.text
+        assert taken.status_code == 400 and 'id="e-code"' in taken.text and "已经登记" in taken.text
         assert 'value="2.5"' in taken.text and "东洼地" in taken.text
         no_area = client.post(f"{contract_url}/plots", data={"code": land.plot_codes[0][:-1] + "9", "name": "x",
                                                             "area_mu": "二亩", "land_type": "013"})
-        assert no_area.status_code == 400 and 'id="err-area_mu"' in no_area.text and "二亩" in no_area.text
+        assert no_area.status_code == 400 and 'id="e-area_mu"' in no_area.text and "二亩" in no_area.text
         assert _count(land_site, Plot) == plots
         assert client.post(f"{BASE}/contracts/999999/plots", data={"code": "x", "area_mu": "1"}).status_code == 404
 
         not_json = client.post(f"{BASE}/geometry", data={"plot": land.plot_codes[0], "geojson": "{oops"})
-        assert not_json.status_code == 400 and 'id="err-geojson"' in not_json.text
+        assert not_json.status_code == 400 and 'id="e-geojson"' in not_json.text
         assert "不是有效的 GeoJSON" in not_json.text and "{oops" in not_json.text
         assert client.post(f"{BASE}/geometry", data={"plot": "1309261002019999999", "geojson": "{}"}
                            ).status_code == 404
@@ -225,7 +225,7 @@ def test_refused_forms_come_back_with_the_message_beside_the_field_and_nothing_w
 
         backwards = client.post(f"{contract_url}/powers", data={"agent_name": "王小", "scope": "签订流转合同",
                                                                "signed_on": "2026-01-05", "valid_until": "2025-12-31"})
-        assert backwards.status_code == 400 and 'id="err-valid_until"' in backwards.text
+        assert backwards.status_code == 400 and 'id="e-valid_until"' in backwards.text
         assert "委托有效期不能早于签署日期" in backwards.text and 'value="王小"' in backwards.text
         assert _count(land_site, PowerOfAttorney) == 0
 
@@ -236,7 +236,7 @@ def test_refused_forms_come_back_with_the_message_beside_the_field_and_nothing_w
         assert renew.status_code == 400 and "只有已备案生效的流转可以续签" in renew.text
         assert client.post(f"{ref}/file", follow_redirects=False).status_code == 303
         bad_end = client.post(f"{ref}/renew", data={"end_on": "2036-02-30"})
-        assert bad_end.status_code == 400 and 'id="err-renew_end_on"' in bad_end.text
+        assert bad_end.status_code == 400 and 'id="e-renew_end_on"' in bad_end.text
         assert 'value="2036-02-30"' in bad_end.text
         assert _count(land_site, Transfer) == transfers + 1
 
@@ -249,10 +249,10 @@ def test_a_refused_dispute_close_keeps_the_dispute_open(land_site: Any) -> None:
                                                     "subject": "地界", "opened_on": "2026-01-09"},
                           follow_redirects=False).headers["location"]
         early = client.post(f"{url}/close", data={"outcome": "调解结案", "closed_on": "2026-01-01"})
-        assert early.status_code == 400 and 'id="err-closed_on"' in early.text
+        assert early.status_code == 400 and 'id="e-closed_on"' in early.text
         assert "结案日期必须在受理日期和今天之间" in early.text and "调解结案" in early.text
         no_outcome = client.post(f"{url}/close", data={"outcome": " ", "closed_on": "2026-01-10"})
-        assert no_outcome.status_code == 400 and 'id="err-outcome"' in no_outcome.text
+        assert no_outcome.status_code == 400 and 'id="e-outcome"' in no_outcome.text
         assert "已结案" not in client.get(url).text
         assert client.post(f"{BASE}/disputes/999999/close", data={"outcome": "x", "closed_on": "2026-01-10"}
                            ).status_code == 404

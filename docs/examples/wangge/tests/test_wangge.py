@@ -117,8 +117,8 @@ def test_form_errors_name_the_field_and_keep_the_input(site_factory: SiteFactory
     response = clerk.post(f"{BASE}/grids/{grid}/visits",
                           data={"household_id": str(outside.id), "visited_on": "2025-06-01", "notes": "留着这段话"})
     assert response.status_code == 400
-    assert re.search(r'name="household_id".*?</select></label>\s*<p class="error-msg" role="alert">这一户不在本网格',
-                     response.text, re.S)
+    assert re.search(r'name="household_id".*?</select></label>\s*'
+                     r'<span class="error-msg field-error" id="e-household_id">这一户不在本网格', response.text, re.S)
     assert "留着这段话" in response.text
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     response = clerk.post(f"{BASE}/grids/{grid}/incidents",
@@ -269,6 +269,6 @@ def test_a_handling_error_shows_beside_that_incident_only(site_factory: SiteFact
         _first, second = session.exec(select(Incident).order_by(col(Incident.id))).all()
     response = clerk.post(f"{BASE}/incidents/{second.id}/handle", data={"handling": "  "})
     assert response.status_code == 400
-    assert response.text.count("请写明处理情况") == 1
+    assert response.text.count('id="e-handling"') == 1  # beside one incident; the summary on top links to it
     card = response.text.split(f'id="incident-{second.id}"')[1].split("</article>")[0]
     assert "请写明处理情况" in card

@@ -13,17 +13,13 @@ from litestar.params import Body
 from litestar.response import Redirect
 from sqlmodel import Session
 
-from cunwu.api import Actor, DomainError, Site, actor_of, local_today, mask, registry, render, site_of
+from cunwu.api import Actor, DomainError, Site, actor_of, forms, local_today, mask, registry, render, site_of
 
 from . import services
 from .models import STATUSES, Grid, Incident
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AnyRequest = Request[Any, Any, Any]
-
-
-def _errors(error: DomainError | None) -> dict[str, str]:
-    return {p.field or "": p.message for p in error.problems} if error else {}
 
 
 def _village_page(request: AnyRequest, village_code: str, form: dict[str, str] | None = None,
@@ -65,7 +61,7 @@ def _grid_page(request: AnyRequest, village_code: str, grid_id: int, form: dict[
             "grid": grid, "row": row, "households": services.grid_households(session, grid),
             "visits": services.recent_visits(session, grid), "incidents": services.incidents(session, grid),
             "categories": services.settings_of(site).categories, "statuses": STATUSES, "candidates": candidates,
-            "form": form or {}, "error": error, "errors": _errors(error), "today": local_today().isoformat(),
+            "form": form or {}, "error": error, "errors": forms.problems(error), "today": local_today().isoformat(),
             "can_manage": site.allowed(actor, "wangge.manage", village_code),
             "can_visit": site.allowed(actor, "wangge.visit", village_code),
         }
