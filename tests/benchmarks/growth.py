@@ -187,10 +187,4 @@ def plot(growth: dict[str, Any], payload: dict[str, Any], path: Path) -> bool:
 
 def write_docs(growth: dict[str, Any], payload: dict[str, Any]) -> None:
     """Replace this database's growth section of docs/performance.md."""
-    start, end = marker(payload["settings"]["db"])
-    text = report.DOCS.read_text(encoding="utf-8")
-    if start not in text or end not in text:
-        raise SystemExit(f"{report.DOCS}: markers {start} … {end} not found")
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    report.DOCS.write_text(head + markdown(growth, payload) + tail, encoding="utf-8")
+    report.replace_section(marker(payload["settings"]["db"]), markdown(growth, payload))

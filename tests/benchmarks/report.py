@@ -177,12 +177,17 @@ def docs_section(payload: dict[str, Any], results: list[Result]) -> str:
     ])
 
 
-def write_docs(payload: dict[str, Any], results: list[Result]) -> None:
-    """Replace this database's marked section of docs/performance.md with this run's table."""
-    start, end = markers(payload["settings"]["db"])
+def replace_section(markers: tuple[str, str], section: str) -> None:
+    """Put `section` (which carries the markers itself) in place of the marked part of docs/performance.md."""
+    start, end = markers
     text = DOCS.read_text(encoding="utf-8")
     if start not in text or end not in text:
         raise SystemExit(f"{DOCS}: markers {start} … {end} not found")
     head, rest = text.split(start, 1)
     _, tail = rest.split(end, 1)
-    DOCS.write_text(head + docs_section(payload, results) + tail, encoding="utf-8")
+    DOCS.write_text(head + section + tail, encoding="utf-8")
+
+
+def write_docs(payload: dict[str, Any], results: list[Result]) -> None:
+    """Replace this database's marked section of docs/performance.md with this run's table."""
+    replace_section(markers(payload["settings"]["db"]), docs_section(payload, results))

@@ -150,16 +150,6 @@ def markdown(found: dict[str, Any], payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(text: str) -> None:
-    docs = report.DOCS.read_text(encoding="utf-8")
-    start, end = MARKERS
-    if start not in docs or end not in docs:
-        raise SystemExit(f"{report.DOCS}: markers {start} … {end} not found")
-    head, rest = docs.split(start, 1)
-    _, tail = rest.split(end, 1)
-    report.DOCS.write_text(head + text + tail, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.startup", description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="fresh interpreters per configuration (default 5)")
@@ -178,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     report.write_json(BENCH_VAR / "startup.json", payload)
     if args.write_docs:
-        write_docs(text)
+        report.replace_section(MARKERS, text)
         print(f"updated {report.DOCS.relative_to(report.PROJECT)}", file=sys.stderr)
     return 0
 

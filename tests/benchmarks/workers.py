@@ -117,16 +117,6 @@ def markdown(found: dict[str, Any], payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(text: str) -> None:
-    docs = report.DOCS.read_text(encoding="utf-8")
-    start, end = MARKERS
-    if start not in docs or end not in docs:
-        raise SystemExit(f"{report.DOCS}: markers {start} … {end} not found")
-    head, rest = docs.split(start, 1)
-    _, tail = rest.split(end, 1)
-    report.DOCS.write_text(head + text + tail, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.workers", description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
@@ -158,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     report.write_json(county_mod.BENCH_VAR / f"workers-{args.db}.json", payload)
     if args.write_docs:
-        write_docs(text)
+        report.replace_section(MARKERS, text)
         print(f"updated {report.DOCS.relative_to(report.PROJECT)}", file=sys.stderr)
     return 0
 
