@@ -8,7 +8,6 @@ the villages the reader may see (`site.villages_for(actor, "coverage.county")`).
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Annotated, Any
 
@@ -32,7 +31,6 @@ from cunwu.api import (
     charts,
     forms,
     local_today,
-    parse_date,
     render,
     require,
     safe_rows,
@@ -45,30 +43,6 @@ from .services import KIND_TITLES, SHORTFALLS, SOURCES, TYPE_TITLES, CoverageErr
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-# --- parsing --------------------------------------------------------------------------------------------------------
-
-def _date(data: dict[str, Any], name: str, label: str, required: bool = True) -> dt.date | None:
-    raw = str(data.get(name, "") or "").strip()
-    if not raw and not required:
-        return None
-    try:
-        return parse_date(raw)
-    except (ValueError, TypeError):
-        message = _("%(what)s“%(v)s”不是有效日期（如 2025-03-01）", what=label, v=raw)
-        raise CoverageError(message, [Problem(message, field=name)]) from None
-
-
-def _count(data: dict[str, Any], name: str, label: str) -> int | None:
-    raw = str(data.get(name, "") or "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        message = _("%(what)s“%(v)s”应是整数", what=label, v=raw)
-        raise CoverageError(message, [Problem(message, field=name)]) from None
 
 
 def _sources(view: services.OrgView) -> str:
@@ -127,10 +101,11 @@ def save_organisation(request: Request[Any, Any, Any], village_code: str, data: 
 
     def action(session: Session, site: Site, actor: Actor) -> None:
         check = forms.Checks()  # the date and both counts at once, each beside its field
-        org_id = check(_count, data, "org_id", _("组织"))
-        founded_on = check(_date, data, "founded_on", _("成立日期"), required=False)
-        members = check(_count, data, "members", _("成员人数"))
-        meetings = check(_count, data, "meetings_declared", _("近 12 个月会议次数"))
+        org_id = check(forms.integer, data.get("org_id"), "org_id", _("组织"), required=False)
+        founded_on = check(forms.date, data.get("founded_on"), "founded_on", _("成立日期"), required=False)
+        members = check(forms.integer, data.get("members"), "members", _("成员人数"), required=False, minimum=0)
+        meetings = check(forms.integer, data.get("meetings_declared"), "meetings_declared", _("近 12 个月会议次数"),
+                         required=False, minimum=0)
         check.done(CoverageError)
         services.save_organisation(
             session, site, actor, village_code, kind, org_id=org_id, name=data.get("name", ""),
@@ -144,7 +119,8 @@ def save_organisation(request: Request[Any, Any, Any], village_code: str, data: 
 def add_meeting(request: Request[Any, Any, Any], village_code: str, org_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor) -> None:
         org = services.get_organisation(session, village_code, org_id)
-        services.record_meeting(session, site, actor, org, _date(data, "held_on", _("会议日期")),  # type: ignore[arg-type]
+        held_on = forms.date(data.get("held_on"), "held_on", _("会议日期"))
+        services.record_meeting(session, site, actor, org, held_on,  # type: ignore[arg-type]
                                 data.get("title", ""))
 
     return _change(request, village_code, data, action, form=f"meeting-{org_id}", anchor=f"#org-{org_id}")
@@ -155,7 +131,8 @@ def add_meeting(request: Request[Any, Any, Any], village_code: str, org_id: int,
 def dissolve(request: Request[Any, Any, Any], village_code: str, org_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor) -> None:
         org = services.get_organisation(session, village_code, org_id)
-        services.dissolve_organisation(session, site, actor, org, _date(data, "dissolved_on", _("撤销日期")),  # type: ignore[arg-type]
+        dissolved_on = forms.date(data.get("dissolved_on"), "dissolved_on", _("撤销日期"))
+        services.dissolve_organisation(session, site, actor, org, dissolved_on,  # type: ignore[arg-type]
                                        data.get("dissolve_reason", ""))
 
     return _change(request, village_code, data, action, form=f"dissolve-{org_id}")
@@ -185,7 +162,7 @@ def groups(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
 @post("/v/{village_code:str}/p/coverage/groups/new", opt={"permission": "coverage.manage"}, sync_to_thread=True)
 def new_group(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor) -> None:
-        number = _count(data, "number", _("小组编号"))
+        number = forms.integer(data.get("number"), "number", _("小组编号"), required=False)
         if number is None:
             raise CoverageError(_("请填写小组编号"), [Problem(_("请填写小组编号"), field="number")])
         services.create_group(session, site, actor, village_code, number, data.get("name", ""))
@@ -213,7 +190,7 @@ def assign(request: Request[Any, Any, Any], village_code: str, data: Form) -> Re
       sync_to_thread=True)
 def leader(request: Request[Any, Any, Any], village_code: str, group_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor) -> None:
-        person_id = _count(data, "person_id", _("组长"))
+        person_id = forms.integer(data.get("person_id"), "person_id", _("组长"), required=False)
         if person_id is None:
             raise CoverageError(_("请选择组长"), [Problem(_("请选择组长"), field="leader")])
         services.set_leader(session, site, actor, services.get_group(session, village_code, group_id), person_id)

@@ -22,8 +22,9 @@ def test_an_organisation_with_a_bad_date_and_a_bad_count_names_both(site_factory
     page = client_as(site, "clerk").post(f"/v/{VILLAGE}/p/coverage/organisations", data={
         "kind": "station", "name": "综治工作站", "founded_on": "2020-02-30", "members": "五个"})
     assert page.status_code == 400
-    assert any("不是有效日期" in label and 'value="2020-02-30"' in label for label in _labels(page.text, "founded_on"))
-    assert any("应是整数" in label and 'value="五个"' in label for label in _labels(page.text, "members"))
+    assert any("不是有效的日期" in label and 'value="2020-02-30"' in label
+               for label in _labels(page.text, "founded_on"))
+    assert any("须为整数" in label and 'value="五个"' in label for label in _labels(page.text, "members"))
     assert any('value="综治工作站"' in label for label in _labels(page.text, "name"))
     with site.db.read() as session:
         assert session.exec(select(func.count()).select_from(Organisation)).one() == 0
