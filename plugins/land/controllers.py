@@ -165,11 +165,13 @@ def create_contract(request: Req, village_code: str, data: Form) -> Response[Any
 def add_plot(request: Req, village_code: str, contract_id: int, data: Form) -> Response[Any]:
     def change(session: Session, site: Site, actor: Actor) -> Plot:
         contract = services.get_contract(session, village_code, contract_id)
-        grade = (data.get("grade") or "").strip()
+        check = forms.Checks()  # the area and the grade as typed, then every rule of the plot, each beside its field
+        area = check(_decimal, data.get("area_mu"), "area_mu", _("面积"))
+        grade = check(forms.integer, data.get("grade"), "grade", _("地力等级"), required=False)
+        check.done(LandError)
         return services.register_plot(session, site, actor, village_code, PlotInput(
-            code=data.get("code", "").strip(), name=data.get("name", ""),
-            area_mu=_decimal(data.get("area_mu"), "area_mu", _("面积")) or Decimal(0),
-            land_type=data.get("land_type", "013"), grade=int(grade) if grade.isdigit() else None,
+            code=data.get("code", "").strip(), name=data.get("name", ""), area_mu=area,  # type: ignore[arg-type]
+            land_type=data.get("land_type", "013"), grade=grade,
             east=data.get("east", ""), south=data.get("south", ""), west=data.get("west", ""),
             north=data.get("north", "")), contract=contract)
 
@@ -211,10 +213,17 @@ def add_power(request: Req, village_code: str, contract_id: int, data: Form) -> 
     def change(session: Session, site: Site, actor: Actor) -> PowerOfAttorney:
         contract = services.get_contract(session, village_code, contract_id)
         contractor = session.get(Contractor, contract.contractor_id)
+        check = forms.Checks()  # the names and both dates at once, each beside its field
+        if not data.get("agent_name", "").strip():
+            check.add(_("请填写受托人姓名"), "agent_name")
+        if not data.get("scope", "").strip():
+            check.add(_("请填写委托事项"), "scope")
+        signed_on = check(_date, data.get("signed_on"), "signed_on", _("签署日期"))
+        valid_until = check(_date, data.get("valid_until"), "valid_until", _("有效期至"))
+        check.done(LandError)
         return services.record_power(session, site, actor, contractor,  # type: ignore[arg-type]
                                      agent_name=data.get("agent_name", ""), scope=data.get("scope", ""),
-                                     signed_on=_date(data.get("signed_on"), "signed_on", _("签署日期")),
-                                     valid_until=_date(data.get("valid_until"), "valid_until", _("有效期至")))
+                                     signed_on=signed_on, valid_until=valid_until)  # type: ignore[arg-type]
 
     return forms.run(request, change, then=f"{_base(village_code)}/contracts/{contract_id}",
                      refused=lambda exc: _contract_page(request, village_code, contract_id, error=exc, values=data,
@@ -408,12 +417,14 @@ def pay_rent(request: Req, village_code: str, item_id: int, data: Form) -> Respo
         ref = session.get(Transfer, item.transfer_id).ref  # type: ignore[union-attr]
 
     def pay(session: Session, site: Site, actor: Actor, transfer: Transfer) -> None:
-        found = session.get(RentInstalment, item_id)
-        services.record_payment(session, site, actor, found,
-                                _decimal(data.get("amount"), "amount", _("付款金额")) or Decimal(0),
-                                _date(data.get("paid_on"), "paid_on", _("付款日期")))
+        check = forms.Checks()  # the amount and the day at once, beside them in this instalment's row
+        amount = check(_decimal, data.get("amount"), "amount", _("付款金额"))
+        paid_on = check(_date, data.get("paid_on"), "paid_on", _("付款日期"))
+        check.done(LandError)
+        services.record_payment(session, site, actor, session.get(RentInstalment, item_id),  # type: ignore[arg-type]
+                                amount, paid_on)  # type: ignore[arg-type]
 
-    return _act(request, village_code, ref, data, pay)
+    return _act(request, village_code, ref, {**data, "_form": f"pay-{item_id}"}, pay)
 
 
 @get("/v/{village_code:str}/p/land/transfers/{ref:str}/contract", opt={"permission": "land.view"},
@@ -470,14 +481,20 @@ def _disputes_page(request: Req, village_code: str, error: DomainError | None = 
 @post("/v/{village_code:str}/p/land/disputes", opt={"permission": "land.disputes"}, sync_to_thread=True)
 def open_dispute(request: Req, village_code: str, data: Form) -> Response[Any]:
     def change(session: Session, site: Site, actor: Actor) -> services.Dispute:
+        check = forms.Checks()  # the plot, the parties, the matter and the day at once, each beside its field
         code = data.get("plot", "").strip()
         plot = session.exec(select(Plot).where(Plot.code == code, Plot.village_code == village_code)).first()
         if plot is None:
-            raise LandError(_("本村没有地块 %(code)s", code=code),
-                            [Problem(_("本村没有地块 %(code)s", code=code), field="plot")])
-        return services.open_dispute(session, site, actor, plot, parties=data.get("parties", ""),
-                                     subject=data.get("subject", ""),
-                                     opened_on=_date(data.get("opened_on"), "opened_on", _("受理日期")))
+            check.add(_("本村没有地块 %(code)s", code=code), "plot")
+        if not data.get("parties", "").strip():
+            check.add(_("请填写纠纷当事人"), "parties")
+        if not data.get("subject", "").strip():
+            check.add(_("请写明争议事项"), "subject")
+        opened_on = check(_date, data.get("opened_on"), "opened_on", _("受理日期"))
+        check.done(LandError)
+        return services.open_dispute(session, site, actor, plot,  # type: ignore[arg-type]
+                                     parties=data.get("parties", ""), subject=data.get("subject", ""),
+                                     opened_on=opened_on)  # type: ignore[arg-type]
 
     return forms.run(request, change, then=lambda dispute: f"{_base(village_code)}/disputes/{dispute.id}",
                      refused=lambda exc: _disputes_page(request, village_code, error=exc, values=data,
@@ -504,7 +521,8 @@ def _dispute_page(request: Req, village_code: str, dispute_id: int, error: Domai
 
 
 def _on_dispute(request: Req, village_code: str, dispute_id: int, data: dict[str, str], action: Any) -> Response[Any]:
-    """Run one step of a dispute in one transaction, back to its page (or show the refusal there)."""
+    """Run one step of a dispute in one transaction, back to its page (or show the refusal there, in the form that
+    was posted: `data["_form"]`)."""
     return forms.run(
         request, lambda s, site, a: action(s, site, a, services.get_dispute(s, village_code, dispute_id)),
         then=f"{_base(village_code)}/disputes/{dispute_id}",
@@ -515,17 +533,33 @@ def _on_dispute(request: Req, village_code: str, dispute_id: int, data: dict[str
 @post("/v/{village_code:str}/p/land/disputes/{dispute_id:int}/steps", opt={"permission": "land.disputes"},
       sync_to_thread=True)
 def add_step(request: Req, village_code: str, dispute_id: int, data: Form) -> Response[Any]:
-    return _on_dispute(request, village_code, dispute_id, data, lambda s, site, a, d: services.add_step(
-        s, site, a, d, kind=data.get("kind", ""), on_date=_date(data.get("on_date"), "on_date", _("日期")),
-        outcome=data.get("outcome", "")))
+    def step(session: Session, site: Site, actor: Actor, dispute: services.Dispute) -> None:
+        check = forms.Checks()  # the stage, the day and the outcome at once, each beside its field
+        if data.get("kind", "") not in DISPUTE_STEPS:
+            check.add(_("请选择调处环节"), "kind")
+        on_date = check(_date, data.get("on_date"), "on_date", _("日期"))
+        if not data.get("outcome", "").strip():
+            check.add(_("请写明这一步的结果"), "outcome")
+        check.done(LandError)
+        services.add_step(session, site, actor, dispute, kind=data.get("kind", ""), on_date=on_date,  # type: ignore[arg-type]
+                          outcome=data.get("outcome", ""))
+
+    return _on_dispute(request, village_code, dispute_id, {**data, "_form": "step"}, step)
 
 
 @post("/v/{village_code:str}/p/land/disputes/{dispute_id:int}/close", opt={"permission": "land.disputes"},
       sync_to_thread=True)
 def close_dispute(request: Req, village_code: str, dispute_id: int, data: Form) -> Response[Any]:
-    return _on_dispute(request, village_code, dispute_id, data, lambda s, site, a, d: services.close_dispute(
-        s, site, a, d, outcome=data.get("outcome", ""),
-        closed_on=_date(data.get("closed_on"), "closed_on", _("结案日期"))))
+    def close(session: Session, site: Site, actor: Actor, dispute: services.Dispute) -> None:
+        check = forms.Checks()  # the outcome and the day at once, each beside its field
+        if not data.get("outcome", "").strip():
+            check.add(_("请写明结案结果"), "outcome")
+        closed_on = check(_date, data.get("closed_on"), "closed_on", _("结案日期"))
+        check.done(LandError)
+        services.close_dispute(session, site, actor, dispute, outcome=data.get("outcome", ""),
+                               closed_on=closed_on)  # type: ignore[arg-type]
+
+    return _on_dispute(request, village_code, dispute_id, {**data, "_form": "close"}, close)
 
 
 # --- public: map, summary, verification ----------------------------------------------------------------------------
