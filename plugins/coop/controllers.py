@@ -218,24 +218,31 @@ def _person_by_resident_id(session: Session, site: Site, coop: Cooperative, resi
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/members", opt={"permission": "coop.manage"}, sync_to_thread=True)
 def add_member(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
+        check = forms.Checks()  # the person and the day at once, each beside its field
         kind = data.get("kind", "farmer")
-        joined = _date(data, "joined_on", _("入社日期"))
+        joined = check(_date, data, "joined_on", _("入社日期"))
+        person_id = None if kind == "organisation" else check(_person_by_resident_id, session, site, coop,
+                                                                data.get("resident_id", ""))
+        check.done(CoopError)
         if kind == "organisation":
-            entry = NewMember(kind, joined, name=data.get("name", ""), credit_code=data.get("credit_code", ""))
+            entry = NewMember(kind, joined, name=data.get("name", ""),  # type: ignore[arg-type]
+                              credit_code=data.get("credit_code", ""))
         else:
-            entry = NewMember(kind, joined, person_id=_person_by_resident_id(session, site, coop,
-                                                                           data.get("resident_id", "")))
+            entry = NewMember(kind, joined, person_id=person_id)  # type: ignore[arg-type]
         services.add_members(session, site, actor, coop, [entry])
 
-    return _change(request, village_code, coop_id, "roll", data, action, "#roll")
+    return _change(request, village_code, coop_id, "roll", {**data, "_form": "member"}, action, "#roll")
 
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/members/{member_id:int}/exit", opt={"permission": "coop.manage"},
       sync_to_thread=True)
 def exit_notice(request: Request[Any, Any, Any], village_code: str, coop_id: int, member_id: int,
                 data: Form) -> Response[Any]:
-    return _change(request, village_code, coop_id, "roll", data, lambda s, site, a, c: services.give_exit_notice(
-        s, site, a, c, services.get_member(s, c, member_id), _date(data, "notice_on", _("退社声明日期"))), "#roll")
+    """One field per member's row: its refusal is shown beside that row's date (`_form` names the row)."""
+    return _change(request, village_code, coop_id, "roll", {**data, "_form": f"exit-{member_id}"},
+                   lambda s, site, a, c: services.give_exit_notice(
+                       s, site, a, c, services.get_member(s, c, member_id),
+                       _date(data, "notice_on", _("退社声明日期"))), "#roll")
 
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/charter", opt={"permission": "coop.manage"}, sync_to_thread=True)
@@ -257,30 +264,37 @@ def _member_by_number(session: Session, coop: Cooperative, raw: str) -> Any:
       sync_to_thread=True)
 def add_contribution(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
-        member = _member_by_number(session, coop, data.get("member", ""))
+        check = forms.Checks()  # the member, the way, the amount and the day at once, each beside its field
+        member = check(_member_by_number, session, coop, data.get("member", ""))
         kind = data.get("kind", "")
-        if kind in REFUSED_KINDS:  # refuse before asking for an amount: no amount makes labour a contribution
-            services.add_contribution(session, site, actor, coop, member, kind=kind, amount=Decimal("0"),
-                                      contributed_on=local_today())
-        services.add_contribution(session, site, actor, coop, member, kind=kind,
-                                  amount=_money(data, "amount", _("出资金额")),
-                                  contributed_on=_date(data, "contributed_on", _("出资日期")),
+        if kind in REFUSED_KINDS and member is not None:  # no amount makes labour a contribution: say so at once
+            check(services.add_contribution, session, site, actor, coop, member, kind=kind, amount=Decimal("0"),
+                  contributed_on=local_today())
+        amount = check(_money, data, "amount", _("出资金额"))
+        contributed_on = check(_date, data, "contributed_on", _("出资日期"))
+        check.done(CoopError)
+        services.add_contribution(session, site, actor, coop, member, kind=kind,  # type: ignore[arg-type]
+                                  amount=amount, contributed_on=contributed_on,  # type: ignore[arg-type]
                                   description=data.get("description", ""))
 
-    return _change(request, village_code, coop_id, "ledger", data, action, "#capital")
+    return _change(request, village_code, coop_id, "ledger", {**data, "_form": "contribution"}, action, "#capital")
 
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/trades", opt={"permission": "coop.manage"}, sync_to_thread=True)
 def add_trade(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
-        member = _member_by_number(session, coop, data["member"]) if data.get("member", "").strip() else None
+        check = forms.Checks()  # the member, the figures and the day at once, each beside its field
+        member = check(_member_by_number, session, coop, data["member"]) if data.get("member", "").strip() else None
+        quantity = check(_money, data, "quantity", _("数量"))
+        amount = check(_money, data, "amount", _("金额"))
+        traded_on = check(_date, data, "traded_on", _("交易日期"))
+        check.done(CoopError)
         services.add_trades(session, site, actor, coop, [NewTrade(
-            product=data.get("product", ""), quantity=_money(data, "quantity", _("数量")),
-            amount=_money(data, "amount", _("金额")), traded_on=_date(data, "traded_on", _("交易日期")),
-            member_id=member.id if member else None, counterparty=data.get("counterparty", ""),
-            unit=data.get("unit", ""))])
+            product=data.get("product", ""), quantity=quantity, amount=amount,  # type: ignore[arg-type]
+            traded_on=traded_on, member_id=member.id if member else None,  # type: ignore[arg-type]
+            counterparty=data.get("counterparty", ""), unit=data.get("unit", ""))])
 
-    return _change(request, village_code, coop_id, "ledger", data, action, "#trades")
+    return _change(request, village_code, coop_id, "ledger", {**data, "_form": "trade"}, action, "#trades")
 
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/import", opt={"permission": "coop.manage"})
@@ -355,10 +369,11 @@ async def hold_assembly(request: Request[Any, Any, Any], village_code: str, coop
     present = [int(v) for v in form.getall("present") if str(v).isdigit()] if "present" in form else []
     import anyio
 
+    typed = {**data, "_form": "assembly", "present": [str(p) for p in present]}
     return await anyio.to_thread.run_sync(lambda: _change(
-        request, village_code, coop_id, "assembly", data, lambda s, site, a, c: services.hold_assembly(
-            s, site, a, c, held_on=_date(data, "held_on", _("会议日期")), title=data.get("title", ""),
-            present=present)))
+        request, village_code, coop_id, "assembly", typed,
+        lambda s, site, a, c: services.hold_assembly(s, site, a, c, held_on=_date(data, "held_on", _("会议日期")),
+                                                     title=data.get("title", ""), present=present)))
 
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/assemblies/{assembly_id:int}/resolutions",
@@ -375,10 +390,18 @@ async def resolution(request: Request[Any, Any, Any], village_code: str, coop_id
         assembly = next((a for a, _r in services.assemblies_of(session, coop) if a.id == assembly_id), None)
         if assembly is None:
             raise NotFound(_("没有这次成员大会"))
-        services.put_resolution(session, site, actor, assembly, kind=data.get("kind", "ordinary"),
-                                title=data.get("title", ""), ballots=ballots)
+        check = forms.Checks()  # the matter and its kind at once, each beside its field
+        kind = data.get("kind", "ordinary")
+        if kind not in RESOLUTION_KINDS:
+            check.add(_("决议类别无效"), "kind")
+        if not str(data.get("title", "")).strip():
+            check.add(_("请填写决议事项"), "title")
+        check.done(CoopError)
+        services.put_resolution(session, site, actor, assembly, kind=kind, title=data.get("title", ""),
+                                ballots=ballots)
 
-    return await anyio.to_thread.run_sync(lambda: _change(request, village_code, coop_id, "assembly", data, action))
+    return await anyio.to_thread.run_sync(lambda: _change(
+        request, village_code, coop_id, "assembly", {**data, "_form": f"resolution-{assembly_id}"}, action))
 
 
 # --- accounts -------------------------------------------------------------------------------------------------------
