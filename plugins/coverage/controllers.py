@@ -131,7 +131,11 @@ def add_meeting(request: Request[Any, Any, Any], village_code: str, org_id: int,
 def dissolve(request: Request[Any, Any, Any], village_code: str, org_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor) -> None:
         org = services.get_organisation(session, village_code, org_id)
-        dissolved_on = forms.date(data.get("dissolved_on"), "dissolved_on", _("撤销日期"))
+        check = forms.Checks()  # the day and the reason at once, each beside its field
+        dissolved_on = check(forms.date, data.get("dissolved_on"), "dissolved_on", _("撤销日期"))
+        if not data.get("dissolve_reason", "").strip():
+            check.add(_("请填写撤销原因"), "dissolve_reason")
+        check.done(CoverageError)
         services.dissolve_organisation(session, site, actor, org, dissolved_on,  # type: ignore[arg-type]
                                        data.get("dissolve_reason", ""))
 
@@ -174,13 +178,16 @@ def new_group(request: Request[Any, Any, Any], village_code: str, data: Form) ->
 def assign(request: Request[Any, Any, Any], village_code: str, data: Form) -> Response[Any]:
     """The assignment form: one select per household (`h_<household id>` = group id; empty = leave as is)."""
     def action(session: Session, site: Site, actor: Actor) -> None:
+        check = forms.Checks()  # every unreadable choice at once, each beside its household
         placements = {}
         for key, value in data.items():
             if key.startswith("h_") and str(value).strip():
-                try:
-                    placements[int(key[2:])] = int(value)
-                except ValueError:
-                    raise CoverageError(_("分组选择无效"), [Problem(_("分组选择无效"), field="assign")]) from None
+                household, group = key[2:], str(value).strip()
+                if (household + group).isascii() and household.isdigit() and group.isdigit():
+                    placements[int(household)] = int(group)
+                else:
+                    check.add(_("分组选择无效"), key if household.isascii() and household.isdigit() else "assign")
+        check.done(CoverageError)
         services.assign(session, site, actor, village_code, placements)
 
     return _change(request, village_code, data, action, form="assign", page="groups")
