@@ -229,7 +229,12 @@ def add_member(request: Request[Any, Any, Any], village_code: str, coop_id: int,
                               credit_code=data.get("credit_code", ""))
         else:
             entry = NewMember(kind, joined, person_id=person_id)  # type: ignore[arg-type]
-        services.add_members(session, site, actor, coop, [entry])
+        try:
+            services.add_members(session, site, actor, coop, [entry])
+        except CoopError as error:  # the register person is the ID number typed: its refusal goes beside it
+            for problem in error.problems:
+                problem.field = "resident_id" if problem.field == "person_id" else problem.field
+            raise
 
     return _change(request, village_code, coop_id, "roll", {**data, "_form": "member"}, action, "#roll")
 

@@ -200,24 +200,24 @@ def add_members(session: Session, site: Site, actor: Actor, coop: Cooperative,
     number = (session.exec(select(func.max(Member.number)).where(Member.cooperative_id == coop.id)).one() or 0)
     new: list[Member] = []
     for index, entry in enumerate(entries, start=1):
-        where = f"members[{index}]"
         if entry.kind not in MEMBER_KINDS:
-            raise _refuse(_("第 %(n)s 名成员：成员类别无效", n=index), where)
+            raise _refuse(_("第 %(n)s 名成员：成员类别无效", n=index), "kind")
         if entry.joined_on > local_today():
-            raise _refuse(_("第 %(n)s 名成员：入社日期 %(day)s 不能晚于今天", n=index, day=entry.joined_on), where)
+            raise _refuse(_("第 %(n)s 名成员：入社日期 %(day)s 不能晚于今天", n=index, day=entry.joined_on),
+                          "joined_on")
         if entry.joined_on < coop.registered_on:
             raise _refuse(_("第 %(n)s 名成员：入社日期早于合作社登记日期 %(day)s", n=index, day=coop.registered_on),
-                          where)
+                          "joined_on")
         if entry.kind == "organisation":
             if not entry.name.strip():
-                raise _refuse(_("第 %(n)s 名成员：请填写单位名称", n=index), where)
+                raise _refuse(_("第 %(n)s 名成员：请填写单位名称", n=index), "name")
             name, person_id, code = entry.name.strip()[:100], None, clean_credit_code(entry.credit_code)
         else:
             found = registry.person(session, entry.person_id) if entry.person_id else None
             if found is None:
-                raise _refuse(_("第 %(n)s 名成员不在村登记簿中：请先在登记簿中登记此人", n=index), where)
+                raise _refuse(_("第 %(n)s 名成员不在村登记簿中：请先在登记簿中登记此人", n=index), "person_id")
             if found.id in active_persons:
-                raise _refuse(_("%(name)s 已是本社成员", name=found.name), where)
+                raise _refuse(_("%(name)s 已是本社成员", name=found.name), "person_id")
             active_persons.add(found.id)
             name, person_id, code = found.name, found.id, None
         number += 1

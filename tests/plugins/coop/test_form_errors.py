@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from cunwu.testing import field_shown
+from cunwu.testing import Member as Person
+from cunwu.testing import RegisterBuilder, field_shown
 from cunwu_plugins.coop import services
 from cunwu_plugins.coop.models import Assembly, Contribution, Cooperative, Member, Resolution, Trade
 
@@ -49,6 +50,25 @@ def test_a_member_with_an_unknown_id_and_a_bad_day_names_both(site_factory: Any,
     day = field_shown(page.text, "joined_on")
     assert "入社日期" in day and 'value="2024-02-30"' in day and 'aria-invalid="true"' in day
     assert _count(site, Member) == members
+
+
+def test_a_person_already_on_the_roll_is_refused_beside_the_id_typed(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["coop"])
+    coop_id, members = make_coop(site)
+    with site.db.transaction() as session:
+        head = RegisterBuilder(session, site, village=V, actor=CLERK).household(
+            "H00001", [Person("王五", born=dt.date(1971, 5, 1))], created_on=dt.date(2000, 1, 1)).head
+        ident = head.resident_id
+    client = client_as(site, "clerk")
+    joined = client.post(f"{BASE}/{coop_id}/members", data={
+        "kind": "farmer", "resident_id": ident, "joined_on": "2024-01-05"}, follow_redirects=False)
+    assert joined.status_code == 303
+    page = client.post(f"{BASE}/{coop_id}/members", data={
+        "kind": "farmer", "resident_id": ident, "joined_on": "2024-01-05"})
+    assert page.status_code == 400
+    shown = field_shown(page.text, "resident_id")
+    assert "王五 已是本社成员" in shown and f'value="{ident}"' in shown and 'href="#f-resident_id"' in page.text
+    assert _count(site, Member) == len(members) + 1
 
 
 def test_an_exit_notice_with_a_bad_day_is_refused_beside_that_members_date(site_factory: Any,
