@@ -352,10 +352,14 @@ def import_template(request: Request[Any, Any, Any], village_code: str, coop_id:
       sync_to_thread=True)
 def close(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
-        services.close_year(session, site, actor, coop, _int(data, "year", _("年度")),
-                            surplus=_money(data, "surplus", _("当年盈余")),
-                            losses_made_good=_money(data, "losses_made_good", _("弥补亏损"), "0"),
-                            subsidy_assets=_money(data, "subsidy_assets", _("财政补助形成的财产"), "0"),
+        check = forms.Checks()  # the year and every amount at once, each beside its field
+        year = check(_int, data, "year", _("年度"))
+        surplus = check(_money, data, "surplus", _("当年盈余"))
+        losses = check(_money, data, "losses_made_good", _("弥补亏损"), "0")
+        subsidy = check(_money, data, "subsidy_assets", _("财政补助形成的财产"), "0")
+        check.done(CoopError)
+        services.close_year(session, site, actor, coop, year, surplus=surplus,  # type: ignore[arg-type]
+                            losses_made_good=losses, subsidy_assets=subsidy,  # type: ignore[arg-type]
                             reason=data.get("reason", ""))
 
     return _change(request, village_code, coop_id, "close", data, action)
@@ -363,8 +367,14 @@ def close(request: Request[Any, Any, Any], village_code: str, coop_id: int, data
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/reports", opt={"permission": "coop.manage"}, sync_to_thread=True)
 def annual_report(request: Request[Any, Any, Any], village_code: str, coop_id: int, data: Form) -> Response[Any]:
-    return _change(request, village_code, coop_id, "close", data, lambda s, site, a, c: services.record_annual_report(
-        s, site, a, c, _int(data, "report_year", _("年报年度")), _date(data, "submitted_on", _("报送日期"))))
+    def action(session: Session, site: Site, actor: Actor, coop: Cooperative) -> None:
+        check = forms.Checks()  # the year and the day at once, each beside its field
+        year = check(_int, data, "report_year", _("年报年度"))
+        submitted_on = check(_date, data, "submitted_on", _("报送日期"))
+        check.done(CoopError)
+        services.record_annual_report(session, site, actor, coop, year, submitted_on)  # type: ignore[arg-type]
+
+    return _change(request, village_code, coop_id, "close", data, action)
 
 
 @post("/v/{village_code:str}/p/coop/{coop_id:int}/assemblies", opt={"permission": "coop.manage"})

@@ -10,7 +10,16 @@ from sqlmodel import func, select
 from cunwu.testing import Member as Person
 from cunwu.testing import RegisterBuilder, field_shown
 from cunwu_plugins.coop import services
-from cunwu_plugins.coop.models import Assembly, Contribution, Cooperative, Member, Resolution, Trade
+from cunwu_plugins.coop.models import (
+    AnnualReport,
+    Assembly,
+    Contribution,
+    Cooperative,
+    Member,
+    Resolution,
+    Trade,
+    YearClose,
+)
 
 from .conftest import CLERK, make_coop
 
@@ -147,3 +156,29 @@ def test_an_assembly_on_a_bad_day_is_refused_beside_it_and_keeps_the_title(site_
     assert 'value="年度成员大会"' in field_shown(page.text, "title")
     assert page.text.count(" checked>") == 3  # who was ticked present is kept
     assert _count(site, Assembly) == 0
+
+
+def test_a_year_close_with_an_unreadable_year_and_surplus_names_both(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["coop"])
+    coop_id, _members = make_coop(site)
+    page = client_as(site, "clerk").post(f"{BASE}/{coop_id}/close-year", data={
+        "year": "二〇二四", "surplus": "一万", "losses_made_good": "0"})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    year = field_shown(page.text, "year")
+    assert "年度须为整数" in year and 'value="二〇二四"' in year
+    surplus = field_shown(page.text, "surplus")
+    assert "当年盈余须为数字" in surplus and 'value="一万"' in surplus
+    assert _count(site, YearClose) == 0
+
+
+def test_an_annual_report_with_an_unreadable_year_and_day_names_both(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["coop"])
+    coop_id, _members = make_coop(site)
+    page = client_as(site, "clerk").post(f"{BASE}/{coop_id}/reports", data={
+        "report_year": "去年", "submitted_on": "2025-06-31"})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    year = field_shown(page.text, "report_year")
+    assert "年报年度须为整数" in year and 'value="去年"' in year
+    day = field_shown(page.text, "submitted_on")
+    assert "报送日期" in day and 'value="2025-06-31"' in day
+    assert _count(site, AnnualReport) == 0
