@@ -382,16 +382,31 @@ def cancel_transfer(request: Req, village_code: str, ref: str, data: Form) -> Re
 @post("/v/{village_code:str}/p/land/transfers/{ref:str}/terminate", opt={"permission": "land.manage"},
       sync_to_thread=True)
 def terminate_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
-    return _act(request, village_code, ref, data, lambda s, site, a, t: services.terminate_transfer(
-        s, site, a, t, ground=data.get("ground", ""), on=_date(data.get("on"), "on", _("解除日期"))))
+    def terminate(session: Session, site: Site, actor: Actor, transfer: Transfer) -> None:
+        check = forms.Checks()  # the ground and the day at once, each beside its field
+        if data.get("ground", "") not in services.TERMINATION_GROUNDS:
+            check.add(_("解除流转须有法定事由或双方协商一致"), "ground")
+        on = check(_date, data.get("on"), "on", _("解除日期"))
+        check.done(LandError)
+        services.terminate_transfer(session, site, actor, transfer, ground=data.get("ground", ""),
+                                    on=on)  # type: ignore[arg-type]
+
+    return _act(request, village_code, ref, data, terminate)
 
 
 @post("/v/{village_code:str}/p/land/transfers/{ref:str}/consent", opt={"permission": "land.manage"},
       sync_to_thread=True)
 def consent_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
-    return _act(request, village_code, ref, data, lambda s, site, a, t: services.record_consent(
-        s, site, a, t, signed_on=_date(data.get("signed_on"), "signed_on", _("签署日期")),
-        document=data.get("document", "")))
+    def consent(session: Session, site: Site, actor: Actor, transfer: Transfer) -> None:
+        check = forms.Checks()  # the day and the document at once, each beside its field
+        signed_on = check(_date, data.get("signed_on"), "signed_on", _("签署日期"))
+        if not data.get("document", "").strip():
+            check.add(_("请写明书面同意书的名称和存放处"), "document")
+        check.done(LandError)
+        services.record_consent(session, site, actor, transfer, signed_on=signed_on,  # type: ignore[arg-type]
+                                document=data.get("document", ""))
+
+    return _act(request, village_code, ref, data, consent)
 
 
 @post("/v/{village_code:str}/p/land/transfers/{ref:str}/renew", opt={"permission": "land.manage"},

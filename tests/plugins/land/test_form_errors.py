@@ -10,7 +10,15 @@ from sqlmodel import func, select
 from cunwu.api import frozen_clock
 from cunwu.testing import field_shown
 from cunwu_plugins.land import services
-from cunwu_plugins.land.models import Contract, Dispute, DisputeStep, Plot, PowerOfAttorney, RentInstalment
+from cunwu_plugins.land.models import (
+    Consent,
+    Contract,
+    Dispute,
+    DisputeStep,
+    Plot,
+    PowerOfAttorney,
+    RentInstalment,
+)
 
 from .conftest import CLERK, contract, make_transfer
 
@@ -124,3 +132,38 @@ def test_a_rent_payment_with_a_bad_amount_and_date_names_both_in_its_row(site_fa
     assert page.text.count('id="f-amount"') == 1
     with site.db.read() as session:
         assert session.get(RentInstalment, first.id).paid_amount == 0  # type: ignore[union-attr]
+
+
+def _filed(site: Any) -> str:
+    land = contract(site)
+    ref = make_transfer(site, land, start_on=dt.date(2025, 7, 1), end_on=dt.date(2027, 1, 1))
+    with site.db.transaction() as session:
+        services.file_transfer(session, site, CLERK, services.get_transfer(session, V, ref))
+    return ref
+
+
+def test_a_consent_with_a_bad_day_and_no_document_names_both(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["land"])
+    with frozen_clock(TODAY):
+        ref = _filed(site)
+        page = client_as(site, "clerk").post(f"{BASE}/transfers/{ref}/consent", data={
+            "signed_on": "2025-09-31", "document": ""})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    day = field_shown(page.text, "signed_on")
+    assert "签署日期" in day and 'value="2025-09-31"' in day and 'aria-invalid="true"' in day
+    assert "请写明书面同意书的名称和存放处" in field_shown(page.text, "document")
+    assert _count(site, Consent) == 0
+
+
+def test_a_termination_without_a_ground_and_with_a_bad_day_names_both(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["land"])
+    with frozen_clock(TODAY):
+        ref = _filed(site)
+        page = client_as(site, "clerk").post(f"{BASE}/transfers/{ref}/terminate", data={
+            "ground": "whim", "on": "2026-02-30"})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    assert "解除流转须有法定事由或双方协商一致" in field_shown(page.text, "ground")
+    day = field_shown(page.text, "on")
+    assert "解除日期" in day and 'value="2026-02-30"' in day
+    with site.db.read() as session:
+        assert services.get_transfer(session, V, ref).status == "filed"
