@@ -201,6 +201,8 @@ def save_geometry(request: Req, village_code: str, data: Form) -> Response[Any]:
             contract_id = services.get_plot(session, village_code, code).contract_id
         if contract_id is None:  # no form to show it on: the error page
             raise exc
+        for problem in exc.problems:  # the polygon refused is what was pasted: its message goes beside it
+            problem.field = "geojson" if problem.field == "geometry" else problem.field
         return _contract_page(request, village_code, contract_id, error=exc, values={**data, "plot": code},
                               status_code=exc.status_code)
 

@@ -167,3 +167,17 @@ def test_a_termination_without_a_ground_and_with_a_bad_day_names_both(site_facto
     assert "解除日期" in day and 'value="2026-02-30"' in day
     with site.db.read() as session:
         assert services.get_transfer(session, V, ref).status == "filed"
+
+
+def test_a_pasted_shape_that_is_no_polygon_is_refused_beside_what_was_pasted(site_factory: Any,
+                                                                              client_as: Any) -> None:
+    site = site_factory(enabled=["land"])
+    land = contract(site)
+    pasted = '{"type": "Point", "coordinates": [115.8, 38.4]}'
+    page = client_as(site, "clerk").post(f"{BASE}/geometry", data={"plot": land.plot_codes[1], "geojson": pasted})
+    assert page.status_code == 400 and 'href="#f-geojson"' in page.text
+    shown = field_shown(page.text, "geojson")
+    assert 'id="e-geojson"' in shown and "115.8" in shown and 'aria-invalid="true"' in shown
+    assert f'value="{land.plot_codes[1]}" selected' in field_shown(page.text, "plot")
+    with site.db.read() as session:
+        assert services.get_plot(session, V, land.plot_codes[1]).geometry is None
