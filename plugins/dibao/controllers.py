@@ -54,6 +54,14 @@ def _month(value: str | None, default: dt.date | None = None) -> dt.date:
         raise NotFound(exc.message) from exc
 
 
+def _typed_month(value: str) -> dt.date:
+    """A month typed in a form's "month" box: refused beside it."""
+    try:
+        return services.parse_month(value)
+    except DibaoError as exc:
+        raise DibaoError(exc.message, [Problem(exc.message, field="month")]) from exc
+
+
 def _id(data: dict[str, str], name: str, label: str) -> int:
     """A record chosen in a select (household, applicant, member)."""
     return forms.integer(data.get(name), name, label, minimum=1)  # type: ignore[no-any-return]
@@ -446,9 +454,9 @@ def _cycles_page(request: Request[Any, Any, Any], error: DibaoError | None = Non
 def run_cycle(request: Request[Any, Any, Any], data: Form) -> Response[str]:
     site = site_of(request)
     try:
-        month = services.parse_month(data.get("month", ""))
+        month = _typed_month(data.get("month", ""))
     except DibaoError as exc:
-        return _cycles_page(request, DibaoError(exc.message, [Problem(exc.message, field="month")]), data)
+        return _cycles_page(request, exc, data)
     with site.db.transaction() as session:
         result = disbursement.run_month(session, site, actor_of(request), month)
         skipped = [(services.get_case(session, cid), reason) for cid, reason in result.skipped]
@@ -608,8 +616,10 @@ async def bank_return(request: Request[Any, Any, Any], batch_id: int, data: Mult
 
 @get("/p/dibao/totals", opt={"permission": "dibao.view"}, sync_to_thread=True)
 def totals_page(request: Request[Any, Any, Any], month: str = "") -> Response[str]:
+    """A month's figures; a month typed wrong is named beside its box (the current month shown meanwhile)."""
     site = site_of(request)
-    chosen = _month(month)
+    check = forms.Checks()
+    chosen = (check(_typed_month, month) if month else None) or amounts.first_of_month(local_today())
     with site.db.read() as session:
         by_village, by_category = disbursement.county_totals(session, chosen)
     by_village = {k: v for k, v in by_village.items() if _visible(request, k)}
@@ -617,7 +627,8 @@ def totals_page(request: Request[Any, Any, Any], month: str = "") -> Response[st
         by_category = {}  # county-wide figures are the county's; townships see their villages only
     return render(request, "dibao/totals.html", {
         "month": chosen, "by_village": by_village, "by_category": by_category, "villages": site.villages,
-        "category_label": _category_label})
+        "category_label": _category_label, "values": {"month": month or f"{chosen:%Y-%m}"},
+        "errors": check.problems}, status_code=400 if check.problems else 200)
 
 
 def _category_label(category: str) -> str:

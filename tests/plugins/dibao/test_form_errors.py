@@ -127,3 +127,11 @@ def test_a_bank_return_with_two_wrong_rows_is_refused_beside_the_file_box_with_e
     assert "回盘.csv · 第 2 行 金额 1.00 与发放金额" in summary and "第 3 行 结果应为“成功”或“失败”" in summary
     with site.db.read() as session:
         assert {p.status for p in disbursement.payments(session, batch)} == {"exported"}
+
+
+def test_totals_for_a_month_typed_wrong_name_it_beside_the_box_and_keep_it(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    page = client_as(site, "county_official").get("/p/dibao/totals", params={"month": "2026年1月"})
+    assert page.status_code == 400 and "<h1>" in page.text  # the totals page, not an error page
+    month = field_shown(page.text, "month")
+    assert "月份格式应为 YYYY-MM：2026年1月" in month and 'value="2026年1月"' in month
