@@ -375,7 +375,7 @@ def publish_burden(request: Request[Any, Any, Any], village_code: str, project_i
       sync_to_thread=True)
 def collect(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
     def action(session: Session, site: Site, actor: Actor, project: Project) -> None:
-        check = forms.Checks()  # every field that cannot be read, and the service's refusal, at once
+        check = forms.Checks()  # every field that cannot be read at once; the service's rules once all are read
         household_id = check(_household, data)
         amount = check(_money, data, "amount", _("收款金额"))
         on = check(_on, data, _("收款日期"))
