@@ -54,6 +54,14 @@ def _month(value: str | None, default: dt.date | None = None) -> dt.date:
         raise NotFound(exc.message) from exc
 
 
+def _typed_month(value: str) -> dt.date:
+    """A month typed in a form's "month" box: refused beside it."""
+    try:
+        return services.parse_month(value)
+    except DibaoError as exc:
+        raise DibaoError(exc.message, [Problem(exc.message, field="month")]) from exc
+
+
 def _id(data: dict[str, str], name: str, label: str) -> int:
     """A record chosen in a select (household, applicant, member)."""
     return forms.integer(data.get(name), name, label, minimum=1)  # type: ignore[no-any-return]
@@ -395,38 +403,60 @@ def queue(request: Request[Any, Any, Any]) -> Response[str]:
 
 @get("/p/dibao/standards", opt={"permission": "dibao.view"}, sync_to_thread=True)
 def standards_page(request: Request[Any, Any, Any]) -> Response[str]:
+    return _standards_page(request)
+
+
+def _standards_page(request: Request[Any, Any, Any], error: DibaoError | FormError | None = None,
+                    typed: dict[str, str] | None = None) -> Response[str]:
+    """The standards and the form for a new one; a refusal beside its fields, what was typed kept."""
     site = site_of(request)
     with site.db.read() as session:
         rows = services.standards(session, site)
-    return render(request, "dibao/standards.html", {"standards": rows, "area": services.area_of(site)})
+    return render(request, "dibao/standards.html", {
+        "standards": rows, "area": services.area_of(site), "errors": forms.problems(error),
+        "lead": error.message if error else "", "values": typed or {}}, status_code=400 if error else 200)
 
 
 @post("/p/dibao/standards", opt={"permission": "dibao.standards"}, sync_to_thread=True)
 def add_standard(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
-    site = site_of(request)
-    amount = services.parse_money(data.get("monthly_amount", ""), "monthly_amount")
-    effective = forms.date(data.get("effective_from"), "effective_from", _("执行日期"))
-    with site.db.transaction() as session:
-        services.set_standard(session, site, actor_of(request), kind=data.get("kind", ""), monthly_amount=amount,
-                              effective_from=effective, note=data.get("note", ""))
-    return Redirect("/p/dibao/standards", status_code=303)
+    def change(session: Session, site: Site, actor: Actor) -> None:
+        check = forms.Checks()  # the amount and the date at once; the service's rules once both are read
+        amount = check(services.parse_money, data.get("monthly_amount", ""), "monthly_amount")
+        effective = check(forms.date, data.get("effective_from"), "effective_from", _("执行日期"))
+        if amount is not None and effective is not None:
+            check(services.set_standard, session, site, actor, kind=data.get("kind", ""), monthly_amount=amount,
+                  effective_from=effective, note=data.get("note", ""))
+        check.done(DibaoError)
+
+    return forms.run(request, change, then="/p/dibao/standards",
+                     refused=lambda error: _standards_page(request, error, data))
 
 
 @get("/p/dibao/cycles", opt={"permission": "dibao.payments"}, sync_to_thread=True)
 def cycles_page(request: Request[Any, Any, Any]) -> Response[str]:
+    return _cycles_page(request)
+
+
+def _cycles_page(request: Request[Any, Any, Any], error: DibaoError | None = None,
+                 typed: dict[str, str] | None = None) -> Response[str]:
+    """The months computed so far and the form for the next; a month that cannot be read is named beside it."""
     site = site_of(request)
     with site.db.read() as session:
         rows = disbursement.cycles(session)
         sums = {c.id: disbursement.entitlements(session, c.month) for c in rows}
     return render(request, "dibao/cycles.html", {
         "cycles": rows, "sums": {k: (len(v), sum((e.amount for e in v), Decimal("0.00"))) for k, v in sums.items()},
-        "next_month": amounts.first_of_month(local_today())})
+        "values": typed or {"month": f"{amounts.first_of_month(local_today()):%Y-%m}"},
+        "errors": forms.problems(error)}, status_code=400 if error else 200)
 
 
 @post("/p/dibao/cycles", opt={"permission": "dibao.payments"}, sync_to_thread=True)
 def run_cycle(request: Request[Any, Any, Any], data: Form) -> Response[str]:
     site = site_of(request)
-    month = services.parse_month(data.get("month", ""))
+    try:
+        month = _typed_month(data.get("month", ""))
+    except DibaoError as exc:
+        return _cycles_page(request, exc, data)
     with site.db.transaction() as session:
         result = disbursement.run_month(session, site, actor_of(request), month)
         skipped = [(services.get_case(session, cid), reason) for cid, reason in result.skipped]
@@ -488,7 +518,10 @@ def reissue(request: Request[Any, Any, Any], month: str) -> Response[Any]:
     return Redirect(f"/p/dibao/cycles/{chosen:%Y-%m}", status_code=303)
 
 
-def _batch_context(request: Request[Any, Any, Any], batch_id: int) -> dict[str, Any]:
+def _batch_context(request: Request[Any, Any, Any], batch_id: int,
+                   error: DibaoError | None = None) -> dict[str, Any]:
+    """The batch page's data; a refused bank return is named beside the file box (a file cannot be kept: it is
+    chosen again), each wrong row listed on top."""
     site = site_of(request)
     with site.db.read() as session:
         batch = disbursement.get_batch(session, batch_id)
@@ -496,8 +529,11 @@ def _batch_context(request: Request[Any, Any, Any], batch_id: int) -> dict[str, 
         rows = disbursement.payments(session, batch)
         result = disbursement.reconciliation(session, batch)
     stored_ok = batch.file_data is not None and disbursement.verify_file(batch, batch.file_data)
+    problems = forms.problems(error)
+    if error is not None and not any(p.field for p in problems):  # the refusal itself beside the file box
+        problems = [Problem(error.message, field="file"), *(p for p in problems if p.message != error.message)]
     return {"batch": batch, "cycle": cycle, "payments": rows, "result": result, "stored_ok": stored_ok,
-            "bank": services.settings_of(site).banks.get(batch.bank_code), "verified": None}
+            "bank": services.settings_of(site).banks.get(batch.bank_code), "verified": None, "errors": problems}
 
 
 @get("/p/dibao/batches/{batch_id:int}", opt={"permission": "dibao.payments"}, sync_to_thread=True)
@@ -565,18 +601,25 @@ async def bank_return(request: Request[Any, Any, Any], batch_id: int, data: Mult
     site = site_of(request)
     actor = actor_of(request)
 
-    def work() -> None:
-        with site.db.transaction() as session:
-            disbursement.import_return(session, site, actor, batch_id, content, filename)
+    def work() -> Response[Any]:
+        try:
+            with site.db.transaction() as session:
+                disbursement.import_return(session, site, actor, batch_id, content, filename)
+        except DibaoError as exc:
+            if exc.status_code in (403, 404):
+                raise
+            return render(request, "dibao/batch.html", _batch_context(request, batch_id, exc), status_code=400)
+        return Redirect(f"/p/dibao/batches/{batch_id}", status_code=303)
 
-    await anyio.to_thread.run_sync(work)
-    return Redirect(f"/p/dibao/batches/{batch_id}", status_code=303)
+    return await anyio.to_thread.run_sync(work)
 
 
 @get("/p/dibao/totals", opt={"permission": "dibao.view"}, sync_to_thread=True)
 def totals_page(request: Request[Any, Any, Any], month: str = "") -> Response[str]:
+    """A month's figures; a month typed wrong is named beside its box (the current month shown meanwhile)."""
     site = site_of(request)
-    chosen = _month(month)
+    check = forms.Checks()
+    chosen = (check(_typed_month, month) if month else None) or amounts.first_of_month(local_today())
     with site.db.read() as session:
         by_village, by_category = disbursement.county_totals(session, chosen)
     by_village = {k: v for k, v in by_village.items() if _visible(request, k)}
@@ -584,7 +627,8 @@ def totals_page(request: Request[Any, Any, Any], month: str = "") -> Response[st
         by_category = {}  # county-wide figures are the county's; townships see their villages only
     return render(request, "dibao/totals.html", {
         "month": chosen, "by_village": by_village, "by_category": by_category, "villages": site.villages,
-        "category_label": _category_label})
+        "category_label": _category_label, "values": {"month": month or f"{chosen:%Y-%m}"},
+        "errors": check.problems}, status_code=400 if check.problems else 200)
 
 
 def _category_label(category: str) -> str:

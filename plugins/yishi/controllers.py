@@ -7,7 +7,9 @@ township review or county filing in the villages the official covers. Every form
 from with status 400; nothing is written then.
 """
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -200,12 +202,18 @@ def _manage_context(session: Session, site: Site, project: Project) -> dict[str,
 
 
 def _manage_page(request: Request[Any, Any, Any], village_code: str, project_id: int,
-                 error: DomainError | None = None, done: str | None = None) -> Response[str]:
+                 error: DomainError | None = None, done: str | None = None,
+                 form: dict[str, str] | None = None) -> Response[str]:
+    """The workflow page; a refusal is listed on top and, for the form that was posted (`form`, named by its
+    "_form" field), each problem beside its field with what was typed kept."""
     site = site_of(request)
     with site.db.read() as session:
         project = services.get_project(session, village_code, project_id)
         context = _manage_context(session, site, project)
-    context.update(error=error, done=done)
+    errors = forms.problems(error)
+    if form is None:  # a button without fields: its problems are listed on top, linking nowhere
+        errors = [replace(p, field=None) for p in errors]
+    context.update(errors=errors, lead=error.message if error else "", form=form or {}, done=done)
     return render(request, "yishi/manage.html", context, status_code=400 if error else 200)
 
 
@@ -216,12 +224,15 @@ def manage_project(request: Request[Any, Any, Any], village_code: str, project_i
 
 
 def _act(request: Request[Any, Any, Any], village_code: str, project_id: int,
-         action: Callable[[Session, Site, Actor, Project], Any], done: str) -> Response[Any]:
-    """Run one workflow action in a transaction; on a refusal show the workflow page with the reason."""
+         action: Callable[[Session, Site, Actor, Project], Any], done: str,
+         typed: dict[str, str] | None = None) -> Response[Any]:
+    """Run one workflow action in a transaction; on a refusal show the workflow page with the reason, beside the
+    fields of the posted form (`typed`, what was posted; its "_form" is `done`) with what was typed kept."""
     return forms.run(
         request, lambda s, site, a: action(s, site, a, services.get_project(s, village_code, project_id)),
         then=f"/v/{village_code}/p/yishi/projects/{project_id}/manage?done={done}",
-        refused=lambda error: _manage_page(request, village_code, project_id, error=error))
+        refused=lambda error: _manage_page(request, village_code, project_id, error=error,
+                                           form=None if typed is None else {**typed, "_form": done}))
 
 
 def _household(data: dict[str, str]) -> int:
@@ -230,6 +241,10 @@ def _household(data: dict[str, str]) -> int:
 
 def _money(data: dict[str, str], field: str, label: str) -> Decimal:
     return services.parse_amount(data.get(field, ""), field, label)
+
+
+def _on(data: dict[str, str], label: str) -> dt.date:
+    return forms.date(data.get("on", ""), "on", label)  # type: ignore[return-value]
 
 
 @get("/v/{village_code:str}/p/yishi/projects/{project_id:int}/publish-plan", opt={"permission": "yishi.manage"},
@@ -261,7 +276,7 @@ def record_vote(request: Request[Any, Any, Any], village_code: str, project_id: 
         motion_id = forms.integer(data.get("motion_id", ""), "motion_id", _("议案"))
         return services.vote_through_matter(session, site, actor, project, motion_id)
 
-    return _act(request, village_code, project_id, action, "vote")
+    return _act(request, village_code, project_id, action, "vote", data)
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/codes", opt={"permission": "yishi.manage"},
@@ -292,13 +307,17 @@ def close_online(request: Request[Any, Any, Any], village_code: str, project_id:
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/reduction", opt={"permission": "yishi.manage"},
       sync_to_thread=True)
 def add_reduction(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
-        return services.set_reduction(
-            session, site, actor, project, household_id=_household(data),
-            money=_money(data, "money", _("减免金额")), workdays=_money(data, "workdays", _("减免工日")),
-            reason=data.get("reason", ""))
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> None:
+        check = forms.Checks()  # the amounts that cannot be read and the service's refusal, at once
+        household_id = check(_household, data)
+        money = check(_money, data, "money", _("减免金额"))
+        workdays = check(_money, data, "workdays", _("减免工日"))
+        if household_id is not None:  # an unread amount stands in as 0; the refusal below rolls it back
+            check(services.set_reduction, session, site, actor, project, household_id=household_id,
+                  money=money or Decimal(0), workdays=workdays or Decimal(0), reason=data.get("reason", ""))
+        check.done(services.YishiError)
 
-    return _act(request, village_code, project_id, action, "reduction")
+    return _act(request, village_code, project_id, action, "reduction", data)
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/dibao", opt={"permission": "yishi.manage"})
@@ -310,7 +329,8 @@ async def set_dibao(request: Request[Any, Any, Any], village_code: str, project_
         return services.set_dibao_households(session, site, actor, project,
                                              [forms.integer(c, "dibao", _("户")) for c in chosen])
 
-    return await anyio.to_thread.run_sync(lambda: _act(request, village_code, project_id, action, "dibao"))
+    return await anyio.to_thread.run_sync(lambda: _act(request, village_code, project_id, action, "dibao",
+                                                       {"dibao": " ".join(chosen)}))
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/shares", opt={"permission": "yishi.manage"},
@@ -332,7 +352,7 @@ def review(request: Request[Any, Any, Any], village_code: str, project_id: int, 
         return services.review(session, site, actor, project, decision=data.get("decision", ""),
                                opinion=data.get("opinion", ""), on=local_today())
 
-    return _act(request, village_code, project_id, action, "review")
+    return _act(request, village_code, project_id, action, "review", data)
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/file", opt={"permission": "yishi.file"},
@@ -342,7 +362,7 @@ def file_plan(request: Request[Any, Any, Any], village_code: str, project_id: in
         return services.file_plan(session, site, actor, project, decision=data.get("decision", ""),
                                   opinion=data.get("opinion", ""), on=local_today())
 
-    return _act(request, village_code, project_id, action, "file")
+    return _act(request, village_code, project_id, action, "file", data)
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/burden/publish", opt={"permission": "yishi.manage"},
@@ -354,46 +374,63 @@ def publish_burden(request: Request[Any, Any, Any], village_code: str, project_i
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/collection", opt={"permission": "yishi.collect"},
       sync_to_thread=True)
 def collect(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
-        return services.record_collection(
-            session, site, actor, project, household_id=_household(data),
-            amount=_money(data, "amount", _("收款金额")),
-            on=forms.date(data.get("on", ""), "on", _("收款日期")), receipt_no=data.get("receipt_no", ""))
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> None:
+        check = forms.Checks()  # every field that cannot be read at once; the service's rules once all are read
+        household_id = check(_household, data)
+        amount = check(_money, data, "amount", _("收款金额"))
+        on = check(_on, data, _("收款日期"))
+        if household_id is not None and amount is not None and on is not None:
+            check(services.record_collection, session, site, actor, project, household_id=household_id,
+                  amount=amount, on=on, receipt_no=data.get("receipt_no", ""))
+        check.done(services.YishiError)
 
-    return _act(request, village_code, project_id, action, "collection")
+    return _act(request, village_code, project_id, action, "collection", data)
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/labour", opt={"permission": "yishi.collect"},
       sync_to_thread=True)
 def labour(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
-        return services.record_labour(
-            session, site, actor, project, household_id=_household(data),
-            workdays=_money(data, "workdays", _("出工工日")), on=forms.date(data.get("on", ""), "on", _("出工日期")))
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> None:
+        check = forms.Checks()
+        household_id = check(_household, data)
+        workdays = check(_money, data, "workdays", _("出工工日"))
+        on = check(_on, data, _("出工日期"))
+        if household_id is not None and workdays is not None and on is not None:
+            check(services.record_labour, session, site, actor, project, household_id=household_id,
+                  workdays=workdays, on=on)
+        check.done(services.YishiError)
 
-    return _act(request, village_code, project_id, action, "labour")
+    return _act(request, village_code, project_id, action, "labour", data)
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/convert", opt={"permission": "yishi.collect"},
       sync_to_thread=True)
 def convert(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
-        return services.convert_labour(
-            session, site, actor, project, household_id=_household(data),
-            workdays=_money(data, "workdays", _("折算工日")))
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> None:
+        check = forms.Checks()
+        household_id = check(_household, data)
+        workdays = check(_money, data, "workdays", _("折算工日"))
+        if household_id is not None and workdays is not None:
+            check(services.convert_labour, session, site, actor, project, household_id=household_id,
+                  workdays=workdays)
+        check.done(services.YishiError)
 
-    return _act(request, village_code, project_id, action, "convert")
+    return _act(request, village_code, project_id, action, "convert", data)
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/spending", opt={"permission": "yishi.manage"},
       sync_to_thread=True)
 def spending(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[Any]:
-    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
-        return services.add_spending(
-            session, site, actor, project, item=data.get("item", ""), amount=_money(data, "amount", _("支出金额")),
-            on=forms.date(data.get("on", ""), "on", _("支出日期")), voucher_no=data.get("voucher_no", ""))
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> None:
+        check = forms.Checks()  # an unread amount or date stands in as 1 / today: the refusal rolls it back
+        amount = check(_money, data, "amount", _("支出金额"))
+        on = check(_on, data, _("支出日期"))
+        check(services.add_spending, session, site, actor, project, item=data.get("item", ""),
+              amount=Decimal(1) if amount is None else amount, on=on or local_today(),
+              voucher_no=data.get("voucher_no", ""))
+        check.done(services.YishiError)
 
-    return _act(request, village_code, project_id, action, "spending")
+    return _act(request, village_code, project_id, action, "spending", data)
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/account/publish",
@@ -449,14 +486,17 @@ def burden_print(request: Request[Any, Any, Any], village_code: str, project_id:
     return render(request, "yishi/burden.html", {"project": project, "lines": lines, "kinds": KINDS})
 
 
-def _ballot_page(request: Request[Any, Any, Any], village_code: str, project_id: int, *, error: str | None = None,
-                 done: bool = False, status_code: int = 200) -> Response[str]:
+def _ballot_page(request: Request[Any, Any, Any], village_code: str, project_id: int, *,
+                 error: DomainError | None = None, typed: dict[str, str] | None = None,
+                 done: bool = False) -> Response[str]:
+    """The household ballot; a refused code or choice is shown beside it, with the typed code kept."""
     site = site_of(request)
     with site.db.read() as session:
         project = _public_project(session, village_code, project_id)
         plan = services.plan_text(project, services.settings_of(site))
-    return render(request, "yishi/ballot.html", {"project": project, "plan": plan, "error": error, "done": done,
-                                                 "kinds": KINDS}, status_code=status_code)
+    return render(request, "yishi/ballot.html", {
+        "project": project, "plan": plan, "errors": forms.problems(error), "values": typed or {}, "done": done,
+        "kinds": KINDS}, status_code=400 if error else 200)
 
 
 @get("/v/{village_code:str}/p/yishi/projects/{project_id:int}/ballot", opt={"public": True}, sync_to_thread=True)
@@ -467,12 +507,21 @@ def ballot_form(request: Request[Any, Any, Any], village_code: str, project_id: 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/ballot", opt={"public": True}, sync_to_thread=True)
 def ballot_cast(request: Request[Any, Any, Any], village_code: str, project_id: int, data: Form) -> Response[str]:
     site = site_of(request)
+    code = data.get("code", "")
     try:
         with site.db.transaction() as session:
             project = _public_project(session, village_code, project_id)
-            services.cast_ballot(session, site, project, data.get("code", ""), data.get("choice", ""))
+            check = forms.Checks()
+            ballot = check(services.cast_ballot, session, site, project, code, data.get("choice", ""))
+            if ballot is None and any(p.field == "choice" for p in check.problems):
+                # No choice made: the code is checked too (with a stand-in choice, undone by the refusal below),
+                # so the villager learns of both at once.
+                check(services.cast_ballot, session, site, project, code, "abstain")
+            check.done(services.YishiError)
     except DomainError as error:
-        return _ballot_page(request, village_code, project_id, error=error.message, status_code=400)
+        if error.status_code in (403, 404):
+            raise
+        return _ballot_page(request, village_code, project_id, error=error, typed=data)
     return _ballot_page(request, village_code, project_id, done=True)
 
 

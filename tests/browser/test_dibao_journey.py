@@ -131,3 +131,32 @@ def test_posting_objection_democratic_review_and_reposting(page: Any, phone_page
     page.click("#confirm-button")
     assert page.locator("#status").inner_text() == "已纳入保障"
     assert "6222020200112233445" in page.locator("#account").inner_text()
+
+
+@pytest.mark.browser
+def test_county_forms_refuse_beside_the_field_on_a_phone(phone: Any, live_server_factory: Any, login: Any,
+                                                        phone_fits: Any) -> None:
+    """A standard, a monthly run and a month's figures typed wrong, on a phone: each refusal beside its box, what was
+    typed kept, the page still fitting the screen."""
+    page = phone
+    server = live_server_factory(enabled=["dibao"])
+    login(page, server, "county", role="county_official")
+    page.goto(f"{server.url}/p/dibao/standards")
+    page.fill("input[name=monthly_amount]", "六百")
+    page.fill("input[name=effective_from]", "2026-01-01")
+    page.fill("input[name=note]", "民发〔2026〕1 号")
+    page.click("button:has-text('设定')")
+    assert "金额须为数字：六百" in page.locator("#e-monthly_amount").inner_text()
+    assert page.input_value("input[name=note]") == "民发〔2026〕1 号"
+    assert page.evaluate("document.activeElement.id") == "errors"
+    phone_fits(page)
+    page.goto(f"{server.url}/p/dibao/cycles")
+    page.fill("input[name=month]", "2026-13")
+    page.click("button:has-text('计算应发金额')")
+    assert "月份格式应为 YYYY-MM：2026-13" in page.locator("#e-month").inner_text()
+    phone_fits(page)
+    page.goto(f"{server.url}/p/dibao/totals")
+    page.fill("input[name=month]", "2026-13")
+    page.click("button:has-text('查看')")
+    assert page.input_value("input[name=month]") == "2026-13" and page.locator("#e-month").is_visible()
+    phone_fits(page)

@@ -1,7 +1,7 @@
 """一事一议 on a phone (390 × 844, no sideways scroll and every control labelled on each page): a clerk's proposal
 (the yearly cap checked live while the rate is typed, then refused beside the rate), the plan on the board, an
-online household vote with paper-slip codes, shares, township review, county filing, and the published burden list
-with masked IDs."""
+online household vote with paper-slip codes, shares, township review, county filing, the published burden list
+with masked IDs, and a payment refused beside its amount."""
 
 from __future__ import annotations
 
@@ -129,6 +129,14 @@ def test_proposal_to_published_burden_list(phone: Any, live_server_factory: Any,
     page.goto(manage_url)
     page.click("button:has-text('在公开栏公示负担清单')")
     assert "负担清单已公示" in page.locator("main").inner_text()
+    phone_fits(page)
+    # A payment that cannot be read: refused beside the amount, the receipt number kept, the summary in view.
+    page.fill("form[action$='/collection'] input[name=amount]", "三十")
+    page.fill("form[action$='/collection'] input[name=receipt_no]", "A001")
+    page.click("button:has-text('登记收款')")
+    assert "收款金额须为数字：三十" in page.locator("#e-amount").inner_text()
+    assert page.input_value("#f-receipt_no input") == "A001"
+    assert page.evaluate("document.activeElement.id") == "errors"
     phone_fits(page)
 
     page.click("button:has-text('退出')")

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlmodel import func, select
 
+from cunwu.accounts.actor import Actor
 from cunwu.testing import field_shown, login, site_client
-from cunwu_plugins.dibao import services
-from cunwu_plugins.dibao.models import Case, Visit
+from cunwu_plugins.dibao import disbursement, services
+from cunwu_plugins.dibao.models import Case, Cycle, Standard, Visit
 
-from .conftest import CLERK, VILLAGE, household, standard
+from .conftest import CLERK, COUNTY, VILLAGE, enrolled_case, household, standard
 
 
 def test_an_application_with_a_bad_bank_and_a_bad_account_names_both(site_factory: Any) -> None:
@@ -72,3 +73,65 @@ def test_an_income_with_a_bad_amount_keeps_the_member_and_the_note(site_factory:
     assert 'value="六百"' in amount and 'aria-invalid="true"' in amount
     assert f'value="{members[1].id}" selected' in field_shown(page.text, "person_id")
     assert 'value="在县城打零工"' in field_shown(page.text, "note")
+
+
+def test_a_standard_with_a_bad_amount_and_a_bad_date_names_both_and_keeps_the_kind(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    page = client_as(site, "county_official").post("/p/dibao/standards", data={
+        "kind": "urban", "monthly_amount": "六百", "effective_from": "2025-02-30", "note": "民发〔2025〕3 号"})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    amount = field_shown(page.text, "monthly_amount")
+    assert "金额须为数字：六百" in amount and 'value="六百"' in amount and 'aria-invalid="true"' in amount
+    effective = field_shown(page.text, "effective_from")
+    assert "执行日期“2025-02-30”不是有效的日期" in effective and 'value="2025-02-30"' in effective
+    assert 'value="urban" selected' in field_shown(page.text, "kind")
+    assert 'value="民发〔2025〕3 号"' in field_shown(page.text, "note")
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Standard)).one() == 0
+
+
+def test_a_month_that_is_no_month_is_named_beside_it_and_nothing_is_computed(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    page = client_as(site, "county_official").post("/p/dibao/cycles", data={"month": "2025-13"})
+    assert page.status_code == 400 and "<h1>" in page.text  # the cycles page again, not an error page
+    month = field_shown(page.text, "month")
+    assert "月份格式应为 YYYY-MM：2025-13" in month and 'value="2025-13"' in month
+    assert 'href="#f-month"' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Cycle)).one() == 0
+
+
+def test_a_bank_return_with_two_wrong_rows_is_refused_beside_the_file_box_with_each_row_on_top(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    standard(site, "580", dt.date(2025, 1, 1))
+    for i in range(2):
+        enrolled_case(site, [dt.date(1980, 5, 20)], "100", confirmed_on=dt.date(2025, 11, 20),
+                      account=f"62220202001122{i:05d}")
+    system = Actor.system("test")
+    with site.db.transaction() as session:
+        disbursement.run_month(session, site, system, dt.date(2025, 12, 1))
+        disbursement.approve(session, site, system, dt.date(2025, 12, 1))
+        batch = disbursement.batches(session)[0]
+        disbursement.export_batch(session, site, COUNTY, batch.id, "csv")  # type: ignore[arg-type]
+        first, second = disbursement.payments(session, batch)
+    wrong = (f"流水号,金额,结果,失败原因,银行流水号\n{first.id},1.00,成功,,B1\n{second.id},{second.amount},也许,,B2\n"
+             ).encode()
+    page = client_as(site, "county_official").post(f"/p/dibao/batches/{batch.id}/return",
+                                                   files={"file": ("回盘.csv", wrong, "text/csv")})
+    assert page.status_code == 400
+    assert "回盘文件有 3 处问题，没有导入任何结果" in field_shown(page.text, "file")  # 2 rows, 1 gap
+    summary = page.text[page.text.index('id="errors"'):page.text.index("</div>", page.text.index('id="errors"'))]
+    assert "回盘.csv · 第 2 行 金额 1.00 与发放金额" in summary and "第 3 行 结果应为“成功”或“失败”" in summary
+    with site.db.read() as session:
+        assert {p.status for p in disbursement.payments(session, batch)} == {"exported"}
+
+
+def test_totals_for_a_month_typed_wrong_name_it_beside_the_box_and_keep_it(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    page = client_as(site, "county_official").get("/p/dibao/totals", params={"month": "2026年1月"})
+    assert page.status_code == 400 and "<h1>" in page.text  # the totals page, not an error page
+    month = field_shown(page.text, "month")
+    assert "月份格式应为 YYYY-MM：2026年1月" in month and 'value="2026年1月"' in month
