@@ -39,6 +39,16 @@ SHOTS: list[tuple[str, str, str, str | None]] = [
     ("14-dibao-cases", "clerk", "/v/{v}/p/dibao/", None),
     ("15-dibao-new", "clerk", "/v/{v}/p/dibao/new", None),
     ("16-my-work-county", "county", "/my", None),
+    ("17-land-village", "clerk", "/v/{v}/p/land/", None),
+    ("18-land-map", "", "/v/{v}/p/land/map", None),
+    ("19-land-transfer", "clerk", "/v/{v}/p/land/", r"^/v/\d+/p/land/transfers/(?!new$)[^/]+$"),
+    ("20-land-ledger", "township", "/p/land/", None),
+    ("21-coop-list", "clerk", "/v/{v}/p/coop/", None),
+    ("22-coop-desk", "clerk", "/v/{v}/p/coop/", r"^/v/\d+/p/coop/\d+/$"),
+    ("23-coop-my-account", "villager", "/v/{v}/p/coop/my", None),
+    ("24-coverage-village", "clerk", "/v/{v}/p/coverage/", None),
+    ("25-coverage-groups", "clerk", "/v/{v}/p/coverage/groups", None),
+    ("26-coverage-county", "county", "/p/coverage/", None),
 ]
 
 
