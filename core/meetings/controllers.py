@@ -444,16 +444,23 @@ def motion_delegate(request: Request[Any, Any, Any], village_code: str, meeting_
         valid_until=_day(data, "valid_until", _("截止日期"))))
 
 
-@get("/v/{village_code:str}/meetings/delegations", opt={"permission": "meetings.view"}, sync_to_thread=True)
-def delegations_page(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+def _delegations_page(request: Request[Any, Any, Any], village_code: str, form: dict[str, str] | None = None,
+                      errors: list[Problem] | None = None, status_code: int = 200) -> Response[str]:
+    """The delegations; after a refused revocation, `form` is what was typed (its "_form" the delegation's id, so
+    only that row's form shows it) and `errors` its problems (forms/_fields.html)."""
     site = site_of(request)
     with site.db.read() as session:
         rows = services.delegations_of(session, village_code)
         meetings = {m.id: m for m in session.exec(select(Meeting).where(
             col(Meeting.id).in_([d.meeting_id for d in rows]))).all()} if rows else {}
-    return render(request, "meetings/delegations.html", {**_common(), "delegations": rows, "meetings": meetings,
-                                                          "matter_types": matters.matter_types(site),
-                                                          "today": local_today()})
+    return render(request, "meetings/delegations.html", {
+        **_common(), "delegations": rows, "meetings": meetings, "matter_types": matters.matter_types(site),
+        "today": local_today(), "form": form or {}, "errors": errors or []}, status_code=status_code)
+
+
+@get("/v/{village_code:str}/meetings/delegations", opt={"permission": "meetings.view"}, sync_to_thread=True)
+def delegations_page(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    return _delegations_page(request, village_code)
 
 
 @post("/v/{village_code:str}/meetings/delegations/{delegation_id:int}/revoke",
@@ -462,24 +469,19 @@ def delegation_revoke(request: Request[Any, Any, Any], village_code: str, delega
                       data: Form) -> Response[Any]:
     from cunwu.meetings.models import Delegation
 
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            delegation = session.get(Delegation, delegation_id)
-            if delegation is None or delegation.village_code != village_code:
-                raise NotFound(_("没有这项授权"))
-            services.revoke_delegation(session, site, actor_of(request), delegation,
-                                       on=_day(data, "on", _("撤销日期")) or local_today(),
-                                       reason=data.get("reason", ""))
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        with site.db.read() as session:
-            rows = services.delegations_of(session, village_code)
-        return render(request, "meetings/delegations.html", {
-            **_common(), "delegations": rows, "meetings": {}, "matter_types": matters.matter_types(site),
-            "today": local_today(), "error": exc.message}, status_code=exc.status_code)
-    return Redirect(f"/v/{village_code}/meetings/delegations", status_code=303)
+    def revoke(session: Session, site: Site, actor: Actor) -> None:
+        delegation = session.get(Delegation, delegation_id)
+        if delegation is None or delegation.village_code != village_code:
+            raise NotFound(_("没有这项授权"))
+        check = forms.Checks()  # an unreadable day and a missing reason at once (the change is rolled back)
+        on = check(_day, data, "on", _("撤销日期"))
+        check(services.revoke_delegation, session, site, actor, delegation, on=on or local_today(),
+              reason=data.get("reason", ""))
+        check.done(MeetingError)
+
+    return forms.run(request, revoke, then=f"/v/{village_code}/meetings/delegations",
+                     refused=lambda exc: _delegations_page(request, village_code, {**data, "_form": str(delegation_id)},
+                                                           forms.problems(exc), exc.status_code))
 
 
 # --- print: sign-in sheet, agenda, minutes -----------------------------------------------------------------

@@ -19,7 +19,7 @@ from cunwu.meetings.models import (
 from cunwu.meetings.rules import (
     MeetingKind,
 )
-from cunwu.meetings.services.common import MeetingError, _locked, meeting_date, motion_result
+from cunwu.meetings.services.common import MeetingError, _locked, meeting_date, motion_result, refuse_field
 from cunwu.meetings.services.matter_types import matter_type_of, type_title
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def revoke_delegation(
     if delegation.revoked_on is not None:
         raise MeetingError(_("该授权已经撤销"))
     if not reason.strip():
-        raise MeetingError(_("撤销授权必须写明原因"))
+        raise refuse_field(_("撤销授权必须写明原因"), "reason")
     audit.update(session, actor, delegation, {"revoked_on": on, "revoke_reason": reason.strip()},
                  "meetings.delegation.revoke")
     return delegation

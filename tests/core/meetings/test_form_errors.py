@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import func, select
 
 from cunwu.meetings import matters, services
-from cunwu.meetings.models import Meeting
+from cunwu.meetings.models import Delegation, Meeting
 from cunwu.testing import field_shown, login, site_client
 
 from .conftest import VILLAGE
@@ -124,3 +124,39 @@ def test_a_matter_without_a_title_and_with_a_bad_day_names_both_and_keeps_the_su
     assert "修建村东水渠" in field_shown(page.text, "summary")
     with site.db.read() as session:
         assert session.exec(select(func.count()).select_from(matters.Matter)).one() == 0
+
+
+def _delegation(session: Any, site: Any, h: SimpleNamespace) -> Delegation:
+    """A delegation of homestead plans by a villagers' meeting that passed its motion."""
+    h.populate(session)
+    _meeting, motion = h.held_meeting(session, site, "villagers", title="授权村民代表会议决定宅基地方案")
+    return services.create_delegation(session, site, h.CLERK, motion, scope=["homestead"], valid_from=h.DAY)
+
+
+def test_revoking_a_delegation_with_a_bad_day_and_no_reason_names_both_in_its_row(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        delegation = _delegation(session, site, h)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/delegations/{delegation.id}/revoke",
+                                         data={"on": "2025-02-30", "reason": "  "})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    on = field_shown(page.text, "on")
+    assert "撤销日期“2025-02-30”不是有效的日期" in on and 'value="2025-02-30"' in on
+    assert "撤销授权必须写明原因" in field_shown(page.text, "reason")
+    assert 'href="#f-on"' in page.text and 'href="#f-reason"' in page.text
+    with site.db.read() as session:
+        assert session.get(Delegation, delegation.id).revoked_on is None  # type: ignore[union-attr]
+
+
+def test_a_bad_revocation_day_keeps_the_reason_and_revokes_nothing(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        delegation = _delegation(session, site, h)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/delegations/{delegation.id}/revoke",
+                                         data={"on": "六月一日", "reason": "村民会议撤回"})
+    assert page.status_code == 400
+    assert "撤销日期“六月一日”不是有效的日期" in field_shown(page.text, "on")
+    assert 'value="村民会议撤回"' in field_shown(page.text, "reason")
+    assert f'href="/v/{VILLAGE}/meetings/{delegation.meeting_id}"' in page.text  # the delegating meeting linked
+    with site.db.read() as session:
+        assert session.get(Delegation, delegation.id).revoked_on is None  # type: ignore[union-attr]
