@@ -439,9 +439,19 @@ def motion_delegate(request: Request[Any, Any, Any], village_code: str, meeting_
                     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[Any]:
     scope = data.get("scope") or []
     scope = [scope] if isinstance(scope, str) else list(scope)
-    return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.create_delegation(
-        s, site, a, m, scope=scope, valid_from=_day(data, "valid_from", _("生效日期")) or local_today(),
-        valid_until=_day(data, "valid_until", _("截止日期"))))
+
+    def delegate(session: Session, site: Site, actor: Actor, motion: Motion) -> None:
+        check = forms.Checks()  # unreadable days and the service's refusals (kinds, days) at once
+        valid_from = check(_day, data, "valid_from", _("生效日期"))
+        valid_until = check(_day, data, "valid_until", _("截止日期"))
+        # An unreadable start is not compared with the end (that would name a fault that is not there).
+        start_unread = valid_from is None and bool(str(data.get("valid_from") or "").strip())
+        check(services.create_delegation, session, site, actor, motion, scope=scope,
+              valid_from=valid_from or local_today(), valid_until=None if start_unread else valid_until)
+        check.done(MeetingError)
+
+    return _motion_act(request, village_code, meeting_id, motion_id, delegate,
+                       form={**data, "scope": scope, "_form": "delegate"})
 
 
 def _delegations_page(request: Request[Any, Any, Any], village_code: str, form: dict[str, str] | None = None,

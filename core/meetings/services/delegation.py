@@ -55,14 +55,15 @@ def create_delegation(
         raise MeetingError(_("授权必须由村民会议表决通过"))
     codes = sorted({code for code in scope if code})
     if not codes:
-        raise MeetingError(_("请选择授权的事项类别"))
+        raise refuse_field(_("请选择授权的事项类别"), "scope")
     for code in codes:
         if not matter_type_of(site, code).reserved_to_assembly:
-            raise MeetingError(_("“%(type)s”不是须由村民会议决定的事项，无需授权", type=type_title(site, code)))
+            raise refuse_field(_("“%(type)s”不是须由村民会议决定的事项，无需授权", type=type_title(site, code)),
+                               "scope")
     if valid_from < meeting_date(meeting):
-        raise MeetingError(_("授权不能早于作出授权的村民会议（%(day)s）", day=meeting_date(meeting)))
+        raise refuse_field(_("授权不能早于作出授权的村民会议（%(day)s）", day=meeting_date(meeting)), "valid_from")
     if valid_until is not None and valid_until < valid_from:
-        raise MeetingError(_("授权的截止日期早于开始日期"))
+        raise refuse_field(_("授权的截止日期早于开始日期"), "valid_until")
     delegation = Delegation(village_code=meeting.village_code, meeting_id=meeting.id, motion_id=motion.id,  # type: ignore[arg-type]
                             scope=codes, valid_from=valid_from, valid_until=valid_until)
     audit.create(session, actor, delegation, "meetings.delegation.create")

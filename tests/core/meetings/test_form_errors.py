@@ -160,3 +160,37 @@ def test_a_bad_revocation_day_keeps_the_reason_and_revokes_nothing(
     assert f'href="/v/{VILLAGE}/meetings/{delegation.meeting_id}"' in page.text  # the delegating meeting linked
     with site.db.read() as session:
         assert session.get(Delegation, delegation.id).revoked_on is None  # type: ignore[union-attr]
+
+
+def test_a_delegation_without_a_kind_and_with_a_bad_end_names_both_and_keeps_the_start(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        _meeting, motion = h.held_meeting(session, site, "villagers", title="授权村民代表会议")
+    url = f"/v/{VILLAGE}/meetings/{motion.meeting_id}/motions/{motion.id}/delegate"
+    page = client_as(site, "clerk").post(url, data={"valid_from": h.DAY.isoformat(), "valid_until": "年底"})
+    assert page.status_code == 400
+    form = page.text[page.text.index('id="delegate"'):]
+    assert "请改正以下 2 处" in form.split("</form>", 1)[0]
+    assert "请选择授权的事项类别" in field_shown(form, "scope")
+    until = field_shown(form, "valid_until")
+    assert "截止日期“年底”不是有效的日期" in until and 'value="年底"' in until
+    assert f'value="{h.DAY.isoformat()}"' in field_shown(form, "valid_from")
+    assert '<details class="card" open>' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Delegation)).one() == 0
+
+
+def test_a_delegation_starting_before_its_meeting_keeps_the_kinds_ticked_and_writes_nothing(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        _meeting, motion = h.held_meeting(session, site, "villagers", title="授权村民代表会议")
+    url = f"/v/{VILLAGE}/meetings/{motion.meeting_id}/motions/{motion.id}/delegate"
+    page = client_as(site, "clerk").post(url, data={"scope": ["homestead", "land_compensation"],
+                                                    "valid_from": "2020-01-01", "valid_until": "2019-12-31"})
+    assert page.status_code == 400
+    assert "授权不能早于作出授权的村民会议" in field_shown(page.text, "valid_from")
+    assert page.text.count("checked") == 2 and 'value="homestead" checked' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Delegation)).one() == 0
