@@ -427,10 +427,13 @@ def motion_count_check(request: Request[Any, Any, Any], village_code: str, meeti
       opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def motion_correct(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
                    data: Form) -> Response[Any]:
-    return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.correct_result(
-        s, site, a, m, votes_for=_count(data, "votes_for", _("赞成")),
-        against=_count(data, "against", _("反对")), abstain=_count(data, "abstain", _("弃权")),
-        reason=data.get("reason", "")))
+    def correct(session: Session, site: Site, actor: Actor, motion: Motion) -> None:
+        check = forms.Checks()  # every unreadable count and the missing reason at once (the change is rolled back)
+        counts = check(_counts, data) or {"votes_for": 0, "against": 0, "abstain": 0}
+        check(services.correct_result, session, site, actor, motion, **counts, reason=data.get("reason", ""))
+        check.done(MeetingError)
+
+    return _motion_act(request, village_code, meeting_id, motion_id, correct, form={**data, "_form": "correct"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/delegate",

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import func, select
 
 from cunwu.meetings import matters, services
-from cunwu.meetings.models import Delegation, Meeting
+from cunwu.meetings.models import Delegation, Meeting, ResultCorrection
 from cunwu.testing import field_shown, login, site_client
 
 from .conftest import VILLAGE
@@ -194,3 +194,23 @@ def test_a_delegation_starting_before_its_meeting_keeps_the_kinds_ticked_and_wri
     assert page.text.count("checked") == 2 and 'value="homestead" checked' in page.text
     with site.db.read() as session:
         assert session.exec(select(func.count()).select_from(Delegation)).one() == 0
+
+
+def test_a_correction_with_an_unreadable_count_and_no_reason_names_both_and_keeps_the_counts(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        _meeting, motion = h.held_meeting(session, site, "villagers", title="修路方案")
+    url = f"/v/{VILLAGE}/meetings/{motion.meeting_id}/motions/{motion.id}/correct"
+    page = client_as(site, "clerk").post(url, data={"votes_for": "十二", "against": "1", "abstain": "0",
+                                                    "reason": " "})
+    assert page.status_code == 400
+    form = page.text[page.text.index('id="correct"'):].split("</form>", 1)[0]
+    assert "请改正以下 2 处" in form
+    votes_for = field_shown(form, "votes_for")
+    assert "赞成须为整数" in votes_for and 'value="十二"' in votes_for and 'aria-invalid="true"' in votes_for
+    assert 'value="1"' in field_shown(form, "against")
+    assert "更正表决结果必须写明原因" in field_shown(form, "reason")
+    assert '<details class="card" open>' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(ResultCorrection)).one() == 0
