@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
+from cunwu.audit.models import AuditEntry
 from cunwu.meetings import matters, services
 from cunwu.meetings.models import Delegation, Meeting, ResultCorrection
 from cunwu.testing import field_shown, login, site_client
@@ -152,14 +153,18 @@ def test_a_bad_revocation_day_keeps_the_reason_and_revokes_nothing(
         site: Any, h: SimpleNamespace, client_as: Any) -> None:
     with site.db.transaction() as session:
         delegation = _delegation(session, site, h)
-    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/delegations/{delegation.id}/revoke",
-                                         data={"on": "六月一日", "reason": "村民会议撤回"})
+    clerk = client_as(site, "clerk")  # (creating the clerk's account is audited too)
+    with site.db.read() as session:
+        entries = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    page = clerk.post(f"/v/{VILLAGE}/meetings/delegations/{delegation.id}/revoke",
+                      data={"on": "六月一日", "reason": "村民会议撤回"})
     assert page.status_code == 400
     assert "撤销日期“六月一日”不是有效的日期" in field_shown(page.text, "on")
     assert 'value="村民会议撤回"' in field_shown(page.text, "reason")
     assert f'href="/v/{VILLAGE}/meetings/{delegation.meeting_id}"' in page.text  # the delegating meeting linked
-    with site.db.read() as session:
+    with site.db.read() as session:  # the service's change was rolled back with the refusal
         assert session.get(Delegation, delegation.id).revoked_on is None  # type: ignore[union-attr]
+        assert session.exec(select(func.count()).select_from(AuditEntry)).one() == entries
 
 
 def test_a_delegation_without_a_kind_and_with_a_bad_end_names_both_and_keeps_the_start(
