@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from cunwu.accounts.models import RoleGrant, User
 from cunwu.accounts.roles import ROLES
 from cunwu.accounts.services import AccountError, link_person
+from cunwu.errors import Problem
 from cunwu.i18n import _
 from cunwu.privacy import mask
 from cunwu.registry.models import STATUSES, Person
@@ -84,7 +85,8 @@ def _picker(site: Site, session: Session, village_code: str, q: str) -> list[Per
 
 def _person_page(request: Request[Any, Any, Any], user_id: int, *, error: str | None = None,
                  status_code: int = 200, form: dict[str, str] | None = None) -> Response[str]:
-    """The link page; `form` (a refused POST) keeps the village and search the administrator had."""
+    """The link page; `form` (a refused POST) keeps the village and search the administrator had, and `error` (why
+    the chosen person cannot be linked) is shown beside the search box, where a person is found and chosen."""
     site = site_of(request)
     given = form if form is not None else request.query_params
     with site.db.read() as session:
@@ -102,7 +104,8 @@ def _person_page(request: Request[Any, Any, Any], user_id: int, *, error: str | 
     settings = site.settings("registry").mask
     return render(request, "accounts/person.html", {
         "user": user, "linked": linked, "found": found, "taken": taken, "params": {"village": village_code, "q": q},
-        "show_id": lambda value: mask(value, settings), "STATUSES": STATUSES, "error": error,
+        "show_id": lambda value: mask(value, settings), "STATUSES": STATUSES,
+        "errors": [Problem(error, field="q")] if error else [],
         "limit": PICKER_LIMIT,
     }, status_code=status_code)
 

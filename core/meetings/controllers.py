@@ -427,10 +427,13 @@ def motion_count_check(request: Request[Any, Any, Any], village_code: str, meeti
       opt={"permission": "meetings.manage"}, sync_to_thread=True)
 def motion_correct(request: Request[Any, Any, Any], village_code: str, meeting_id: int, motion_id: int,
                    data: Form) -> Response[Any]:
-    return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.correct_result(
-        s, site, a, m, votes_for=_count(data, "votes_for", _("赞成")),
-        against=_count(data, "against", _("反对")), abstain=_count(data, "abstain", _("弃权")),
-        reason=data.get("reason", "")))
+    def correct(session: Session, site: Site, actor: Actor, motion: Motion) -> None:
+        check = forms.Checks()  # every unreadable count and the missing reason at once (the change is rolled back)
+        counts = check(_counts, data) or {"votes_for": 0, "against": 0, "abstain": 0}
+        check(services.correct_result, session, site, actor, motion, **counts, reason=data.get("reason", ""))
+        check.done(MeetingError)
+
+    return _motion_act(request, village_code, meeting_id, motion_id, correct, form={**data, "_form": "correct"})
 
 
 @post("/v/{village_code:str}/meetings/{meeting_id:int}/motions/{motion_id:int}/delegate",
@@ -439,21 +442,38 @@ def motion_delegate(request: Request[Any, Any, Any], village_code: str, meeting_
                     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[Any]:
     scope = data.get("scope") or []
     scope = [scope] if isinstance(scope, str) else list(scope)
-    return _motion_act(request, village_code, meeting_id, motion_id, lambda s, site, a, m: services.create_delegation(
-        s, site, a, m, scope=scope, valid_from=_day(data, "valid_from", _("生效日期")) or local_today(),
-        valid_until=_day(data, "valid_until", _("截止日期"))))
+
+    def delegate(session: Session, site: Site, actor: Actor, motion: Motion) -> None:
+        check = forms.Checks()  # unreadable days and the service's refusals (kinds, days) at once
+        valid_from = check(_day, data, "valid_from", _("生效日期"))
+        valid_until = check(_day, data, "valid_until", _("截止日期"))
+        # An unreadable start is not compared with the end (that would name a fault that is not there).
+        start_unread = valid_from is None and bool(str(data.get("valid_from") or "").strip())
+        check(services.create_delegation, session, site, actor, motion, scope=scope,
+              valid_from=valid_from or local_today(), valid_until=None if start_unread else valid_until)
+        check.done(MeetingError)
+
+    return _motion_act(request, village_code, meeting_id, motion_id, delegate,
+                       form={**data, "scope": scope, "_form": "delegate"})
 
 
-@get("/v/{village_code:str}/meetings/delegations", opt={"permission": "meetings.view"}, sync_to_thread=True)
-def delegations_page(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+def _delegations_page(request: Request[Any, Any, Any], village_code: str, form: dict[str, str] | None = None,
+                      errors: list[Problem] | None = None, status_code: int = 200) -> Response[str]:
+    """The delegations; after a refused revocation, `form` is what was typed (its "_form" the delegation's id, so
+    only that row's form shows it) and `errors` its problems (forms/_fields.html)."""
     site = site_of(request)
     with site.db.read() as session:
         rows = services.delegations_of(session, village_code)
         meetings = {m.id: m for m in session.exec(select(Meeting).where(
             col(Meeting.id).in_([d.meeting_id for d in rows]))).all()} if rows else {}
-    return render(request, "meetings/delegations.html", {**_common(), "delegations": rows, "meetings": meetings,
-                                                          "matter_types": matters.matter_types(site),
-                                                          "today": local_today()})
+    return render(request, "meetings/delegations.html", {
+        **_common(), "delegations": rows, "meetings": meetings, "matter_types": matters.matter_types(site),
+        "today": local_today(), "form": form or {}, "errors": errors or []}, status_code=status_code)
+
+
+@get("/v/{village_code:str}/meetings/delegations", opt={"permission": "meetings.view"}, sync_to_thread=True)
+def delegations_page(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
+    return _delegations_page(request, village_code)
 
 
 @post("/v/{village_code:str}/meetings/delegations/{delegation_id:int}/revoke",
@@ -462,24 +482,19 @@ def delegation_revoke(request: Request[Any, Any, Any], village_code: str, delega
                       data: Form) -> Response[Any]:
     from cunwu.meetings.models import Delegation
 
-    site = site_of(request)
-    try:
-        with site.db.transaction() as session:
-            delegation = session.get(Delegation, delegation_id)
-            if delegation is None or delegation.village_code != village_code:
-                raise NotFound(_("没有这项授权"))
-            services.revoke_delegation(session, site, actor_of(request), delegation,
-                                       on=_day(data, "on", _("撤销日期")) or local_today(),
-                                       reason=data.get("reason", ""))
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        with site.db.read() as session:
-            rows = services.delegations_of(session, village_code)
-        return render(request, "meetings/delegations.html", {
-            **_common(), "delegations": rows, "meetings": {}, "matter_types": matters.matter_types(site),
-            "today": local_today(), "error": exc.message}, status_code=exc.status_code)
-    return Redirect(f"/v/{village_code}/meetings/delegations", status_code=303)
+    def revoke(session: Session, site: Site, actor: Actor) -> None:
+        delegation = session.get(Delegation, delegation_id)
+        if delegation is None or delegation.village_code != village_code:
+            raise NotFound(_("没有这项授权"))
+        check = forms.Checks()  # an unreadable day and a missing reason at once (the change is rolled back)
+        on = check(_day, data, "on", _("撤销日期"))
+        check(services.revoke_delegation, session, site, actor, delegation, on=on or local_today(),
+              reason=data.get("reason", ""))
+        check.done(MeetingError)
+
+    return forms.run(request, revoke, then=f"/v/{village_code}/meetings/delegations",
+                     refused=lambda exc: _delegations_page(request, village_code, {**data, "_form": str(delegation_id)},
+                                                           forms.problems(exc), exc.status_code))
 
 
 # --- print: sign-in sheet, agenda, minutes -----------------------------------------------------------------

@@ -565,11 +565,13 @@ def withdraw(request: Request[Any, Any, Any], village_code: str, notice_id: int,
 
 @get("/v/{village_code:str}/notices/manage/objections", opt={"permission": "notices.answer"}, sync_to_thread=True)
 def objections_page(request: Request[Any, Any, Any], village_code: str) -> Response[str]:
-    return _objections(request, village_code, {}, None)
+    return _objections(request, village_code)
 
 
-def _objections(request: Request[Any, Any, Any], village_code: str, errors: dict[int, str],
-                form: dict[str, str] | None, status_code: int = 200) -> Response[str]:
+def _objections(request: Request[Any, Any, Any], village_code: str, form: dict[str, str] | None = None,
+                error: DomainError | None = None, status_code: int = 200) -> Response[str]:
+    """The objections; after a refused answer, `form` is what was typed (its "_form" the objection's id, so only
+    that objection's form shows it) and `error` the refusal (its problems beside the answer box)."""
     site = site_of(request)
     actor = actor_of(request)
     with site.db.read() as session:
@@ -579,8 +581,8 @@ def _objections(request: Request[Any, Any, Any], village_code: str, errors: dict
         see = site.allowed(actor, "notices.view_objector", village_code)
         contacts = {o.id: services.contact_of(session, o) for o in rows} if see else {}
     return render(request, "notices/manage/objections.html", {
-        "rows": rows, "notices": notices, "contacts": contacts, "errors": errors, "form": form or {}},
-        status_code=status_code)
+        "rows": rows, "notices": notices, "contacts": contacts, "form": form or {},
+        "errors": forms.problems(error), "error": error.message if error else ""}, status_code=status_code)
 
 
 @post("/v/{village_code:str}/notices/manage/objections/{objection_id:int}/answer",
@@ -590,7 +592,8 @@ def answer(request: Request[Any, Any, Any], village_code: str, objection_id: int
         request, lambda s, site, a: services.answer_objection(s, site, a, objection_id, data.get("answer", ""),
                                                               village_code=village_code),
         then=f"/v/{village_code}/notices/manage/objections#o{objection_id}",
-        refused=lambda exc: _objections(request, village_code, {objection_id: exc.message}, data, exc.status_code))
+        refused=lambda exc: _objections(request, village_code, {**data, "_form": str(objection_id)}, exc,
+                                        exc.status_code))
 
 
 # --- financial disclosure ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from litestar.response import Redirect
 
 from cunwu import API_VERSION, __version__
 from cunwu.accounts.services import authenticate
+from cunwu.errors import Problem
 from cunwu.i18n import LOCALES, _
 from cunwu.web.render import render, site_of
 from cunwu.web.store import count
@@ -59,7 +60,7 @@ async def plugins_json(request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
 
 @get("/login", opt={"public": True}, sync_to_thread=True, name="login_page")
 def login_page(request: Request[Any, Any, Any], next: str = "") -> Response[str]:
-    return render(request, "site/login.html", {"next": next, "error": None})
+    return render(request, "site/login.html", {"next": next, "error": None, "errors": []})
 
 
 def _safe_next(value: str) -> str:
@@ -88,16 +89,23 @@ async def login(
     limiter = site.store.with_namespace("ratelimit")
     attempts = await count(limiter, key, window_seconds=LOGIN_WINDOW_SECONDS)
 
-    async def page(error: str, status: int) -> Response[str]:
+    async def page(status: int, error: str = "", problems: list[Problem] | None = None) -> Response[str]:
         return await anyio.to_thread.run_sync(
-            lambda: render(request, "site/login.html", {"next": next_url, "error": error, "username": username},
-                           status_code=status))
+            lambda: render(request, "site/login.html", {"next": next_url, "error": error, "username": username,
+                                                        "errors": problems or []}, status_code=status))
 
     if attempts > LOGIN_FAILURE_LIMIT:
-        return await page(_("登录失败次数过多，请 15 分钟后再试"), 429)
-    user = await anyio.to_thread.run_sync(_authenticate, site, username, data.get("password", ""))
+        return await page(429, _("登录失败次数过多，请 15 分钟后再试"))
+    password = data.get("password", "")
+    # An empty box is named beside itself; a wrong pair never says which of the two was wrong.
+    missing = [Problem(_("请填写%(label)s", label=label), field=name)
+               for name, label, value in (("username", _("用户名"), username), ("password", _("密码"), password))
+               if not value]
+    if missing:
+        return await page(400, problems=missing)
+    user = await anyio.to_thread.run_sync(_authenticate, site, username, password)
     if user is None:
-        return await page(_("用户名或密码不正确"), 400)
+        return await page(400, _("用户名或密码不正确"))
     await limiter.delete(key)
     request.clear_session()
     request.set_session({"user_id": user.id, "locale": user.locale})

@@ -21,7 +21,7 @@ from cunwu.registry.models import Person
 from cunwu.registry.resident_id import generate_resident_id
 from cunwu.runtime import Site
 from cunwu.sites import load_site
-from cunwu.testing import login, make_user, site_client
+from cunwu.testing import field_shown, login, make_user, site_client
 
 EAST = "130926100201"  # 东街村
 WEST = "130926100202"  # 西街村
@@ -185,3 +185,20 @@ def test_commands_fail_with_one_clean_message(tmp_path: Path) -> None:
     assert before_upgrade.returncode == 1
     assert "database error" in before_upgrade.stderr and "cunwu db upgrade" in before_upgrade.stderr
     assert "Traceback" not in before_upgrade.stderr
+
+
+def test_a_refused_link_is_named_beside_the_search_with_the_search_kept(site: Any,
+                                                                        register: dict[str, Person]) -> None:
+    make_user(site, "gridworker", role="villager", scope=EAST, person_id=register["wang"].id)
+    other = make_user(site, "second", role="villager", scope=EAST)
+    with site_client(site) as client:
+        login(client, site, "admin", role="site_admin")
+        taken = client.post(f"/admin/users/{other}/person",
+                            data={"person_id": str(register["wang"].id), "village": EAST, "q": "王网"})
+        assert taken.status_code == 400 and "请改正以下 1 处" in taken.text and 'href="#f-q"' in taken.text
+        search = field_shown(taken.text, "q")
+        assert "这个人已关联账户 gridworker" in search and 'value="王网"' in search and 'aria-invalid="true"' in search
+        none = client.post(f"/admin/users/{other}/person", data={"person_id": "", "village": EAST, "q": "李"})
+        assert "请先在下面的名单中选择一位村民" in field_shown(none.text, "q")
+        assert 'value="李"' in field_shown(none.text, "q") and f'value="{EAST}" selected' in none.text
+    assert linked_person(site, "second") is None

@@ -19,7 +19,7 @@ from cunwu.meetings.models import (
 from cunwu.meetings.rules import (
     MeetingKind,
 )
-from cunwu.meetings.services.common import MeetingError, _locked, meeting_date, motion_result
+from cunwu.meetings.services.common import MeetingError, _locked, meeting_date, motion_result, refuse_field
 from cunwu.meetings.services.matter_types import matter_type_of, type_title
 
 if TYPE_CHECKING:
@@ -55,14 +55,15 @@ def create_delegation(
         raise MeetingError(_("授权必须由村民会议表决通过"))
     codes = sorted({code for code in scope if code})
     if not codes:
-        raise MeetingError(_("请选择授权的事项类别"))
+        raise refuse_field(_("请选择授权的事项类别"), "scope")
     for code in codes:
         if not matter_type_of(site, code).reserved_to_assembly:
-            raise MeetingError(_("“%(type)s”不是须由村民会议决定的事项，无需授权", type=type_title(site, code)))
+            raise refuse_field(_("“%(type)s”不是须由村民会议决定的事项，无需授权", type=type_title(site, code)),
+                               "scope")
     if valid_from < meeting_date(meeting):
-        raise MeetingError(_("授权不能早于作出授权的村民会议（%(day)s）", day=meeting_date(meeting)))
+        raise refuse_field(_("授权不能早于作出授权的村民会议（%(day)s）", day=meeting_date(meeting)), "valid_from")
     if valid_until is not None and valid_until < valid_from:
-        raise MeetingError(_("授权的截止日期早于开始日期"))
+        raise refuse_field(_("授权的截止日期早于开始日期"), "valid_until")
     delegation = Delegation(village_code=meeting.village_code, meeting_id=meeting.id, motion_id=motion.id,  # type: ignore[arg-type]
                             scope=codes, valid_from=valid_from, valid_until=valid_until)
     audit.create(session, actor, delegation, "meetings.delegation.create")
@@ -77,7 +78,7 @@ def revoke_delegation(
     if delegation.revoked_on is not None:
         raise MeetingError(_("该授权已经撤销"))
     if not reason.strip():
-        raise MeetingError(_("撤销授权必须写明原因"))
+        raise refuse_field(_("撤销授权必须写明原因"), "reason")
     audit.update(session, actor, delegation, {"revoked_on": on, "revoke_reason": reason.strip()},
                  "meetings.delegation.revoke")
     return delegation

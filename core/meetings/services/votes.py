@@ -247,7 +247,7 @@ def correct_result(
     if motion.status != "voted":
         raise MeetingError(_("该议案尚未表决，没有可更正的结果"))
     if not reason.strip():
-        raise MeetingError(_("更正表决结果必须写明原因"))
+        raise refuse_field(_("更正表决结果必须写明原因"), "reason")
     if min(votes_for, against, abstain) < 0:
         raise MeetingError(_("票数不能为负数"))
     meeting = session.get(Meeting, motion.meeting_id)

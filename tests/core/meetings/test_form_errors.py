@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlmodel import func, select
 
+from cunwu.audit.models import AuditEntry
 from cunwu.meetings import matters, services
-from cunwu.meetings.models import Meeting
+from cunwu.meetings.models import Delegation, Meeting, ResultCorrection
 from cunwu.testing import field_shown, login, site_client
 
 from .conftest import VILLAGE
@@ -124,3 +125,97 @@ def test_a_matter_without_a_title_and_with_a_bad_day_names_both_and_keeps_the_su
     assert "修建村东水渠" in field_shown(page.text, "summary")
     with site.db.read() as session:
         assert session.exec(select(func.count()).select_from(matters.Matter)).one() == 0
+
+
+def _delegation(session: Any, site: Any, h: SimpleNamespace) -> Delegation:
+    """A delegation of homestead plans by a villagers' meeting that passed its motion."""
+    h.populate(session)
+    _meeting, motion = h.held_meeting(session, site, "villagers", title="授权村民代表会议决定宅基地方案")
+    return services.create_delegation(session, site, h.CLERK, motion, scope=["homestead"], valid_from=h.DAY)
+
+
+def test_revoking_a_delegation_with_a_bad_day_and_no_reason_names_both_in_its_row(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        delegation = _delegation(session, site, h)
+    page = client_as(site, "clerk").post(f"/v/{VILLAGE}/meetings/delegations/{delegation.id}/revoke",
+                                         data={"on": "2025-02-30", "reason": "  "})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    on = field_shown(page.text, "on")
+    assert "撤销日期“2025-02-30”不是有效的日期" in on and 'value="2025-02-30"' in on
+    assert "撤销授权必须写明原因" in field_shown(page.text, "reason")
+    assert 'href="#f-on"' in page.text and 'href="#f-reason"' in page.text
+    with site.db.read() as session:
+        assert session.get(Delegation, delegation.id).revoked_on is None  # type: ignore[union-attr]
+
+
+def test_a_bad_revocation_day_keeps_the_reason_and_revokes_nothing(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        delegation = _delegation(session, site, h)
+    clerk = client_as(site, "clerk")  # (creating the clerk's account is audited too)
+    with site.db.read() as session:
+        entries = session.exec(select(func.count()).select_from(AuditEntry)).one()
+    page = clerk.post(f"/v/{VILLAGE}/meetings/delegations/{delegation.id}/revoke",
+                      data={"on": "六月一日", "reason": "村民会议撤回"})
+    assert page.status_code == 400
+    assert "撤销日期“六月一日”不是有效的日期" in field_shown(page.text, "on")
+    assert 'value="村民会议撤回"' in field_shown(page.text, "reason")
+    assert f'href="/v/{VILLAGE}/meetings/{delegation.meeting_id}"' in page.text  # the delegating meeting linked
+    with site.db.read() as session:  # the service's change was rolled back with the refusal
+        assert session.get(Delegation, delegation.id).revoked_on is None  # type: ignore[union-attr]
+        assert session.exec(select(func.count()).select_from(AuditEntry)).one() == entries
+
+
+def test_a_delegation_without_a_kind_and_with_a_bad_end_names_both_and_keeps_the_start(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        _meeting, motion = h.held_meeting(session, site, "villagers", title="授权村民代表会议")
+    url = f"/v/{VILLAGE}/meetings/{motion.meeting_id}/motions/{motion.id}/delegate"
+    page = client_as(site, "clerk").post(url, data={"valid_from": h.DAY.isoformat(), "valid_until": "年底"})
+    assert page.status_code == 400
+    form = page.text[page.text.index('id="delegate"'):]
+    assert "请改正以下 2 处" in form.split("</form>", 1)[0]
+    assert "请选择授权的事项类别" in field_shown(form, "scope")
+    until = field_shown(form, "valid_until")
+    assert "截止日期“年底”不是有效的日期" in until and 'value="年底"' in until
+    assert f'value="{h.DAY.isoformat()}"' in field_shown(form, "valid_from")
+    assert '<details class="card" open>' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Delegation)).one() == 0
+
+
+def test_a_delegation_starting_before_its_meeting_keeps_the_kinds_ticked_and_writes_nothing(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        _meeting, motion = h.held_meeting(session, site, "villagers", title="授权村民代表会议")
+    url = f"/v/{VILLAGE}/meetings/{motion.meeting_id}/motions/{motion.id}/delegate"
+    page = client_as(site, "clerk").post(url, data={"scope": ["homestead", "land_compensation"],
+                                                    "valid_from": "2020-01-01", "valid_until": "2019-12-31"})
+    assert page.status_code == 400
+    assert "授权不能早于作出授权的村民会议" in field_shown(page.text, "valid_from")
+    assert page.text.count("checked") == 2 and 'value="homestead" checked' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(Delegation)).one() == 0
+
+
+def test_a_correction_with_an_unreadable_count_and_no_reason_names_both_and_keeps_the_counts(
+        site: Any, h: SimpleNamespace, client_as: Any) -> None:
+    with site.db.transaction() as session:
+        h.populate(session)
+        _meeting, motion = h.held_meeting(session, site, "villagers", title="修路方案")
+    url = f"/v/{VILLAGE}/meetings/{motion.meeting_id}/motions/{motion.id}/correct"
+    page = client_as(site, "clerk").post(url, data={"votes_for": "十二", "against": "1", "abstain": "0",
+                                                    "reason": " "})
+    assert page.status_code == 400
+    form = page.text[page.text.index('id="correct"'):].split("</form>", 1)[0]
+    assert "请改正以下 2 处" in form
+    votes_for = field_shown(form, "votes_for")
+    assert "赞成须为整数" in votes_for and 'value="十二"' in votes_for and 'aria-invalid="true"' in votes_for
+    assert 'value="1"' in field_shown(form, "against")
+    assert "更正表决结果必须写明原因" in field_shown(form, "reason")
+    assert '<details class="card" open>' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(func.count()).select_from(ResultCorrection)).one() == 0

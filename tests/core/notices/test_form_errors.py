@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from cunwu.notices.models import Notice
+from cunwu.notices import services
+from cunwu.notices.models import Notice, Objection
 from cunwu.testing import field_shown, login, site_client
 
 from .conftest import VILLAGE, Today, publish
@@ -85,3 +86,23 @@ def test_a_withdrawal_without_a_reason_says_so_beside_the_reason(site: Any, toda
         assert "请填写撤回原因" in reason and ">x</textarea>" in reason
     with site.db.read() as session:
         assert session.get(Notice, notice.id).status == "published"  # type: ignore[union-attr]
+
+
+def test_a_too_short_answer_is_refused_beside_that_objections_box_and_kept(site: Any, today: Today) -> None:
+    today.set(dt.date(2025, 6, 1))
+    notice = publish(site, window_days=7)
+    with site.db.transaction() as session:
+        first, second = (services.raise_objection(session, site, None, notice.id, body=body, name="李四",
+                                                   phone="13812345678").id
+                         for body in ("赵某家有两套商品房", "第三组王某家有经营车辆"))
+    with site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.post(f"{DESK}/objections/{second}/answer", data={"answer": "否"})
+        assert page.status_code == 400
+        box = field_shown(page.text, "answer")
+        assert "请填写答复" in box and ">否</textarea>" in box and 'aria-invalid="true"' in box
+        assert page.text.count('id="f-answer"') == 1  # the other objection's form is left as it was
+        assert page.text.index(f'id="o{second}"') < page.text.index('id="f-answer"')
+        assert "请填写答复（2 到 4000 个字）" in page.text.split('id="f-answer"')[0].split(f'id="o{second}"')[1]
+    with site.db.read() as session:
+        assert {o.id: o.status for o in session.scalars(select(Objection))} == {first: "open", second: "open"}
