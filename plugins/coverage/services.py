@@ -319,7 +319,8 @@ class VillageRates:
     types: dict[str, bool]
     adults: int
     enrolled: int
-    reasons: dict[str, list[list[Any]]] | None = None  # None: a row stored before reasons were kept
+    #: None: a row stored before reasons were kept, or an `overview` that did not read them
+    reasons: dict[str, list[list[Any]]] | None = None
     #: type → why the village does not cover it, in the reader's language (None: not known from the row); filled
     #: by `overview` for the types the village misses
     whys: dict[str, str | None] = field(default_factory=dict)
@@ -348,18 +349,21 @@ _OVERVIEW_COLUMNS = (Snapshot.village_code, Snapshot.party, Snapshot.self_govern
                      Snapshot.order_stability, Snapshot.adults, Snapshot.enrolled, Snapshot.taken_at, Snapshot.reasons)
 
 
-def overview(session: Session, site: Site, village_codes: Sequence[str], on: dt.date | None = None) -> Overview:
+def overview(session: Session, site: Site, village_codes: Sequence[str], on: dt.date | None = None, *,
+             reasons: bool = True) -> Overview:
     """The county dashboard's figures, read from the snapshot of the month of `on` (default today): the page then
     costs a handful of queries whatever the number of villages. It never writes: villages without a row for that
     month yet (`cunwu coverage snapshot` not run this month) are measured in memory for this answer only and
     counted in `unsnapshotted`, so the page can say so.
 
-    Each missing type's reasons are put in words here, once per distinct set of reasons (most villages share a few),
-    so a page of 300 villages translates each label a handful of times rather than once per village."""
+    With `reasons`, each missing type's reasons are put in words here, once per distinct set of reasons (most
+    villages share a few). Without, the stored reasons are not even read: the dashboard shows how many villages
+    miss each type, and their lists are pages of their own."""
     on = on or local_today()
     month = rules.month_of(on)
     codes = list(village_codes)
-    rows = {row[0]: row for row in session.exec(select(*_OVERVIEW_COLUMNS).where(  # type: ignore[call-overload]
+    columns = _OVERVIEW_COLUMNS if reasons else _OVERVIEW_COLUMNS[:-1]
+    rows = {row[0]: row for row in session.exec(select(*columns).where(  # type: ignore[call-overload]
         Snapshot.month == month, col(Snapshot.village_code).in_(codes))).all()}
     unstored = [c for c in codes if c not in rows]
     measured = {v.code: v for v in coverage(session, site, unstored, on)} if unstored else {}
@@ -370,19 +374,20 @@ def overview(session: Session, site: Site, village_codes: Sequence[str], on: dt.
     for code in codes:
         village = site.village(code)
         if (row := rows.get(code)) is not None:
-            _code, party, self_governance, economic, order, adults, enrolled, _taken_at, reasons = row
+            party, self_governance, economic, order, adults, enrolled = row[1:7]
             line = VillageRates(code, village.name, village.township,
                                 {"party": party, "self_governance": self_governance, "economic": economic,
-                                 "order": order}, adults, enrolled, reasons)
+                                 "order": order}, adults, enrolled, row[8] if reasons else None)
         else:
             live = measured[code]
             line = VillageRates(code, village.name, village.township, dict(live.types), live.adults, live.enrolled,
-                                _reasons_of(live))
+                                _reasons_of(live) if reasons else None)
         for kind in rules.TYPES:
             if not line.types[kind]:
                 missing[kind].append(line)
-                line.whys[kind] = None if line.reasons is None else _said(said, separator,
-                                                                           line.reasons.get(kind, []))
+                if reasons:
+                    line.whys[kind] = None if line.reasons is None else _said(said, separator,
+                                                                               line.reasons.get(kind, []))
         found.append(line)
     townships, county = rules.rates((v.township, v.types) for v in found)
     as_of = min((row[7] for row in rows.values()), default=None)
