@@ -258,8 +258,10 @@ def _county(request: Request[Any, Any, Any], *, reasons: bool = False) -> dict[s
     actor = actor_of(request)
     codes = site.villages_for(actor, "coverage.county")
     with site.db.read() as session:  # a read: villages the month's snapshot lacks are measured, not stored
-        found = services.overview(session, site, codes, reasons=reasons)
-        months = services.trend(session, codes)
+        if reasons:
+            found, months = services.overview(session, site, codes, reasons=True), services.trend(session, codes)
+        else:
+            found, months = services.dashboard(session, site, codes)
     bar_rows = [(name, rules.percent(rate.share("all"))) for name, rate in found.townships.items()]
     series_keys = (*rules.TYPES, "all")
     month_labels = [m.strftime("%Y-%m") for m, _rate in months]
