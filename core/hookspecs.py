@@ -48,6 +48,14 @@ def permission_allowed(actor: Actor | None, action: str, village_code: str | Non
 
 
 @hookspec
+def permission_villages(actor: Actor | None, action: str, village_codes: list[str], site: Site,
+                        ) -> dict[str, bool | None]:
+    """`permission_allowed` for many villages in one call (`Site.villages_for`): village code → the same answer
+    `permission_allowed` gives for it (a code left out: no opinion). Optional; a plugin that implements
+    `permission_allowed` without it is asked village by village."""
+
+
+@hookspec
 def menu_links(request: Request[Any, Any, Any], actor: Actor | None, village_code: str | None) -> list[MenuLink]:
     """Return a list of `MenuLink` for the navigation of the current page (village pages get `village_code`)."""
 

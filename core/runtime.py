@@ -108,8 +108,18 @@ class Site:
         return answer
 
     def villages_for(self, actor: Actor | None, action: str) -> list[str]:
-        """Village codes where the actor may do `action`: county-level pages filter their lists with this."""
-        return [code for code in self.villages if self.allowed(actor, action, code)]
+        """Village codes where the actor may do `action`: county-level pages filter their lists with this.
+
+        The same answers as `allowed` for each village, but each plugin is asked once for all villages where it
+        can (`permission_villages`); within a request the answers are kept for later `allowed` questions."""
+        from cunwu.accounts.services import allowed_villages
+
+        answers = allowed_villages(self, actor, action, list(self.villages))
+        scope = request_scope.current()
+        if scope is not None:
+            for code, answer in answers.items():
+                scope.permissions.setdefault((self, actor, action, code), answer)
+        return [code for code, answer in answers.items() if answer]
 
     def allowed_anywhere(self, actor: Actor | None, action: str) -> bool:
         """May the actor do `action` site-wide or in at least one village (e.g. a township official)?"""

@@ -42,6 +42,14 @@ def permission_allowed(actor: Actor | None, action: str, village_code: str | Non
 
 
 @hookimpl
+def permission_villages(actor: Actor | None, action: str, village_codes: list[str], site: Site,
+                        ) -> dict[str, bool | None]:
+    from cunwu.accounts.services import default_permission_villages
+
+    return default_permission_villages(site, actor, action, village_codes)
+
+
+@hookimpl
 def register_commands(cli: click.Group) -> None:
     from cunwu.accounts.cli import users
 

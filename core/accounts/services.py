@@ -156,6 +156,29 @@ def is_allowed(site: Site, actor: Actor | None, action: str, scope_code: str | N
     return any(a is True for a in answers)
 
 
+def allowed_villages(site: Site, actor: Actor | None, action: str, village_codes: list[str]) -> dict[str, bool]:
+    """`is_allowed` for each of `village_codes`, with the same answers, but each plugin asked once where it can:
+    through `permission_villages` when it implements that, village by village otherwise."""
+    from cunwu.plugins import call_hook
+
+    if action not in site.plugins.permissions:
+        raise KeyError(f"unknown permission {action!r}: no manifest defines it")
+    pm = site.plugins.pm
+    batched = {impl.plugin for impl in pm.hook.permission_villages.get_hookimpls()}
+    denied: set[str] = set()
+    granted: set[str] = set()
+    for impl in pm.hook.permission_allowed.get_hookimpls():
+        if impl.plugin in batched:
+            answers = dict(call_hook(pm, "permission_villages", only=impl.plugin, actor=actor, action=action,
+                                     village_codes=village_codes, site=site)[0][1] or {})
+        else:
+            answers = {code: call_hook(pm, "permission_allowed", only=impl.plugin, actor=actor, action=action,
+                                       village_code=code, site=site)[0][1] for code in village_codes}
+        denied.update(code for code, answer in answers.items() if answer is False)
+        granted.update(code for code, answer in answers.items() if answer is True)
+    return {code: code in granted and code not in denied for code in village_codes}
+
+
 def default_permission(site: Site, actor: Actor | None, action: str, scope_code: str | None) -> bool | None:
     """The core's own answer: a role the actor holds over the scope is among the permission's roles."""
     if actor is None:
@@ -164,3 +187,16 @@ def default_permission(site: Site, actor: Actor | None, action: str, scope_code:
     if permission is None:
         return None
     return True if actor.roles_for(scope_code) & permission.roles else None
+
+
+def default_permission_villages(site: Site, actor: Actor | None, action: str, village_codes: list[str],
+                                ) -> dict[str, bool | None]:
+    """`default_permission` for many villages: the villages the actor's grants reach with a role of the
+    permission (a site grant reaches them all)."""
+    permission = site.plugins.permissions.get(action)
+    if actor is None or permission is None:
+        return {}
+    grants = [g for g in actor.grants if g.role in permission.roles]
+    if any(g.scope_kind == "site" for g in grants):
+        return dict.fromkeys(village_codes, True)
+    return {code: True for code in village_codes if any(g.covers(code) for g in grants)}

@@ -24,6 +24,7 @@ from cunwu.api import (
     Actor,
     Conflict,
     DomainError,
+    NotFound,
     Problem,
     Site,
     _,
@@ -257,14 +258,17 @@ def summary(request: Request[Any, Any, Any], village_code: str) -> Response[str]
 
 # --- township and county --------------------------------------------------------------------------------------
 
-def _county(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """Everything the dashboard, its print view and its export show, for the villages the reader may see."""
+def _county(request: Request[Any, Any, Any], *, reasons: bool = False) -> dict[str, Any]:
+    """Everything the dashboard, its print view and its export show, for the villages the reader may see; the
+    reasons each village misses a type only when asked (the screen shows counts and links to the lists)."""
     site = site_of(request)
     actor = actor_of(request)
     codes = site.villages_for(actor, "coverage.county")
     with site.db.read() as session:  # a read: villages the month's snapshot lacks are measured, not stored
-        found = services.overview(session, site, codes)
-        months = services.trend(session, codes)
+        if reasons:
+            found, months = services.overview(session, site, codes, reasons=True), services.trend(session, codes)
+        else:
+            found, months = services.dashboard(session, site, codes)
     bar_rows = [(name, rules.percent(rate.share("all"))) for name, rate in found.townships.items()]
     series_keys = (*rules.TYPES, "all")
     month_labels = [m.strftime("%Y-%m") for m, _rate in months]
@@ -289,8 +293,22 @@ def county(request: Request[Any, Any, Any]) -> Response[str]:
 
 @get("/p/coverage/print", opt={"permission": "coverage.county"}, sync_to_thread=True)
 def county_print(request: Request[Any, Any, Any]) -> Response[str]:
-    context = _county(request)
+    """The A4 view: paper cannot follow a link, so each type's missing villages are listed with their reasons."""
+    context = _county(request, reasons=True)
     return render(request, "coverage/county.html", {**context, "charts": _charts(context), "print": True})
+
+
+@get("/p/coverage/missing/{kind:str}", opt={"permission": "coverage.county"}, sync_to_thread=True,
+     name="coverage_missing")
+def county_missing(request: Request[Any, Any, Any], kind: str) -> Response[str]:
+    """The villages (of those the reader may see) that miss one type, each with why and a link to its page."""
+    if kind not in rules.TYPES:
+        raise NotFound(_("没有这类组织"))
+    site = site_of(request)
+    codes = site.villages_for(actor_of(request), "coverage.county")
+    with site.db.read() as session:
+        found = services.overview(session, site, codes)
+    return render(request, "coverage/missing.html", {"overview": found, "kind": kind, "types": TYPE_TITLES})
 
 
 @post("/p/coverage/snapshot", opt={"permission": "coverage.snapshot"}, sync_to_thread=True)
@@ -311,7 +329,7 @@ def county_export(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The dashboard's tables as a workbook: rates by township, the trend by month, every village."""
     from openpyxl import Workbook
 
-    context = _county(request)
+    context = _county(request, reasons=True)
     found: services.Overview = context["overview"]
     titles = [str(TYPE_TITLES[k]) for k in (*rules.TYPES, "all")]
     book = Workbook()
@@ -330,9 +348,12 @@ def county_export(request: Request[Any, Any, Any]) -> Response[bytes]:
             for m, rate in context["months"]]):
         trend.append(row)
     villages = book.create_sheet(_("各村情况"))
-    for row in safe_rows([[_("乡镇"), _("村"), *titles, _("成年村民"), _("参加组织的成年村民")]] + [
+    see_village = _("原因见该村页面")
+    for row in safe_rows([[_("乡镇"), _("村"), *titles, _("成年村民"), _("参加组织的成年村民"),
+                           *[_("%(type)s：未覆盖的原因", type=TYPE_TITLES[k]) for k in rules.TYPES]]] + [
             [v.township, v.name, *[_("是") if v.types[k] else _("否") for k in rules.TYPES],
-             _("是") if v.all_four else _("否"), v.adults, v.enrolled] for v in found.villages]):
+             _("是") if v.all_four else _("否"), v.adults, v.enrolled,
+             *["" if v.types[k] else v.whys.get(k) or see_village for k in rules.TYPES]] for v in found.villages]):
         villages.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -356,15 +377,24 @@ def _rate_json(rate: rules.Rate) -> dict[str, Any]:
 
 @get("/api/v1/p/coverage/rates", opt={"permission": "coverage.county"}, sync_to_thread=True)
 def api_rates(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """Coverage rates of the townships and the county (the villages the caller may see), and the monthly trend."""
-    context = _county(request)
+    """Coverage rates of the townships and the county (the villages the caller may see), the monthly trend, and each
+    village's line with why it misses each type it misses (in words, not codes)."""
+    context = _county(request, reasons=True)
     found: services.Overview = context["overview"]
     return {"county": _rate_json(found.county),
             "townships": {name: _rate_json(rate) for name, rate in found.townships.items()},
             "trend": [{"month": m.strftime("%Y-%m"), **_rate_json(rate)} for m, rate in context["months"]],
             "villages": [{"code": v.code, "name": v.name, "township": v.township, "types": v.types,
-                          "all_four": v.all_four, "adults": v.adults, "enrolled": v.enrolled}
-                         for v in found.villages]}
+                          "all_four": v.all_four, "adults": v.adults, "enrolled": v.enrolled,
+                          "reasons": _reasons_json(v)} for v in found.villages]}
+
+
+def _reasons_json(village: services.VillageRates) -> dict[str, list[str]] | None:
+    """Why the village misses each type it misses, in the caller's language ("村党组织：未建立"); None when its
+    row was stored before reasons were kept."""
+    if village.reasons is None:
+        return None
+    return {kind: services.describe(village.reasons.get(kind, [])) for kind in rules.TYPES if not village.types[kind]}
 
 
 @get("/api/v1/p/coverage/villages/{village_code:str}", opt={"public": True}, sync_to_thread=True)
@@ -390,4 +420,4 @@ def api_village(request: Request[Any, Any, Any], village_code: str) -> dict[str,
 
 
 ROUTES = [desk, save_organisation, add_meeting, dissolve, groups, new_group, assign, leader, import_groups,
-          export_groups, summary, county, county_print, snapshot, county_export, api_rates, api_village]
+          export_groups, summary, county, county_print, county_missing, snapshot, county_export, api_rates, api_village]

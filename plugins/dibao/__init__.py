@@ -13,6 +13,7 @@ from cunwu_plugins.dibao.plugin import (
     objection_raised,
     page_slots,
     permission_allowed,
+    permission_villages,
     register_commands,
     register_models,
     register_routes,
@@ -20,5 +21,5 @@ from cunwu_plugins.dibao.plugin import (
 
 __all__ = [
     "audit_record_problems", "demo_data", "manifest", "menu_links", "my_work", "objection_raised", "page_slots",
-    "permission_allowed", "register_commands", "register_models", "register_routes",
+    "permission_allowed", "permission_villages", "register_commands", "register_models", "register_routes",
 ]

@@ -1,5 +1,6 @@
 """四个组织全覆盖 in a real browser: a county officer opens the dashboard on the desktop and on a 390 px phone; both
-charts render as SVG, the bar chart shows the same numbers as its table, and nothing overflows the screen."""
+charts render as SVG, the bar chart shows the same numbers as its table, each type's count of missing villages leads
+to their list, and nothing overflows the screen."""
 
 from __future__ import annotations
 
@@ -70,6 +71,12 @@ def test_county_dashboard_on_desktop_and_phone(live_server_factory: Any, page: A
         login(mobile, server, "county", create=False)
         mobile.goto(f"{server.url}/p/coverage/")
         _check(mobile)
+        link = mobile.locator("#missing-economic a")  # the count links to the list of villages missing the type
+        assert link.inner_text() == "3 个村" and link.bounding_box()["height"] >= 40  # a thumb's tap target
+        link.click()
+        mobile.wait_for_url(f"{server.url}/p/coverage/missing/economic")
+        assert mobile.locator("ul.missing li").count() == 3 and "经济合作组织：未建立" in mobile.inner_text("main")
+        assert mobile.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         mobile.goto(f"{server.url}/v/{VILLAGE}/p/coverage/summary")
         assert "东街村的四个组织" in mobile.inner_text("main")
         assert mobile.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -187,6 +187,41 @@ def test_hook_permission_allowed_deny_wins(site_factory: Any) -> None:
     assert site.allowed(None, "audit.view", VILLAGE) is False
 
 
+def test_hook_permission_villages(site_factory: Any) -> None:
+    """`villages_for` asks a plugin with `permission_villages` once, and one with only `permission_allowed` (the
+    probe, which refuses one village) village by village: its refusal still counts."""
+    from cunwu.testing import actor, make_user
+
+    asked: list[tuple[str, list[str]]] = []
+
+    class Batch:
+        @hookimpl
+        def manifest(self) -> Manifest:
+            return Manifest(name="batch", title_zh="批", title_en="Batch", version="0.1")
+
+        @hookimpl
+        def permission_allowed(self, actor: Any, action: str, village_code: str | None, site: Any) -> bool | None:
+            return False if action == "audit.view" and village_code == VILLAGE else None
+
+        @hookimpl
+        def permission_villages(self, actor: Any, action: str, village_codes: list[str], site: Any,
+                                ) -> dict[str, bool | None]:
+            asked.append((action, list(village_codes)))
+            return {code: self.permission_allowed(actor, action, code, site) for code in village_codes}
+
+    probe = Probe()
+    site = site_factory(enabled=["probe", "batch"], available={"probe": probe, "batch": Batch()})
+    make_user(site, "boss", role="county_official")
+    boss = actor(site, "boss")
+    every = list(site.villages)
+    assert len(every) == 3
+    # the probe refuses OTHER_VILLAGE, the batch plugin VILLAGE: the third village is left
+    assert site.villages_for(boss, "audit.view") == [c for c in every if c not in (VILLAGE, OTHER_VILLAGE)]
+    assert site.villages_for(boss, "audit.view") == [c for c in every if site.allowed(boss, "audit.view", c)]
+    assert asked == [("audit.view", every)] * 2  # once per question, not once per village
+    assert site.villages_for(None, "audit.view") == []
+
+
 def test_hook_menu_links(site_factory: Any) -> None:
     site, _ = _probe_site(site_factory)
     with site_client(site) as client:

@@ -103,6 +103,18 @@ def test_matrix_cell(everything: Any, role: str, scope: str | None) -> None:
         assert everything.allowed(who, action, scope) is expected, f"{role} · {action} · {scope}"
 
 
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_villages_for_agrees_with_each_village(everything: Any, role: str) -> None:
+    """The county pages' list (`villages_for`, one hook call per plugin) gives every village the answer
+    `allowed` gives it on its own (one hook call per village)."""
+    who = actor(everything, f"u_{role}")
+    for action, roles in EXPECTED.items():
+        expected = [code for code, _name, _township in VILLAGES if role in roles and _covers(role, code)]
+        assert everything.villages_for(who, action) == expected, f"{role} · {action}"
+        assert expected == [code for code in everything.villages if everything.allowed(who, action, code)]
+    assert everything.villages_for(None, "coverage.county") == []
+
+
 def test_village_roles_never_reach_another_village(everything: Any) -> None:
     for role in ("villager", "clerk", "representative", "supervisor"):
         who = actor(everything, f"u_{role}")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from cunwu.api import audit
+from cunwu.api import audit, utcnow
 from cunwu.audit.models import AuditEntry
 from cunwu.testing import unique_violation
 from cunwu_plugins.coverage import services
@@ -235,3 +235,45 @@ def test_two_clerks_placing_the_same_household_at_once_on_postgresql(site_factor
     with site.db.read() as session:
         rows = session.exec(select(GroupMembership)).all()
     assert [(r.household_id, r.group_id) for r in rows] == [(built.homes[0].id, ids[0])]
+
+
+def test_dashboard_counts_in_the_database_what_overview_and_trend_count_in_python(site_factory: Any) -> None:
+    """`dashboard` (one query grouped by month and township) gives the rates, counts and trend `overview` and
+    `trend` give from the rows, and falls back to them while the month's snapshot lacks a village."""
+    villages = [("130926100201", "东街村", "肃宁镇"), ("130926100202", "西街村", "肃宁镇"),
+                ("130926100203", "南关村", "肃宁镇"), ("130926101201", "梁家村", "梁家村镇")]
+    site = site_factory(enabled=["coverage"], villages=villages)
+    this_month = days_ago(0).replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    flags = {"130926100201": (True, True, True, True), "130926100202": (False, True, True, False),
+             "130926100203": (False, True, False, True), "130926101201": (False, False, True, True)}
+    with site.db.transaction() as session:
+        for month in (this_month, last_month):
+            for code, (party, self_governance, economic, order) in flags.items():
+                if month != this_month:
+                    party = not party
+                session.add(Snapshot(village_code=code, month=month, party=party, self_governance=self_governance,
+                                     economic=economic, order_stability=order, adults=10, enrolled=5,
+                                     taken_at=utcnow(), reasons={}))
+    codes = list(site.villages)
+
+    def figures(found: services.Overview) -> Any:
+        return ({name: (r.villages, r.covered) for name, r in found.townships.items()},
+                (found.county.villages, found.county.covered), found.as_of, found.unsnapshotted)
+
+    with site.db.read() as session:
+        fast, months = services.dashboard(session, site, codes)
+        slow, slow_months = services.overview(session, site, codes, reasons=False), services.trend(session, codes)
+    assert figures(fast) == figures(slow)
+    assert fast.villages == [] and len(slow.villages) == 4  # counted by the database, no line per village
+    assert [(m, r.villages, r.covered) for m, r in months] == [(m, r.villages, r.covered) for m, r in slow_months]
+    assert list(fast.townships) == ["肃宁镇", "梁家村镇"]
+    assert fast.county.covered == {"party": 1, "self_governance": 3, "economic": 3, "order": 3, "all": 1}
+    assert [r.covered["party"] for _m, r in months] == [3, 1]  # last month the flags were the other way round
+    with site.db.transaction() as session:  # a village without this month's row: measured live, as overview does
+        session.delete(session.exec(select(Snapshot).where(Snapshot.village_code == "130926101201",
+                                                           Snapshot.month == this_month)).one())
+    with site.db.read() as session:
+        fast, _months = services.dashboard(session, site, codes)
+        slow = services.overview(session, site, codes, reasons=False)
+    assert fast.unsnapshotted == 1 and figures(fast) == figures(slow) and len(fast.villages) == 4

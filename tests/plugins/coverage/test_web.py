@@ -148,7 +148,11 @@ def test_county_dashboard_charts_show_the_tables_numbers(site_factory: Any) -> N
         table = _numbers(page.text, r'<tr data-township="([^"]+)">.*?data-value="([^"]+)"')
         assert bars == table == [("肃宁镇", "0.0"), ("梁家村镇", "0.0")]
         assert page.text.count("<circle") == 2 * 5 and "33.3" in page.text  # party: 1 of 3 villages this month
-        assert "东街村" in page.text and f"/v/{VILLAGE}/p/coverage/#type-economic" in page.text
+        assert 'href="/p/coverage/missing/economic">3 个村</a>' in page.text  # a count and a link, not the list
+        economic = client.get("/p/coverage/missing/economic")
+        assert economic.status_code == 200 and "东街村" in economic.text
+        assert f"/v/{VILLAGE}/p/coverage/#type-economic" in economic.text
+        assert client.get("/p/coverage/missing/nothing").status_code == 404
         assert client.get("/p/coverage/print").status_code == 200
         fragment = client.get("/p/coverage/", headers={"HX-Request": "true"})
         assert fragment.status_code == 200 and 'id="chart-townships"' in fragment.text
@@ -165,7 +169,9 @@ def test_county_dashboard_charts_show_the_tables_numbers(site_factory: Any) -> N
     with site_client(site) as client:
         login(client, site, "town", role="township_official", scope="130926101")
         page = client.get("/p/coverage/")
-        assert "梁家村" in page.text and "东街村" not in page.text  # only the township's villages
+        assert 'href="/p/coverage/missing/economic">1 个村</a>' in page.text
+        economic = client.get("/p/coverage/missing/economic").text
+        assert "梁家村" in economic and "东街村" not in economic  # only the township's villages
 
 
 def test_county_dashboard_serves_this_months_snapshot_and_coverage_writes_refresh_it(site_factory: Any) -> None:
@@ -228,34 +234,63 @@ def test_missing_lists_show_the_snapshots_reasons(site_factory: Any) -> None:
     hold(site, VILLAGE, "supervision", days_ago(5))  # one of the two the supervision committee needs
     with site.db.transaction() as session:
         services.take_snapshot(session, site)
+    few = "近 12 个月会议次数不足"
+    order = "综治工作站：未建立；巡防队：未建立；工作片区：未建立；未编十户联防小组；有农户未编入小组"
     with site_client(site) as client:
         login(client, site, "county", role="county_official")
-        page = client.get("/p/coverage/").text
-        missing = page[page.index('id="h-missing"'):]
         def why(code: str, kind: str) -> str | None:
+            page = client.get(f"/p/coverage/missing/{kind}")
+            assert page.status_code == 200
             found = re.search(rf'<a href="/v/{code}/p/coverage/#type-{kind}">[^<]*</a>\s*'
-                              rf'<span class="small why">([^<]*)</span>', missing)
+                              rf'<span class="small why">([^<]*)</span>', page.text)
             return found.group(1) if found else None
 
-        few = "近 12 个月会议次数不足"
         assert why(VILLAGE, "self_governance") == f"村民委员会：{few}；村民代表会议：{few}；村务监督委员会：{few}"
         assert why(OTHER_VILLAGE, "party") == "村党组织：未建立"
-        assert f'href="/v/{VILLAGE}/p/coverage/#type-party"' not in missing  # the party covers there
-        assert why(VILLAGE, "order") == ("综治工作站：未建立；巡防队：未建立；工作片区：未建立；未编十户联防小组；"
-                                         "有农户未编入小组")
+        assert why(VILLAGE, "party") is None  # the party covers there
+        assert f'href="/v/{VILLAGE}/p/coverage/#type-party"' not in client.get("/p/coverage/missing/party").text
+        assert why(VILLAGE, "order") == order
+        printed = client.get("/p/coverage/print").text  # paper lists them all, with the same words
+        assert f"<span class=\"small why\">{order}</span>" in printed and "村党组织：未建立" in printed
+        # the export and the rates API carry the same reasons, in words
+        sheet = load_workbook(io.BytesIO(client.get("/p/coverage/report.xlsx").content))["各村情况"]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][-4:] == ("党组织：未覆盖的原因", "自治组织：未覆盖的原因", "经济合作组织：未覆盖的原因",
+                                "维护稳定组织（3+1）：未覆盖的原因")
+        mine = next(r for r in rows if r[1] == "东街村")
+        assert mine[-4:] == (None, f"村民委员会：{few}；村民代表会议：{few}；村务监督委员会：{few}",
+                             "经济合作组织：未建立", order)
+        api = {v["code"]: v for v in client.get("/api/v1/p/coverage/rates").json()["villages"]}
+        assert api[VILLAGE]["reasons"] == {
+            "self_governance": [f"村民委员会：{few}", f"村民代表会议：{few}", f"村务监督委员会：{few}"],
+            "economic": ["经济合作组织：未建立"],
+            "order": ["综治工作站：未建立", "巡防队：未建立", "工作片区：未建立", "未编十户联防小组",
+                      "有农户未编入小组"]}
+        assert api[OTHER_VILLAGE]["reasons"]["party"] == ["村党组织：未建立"]
         client.get("/-/locale/en")
-        english = html.unescape(client.get("/p/coverage/").text)
+        english = html.unescape(client.get("/p/coverage/missing/party").text)
         assert "Village party organisation: Not established" in english
+        english = html.unescape(client.get("/p/coverage/missing/self_governance").text)
         assert ("Villagers' committee: Too few meetings in the last 12 months; Villager representatives' meeting: "
                 "Too few meetings in the last 12 months") in english
+        api = {v["code"]: v for v in client.get("/api/v1/p/coverage/rates").json()["villages"]}
+        assert api[OTHER_VILLAGE]["reasons"]["party"] == ["Village party organisation: Not established"]
+        sheet = load_workbook(io.BytesIO(client.get("/p/coverage/report.xlsx").content)).worksheets[2]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][-4] == "Party organisation: why not covered"
+        assert next(r for r in rows if r[1] == "西街村")[-4] == "Village party organisation: Not established"
     with site.db.transaction() as session:  # a row stored before reasons were kept: the page sends to the village
         row = session.exec(select(Snapshot).where(Snapshot.village_code == OTHER_VILLAGE)).one()
         row.reasons = None
         session.add(row)
     with site_client(site) as client:
         login(client, site, "county2", role="county_official")
-        page = client.get("/p/coverage/").text
-        assert "原因见该村页面" in page
+        assert "原因见该村页面" in client.get("/p/coverage/missing/party").text
+        api = {v["code"]: v for v in client.get("/api/v1/p/coverage/rates").json()["villages"]}
+        assert api[OTHER_VILLAGE]["reasons"] is None and api[VILLAGE]["reasons"]["economic"] == ["经济合作组织：未建立"]
+        sheet = load_workbook(io.BytesIO(client.get("/p/coverage/report.xlsx").content))["各村情况"]
+        other = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "西街村")
+        assert other[-4] == "原因见该村页面"
 
 
 def test_missing_lists_and_rates_from_stored_rows(site_factory: Any) -> None:
@@ -289,16 +324,20 @@ def test_missing_lists_and_rates_from_stored_rows(site_factory: Any) -> None:
         total = _numbers(page, r'<tfoot><tr><th scope="row">合计</th><td class="num">(\d+)</td>((?:<td class="num">'
                                r'[0-9.]+</td>){5})')
         assert total == [("4", "".join(f'<td class="num">{p}</td>' for p in ("25.0", "75.0", "75.0", "75.0", "25.0")))]
-        missing = page[page.index('id="h-missing"'):]
-        listed = re.findall(r'<a href="/v/(\d+)/p/coverage/#type-(\w+)">[^<]*</a>\s*<span class="small[^"]*">([^<]*)'
-                            r'</span>', missing)
+        counts = re.findall(r'<a href="/p/coverage/missing/(\w+)">(\d+) 个村</a>', page)
+        assert counts == [("party", "3"), ("self_governance", "1"), ("economic", "1"), ("order", "1")]
+        pattern = r'<a href="/v/(\d+)/p/coverage/#type-(\w+)">[^<]*</a>\s*<span class="small[^"]*">([^<]*)</span>'
+        listed = [found for kind, _n in counts
+                  for found in re.findall(pattern, client.get(f"/p/coverage/missing/{kind}").text)]
+        printed = client.get("/p/coverage/print").text
+        assert re.findall(pattern, printed[printed.index('id="h-missing"'):]) == listed
         assert listed == [("130926100202", "party", "村党组织：未建立"), ("130926100203", "party", "村党组织：未建立"),
                           ("130926101201", "party", "原因见该村页面"),
                           ("130926101201", "self_governance", "原因见该村页面"),
                           ("130926100203", "economic", "经济合作组织：无一达标"),
                           ("130926100202", "order", "未编十户联防小组")]
         client.get("/-/locale/en")
-        english = html.unescape(client.get("/p/coverage/").text)
+        english = html.unescape(client.get("/p/coverage/missing/party").text)
         assert english.count("Village party organisation: Not established") == 2
 
 
@@ -337,6 +376,7 @@ ACTIONS = [
     ("get", f"/api/v1/p/coverage/villages/{VILLAGE}", "public"),
     ("get", "/p/coverage/", "county"),
     ("get", "/p/coverage/print", "county"),
+    ("get", "/p/coverage/missing/party", "county"),
     ("get", "/p/coverage/report.xlsx", "county"),
     ("get", "/api/v1/p/coverage/rates", "county"),
     ("post", "/p/coverage/snapshot", "snapshot"),

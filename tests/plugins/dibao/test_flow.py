@@ -20,7 +20,7 @@ from cunwu.meetings import services as meetings
 from cunwu.notices import services as notices
 from cunwu.notices.models import Notice
 from cunwu.registry import services as registry
-from cunwu.testing import login, site_client
+from cunwu.testing import actor, login, site_client
 from cunwu_plugins.dibao import amounts, services
 from cunwu_plugins.dibao.models import Case
 
@@ -338,6 +338,10 @@ def test_township_confirms_where_delegated(site_factory: Any) -> None:
         assert town.post(f"/v/{VILLAGE}/p/dibao/cases/{case_id}/confirm").status_code == 200
     with site.db.read() as session:
         assert services.get_case(session, case_id).status == "enrolled"
+    # the county pages' list of villages agrees (低保's permission_villages answers for all at once)
+    township = [code for code in site.villages if code.startswith(VILLAGE[:9])]
+    assert site.villages_for(actor(site, "town"), "dibao.confirm") == township
+    assert [c for c in site.villages if site.allowed(actor(site, "town"), "dibao.confirm", c)] == township
 
 
 def test_bank_accounts_are_masked_without_dibao_payments(site_factory: Any) -> None:
