@@ -925,11 +925,12 @@ def ledger(session: Session, site: Site, village_codes: list[str],
     if not village_codes:
         return [], totals
     contracted, in_force = _ledger_queries()
-    for code, area in session.exec(contracted, params={"codes": village_codes}):
+    connection = session.connection()  # plain rows: no ORM entity is loaded, so no ORM result machinery
+    for code, area in connection.execute(contracted, {"codes": village_codes}):
         totals[code].contracted = _as_mu(area)
     rows = []
     rent_per_mu, registrable = terms.rent_per_mu, terms.registrable
-    for transfer in session.exec(in_force, params={"codes": village_codes, "today": today}):
+    for transfer in connection.execute(in_force, {"codes": village_codes, "today": today}):
         area = _as_mu(transfer.area)
         row = LedgerRow(transfer.village_code, transfer.ref, transfer.name, transfer.transferee_name, transfer.form,
                         area, transfer.start_on, transfer.end_on, rent_per_mu(transfer),
