@@ -44,6 +44,8 @@ class AuditRequired(RuntimeError):
 
 
 def _json_default(value: Any) -> Any:
+    if type(value) is decimal.Decimal:  # the usual case first (areas and amounts of a bulk import)
+        return str(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -405,15 +407,28 @@ def _driver_values(session: Session, table: Table, keys: tuple[str, ...],
     """Rows (values in `keys` order) as SQLAlchemy would hand them to the driver: through each column type's bind
     processor for the session's database."""
     dialect = session.get_bind().dialect
-    processors = [(index, processor) for index, key in enumerate(keys)
-                  if (processor := table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    processors: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
+        (index, processor, {}) for index, key in enumerate(keys)
+        if (processor := table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    if not processors:
+        yield from rows
+        return
+    # An import repeats a few dates on every row and leaves many columns empty: a processor's answer for None and
+    # for each distinct date is worked out once (a date's answer depends on its value alone; other types' may not:
+    # 1 == True, Decimal("1.0") == Decimal("1.00")).
+    date, missing = dt.date, object()
     for row in rows:
-        if processors:
-            values = list(row)
-            for index, processor in processors:
-                values[index] = processor(values[index])
-            row = tuple(values)
-        yield row
+        values = list(row)
+        for index, processor, known in processors:
+            value = values[index]
+            if value is None or type(value) is date:
+                found = known.get(value, missing)
+                if found is missing:
+                    found = known[value] = processor(value)
+                values[index] = found
+            else:
+                values[index] = processor(value)
+        yield tuple(values)
 
 
 def _driver_insert(session: Session, table: Table, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:

@@ -713,7 +713,8 @@ def ledger_page(request: Req) -> Response[str]:
             town.by_form[form] = town.by_form.get(form, Decimal(0)) + area  # type: ignore[index]
     return render(request, "land/ledger.html", {
         "rows": rows, "totals": totals, "codes": codes, "townships": townships, "forms": TRANSFER_FORMS,
-        "form_label": services.form_label, "village_of": site.village,
+        "labels": {form: services.form_label(form) for form in {*TRANSFER_FORMS, *(r.form for r in rows)}},
+        "names": {code: site.village(code).name for code in codes},  # type: ignore[union-attr]
         "expiring_days": services.settings_of(site).expiring_within_days})
 
 

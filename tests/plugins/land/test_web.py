@@ -14,7 +14,7 @@ from cunwu.api import frozen_clock
 from cunwu.testing import login, site_client
 from cunwu_plugins.land import geometry, services
 
-from .conftest import CREDIT_CODE, OTHER_VILLAGE, TOWNSHIP, VILLAGE, contract, make_transfer
+from .conftest import CREDIT_CODE, OTHER_VILLAGE, TOWNSHIP, VILLAGE, contract, make_transfer, transfer_input
 
 TODAY = dt.datetime(2026, 1, 10, 9, tzinfo=dt.UTC)
 BASE = f"/v/{VILLAGE}/p/land"
@@ -106,6 +106,34 @@ def test_township_ledger_and_formula_safe_export(land_site: Any) -> None:
         sheet = load_workbook(io.BytesIO(export.content)).worksheets[0]
         values = [cell.value for cell in sheet[2]]
         assert "'=HYPERLINK(\"x\")" in values and ref in values
+
+
+def test_township_ledger_rows_show_village_form_area_and_flags(land_site: Any) -> None:
+    """Each ledger row names its village and the transfer's form, gives the area to 0.01 亩 and flags a term of
+    5 years or more (registrable) and one ending within 90 days; the roll-up lists both villages of the township."""
+    here, there = contract(land_site), contract(land_site, "李四", village=OTHER_VILLAGE)
+    system = services.Actor.system("t")
+    with frozen_clock(TODAY):
+        long_ref = make_transfer(land_site, here, {here.plot_ids[0]: "2.5"})
+        with land_site.db.transaction() as session:
+            short_ref = services.create_transfer(session, land_site, system, OTHER_VILLAGE, transfer_input(
+                there, {there.plot_ids[1]: "3"}, form="other", end_on=dt.date(2026, 3, 1))).ref
+        with land_site.db.transaction() as session:
+            for village, ref in ((VILLAGE, long_ref), (OTHER_VILLAGE, short_ref)):
+                services.file_transfer(session, land_site, system, services.get_transfer(session, village, ref))
+    with frozen_clock(TODAY), site_client(land_site) as client:
+        login(client, land_site, "town", role="township_official", scope=TOWNSHIP)
+        page = client.get("/p/land/")
+    assert page.status_code == 200
+    links = {"long": f"/v/{VILLAGE}/p/land/transfers/{long_ref}",
+             "short": f"/v/{OTHER_VILLAGE}/p/land/transfers/{short_ref}"}
+    rows = {name: re.sub(r"<[^>]+>", "|", row) for row in re.findall(r"<tr>(.*?)</tr>", page.text, re.S)
+            for name, link in links.items() if f'href="{link}"' in row}
+    assert "|东街村|" in rows["long"] and "|出租|" in rows["long"] and "|2.50|" in rows["long"]
+    assert "可登记" in rows["long"] and "即将到期" not in rows["long"]
+    assert "|西街村|" in rows["short"] and "|其他方式|" in rows["short"] and "|3.00|" in rows["short"]
+    assert "即将到期" in rows["short"] and "可登记" not in rows["short"]
+    assert f'href="/v/{OTHER_VILLAGE}/p/land/">西街村</a>' in page.text
 
 
 def test_dispute_flow_through_the_pages(land_site: Any) -> None:
