@@ -15,7 +15,7 @@ from cunwu.audit.services import OfficialRecord
 from cunwu.clock import LOCAL_TZ, frozen_clock, local_date, local_now, local_today, utcnow
 from cunwu.commands import console, open_site, progress_bar, site_option
 from cunwu.db.bulk import among, paused_gc
-from cunwu.db.types import FEN, Money, UTCDateTime, to_money
+from cunwu.db.types import FEN, Money, UTCDateTime, fen_text, money_fen, to_money
 from cunwu.errors import Conflict, DomainError, Forbidden, FormError, NotFound, Problem
 from cunwu.i18n import _, active_locale, gettext, lazy_gettext, ngettext
 from cunwu.meetings import matters
@@ -97,6 +97,7 @@ __all__ = [
     "check_xlsx_extent",
     "confirm_page",
     "console",
+    "fen_text",
     "forms",
     "frozen_clock",
     "gettext",
@@ -112,6 +113,7 @@ __all__ = [
     "matters",
     "meetings",
     "meetings_held",
+    "money_fen",
     "ngettext",
     "open_site",
     "parse_date",

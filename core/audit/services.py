@@ -16,7 +16,7 @@ import enum
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -28,7 +28,7 @@ from sqlmodel import Session, SQLModel
 
 from cunwu.accounts.actor import Actor
 from cunwu.audit.models import GENESIS_HASH, AuditEntry, AuditRow
-from cunwu.db.types import utcnow
+from cunwu.db.types import Money, fen_text, utcnow
 
 _AUDITED_KEY = "cunwu_audited"
 
@@ -273,7 +273,8 @@ def _shape(model: type[SQLModel]) -> _Shape:
     return _Shape(keys, settable, required, defaults, tuple(factories))  # type: ignore[arg-type]
 
 
-def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> tuple[list[int], list[str]]:
+def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]],
+                 in_fen: Collection[str] = ()) -> tuple[list[int], list[str]]:
     """Check and insert plain rows (see `insert_many`); their new ids, and each full row as the chain's JSON text."""
     shape = _shape(model)
     table = model.__table__  # type: ignore[attr-defined]
@@ -283,9 +284,15 @@ def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, A
         if not row.keys() >= shape.required:
             raise ValueError(f"{table.name}: no value for column {sorted(shape.required - row.keys())[0]!r}, "
                              "which has no default")
+    fen = tuple(in_fen)
+    for key in fen:
+        if key not in shape.settable or not isinstance(table.c[key].type, Money):
+            raise ValueError(f"{table.name}.{key} is not a Money column, so it cannot be given in fen")
     ids = _new_ids(session, table, len(rows))
     afters: list[str] = []  # each row's entry JSON, kept from the insert for the audit
     values = itemgetter(*shape.keys)
+    stored_as_fen = session.get_bind().dialect.name == "sqlite"  # Money's storage there: integer fen
+    fen_values = itemgetter(*fen) if len(fen) > 1 else lambda full: (full[fen[0]],)
 
     def records() -> Iterator[tuple[Any, ...]]:
         for row, id_ in zip(rows, ids, strict=True):
@@ -293,10 +300,18 @@ def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, A
             for key, factory in shape.factories:
                 if key not in row:
                     full[key] = factory()
+            if not fen:
+                afters.append(_ROW_JSON.encode(full))
+                yield values(full)
+                continue
+            driver = values(full)
+            # The yuan text is what the JSON holds for the Decimal, and what COPY parses into NUMERIC.
+            full.update(zip(fen, map(fen_text, fen_values(full)), strict=True))
             afters.append(_ROW_JSON.encode(full))
-            yield values(full)
+            yield driver if stored_as_fen else values(full)
 
-    _driver_insert(session, table, shape.keys, _driver_values(session, table, shape.keys, records()))
+    _driver_insert(session, table, shape.keys,
+                   _driver_values(session, table, shape.keys, records(), skip=frozenset(fen)))
     return ids, afters
 
 
@@ -346,7 +361,8 @@ def _rows_sha256(texts: Iterable[str]) -> tuple[int, str]:
 
 
 def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: list[dict[str, Any]],
-                 action: str | None = None, *, source_sha256: str | None = None) -> list[int]:
+                 action: str | None = None, *, source_sha256: str | None = None,
+                 in_fen: Collection[str] = ()) -> list[int]:
     """Insert new official records as one audited act (an import, demo data): one chained entry for all of them.
 
     Rows as for `insert_many`. The entry (object: the table and the first id) records how many rows were written,
@@ -355,10 +371,14 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
     would — `verify_chain` re-hashes the rows, `cunwu audit verify --records` names a single edited record and
     column, `history` lists the row under its record — for one entry and one narrow index row per record instead of
     a full entry with two unique random-hash indexes.
+
+    `in_fen` names `Money` columns whose values every row gives as integer fen (a close's exact arithmetic works in
+    fen): they are written as they are, without a `Decimal` and `Money`'s conversion per value, to the same rows and
+    the same JSON (`fen_text`) as their `Decimal` yuan would be.
     """
     if not rows:
         return []
-    ids, afters = _insert_rows(session, model, rows)
+    ids, afters = _insert_rows(session, model, rows, in_fen)
     pairs = list(zip(ids, afters, strict=True))
     if any(a >= b for a, b in itertools.pairwise(ids)):
         pairs.sort()
@@ -402,33 +422,20 @@ def _new_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
-def _driver_values(session: Session, table: Table, keys: tuple[str, ...],
-                   rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+def _driver_values(session: Session, table: Table, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]],
+                   skip: frozenset[str] = frozenset()) -> Iterator[tuple[Any, ...]]:
     """Rows (values in `keys` order) as SQLAlchemy would hand them to the driver: through each column type's bind
-    processor for the session's database."""
+    processor for the session's database (but the columns in `skip`, whose values are driver values already)."""
     dialect = session.get_bind().dialect
-    processors: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
-        (index, processor, {}) for index, key in enumerate(keys)
-        if (processor := table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
-    if not processors:
-        yield from rows
-        return
-    # An import repeats a few dates on every row and leaves many columns empty: a processor's answer for None and
-    # for each distinct date is worked out once (a date's answer depends on its value alone; other types' may not:
-    # 1 == True, Decimal("1.0") == Decimal("1.00")).
-    date, missing = dt.date, object()
+    processors = [(index, processor) for index, key in enumerate(keys) if key not in skip
+                  and (processor := table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
     for row in rows:
-        values = list(row)
-        for index, processor, known in processors:
-            value = values[index]
-            if value is None or type(value) is date:
-                found = known.get(value, missing)
-                if found is missing:
-                    found = known[value] = processor(value)
-                values[index] = found
-            else:
-                values[index] = processor(value)
-        yield tuple(values)
+        if processors:
+            values = list(row)
+            for index, processor in processors:
+                values[index] = processor(values[index])
+            row = tuple(values)
+        yield row
 
 
 def _driver_insert(session: Session, table: Table, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from operator import index
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from cunwu.clock import LOCAL_TZ, utcnow
 
-__all__ = ["FEN", "LOCAL_TZ", "Money", "UTCDateTime", "to_money", "utcnow"]  # the clock itself lives in cunwu.clock
+# the clock itself lives in cunwu.clock
+__all__ = ["FEN", "LOCAL_TZ", "Money", "UTCDateTime", "fen_text", "money_fen", "to_money", "utcnow"]
 
 FEN = Decimal("0.01")
 
@@ -75,3 +80,32 @@ class Money(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return (Decimal(int(value)) / 100).quantize(FEN)
         return to_money(value)
+
+
+def fen_text(fen: int) -> str:
+    """An amount given in integer fen as the text of its yuan `Decimal` (`str(Decimal("12.34"))`: 1234 → "12.34").
+
+    What the audit JSON and PostgreSQL's COPY take for a `Money` value that bulk arithmetic kept in fen; anything
+    but an integer is refused (TypeError)."""
+    if fen >= 0:  # %-formatting: a third cheaper than an f-string, and a close formats millions of these
+        return "%d.%02d" % divmod(index(fen), 100)  # noqa: UP031
+    return "-%d.%02d" % divmod(-index(fen), 100)  # noqa: UP031
+
+
+class money_fen(FunctionElement[int]):
+    """A `Money` SQL expression (a column, a sum) read as integer fen: exact arithmetic without a `Decimal` per
+    value. SQLite stores fen already; PostgreSQL's NUMERIC yuan is scaled and cast."""
+
+    type = BigInteger()
+    name = "money_fen"
+    inherit_cache = True
+
+
+@compiles(money_fen)
+def _money_fen(element: money_fen, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)}) * 100 AS BIGINT)"
+
+
+@compiles(money_fen, "sqlite")
+def _money_fen_sqlite(element: money_fen, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)})"

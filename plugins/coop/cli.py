@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cunwu.api import Actor, DomainError, _, console, open_site, site_option
+from cunwu.api import Actor, DomainError, _, console, fen_text, open_site, site_option
 
 
 @click.group()
@@ -56,14 +56,13 @@ def close_year(site_slug: str | None, credit_code: str, year: int, surplus: str,
         with site.db.read() as session:
             found = _find(session, credit_code)
             plan = services.plan_close(session, found, year, **figures)
-            names = {m.key: f"{m.number} {m.name}" for m in plan.members}
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     console.print(_("可分配盈余 %(d)s 元：按交易量返还 %(p)s 元，按出资等分配 %(o)s 元；公积金 %(r)s 元",
                     d=plan.distributable, p=plan.patronage_pool, o=plan.other_pool, r=plan.reserve), highlight=False)
-    for key, name in names.items():
-        console.print(f"  {name}: {plan.patronage[key]} + {plan.other[key]} = {plan.patronage[key] + plan.other[key]}",
-                      highlight=False)
+    for member, line in zip(plan.members, plan.lines, strict=True):
+        console.print(f"  {member.number} {member.name}: {fen_text(line.patronage)} + {fen_text(line.other)} = "
+                      f"{fen_text(line.patronage + line.other)}", highlight=False)
     if not do_commit:
         console.print(_("这是预览（未写入任何数据）。确认无误后加 --commit 决算并公示"))
         return

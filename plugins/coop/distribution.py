@@ -1,7 +1,9 @@
 """The year-end surplus distribution of a 农民专业合作社, exact to the fen (docs/coop.md, "Surplus distribution").
 
 Pure arithmetic: no database, no site. Amounts are `Decimal` yuan with two places, shares are `Fraction`; a float
-never enters. The steps (农民专业合作社法 2017 art. 44, docs/domain.md §7.4):
+never enters. The work is done in integer fen (`split_fen`, `quantify_fen`, `distribute_fen`: a county's close
+splits hundreds of thousands of member figures, read from the books as fen); the `Decimal` functions convert to and
+from them, so both give the same fen. The steps (农民专业合作社法 2017 art. 44, docs/domain.md §7.4):
 
 1. reserve (公积金) = (surplus − losses made good) × the charter's reserve rate, rounded half-up to the fen;
 2. distributable surplus D = surplus − losses made good − reserve;
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import lcm
 
@@ -113,42 +115,50 @@ def distributable_surplus(surplus: Decimal, losses_made_good: Decimal, reserve: 
     return result
 
 
-def split(total: Decimal, weights: Mapping[str, Decimal | Fraction | int], unit: Decimal = FEN) -> dict[str, Decimal]:
-    """Split `total` in proportion to `weights`, in whole `unit`s, by the largest-remainder method.
+def split_fen(total: int, weights: Sequence[int]) -> list[int]:
+    """Split `total` whole units in proportion to integer `weights` by the largest-remainder method; the shares in
+    the weights' order.
 
-    Exact: Σ result = total. Each key gets floor(quota) units, then the units left over go one each to the keys with
-    the largest fractional remainder; equal remainders go to the lower key first (keys sort as strings, so use
-    zero-padded member numbers). All weights zero (or no keys) with a non-zero total is refused.
+    Exact: Σ result = total. Each gets floor(quota), then the units left over go one each to the largest fractional
+    remainders; equal remainders go to the earlier weight first (pass members in member-number order). All weights
+    zero (or none) with a non-zero total is refused.
+    """
+    if total < 0:
+        raise DistributionError(_("待分配金额 %(total)s 不能是负数", total=total))
+    if weights and min(weights) < 0:
+        raise DistributionError(_("分配依据不能有负数"))
+    whole = sum(weights)
+    if whole == 0:
+        if total == 0:
+            return [0] * len(weights)
+        raise DistributionError(_("分配依据之和为零，无法按比例分配"))
+    shares = [total * weight for weight in weights]
+    floors = [share // whole for share in shares]
+    left = total - sum(floors)
+    if left:
+        remainders = [share % whole for share in shares]
+        for index in sorted(range(len(weights)), key=lambda i: -remainders[i])[:left]:  # stable: ties keep order
+            floors[index] += 1
+    return floors
+
+
+def split(total: Decimal, weights: Mapping[str, Decimal | Fraction | int], unit: Decimal = FEN) -> dict[str, Decimal]:
+    """Split `total` in proportion to `weights`, in whole `unit`s, by the largest-remainder method (`split_fen`).
+
+    Equal remainders go to the lower key first (keys sort as strings, so use zero-padded member numbers).
     """
     units = Fraction(total) / Fraction(unit)
     if units.denominator != 1:
         raise DistributionError(_("%(total)s 不是 %(unit)s 的整数倍", total=total, unit=unit))
-    count = int(units)
-    if count < 0:
+    if units < 0:
         raise DistributionError(_("待分配金额 %(total)s 不能是负数", total=total))
     exact = {key: Fraction(weight) for key, weight in weights.items()}
-    if any(weight < 0 for weight in exact.values()):
-        raise DistributionError(_("分配依据不能有负数"))
-    # Whole-number weights over a common denominator: the quotas' floors and remainders are then plain integer
-    # division, exact and fast (a close splits hundreds of members several times).
+    # Whole-number weights over a common denominator: the same quotas, in integers.
     denominator = lcm(*(weight.denominator for weight in exact.values())) if exact else 1
-    scaled = {key: weight.numerator * (denominator // weight.denominator) for key, weight in exact.items()}
-    whole = sum(scaled.values())
-    if whole == 0:
-        if count == 0:
-            return {key: Decimal(0) * unit for key in weights}
-        raise DistributionError(_("分配依据之和为零，无法按比例分配"))
-    floors: dict[str, int] = {}
-    remainders: list[tuple[int, str]] = []
-    for key, weight in scaled.items():
-        floors[key], remainder = divmod(count * weight, whole)
-        remainders.append((-remainder, key))
-    left = count - sum(floors.values())
-    if left:
-        remainders.sort()
-        for _remainder, key in remainders[:left]:
-            floors[key] += 1
-    return {key: (unit * n) for key, n in floors.items()}
+    keys = sorted(exact)
+    shares = split_fen(int(units), [exact[key].numerator * (denominator // exact[key].denominator) for key in keys])
+    found = dict(zip(keys, shares, strict=True))
+    return {key: unit * found[key] for key in weights}
 
 
 def _percent(value: Fraction) -> str:
@@ -163,6 +173,33 @@ def check_patronage_share(share: Fraction | Decimal) -> Fraction:
     return share
 
 
+def to_fen(amount: Decimal) -> int:
+    """A yuan amount exact to the fen (see `money`) as integer fen."""
+    return int(money(amount).scaleb(2))
+
+
+def from_fen(fen: int) -> Decimal:
+    """Integer fen as yuan with two places."""
+    return Decimal(fen).scaleb(-2)
+
+
+def distribute_fen(distributable: int, patronage_share: Fraction,
+                   transactions: Sequence[int], capital: Sequence[int]) -> tuple[int, list[int], list[int]]:
+    """`distribute` in fen for members given in member-number order: (patronage pool, each member's patronage
+    allocation, each member's allocation of the rest pool by capital weight)."""
+    share = check_patronage_share(patronage_share)
+    if distributable < 0:
+        raise DistributionError(_("可分配盈余不能是负数"))
+    exact_pool = distributable * share
+    pool = -(-exact_pool.numerator // exact_pool.denominator)  # rounded up to the fen
+    rest = distributable - pool
+    if pool > 0 and not any(transactions):
+        raise DistributionError(_("本年度没有成员交易额，无法按交易量（额）返还可分配盈余"))
+    if rest > 0 and not any(capital):
+        raise DistributionError(_("没有成员出资、公积金份额或补助量化份额，剩余部分无法分配"))
+    return pool, split_fen(pool, transactions), split_fen(rest, capital)
+
+
 def distribute(distributable: Decimal, patronage_share: Fraction | Decimal,
                members: Sequence[MemberFigures]) -> Distribution:
     """Allocate the distributable surplus: the patronage pool by transactions, the rest by capital weight.
@@ -171,9 +208,9 @@ def distribute(distributable: Decimal, patronage_share: Fraction | Decimal,
     with no member transactions; a positive rest pool with no contribution, reserve or subsidy share at all; a key
     used twice.
     """
-    distributable = money(distributable)
+    total = to_fen(distributable)
     share = check_patronage_share(patronage_share)
-    if distributable < 0:
+    if total < 0:
         raise DistributionError(_("可分配盈余不能是负数"))
     keys = [m.key for m in members]
     if len(set(keys)) != len(keys):
@@ -183,37 +220,42 @@ def distribute(distributable: Decimal, patronage_share: Fraction | Decimal,
                              ("公积金份额", member.reserve_share), ("补助量化份额", member.subsidy_share)):
             if money(value) < 0:
                 raise DistributionError(_("成员 %(key)s 的%(what)s不能是负数", key=member.key, what=_(label)))
-    exact_pool = Fraction(distributable) * share
-    pool = (Decimal(exact_pool.numerator) / Decimal(exact_pool.denominator)).quantize(FEN, rounding=ROUND_CEILING)
-    rest = distributable - pool
-    if pool > 0 and not any(m.transactions > 0 for m in members):
-        raise DistributionError(_("本年度没有成员交易额，无法按交易量（额）返还可分配盈余"))
-    if rest > 0 and not any(m.capital_weight > 0 for m in members):
-        raise DistributionError(_("没有成员出资、公积金份额或补助量化份额，剩余部分无法分配"))
-    patronage = split(pool, {m.key: m.transactions for m in members})
-    other = split(rest, {m.key: m.capital_weight for m in members})
-    allocations = tuple(Allocation(m.key, patronage[m.key], other[m.key]) for m in members)
-    return Distribution(distributable, share, pool, rest, allocations)
+    ordered = sorted(members, key=lambda m: m.key)
+    pool, patronage, other = distribute_fen(total, share, [to_fen(m.transactions) for m in ordered],
+                                            [to_fen(m.capital_weight) for m in ordered])
+    by_key = {m.key: (p, o) for m, p, o in zip(ordered, patronage, other, strict=True)}
+    allocations = tuple(Allocation(m.key, from_fen(by_key[m.key][0]), from_fen(by_key[m.key][1])) for m in members)
+    return Distribution(from_fen(total), share, from_fen(pool), from_fen(total - pool), allocations)
+
+
+def quantify_fen(total: int, transactions: Sequence[int], contribution: Sequence[int], basis: str) -> list[int]:
+    """`quantify` in fen for members given in member-number order (their transactions and contributions)."""
+    if total < 0:
+        raise DistributionError(_("待分配金额 %(total)s 不能是负数", total=from_fen(total)))
+    if not transactions:
+        if total:
+            raise DistributionError(_("没有成员，无法量化"))
+        return []
+    if total == 0:
+        return [0] * len(transactions)
+    if basis == "transactions":
+        weights = transactions
+    elif basis == "contribution":
+        weights = contribution
+    elif basis == "equal":
+        weights = [1] * len(transactions)
+    else:
+        raise DistributionError(_("未知的量化方式 %(basis)s", basis=basis))
+    if not any(weights):
+        weights = [1] * len(transactions)
+    return split_fen(total, weights)
 
 
 def quantify(total: Decimal, members: Sequence[MemberFigures], basis: str) -> dict[str, Decimal]:
     """Quantify an amount (this year's reserve, or subsidy assets) to members: "equal", "transactions" or
     "contribution" (the charter's rule). With no transactions (or no contribution) at all it falls back to equal."""
-    total = money(total)
-    if not members:
-        if total:
-            raise DistributionError(_("没有成员，无法量化"))
-        return {}
-    if total == 0:
-        return {m.key: Decimal("0.00") for m in members}
-    if basis == "transactions":
-        weights: dict[str, Decimal | int] = {m.key: m.transactions for m in members}
-    elif basis == "contribution":
-        weights = {m.key: m.contribution for m in members}
-    elif basis == "equal":
-        weights = {m.key: 1 for m in members}
-    else:
-        raise DistributionError(_("未知的量化方式 %(basis)s", basis=basis))
-    if not any(weights.values()):
-        weights = {m.key: 1 for m in members}
-    return split(total, weights)
+    ordered = sorted(members, key=lambda m: m.key)
+    shares = quantify_fen(to_fen(total), [to_fen(m.transactions) for m in ordered],
+                          [to_fen(m.contribution) for m in ordered], basis)
+    found = {m.key: from_fen(share) for m, share in zip(ordered, shares, strict=True)}
+    return {m.key: found[m.key] for m in members}

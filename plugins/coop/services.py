@@ -29,6 +29,7 @@ from cunwu.api import (
     _,
     audit,
     local_today,
+    money_fen,
     paused_gc,
     publish_notices,
     registry,
@@ -36,7 +37,15 @@ from cunwu.api import (
 )
 
 from . import rules
-from .distribution import DistributionError, MemberFigures, distributable_surplus, distribute, quantify, reserve_amount
+from .distribution import (
+    DistributionError,
+    distributable_surplus,
+    distribute_fen,
+    from_fen,
+    quantify_fen,
+    reserve_amount,
+    to_fen,
+)
 from .models import (
     BASES,
     CONTRIBUTION_KINDS,
@@ -404,23 +413,39 @@ class MemberRow(NamedTuple):
         return f"{self.number:06d}"
 
 
+#: An allocation line's money columns, which the close computes and writes in integer fen.
+LINE_MONEY = ("trade_quantity", "trade_amount", "contribution", "reserve_added", "reserve_share", "subsidy_added",
+              "subsidy_share", "patronage", "other", "refund_contribution", "refund_reserve")
+
+
+class Line(NamedTuple):
+    """One member's allocation line as the close computes it: `LINE_MONEY`, in integer fen."""
+
+    trade_quantity: int
+    trade_amount: int
+    contribution: int
+    reserve_added: int
+    reserve_share: int
+    subsidy_added: int
+    subsidy_share: int
+    patronage: int
+    other: int
+    refund_contribution: int
+    refund_reserve: int
+
+
 @dataclass(frozen=True)
 class ClosePlan:
-    """Everything a close writes, computed before anything is: the pure arithmetic's input and output."""
+    """Everything a close writes, computed before anything is: the co-op's figures (yuan) and each member's line
+    (fen, in member-number order, as `members`)."""
 
     year: int
     members: list[MemberRow]
-    figures: list[MemberFigures]
-    trade_quantity: dict[int, Decimal]
+    lines: list[Line]
     reserve: Decimal
     distributable: Decimal
-    reserve_added: dict[str, Decimal]
-    subsidy_added: dict[str, Decimal]
-    patronage: dict[str, Decimal]
-    other: dict[str, Decimal]
     patronage_pool: Decimal
     other_pool: Decimal
-    leaving: set[int]
     turnover: Turnover
 
 
@@ -437,57 +462,59 @@ class CloseOrder:
 
 @dataclass
 class _YearBooks:
-    """One co-op's records of a year as the close reads them, gathered for many co-ops with one query per kind."""
+    """One co-op's records of a year as the close reads them (money in integer fen), gathered for many co-ops with
+    one query per kind."""
 
     members: list[MemberRow] = field(default_factory=list)
-    amounts: dict[int, Decimal] = field(default_factory=dict)
-    quantities: dict[int, Decimal] = field(default_factory=dict)
-    capital: dict[int, Decimal] = field(default_factory=dict)
-    carried: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
-    turnover: dict[bool, tuple[Decimal, int]] = field(default_factory=dict)
+    amounts: dict[int, int] = field(default_factory=dict)
+    quantities: dict[int, int] = field(default_factory=dict)
+    capital: dict[int, int] = field(default_factory=dict)
+    carried: dict[int, tuple[int, int]] = field(default_factory=dict)
+    turnover: dict[bool, list[int]] = field(default_factory=lambda: {False: [0, 0], True: [0, 0]})
 
 
 def _books(session: Session, coop_ids: list[int], year: int) -> dict[int, _YearBooks]:
     """The year's members, trade, capital, carried shares and turnover of every co-op in `coop_ids`.
 
-    Six grouped statements whatever the number of co-ops: a county closes hundreds at once (docs/performance.md)."""
+    Four grouped statements whatever the number of co-ops (a county closes hundreds at once), the sums as integer
+    fen (docs/performance.md, "coop_close")."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     books = {coop_id: _YearBooks() for coop_id in coop_ids}
+    rows = session.connection().execute  # plain rows: no ORM result handling for tens of thousands of them
     owner: dict[int, int] = {}
-    for coop_id, member_id, number, name, exit_year, exited_on in session.exec(
+    for coop_id, member_id, number, name, exit_year, exited_on in rows(
             select(Member.cooperative_id, Member.id, Member.number, Member.name, Member.exit_year, Member.exited_on)
             .where(col(Member.cooperative_id).in_(coop_ids), Member.joined_on <= end,
                    (col(Member.exited_on).is_(None)) | (col(Member.exited_on) >= start))
             .order_by(Member.cooperative_id, Member.number)).all():
         books[coop_id].members.append(MemberRow(member_id, number, name, exit_year, exited_on))  # type: ignore[arg-type]
         owner[member_id] = coop_id  # type: ignore[index]
-    in_year = (col(Trade.cooperative_id).in_(coop_ids), Trade.traded_on >= start, Trade.traded_on <= end)
-    for coop_id, member_id, amount, quantity in session.exec(
-            select(Trade.cooperative_id, Trade.member_id, func.sum(Trade.amount), func.sum(Trade.quantity))
-            .where(col(Trade.member_id).is_not(None), *in_year)
+    # One pass over the year's trade: per member, and the non-members' (member_id NULL) as one group.
+    for coop_id, member_id, amount, quantity, count in rows(
+            select(Trade.cooperative_id, Trade.member_id, money_fen(func.sum(Trade.amount)),
+                   money_fen(func.sum(Trade.quantity)), func.count())
+            .where(col(Trade.cooperative_id).in_(coop_ids), Trade.traded_on >= start, Trade.traded_on <= end)
             .group_by(Trade.cooperative_id, Trade.member_id)).all():
-        if owner.get(member_id) == coop_id:  # type: ignore[arg-type]
-            book = books[coop_id]
-            book.amounts[member_id] = Decimal(amount)  # type: ignore[index]
-            book.quantities[member_id] = Decimal(quantity)  # type: ignore[index]
-    for coop_id, non_member, total, count in session.exec(
-            select(Trade.cooperative_id, col(Trade.member_id).is_(None), func.coalesce(func.sum(Trade.amount), 0),
-                   func.count()).where(*in_year)
-            .group_by(Trade.cooperative_id, col(Trade.member_id).is_(None))).all():
-        books[coop_id].turnover[bool(non_member)] = (Decimal(total), count)
-    for coop_id, member_id, total in session.exec(
-            select(Contribution.cooperative_id, Contribution.member_id, func.sum(Contribution.amount))
+        book = books[coop_id]
+        totals = book.turnover[member_id is None]
+        totals[0] += amount
+        totals[1] += count
+        if member_id is not None and owner.get(member_id) == coop_id:
+            book.amounts[member_id] = amount
+            book.quantities[member_id] = quantity
+    for coop_id, member_id, total in rows(
+            select(Contribution.cooperative_id, Contribution.member_id, money_fen(func.sum(Contribution.amount)))
             .where(col(Contribution.cooperative_id).in_(coop_ids), Contribution.contributed_on <= end)
             .group_by(Contribution.cooperative_id, Contribution.member_id)).all():
-        books[coop_id].capital[member_id] = Decimal(total)
-    for coop_id, member_id, reserve, subsidy in session.exec(
+        books[coop_id].capital[member_id] = total
+    for coop_id, member_id, reserve, subsidy in rows(
             select(YearClose.cooperative_id, Allocation.member_id,
-                   func.sum(Allocation.reserve_added) - func.sum(Allocation.refund_reserve),
-                   func.sum(Allocation.subsidy_added))
+                   money_fen(func.sum(Allocation.reserve_added) - func.sum(Allocation.refund_reserve)),
+                   money_fen(func.sum(Allocation.subsidy_added)))
             .join(YearClose, col(YearClose.id) == Allocation.close_id)
             .where(col(YearClose.cooperative_id).in_(coop_ids), YearClose.year < year, col(YearClose.is_current))
             .group_by(YearClose.cooperative_id, Allocation.member_id)).all():
-        books[coop_id].carried[member_id] = (Decimal(reserve or 0), Decimal(subsidy or 0))
+        books[coop_id].carried[member_id] = (reserve, subsidy)
     return books
 
 
@@ -514,34 +541,36 @@ def _check_order(coop: Cooperative, year: int, surplus: Decimal, losses_made_goo
 
 def _plan(order: CloseOrder, year: int, books: _YearBooks) -> ClosePlan:
     """The close of one co-op from its books: members of the year (those who left at an earlier close are out; a
-    member who leaves at this close is in, with their trade up to the end), their figures and the distribution."""
+    member who leaves at this close is in, with their trade up to the end), their figures and the distribution,
+    in integer fen (the same fen as `distribution.distribute` on the yuan)."""
     coop, members = order.coop, books.members
     if not members:
         raise _refuse(_("%(year)s 年度没有成员，无法决算", year=year), "year")
-    base = [MemberFigures(m.key, books.amounts.get(m.id, ZERO), books.capital.get(m.id, ZERO),  # type: ignore[arg-type]
-                          books.carried.get(m.id, (ZERO, ZERO))[0],  # type: ignore[arg-type]
-                          books.carried.get(m.id, (ZERO, ZERO))[1])  # type: ignore[arg-type]
-            for m in members]
+    transactions = [books.amounts.get(m.id, 0) for m in members]
+    capital = [books.capital.get(m.id, 0) for m in members]
+    carried = [books.carried.get(m.id, (0, 0)) for m in members]
     try:
         reserve = reserve_amount(order.surplus, order.losses_made_good, Fraction(coop.reserve_percent, 100))
         distributable = distributable_surplus(order.surplus, order.losses_made_good, reserve)
-        reserve_added = quantify(reserve, base, coop.reserve_basis)
-        subsidy_added = quantify(order.subsidy_assets, base, coop.subsidy_basis)
-        figures = [MemberFigures(f.key, f.transactions, f.contribution, f.reserve_share + reserve_added[f.key],
-                                 f.subsidy_share + subsidy_added[f.key]) for f in base]
-        result = distribute(distributable, Fraction(coop.patronage_percent, 100), figures)
+        reserve_added = quantify_fen(to_fen(reserve), transactions, capital, coop.reserve_basis)
+        subsidy_added = quantify_fen(to_fen(order.subsidy_assets), transactions, capital, coop.subsidy_basis)
+        reserve_share = [c[0] + added for c, added in zip(carried, reserve_added, strict=True)]
+        subsidy_share = [c[1] + added for c, added in zip(carried, subsidy_added, strict=True)]
+        pool, patronage, other = distribute_fen(
+            to_fen(distributable), Fraction(coop.patronage_percent, 100), transactions,
+            [sum(weights) for weights in zip(capital, reserve_share, subsidy_share, strict=True)])
     except DistributionError as error:
         raise _refuse(str(error), "surplus") from error
-    by_key = result.by_key()
-    leaving = {m.id for m in members if m.exit_year == year}  # type: ignore[misc]
-    member_total, member_n = books.turnover.get(False, (ZERO, 0))
-    other_total, other_n = books.turnover.get(True, (ZERO, 0))
-    turnover = Turnover(member_total.quantize(Decimal("0.01")), other_total.quantize(Decimal("0.01")),
-                        member_n + other_n)
-    return ClosePlan(year, members, figures, books.quantities, reserve, distributable, reserve_added,  # type: ignore[arg-type]
-                     subsidy_added, {k: a.patronage for k, a in by_key.items()},
-                     {k: a.other for k, a in by_key.items()}, result.patronage_pool, result.other_pool, leaving,
-                     turnover)
+    lines = []
+    for index, member in enumerate(members):
+        leaving = member.exit_year == year
+        lines.append(Line(books.quantities.get(member.id, 0), transactions[index], capital[index],
+                          reserve_added[index], reserve_share[index], subsidy_added[index], subsidy_share[index],
+                          patronage[index], other[index], capital[index] if leaving else 0,
+                          reserve_share[index] if leaving else 0))
+    (member_total, member_n), (other_total, other_n) = books.turnover[False], books.turnover[True]
+    return ClosePlan(year, members, lines, reserve, distributable, from_fen(pool), distributable - from_fen(pool),
+                     Turnover(from_fen(member_total), from_fen(other_total), member_n + other_n))
 
 
 def plan_close(session: Session, coop: Cooperative, year: int, *, surplus: Decimal, losses_made_good: Decimal,
@@ -611,26 +640,17 @@ def close_years(session: Session, site: Site, actor: Actor, year: int, orders: l
     lines_of: dict[int, list[dict[str, Any]]] = {}
     exiting: list[int] = []  # members whose exit takes effect now, in close and number order
     for order, plan in zip(orders, plans, strict=True):
-        lines = lines_of[order.coop.id] = []  # type: ignore[index]
-        for member, figures in zip(plan.members, plan.figures, strict=True):
-            leaving = member.id in plan.leaving
-            lines.append({
-                "village_code": order.coop.village_code, "close_id": close_ids[order.coop.id],  # type: ignore[index]
-                "member_id": member.id, "trade_quantity": plan.trade_quantity.get(member.id, ZERO),  # type: ignore[arg-type]
-                "trade_amount": figures.transactions, "contribution": figures.contribution,
-                "reserve_added": plan.reserve_added[member.key], "reserve_share": figures.reserve_share,
-                "subsidy_added": plan.subsidy_added[member.key], "subsidy_share": figures.subsidy_share,
-                "patronage": plan.patronage[member.key], "other": plan.other[member.key],
-                "refund_contribution": figures.contribution if leaving else ZERO,
-                "refund_reserve": figures.reserve_share if leaving else ZERO})
-            if leaving and member.exited_on is None:
-                exiting.append(member.id)
+        fixed = {"village_code": order.coop.village_code, "close_id": close_ids[order.coop.id]}  # type: ignore[index]
+        lines_of[order.coop.id] = [  # type: ignore[index]
+            {**fixed, "member_id": member.id, **line._asdict()} for member, line in zip(plan.members, plan.lines,
+                                                                                        strict=True)]
+        exiting += [m.id for m in plan.members if m.exit_year == year and m.exited_on is None]
     by_village: dict[str, list[dict[str, Any]]] = defaultdict(list)  # one audited act per village's log
     for lines in lines_of.values():
         for line in lines:
             by_village[line["village_code"]].append(line)
     for village_lines in by_village.values():
-        audit.insert_batch(session, actor, Allocation, village_lines, "coop.allocation.create")
+        audit.insert_batch(session, actor, Allocation, village_lines, "coop.allocation.create", in_fen=LINE_MONEY)
     if exiting:  # the few leaving members as records, for their audited change
         leavers = {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(exiting))).all()}
         audit.update_many(session, actor, [(leavers[member_id], {"exited_on": dt.date(year, 12, 31)})
@@ -640,7 +660,7 @@ def close_years(session: Session, site: Site, actor: Actor, year: int, orders: l
     if publish:
         posted = [closes[order.coop.id] for order in orders]  # type: ignore[index]
         notices = publish_notices(session, site, actor, [
-            distribution_notice(site, order.coop, close, list(zip(plan.members, lines_of[order.coop.id], strict=True)))  # type: ignore[index]
+            distribution_notice(site, order.coop, close, list(zip(plan.members, plan.lines, strict=True)))
             for order, plan, close in zip(orders, plans, posted, strict=True)])
         audit.update_many(session, actor, [(close, {"notice_id": notice.id})  # type: ignore[misc]
                                            for close, notice in zip(posted, notices, strict=True)],
@@ -677,11 +697,16 @@ def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def distribution_table(close: YearClose, lines: list[tuple[MemberRow, dict[str, Any]]]) -> NoticeTable:
+def _yuan_fen(fen: int) -> str:
+    """`_yuan` of an amount in integer fen (a line's figures are never negative)."""
+    return f"{fen // 100:,}.{fen % 100:02d}"
+
+
+def distribution_table(close: YearClose, lines: list[tuple[MemberRow, Line]]) -> NoticeTable:
     """The board's table: one row per member line (as written by the close), in member-number order."""
-    rows = [[str(m.number), m.name, _yuan(a["trade_amount"]), _yuan(a["patronage"]),
-             _yuan(a["contribution"] + a["reserve_share"] + a["subsidy_share"]), _yuan(a["other"]),
-             _yuan(a["patronage"] + a["other"])] for m, a in lines]
+    rows = [[str(m.number), m.name, _yuan_fen(a.trade_amount), _yuan_fen(a.patronage),
+             _yuan_fen(a.contribution + a.reserve_share + a.subsidy_share), _yuan_fen(a.other),
+             _yuan_fen(a.patronage + a.other)] for m, a in lines]
     columns = [_("成员编号"), _("成员"), _("交易额（元）"), _("按交易量返还（元）"), _("出资及量化份额（元）"),
                _("按出资等分配（元）"), _("合计（元）")]
     return NoticeTable(columns=columns, rows=rows, caption=_("可分配盈余 %(total)s 元，分配合计 %(total)s 元",
@@ -689,7 +714,7 @@ def distribution_table(close: YearClose, lines: list[tuple[MemberRow, dict[str, 
 
 
 def distribution_notice(site: Site, coop: Cooperative, close: YearClose,
-                        lines: list[tuple[MemberRow, dict[str, Any]]]) -> NewNotice:
+                        lines: list[tuple[MemberRow, Line]]) -> NewNotice:
     """The distribution as posted on the seat village's board (财务公开), with the table members check their line in."""
     body = _("%(name)s %(year)s 年度盈余分配方案：当年盈余 %(surplus)s 元，弥补亏损 %(losses)s 元，提取公积金 "
              "%(reserve)s 元，可分配盈余 %(distributable)s 元。其中 %(pool)s 元（%(pct)s%%）按成员与本社的交易额返还，"

@@ -234,7 +234,9 @@ def run_coop_close(coops: int, trades: int, db: str, log: Callable[[str], None])
         return not_measured(key, title, "s", f"co-op close failed: {exc!r}"[:300])
     result = Result(key, title, "s", measured=run["plugin_seconds"], floor_title="INSERT … SELECT",
                     floor=run["floor_seconds"], ratio=run["ratio"], target_op="<=", target_value=3)
-    result.detail.update(coops=coops, members=200, trades=trades, mismatches=run["mismatches"])
+    result.detail.update(coops=coops, members=200, trades=trades, mismatches=run["mismatches"],
+                         cpu_seconds=run["plugin_cpu_seconds"], floor_cpu_seconds=run["floor_cpu_seconds"],
+                         cpu_ratio=run["cpu_ratio"])
     if run["mismatches"]:
         result.note = f"{run['mismatches']} members' amounts differ from the floor's"
     return result
