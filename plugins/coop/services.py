@@ -227,7 +227,7 @@ def add_members(session: Session, site: Site, actor: Actor, coop: Cooperative,
     broken = [c for c in after if before[c.code] and not c.ok]
     if broken:
         message = _("加入后不符合成员构成要求：%(what)s", what="；".join(c.message for c in broken))
-        raise _refuse(message, "members")
+        raise _refuse(message)  # the roll as a whole, no one field: named on top of the form
     audit.create_many(session, actor, new, "coop.member.join")  # type: ignore[arg-type]
     return new
 

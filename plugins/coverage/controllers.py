@@ -186,7 +186,7 @@ def assign(request: Request[Any, Any, Any], village_code: str, data: Form) -> Re
                 if (household + group).isascii() and household.isdigit() and group.isdigit():
                     placements[int(household)] = int(group)
                 else:
-                    check.add(_("分组选择无效"), key if household.isascii() and household.isdigit() else "assign")
+                    check.add(_("分组选择无效"), key if household.isascii() and household.isdigit() else None)
         check.done(CoverageError)
         services.assign(session, site, actor, village_code, placements)
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import func, select
 
 from cunwu.testing import Member as Person
-from cunwu.testing import RegisterBuilder, field_shown
+from cunwu.testing import RegisterBuilder, field_shown, links_to_nowhere
 from cunwu_plugins.coop import services
 from cunwu_plugins.coop.models import (
     AnnualReport,
@@ -21,7 +21,7 @@ from cunwu_plugins.coop.models import (
     YearClose,
 )
 
-from .conftest import CLERK, make_coop
+from .conftest import CLERK, CREDIT_CODES, make_coop
 
 V = "130926100201"
 BASE = f"/v/{V}/p/coop"
@@ -182,3 +182,15 @@ def test_an_annual_report_with_an_unreadable_year_and_day_names_both(site_factor
     day = field_shown(page.text, "submitted_on")
     assert "报送日期" in day and 'value="2025-06-31"' in day
     assert _count(site, AnnualReport) == 0
+
+
+def test_a_member_breaking_the_rolls_shape_is_named_on_top_linking_to_no_field(site_factory: Any,
+                                                                              client_as: Any) -> None:
+    site = site_factory(enabled=["coop"])
+    coop_id, members = make_coop(site, organisations=1)
+    page = client_as(site, "clerk").post(f"{BASE}/{coop_id}/members", data={
+        "kind": "organisation", "name": "东街农机公司", "credit_code": CREDIT_CODES[1], "joined_on": "2024-01-05"})
+    assert page.status_code == 400 and "加入后不符合成员构成要求" in page.text
+    assert 'href="#f-' not in page.text and links_to_nowhere(page.text) == []
+    assert 'value="东街农机公司"' in field_shown(page.text, "name")  # what was typed is kept
+    assert _count(site, Member) == len(members)
