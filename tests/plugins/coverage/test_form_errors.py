@@ -118,6 +118,7 @@ def test_two_unreadable_group_choices_are_each_named_beside_their_household(site
     (lambda home, group: {"h_999999": str(group)}, "第 999999 号农户不是本村的在册农户"),
     (lambda home, group: {f"h_{home}": "999999"}, "第 999999 号小组不在本村"),
     (lambda home, group: {"h_x1": str(group)}, "分组选择无效"),
+    (lambda home, group: {"h_999999": "第一组"}, "分组选择无效"),
 ])
 def test_a_tampered_household_or_group_id_is_named_on_top_linking_to_no_field(
         site_factory: Any, client_as: Any, tampered: Any, said: str) -> None:
