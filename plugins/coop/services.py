@@ -827,7 +827,7 @@ def hold_assembly(session: Session, site: Site, actor: Actor, coop: Cooperative,
     try:
         rules.check_additional_votes(len(members), pool)
     except ValueError as error:
-        raise _refuse(str(error), "additional_votes") from error
+        raise _refuse(str(error)) from error  # the charter's share, not this form's: named on top
     weights = additional_vote_weights(session, coop, members, held_on)
     votes = rules.allot_additional_votes(pool, weights)
     by_key = {m.key: m.id for m in members}
