@@ -55,12 +55,25 @@ def _month(value: str | None, default: dt.date | None = None) -> dt.date:
         raise NotFound(exc.message) from exc
 
 
-def _typed_month(value: str) -> dt.date:
-    """A month typed in a form's "month" box: refused beside it."""
+def _typed_month(value: str, field: str = "month") -> dt.date:
+    """A month typed in a form's `field` box: refused beside it."""
     try:
         return services.parse_month(value)
     except DibaoError as exc:
-        raise DibaoError(exc.message, [Problem(exc.message, field="month")]) from exc
+        raise DibaoError(exc.message, [Problem(exc.message, field=field)]) from exc
+
+
+def _decided(data: dict[str, str], decide: Callable[..., Any]) -> Callable[[Session, Site, Actor, Case], None]:
+    """A review's or a stop's decision: the month typed (empty: the service's default, next month) and the
+    service's refusal of the reasons at once, each beside its box; a refusal rolls back what was written."""
+    def action(session: Session, site: Site, actor: Actor, case: Case) -> None:
+        check = forms.Checks()
+        typed = data.get("effective_month", "").strip()
+        month = check(_typed_month, typed, "effective_month") if typed else None
+        check(decide, session, site, actor, case, reasons=data.get("reasons", ""), effective_month=month)
+        check.done(DibaoError)
+
+    return action
 
 
 def _id(data: dict[str, str], name: str, label: str) -> int:
@@ -346,23 +359,20 @@ def confirm_case(request: Request[Any, Any, Any], village_code: str, case_id: in
       sync_to_thread=True)
 def refuse_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     return _on_case(request, village_code, case_id,
-                    lambda s, site, a, c: services.refuse(s, site, a, c, reasons=data.get("reasons", "")))
+                    lambda s, site, a, c: services.refuse(s, site, a, c, reasons=data.get("reasons", "")),
+                    data, "refuse")
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/review", opt={"permission": "dibao.confirm"},
       sync_to_thread=True)
 def review_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
-    month = services.parse_month(data["effective_month"]) if data.get("effective_month") else None
-    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.review(
-        s, site, a, c, reasons=data.get("reasons", ""), effective_month=month))
+    return _on_case(request, village_code, case_id, _decided(data, services.review), data, "review")
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/stop", opt={"permission": "dibao.confirm"},
       sync_to_thread=True)
 def stop_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
-    month = services.parse_month(data["effective_month"]) if data.get("effective_month") else None
-    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.stop(
-        s, site, a, c, reasons=data.get("reasons", ""), effective_month=month))
+    return _on_case(request, village_code, case_id, _decided(data, services.stop), data, "stop")
 
 
 @get("/v/{village_code:str}/p/dibao/recipients", opt={"public": True}, sync_to_thread=True,

@@ -192,3 +192,22 @@ def test_exporting_a_batch_a_second_time_is_refused_on_the_batch_page_and_the_fi
     with site.db.read() as session:
         again = disbursement.get_batch(session, batch_id)
         assert (again.file_format, again.file_sha256) == ("csv", exported.file_sha256)
+
+
+def test_a_stop_with_a_bad_month_and_too_short_reasons_names_both_beside_them_and_keeps_them(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    standard(site, "580", dt.date(2025, 1, 1))
+    case_id = enrolled_case(site, [dt.date(1980, 5, 20)], "100", confirmed_on=dt.date(2025, 11, 20))
+    with site.db.read() as session:
+        decisions = len(services.decisions(session, services.get_case(session, case_id)))
+    page = client_as(site, "county_official").post(f"/v/{VILLAGE}/p/dibao/cases/{case_id}/stop", data={
+        "reasons": "外出", "effective_month": "2026-13"})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    month = field_shown(page.text, "effective_month")
+    assert "月份格式应为 YYYY-MM：2026-13" in month and 'value="2026-13"' in month and 'aria-invalid="true"' in month
+    reasons = field_shown(page.text, "reasons")
+    assert "请写明理由" in reasons and "外出</textarea>" in reasons
+    with site.db.read() as session:
+        case = services.get_case(session, case_id)
+        assert case.status == "enrolled" and len(services.decisions(session, case)) == decisions
