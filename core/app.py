@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from contextlib import AsyncExitStack
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 from litestar import Litestar, Request, Response
@@ -130,8 +131,17 @@ def _error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[
     if status == 401:
         return Redirect(f"/login?next={request.url.path}")
     template = f"errors/{status}.html" if status in (400, 403, 404, 409) else "errors/500.html"
-    return render(request, template, {"detail": detail, "status": status, "problems": problems},
-                  status_code=status)
+    return render(request, template, {"detail": detail, "status": status, "problems": problems,
+                                      "back": _back(request)}, status_code=status)
+
+
+def _back(request: Request[Any, Any, Any]) -> str:
+    """The page the person came from (its Referer, when a page of this site): a refusal's page links back to it,
+    where the form and the record are, with no need of JavaScript's history.back(). Empty when unknown."""
+    came = urlsplit(request.headers.get("referer", ""))
+    if came.scheme not in ("http", "https") or came.netloc != request.url.netloc or not came.path.startswith("/"):
+        return ""
+    return came.path + (f"?{came.query}" if came.query else "")
 
 
 class SiteApp:

@@ -16,6 +16,7 @@ set and copied, so each test starts from an upgraded, empty database quickly.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -53,6 +54,7 @@ __all__ = [
     "build_register",
     "drop_test_site",
     "field_shown",
+    "links_to_nowhere",
     "login",
     "make_test_site",
     "make_user",
@@ -213,13 +215,22 @@ def make_user(site: Site, username: str, *, role: str | None = None, scope: str 
 def field_shown(html: str, field: str) -> str:
     """The markup of one form field as the form toolkit lays it out: the `<label id="f-<field>">` with its control and
     the message beside it (cunwu's forms/_fields.html). A test asserts a refusal's message and the typed value are in
-    it, i.e. beside the field, not only somewhere on the page. Fails when the page has no such field."""
+    it, i.e. beside the field, not only somewhere on the page. Fails when the page has no such field, or when its
+    error summary links to a field the page does not show (every refused page a test looks at is checked so)."""
+    assert not (nowhere := links_to_nowhere(html)), f"the error summary links to {nowhere}: not on the page"
     start = html.find(f'id="f-{field}"')
     assert start >= 0, f"no field f-{field} on the page"
     start = html.rfind("<", 0, start)
     end = html.find("</label>", start)
     assert end >= 0, f"field f-{field} is not a label"
     return html[start:end]
+
+
+def links_to_nowhere(html: str) -> list[str]:
+    """The fields a page's error summary links to (`href="#f-<name>"`) that the page does not show: a problem about
+    the whole form (the record's state, a tampered id) must name no field, a renamed field the page's own name.
+    Empty when every link lands."""
+    return [target for target in re.findall(r'href="#(f-[^"]+)"', html) if f'id="{target}"' not in html]
 
 
 def login(client: TestClient[Any], site: Site, username: str, *, role: str | None = None, scope: str = "",

@@ -236,7 +236,7 @@ def add_members(session: Session, site: Site, actor: Actor, coop: Cooperative,
     broken = [c for c in after if before[c.code] and not c.ok]
     if broken:
         message = _("加入后不符合成员构成要求：%(what)s", what="；".join(c.message for c in broken))
-        raise _refuse(message, "members")
+        raise _refuse(message)  # the roll as a whole, no one field: named on top of the form
     audit.create_many(session, actor, new, "coop.member.join")  # type: ignore[arg-type]
     return new
 
@@ -852,7 +852,7 @@ def hold_assembly(session: Session, site: Site, actor: Actor, coop: Cooperative,
     try:
         rules.check_additional_votes(len(members), pool)
     except ValueError as error:
-        raise _refuse(str(error), "additional_votes") from error
+        raise _refuse(str(error)) from error  # the charter's share, not this form's: named on top
     weights = additional_vote_weights(session, coop, members, held_on)
     votes = rules.allot_additional_votes(pool, weights)
     by_key = {m.key: m.id for m in members}

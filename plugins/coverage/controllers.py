@@ -180,14 +180,19 @@ def assign(request: Request[Any, Any, Any], village_code: str, data: Form) -> Re
     """The assignment form: one select per household (`h_<household id>` = group id; empty = leave as is)."""
     def action(session: Session, site: Site, actor: Actor) -> None:
         check = forms.Checks()  # every unreadable choice at once, each beside its household
-        placements = {}
+        placements, unreadable = {}, []
         for key, value in data.items():
             if key.startswith("h_") and str(value).strip():
                 household, group = key[2:], str(value).strip()
                 if (household + group).isascii() and household.isdigit() and group.isdigit():
                     placements[int(household)] = int(group)
                 else:
-                    check.add(_("分组选择无效"), key if household.isascii() and household.isdigit() else "assign")
+                    unreadable.append(key)
+        if unreadable:  # beside the household's choice when the page lists it, else (a forged key) on top only
+            views, unassigned = services.group_views(session, site, village_code)
+            listed = {f"h_{h.household.id}" for h in [*unassigned, *(h for v in views for h in v.households)]}
+            for key in unreadable:
+                check.add(_("分组选择无效"), key if key in listed else None)
         check.done(CoverageError)
         services.assign(session, site, actor, village_code, placements)
 

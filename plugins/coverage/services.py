@@ -634,7 +634,7 @@ def create_group(session: Session, site: Site, actor: Actor, village_code: str, 
 def get_group(session: Session, village_code: str, group_id: int) -> HouseholdGroup:
     group = session.get(HouseholdGroup, group_id)
     if group is None or group.village_code != village_code:
-        raise _refuse(_("第 %(id)s 号小组不在本村", id=group_id), "group")
+        raise _refuse(_("第 %(id)s 号小组不在本村", id=group_id))  # an id in the address, no field
     return group
 
 
@@ -652,9 +652,9 @@ def assign(session: Session, site: Site, actor: Actor, village_code: str, placem
     groups = {int(g.id): g for g in groups_of(session, village_code)}  # type: ignore[arg-type]
     for household_id, group_id in placements.items():
         if household_id not in homes:
-            raise _refuse(_("第 %(id)s 号农户不是本村的在册农户", id=household_id), "household")
+            raise _refuse(_("第 %(id)s 号农户不是本村的在册农户", id=household_id))  # not a choice the form offered
         if group_id not in groups:
-            raise _refuse(_("第 %(id)s 号小组不在本村", id=group_id), "group")
+            raise _refuse(_("第 %(id)s 号小组不在本村", id=group_id))
     placed = memberships(session, village_code)
     changes, new = [], []
     for household_id, group_id in sorted(placements.items()):
@@ -669,7 +669,7 @@ def assign(session: Session, site: Site, actor: Actor, village_code: str, placem
         if changes:
             audit.update_many(session, actor, changes, "coverage.group.move")  # type: ignore[arg-type]
     except IntegrityError:  # someone placed one of these households at the same moment: the database refused
-        raise _refuse(_("其中有农户刚被他人编入小组（一户只能在一个小组）：请刷新页面后再试"), "household") from None
+        raise _refuse(_("其中有农户刚被他人编入小组（一户只能在一个小组）：请刷新页面后再试")) from None
     return len(new) + len(changes)
 
 

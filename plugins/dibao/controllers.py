@@ -17,6 +17,7 @@ from sqlmodel import Session
 from cunwu.api import (
     LOCAL_TZ,
     Actor,
+    DomainError,
     Form,
     FormError,
     Multipart,
@@ -54,12 +55,25 @@ def _month(value: str | None, default: dt.date | None = None) -> dt.date:
         raise NotFound(exc.message) from exc
 
 
-def _typed_month(value: str) -> dt.date:
-    """A month typed in a form's "month" box: refused beside it."""
+def _typed_month(value: str, field: str = "month") -> dt.date:
+    """A month typed in a form's `field` box: refused beside it."""
     try:
         return services.parse_month(value)
     except DibaoError as exc:
-        raise DibaoError(exc.message, [Problem(exc.message, field="month")]) from exc
+        raise DibaoError(exc.message, [Problem(exc.message, field=field)]) from exc
+
+
+def _decided(data: dict[str, str], decide: Callable[..., Any]) -> Callable[[Session, Site, Actor, Case], None]:
+    """A review's or a stop's decision: the month typed (empty: the service's default, next month) and the
+    service's refusal of the reasons at once, each beside its box; a refusal rolls back what was written."""
+    def action(session: Session, site: Site, actor: Actor, case: Case) -> None:
+        check = forms.Checks()
+        typed = data.get("effective_month", "").strip()
+        month = check(_typed_month, typed, "effective_month") if typed else None
+        check(decide, session, site, actor, case, reasons=data.get("reasons", ""), effective_month=month)
+        check.done(DibaoError)
+
+    return action
 
 
 def _id(data: dict[str, str], name: str, label: str) -> int:
@@ -345,23 +359,20 @@ def confirm_case(request: Request[Any, Any, Any], village_code: str, case_id: in
       sync_to_thread=True)
 def refuse_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
     return _on_case(request, village_code, case_id,
-                    lambda s, site, a, c: services.refuse(s, site, a, c, reasons=data.get("reasons", "")))
+                    lambda s, site, a, c: services.refuse(s, site, a, c, reasons=data.get("reasons", "")),
+                    data, "refuse")
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/review", opt={"permission": "dibao.confirm"},
       sync_to_thread=True)
 def review_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
-    month = services.parse_month(data["effective_month"]) if data.get("effective_month") else None
-    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.review(
-        s, site, a, c, reasons=data.get("reasons", ""), effective_month=month))
+    return _on_case(request, village_code, case_id, _decided(data, services.review), data, "review")
 
 
 @post("/v/{village_code:str}/p/dibao/cases/{case_id:int}/stop", opt={"permission": "dibao.confirm"},
       sync_to_thread=True)
 def stop_case(request: Request[Any, Any, Any], village_code: str, case_id: int, data: Form) -> Response[Any]:
-    month = services.parse_month(data["effective_month"]) if data.get("effective_month") else None
-    return _on_case(request, village_code, case_id, lambda s, site, a, c: services.stop(
-        s, site, a, c, reasons=data.get("reasons", ""), effective_month=month))
+    return _on_case(request, village_code, case_id, _decided(data, services.stop), data, "stop")
 
 
 @get("/v/{village_code:str}/p/dibao/recipients", opt={"public": True}, sync_to_thread=True,
@@ -465,8 +476,19 @@ def run_cycle(request: Request[Any, Any, Any], data: Form) -> Response[str]:
 
 @get("/p/dibao/cycles/{month:str}", opt={"permission": "dibao.payments"}, sync_to_thread=True)
 def cycle_page(request: Request[Any, Any, Any], month: str) -> Response[str]:
+    return _cycle_page(request, _month(month))
+
+
+def _on_top(error: DomainError) -> list[Problem]:
+    """A refused button's problems for a page with no fields (a month's, a batch's): listed on top, linking to
+    no field."""
+    return [Problem(p.message, row=p.row, file=p.file) for p in forms.problems(error)]
+
+
+def _cycle_page(request: Request[Any, Any, Any], chosen: dt.date, error: DomainError | None = None) -> Response[str]:
+    """The month's page; a refused approval or reissue is named on top of it, the month's state below saying
+    what can be done next."""
     site = site_of(request)
-    chosen = _month(month)
     with site.db.read() as session:
         cycle = disbursement.get_cycle(session, chosen)
         if cycle is None:
@@ -478,7 +500,8 @@ def cycle_page(request: Request[Any, Any, Any], month: str) -> Response[str]:
         "cycle": cycle, "entitlements": rows, "batches": found, "results": results,
         "total": sum((e.amount for e in rows), Decimal("0.00")), "banks": services.settings_of(site).banks,
         "failed": sum(r.failed_count for r in results.values()),
-        "this_month": amounts.first_of_month(local_today())})
+        "this_month": amounts.first_of_month(local_today()), "error": error,
+        "errors": [] if error is None else _on_top(error)}, status_code=error.status_code if error else 200)
 
 
 @get("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)
@@ -502,26 +525,22 @@ def approve_confirm(request: Request[Any, Any, Any], month: str) -> Response[str
 
 @post("/p/dibao/cycles/{month:str}/approve", opt={"permission": "dibao.payments"}, sync_to_thread=True)
 def approve_cycle(request: Request[Any, Any, Any], month: str) -> Response[Any]:
-    site = site_of(request)
     chosen = _month(month)
-    with site.db.transaction() as session:
-        disbursement.approve(session, site, actor_of(request), chosen)
-    return Redirect(f"/p/dibao/cycles/{chosen:%Y-%m}", status_code=303)
+    return forms.run(request, lambda session, site, actor: disbursement.approve(session, site, actor, chosen),
+                     then=f"/p/dibao/cycles/{chosen:%Y-%m}", refused=lambda exc: _cycle_page(request, chosen, exc))
 
 
 @post("/p/dibao/cycles/{month:str}/reissue", opt={"permission": "dibao.payments"}, sync_to_thread=True)
 def reissue(request: Request[Any, Any, Any], month: str) -> Response[Any]:
-    site = site_of(request)
     chosen = _month(month)
-    with site.db.transaction() as session:
-        disbursement.reissue_failed(session, site, actor_of(request), chosen)
-    return Redirect(f"/p/dibao/cycles/{chosen:%Y-%m}", status_code=303)
+    return forms.run(request, lambda session, site, actor: disbursement.reissue_failed(session, site, actor, chosen),
+                     then=f"/p/dibao/cycles/{chosen:%Y-%m}", refused=lambda exc: _cycle_page(request, chosen, exc))
 
 
-def _batch_context(request: Request[Any, Any, Any], batch_id: int,
-                   error: DibaoError | None = None) -> dict[str, Any]:
-    """The batch page's data; a refused bank return is named beside the file box (a file cannot be kept: it is
-    chosen again), each wrong row listed on top."""
+def _batch_context(request: Request[Any, Any, Any], batch_id: int, error: DomainError | None = None, *,
+                   upload: bool = True) -> dict[str, Any]:
+    """The batch page's data; a refused bank return (`upload`) is named beside the file box (a file cannot be kept:
+    it is chosen again), each wrong row listed on top; a refused export on top only."""
     site = site_of(request)
     with site.db.read() as session:
         batch = disbursement.get_batch(session, batch_id)
@@ -529,8 +548,8 @@ def _batch_context(request: Request[Any, Any, Any], batch_id: int,
         rows = disbursement.payments(session, batch)
         result = disbursement.reconciliation(session, batch)
     stored_ok = batch.file_data is not None and disbursement.verify_file(batch, batch.file_data)
-    problems = forms.problems(error)
-    if error is not None and not any(p.field for p in problems):  # the refusal itself beside the file box
+    problems = forms.problems(error) if upload else _on_top(error) if error else []
+    if upload and error is not None and not any(p.field for p in problems):  # the refusal beside the file box
         problems = [Problem(error.message, field="file"), *(p for p in problems if p.message != error.message)]
     return {"batch": batch, "cycle": cycle, "payments": rows, "result": result, "stored_ok": stored_ok,
             "bank": services.settings_of(site).banks.get(batch.bank_code), "verified": None, "errors": problems}
@@ -559,10 +578,12 @@ def export_confirm(request: Request[Any, Any, Any], batch_id: int, format: str =
 
 @post("/p/dibao/batches/{batch_id:int}/export", opt={"permission": "dibao.payments"}, sync_to_thread=True)
 def export(request: Request[Any, Any, Any], batch_id: int, data: Form) -> Response[Any]:
-    site = site_of(request)
-    with site.db.transaction() as session:
-        disbursement.export_batch(session, site, actor_of(request), batch_id, data.get("format", "csv"))
-    return Redirect(f"/p/dibao/batches/{batch_id}", status_code=303)
+    return forms.run(
+        request, lambda session, site, actor: disbursement.export_batch(session, site, actor, batch_id,
+                                                                       data.get("format", "csv")),
+        then=f"/p/dibao/batches/{batch_id}",
+        refused=lambda exc: render(request, "dibao/batch.html", _batch_context(request, batch_id, exc, upload=False),
+                                   status_code=exc.status_code))
 
 
 @get("/p/dibao/batches/{batch_id:int}/file", opt={"permission": "dibao.payments"}, sync_to_thread=True)

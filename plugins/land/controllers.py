@@ -415,10 +415,18 @@ def consent_transfer(request: Req, village_code: str, ref: str, data: Form) -> R
       sync_to_thread=True)
 def renew_transfer(request: Req, village_code: str, ref: str, data: Form) -> Response[Any]:
     """Renew a transfer: a new transfer continuing it (its own page is where the clerk goes next)."""
+    def renew(session: Session, site: Site, actor: Actor) -> Transfer:
+        transfer = services.get_transfer(session, village_code, ref, lock=True)
+        end_on = _date(data.get("end_on"), "renew_end_on", _("续签结束日"))
+        try:
+            return services.renew_transfer(session, site, actor, transfer, end_on)
+        except LandError as error:  # the new transfer's checks: of its fields only the end is on this form
+            for problem in error.problems:
+                problem.field = "renew_end_on" if problem.field == "end_on" else None
+            raise
+
     return forms.run(
-        request, lambda s, site, a: services.renew_transfer(
-            s, site, a, services.get_transfer(s, village_code, ref, lock=True),
-            _date(data.get("end_on"), "renew_end_on", _("续签结束日"))),
+        request, renew,
         then=lambda renewed: f"{_base(village_code)}/transfers/{renewed.ref}",
         refused=lambda exc: _transfer_page(request, village_code, ref, error=exc, values=data,
                                            status_code=exc.status_code))

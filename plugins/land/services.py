@@ -80,6 +80,8 @@ def settings_of(site: Site) -> LandSettings:
 
 
 def _fail(message: str, field: str | None = None) -> LandError:
+    """A refusal beside `field`; one about the record's state (not yet posted, already closed) names none: it is
+    listed on top of the page, where no field of that name is."""
     return LandError(message, [Problem(message, field=field)])
 
 
@@ -566,7 +568,7 @@ def post_for_priority(session: Session, site: Site, actor: Actor, transfer: Tran
     """Post a transfer to an outsider on the village board: members may claim priority on equal terms (art. 38(5),
     docs/domain.md §6.2)."""
     if transfer.status != "pending":
-        raise _fail(_("只有待公示的流转可以公示"), "status")
+        raise _fail(_("只有待公示的流转可以公示"))
     settings = settings_of(site)
     days = settings.priority_posting_days
     area = area_of(session, transfer)
@@ -613,7 +615,7 @@ def release_hold(session: Session, site: Site, actor: Actor, transfer: Transfer,
     """The clerk records how the objection was resolved (e.g. the member did not match the terms); the posting
     then runs to its end as before."""
     if transfer.status != "held":
-        raise _fail(_("这项流转没有因异议暂停"), "status")
+        raise _fail(_("这项流转没有因异议暂停"))
     if not resolution.strip():
         raise _fail(_("请写明异议的处理结果"), "resolution")
     notes = [*transfer.notes, _("异议处理：%(text)s", text=resolution.strip()[:500])]
@@ -626,13 +628,13 @@ def file_transfer(session: Session, site: Site, actor: Actor, transfer: Transfer
     organisation is announced to other plugins (`land_shares_contributed`). Returns their notes."""
     status = effective_status(transfer)
     if status == "pending":
-        raise _fail(_("流转给本集体经济组织以外的人，须先进行优先权公示"), "status")
+        raise _fail(_("流转给本集体经济组织以外的人，须先进行优先权公示"))
     if status == "posting":
-        raise _fail(_("优先权公示期到 %(end)s 结束，之后才能签订备案", end=transfer.posting_ends_on), "status")
+        raise _fail(_("优先权公示期到 %(end)s 结束，之后才能签订备案", end=transfer.posting_ends_on))
     if status == "held":
-        raise _fail(_("公示期间有异议，须先处理异议"), "status")
+        raise _fail(_("公示期间有异议，须先处理异议"))
     if status != "ready":
-        raise _fail(_("这项流转现在不能备案（%(status)s）", status=status_label(status)), "status")
+        raise _fail(_("这项流转现在不能备案（%(status)s）", status=status_label(status)))
     rows = _rows(session, transfer)
     if (dispute := open_dispute_on(session, [r.plot_id for r in rows])) is not None:
         raise _fail(_("地块有未结的纠纷（%(parties)s），已冻结，不能备案", parties=dispute.parties), "plots")
@@ -664,7 +666,7 @@ def file_transfer(session: Session, site: Site, actor: Actor, transfer: Transfer
 def cancel_transfer(session: Session, site: Site, actor: Actor, transfer: Transfer, reason: str) -> Transfer:
     """Withdraw a transfer not yet filed (the parties did not sign): its plots are free again."""
     if transfer.status not in ("pending", "posting", "held", "ready"):
-        raise _fail(_("已备案的流转不能撤销，只能依法解除"), "status")
+        raise _fail(_("已备案的流转不能撤销，只能依法解除"))
     if not reason.strip():
         raise _fail(_("请写明撤销原因"), "reason")
     for row in _rows(session, transfer):
@@ -678,7 +680,7 @@ def terminate_transfer(session: Session, site: Site, actor: Actor, transfer: Tra
                        on: dt.date) -> Transfer:
     """解除: only on a lawful ground (art. 42, docs/domain.md §6.3) or by agreement; the area is free from `on`."""
     if transfer.status != "filed":
-        raise _fail(_("只有已备案生效的流转可以解除"), "status")
+        raise _fail(_("只有已备案生效的流转可以解除"))
     if ground not in TERMINATION_GROUNDS:
         raise _fail(_("解除流转须有法定事由或双方协商一致"), "ground")
     if not transfer.start_on <= on < transfer.end_on:
@@ -694,7 +696,7 @@ def terminate_transfer(session: Session, site: Site, actor: Actor, transfer: Tra
 def renew_transfer(session: Session, site: Site, actor: Actor, transfer: Transfer, end_on: dt.date) -> Transfer:
     """续签: a new transfer on the same terms from the old end to `end_on`, checked like any new one."""
     if transfer.status != "filed":
-        raise _fail(_("只有已备案生效的流转可以续签"), "status")
+        raise _fail(_("只有已备案生效的流转可以续签"))
     rows = _rows(session, transfer)
     data = TransferInput(
         contract_id=transfer.contract_id, plots={r.plot_id: r.area_mu for r in rows}, form=transfer.form,
@@ -799,7 +801,7 @@ def add_step(session: Session, site: Site, actor: Actor, dispute: Dispute, *, ki
     """A dated step with its outcome. Steps go forward: negotiation → mediation → arbitration → court (a stage may
     repeat, e.g. a second mediation session, but never go back)."""
     if dispute.status != "open":
-        raise _fail(_("纠纷已经结案"), "status")
+        raise _fail(_("纠纷已经结案"))
     if kind not in DISPUTE_STEPS:
         raise _fail(_("请选择调处环节"), "kind")
     if not outcome.strip():
@@ -820,7 +822,7 @@ def close_dispute(session: Session, site: Site, actor: Actor, dispute: Dispute, 
                   closed_on: dt.date) -> Dispute:
     """Closing a dispute (settled, mediated, awarded or judged) unfreezes the plot."""
     if dispute.status != "open":
-        raise _fail(_("纠纷已经结案"), "status")
+        raise _fail(_("纠纷已经结案"))
     if not outcome.strip():
         raise _fail(_("请写明结案结果"), "outcome")
     if closed_on < dispute.opened_on or closed_on > local_today():

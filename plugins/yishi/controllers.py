@@ -325,9 +325,11 @@ async def set_dibao(request: Request[Any, Any, Any], village_code: str, project_
     form = await request.form()
     chosen = [str(v) for v in form.getall("household_id")] if "household_id" in form else []
 
-    def action(session: Session, site: Site, actor: Actor, project: Project) -> Any:
-        return services.set_dibao_households(session, site, actor, project,
-                                             [forms.integer(c, "dibao", _("户")) for c in chosen])
+    def action(session: Session, site: Site, actor: Actor, project: Project) -> None:
+        check = forms.Checks()  # an unreadable tick and one of another village's households, at once
+        ids = [check(forms.integer, c, "dibao", _("户")) for c in chosen]
+        check(services.set_dibao_households, session, site, actor, project, [i for i in ids if i is not None])
+        check.done(services.YishiError)  # a refusal rolls back what the readable ticks set
 
     return await anyio.to_thread.run_sync(lambda: _act(request, village_code, project_id, action, "dibao",
                                                        {"dibao": " ".join(chosen)}))

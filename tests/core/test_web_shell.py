@@ -58,6 +58,16 @@ def test_domain_error_shows_message_and_where(site_factory: Any) -> None:
     assert api.json()["problems"] == [{"message": "身份证号码校验位错误", "where": "第 7 行 · 身份证号"}]
 
 
+def test_a_refusal_on_the_shared_page_links_back_to_the_page_it_came_from_on_this_site(site_factory: Any) -> None:
+    with TestClient(create_site_app(_site(site_factory))) as client:
+        here = client.get("/p/failing/domain", headers={"Referer": "http://testserver.local/p/failing/form?id=7"})
+        elsewhere = client.get("/p/failing/domain", headers={"Referer": "https://evil.example/p/failing/form"})
+        unknown = client.get("/p/failing/domain")
+    assert here.status_code == 400 and 'href="/p/failing/form?id=7">返回上一页</a>' in here.text
+    assert "evil.example" not in elsewhere.text and 'href="javascript:history.back()"' in elsewhere.text
+    assert 'href="javascript:history.back()">返回上一页</a>' in unknown.text
+
+
 def test_unhandled_error_is_a_themed_500_without_details(site_factory: Any) -> None:
     with TestClient(create_site_app(_site(site_factory)), raise_server_exceptions=False) as client:
         page = client.get("/p/failing/crash")

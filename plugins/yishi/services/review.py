@@ -6,13 +6,13 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from cunwu.api import Actor, Site, _, audit
+from cunwu.api import Actor, Site, _, audit, forms
 
 from ..models import (
     Project,
     Review,
 )
-from .common import _require, get_project, input_error
+from .common import YishiError, _require, get_project, input_error
 
 
 def submit_for_review(session: Session, site: Site, actor: Actor, project: Project) -> Project:
@@ -27,10 +27,12 @@ def review(session: Session, site: Site, actor: Actor, project: Project, *, deci
     """Township review: approve, or return with reasons (the plan goes back to the village to be redone)."""
     project = get_project(session, project.village_code, project.id or 0, lock=True)
     _require(project, "submitted")
+    check = forms.Checks()  # the decision and the opinion at once, each beside its field
     if decision not in ("approved", "returned"):
-        raise input_error(_("请选择审核意见：同意或退回"), "decision")
+        check.add(_("请选择审核意见：同意或退回"), "decision")
     if not opinion.strip():
-        raise input_error(_("请填写审核意见") if decision == "approved" else _("退回必须写明理由"), "opinion")
+        check.add(_("退回必须写明理由") if decision == "returned" else _("请填写审核意见"), "opinion")
+    check.done(YishiError)
     row = Review(village_code=project.village_code, project_id=project.id, stage="township", decision=decision,  # type: ignore[arg-type]
                  reviewer=actor.label, reviewed_on=on, opinion=opinion.strip())
     audit.create(session, actor, row, f"yishi.review.{decision}")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import func, select
 
 from cunwu.testing import Member as Person
-from cunwu.testing import RegisterBuilder, field_shown
+from cunwu.testing import RegisterBuilder, field_shown, links_to_nowhere
 from cunwu_plugins.coop import services
 from cunwu_plugins.coop.models import (
     AnnualReport,
@@ -21,7 +21,7 @@ from cunwu_plugins.coop.models import (
     YearClose,
 )
 
-from .conftest import CLERK, make_coop
+from .conftest import CLERK, CREDIT_CODES, make_coop
 
 V = "130926100201"
 BASE = f"/v/{V}/p/coop"
@@ -182,3 +182,32 @@ def test_an_annual_report_with_an_unreadable_year_and_day_names_both(site_factor
     day = field_shown(page.text, "submitted_on")
     assert "报送日期" in day and 'value="2025-06-31"' in day
     assert _count(site, AnnualReport) == 0
+
+
+def test_a_member_breaking_the_rolls_shape_is_named_on_top_linking_to_no_field(site_factory: Any,
+                                                                              client_as: Any) -> None:
+    site = site_factory(enabled=["coop"])
+    coop_id, members = make_coop(site, organisations=1)
+    page = client_as(site, "clerk").post(f"{BASE}/{coop_id}/members", data={
+        "kind": "organisation", "name": "东街农机公司", "credit_code": CREDIT_CODES[1], "joined_on": "2024-01-05"})
+    assert page.status_code == 400 and "加入后不符合成员构成要求" in page.text
+    assert 'href="#f-' not in page.text and links_to_nowhere(page.text) == []
+    assert 'value="东街农机公司"' in field_shown(page.text, "name")  # what was typed is kept
+    assert _count(site, Member) == len(members)
+
+
+def test_a_vote_by_a_member_not_present_is_refused_beside_the_ballots(site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["coop"])
+    coop_id, members = make_coop(site)
+    with site.db.transaction() as session:
+        coop = services.get_cooperative(session, coop_id)
+        assembly_id = services.hold_assembly(session, site, CLERK, coop, held_on=dt.date(2024, 3, 1), title="年度大会",
+                                             present=members[:4]).id
+    page = client_as(site, "clerk").post(f"{BASE}/{coop_id}/assemblies/{assembly_id}/resolutions", data={
+        "title": "购置烘干机", "kind": "ordinary", f"vote_{members[0]}": "against", f"vote_{members[4]}": "for"})
+    assert page.status_code == 400 and 'href="#f-ballots"' in page.text and links_to_nowhere(page.text) == []
+    start = page.text.index('id="f-ballots"')
+    ballots = page.text[start:page.text.index("</table>", start)]
+    assert "只有出席的成员可以表决" in ballots and 'value="against" selected' in ballots
+    assert 'value="购置烘干机"' in field_shown(page.text, "title")
+    assert _count(site, Resolution) == 0

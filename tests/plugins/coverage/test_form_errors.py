@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlmodel import func, select
 
-from cunwu.testing import field_shown
+from cunwu.testing import field_shown, links_to_nowhere
 from cunwu_plugins.coverage import services
 from cunwu_plugins.coverage.models import GroupMembership, HouseholdGroup, Organisation, OrganisationMeeting
 
@@ -110,4 +111,25 @@ def test_two_unreadable_group_choices_are_each_named_beside_their_household(site
     assert "分组选择无效" in field_shown(page.text, second)
     kept = field_shown(page.text, third)
     assert f'value="{group_id}" selected' in kept and "分组选择无效" not in kept
+    assert _count(site, GroupMembership) == 0
+
+
+@pytest.mark.parametrize(("tampered", "said"), [
+    (lambda home, group: {"h_999999": str(group)}, "第 999999 号农户不是本村的在册农户"),
+    (lambda home, group: {f"h_{home}": "999999"}, "第 999999 号小组不在本村"),
+    (lambda home, group: {"h_x1": str(group)}, "分组选择无效"),
+    (lambda home, group: {"h_999999": "第一组"}, "分组选择无效"),
+])
+def test_a_tampered_household_or_group_id_is_named_on_top_linking_to_no_field(
+        site_factory: Any, client_as: Any, tampered: Any, said: str) -> None:
+    site = site_factory(enabled=["coverage"])
+    built = village(site)
+    with site.db.transaction() as session:
+        group_id = services.create_group(session, site, CLERK, VILLAGE, 1).id
+    kept = f"h_{built.homes[1].id}"
+    page = client_as(site, "clerk").post(f"{BASE}/groups/assign", data={
+        **tampered(built.homes[0].id, group_id), kept: str(group_id)})
+    assert page.status_code == 400 and said in page.text
+    assert links_to_nowhere(page.text) == []
+    assert f'value="{group_id}" selected' in field_shown(page.text, kept)  # the other choices are kept
     assert _count(site, GroupMembership) == 0

@@ -8,8 +8,9 @@ from typing import Any
 from sqlmodel import func, select
 
 from cunwu.accounts.actor import Actor
-from cunwu.testing import field_shown, login, site_client
-from cunwu_plugins.dibao import disbursement, services
+from cunwu.clock import local_today
+from cunwu.testing import field_shown, links_to_nowhere, login, site_client
+from cunwu_plugins.dibao import amounts, disbursement, services
 from cunwu_plugins.dibao.models import Case, Cycle, Standard, Visit
 
 from .conftest import CLERK, COUNTY, VILLAGE, enrolled_case, household, standard
@@ -135,3 +136,78 @@ def test_totals_for_a_month_typed_wrong_name_it_beside_the_box_and_keep_it(site_
     assert page.status_code == 400 and "<h1>" in page.text  # the totals page, not an error page
     month = field_shown(page.text, "month")
     assert "月份格式应为 YYYY-MM：2026年1月" in month and 'value="2026年1月"' in month
+
+
+def _computed(site: Any, month: dt.date) -> None:
+    """One enrolled case and `month` computed, not yet approved."""
+    standard(site, "580", amounts.add_months(month, -12))
+    enrolled_case(site, [dt.date(1980, 5, 20)], "100", confirmed_on=amounts.add_months(month, -2))
+    with site.db.transaction() as session:
+        disbursement.run_month(session, site, Actor.system("test"), month)
+
+
+def test_approving_a_month_not_begun_is_refused_on_the_months_page_not_an_error_page(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    month = amounts.add_months(amounts.first_of_month(local_today()), 1)
+    _computed(site, month)
+    page = client_as(site, "county_official").post(f"/p/dibao/cycles/{month:%Y-%m}/approve")
+    assert page.status_code == 400 and 'id="cycle-totals"' in page.text  # the month's page, with its totals
+    top = page.text[page.text.index('id="errors"'):page.text.index("</div>", page.text.index('id="errors"'))]
+    assert f"{month:%Y-%m} 还没有开始，不能审批" in top and 'href="/p/dibao/cycles"' in page.text
+    assert links_to_nowhere(page.text) == []
+    with site.db.read() as session:
+        assert session.exec(select(Cycle)).one().status == "computed"
+        assert disbursement.batches(session) == []
+
+
+def test_reissuing_in_a_month_not_approved_is_refused_on_the_months_page(site_factory: Any,
+                                                                        client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    _computed(site, dt.date(2025, 12, 1))
+    page = client_as(site, "county_official").post("/p/dibao/cycles/2025-12/reissue")
+    assert page.status_code == 400 and 'id="cycle-totals"' in page.text and 'id="errors"' in page.text
+    assert "这个月还没有审批发放" in page.text and "审批并生成银行批次" in page.text  # and the next step
+    with site.db.read() as session:
+        assert disbursement.batches(session) == []
+
+
+def test_exporting_a_batch_a_second_time_is_refused_on_the_batch_page_and_the_file_is_unchanged(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    _computed(site, dt.date(2025, 12, 1))
+    with site.db.transaction() as session:
+        disbursement.approve(session, site, Actor.system("test"), dt.date(2025, 12, 1))
+        batch_id = int(disbursement.batches(session)[0].id)  # type: ignore[arg-type]
+    client = client_as(site, "county_official")
+    assert client.post(f"/p/dibao/batches/{batch_id}/export", data={"format": "csv"},
+                       follow_redirects=False).status_code == 303
+    with site.db.read() as session:
+        exported = disbursement.get_batch(session, batch_id)
+    page = client.post(f"/p/dibao/batches/{batch_id}/export", data={"format": "xlsx"})
+    assert page.status_code == 400 and 'id="control"' in page.text  # the batch's page, not an error page
+    top = page.text[page.text.index('id="errors"'):page.text.index("</div>", page.text.index('id="errors"'))]
+    assert "这个批次已于" in top and "不能再改动" in top and 'href="/p/dibao/cycles/2025-12"' in page.text
+    assert links_to_nowhere(page.text) == [] and 'id="e-file"' not in page.text  # not beside the return box
+    with site.db.read() as session:
+        again = disbursement.get_batch(session, batch_id)
+        assert (again.file_format, again.file_sha256) == ("csv", exported.file_sha256)
+
+
+def test_a_stop_with_a_bad_month_and_too_short_reasons_names_both_beside_them_and_keeps_them(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["dibao"])
+    standard(site, "580", dt.date(2025, 1, 1))
+    case_id = enrolled_case(site, [dt.date(1980, 5, 20)], "100", confirmed_on=dt.date(2025, 11, 20))
+    with site.db.read() as session:
+        decisions = len(services.decisions(session, services.get_case(session, case_id)))
+    page = client_as(site, "county_official").post(f"/v/{VILLAGE}/p/dibao/cases/{case_id}/stop", data={
+        "reasons": "外出", "effective_month": "2026-13"})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    month = field_shown(page.text, "effective_month")
+    assert "月份格式应为 YYYY-MM：2026-13" in month and 'value="2026-13"' in month and 'aria-invalid="true"' in month
+    reasons = field_shown(page.text, "reasons")
+    assert "请写明理由" in reasons and "外出</textarea>" in reasons
+    with site.db.read() as session:
+        case = services.get_case(session, case_id)
+        assert case.status == "enrolled" and len(services.decisions(session, case)) == decisions

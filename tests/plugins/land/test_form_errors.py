@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import func, select
 
 from cunwu.api import frozen_clock
-from cunwu.testing import field_shown
+from cunwu.testing import field_shown, links_to_nowhere
 from cunwu_plugins.land import services
 from cunwu_plugins.land.models import (
     Consent,
@@ -18,6 +18,7 @@ from cunwu_plugins.land.models import (
     Plot,
     PowerOfAttorney,
     RentInstalment,
+    Transfer,
 )
 
 from .conftest import CLERK, contract, make_transfer
@@ -181,3 +182,30 @@ def test_a_pasted_shape_that_is_no_polygon_is_refused_beside_what_was_pasted(sit
     assert f'value="{land.plot_codes[1]}" selected' in field_shown(page.text, "plot")
     with site.db.read() as session:
         assert services.get_plot(session, V, land.plot_codes[1]).geometry is None
+
+
+def test_a_renewal_ending_too_early_is_refused_beside_the_renewal_end_the_summary_links_to(
+        site_factory: Any, client_as: Any) -> None:
+    site = site_factory(enabled=["land"])
+    with frozen_clock(TODAY):
+        ref = _filed(site)
+        transfers = _count(site, Transfer)
+        page = client_as(site, "clerk").post(f"{BASE}/transfers/{ref}/renew", data={"end_on": "2026-12-01"})
+    assert page.status_code == 400 and 'href="#f-renew_end_on"' in page.text
+    end = field_shown(page.text, "renew_end_on")  # also: the summary links to no field the page lacks
+    assert "流转结束日必须晚于开始日" in end and 'value="2026-12-01"' in end and 'aria-invalid="true"' in end
+    assert _count(site, Transfer) == transfers
+
+
+def test_a_refusal_for_the_transfers_state_is_on_top_linking_to_no_field(site_factory: Any,
+                                                                          client_as: Any) -> None:
+    site = site_factory(enabled=["land"])
+    land = contract(site)
+    with frozen_clock(TODAY):
+        ref = make_transfer(site, land, start_on=dt.date(2025, 7, 1), end_on=dt.date(2027, 1, 1))
+        page = client_as(site, "clerk").post(f"{BASE}/transfers/{ref}/renew", data={"end_on": "2028-01-01"})
+    assert page.status_code == 400 and "只有已备案生效的流转可以续签" in page.text
+    assert 'href="#f-' not in page.text and links_to_nowhere(page.text) == []
+    with site.db.read() as session:
+        assert services.get_transfer(session, V, ref).status != "filed"
+        assert session.exec(select(func.count()).select_from(Transfer)).one() == 1

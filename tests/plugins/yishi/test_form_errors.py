@@ -215,3 +215,37 @@ def test_a_right_code_without_a_choice_is_refused_and_the_code_stays_unused(
         assert _count(site, Ballot) == 0  # the stand-in choice that checked the code was not kept
         assert villager.post(base, data={"code": code, "choice": "for"}).status_code == 200
     assert _count(site, Ballot) == 1
+
+
+def test_an_unreadable_tick_and_another_villages_household_are_both_named_beside_the_ticks(
+        site_factory: Any, y: SimpleNamespace, client_as: Any) -> None:
+    site, base, households = _approved(site_factory, y)
+    page = client_as(site, "clerk").post(f"{base}/dibao", data={
+        "household_id": [str(households["003"]), "99999", "三号"]})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    ticks = page.text[page.text.index('id="f-dibao"'):page.text.index("</fieldset>", page.text.index('id="f-dibao"'))]
+    assert "户须为整数：三号" in ticks and "所选低保户不是本村的户" in ticks
+    assert f'value="{households["003"]}" checked' in ticks
+    with site.db.read() as session:
+        assert session.exec(select(Project)).one().dibao_households == []
+
+
+def test_a_review_without_a_decision_or_an_opinion_names_both_beside_them(
+        site_factory: Any, y: SimpleNamespace, client_as: Any) -> None:
+    site = site_factory(enabled=["yishi"])
+    with site.db.transaction() as session:
+        y.populate(session, site)
+        project = y.approved_project(session, site)
+        services.fix_shares(session, site, y.CLERK, project)
+        services.submit_for_review(session, site, y.CLERK, project)
+    page = client_as(site, "township_official").post(f"/v/{V}/p/yishi/projects/{project.id}/review",
+                                                     data={"decision": "maybe", "opinion": " "})
+    assert page.status_code == 400 and "请改正以下 2 处" in page.text
+    decision = page.text[page.text.index('id="f-decision"'):page.text.index("</fieldset>",
+                                                                          page.text.index('id="f-decision"'))]
+    assert "请选择审核意见：同意或退回" in decision and 'aria-invalid="true"' in decision
+    assert "请填写审核意见" in field_shown(page.text, "opinion")
+    assert 'href="#f-decision"' in page.text and 'href="#f-opinion"' in page.text
+    with site.db.read() as session:
+        assert session.exec(select(Project)).one().status == "submitted"
+    assert _count(site, Review) == 0
