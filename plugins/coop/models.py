@@ -199,7 +199,7 @@ class Allocation(OfficialRecord, SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     village_code: str = Field(max_length=12)
-    close_id: int = Field(foreign_key="coop_year_close.id", index=True)
+    close_id: int = Field(foreign_key="coop_year_close.id")  # looked up through the unique (close_id, member_id)
     member_id: int = Field(foreign_key="coop_member.id", index=True)
     trade_quantity: Decimal = Field(sa_column=Column(Money, nullable=False))
     trade_amount: Decimal = Field(sa_column=Column(Money, nullable=False))
