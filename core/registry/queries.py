@@ -333,7 +333,13 @@ def office_holders(session: Session, village_code: str, body: str, on: dt.date |
 
 def groups(session: Session, village_code: str) -> Sequence[Group]:
     """The village's villager groups by number."""
-    return session.exec(select(Group).where(Group.village_code == village_code).order_by(col(Group.number))).all()
+    return session.exec(_groups_statement(), params={"village_code": village_code}).all()  # type: ignore[call-overload]
+
+
+@functools.cache
+def _groups_statement() -> Any:
+    """Built once: the register search, the household pages and the forms list the groups on every view."""
+    return select(Group).where(Group.village_code == bindparam("village_code")).order_by(col(Group.number))
 
 
 # --- what the register pages and the JSON API read (the controllers run no queries of their own) ---------------

@@ -7,12 +7,13 @@ it in the site's own database (table `core_store`); with `CUNWU_REDIS_URL` set, 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from typing import Any
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
-from sqlalchemy import Column, LargeBinary, delete, select, update
+from sqlalchemy import Column, LargeBinary, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
@@ -35,6 +36,14 @@ def _expiry(expires_in: int | dt.timedelta | None) -> dt.datetime | None:
         return None
     seconds = expires_in.total_seconds() if isinstance(expires_in, dt.timedelta) else expires_in
     return utcnow() + dt.timedelta(seconds=seconds)
+
+
+@functools.cache
+def _get_statement() -> Any:
+    """One item's value and expiry, built once: every request with a session cookie reads its session with it."""
+    table = StoreItem.__table__  # type: ignore[attr-defined]
+    return select(table.c.value, table.c.expires_at).where(table.c.namespace == bindparam("namespace"),
+                                                             table.c.key == bindparam("key"))
 
 
 class DatabaseStore(NamespacedStore):
@@ -94,11 +103,7 @@ class DatabaseStore(NamespacedStore):
 
     def get_sync(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         with self.db.read() as session:
-            row = session.execute(
-                select(StoreItem.value, StoreItem.expires_at).where(
-                    StoreItem.namespace == self.namespace, StoreItem.key == key
-                )
-            ).first()
+            row = session.execute(_get_statement(), {"namespace": self.namespace, "key": key}).first()
         if row is None:
             return None
         value, expires_at = row
