@@ -406,7 +406,8 @@ def _register_statements(q: bool, q_id: bool, group: bool, status: str, flag: st
     if status == "one":
         query = query.where(Person.status == bindparam("status"))
     elif status != "all":
-        query = query.where(col(Person.status).in_(_LISTED_BY_DEFAULT))
+        # Equalities, not `in_`: an `IN` list is an expanding parameter, rendered into the SQL again on every run.
+        query = query.where(or_(*(Person.status == listed for listed in _LISTED_BY_DEFAULT)))
     if flag == "disabled":
         query = query.where(col(Person.disability_grade).is_not(None))
     elif flag:
