@@ -136,7 +136,8 @@ def months_with_notices(session: Session, village_code: str | None) -> list[str]
     """"YYYY-MM" values for the month filter, newest first."""
     stmt = _board_statements(village_code is not None, BoardFilter(), True, 200, 20)[3]
     starts = session.connection().execute(stmt, {"village": village_code}).scalars()
-    return sorted({d.strftime("%Y-%m") for d in starts if d is not None}, reverse=True)[:36]
+    months = {(d.year, d.month) for d in starts if d is not None}  # strftime per notice was 2 % of the board
+    return [f"{year:04d}-{month:02d}" for year, month in sorted(months, reverse=True)[:36]]
 
 
 def open_objection_count(session: Session, village_code: str) -> int:
