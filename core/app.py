@@ -33,7 +33,7 @@ from cunwu.sites import check_hosts
 from cunwu.templating import layer_dirs
 from cunwu.web import precompressed
 from cunwu.web.guards import FRAMEWORK_PUBLIC_PREFIXES, permission_guard
-from cunwu.web.middleware import context_middleware, request_scope_middleware
+from cunwu.web.middleware import context_middleware, load_actor_with_session, request_scope_middleware
 from cunwu.web.render import render
 from cunwu.web.request_log import RequestLog
 from cunwu.web.security import SecurityLayer
@@ -189,7 +189,7 @@ def _create_litestar(site: Site, *, debug: bool = False) -> Litestar:
     })
     session_config = LazySessionConfig(
         store="sessions", key=SESSION_COOKIE, max_age=SESSION_DAYS * 86400, samesite="lax", httponly=True,
-        renew_on_access=False, exclude=["/static/"],
+        renew_on_access=False, exclude=["/static/"], load_with=load_actor_with_session,
     )
 
     async def on_startup(app: Litestar) -> None:

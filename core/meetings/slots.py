@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Request
 from markupsafe import Markup
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_
 from sqlmodel import col, select
 
 from cunwu.clock import LOCAL_TZ, local_today
@@ -30,7 +30,8 @@ def _upcoming_statement(full: bool) -> Any:
     query = select(Meeting).where(Meeting.village_code == bindparam("village"), Meeting.status != "closed",
                                   Meeting.starts_at >= bindparam("since"))
     if not full:
-        query = query.where(col(Meeting.kind).in_([k.value for k in services.PUBLIC_KINDS]))
+        # Equalities, not `in_`: an `IN` list is an expanding parameter, rendered into the SQL again on every run.
+        query = query.where(or_(*(Meeting.kind == kind.value for kind in services.PUBLIC_KINDS)))
     return query.order_by(col(Meeting.starts_at)).limit(5)
 
 

@@ -333,7 +333,13 @@ def office_holders(session: Session, village_code: str, body: str, on: dt.date |
 
 def groups(session: Session, village_code: str) -> Sequence[Group]:
     """The village's villager groups by number."""
-    return session.exec(select(Group).where(Group.village_code == village_code).order_by(col(Group.number))).all()
+    return session.exec(_groups_statement(), params={"village_code": village_code}).all()  # type: ignore[call-overload]
+
+
+@functools.cache
+def _groups_statement() -> Any:
+    """Built once: the register search, the household pages and the forms list the groups on every view."""
+    return select(Group).where(Group.village_code == bindparam("village_code")).order_by(col(Group.number))
 
 
 # --- what the register pages and the JSON API read (the controllers run no queries of their own) ---------------
@@ -400,7 +406,8 @@ def _register_statements(q: bool, q_id: bool, group: bool, status: str, flag: st
     if status == "one":
         query = query.where(Person.status == bindparam("status"))
     elif status != "all":
-        query = query.where(col(Person.status).in_(_LISTED_BY_DEFAULT))
+        # Equalities, not `in_`: an `IN` list is an expanding parameter, rendered into the SQL again on every run.
+        query = query.where(or_(*(Person.status == listed for listed in _LISTED_BY_DEFAULT)))
     if flag == "disabled":
         query = query.where(col(Person.disability_grade).is_not(None))
     elif flag:

@@ -16,9 +16,20 @@ if TYPE_CHECKING:
     from cunwu.runtime import Site
 
 
+_ACTOR = "cunwu.actor_loaded"  # scope key: (user id, actor) loaded beside the session (`load_actor_with_session`)
+
+
 def _load_actor(site: Site, user_id: int) -> Any:
     with site.db.read() as session:
         return load_actor(session, user_id)
+
+
+def load_actor_with_session(scope: Scope, session: dict[str, Any]) -> None:
+    """Load the session's actor in the thread that read the session (`LazySessionConfig.load_with`), so a signed-in
+    request makes one thread hop for both; `context_middleware` takes it from the scope."""
+    user_id = session.get("user_id")
+    if user_id:
+        scope[_ACTOR] = (user_id, _load_actor(scope["litestar_app"].state.site, user_id))  # type: ignore[literal-required]
 
 
 def request_scope_middleware(app: ASGIApp) -> ASGIApp:
@@ -64,7 +75,13 @@ def context_middleware(app: ASGIApp) -> ASGIApp:
         session = scope.get("session")
         session = session if isinstance(session, dict) else {}
         user_id = session.get("user_id")
-        actor = await anyio.to_thread.run_sync(_load_actor, site, user_id) if user_id else None
+        loaded = scope.get(_ACTOR)  # type: ignore[call-overload]
+        if not user_id:
+            actor = None
+        elif loaded is not None and loaded[0] == user_id:
+            actor = loaded[1]
+        else:
+            actor = await anyio.to_thread.run_sync(_load_actor, site, user_id)
         scope.setdefault("state", {})["actor"] = actor  # type: ignore[typeddict-item]
         if actor is not None and scope.get("method") not in ("GET", "HEAD"):
             note_own_change(scope.get("session"))

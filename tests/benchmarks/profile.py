@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="the quick run's county (30 villages, demo scale)")
+    parser.add_argument("--villages", type=int, help="the cached county of this many villages (default 300; quick "
+                        "30): village pages are flat with county size, so a small county profiles them")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--name", default="", help="file name for the collapsed stacks")
     parser.add_argument("--gil", action="store_true", help="sample only the thread holding the GIL: where the CPU "
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print(load.INSTALL_HINT, file=sys.stderr)
         return 2
     county = county_mod.prepare(seed=20261122, scale="demo" if args.quick else "county",
-                                villages=30 if args.quick else 300, db=args.db, reuse=True)
+                                villages=args.villages or (30 if args.quick else 300), db=args.db, reuse=True)
     out = county_mod.BENCH_VAR / "profiles" / f"{args.name or 'profile'}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     env = {"CUNWU_SITES_DIR": str(county.sites_dir), "CUNWU_SITES": args.site, "CUNWU_REDIS_URL": ""}

@@ -46,3 +46,17 @@ def test_login_stores_the_session_and_logout_clears_it(dialect: str, site_factor
         assert client.post("/logout", follow_redirects=False).status_code == 303
         assert _sessions(site) == 0
         assert "张秀英" not in client.get(f"/v/{VILLAGE}/").text
+
+
+def test_an_anonymous_page_sends_the_csrf_cookie_as_litestar_would(site_factory: Any) -> None:
+    """The CSRF cookie's header is written out by hand (docs/performance.md, issue #18 round 3): it must read as
+    litestar's `Cookie.to_header` gives it (the login tests post the token back)."""
+    from litestar.datastructures import Cookie
+
+    site = site_factory()
+    with TestClient(create_site_app(site)) as client:
+        response = client.get(f"/v/{VILLAGE}/")
+    header = response.headers.get("set-cookie", "")
+    token = header.split(";")[0].removeprefix("cunwu_csrf=")
+    assert len(token) == 128
+    assert header == Cookie(key="cunwu_csrf", value=token, path="/", samesite="lax").to_header(header="")

@@ -83,6 +83,28 @@ def test_a_signed_in_page_view_reads_once_and_writes_nothing(client_as: Any, sit
     assert _store_rows(site) == stored
 
 
+def test_a_signed_in_view_reads_its_session_and_actor_in_one_thread_hop(client_as: Any, site_factory: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session store's read and the actor's load run in the same worker thread: each hop to a thread costs a
+    signed-in page as much as a statement (docs/performance.md, issue #18 round 3)."""
+    import anyio.to_thread
+
+    site = site_factory()
+    client = client_as(site, "clerk", village=VILLAGE)
+    client.get(f"/v/{VILLAGE}/registry/?q=王")
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(func, "__name__", repr(func)))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    response = client.get(f"/v/{VILLAGE}/registry/?q=王")
+    assert response.status_code == 200 and "退出" in response.text  # signed in: the actor was loaded
+    assert hops == ["_load_sync"]
+
+
 def test_an_unchanged_session_is_stored_again_once_its_renewal_is_due(client_as: Any, site_factory: Any) -> None:
     """The session's expiry still slides: after SESSION_RENEW_SECONDS a view stores it again with a new cookie."""
     site = site_factory()

@@ -39,6 +39,8 @@ def test_village_board_shows_current_and_archive_with_filters(site: Any, today: 
         now, archive = page.text.split('id="archive"')
         assert "六月低保公示" in now and "主题党日活动安排" in now and "三月的旧公示" not in now
         assert "三月的旧公示" in archive and "西街村的公示" not in page.text
+        months = re.findall(r'<option value="(\d{4}-\d{2})"', page.text)
+        assert months == ["2025-06", "2025-05"]  # the month filter: this village's months, newest first
         only_party = client.get(f"/v/{VILLAGE}/notices/?stream=party").text
         assert "主题党日活动安排" in only_party and "六月低保公示" not in only_party
         assert "六月低保公示" in client.get(f"/v/{VILLAGE}/notices/?q=低保").text
