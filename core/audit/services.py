@@ -22,7 +22,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, event, func, select, text
+from sqlalchemy import Table, bindparam, event, func, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, SQLModel
 
@@ -589,4 +589,20 @@ def village_version(session: Session, village_code: str) -> tuple[int, int]:
     own = select(newest).where(AuditEntry.village_code == village_code).scalar_subquery()
     shared = select(newest).where(AuditEntry.village_code.is_(None)).scalar_subquery()  # type: ignore[union-attr]
     row = session.execute(select(own, shared)).one()
+    return int(row[0]), int(row[1])
+
+
+@cache
+def _villages_version_query() -> Any:
+    newest = func.coalesce(func.max(AuditEntry.id), 0)
+    own = select(newest).where(AuditEntry.village_code.in_(bindparam("codes", expanding=True)))  # type: ignore[union-attr]
+    shared = select(newest).where(AuditEntry.village_code.is_(None))  # type: ignore[union-attr]
+    return select(own.scalar_subquery(), shared.scalar_subquery())
+
+
+def villages_version(session: Session, village_codes: Collection[str]) -> tuple[int, int]:
+    """`village_version` for a set of villages (a township's or county's page): the newest entry of any of them and
+    the newest of no village. Entries are numbered in commit order (written under the chain lock), so a write that
+    may concern any of the villages raises the pair at its commit. The statement is built once a process."""
+    row = session.connection().execute(_villages_version_query(), {"codes": list(village_codes)}).one()
     return int(row[0]), int(row[1])

@@ -39,7 +39,7 @@ from cunwu.api import (
     site_of,
 )
 
-from . import geometry, importer, mapview, services, terms
+from . import geometry, importer, ledgerview, mapview, services, terms
 from .models import (
     DISPUTE_STEPS,
     LAND_TYPES,
@@ -702,28 +702,17 @@ def _ledger(request: Req) -> tuple[list[services.LedgerRow], dict[str, services.
     return rows, totals, codes
 
 
-@get("/p/land/", opt={"permission": "land.ledger"}, sync_to_thread=True, name="land_ledger")
+@get("/p/land/", opt={"permission": "land.ledger", precompressed.OPT_KEY: True}, sync_to_thread=True,
+     name="land_ledger")
 def ledger_page(request: Req) -> Response[str]:
-    """流转台账: the township's transfers in force, and the roll-up by township and village."""
+    """流转台账: the township's transfers in force, and the roll-up by township and village.
+
+    The roll-ups and the transfers are rendered once per village set, land version, day and language and kept per
+    process with their deflate stream (`ledgerview`); each request renders and compresses only the page around them."""
     site = site_of(request)
-    rows, totals, codes = _ledger(request)
-    townships: dict[str, services.VillageTotals] = {}
-    for code in codes:
-        entry = site.village(code)
-        town = townships.setdefault(entry.township, services.VillageTotals(entry.township, by_form={}))
-        total = totals[code]
-        town.contracted += total.contracted
-        town.transferred += total.transferred
-        town.transfers += total.transfers
-        town.registrable += total.registrable
-        town.expiring += total.expiring
-        for form, area in (total.by_form or {}).items():
-            town.by_form[form] = town.by_form.get(form, Decimal(0)) + area  # type: ignore[index]
-    return render(request, "land/ledger.html", {
-        "rows": rows, "totals": totals, "codes": codes, "townships": townships, "forms": TRANSFER_FORMS,
-        "labels": {form: services.form_label(form) for form in {*TRANSFER_FORMS, *(r.form for r in rows)}},
-        "names": {code: site.village(code).name for code in codes},  # type: ignore[union-attr]
-        "expiring_days": services.settings_of(site).expiring_within_days})
+    data = ledgerview.ledger_fragment(site, site.villages_for(actor_of(request), "land.ledger"))
+    page = render(request, "land/ledger.html", {"data": Markup(precompressed.MARKER)})
+    return precompressed.spliced(page, data, request)
 
 
 def _safe(value: Any) -> Any:

@@ -28,7 +28,7 @@ from .models import Plot
 MAP_FRAGMENTS = 16
 
 
-class _Fragments:
+class Fragments:
     """A small thread-safe LRU of rendered fragments (handlers run in worker threads)."""
 
     def __init__(self, size: int) -> None:
@@ -52,15 +52,15 @@ class _Fragments:
 
 
 #: One store per running site (a test's or another site's database never answers for this one).
-_stores: weakref.WeakKeyDictionary[Site, _Fragments] = weakref.WeakKeyDictionary()
+_stores: weakref.WeakKeyDictionary[Site, Fragments] = weakref.WeakKeyDictionary()
 _stores_lock = threading.Lock()
 
 
-def _store(site: Site) -> _Fragments:
+def _store(site: Site) -> Fragments:
     with _stores_lock:
         store = _stores.get(site)
         if store is None:
-            store = _stores[site] = _Fragments(MAP_FRAGMENTS)
+            store = _stores[site] = Fragments(MAP_FRAGMENTS)
         return store
 
 
