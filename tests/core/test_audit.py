@@ -137,3 +137,32 @@ def test_concurrent_writers_never_fork_the_chain(pg: str, site_factory: Any) -> 
     assert errors == []
     with site.db.read() as session:
         assert audit.verify_chain(session) == (before + 40, None)
+
+
+def test_villages_version_rises_with_a_write_in_any_of_the_villages_and_no_other(dialect: str,
+                                                                                 site_factory: Any) -> None:
+    """The version a cached township page is kept under (land's ledger): any of its villages' writes, or one of no
+    village, raises it at commit; another village's write leaves it alone."""
+    site = site_factory(dialect=dialect)
+    ours, theirs = ["130926100201", "130926100202"], "130926101201"
+
+    def version() -> tuple[int, int]:
+        with site.db.read() as session:
+            return audit.villages_version(session, ours)
+
+    def write(village: str | None) -> None:
+        with site.db.transaction() as session:
+            audit.record(session, ACTOR, "update", object_type="thing", object_id="1", before=None,
+                         after={"v": village}, village_code=village)
+
+    first = version()
+    write(theirs)
+    assert version() == first
+    write(ours[1])
+    second = version()
+    assert second[0] > first[0] and second[1] == first[1]
+    write(None)
+    third = version()
+    assert third[0] == second[0] and third[1] > second[1]
+    write(ours[0])
+    assert version()[0] > third[0]
