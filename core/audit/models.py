@@ -15,7 +15,11 @@ GENESIS_HASH = "0" * 64
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_entry_object", "object_type", "object_id"),
+        # A village's entries in order: its history, and its newest entry (a cache's version) as one index descent.
+        Index("ix_audit_entry_village_id", "village_code", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -24,7 +28,7 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=100)
     object_type: str = Field(max_length=100)
     object_id: str = Field(max_length=100)
-    village_code: str | None = Field(default=None, max_length=12, index=True)
+    village_code: str | None = Field(default=None, max_length=12)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     # Unique: an entry can be followed by only one other, so the chain can never fork, even under concurrency.
