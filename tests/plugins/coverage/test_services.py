@@ -244,13 +244,13 @@ def test_two_clerks_placing_the_same_household_at_once_on_postgresql(site_factor
     assert [(r.household_id, r.group_id) for r in rows] == [(built.homes[0].id, ids[0])]
 
 
-def test_dashboard_reads_the_township_counts_take_snapshot_keeps(site_factory: Any) -> None:
+def test_dashboard_reads_the_township_counts_take_snapshot_keeps(site_factory: Any, dialect: str) -> None:
     """`take_snapshot` keeps each township's counts for the month beside its rows (rewritten, not added, when run
     again); `dashboard` answers from them for a reader who sees whole townships — the figures `overview` and
     `trend` count from the rows — and from the rows themselves for a reader who sees part of a township."""
     villages = [("130926100201", "东街村", "肃宁镇"), ("130926100202", "西街村", "肃宁镇"),
                 ("130926100203", "南关村", "肃宁镇"), ("130926101201", "梁家村", "梁家村镇")]
-    site = site_factory(enabled=["coverage"], villages=villages)
+    site = site_factory(enabled=["coverage"], villages=villages, dialect=dialect)
     this_month = days_ago(0).replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
     for _run in range(2):
