@@ -274,11 +274,16 @@ def _county(request: Request[Any, Any, Any], *, reasons: bool = False) -> dict[s
             found, months = services.overview(session, site, codes, reasons=True), services.trend(session, codes)
         else:
             found, months = services.dashboard(session, site, codes)
-    bar_rows = [(name, rules.percent(rate.share("all"))) for name, rate in found.townships.items()]
     series_keys = (*rules.TYPES, "all")
+    # the township table's percentages, worked out once here rather than by the template (15 rows × 5)
+    township_rows = [(name, rate.villages, [rules.percent(rate.share(k)) for k in series_keys])
+                     for name, rate in found.townships.items()]
+    bar_rows = [(name, percents[-1]) for name, _villages, percents in township_rows]
     month_labels = [m.strftime("%Y-%m") for m, _rate in months]
     series = [(str(TYPE_TITLES[k]), [rules.percent(rate.share(k)) for _m, rate in months]) for k in series_keys]
-    return {"overview": found, "bar_rows": bar_rows, "months": months, "month_labels": month_labels,
+    county_row = (found.county.villages, [rules.percent(found.county.share(k)) for k in series_keys])
+    return {"overview": found, "bar_rows": bar_rows, "township_rows": township_rows, "county_row": county_row,
+            "months": months, "month_labels": month_labels,
             "series": series, "series_keys": series_keys, "types": TYPE_TITLES, "type_keys": rules.TYPES,
             "percent": rules.percent, "today": local_today(),
             "may_snapshot": site.allowed_anywhere(actor, "coverage.snapshot")}  # not one question per village

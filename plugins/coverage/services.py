@@ -42,6 +42,7 @@ from .models import (
     Organisation,
     OrganisationMeeting,
     Snapshot,
+    TownshipMonth,
 )
 from .rules import Criteria, GroupFacts
 from .settings import CoverageSettings
@@ -436,23 +437,52 @@ def trend(session: Session, village_codes: Sequence[str]) -> list[tuple[dt.date,
 def dashboard(session: Session, site: Site, village_codes: Sequence[str], on: dt.date | None = None,
               ) -> tuple[Overview, list[tuple[dt.date, rules.Rate]]]:
     """The dashboard's figures without its lists — this month's rates by township and for the county, how many
-    villages miss each type (the county rate says it), and the trend — from one query the database groups by month
-    and township (a village code's first 9 digits): ~90 rows for 300 villages × 6 months, not 300 + 1,800.
+    villages miss each type (the county rate says it), and the trend — from the per-township counts `take_snapshot`
+    keeps (~90 rows for 15 townships × 6 months) when the reader sees whole townships, else from one query the
+    database groups by month and township (a village code's first 9 digits).
 
     The same answer as `overview(..., reasons=False)` and `trend`, which it falls back to when the month's snapshot
     lacks villages (they are measured live) or when the site file names one township code two ways."""
     on = on or local_today()
-    month = rules.month_of(on)
     codes = list(village_codes)
     names: dict[str, str] = {}
     for code in codes:
         name = site.village(code).township
         if names.setdefault(code[:9], name) != name:
             return overview(session, site, codes, on, reasons=False), trend(session, codes)
+    counted = _counted(session, site, codes, on, names)
+    if counted is not None:
+        return counted
     township = func.substr(Snapshot.village_code, 1, 9)
     rows = session.exec(select(Snapshot.month, township, func.min(Snapshot.taken_at), *_COUNTS)  # type: ignore[call-overload]
                         .where(col(Snapshot.village_code).in_(codes))
                         .group_by(col(Snapshot.month), township).order_by(col(Snapshot.month))).all()
+    return _summed(session, site, codes, on, names, rows)
+
+
+def _counted(session: Session, site: Site, codes: list[str], on: dt.date, names: dict[str, str],
+             ) -> tuple[Overview, list[tuple[dt.date, rules.Rate]]] | None:
+    """`dashboard` from `TownshipMonth`, or None when it cannot answer: the reader does not see every village of a
+    township of theirs, or the month's counts do not have each of those villages (rows written another way)."""
+    month = rules.month_of(on)
+    mine = Counter(code[:9] for code in codes)
+    whole = Counter(code[:9] for code in site.villages)
+    if any(whole[township] != n for township, n in mine.items()):
+        return None
+    rows = session.exec(select(TownshipMonth.month, TownshipMonth.township, TownshipMonth.taken_at,
+                               *_TOWNSHIP_COUNTS)  # type: ignore[call-overload]
+                        .where(col(TownshipMonth.township).in_(list(mine)))
+                        .order_by(col(TownshipMonth.month))).all()
+    if Counter({township: villages for row_month, township, _t, villages, *_c in rows if row_month == month}) != mine:
+        return None
+    return _summed(session, site, codes, on, names, rows)
+
+
+def _summed(session: Session, site: Site, codes: list[str], on: dt.date, names: dict[str, str],
+            rows: Sequence[Any]) -> tuple[Overview, list[tuple[dt.date, rules.Rate]]]:
+    """Rates by month and township summed into the trend, this month's townships and the county; `overview` when
+    this month's counts lack villages (they are measured live)."""
+    month = rules.month_of(on)
     months: dict[dt.date, rules.Rate] = {}
     townships = {name: rules.Rate() for name in names.values()}  # in the order of the villages
     as_of: dt.datetime | None = None
@@ -469,6 +499,28 @@ def dashboard(session: Session, site: Site, village_codes: Sequence[str], on: dt
     for rate in townships.values():
         _add(county, rate)
     return Overview([], townships, county, as_of), found
+
+
+#: `TownshipMonth`'s counts in the order of `_COUNTS`
+_TOWNSHIP_COUNTS = (TownshipMonth.villages, TownshipMonth.party, TownshipMonth.self_governance,
+                    TownshipMonth.economic, TownshipMonth.order_stability, TownshipMonth.all_four)
+
+
+def count_townships(session: Session, month: dt.date, townships: set[str]) -> None:
+    """Recount the month's snapshot rows of `townships` into `TownshipMonth`, after `take_snapshot` wrote them.
+    The counts are locked first, so a concurrent snapshot of the same township waits and then counts both."""
+    kept = {row.township: row for row in session.exec(select(TownshipMonth).where(
+        TownshipMonth.month == month, col(TownshipMonth.township).in_(sorted(townships))).with_for_update()).all()}
+    township = func.substr(Snapshot.village_code, 1, 9)
+    for code, taken_at, villages, *counts in session.exec(  # type: ignore[call-overload]
+            select(township, func.min(Snapshot.taken_at), *_COUNTS).where(
+                Snapshot.month == month, township.in_(sorted(townships))).group_by(township)).all():
+        values = dict(zip(("villages", "party", "self_governance", "economic", "order_stability", "all_four"),
+                          (int(n or 0) for n in (villages, *counts)), strict=True))
+        row = kept.get(code) or TownshipMonth(month=month, township=code, taken_at=taken_at, **values)
+        for key, value in {**values, "taken_at": taken_at}.items():
+            setattr(row, key, value)
+        session.add(row)
 
 
 # --- recording -------------------------------------------------------------------------------------------------------
@@ -701,6 +753,8 @@ def take_snapshot(session: Session, site: Site, on: dt.date | None = None,
                 setattr(row, key, value)
             session.add(row)
             rewritten += 1
+    session.flush()
+    count_townships(session, month, {code[:9] for code in codes})
     session.flush()
     return added, rewritten
 

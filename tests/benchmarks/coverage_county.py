@@ -102,6 +102,7 @@ def build(seed_site: Path, county_site: Path, *, seed: int, month: dt.date) -> i
     from cunwu.runtime import Site
     from cunwu.sites import load_site
     from cunwu_plugins.coverage.models import Snapshot
+    from cunwu_plugins.coverage.services import count_townships
 
     first = Site(load_site(seed_site))
     try:
@@ -130,6 +131,9 @@ def build(seed_site: Path, county_site: Path, *, seed: int, month: dt.date) -> i
                                      enrolled=int(adults * rng.uniform(0.05, 0.3)), taken_at=now, reasons=reasons))
         with site.db.transaction() as session:
             session.add_all(rows)
+            session.flush()
+            for back in range(MONTHS):  # the per-township counts take_snapshot keeps beside its rows
+                count_townships(session, month_back(month, back), {code[:9] for code in site.villages})
         return len(rows)
     finally:
         site.db.dispose()

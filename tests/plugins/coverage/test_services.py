@@ -15,7 +15,14 @@ from cunwu.api import audit, utcnow
 from cunwu.audit.models import AuditEntry
 from cunwu.testing import unique_violation
 from cunwu_plugins.coverage import services
-from cunwu_plugins.coverage.models import GroupMembership, HouseholdGroup, Organisation, OrganisationMeeting, Snapshot
+from cunwu_plugins.coverage.models import (
+    GroupMembership,
+    HouseholdGroup,
+    Organisation,
+    OrganisationMeeting,
+    Snapshot,
+    TownshipMonth,
+)
 from cunwu_plugins.coverage.services import CoverageError
 
 from .conftest import CLERK, OTHER_VILLAGE, THIRD_VILLAGE, VILLAGE, days_ago, hold, meet, one, record, village
@@ -235,6 +242,50 @@ def test_two_clerks_placing_the_same_household_at_once_on_postgresql(site_factor
     with site.db.read() as session:
         rows = session.exec(select(GroupMembership)).all()
     assert [(r.household_id, r.group_id) for r in rows] == [(built.homes[0].id, ids[0])]
+
+
+def test_dashboard_reads_the_township_counts_take_snapshot_keeps(site_factory: Any, dialect: str) -> None:
+    """`take_snapshot` keeps each township's counts for the month beside its rows (rewritten, not added, when run
+    again); `dashboard` answers from them for a reader who sees whole townships — the figures `overview` and
+    `trend` count from the rows — and from the rows themselves for a reader who sees part of a township."""
+    villages = [("130926100201", "东街村", "肃宁镇"), ("130926100202", "西街村", "肃宁镇"),
+                ("130926100203", "南关村", "肃宁镇"), ("130926101201", "梁家村", "梁家村镇")]
+    site = site_factory(enabled=["coverage"], villages=villages, dialect=dialect)
+    this_month = days_ago(0).replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    for _run in range(2):
+        with site.db.transaction() as session:
+            services.take_snapshot(session, site)
+    with site.db.read() as session:
+        kept = sorted((r.month, r.township, r.villages, r.party, r.all_four) for r in session.exec(
+            select(TownshipMonth)).all())
+    assert kept == [(this_month, "130926100", 3, 0, 0), (this_month, "130926101", 1, 0, 0)]  # empty villages
+    flags = {"130926100201": (True, True, True, True), "130926100202": (False, True, True, False),
+             "130926100203": (True, True, False, True), "130926101201": (False, False, True, True)}
+    with site.db.transaction() as session:  # last month's rows, counted as take_snapshot counts them
+        for code, (party, self_governance, economic, order) in flags.items():
+            session.add(Snapshot(village_code=code, month=last_month, party=party, self_governance=self_governance,
+                                 economic=economic, order_stability=order, adults=10, enrolled=5,
+                                 taken_at=utcnow(), reasons={}))
+        session.flush()
+        services.count_townships(session, last_month, {"130926100", "130926101"})
+        row = session.exec(select(TownshipMonth).where(TownshipMonth.month == last_month,
+                                                       TownshipMonth.township == "130926100")).one()
+        assert (row.villages, row.party, row.self_governance, row.economic, row.order_stability,
+                row.all_four) == (3, 2, 3, 2, 2, 1)
+
+    def figures(found: services.Overview) -> Any:
+        return ({name: (r.villages, r.covered) for name, r in found.townships.items()},
+                (found.county.villages, found.county.covered), found.as_of, found.unsnapshotted)
+
+    for codes in (list(site.villages), ["130926100201", "130926101201"]):  # whole townships; part of one
+        with site.db.read() as session:
+            fast, months = services.dashboard(session, site, codes)
+            slow, slow_months = services.overview(session, site, codes, reasons=False), services.trend(session, codes)
+        assert figures(fast) == figures(slow) and fast.villages == []
+        assert [(m, r.villages, r.covered) for m, r in months] == [(m, r.villages, r.covered) for m, r in slow_months]
+    assert [(m, r.villages, r.covered["party"], r.covered["all"]) for m, r in months] == [
+        (last_month, 2, 1, 1), (this_month, 2, 0, 0)]
 
 
 def test_dashboard_counts_in_the_database_what_overview_and_trend_count_in_python(site_factory: Any) -> None:
