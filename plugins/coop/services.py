@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 from stdnum.cn import uscc
 
@@ -413,6 +413,10 @@ class MemberRow(NamedTuple):
         return f"{self.number:06d}"
 
 
+#: PostgreSQL's memory for the close's sorts and hashes, for its transaction only: grouping a county's year of trade
+#: per member (100,000 groups at 500 co-ops) spills to disk under the default 4 MB (docs/performance.md, round 5).
+CLOSE_WORK_MEM = "64MB"
+
 #: An allocation line's money columns, which the close computes and writes in integer fen.
 LINE_MONEY = ("trade_quantity", "trade_amount", "contribution", "reserve_added", "reserve_share", "subsidy_added",
               "subsidy_share", "patronage", "other", "refund_contribution", "refund_reserve")
@@ -617,6 +621,8 @@ def close_years(session: Session, site: Site, actor: Actor, year: int, orders: l
             raise _refuse(_("%(year)s 年度已决算（第 %(v)s 版）。更正决算须说明理由", year=year, v=earlier.version),
                           "reason")
         _check_order(order.coop, year, order.surplus, order.losses_made_good, order.subsidy_assets)
+    if session.get_bind().dialect.name == "postgresql":  # the year's trade is grouped in memory, not on disk
+        session.execute(text(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'"))
     books = _books(session, ids, year)  # type: ignore[arg-type]
     plans = [_plan(order, year, books[order.coop.id]) for order in orders]  # type: ignore[index]
     audit.update_many(session, actor, [(c, {"is_current": False}) for c in previous.values()],
