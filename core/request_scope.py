@@ -24,9 +24,12 @@ class SharedSession(Protocol):
     def release(self) -> None:
         """End the session's transaction and give its connection back; the session stays usable."""
 
+    def page_built(self) -> None:
+        """The page is rendered (in a worker thread): end a transaction on a server here, not after the response."""
+
     @property
     def remote(self) -> bool:
-        """Whether ending its transaction waits on a server (PostgreSQL), rather than SQLite in this process."""
+        """Whether ending its transaction waits on a server (PostgreSQL, open), rather than SQLite in this process."""
 
 
 class RequestScope:
@@ -45,6 +48,12 @@ class RequestScope:
     def after_write(self) -> None:
         self.before_write()
         self.permissions.clear()
+
+    def page_built(self) -> None:
+        """Called by `cunwu.web.render.render` in the worker thread that built the page: on PostgreSQL the read
+        transaction ends there (a round trip this thread makes anyway), so the request's end needs no thread hop."""
+        for session in self.reads.values():
+            session.page_built()
 
     def remote(self) -> bool:
         """Whether closing waits on a database server (then the web layer does it off the event loop)."""

@@ -51,6 +51,7 @@ class RequestSession(Session):
     block; the request's end (or a write in the request) releases them."""
 
     _borrowers = 0
+    _page_built = False  # set by `page_built`: from then on the outermost block's end releases the transaction
 
     def __enter__(self) -> RequestSession:
         self._borrowers += 1
@@ -60,15 +61,28 @@ class RequestSession(Session):
         """A borrowing block has ended (`with` calls this): keep the transaction, drop the objects."""
         self._borrowers = max(0, self._borrowers - 1)
         if not self._borrowers:
-            self.expunge_all()
+            if self._page_built:
+                self.release()
+            else:
+                self.expunge_all()
 
     def release(self) -> None:
         self._borrowers = 0
         super().close()
 
+    def page_built(self) -> None:
+        """The page is rendered, in a worker thread: end a transaction on a server now (or when the block still
+        open here ends), in this thread, rather than in one more thread hop after the response."""
+        if not self.remote:
+            return
+        self._page_built = True
+        if not self._borrowers:
+            self.release()
+
     @property
     def remote(self) -> bool:
-        return self.bind is not None and self.bind.dialect.name != "sqlite"
+        """Whether ending its transaction waits on a server: PostgreSQL with a transaction open."""
+        return self.bind is not None and self.bind.dialect.name != "sqlite" and self.in_transaction()
 
 
 class Database:

@@ -24,7 +24,7 @@ from cunwu.accounts.actor import Actor
 from cunwu.audit.models import AuditEntry
 from cunwu.audit.services import entry_hash
 from cunwu.errors import DomainError, Problem
-from cunwu.i18n import _
+from cunwu.i18n import _, gettext
 from cunwu.notices import queries, services
 from cunwu.notices.cache import cached_page
 from cunwu.notices.markup import diff_versions, render_markdown
@@ -67,10 +67,22 @@ def status_badges() -> Callable[[Notice, dt.date], Markup]:
     return status_badge
 
 
+class CategoryLabels(dict[str, Markup]):
+    """`category_labels[category]` for one page: each category translated when first shown, as `_(category)` in a
+    template would (safe Markup, `%` formatted), then looked up — the board's rows repeat a handful of categories,
+    and a translation per row was the costliest line of its row macro left (docs/performance.md, round 4)."""
+
+    def __missing__(self, category: str) -> Markup:
+        text = Markup(gettext(category))
+        label = self[category] = text % {} if "%" in text else text
+        return label
+
+
 def _common(site: Site) -> dict[str, Any]:
     """Context every notices page shares; labels are translated once per page, not once per row."""
     return {"streams": STREAMS, "stream_labels": {k: str(v) for k, v in STREAM_LABELS.items()},
-            "categories": settings_of(site).categories, "md": render_markdown, "status_badge": status_badges()}
+            "category_labels": CategoryLabels(), "categories": settings_of(site).categories, "md": render_markdown,
+            "status_badge": status_badges()}
 
 
 # --- public board -----------------------------------------------------------------------------------------------

@@ -384,14 +384,23 @@ class RegisterSearch:
                 "status": self.status}
 
 
+def _list_columns() -> tuple[Any, ...]:
+    """What the register page's table shows of each row (`register_list`), labelled as its template reads them."""
+    return (col(Person.id).label("person_id"), Person.name, Person.party_member, Person.sex, Person.birth_date,
+            Person.resident_id, Person.phone, Person.status, col(Membership.id).label("membership_id"),
+            Membership.relation, col(Household.id).label("household_id"),
+            col(Household.number).label("household_number"), Household.group_id)
+
+
 @functools.lru_cache(maxsize=64)
-def _register_statements(q: bool, q_id: bool, group: bool, status: str, flag: str) -> tuple[Any, Any]:
+def _register_statements(q: bool, q_id: bool, group: bool, status: str, flag: str,
+                         plain: bool = False) -> tuple[Any, Any]:
     """The register search for one shape, built once (building costs more than running it on SQLite): the count,
-    and one page of (Person, Membership, Household, total) in the register's order — the total is a window count,
-    so a page and its count are one pass over the village."""
+    and one page of (Person, Membership, Household, total) — or with `plain` the page's columns and the total — in
+    the register's order. The total is a window count, so a page and its count are one pass over the village."""
     current = (col(Membership.end_date).is_(None)) | (col(Membership.end_date) > bindparam("today"))
     query = (
-        select(Person, Membership, Household)
+        (select(*_list_columns()) if plain else select(Person, Membership, Household))  # type: ignore[call-overload]
         .join(Membership, (col(Membership.person_id) == Person.id) & current, isouter=True)
         .join(Household, col(Household.id) == Membership.household_id, isouter=True)
         .where(Person.village_code == bindparam("village"))
@@ -421,11 +430,25 @@ def _register_statements(q: bool, q_id: bool, group: bool, status: str, flag: st
 def register_page(session: Session, village_code: str, search: RegisterSearch, *, page: int, per_page: int,
                   on: dt.date | None = None) -> tuple[list[tuple[Person, Membership | None, Household | None]], int]:
     """One page of the register search, by 户号 then oldest first, and how many match in all."""
-    count, rows = _register_statements(*search.shape())
+    found, total = _search(session, village_code, search, page, per_page, on, plain=False)
+    return [(person, membership, household) for person, membership, household, _ in found], total
+
+
+def register_list(session: Session, village_code: str, search: RegisterSearch, *, page: int, per_page: int,
+                  on: dt.date | None = None) -> tuple[Sequence[Any], int]:
+    """`register_page` as the register page's table reads it: plain rows of its columns (`_list_columns`: person_id,
+    name, …, relation, household_id, household_number, group_id), no Person, Membership and Household objects to
+    build and let go for each row (the clerk's busiest page; docs/performance.md, issue #18 round 4)."""
+    return _search(session, village_code, search, page, per_page, on, plain=True)
+
+
+def _search(session: Session, village_code: str, search: RegisterSearch, page: int, per_page: int,
+            on: dt.date | None, *, plain: bool) -> tuple[Sequence[Any], int]:
+    count, rows = _register_statements(*search.shape(), plain)
     params = search.params(village_code, on)
     found = session.exec(rows, params={**params, "limit": per_page, "offset": (page - 1) * per_page}).all()  # type: ignore[call-overload]
     if found:
-        return [(person, membership, household) for person, membership, household, _ in found], int(found[0][3])
+        return found, int(found[0][-1])
     total = int(session.exec(count, params=params).one()) if page > 1 else 0  # type: ignore[call-overload]
     return [], total
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
-from cunwu import __version__, i18n
+from cunwu import __version__, i18n, request_scope
 from cunwu.privacy import mask
 from cunwu.templating import render_block
 from cunwu.web.guards import may_open
@@ -74,6 +75,18 @@ def base_context(request: Request[Any, Any, Any], village_code: str | None = Non
     }
 
 
+def _page_built() -> None:
+    """In a worker thread, end the request's read transaction on a server now (`RequestScope.page_built`); on the
+    event loop leave it to the request's end, which does it off the loop."""
+    scope = request_scope.current()
+    if scope is None or not scope.reads:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop in this thread: a worker thread
+        scope.page_built()
+
+
 def render(
     request: Request[Any, Any, Any],
     template: str,
@@ -94,6 +107,7 @@ def render(
         html = render_block(site.templates, template, fragment, full)
     else:
         html = site.templates.get_template(template).render(full)
+    _page_built()
     return Response(
         html,
         status_code=status_code,

@@ -105,6 +105,53 @@ def test_a_signed_in_view_reads_its_session_and_actor_in_one_thread_hop(client_a
     assert hops == ["_load_sync"]
 
 
+def test_on_postgresql_the_read_transaction_ends_in_the_page_thread(client_as: Any, pg: str, site_factory: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ending a read transaction is a round trip on PostgreSQL: the worker thread that rendered the page makes it,
+    so the request's end needs no more thread hop (docs/performance.md, issue #18 round 4)."""
+    import anyio.to_thread
+
+    site = site_factory(dialect=pg)
+    client = client_as(site, "clerk", village=VILLAGE)
+    client.get(f"/v/{VILLAGE}/registry/?q=王")
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(func, "__name__", repr(func)))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    with counting(site) as seen:
+        response = client.get(f"/v/{VILLAGE}/registry/?q=王")
+    assert response.status_code == 200 and "退出" in response.text
+    assert hops == ["_load_sync"]  # before: ["_load_sync", "close"]
+    assert seen == {"reads": 1, "writes": 0}  # still one read transaction for the whole page
+    assert site.db.read_engine.pool.checkedout() == 0  # its connection is back in the pool
+
+
+def test_a_page_built_inside_a_read_block_ends_the_transaction_when_the_block_ends(pg: str,
+                                                                                  site_factory: Any) -> None:
+    """A page rendered while its handler's block is still open keeps that block's session and objects usable; the
+    transaction ends with the block, and a later read opens a new one."""
+    site = site_factory(dialect=pg)
+    make_user(site, "clerk", display_name="张秀英")
+    shared, token = request_scope.enter()
+    try:
+        with site.db.read() as session:
+            user = session.exec(select(User).where(User.username == "clerk")).one()
+            shared.page_built()
+            assert session.in_transaction() and user in session
+            assert session.exec(select(User).where(User.id == user.id)).one() is user
+        assert not session.in_transaction() and not shared.remote()
+        with site.db.read() as session:
+            assert session.exec(select(User.display_name).where(User.id == user.id)).one() == "张秀英"
+        assert not shared.remote()  # read after the page was built: released with its block
+    finally:
+        request_scope.leave(token)
+        shared.close()
+
+
 def test_an_unchanged_session_is_stored_again_once_its_renewal_is_due(client_as: Any, site_factory: Any) -> None:
     """The session's expiry still slides: after SESSION_RENEW_SECONDS a view stores it again with a new cookie."""
     site = site_factory()

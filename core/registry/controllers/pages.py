@@ -55,7 +55,7 @@ def register_list(request: Request[Any, Any, Any], village_code: str) -> Respons
     wanted = params["page"]  # "²".isdigit() is true: only ASCII digits make a page number
     page = min(max(1, int(wanted)), PAGE_MAX) if wanted.isascii() and wanted.isdigit() else 1
     with site.db.read() as session:
-        rows, total = queries.register_page(session, village_code, register_search(params), page=page,
+        rows, total = queries.register_list(session, village_code, register_search(params), page=page,
                                             per_page=PER_PAGE)
         groups = queries.groups(session, village_code)
     ids, phones = masker(site, full)

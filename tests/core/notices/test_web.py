@@ -409,6 +409,24 @@ def test_english_page(site: Any) -> None:
     assert "Display period" in page and "Raise an objection" in page
 
 
+def test_the_board_rows_show_each_category_in_the_visitors_language(site: Any, today: Today) -> None:
+    """The rows' category labels are translated once per page (`CategoryLabels`), still in the page's language."""
+    today.set(dt.date(2025, 5, 1))
+    publish(site, title="五月党日", stream="party", category="主题党日", window_days=3)  # past by June
+    today.set(dt.date(2025, 6, 1))
+    publish(site, title="六月党日", stream="party", category="主题党日")
+    publish(site, title="六月村务", category="其他村务")
+    with site_client(site) as client:
+        english = client.get(f"/v/{VILLAGE}/notices/?lang=en").text.split('class="nt-list"', 1)[1]
+        chinese = client.get(f"/v/{VILLAGE}/notices/?lang=zh-CN").text.split('class="nt-list"', 1)[1]
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        desk = client.get(f"/v/{VILLAGE}/notices/manage/?lang=en").text
+    assert english.count("Party day") == 2 and english.count("Other village affairs") == 1
+    assert "主题党日" not in english
+    assert chinese.count("主题党日") == 2 and "Party day" not in chinese
+    assert "Party day" in desk.split('class="nt-list"', 1)[1]  # the clerk's desk draws its past rows the same way
+
+
 def test_anonymous_objections_are_rate_limited_per_client(site_factory: Any, today: Today) -> None:
     site = site_factory(extra_toml="[core.notices]\nanonymous_objections_per_hour = 2\n")
     today.set(dt.date(2025, 6, 1))

@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 from sqlmodel import func, select
 
 from cunwu.accounts.actor import Actor
+from cunwu.clock import frozen_clock
 from cunwu.registry import services
 from cunwu.registry.models import Person
 from cunwu.testing import login, site_client
@@ -146,6 +147,33 @@ def test_search_filters_htmx_fragment_and_pagination(site: Any, filled: dict[str
         assert "共 6 人" in client.get(f"{R}/?flag=party_member").text
         fragment = client.get(f"{R}/?q=张07", headers={"HX-Request": "true"})
         assert fragment.status_code == 200 and "<html" not in fragment.text and 'id="results"' in fragment.text
+
+
+def test_each_register_row_shows_its_person_household_and_group(site: Any) -> None:
+    """The search's table, cell by cell (read as plain columns since #18 round 4): a member of a household in a
+    group, and a person in no household, whose household, relation and group cells stay empty."""
+    actor = Actor.system("test")
+    with site.db.transaction() as session:
+        group = services.create_group(session, site, actor, village_code=VILLAGE, number=3, name="东街")
+        head = make_person(session, site, actor, "王建国", phone="13812345678", party_member="是",
+                           born=dt.date(1970, 5, 4))
+        wife = make_person(session, site, actor, "李秀英", sex="F", born=dt.date(1972, 1, 1))
+        home = services.create_household(session, site, actor, village_code=VILLAGE, number="0042", head=head,
+                                         created_on=dt.date(2020, 1, 1), group_id=group.id)
+        services.add_member(session, site, actor, home, wife, "spouse", home.created_on)
+        alone = make_person(session, site, actor, "赵独居", born=dt.date(1950, 3, 3))
+    with frozen_clock(dt.datetime(2025, 6, 1, 4, tzinfo=dt.UTC)), site_client(site) as client:
+        login(client, site, "clerk", role="clerk", scope=VILLAGE)
+        page = client.get(f"{R}/").text
+    rows = [[re.sub(r"<[^>]+>", "", cell).split() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1], re.S)]
+    by_name = {row[1][0]: row for row in rows}
+    assert by_name["王建国"] == [["0042"], ["王建国", "党员"], ["户主"], ["男"], ["55"], [head.resident_id],
+                                ["13812345678"], ["03", "东街"], ["在村"]]
+    assert by_name["李秀英"] == [["0042"], ["李秀英"], ["配偶"], ["女"], ["53"], [wife.resident_id], [],
+                                ["03", "东街"], ["在村"]]
+    assert by_name["赵独居"] == [[], ["赵独居"], [], ["男"], ["75"], [alone.resident_id], [], [], ["在村"]]
+    assert f'href="{R}/households/{home.id}">0042</a>' in page and f'href="{R}/persons/{wife.id}">李秀英</a>' in page
 
 
 def test_clerk_forms_register_person_household_and_show_errors(site: Any, filled: dict[str, Any]) -> None:
