@@ -14,9 +14,12 @@ from cunwu_plugins.coop.distribution import (
     MemberFigures,
     distributable_surplus,
     distribute,
+    distribute_fen,
     quantify,
+    quantify_fen,
     reserve_amount,
     split,
+    split_fen,
 )
 
 D = Decimal
@@ -275,3 +278,24 @@ def test_split_is_exact_and_deterministic(total, weights):
     first = split(total, keyed)
     assert sum(first.values()) == total
     assert split(total, dict(reversed(list(keyed.items())))) == first
+
+
+def test_one_fen_below_zero_is_refused_by_each_fen_step() -> None:
+    """The fen core refuses the smallest negative amount itself, each with its own message (not a later step's)."""
+    with pytest.raises(DistributionError, match="不能是负数"):
+        split_fen(-1, [1])
+    with pytest.raises(DistributionError, match="-0.01"):
+        quantify_fen(-1, [1], [1], "equal")
+    with pytest.raises(DistributionError, match="可分配盈余"):
+        distribute_fen(-1, Fraction(3, 5), [1], [1])
+
+
+def test_one_fen_is_quantified_and_a_one_fen_pool_needs_its_basis() -> None:
+    assert quantify_fen(1, [0, 0], [0, 0], "equal") == [1, 0]
+    assert quantify_fen(0, [3, 1], [0, 0], "transactions") == [0, 0]
+    # 1 fen distributable at 60 %: the patronage pool is that fen (rounded up), the rest pool nothing.
+    with pytest.raises(DistributionError, match="交易"):
+        distribute_fen(1, Fraction(3, 5), [0, 0], [5, 5])
+    # 3 fen at 60 %: pool 2 (1.8 rounded up), rest 1 fen, with no capital at all.
+    with pytest.raises(DistributionError, match="出资"):
+        distribute_fen(3, Fraction(3, 5), [1, 1], [0, 0])
