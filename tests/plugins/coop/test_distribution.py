@@ -284,7 +284,7 @@ def test_one_fen_below_zero_is_refused_by_each_fen_step() -> None:
     """The fen core refuses the smallest negative amount itself, each with its own message (not a later step's)."""
     with pytest.raises(DistributionError, match="不能是负数"):
         split_fen(-1, [1])
-    with pytest.raises(DistributionError, match="-0.01"):
+    with pytest.raises(DistributionError, match=r"-0\.01"):
         quantify_fen(-1, [1], [1], "equal")
     with pytest.raises(DistributionError, match="可分配盈余"):
         distribute_fen(-1, Fraction(3, 5), [1], [1])
