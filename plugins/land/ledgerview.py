@@ -12,8 +12,6 @@ check stays per request (the route's guard and `villages_for`); the part holds n
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -22,23 +20,11 @@ from sqlmodel import Session
 from cunwu.api import Site, active_locale, audit, local_today, precompressed
 
 from . import services
-from .mapview import Fragments
+from .mapview import site_fragments
 from .models import TRANSFER_FORMS
 
 #: Parts kept per site and process: a few townships' ledgers in both languages (≈ 20 KB each; a county's more).
 LEDGER_FRAGMENTS = 32
-
-_stores: weakref.WeakKeyDictionary[Site, Fragments] = weakref.WeakKeyDictionary()
-_stores_lock = threading.Lock()
-
-
-def _store(site: Site) -> Fragments:
-    with _stores_lock:
-        store = _stores.get(site)
-        if store is None:
-            store = _stores[site] = Fragments(LEDGER_FRAGMENTS)
-        return store
-
 
 def draw(site: Site, session: Session, codes: list[str], today: dt.date) -> Markup:
     """The ledger's data part drawn now (a miss; and what a kept copy equals byte for byte)."""
@@ -67,7 +53,7 @@ def ledger_fragment(site: Site, codes: list[str]) -> precompressed.Part:
     version is read before the records, in the same read, so a part is never kept under a newer version than it
     shows."""
     today = local_today()
-    store = _store(site)
+    store = site_fragments(site, "ledger", LEDGER_FRAGMENTS)
     with site.db.read() as session:
         key = (tuple(codes), audit.villages_version(session, codes) if codes else (0, 0), today, active_locale(),
                services.settings_of(site).expiring_within_days)

@@ -51,16 +51,18 @@ class Fragments:
                 self.items.popitem(last=False)
 
 
-#: One store per running site (a test's or another site's database never answers for this one).
-_stores: weakref.WeakKeyDictionary[Site, Fragments] = weakref.WeakKeyDictionary()
+#: One store per running site and kind of part (a test's or another site's database never answers for this one).
+_stores: weakref.WeakKeyDictionary[Site, dict[str, Fragments]] = weakref.WeakKeyDictionary()
 _stores_lock = threading.Lock()
 
 
-def _store(site: Site) -> Fragments:
+def site_fragments(site: Site, kind: str, size: int) -> Fragments:
+    """The site's store of one kind of kept part ("map", "ledger"), made with room for `size` parts on first use."""
     with _stores_lock:
-        store = _stores.get(site)
+        kinds = _stores.setdefault(site, {})
+        store = kinds.get(kind)
         if store is None:
-            store = _stores[site] = Fragments(MAP_FRAGMENTS)
+            store = kinds[kind] = Fragments(size)
         return store
 
 
@@ -86,7 +88,7 @@ def map_fragment(site: Site, village_code: str) -> precompressed.Part:
     it), drawn on a miss. The version is read before the records, in the same read, so a fragment is never kept
     under a version newer than what it shows."""
     today = local_today()
-    store = _store(site)
+    store = site_fragments(site, "map", MAP_FRAGMENTS)
     with site.db.read() as session:
         key = (village_code, audit.village_version(session, village_code), today, active_locale())
         found = store.get(key)
