@@ -19,7 +19,6 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, event, func, select, text
@@ -273,9 +272,52 @@ def _shape(model: type[SQLModel]) -> _Shape:
     return _Shape(keys, settable, required, defaults, tuple(factories))  # type: ignore[arg-type]
 
 
+def _json_scalar(value: Any) -> str:
+    """One value as `_ROW_JSON` writes it inside a row (the encoder itself for anything but the common scalars)."""
+    encode = _SCALAR_JSON.get(type(value))
+    return encode(value) if encode is not None else _ROW_JSON.encode(value)
+
+
+def _date_json(value: dt.date) -> str:
+    return f'"{value.isoformat()}"'
+
+
+#: The JSON text of the usual column values by exact type, as `_ROW_JSON` writes them (bool, float, str and int
+#: subclasses, enums, dicts and lists go through the encoder itself).
+_SCALAR_JSON: dict[type, Callable[[Any], str]] = {
+    str: _json_text, int: int.__repr__, type(None): lambda _value: "null",
+    decimal.Decimal: lambda value: _json_text(str(value)), dt.date: _date_json, dt.datetime: _date_json,
+}
+
+
+def _json_column(values: list[Any]) -> Iterable[str]:
+    """Each value of one column as the row JSON holds it. A column of one common type is encoded by one C-level map
+    (an import's column is almost always all text, all integers or all `Decimal`)."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return map(_json_text, values)
+    if kinds == {int}:
+        return map(int.__repr__, values)
+    return map(_json_scalar, values)
+
+
+@cache
+def _row_template(keys: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
+    """The row JSON as a %-template over the values in sorted-key order (what `_ROW_JSON` writes for the full dict:
+    sorted keys, no spaces), and the positions of those keys in `keys`."""
+    order = tuple(sorted(range(len(keys)), key=keys.__getitem__))
+    template = "{" + ",".join(f"{_json_text(keys[i]).replace('%', '%%')}:%s" for i in order) + "}"
+    return template, order
+
+
 def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]],
                  in_fen: Collection[str] = ()) -> tuple[list[int], list[str]]:
-    """Check and insert plain rows (see `insert_many`); their new ids, and each full row as the chain's JSON text."""
+    """Check and insert plain rows (see `insert_many`); their new ids, and each full row as the chain's JSON text.
+
+    Column by column: each column's values, their bind values and their JSON are made by C-level maps, and the
+    driver rows and the JSON texts are zipped from the columns; per row and per value in Python, the same work was
+    more than half of a 100,000-plot import (docs/performance.md, "Land import", round 4). The JSON text is the
+    text `_ROW_JSON` writes for the row as a dict with every column (`tests/core/registry/test_audit_batch.py`)."""
     shape = _shape(model)
     table = model.__table__  # type: ignore[attr-defined]
     for row in rows:
@@ -284,34 +326,35 @@ def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, A
         if not row.keys() >= shape.required:
             raise ValueError(f"{table.name}: no value for column {sorted(shape.required - row.keys())[0]!r}, "
                              "which has no default")
-    fen = tuple(in_fen)
+    fen = frozenset(in_fen)
     for key in fen:
         if key not in shape.settable or not isinstance(table.c[key].type, Money):
             raise ValueError(f"{table.name}.{key} is not a Money column, so it cannot be given in fen")
     ids = _new_ids(session, table, len(rows))
-    afters: list[str] = []  # each row's entry JSON, kept from the insert for the audit
-    values = itemgetter(*shape.keys)
     stored_as_fen = session.get_bind().dialect.name == "sqlite"  # Money's storage there: integer fen
-    fen_values = itemgetter(*fen) if len(fen) > 1 else lambda full: (full[fen[0]],)
-
-    def records() -> Iterator[tuple[Any, ...]]:
-        for row, id_ in zip(rows, ids, strict=True):
-            full = {"id": id_, **shape.defaults, **row}
-            for key, factory in shape.factories:
-                if key not in row:
-                    full[key] = factory()
-            if not fen:
-                afters.append(_ROW_JSON.encode(full))
-                yield values(full)
-                continue
-            driver = values(full)
+    factories = dict(shape.factories)
+    driver: list[Iterable[Any]] = []
+    texts: list[Iterable[str]] = []
+    for key in shape.keys:
+        if key == "id":
+            values = ids
+        elif key in factories:
+            factory = factories[key]
+            values = [row[key] if key in row else factory() for row in rows]
+        else:
+            values = list(map(dict.get, rows, itertools.repeat(key), itertools.repeat(shape.defaults.get(key))))
+        if key in fen:
             # The yuan text is what the JSON holds for the Decimal, and what COPY parses into NUMERIC.
-            full.update(zip(fen, map(fen_text, fen_values(full)), strict=True))
-            afters.append(_ROW_JSON.encode(full))
-            yield driver if stored_as_fen else values(full)
-
-    _driver_insert(session, table, shape.keys,
-                   _driver_values(session, table, shape.keys, records(), skip=frozenset(fen)))
+            yuan = list(map(fen_text, values))
+            texts.append(map(_json_text, yuan))
+            driver.append(values if stored_as_fen else yuan)
+            continue
+        texts.append(_json_column(values))
+        processor = _bind_processor(session, table.c[key])
+        driver.append(values if processor is None else map(processor, values))
+    template, order = _row_template(shape.keys)
+    afters = list(map(template.__mod__, zip(*(texts[i] for i in order), strict=True)))
+    _driver_insert(session, table, shape.keys, zip(*driver, strict=True))
     return ids, afters
 
 
@@ -427,24 +470,15 @@ def _new_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
-def _driver_values(session: Session, table: Table, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]],
-                   skip: frozenset[str] = frozenset()) -> Iterator[tuple[Any, ...]]:
-    """Rows (values in `keys` order) as SQLAlchemy would hand them to the driver: through each column type's bind
-    processor for the session's database (but the columns in `skip`, whose values are driver values already)."""
+def _bind_processor(session: Session, column: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy would pass a value of `column` through on its way to the driver of the session's database."""
     dialect = session.get_bind().dialect
-    processors = [(index, processor) for index, key in enumerate(keys) if key not in skip
-                  and (processor := table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
-    for row in rows:
-        if processors:
-            values = list(row)
-            for index, processor in processors:
-                values[index] = processor(values[index])
-            row = tuple(values)
-        yield row
+    return column.type.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
 
 
 def _driver_insert(session: Session, table: Table, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Insert rows of driver values (see `_driver_values`), in order, on the connection of the session's transaction.
+    """Insert rows of driver values (each through its column's `_bind_processor`), in order, on the connection of
+    the session's transaction.
 
     Straight to the driver, as SQLAlchemy's per-row parameter handling would cost about as much as the insert itself,
     and streamed (rows are made as the driver takes them): PostgreSQL takes them with COPY (psycopg's executemany
@@ -488,7 +522,8 @@ def _append_many(session: Session, actor: Actor, items: Iterable[_Item]) -> int:
     at_json = _json_text(at.isoformat())
     actor_id, actor_label = actor.user_id, actor.label
     actor_json = _actor_json(actor_id, actor_label)
-    ((stored_at,),) = _driver_values(session, table, ("at",), [(at,)])
+    processor = _bind_processor(session, table.c.at)
+    stored_at = at if processor is None else processor(at)
     count = 0
 
     def entries() -> Iterator[tuple[Any, ...]]:
