@@ -291,14 +291,31 @@ _SCALAR_JSON: dict[type, Callable[[Any], str]] = {
 
 
 def _json_column(values: list[Any]) -> Iterable[str]:
-    """Each value of one column as the row JSON holds it. A column of one common type is encoded by one C-level map
-    (an import's column is almost always all text, all integers or all `Decimal`)."""
+    """Each value of one column as the row JSON holds it. A column of one common type is encoded by C-level maps
+    (an import's column is almost always all text, all integers, all `Decimal`, all dates or all empty)."""
     kinds = set(map(type, values))
-    if kinds == {str}:
-        return map(_json_text, values)
-    if kinds == {int}:
-        return map(int.__repr__, values)
-    return map(_json_scalar, values)
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is decimal.Decimal:
+        return map(_json_text, map(decimal.Decimal.__str__, values))
+    if kind is type(None):
+        return itertools.repeat("null", len(values))
+    return map(_SCALAR_JSON.get(kind, _json_scalar), values)  # type: ignore[arg-type]
+
+
+def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> Iterable[Any]:
+    """The column's values through its bind processor, once per distinct value when they repeat (an import's areas,
+    dates and empty columns; equal values of one type bind alike)."""
+    if processor is None:
+        return values
+    typed = list(zip(map(type, values), values, strict=True))
+    try:
+        distinct = set(typed)
+    except TypeError:  # unhashable values (JSON documents): each on its own
+        return map(processor, values)
+    if len(distinct) * 2 > len(values):
+        return map(processor, values)
+    bound = {key: processor(key[1]) for key in distinct}
+    return map(bound.__getitem__, typed)
 
 
 @cache
@@ -350,8 +367,7 @@ def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, A
             driver.append(values if stored_as_fen else yuan)
             continue
         texts.append(_json_column(values))
-        processor = _bind_processor(session, table.c[key])
-        driver.append(values if processor is None else map(processor, values))
+        driver.append(_bound(_bind_processor(session, table.c[key]), values))
     template, order = _row_template(shape.keys)
     afters = list(map(template.__mod__, zip(*(texts[i] for i in order), strict=True)))
     _driver_insert(session, table, shape.keys, zip(*driver, strict=True))
@@ -391,15 +407,15 @@ def is_batch(entry: AuditEntry) -> bool:
     return entry.before is None and isinstance(entry.after, dict) and BATCH_KEY in entry.after
 
 
-def _rows_sha256(texts: Iterable[str]) -> tuple[int, str]:
+def _rows_sha256(chunks: Iterable[str]) -> tuple[int, str]:
     """How a batch entry commits to its rows: their count and SHA-256 over each row's JSON text plus a newline
-    (JSON text never holds a raw newline), in id order."""
+    (JSON text never holds a raw newline), in id order; the texts given one by one or joined by newlines."""
     digest = hashlib.sha256()
     count = 0
-    for text_ in texts:
-        digest.update(text_.encode("utf-8"))
+    for chunk in chunks:
+        digest.update(chunk.encode("utf-8"))
         digest.update(b"\n")
-        count += 1
+        count += chunk.count("\n") + 1
     return count, digest.hexdigest()
 
 
@@ -425,7 +441,7 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
     pairs = list(zip(ids, afters, strict=True))
     if any(a >= b for a, b in itertools.pairwise(ids)):
         pairs.sort()
-    count, rows_sha256 = _rows_sha256(after for _id, after in pairs)
+    count, rows_sha256 = _rows_sha256(["\n".join(after for _id, after in pairs)])
     object_type = str(model.__table__.name)  # type: ignore[attr-defined]
     villages = {row.get("village_code") for row in rows} if "village_code" in _shape(model).settable else {None}
     entry = record(
