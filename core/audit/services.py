@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, event, func, select, text
+from sqlalchemy import Table, and_, event, func, select, text
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel
 
 from cunwu.accounts.actor import Actor
@@ -397,6 +398,10 @@ def insert_many(session: Session, actor: Actor, model: type[SQLModel], rows: lis
     return ids
 
 
+#: How many records' JSON lines one `audit_row` holds: a batch of 100,000 records is 100 rows to write, not 100,000
+#: (docs/architecture.md, "Audit"; docs/performance.md, "Land import", round 4).
+ROWS_PER_CHUNK = 1000
+
 #: The key of a batch entry's `after`: {"@batch": {"rows", "first_id", "last_id", "rows_sha256", "file_sha256"}}.
 #: Not a possible column name, so no record's snapshot can look like a batch.
 BATCH_KEY = "@batch"
@@ -426,10 +431,10 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
 
     Rows as for `insert_many`. The entry (object: the table and the first id) records how many rows were written,
     their id range, the SHA-256 over each full row's JSON in id order and, for an import, the SHA-256 of the file
-    (`source_sha256`); each row's JSON is kept in `audit_row`. So the chain commits to every row as a per-record entry
-    would — `verify_chain` re-hashes the rows, `cunwu audit verify --records` names a single edited record and
-    column, `history` lists the row under its record — for one entry and one narrow index row per record instead of
-    a full entry with two unique random-hash indexes.
+    (`source_sha256`); the rows' JSON is kept in `audit_row`, `ROWS_PER_CHUNK` lines to a row. So the chain commits
+    to every row as a per-record entry would — `verify_chain` re-hashes the rows, `cunwu audit verify --records`
+    names a single edited record and column, `history` lists the row under its record — for one entry and one
+    `audit_row` per thousand records, instead of a full entry with two unique random-hash indexes per record.
 
     `in_fen` names `Money` columns whose values every row gives as integer fen (a close's exact arithmetic works in
     fen): they are written as they are, without a `Decimal` and `Money`'s conversion per value, to the same rows and
@@ -441,7 +446,9 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
     pairs = list(zip(ids, afters, strict=True))
     if any(a >= b for a, b in itertools.pairwise(ids)):
         pairs.sort()
-    count, rows_sha256 = _rows_sha256(["\n".join(after for _id, after in pairs)])
+    chunks = [(pairs[start][0], "\n".join(after for _id, after in pairs[start:start + ROWS_PER_CHUNK]))
+              for start in range(0, len(pairs), ROWS_PER_CHUNK)]
+    count, rows_sha256 = _rows_sha256(chunk for _first, chunk in chunks)
     object_type = str(model.__table__.name)  # type: ignore[attr-defined]
     villages = {row.get("village_code") for row in rows} if "village_code" in _shape(model).settable else {None}
     entry = record(
@@ -452,8 +459,13 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
     )
     entry_id = entry.id
     _driver_insert(session, AuditRow.__table__, ("entry_id", "object_id", "after"),  # type: ignore[attr-defined]
-                   ((entry_id, id_, after) for id_, after in pairs))
+                   ((entry_id, first, chunk) for first, chunk in chunks))
     return ids
+
+
+def batch_lines(chunk_text: str) -> Iterator[dict[str, Any]]:
+    """The records of one `audit_row` chunk: each line's JSON (a full row with its id)."""
+    return map(json.loads, chunk_text.split("\n"))
 
 
 def batch_problem(session: Session, entry: AuditEntry) -> str | None:
@@ -610,6 +622,18 @@ def verify_chain(
             progress(len(entries))
 
 
+def _line_of(chunk_text: str, id_: int) -> dict[str, Any] | None:
+    """The row of record `id_` in an `audit_row` chunk, if it is there. Only a line holding `"id":<id>` (a JSON
+    string escapes its quotes) can be it; such a line is parsed to check it is the row's own id, not a nested one."""
+    marks = (f'"id":{id_},', f'"id":{id_}}}')
+    for line in chunk_text.split("\n"):
+        if marks[0] in line or marks[1] in line:
+            row = json.loads(line)
+            if row.get("id") == id_:
+                return row  # type: ignore[no-any-return]
+    return None
+
+
 def history(session: Session, object_type: str, object_id: str) -> list[AuditEntry]:
     """The audit entries of one record, oldest first (for public history pages).
 
@@ -622,14 +646,22 @@ def history(session: Session, object_type: str, object_id: str) -> list[AuditEnt
         .order_by(AuditEntry.id)  # type: ignore[arg-type]
     ) if not is_batch(entry)]
     if object_id.isdigit():
+        id_ = int(object_id)
+        inner = aliased(AuditRow)
+        chunk = (select(func.max(inner.object_id)).where(inner.entry_id == AuditEntry.id, inner.object_id <= id_)
+                 .correlate(AuditEntry).scalar_subquery())
         batched = session.execute(
-            select(AuditEntry, AuditRow.after).join(AuditRow, AuditRow.entry_id == AuditEntry.id)  # type: ignore[arg-type]
-            .where(AuditEntry.object_type == object_type, AuditRow.object_id == int(object_id)))
-        for batch, after in batched:
-            entries.append(AuditEntry(
-                id=batch.id, at=batch.at, actor_id=batch.actor_id, actor_label=batch.actor_label, action=batch.action,
-                object_type=object_type, object_id=object_id, village_code=batch.village_code, before=None,
-                after=json.loads(after), prev_hash=batch.prev_hash, hash=batch.hash))
+            select(AuditEntry, AuditRow.after)
+            .join(AuditRow, and_(AuditRow.entry_id == AuditEntry.id, AuditRow.object_id == chunk))  # type: ignore[arg-type]
+            .where(AuditEntry.object_type == object_type))
+        for batch, chunk_text in batched:
+            after = _line_of(chunk_text, id_)
+            if after is not None:  # None: the record is not one of this batch's
+                entries.append(AuditEntry(
+                    id=batch.id, at=batch.at, actor_id=batch.actor_id, actor_label=batch.actor_label,
+                    action=batch.action, object_type=object_type, object_id=object_id,
+                    village_code=batch.village_code, before=None, after=after, prev_hash=batch.prev_hash,
+                    hash=batch.hash))
         entries.sort(key=lambda entry: entry.id)  # type: ignore[arg-type,return-value]
     return entries
 

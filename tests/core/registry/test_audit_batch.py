@@ -60,8 +60,10 @@ def test_an_edited_row_of_a_batch_breaks_the_chain(site_factory: Any, dialect: s
     with site.db.transaction() as session:
         ids = audit.insert_batch(session, Actor.system("test"), Person, _people(5), "registry.person.import")
     with site.db.transaction() as session:
-        stored = session.exec(select(AuditRow).where(AuditRow.object_id == ids[2])).one()
-        session.execute(update(AuditRow).where(AuditRow.object_id == ids[2])  # type: ignore[arg-type]
+        # The batch's five rows are lines of one audit_row: the third record's line is edited.
+        stored = session.exec(select(AuditRow).where(AuditRow.object_id == ids[0])).one()
+        assert '"name":"王3"' in stored.after.split("\n")[2]
+        session.execute(update(AuditRow).where(AuditRow.object_id == ids[0])  # type: ignore[arg-type]
                         .values(after=stored.after.replace("王3", "李3")))
         entry_id = stored.entry_id
     with site.db.read() as session:
@@ -74,8 +76,10 @@ def test_a_removed_row_of_a_batch_breaks_the_chain(site_factory: Any) -> None:
     site = site_factory()
     with site.db.transaction() as session:
         ids = audit.insert_batch(session, Actor.system("test"), Person, _people(5), "registry.person.import")
-    with site.db.transaction() as session:
-        session.execute(text("DELETE FROM audit_row WHERE object_id = :id"), {"id": ids[4]})
+    with site.db.transaction() as session:  # the fifth record's line taken out of the batch's audit_row
+        stored = session.exec(select(AuditRow).where(AuditRow.object_id == ids[0])).one()
+        session.execute(text("UPDATE audit_row SET after = :after WHERE object_id = :id"),
+                        {"after": "\n".join(stored.after.split("\n")[:4]), "id": ids[0]})
     with site.db.read() as session:
         _checked, problem = audit.verify_chain(session)
     assert problem is not None and "do not match its rows hash" in problem.reason
