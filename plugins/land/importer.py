@@ -119,11 +119,17 @@ def _date(value: Any) -> dt.date | None:
 
 _HEADER_OF = {c.key: c.header for c in COLUMNS}
 
+#: What a row's land type, grade and contract dates come to: (land type code, grade, start, end, extended to, the
+#: problems of the type and grade columns, the problems of the date columns), each problem as (column key, message).
+_Terms = tuple[str, int | None, dt.date | None, dt.date | None, dt.date | None, tuple[tuple[str, str], ...],
+               tuple[tuple[str, str], ...]]
+
 
 class _Parser:
-    """Checks the rows of one file. A county's export repeats the same few contract dates, village prefixes, land
-    types and areas on every row, so each distinct value is parsed once per file (the per-row work was twice the
-    whole raw insert of the same rows: docs/performance.md, "Land import")."""
+    """Checks the rows of one file. A county's export repeats the same few areas, land types, grades and contract
+    dates on every row, and every plot of a contract repeats its number: each distinct area, date, combination of
+    land type, grade and dates, and contract number is checked once per file (the per-row work was twice the whole
+    raw insert of the same rows: docs/performance.md, "Land import")."""
 
     def __init__(self, site: Site, index: dict[str, int], filename: str, problems: list[Problem],
                  only_village: str | None) -> None:
@@ -134,9 +140,11 @@ class _Parser:
         self.needed = self.width + missing
         self.at = {column.key: index.get(column.key, self.width) for column in COLUMNS}
         self.cells = itemgetter(*(self.at[column.key] for column in COLUMNS))
+        self.terms: dict[tuple[Any, ...], _Terms] = {}
         self.dates: dict[Any, dt.date | None] = {}
-        self.villages: dict[str, bool] = {}
         self.areas: dict[str, Decimal | None] = {}
+        self.villages: dict[str, bool] = {}
+        self.contracts: dict[str, str | None] = {}
 
     def fail(self, number: int, key: str, message: str) -> None:
         self.problems.append(Problem(message, file=self.filename, row=number, column=_HEADER_OF[key]))
@@ -159,6 +167,44 @@ class _Parser:
                 area = Decimal("NaN")
             self.areas[text] = to_mu(area) if area.is_finite() and area > 0 else None
         return self.areas[text]
+
+    def terms_of(self, key: tuple[Any, ...]) -> _Terms:
+        """`terms` of (land type, grade, start cell, end cell, extended-to cell, extended-to text), once per file."""
+        try:
+            return self.terms[key]
+        except KeyError:
+            terms = self.terms[key] = self.check_terms(*key)
+            return terms
+        except TypeError:  # a cell that is not hashable: checked every time
+            return self.check_terms(*key)
+
+    def check_terms(self, land_type: str, grade_text: str, start_cell: Any, end_cell: Any, extended_cell: Any,
+                    extended_text: str) -> _Terms:
+        """A row's land type, grade and contract dates checked (see `_Terms`)."""
+        early: list[tuple[str, str]] = []
+        late: list[tuple[str, str]] = []
+        land_type = land_type or "013"
+        land_type = _TYPE_BY_LABEL.get(land_type, land_type)
+        if land_type not in LAND_TYPES:
+            unknown = _("土地类型“%(v)s”无法识别（水田、水浇地、旱地、果园、林地、草地、其他农用地）", v=land_type)
+            early.append(("land_type", unknown))
+        grade = int(grade_text) if grade_text.isdecimal() and 1 <= int(grade_text) <= 10 else None
+        if grade_text and grade is None:
+            early.append(("grade", _("地力等级必须是 1 到 10 的整数")))
+        start_on, end_on = self.date(start_cell), self.date(end_cell)
+        extended_to = self.date(extended_cell) if extended_text else None
+        if start_on is None:
+            late.append(("start_on", _("日期格式不正确（例如 1998-01-01）")))
+        if end_on is None or (start_on is not None and end_on <= start_on):
+            late.append(("end_on", _("承包期结束日必须是晚于开始日的日期")))
+        if extended_text and (extended_to is None or (end_on is not None and extended_to <= end_on)):
+            late.append(("extended_to", _("延包结束日必须晚于原承包期结束日")))
+        return land_type, grade, start_on, end_on, extended_to, tuple(early), tuple(late)
+
+    def contract_problem(self, contract: str) -> str | None:
+        if contract not in self.contracts:
+            self.contracts[contract] = codes.check_contract_code(contract, contract[:18])
+        return self.contracts[contract]
 
     def known_village(self, village_code: str) -> bool:
         known = self.villages.get(village_code)
@@ -200,30 +246,20 @@ class _Parser:
         mu = self.area(area_text)
         if mu is None:
             fail(number, "area", _("面积必须是大于 0 的数字（亩），收到“%(v)s”", v=area_text))
-        land_type = land_type or "013"
-        land_type = _TYPE_BY_LABEL.get(land_type, land_type)
-        if land_type not in LAND_TYPES:
-            fail(number, "land_type",
-                 _("土地类型“%(v)s”无法识别（水田、水浇地、旱地、果园、林地、草地、其他农用地）", v=land_type))
-        grade = int(grade_text) if grade_text.isdigit() and 1 <= int(grade_text) <= 10 else None
-        if grade_text and grade is None:
-            fail(number, "grade", _("地力等级必须是 1 到 10 的整数"))
+        land_type, grade, start_on, end_on, extended_to, early, late = self.terms_of(
+            (land_type, grade_text, dates[0], dates[1], dates[2], extended_text))
+        for key, message in early:
+            fail(number, key, message)
         if not household:
             fail(number, "household", _("请填写户号"))
         contract = contract.upper()
-        if (wrong := codes.check_contract_code(contract, contract[:18])) is not None:
+        if (wrong := self.contract_problem(contract)) is not None:
             fail(number, "contract", wrong)
         elif code_ok and contract[:14] != code[:14]:
             fail(number, "contract",
                  _("合同编号 %(c)s 与地块编码的发包方（前 14 位 %(i)s）不一致", c=contract, i=code[:14]))
-        start_on, end_on = self.date(dates[0]), self.date(dates[1])
-        extended_to = self.date(dates[2]) if extended_text else None
-        if start_on is None:
-            fail(number, "start_on", _("日期格式不正确（例如 1998-01-01）"))
-        if end_on is None or (start_on is not None and end_on <= start_on):
-            fail(number, "end_on", _("承包期结束日必须是晚于开始日的日期"))
-        if extended_text and (extended_to is None or (end_on is not None and extended_to <= end_on)):
-            fail(number, "extended_to", _("延包结束日必须晚于原承包期结束日"))
+        for key, message in late:
+            fail(number, key, message)
         if len(problems) > before:
             return None
         return _Row(number, village_code, code, name, mu, land_type, grade,  # type: ignore[arg-type]
