@@ -37,12 +37,15 @@ class AuditEntry(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
-    """One record written by a batch entry (`service.insert_batch`): its full row as the chain's JSON text.
+    """Records written by a batch entry (`service.insert_batch`): up to `ROWS_PER_CHUNK` full rows as the chain's JSON
+    text, one line each in id order, keyed by the batch entry and the first record's id.
 
-    The batch entry's `after` holds the count and the SHA-256 over these texts in id order, so the chain commits to
-    every row without an entry (and two random-hash index insertions) per row; `verify_chain` re-hashes them and
-    `verify_records` compares each with its record, naming a single edited row. Stored as text, not JSON, so the
-    bytes hashed are the bytes read back. No rowid on SQLite: the key is the only index, filled in order.
+    The batch entry's `after` holds the count and the SHA-256 over these lines (each plus a newline) in id order, so
+    the chain commits to every row without an entry (and two random-hash index insertions) per row; `verify_chain`
+    re-hashes them and `verify_records` compares each line with its record, naming a single edited row. Stored as
+    text, not JSON, so the bytes hashed are the bytes read back (JSON text never holds a raw newline). A thousand
+    records to a row: one narrow key per thousand, not per record (migration core_0005 merged the rows of one
+    record each). No rowid on SQLite: the key is the only index, filled in order.
     """
 
     __tablename__ = "audit_row"

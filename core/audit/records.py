@@ -3,7 +3,7 @@
 The chain proves what was *recorded*; a direct edit of a business row (a notice body, a payment amount, an account
 number) leaves the chain intact. Here every record named in the chain is loaded and each column its newest entry's
 `after` holds is compared with the row as it is now. The first difference is named: table, id, column, entry.
-Records written by a batch entry (`service.insert_batch`) are compared with their row of the batch (`audit_row`,
+Records written by a batch entry (`service.insert_batch`) are compared with their line of the batch (`audit_row`,
 whose hash `verify_chain` checks) unless a newer entry of their own records them.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from sqlalchemy.types import LargeBinary
 from sqlmodel import Session, SQLModel
 
 from cunwu.audit.models import AuditEntry, AuditRow
-from cunwu.audit.services import canonical, is_batch
+from cunwu.audit.services import batch_lines, canonical, is_batch
 
 if TYPE_CHECKING:
     from cunwu.runtime import Site
@@ -149,11 +148,16 @@ def verify_records(session: Session, *, batch: int = 2000,
     return checked + batch_checked, problem
 
 
+#: How many `audit_row` chunks `verify_records` reads at a time (up to 5 × `ROWS_PER_CHUNK` records).
+_CHUNKS_AT_ONCE = 5
+
+
 def _verify_batch_rows(session: Session, batch: int,
                        progress: Callable[[int], None] | None) -> tuple[int, RecordProblem | None]:
     """Compare each record written by a batch entry with its row of the batch, unless a newer entry records it.
 
-    `batch` stays under SQLite's 999 parameters: the newer entries are looked up by a list of object ids.
+    The records of a few chunks are compared `batch` at a time, which stays under SQLite's 999 parameters: the
+    newer entries are looked up by a list of object ids.
     """
     tables = SQLModel.metadata.tables
     checked = 0
@@ -165,23 +169,26 @@ def _verify_batch_rows(session: Session, batch: int,
             continue
         last = -1
         while True:
-            rows = session.execute(select(AuditRow.object_id, AuditRow.after).where(
+            chunks = session.execute(select(AuditRow.object_id, AuditRow.after).where(
                 AuditRow.entry_id == entry.id, AuditRow.object_id > last)  # type: ignore[arg-type,operator]
-                .order_by(AuditRow.object_id).limit(batch)).all()  # type: ignore[arg-type]
-            if not rows:
+                .order_by(AuditRow.object_id).limit(_CHUNKS_AT_ONCE)).all()  # type: ignore[arg-type]
+            if not chunks:
                 break
-            last = rows[-1][0]
-            newer = set(session.scalars(select(AuditEntry.object_id).where(
-                AuditEntry.object_type == entry.object_type, AuditEntry.id > entry.id,  # type: ignore[operator]
-                AuditEntry.object_id.in_([str(object_id) for object_id, _after in rows]))))  # type: ignore[attr-defined]
-            recorded = [_BatchRow(int(entry.id), entry.object_type, str(object_id), json.loads(after))  # type: ignore[arg-type]
-                        for object_id, after in rows if str(object_id) not in newer]
-            problem = _check_table(session, table, recorded)
-            if problem is not None:
-                return checked + len(recorded), problem
-            checked += len(recorded)
-            if progress:
-                progress(len(rows))
+            last = chunks[-1][0]
+            rows = [row for _first, chunk in chunks for row in batch_lines(chunk)]
+            for start in range(0, len(rows), batch):
+                part = rows[start:start + batch]
+                newer = set(session.scalars(select(AuditEntry.object_id).where(
+                    AuditEntry.object_type == entry.object_type, AuditEntry.id > entry.id,  # type: ignore[operator]
+                    AuditEntry.object_id.in_([str(row["id"]) for row in part]))))  # type: ignore[attr-defined]
+                recorded = [_BatchRow(int(entry.id), entry.object_type, str(row["id"]), row)  # type: ignore[arg-type]
+                            for row in part if str(row["id"]) not in newer]
+                problem = _check_table(session, table, recorded)
+                if problem is not None:
+                    return checked + len(recorded), problem
+                checked += len(recorded)
+                if progress:
+                    progress(len(part))
     return checked, None
 
 

@@ -19,11 +19,11 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, event, func, select, text
+from sqlalchemy import Table, and_, event, func, select, text
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel
 
 from cunwu.accounts.actor import Actor
@@ -273,9 +273,69 @@ def _shape(model: type[SQLModel]) -> _Shape:
     return _Shape(keys, settable, required, defaults, tuple(factories))  # type: ignore[arg-type]
 
 
+def _json_scalar(value: Any) -> str:
+    """One value as `_ROW_JSON` writes it inside a row (the encoder itself for anything but the common scalars)."""
+    encode = _SCALAR_JSON.get(type(value))
+    return encode(value) if encode is not None else _ROW_JSON.encode(value)
+
+
+def _date_json(value: dt.date) -> str:
+    return f'"{value.isoformat()}"'
+
+
+#: The JSON text of the usual column values by exact type, as `_ROW_JSON` writes them (bool, float, str and int
+#: subclasses, enums, dicts and lists go through the encoder itself).
+_SCALAR_JSON: dict[type, Callable[[Any], str]] = {
+    str: _json_text, int: int.__repr__, type(None): lambda _value: "null",
+    decimal.Decimal: lambda value: _json_text(str(value)), dt.date: _date_json, dt.datetime: _date_json,
+}
+
+
+def _json_column(values: list[Any]) -> Iterable[str]:
+    """Each value of one column as the row JSON holds it. A column of one common type is encoded by C-level maps
+    (an import's column is almost always all text, all integers, all `Decimal`, all dates or all empty)."""
+    kinds = set(map(type, values))
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is decimal.Decimal:
+        return map(_json_text, map(decimal.Decimal.__str__, values))
+    if kind is type(None):
+        return itertools.repeat("null", len(values))
+    return map(_SCALAR_JSON.get(kind, _json_scalar), values)  # type: ignore[arg-type]
+
+
+def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> Iterable[Any]:
+    """The column's values through its bind processor, once per distinct value when they repeat (an import's areas,
+    dates and empty columns; equal values of one type bind alike)."""
+    if processor is None:
+        return values
+    typed = list(zip(map(type, values), values, strict=True))
+    try:
+        distinct = set(typed)
+    except TypeError:  # unhashable values (JSON documents): each on its own
+        return map(processor, values)
+    if len(distinct) * 2 > len(values):
+        return map(processor, values)
+    bound = {key: processor(key[1]) for key in distinct}
+    return map(bound.__getitem__, typed)
+
+
+@cache
+def _row_template(keys: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
+    """The row JSON as a %-template over the values in sorted-key order (what `_ROW_JSON` writes for the full dict:
+    sorted keys, no spaces), and the positions of those keys in `keys`."""
+    order = tuple(sorted(range(len(keys)), key=keys.__getitem__))
+    template = "{" + ",".join(f"{_json_text(keys[i]).replace('%', '%%')}:%s" for i in order) + "}"
+    return template, order
+
+
 def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]],
                  in_fen: Collection[str] = ()) -> tuple[list[int], list[str]]:
-    """Check and insert plain rows (see `insert_many`); their new ids, and each full row as the chain's JSON text."""
+    """Check and insert plain rows (see `insert_many`); their new ids, and each full row as the chain's JSON text.
+
+    Column by column: each column's values, their bind values and their JSON are made by C-level maps, and the
+    driver rows and the JSON texts are zipped from the columns; per row and per value in Python, the same work was
+    more than half of a 100,000-plot import (docs/performance.md, "Land import", round 4). The JSON text is the
+    text `_ROW_JSON` writes for the row as a dict with every column (`tests/core/registry/test_audit_batch.py`)."""
     shape = _shape(model)
     table = model.__table__  # type: ignore[attr-defined]
     for row in rows:
@@ -284,34 +344,34 @@ def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, A
         if not row.keys() >= shape.required:
             raise ValueError(f"{table.name}: no value for column {sorted(shape.required - row.keys())[0]!r}, "
                              "which has no default")
-    fen = tuple(in_fen)
+    fen = frozenset(in_fen)
     for key in fen:
         if key not in shape.settable or not isinstance(table.c[key].type, Money):
             raise ValueError(f"{table.name}.{key} is not a Money column, so it cannot be given in fen")
     ids = _new_ids(session, table, len(rows))
-    afters: list[str] = []  # each row's entry JSON, kept from the insert for the audit
-    values = itemgetter(*shape.keys)
     stored_as_fen = session.get_bind().dialect.name == "sqlite"  # Money's storage there: integer fen
-    fen_values = itemgetter(*fen) if len(fen) > 1 else lambda full: (full[fen[0]],)
-
-    def records() -> Iterator[tuple[Any, ...]]:
-        for row, id_ in zip(rows, ids, strict=True):
-            full = {"id": id_, **shape.defaults, **row}
-            for key, factory in shape.factories:
-                if key not in row:
-                    full[key] = factory()
-            if not fen:
-                afters.append(_ROW_JSON.encode(full))
-                yield values(full)
-                continue
-            driver = values(full)
+    factories = dict(shape.factories)
+    driver: list[Iterable[Any]] = []
+    texts: list[Iterable[str]] = []
+    for key in shape.keys:
+        if key == "id":
+            values = ids
+        elif key in factories:
+            factory = factories[key]
+            values = [row[key] if key in row else factory() for row in rows]
+        else:
+            values = list(map(dict.get, rows, itertools.repeat(key), itertools.repeat(shape.defaults.get(key))))
+        if key in fen:
             # The yuan text is what the JSON holds for the Decimal, and what COPY parses into NUMERIC.
-            full.update(zip(fen, map(fen_text, fen_values(full)), strict=True))
-            afters.append(_ROW_JSON.encode(full))
-            yield driver if stored_as_fen else values(full)
-
-    _driver_insert(session, table, shape.keys,
-                   _driver_values(session, table, shape.keys, records(), skip=frozenset(fen)))
+            yuan = list(map(fen_text, values))
+            texts.append(map(_json_text, yuan))
+            driver.append(values if stored_as_fen else yuan)
+            continue
+        texts.append(_json_column(values))
+        driver.append(_bound(_bind_processor(session, table.c[key]), values))
+    template, order = _row_template(shape.keys)
+    afters = list(map(template.__mod__, zip(*(texts[i] for i in order), strict=True)))
+    _driver_insert(session, table, shape.keys, zip(*driver, strict=True))
     return ids, afters
 
 
@@ -338,6 +398,10 @@ def insert_many(session: Session, actor: Actor, model: type[SQLModel], rows: lis
     return ids
 
 
+#: How many records' JSON lines one `audit_row` holds: a batch of 100,000 records is 100 rows to write, not 100,000
+#: (docs/architecture.md, "Audit"; docs/performance.md, "Land import", round 4).
+ROWS_PER_CHUNK = 1000
+
 #: The key of a batch entry's `after`: {"@batch": {"rows", "first_id", "last_id", "rows_sha256", "file_sha256"}}.
 #: Not a possible column name, so no record's snapshot can look like a batch.
 BATCH_KEY = "@batch"
@@ -348,15 +412,15 @@ def is_batch(entry: AuditEntry) -> bool:
     return entry.before is None and isinstance(entry.after, dict) and BATCH_KEY in entry.after
 
 
-def _rows_sha256(texts: Iterable[str]) -> tuple[int, str]:
+def _rows_sha256(chunks: Iterable[str]) -> tuple[int, str]:
     """How a batch entry commits to its rows: their count and SHA-256 over each row's JSON text plus a newline
-    (JSON text never holds a raw newline), in id order."""
+    (JSON text never holds a raw newline), in id order; the texts given one by one or joined by newlines."""
     digest = hashlib.sha256()
     count = 0
-    for text_ in texts:
-        digest.update(text_.encode("utf-8"))
+    for chunk in chunks:
+        digest.update(chunk.encode("utf-8"))
         digest.update(b"\n")
-        count += 1
+        count += chunk.count("\n") + 1
     return count, digest.hexdigest()
 
 
@@ -367,10 +431,10 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
 
     Rows as for `insert_many`. The entry (object: the table and the first id) records how many rows were written,
     their id range, the SHA-256 over each full row's JSON in id order and, for an import, the SHA-256 of the file
-    (`source_sha256`); each row's JSON is kept in `audit_row`. So the chain commits to every row as a per-record entry
-    would — `verify_chain` re-hashes the rows, `cunwu audit verify --records` names a single edited record and
-    column, `history` lists the row under its record — for one entry and one narrow index row per record instead of
-    a full entry with two unique random-hash indexes.
+    (`source_sha256`); the rows' JSON is kept in `audit_row`, `ROWS_PER_CHUNK` lines to a row. So the chain commits
+    to every row as a per-record entry would — `verify_chain` re-hashes the rows, `cunwu audit verify --records`
+    names a single edited record and column, `history` lists the row under its record — for one entry and one
+    `audit_row` per thousand records, instead of a full entry with two unique random-hash indexes per record.
 
     `in_fen` names `Money` columns whose values every row gives as integer fen (a close's exact arithmetic works in
     fen): they are written as they are, without a `Decimal` and `Money`'s conversion per value, to the same rows and
@@ -382,7 +446,9 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
     pairs = list(zip(ids, afters, strict=True))
     if any(a >= b for a, b in itertools.pairwise(ids)):
         pairs.sort()
-    count, rows_sha256 = _rows_sha256(after for _id, after in pairs)
+    chunks = [(pairs[start][0], "\n".join(after for _id, after in pairs[start:start + ROWS_PER_CHUNK]))
+              for start in range(0, len(pairs), ROWS_PER_CHUNK)]
+    count, rows_sha256 = _rows_sha256(chunk for _first, chunk in chunks)
     object_type = str(model.__table__.name)  # type: ignore[attr-defined]
     villages = {row.get("village_code") for row in rows} if "village_code" in _shape(model).settable else {None}
     entry = record(
@@ -393,8 +459,13 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
     )
     entry_id = entry.id
     _driver_insert(session, AuditRow.__table__, ("entry_id", "object_id", "after"),  # type: ignore[attr-defined]
-                   ((entry_id, id_, after) for id_, after in pairs))
+                   ((entry_id, first, chunk) for first, chunk in chunks))
     return ids
+
+
+def batch_lines(chunk_text: str) -> Iterator[dict[str, Any]]:
+    """The records of one `audit_row` chunk: each line's JSON (a full row with its id)."""
+    return map(json.loads, chunk_text.split("\n"))
 
 
 def batch_problem(session: Session, entry: AuditEntry) -> str | None:
@@ -427,24 +498,15 @@ def _new_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
-def _driver_values(session: Session, table: Table, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]],
-                   skip: frozenset[str] = frozenset()) -> Iterator[tuple[Any, ...]]:
-    """Rows (values in `keys` order) as SQLAlchemy would hand them to the driver: through each column type's bind
-    processor for the session's database (but the columns in `skip`, whose values are driver values already)."""
+def _bind_processor(session: Session, column: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy would pass a value of `column` through on its way to the driver of the session's database."""
     dialect = session.get_bind().dialect
-    processors = [(index, processor) for index, key in enumerate(keys) if key not in skip
-                  and (processor := table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
-    for row in rows:
-        if processors:
-            values = list(row)
-            for index, processor in processors:
-                values[index] = processor(values[index])
-            row = tuple(values)
-        yield row
+    return column.type.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
 
 
 def _driver_insert(session: Session, table: Table, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Insert rows of driver values (see `_driver_values`), in order, on the connection of the session's transaction.
+    """Insert rows of driver values (each through its column's `_bind_processor`), in order, on the connection of
+    the session's transaction.
 
     Straight to the driver, as SQLAlchemy's per-row parameter handling would cost about as much as the insert itself,
     and streamed (rows are made as the driver takes them): PostgreSQL takes them with COPY (psycopg's executemany
@@ -488,7 +550,8 @@ def _append_many(session: Session, actor: Actor, items: Iterable[_Item]) -> int:
     at_json = _json_text(at.isoformat())
     actor_id, actor_label = actor.user_id, actor.label
     actor_json = _actor_json(actor_id, actor_label)
-    ((stored_at,),) = _driver_values(session, table, ("at",), [(at,)])
+    processor = _bind_processor(session, table.c.at)
+    stored_at = at if processor is None else processor(at)
     count = 0
 
     def entries() -> Iterator[tuple[Any, ...]]:
@@ -559,6 +622,18 @@ def verify_chain(
             progress(len(entries))
 
 
+def _line_of(chunk_text: str, id_: int) -> dict[str, Any] | None:
+    """The row of record `id_` in an `audit_row` chunk, if it is there. Only a line holding `"id":<id>` (a JSON
+    string escapes its quotes) can be it; such a line is parsed to check it is the row's own id, not a nested one."""
+    marks = (f'"id":{id_},', f'"id":{id_}}}')
+    for line in chunk_text.split("\n"):
+        if marks[0] in line or marks[1] in line:
+            row = json.loads(line)
+            if row.get("id") == id_:
+                return row  # type: ignore[no-any-return]
+    return None
+
+
 def history(session: Session, object_type: str, object_id: str) -> list[AuditEntry]:
     """The audit entries of one record, oldest first (for public history pages).
 
@@ -571,14 +646,22 @@ def history(session: Session, object_type: str, object_id: str) -> list[AuditEnt
         .order_by(AuditEntry.id)  # type: ignore[arg-type]
     ) if not is_batch(entry)]
     if object_id.isdigit():
+        id_ = int(object_id)
+        inner = aliased(AuditRow)
+        chunk = (select(func.max(inner.object_id)).where(inner.entry_id == AuditEntry.id, inner.object_id <= id_)
+                 .correlate(AuditEntry).scalar_subquery())
         batched = session.execute(
-            select(AuditEntry, AuditRow.after).join(AuditRow, AuditRow.entry_id == AuditEntry.id)  # type: ignore[arg-type]
-            .where(AuditEntry.object_type == object_type, AuditRow.object_id == int(object_id)))
-        for batch, after in batched:
-            entries.append(AuditEntry(
-                id=batch.id, at=batch.at, actor_id=batch.actor_id, actor_label=batch.actor_label, action=batch.action,
-                object_type=object_type, object_id=object_id, village_code=batch.village_code, before=None,
-                after=json.loads(after), prev_hash=batch.prev_hash, hash=batch.hash))
+            select(AuditEntry, AuditRow.after)
+            .join(AuditRow, and_(AuditRow.entry_id == AuditEntry.id, AuditRow.object_id == chunk))  # type: ignore[arg-type]
+            .where(AuditEntry.object_type == object_type))
+        for batch, chunk_text in batched:
+            after = _line_of(chunk_text, id_)
+            if after is not None:  # None: the record is not one of this batch's
+                entries.append(AuditEntry(
+                    id=batch.id, at=batch.at, actor_id=batch.actor_id, actor_label=batch.actor_label,
+                    action=batch.action, object_type=object_type, object_id=object_id,
+                    village_code=batch.village_code, before=None, after=after, prev_hash=batch.prev_hash,
+                    hash=batch.hash))
         entries.sort(key=lambda entry: entry.id)  # type: ignore[arg-type,return-value]
     return entries
 

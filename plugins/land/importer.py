@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -57,7 +58,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int
     village_code: str
@@ -117,23 +118,33 @@ def _date(value: Any) -> dt.date | None:
 
 
 _HEADER_OF = {c.key: c.header for c in COLUMNS}
-_SIDES = ("east", "south", "west", "north")
+
+#: What a row's land type, grade and contract dates come to: (land type code, grade, start, end, extended to, the
+#: problems of the type and grade columns, the problems of the date columns), each problem as (column key, message).
+_Terms = tuple[str, int | None, dt.date | None, dt.date | None, dt.date | None, tuple[tuple[str, str], ...],
+               tuple[tuple[str, str], ...]]
 
 
 class _Parser:
-    """Checks the rows of one file. A county's export repeats the same few contract dates, village prefixes, land
-    types and areas on every row, so each distinct value is parsed once per file (the per-row work was twice the
-    whole raw insert of the same rows: docs/performance.md, "Land import")."""
+    """Checks the rows of one file. A county's export repeats the same few areas, land types, grades and contract
+    dates on every row, and every plot of a contract repeats its number: each distinct area, date, combination of
+    land type, grade and dates, and contract number is checked once per file (the per-row work was twice the whole
+    raw insert of the same rows: docs/performance.md, "Land import")."""
 
     def __init__(self, site: Site, index: dict[str, int], filename: str, problems: list[Problem],
                  only_village: str | None) -> None:
         self.site, self.filename, self.problems, self.only_village = site, filename, problems, only_village
         self.width = max(index.values()) + 1
-        none = self.width  # the position of the None padded onto every row for the columns the file lacks
-        self.at = {column.key: index.get(column.key, none) for column in COLUMNS}
+        missing = len(index) < len(COLUMNS)
+        # The columns the file lacks read the "" padded onto each row at `width`; a row is padded only when short.
+        self.needed = self.width + missing
+        self.at = {column.key: index.get(column.key, self.width) for column in COLUMNS}
+        self.cells = itemgetter(*(self.at[column.key] for column in COLUMNS))
+        self.terms: dict[tuple[Any, ...], _Terms] = {}
         self.dates: dict[Any, dt.date | None] = {}
-        self.villages: dict[str, bool] = {}
         self.areas: dict[str, Decimal | None] = {}
+        self.villages: dict[str, bool] = {}
+        self.contracts: dict[str, str | None] = {}
 
     def fail(self, number: int, key: str, message: str) -> None:
         self.problems.append(Problem(message, file=self.filename, row=number, column=_HEADER_OF[key]))
@@ -157,6 +168,44 @@ class _Parser:
             self.areas[text] = to_mu(area) if area.is_finite() and area > 0 else None
         return self.areas[text]
 
+    def terms_of(self, key: tuple[Any, ...]) -> _Terms:
+        """`terms` of (land type, grade, start cell, end cell, extended-to cell, extended-to text), once per file."""
+        try:
+            return self.terms[key]
+        except KeyError:
+            terms = self.terms[key] = self.check_terms(*key)
+            return terms
+        except TypeError:  # a cell that is not hashable: checked every time
+            return self.check_terms(*key)
+
+    def check_terms(self, land_type: str, grade_text: str, start_cell: Any, end_cell: Any, extended_cell: Any,
+                    extended_text: str) -> _Terms:
+        """A row's land type, grade and contract dates checked (see `_Terms`)."""
+        early: list[tuple[str, str]] = []
+        late: list[tuple[str, str]] = []
+        land_type = land_type or "013"
+        land_type = _TYPE_BY_LABEL.get(land_type, land_type)
+        if land_type not in LAND_TYPES:
+            unknown = _("土地类型“%(v)s”无法识别（水田、水浇地、旱地、果园、林地、草地、其他农用地）", v=land_type)
+            early.append(("land_type", unknown))
+        grade = int(grade_text) if grade_text.isdecimal() and 1 <= int(grade_text) <= 10 else None
+        if grade_text and grade is None:
+            early.append(("grade", _("地力等级必须是 1 到 10 的整数")))
+        start_on, end_on = self.date(start_cell), self.date(end_cell)
+        extended_to = self.date(extended_cell) if extended_text else None
+        if start_on is None:
+            late.append(("start_on", _("日期格式不正确（例如 1998-01-01）")))
+        if end_on is None or (start_on is not None and end_on <= start_on):
+            late.append(("end_on", _("承包期结束日必须是晚于开始日的日期")))
+        if extended_text and (extended_to is None or (end_on is not None and extended_to <= end_on)):
+            late.append(("extended_to", _("延包结束日必须晚于原承包期结束日")))
+        return land_type, grade, start_on, end_on, extended_to, tuple(early), tuple(late)
+
+    def contract_problem(self, contract: str) -> str | None:
+        if contract not in self.contracts:
+            self.contracts[contract] = codes.check_contract_code(contract, contract[:18])
+        return self.contracts[contract]
+
     def known_village(self, village_code: str) -> bool:
         known = self.villages.get(village_code)
         if known is None:
@@ -165,16 +214,24 @@ class _Parser:
 
     def parse(self, raw: list[Any], number: int) -> _Row | None:
         """The row as a `_Row`, or None after adding its problems (each naming the row and the column)."""
-        at, fail, problems = self.at, self.fail, self.problems
-        if len(raw) != self.width + 1:
-            raw = [*raw[:self.width], *[None] * (self.width + 1 - min(len(raw), self.width))]
-        before = len(problems)
-        for key in ("code", "contract"):
-            if isinstance(raw[at[key]], float):
+        fail, problems = self.fail, self.problems
+        if len(raw) < self.needed:
+            raw = [*raw, *[""] * (self.needed - len(raw))]
+        cells = self.cells(raw)  # in the order of COLUMNS
+        try:  # a csv's cells are all text: stripped by one C-level map
+            texts = list(map(str.strip, cells))
+            dates = texts[11:14]
+        except TypeError:  # a spreadsheet's numbers, dates and empty cells
+            floats = [key for key, cell in (("code", cells[0]), ("contract", cells[10])) if isinstance(cell, float)]
+            for key in floats:
                 fail(number, key, _("编码被表格存成了数字，末几位可能已丢失：请把这一列设为“文本”格式后重新导出"))
-        if len(problems) > before:
-            return None
-        code = _text(raw[at["code"]])
+            if floats:
+                return None
+            texts = list(map(_text, cells))
+            dates = cells[11:14]
+        (code, name, area_text, land_type, grade_text, east, south, west, north, household, contract, _start,
+         _end, extended_text) = texts
+        before = len(problems)
         village_code = code[:12]
         if not self.known_village(village_code):
             fail(number, "code", _("地块编码“%(code)s”的前 12 位不是本县的村代码", code=code))
@@ -184,45 +241,30 @@ class _Parser:
         elif (wrong := codes.check_plot_code(code, village_code)) is not None:
             fail(number, "code", wrong)
         code_ok = len(problems) == before
-        name = _text(raw[at["name"]])
         if not name or len(name) > 50:
             fail(number, "name", _("请填写地块名称（不超过 50 个字）"))
-        area_text = _text(raw[at["area"]])
         mu = self.area(area_text)
         if mu is None:
             fail(number, "area", _("面积必须是大于 0 的数字（亩），收到“%(v)s”", v=area_text))
-        land_type = _text(raw[at["land_type"]]) or "013"
-        land_type = _TYPE_BY_LABEL.get(land_type, land_type)
-        if land_type not in LAND_TYPES:
-            fail(number, "land_type",
-                 _("土地类型“%(v)s”无法识别（水田、水浇地、旱地、果园、林地、草地、其他农用地）", v=land_type))
-        grade_text = _text(raw[at["grade"]])
-        grade = int(grade_text) if grade_text.isdigit() and 1 <= int(grade_text) <= 10 else None
-        if grade_text and grade is None:
-            fail(number, "grade", _("地力等级必须是 1 到 10 的整数"))
-        household = _text(raw[at["household"]])
+        land_type, grade, start_on, end_on, extended_to, early, late = self.terms_of(
+            (land_type, grade_text, dates[0], dates[1], dates[2], extended_text))
+        for key, message in early:
+            fail(number, key, message)
         if not household:
             fail(number, "household", _("请填写户号"))
-        contract = _text(raw[at["contract"]]).upper()
-        if (wrong := codes.check_contract_code(contract, contract[:18])) is not None:
+        contract = contract.upper()
+        if (wrong := self.contract_problem(contract)) is not None:
             fail(number, "contract", wrong)
         elif code_ok and contract[:14] != code[:14]:
             fail(number, "contract",
                  _("合同编号 %(c)s 与地块编码的发包方（前 14 位 %(i)s）不一致", c=contract, i=code[:14]))
-        start_on, end_on = self.date(raw[at["start_on"]]), self.date(raw[at["end_on"]])
-        extended_cell = raw[at["extended_to"]]
-        extended_to = self.date(extended_cell) if _text(extended_cell) else None
-        if start_on is None:
-            fail(number, "start_on", _("日期格式不正确（例如 1998-01-01）"))
-        if end_on is None or (start_on is not None and end_on <= start_on):
-            fail(number, "end_on", _("承包期结束日必须是晚于开始日的日期"))
-        if _text(extended_cell) and (extended_to is None or (end_on is not None and extended_to <= end_on)):
-            fail(number, "extended_to", _("延包结束日必须晚于原承包期结束日"))
+        for key, message in late:
+            fail(number, key, message)
         if len(problems) > before:
             return None
-        sides = tuple(_text(raw[at[k]])[:100] for k in _SIDES)
-        return _Row(number, village_code, code, name, mu, land_type, grade, sides, household,  # type: ignore[arg-type]
-                    contract, start_on, end_on, extended_to)  # type: ignore[arg-type]
+        return _Row(number, village_code, code, name, mu, land_type, grade,  # type: ignore[arg-type]
+                    (east[:100], south[:100], west[:100], north[:100]), household, contract,
+                    start_on, end_on, extended_to)  # type: ignore[arg-type]
 
 
 def import_file(site: Site, actor: Actor, filename: str, data: bytes, *, commit: bool,
@@ -252,7 +294,7 @@ def _import(site: Site, actor: Actor, filename: str, data: bytes, *, commit: boo
     parser = _Parser(site, index, filename, report.problems, village_code)
     for offset, raw in enumerate(table.rows):
         number = offset + 2
-        if not any(_text(v) for v in raw):
+        if not any(map(_text, raw)):
             continue
         report.rows += 1
         row = parser.parse(raw, number)

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+import alembic.command
 import pytest
 from sqlalchemy import text, update
 from sqlmodel import func, select
@@ -16,6 +17,7 @@ from cunwu.accounts.actor import Actor
 from cunwu.audit import services as audit
 from cunwu.audit.models import AuditEntry, AuditRow
 from cunwu.audit.records import verify_records
+from cunwu.db.migrate import alembic_config, upgrade
 from cunwu.registry.importer import commit, preview, read_table
 from cunwu.registry.models import Group, Household, Membership, Person
 from cunwu.registry.resident_id import generate_resident_id
@@ -60,8 +62,10 @@ def test_an_edited_row_of_a_batch_breaks_the_chain(site_factory: Any, dialect: s
     with site.db.transaction() as session:
         ids = audit.insert_batch(session, Actor.system("test"), Person, _people(5), "registry.person.import")
     with site.db.transaction() as session:
-        stored = session.exec(select(AuditRow).where(AuditRow.object_id == ids[2])).one()
-        session.execute(update(AuditRow).where(AuditRow.object_id == ids[2])  # type: ignore[arg-type]
+        # The batch's five rows are lines of one audit_row: the third record's line is edited.
+        stored = session.exec(select(AuditRow).where(AuditRow.object_id == ids[0])).one()
+        assert '"name":"王3"' in stored.after.split("\n")[2]
+        session.execute(update(AuditRow).where(AuditRow.object_id == ids[0])  # type: ignore[arg-type]
                         .values(after=stored.after.replace("王3", "李3")))
         entry_id = stored.entry_id
     with site.db.read() as session:
@@ -74,8 +78,10 @@ def test_a_removed_row_of_a_batch_breaks_the_chain(site_factory: Any) -> None:
     site = site_factory()
     with site.db.transaction() as session:
         ids = audit.insert_batch(session, Actor.system("test"), Person, _people(5), "registry.person.import")
-    with site.db.transaction() as session:
-        session.execute(text("DELETE FROM audit_row WHERE object_id = :id"), {"id": ids[4]})
+    with site.db.transaction() as session:  # the fifth record's line taken out of the batch's audit_row
+        stored = session.exec(select(AuditRow).where(AuditRow.object_id == ids[0])).one()
+        session.execute(text("UPDATE audit_row SET after = :after WHERE object_id = :id"),
+                        {"after": "\n".join(stored.after.split("\n")[:4]), "id": ids[0]})
     with site.db.read() as session:
         _checked, problem = audit.verify_chain(session)
     assert problem is not None and "do not match its rows hash" in problem.reason
@@ -162,3 +168,52 @@ def test_a_batch_gets_the_ids_the_sequence_hands_out_even_with_gaps(site_factory
     assert consecutive == list(range(consecutive[0], consecutive[0] + 5))
     assert stepped == list(range(stepped[0], stepped[0] + 15, 3))
     assert stored == consecutive + stepped
+
+
+def test_a_batch_over_several_audit_rows_is_checked_line_by_line(site_factory: Any, dialect: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's records are kept `ROWS_PER_CHUNK` lines to an audit_row (two here, so seven records make four rows):
+    the history of a record in a later row, an edited record there, and an edited line there are each found."""
+    monkeypatch.setattr(audit, "ROWS_PER_CHUNK", 2)
+    site = site_factory(dialect=dialect)
+    with site.db.transaction() as session:
+        ids = audit.insert_batch(session, Actor.system("test"), Person, _people(7), "registry.person.import")
+    with site.db.read() as session:
+        chunks = session.exec(select(AuditRow.object_id).order_by(AuditRow.object_id)).all()
+        assert audit.verify_chain(session)[1] is None and verify_records(session) == (7, None)
+        history = audit.history(session, "registry_person", str(ids[5]))
+        people = {p.id: p for p in session.exec(select(Person))}
+    assert chunks == [ids[0], ids[2], ids[4], ids[6]]
+    assert [(e.action, e.after) for e in history] == [("registry.person.import", audit.snapshot(people[ids[5]]))]
+    with site.db.transaction() as session:
+        session.execute(text("UPDATE registry_person SET name = '王冒名' WHERE id = :id"), {"id": ids[5]})
+    with site.db.read() as session:
+        _count, problem = verify_records(session)
+    assert problem is not None and (problem.object_id, problem.column) == (str(ids[5]), "name")
+    with site.db.transaction() as session:
+        stored = session.exec(select(AuditRow).where(AuditRow.object_id == ids[4])).one()
+        session.execute(update(AuditRow).where(AuditRow.object_id == ids[4])  # type: ignore[arg-type]
+                        .values(after=stored.after.replace("王6", "李6")))
+    with site.db.read() as session:
+        _checked, chain_problem = audit.verify_chain(session)
+    assert chain_problem is not None and "do not match its rows hash" in chain_problem.reason
+
+
+def test_migration_core_0005_merges_one_row_per_record_into_chunks(site_factory: Any, dialect: str) -> None:
+    """Rows written one per record (before core_0005: its downgrade splits them so) are merged a thousand to an
+    audit_row by the upgrade; the chain, `verify --records` and a record's history read them as before."""
+    site = site_factory(dialect=dialect)
+    with site.db.transaction() as session:
+        ids = audit.insert_batch(session, Actor.system("test"), Person, _people(6), "registry.person.import")
+    with site.db.write_engine.begin() as connection:
+        alembic.command.downgrade(alembic_config(site, connection), "core_0004")
+    with site.db.read() as session:
+        assert session.exec(select(AuditRow.object_id).order_by(AuditRow.object_id)).all() == ids
+        assert audit.verify_chain(session)[1] is None
+    assert upgrade(site) == ["core"]
+    with site.db.read() as session:
+        [chunk] = session.exec(select(AuditRow)).all()
+        assert audit.verify_chain(session)[1] is None and verify_records(session) == (6, None)
+        history = audit.history(session, "registry_person", str(ids[3]))
+    assert chunk.object_id == ids[0] and len(chunk.after.split("\n")) == 6
+    assert [e.action for e in history] == ["registry.person.import"] and history[0].after["id"] == ids[3]
