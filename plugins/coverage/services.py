@@ -8,6 +8,8 @@ through `cunwu.api.audit` in the caller's transaction, and raise `CoverageError`
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -464,10 +466,11 @@ def dashboard_rows(session: Session, site: Site, village_codes: Sequence[str], o
     None when they cannot answer alone: the month's snapshot lacks villages (`overview` measures them live), or the
     site file names one township code two ways."""
     codes = list(village_codes)
-    if _townships(site, codes) is None:
+    townships = _townships(site, codes)
+    if townships.names is None:
         return None
     month = rules.month_of(on)
-    rows = _counted(session, site, codes, month)
+    rows = _counted(session, townships, month) if townships.whole else None
     if rows is None:
         township = func.substr(Snapshot.village_code, 1, 9)
         rows = session.exec(select(Snapshot.month, township, func.min(Snapshot.taken_at), *_COUNTS)  # type: ignore[call-overload]
@@ -479,26 +482,44 @@ def dashboard_rows(session: Session, site: Site, village_codes: Sequence[str], o
     return found
 
 
-def _townships(site: Site, codes: Sequence[str]) -> dict[str, str] | None:
-    """Township code (a village code's first 9 digits) → its name, in the order of the villages; None when the site
-    file gives one code two names (the figures are then summed by name from each village's row)."""
-    names: dict[str, str] = {}
+@dataclass(frozen=True)
+class _Townships:
+    """The townships of a set of villages, as the site file has them (worked out once per reader's villages)."""
+
+    #: township code (a village code's first 9 digits) → its name, in the order of the villages; None when the site
+    #: file gives one code two names (the figures are then summed by name from each village's row)
+    names: dict[str, str] | None
+    #: township code → how many of the villages are in it
+    counts: Counter[str]
+    #: whether the villages are every village of each of their townships (a county or township official)
+    whole: bool
+
+
+def _townships(site: Site, codes: Sequence[str]) -> _Townships:
+    return _townships_of(weakref.ref(site), tuple(codes))
+
+
+@functools.lru_cache(maxsize=256)
+def _townships_of(site_ref: weakref.ref[Site], codes: tuple[str, ...]) -> _Townships:
+    site = site_ref()
+    assert site is not None  # the caller holds it
+    names: dict[str, str] | None = {}
     for code in codes:
         name = site.village(code).township  # type: ignore[union-attr]
-        if names.setdefault(code[:9], name) != name:
-            return None
-    return names
-
-
-def _counted(session: Session, site: Site, codes: list[str], month: dt.date) -> Sequence[Any] | None:
-    """`dashboard_rows` from `TownshipMonth`, or None when they cannot answer: the reader does not see every village
-    of a township of theirs, or the month's counts do not have each of those villages (rows written another way)."""
-    mine = Counter(code[:9] for code in codes)
+        if names.setdefault(code[:9], name) != name:  # type: ignore[union-attr]
+            names = None
+            break
+    counts = Counter(code[:9] for code in codes)
     whole = Counter(code[:9] for code in site.villages)
-    if any(whole[township] != n for township, n in mine.items()):
-        return None
-    rows = session.connection().execute(_TOWNSHIP_ROWS, {"townships": list(mine)}).all()
-    if Counter({township: villages for row_month, township, _t, villages, *_c in rows if row_month == month}) != mine:
+    return _Townships(names, counts, all(whole[township] == n for township, n in counts.items()))
+
+
+def _counted(session: Session, townships: _Townships, month: dt.date) -> Sequence[Any] | None:
+    """`dashboard_rows` from `TownshipMonth` for a reader who sees whole townships, or None when the month's counts
+    do not have each of their villages (rows written another way)."""
+    rows = session.connection().execute(_TOWNSHIP_ROWS, {"townships": list(townships.counts)}).all()
+    if Counter({township: villages for row_month, township, _t, villages, *_c in rows
+                if row_month == month}) != townships.counts:
         return None
     return rows
 
@@ -506,7 +527,7 @@ def _counted(session: Session, site: Site, codes: list[str], month: dt.date) -> 
 def summed(site: Site, codes: Sequence[str], month: dt.date, rows: Sequence[DashboardRow],
            ) -> tuple[Overview, list[tuple[dt.date, rules.Rate]]]:
     """`dashboard_rows` summed into the trend, this month's townships and the county."""
-    names = _townships(site, codes) or {}
+    names = _townships(site, codes).names or {}
     months: dict[dt.date, rules.Rate] = {}
     townships = {name: rules.Rate() for name in names.values()}  # in the order of the villages
     as_of: dt.datetime | None = None
