@@ -8,6 +8,7 @@ the villages the reader may see (`site.villages_for(actor, "coverage.county")`).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Annotated, Any
 
@@ -29,16 +30,16 @@ from cunwu.api import (
     Site,
     _,
     actor_of,
-    charts,
     forms,
     local_today,
+    precompressed,
     render,
     require,
     safe_rows,
     site_of,
 )
 
-from . import importer, rules, services
+from . import dashview, importer, rules, services
 from .services import KIND_TITLES, SHORTFALLS, SOURCES, TYPE_TITLES, CoverageError
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -263,49 +264,43 @@ def summary(request: Request[Any, Any, Any], village_code: str) -> Response[str]
 
 # --- township and county --------------------------------------------------------------------------------------
 
-def _county(request: Request[Any, Any, Any], *, reasons: bool = False) -> dict[str, Any]:
-    """Everything the dashboard, its print view and its export show, for the villages the reader may see; the
-    reasons each village misses a type only when asked (the screen shows counts and links to the lists)."""
+def _county(request: Request[Any, Any, Any], *, reasons: bool = False,
+            ) -> tuple[services.Overview, list[tuple[dt.date, rules.Rate]]]:
+    """The figures of the dashboard's print view, its export, its JSON and the county overview's card, for the
+    villages the reader may see; the reasons each village misses a type only when asked."""
     site = site_of(request)
-    actor = actor_of(request)
-    codes = site.villages_for(actor, "coverage.county")
+    codes = site.villages_for(actor_of(request), "coverage.county")
     with site.db.read() as session:  # a read: villages the month's snapshot lacks are measured, not stored
         if reasons:
-            found, months = services.overview(session, site, codes, reasons=True), services.trend(session, codes)
-        else:
-            found, months = services.dashboard(session, site, codes)
-    series_keys = (*rules.TYPES, "all")
-    # the township table's percentages, worked out once here rather than by the template (15 rows × 5)
-    township_rows = [(name, rate.villages, [rules.percent(rate.share(k)) for k in series_keys])
-                     for name, rate in found.townships.items()]
-    bar_rows = [(name, percents[-1]) for name, _villages, percents in township_rows]
-    month_labels = [m.strftime("%Y-%m") for m, _rate in months]
-    series = [(str(TYPE_TITLES[k]), [rules.percent(rate.share(k)) for _m, rate in months]) for k in series_keys]
-    county_row = (found.county.villages, [rules.percent(found.county.share(k)) for k in series_keys])
-    return {"overview": found, "bar_rows": bar_rows, "township_rows": township_rows, "county_row": county_row,
-            "months": months, "month_labels": month_labels,
-            "series": series, "series_keys": series_keys, "types": TYPE_TITLES, "type_keys": rules.TYPES,
-            "percent": rules.percent, "today": local_today(),
-            "may_snapshot": site.allowed_anywhere(actor, "coverage.snapshot")}  # not one question per village
+            return services.overview(session, site, codes, reasons=True), services.trend(session, codes)
+        return services.dashboard(session, site, codes)
 
 
-def _charts(context: dict[str, Any]) -> dict[str, Markup]:
-    return {"bar": charts.bar_chart(_("各乡镇四个组织全覆盖率"), context["bar_rows"], "chart-townships"),
-            "line": charts.line_chart(_("覆盖率逐月变化"), context["month_labels"], context["series"], "chart-trend")
-            if context["months"] else Markup("")}
+def _page(request: Request[Any, Any, Any], drawn: dashview.Drawn, *, print_view: bool) -> Response[Any]:
+    """The dashboard page around its data part: the part spliced in compressed (kept or drawn), the snapshot
+    button (with the visitor's CSRF token) on the page while the month's snapshot lacks villages."""
+    may_snapshot = bool(drawn.unsnapshotted) and site_of(request).allowed_anywhere(  # not one question per village
+        actor_of(request), "coverage.snapshot")
+    page = render(request, "coverage/county.html", {
+        "data": Markup(precompressed.MARKER), "as_of": drawn.as_of, "villages": drawn.villages,
+        "unsnapshotted": drawn.unsnapshotted, "may_snapshot": may_snapshot, "print": print_view})
+    return precompressed.spliced(page, drawn.part, request)
 
 
-@get("/p/coverage/", opt={"permission": "coverage.county"}, sync_to_thread=True, name="coverage_county")
-def county(request: Request[Any, Any, Any]) -> Response[str]:
-    context = _county(request)
-    return render(request, "coverage/county.html", {**context, "charts": _charts(context), "print": False})
+@get("/p/coverage/", opt={"permission": "coverage.county", precompressed.OPT_KEY: True}, sync_to_thread=True,
+     name="coverage_county")
+def county(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The dashboard: its figures kept per process under the rows they are summed from (dashview)."""
+    site = site_of(request)
+    return _page(request, dashview.dashboard(site, site.villages_for(actor_of(request), "coverage.county")),
+                 print_view=False)
 
 
-@get("/p/coverage/print", opt={"permission": "coverage.county"}, sync_to_thread=True)
-def county_print(request: Request[Any, Any, Any]) -> Response[str]:
+@get("/p/coverage/print", opt={"permission": "coverage.county", precompressed.OPT_KEY: True}, sync_to_thread=True)
+def county_print(request: Request[Any, Any, Any]) -> Response[Any]:
     """The A4 view: paper cannot follow a link, so each type's missing villages are listed with their reasons."""
-    context = _county(request, reasons=True)
-    return render(request, "coverage/county.html", {**context, "charts": _charts(context), "print": True})
+    return _page(request, dashview.draw(site_of(request), *_county(request, reasons=True), print_view=True),
+                 print_view=True)
 
 
 @get("/p/coverage/missing/{kind:str}", opt={"permission": "coverage.county"}, sync_to_thread=True,
@@ -339,8 +334,7 @@ def county_export(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The dashboard's tables as a workbook: rates by township, the trend by month, every village."""
     from openpyxl import Workbook
 
-    context = _county(request, reasons=True)
-    found: services.Overview = context["overview"]
+    found, months = _county(request, reasons=True)
     titles = [str(TYPE_TITLES[k]) for k in (*rules.TYPES, "all")]
     book = Workbook()
     sheet = book.active
@@ -355,7 +349,7 @@ def county_export(request: Request[Any, Any, Any]) -> Response[bytes]:
     trend = book.create_sheet(_("逐月变化"))
     for row in safe_rows([[_("月份"), *[f"{t} %" for t in titles]]] + [
             [m.strftime("%Y-%m"), *[float(rules.percent(rate.share(k))) for k in (*rules.TYPES, "all")]]
-            for m, rate in context["months"]]):
+            for m, rate in months]):
         trend.append(row)
     villages = book.create_sheet(_("各村情况"))
     see_village = _("原因见该村页面")
@@ -373,9 +367,9 @@ def county_export(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 def county_slot(request: Request[Any, Any, Any]) -> Markup:
     """The county overview's card: the bar chart of full coverage by township and a link to the dashboard."""
-    context = _county(request)
+    context = dashview.figures(*_county(request))
     template = site_of(request).templates.get_template("coverage/_slot_site_home.html")
-    return Markup(template.render(**context, charts=_charts(context)))
+    return Markup(template.render(**context, charts=dashview.charts_of(context)))
 
 
 # --- JSON API ------------------------------------------------------------------------------------------------------
@@ -389,11 +383,10 @@ def _rate_json(rate: rules.Rate) -> dict[str, Any]:
 def api_rates(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Coverage rates of the townships and the county (the villages the caller may see), the monthly trend, and each
     village's line with why it misses each type it misses (in words, not codes)."""
-    context = _county(request, reasons=True)
-    found: services.Overview = context["overview"]
+    found, months = _county(request, reasons=True)
     return {"county": _rate_json(found.county),
             "townships": {name: _rate_json(rate) for name, rate in found.townships.items()},
-            "trend": [{"month": m.strftime("%Y-%m"), **_rate_json(rate)} for m, rate in context["months"]],
+            "trend": [{"month": m.strftime("%Y-%m"), **_rate_json(rate)} for m, rate in months],
             "villages": [{"code": v.code, "name": v.name, "township": v.township, "types": v.types,
                           "all_four": v.all_four, "adults": v.adults, "enrolled": v.enrolled,
                           "reasons": _reasons_json(v)} for v in found.villages]}

@@ -8,12 +8,14 @@ through `cunwu.api.audit` in the caller's transaction, and raise `CoverageError`
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, bindparam, case, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -437,52 +439,95 @@ def trend(session: Session, village_codes: Sequence[str]) -> list[tuple[dt.date,
 def dashboard(session: Session, site: Site, village_codes: Sequence[str], on: dt.date | None = None,
               ) -> tuple[Overview, list[tuple[dt.date, rules.Rate]]]:
     """The dashboard's figures without its lists — this month's rates by township and for the county, how many
-    villages miss each type (the county rate says it), and the trend — from the per-township counts `take_snapshot`
-    keeps (~90 rows for 15 townships × 6 months) when the reader sees whole townships, else from one query the
-    database groups by month and township (a village code's first 9 digits).
+    villages miss each type (the county rate says it), and the trend — summed from `dashboard_rows`.
 
     The same answer as `overview(..., reasons=False)` and `trend`, which it falls back to when the month's snapshot
     lacks villages (they are measured live) or when the site file names one township code two ways."""
     on = on or local_today()
     codes = list(village_codes)
-    names: dict[str, str] = {}
+    rows = dashboard_rows(session, site, codes, on)
+    if rows is None:
+        return overview(session, site, codes, on, reasons=False), trend(session, codes)
+    return summed(site, codes, rules.month_of(on), rows)
+
+
+#: one row of `dashboard_rows`: month, township code, earliest `taken_at` of the month, villages, then the counts
+#: of `_COUNTS` (each type, all four)
+DashboardRow = tuple[Any, ...]
+
+
+def dashboard_rows(session: Session, site: Site, village_codes: Sequence[str], on: dt.date,
+                   ) -> tuple[DashboardRow, ...] | None:
+    """Everything the dashboard's figures are summed from, as plain tuples (so they can key its kept part): per
+    month and township the villages and how many cover each type — the counts `take_snapshot` keeps (~90 rows for
+    15 townships × 6 months) when the reader sees whole townships, else one query the database groups by month
+    and township (a village code's first 9 digits).
+
+    None when they cannot answer alone: the month's snapshot lacks villages (`overview` measures them live), or the
+    site file names one township code two ways."""
+    codes = list(village_codes)
+    townships = _townships(site, codes)
+    if townships.names is None:
+        return None
+    month = rules.month_of(on)
+    rows = _counted(session, townships, month) if townships.whole else None
+    if rows is None:
+        township = func.substr(Snapshot.village_code, 1, 9)
+        rows = session.exec(select(Snapshot.month, township, func.min(Snapshot.taken_at), *_COUNTS)  # type: ignore[call-overload]
+                            .where(col(Snapshot.village_code).in_(codes))
+                            .group_by(col(Snapshot.month), township).order_by(col(Snapshot.month))).all()
+    found = tuple(tuple(row) for row in rows)
+    if sum(row[3] for row in found if row[0] == month) < len(codes):
+        return None
+    return found
+
+
+@dataclass(frozen=True)
+class _Townships:
+    """The townships of a set of villages, as the site file has them (worked out once per reader's villages)."""
+
+    #: township code (a village code's first 9 digits) → its name, in the order of the villages; None when the site
+    #: file gives one code two names (the figures are then summed by name from each village's row)
+    names: dict[str, str] | None
+    #: township code → how many of the villages are in it
+    counts: Counter[str]
+    #: whether the villages are every village of each of their townships (a county or township official)
+    whole: bool
+
+
+def _townships(site: Site, codes: Sequence[str]) -> _Townships:
+    return _townships_of(weakref.ref(site), tuple(codes))
+
+
+@functools.lru_cache(maxsize=256)
+def _townships_of(site_ref: weakref.ref[Site], codes: tuple[str, ...]) -> _Townships:
+    site = site_ref()
+    assert site is not None  # the caller holds it
+    names: dict[str, str] | None = {}
     for code in codes:
-        name = site.village(code).township
-        if names.setdefault(code[:9], name) != name:
-            return overview(session, site, codes, on, reasons=False), trend(session, codes)
-    counted = _counted(session, site, codes, on, names)
-    if counted is not None:
-        return counted
-    township = func.substr(Snapshot.village_code, 1, 9)
-    rows = session.exec(select(Snapshot.month, township, func.min(Snapshot.taken_at), *_COUNTS)  # type: ignore[call-overload]
-                        .where(col(Snapshot.village_code).in_(codes))
-                        .group_by(col(Snapshot.month), township).order_by(col(Snapshot.month))).all()
-    return _summed(session, site, codes, on, names, rows)
-
-
-def _counted(session: Session, site: Site, codes: list[str], on: dt.date, names: dict[str, str],
-             ) -> tuple[Overview, list[tuple[dt.date, rules.Rate]]] | None:
-    """`dashboard` from `TownshipMonth`, or None when it cannot answer: the reader does not see every village of a
-    township of theirs, or the month's counts do not have each of those villages (rows written another way)."""
-    month = rules.month_of(on)
-    mine = Counter(code[:9] for code in codes)
+        name = site.village(code).township  # type: ignore[union-attr]
+        if names.setdefault(code[:9], name) != name:  # type: ignore[union-attr]
+            names = None
+            break
+    counts = Counter(code[:9] for code in codes)
     whole = Counter(code[:9] for code in site.villages)
-    if any(whole[township] != n for township, n in mine.items()):
-        return None
-    rows = session.exec(select(TownshipMonth.month, TownshipMonth.township, TownshipMonth.taken_at,
-                               *_TOWNSHIP_COUNTS)  # type: ignore[call-overload]
-                        .where(col(TownshipMonth.township).in_(list(mine)))
-                        .order_by(col(TownshipMonth.month))).all()
-    if Counter({township: villages for row_month, township, _t, villages, *_c in rows if row_month == month}) != mine:
-        return None
-    return _summed(session, site, codes, on, names, rows)
+    return _Townships(names, counts, all(whole[township] == n for township, n in counts.items()))
 
 
-def _summed(session: Session, site: Site, codes: list[str], on: dt.date, names: dict[str, str],
-            rows: Sequence[Any]) -> tuple[Overview, list[tuple[dt.date, rules.Rate]]]:
-    """Rates by month and township summed into the trend, this month's townships and the county; `overview` when
-    this month's counts lack villages (they are measured live)."""
-    month = rules.month_of(on)
+def _counted(session: Session, townships: _Townships, month: dt.date) -> Sequence[Any] | None:
+    """`dashboard_rows` from `TownshipMonth` for a reader who sees whole townships, or None when the month's counts
+    do not have each of their villages (rows written another way)."""
+    rows = session.connection().execute(_TOWNSHIP_ROWS, {"townships": list(townships.counts)}).all()
+    if Counter({township: villages for row_month, township, _t, villages, *_c in rows
+                if row_month == month}) != townships.counts:
+        return None
+    return rows
+
+
+def summed(site: Site, codes: Sequence[str], month: dt.date, rows: Sequence[DashboardRow],
+           ) -> tuple[Overview, list[tuple[dt.date, rules.Rate]]]:
+    """`dashboard_rows` summed into the trend, this month's townships and the county."""
+    names = _townships(site, codes).names or {}
     months: dict[dt.date, rules.Rate] = {}
     townships = {name: rules.Rate() for name in names.values()}  # in the order of the villages
     as_of: dt.datetime | None = None
@@ -492,18 +537,22 @@ def _summed(session: Session, site: Site, codes: list[str], on: dt.date, names: 
         if row_month == month:
             _add(townships[names[code]], part)
             as_of = taken_at if as_of is None else min(as_of, taken_at)
-    found = list(months.items())
-    if month not in months or months[month].villages < len(codes):
-        return overview(session, site, codes, on, reasons=False), found
     county = rules.Rate()
     for rate in townships.values():
         _add(county, rate)
-    return Overview([], townships, county, as_of), found
+    return Overview([], townships, county, as_of), list(months.items())
 
 
 #: `TownshipMonth`'s counts in the order of `_COUNTS`
 _TOWNSHIP_COUNTS = (TownshipMonth.villages, TownshipMonth.party, TownshipMonth.self_governance,
                     TownshipMonth.economic, TownshipMonth.order_stability, TownshipMonth.all_four)
+
+
+#: the rows `_counted` reads, built once (each request then runs it through the core: no ORM loading)
+_TOWNSHIP_ROWS = (select(TownshipMonth.month, TownshipMonth.township, TownshipMonth.taken_at,  # type: ignore[call-overload]
+                         *_TOWNSHIP_COUNTS)
+                  .where(col(TownshipMonth.township).in_(bindparam("townships", expanding=True)))
+                  .order_by(col(TownshipMonth.month)))
 
 
 def count_townships(session: Session, month: dt.date, townships: set[str]) -> None:
