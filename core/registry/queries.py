@@ -343,7 +343,28 @@ def _groups_statement() -> Any:
 
 
 # --- what the register pages and the JSON API read (the controllers run no queries of their own) ---------------
-# Core's own pages use these; they are not in `__all__`, so not part of the plugin API.
+# Core's own pages and services use these; they are not in `__all__`, so not part of the plugin API.
+
+def person_households(session: Session, village_code: str, person_ids: Iterable[int], on: dt.date | None = None,
+                      group_id: int | None = None) -> dict[int, tuple[int, str]]:
+    """Person id → (household id, number) for those of `person_ids` who belong on `on` to a household of the village
+    (and group) that exists on that day, as plain rows: a meeting's member list needs the households of its few
+    dozen members, not every household and member of the village as objects (`households`)."""
+    on = _today(on)
+    found: dict[int, tuple[int, str]] = {}
+    for condition in among(session, col(Membership.person_id), list(person_ids)):
+        query = (
+            select(Membership.person_id, Household.id, Household.number)
+            .join(Household, col(Household.id) == Membership.household_id)
+            .where(condition, _current(Membership, on), Household.village_code == village_code,
+                   Household.created_on <= on, or_(col(Household.closed_on).is_(None), col(Household.closed_on) > on))
+        )
+        if group_id is not None:
+            query = query.where(Household.group_id == group_id)
+        for person_id, household_id, number in session.exec(query.order_by(col(Household.number))).all():
+            found[person_id] = (household_id, number)  # type: ignore[index]
+    return found
+
 
 #: Person statuses a register search may filter by; without one, the people living in or away from the village.
 _LISTED_BY_DEFAULT = ("resident", "away")

@@ -65,29 +65,29 @@ def build(session: Session, site: Site, demo: DemoContext) -> None:
         if index % 4 != 3:  # every fourth village has not held its supervision meetings this year
             for months_ago in (8, 2):
                 _supervision_meeting(session, site, code, today - dt.timedelta(days=30 * months_ago + index))
+        adults = registry.adults(session, code)  # leaders by village index, wrapping round in a county of hundreds
         if index != len(codes) - 1:  # the last village has no 综治工作站 yet
             founded = today - dt.timedelta(days=30 * (2 + index % 5) + 10)
             station = services.save_organisation(session, site, CLERK, code, "station", name="综治工作站",
                                                  founded_on=founded, members=rng.randint(4, 7),
-                                                 leader=registry.adults(session, code)[index].name)
+                                                 leader=adults[index % len(adults)].name)
             for offset in (5, 40):
                 if founded + dt.timedelta(days=offset) <= today:
                     services.record_meeting(session, site, CLERK, station, founded + dt.timedelta(days=offset),
                                             "研判矛盾纠纷")
         patrol = services.save_organisation(session, site, CLERK, code, "patrol_team", name="治安巡防队",
                                             founded_on=dt.date(today.year - 3, 5, 1), members=rng.randint(8, 20),
-                                            leader=registry.adults(session, code)[index + 3].name)
+                                            leader=adults[(index + 3) % len(adults)].name)
         for months_ago in (10, 6, 3, 1):
             services.record_meeting(session, site, CLERK, patrol, today - dt.timedelta(days=30 * months_ago),
                                     "巡防排班会")
-        adults = registry.adults(session, code)
         for number in range(1, 3 + index % 2):
             services.save_organisation(session, site, CLERK, code, "work_subarea", name=f"第{number}片区",
                                        founded_on=dt.date(today.year - 2, 4, 1), leader=adults[10 + number].name)
         if index != 1:  # the collective economic organisation (the second village's is not reorganised yet)
             collective = services.save_organisation(
                 session, site, CLERK, code, "economic", name=f"{site.village(code).name}股份经济合作社",
-                founded_on=dt.date(2019, 6, 1 + index), members=rng.randint(5, 9), leader=adults[20].name)
+                founded_on=dt.date(2019, 6, 1 + index % 30), members=rng.randint(5, 9), leader=adults[20].name)
             for months_ago in (9, 4):
                 services.record_meeting(session, site, CLERK, collective, today - dt.timedelta(days=30 * months_ago),
                                         "成员代表大会")

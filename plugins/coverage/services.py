@@ -218,7 +218,7 @@ def group_facts(session: Session, site: Site, codes: list[str], on: dt.date,
         if group.leader_person_id is not None:
             leaders[group.village_code].add(group.leader_person_id)
     for code in codes:
-        homes = [h.household.id for h in registry.households(session, code, on)]
+        homes = registry.household_numbers(session, code, on).values()  # ids only, not every member as objects
         mine = by_village.get(code, [])
         facts[code] = GroupFacts(
             households=len(homes), assigned=sum(1 for h in homes if h in assigned_ids), groups=len(mine),

@@ -44,14 +44,14 @@ def build(session: Session, site: Site, demo: DemoContext) -> None:
     today = local_today()
     per_village = 12  # at county scale too: every write here goes through the services, one audit entry each
     for index, village in enumerate(site.config.villages):
-        homes = registry.households(session, village.code)[:per_village]
+        homes = sorted(registry.household_numbers(session, village.code).items())[:per_village]  # by number
         if not homes:
             continue
         issuer = services.issuer_for(session, site, actor, village.code)
         contracts = []
         plot_number = 0
-        for home in homes:
-            contractor = services.register_contractor(session, site, actor, issuer, home.household.id)  # type: ignore[arg-type]
+        for _number, household_id in homes:
+            contractor = services.register_contractor(session, site, actor, issuer, household_id)
             contract = services.register_contract(session, site, actor, contractor, code=contractor.code + "J",
                                                   start_on=dt.date(1998, 1, 1), end_on=dt.date(2028, 1, 1),
                                                   extended_to=dt.date(2058, 1, 1))
@@ -67,7 +67,7 @@ def build(session: Session, site: Site, demo: DemoContext) -> None:
                 if index == 0:
                     geometry.attach_polygon(session, site, actor, plot, _strip(plot_number - 1, area))
                 plots.append(plot)
-            contracts.append((contract, plots, home))
+            contracts.append((contract, plots))
         _transfers(session, site, actor, village.code, contracts, today, demo)
 
 
@@ -76,7 +76,7 @@ def _transfers(session: Session, site: Site, actor: Actor, village_code: str, co
     """About a third of the contracts lease land out; one joins the co-operative; one waits in posting."""
     start = dt.date(today.year - 1, 3, 1)
     villagers = registry.adults(session, village_code)
-    for number, (contract, plots, _home) in enumerate(contracts):
+    for number, (contract, plots) in enumerate(contracts):
         plot = plots[0]
         if number % 3 == 0 and villagers:
             tenant = villagers[(number * 7) % len(villagers)]

@@ -56,12 +56,6 @@ def derive_members(
     """
     from cunwu.registry import queries
 
-    households = queries.households(session, village_code, on, group_id=group_id)
-    household_of: dict[int, tuple[int | None, str]] = {}
-    for entry in households:
-        for member in entry.members:
-            household_of[member.person.id or 0] = (entry.household.id, entry.household.number)
-
     people: dict[int, Any] = {}
     roles: dict[int, list[str]] = {}
 
@@ -93,6 +87,7 @@ def derive_members(
     elif kind is MeetingKind.supervision:
         add_office("supervision_committee")
 
+    household_of = queries.person_households(session, village_code, people, on, group_id=group_id)
     members = []
     for person_id, person in people.items():
         household_id, number = household_of.get(person_id, (None, ""))

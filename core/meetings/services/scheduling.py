@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from cunwu.accounts.actor import Actor
@@ -199,11 +200,11 @@ def open_meeting(session: Session, site: Site, actor: Actor, meeting: Meeting) -
     kind = MeetingKind(meeting.kind)
     members, households = derive_members(session, site, meeting.village_code, kind, meeting_date(meeting),
                                          meeting.group_id)
-    for position, member in enumerate(members, start=1):
-        session.add(MeetingMember(meeting_id=meeting.id, position=position, person_id=member.person_id,  # type: ignore[arg-type]
-                                  name=member.name, sex=member.sex, household_id=member.household_id,
-                                  household_number=member.household_number, roles=",".join(member.roles)))
-    session.flush()
+    if members:  # plain rows in one statement: a villagers' meeting lists every adult of the village
+        session.execute(insert(MeetingMember), [
+            {"meeting_id": meeting.id, "position": position, "person_id": member.person_id, "name": member.name,
+             "sex": member.sex, "household_id": member.household_id, "household_number": member.household_number,
+             "roles": ",".join(member.roles)} for position, member in enumerate(members, start=1)])
     warnings = list(meeting.warnings)
     if kind is MeetingKind.representatives:
         reps = [m for m in members if "representative" in m.roles]
