@@ -703,8 +703,16 @@ def _yuan(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+#: Below this many fen (about 11 trillion yuan) `fen / 100` is within 0.002 yuan of the exact amount (half a unit
+#: in the last place of a double), so rounding it to two places gives the exact yuan: a float's formatting is about
+#: three times faster than the integer one, and a county's board tables format half a million amounts.
+_FLOAT_EXACT_FEN = 2**50
+
+
 def _yuan_fen(fen: int) -> str:
     """`_yuan` of an amount in integer fen (a line's figures are never negative)."""
+    if fen < _FLOAT_EXACT_FEN:
+        return f"{fen / 100:,.2f}"
     return f"{fen // 100:,}.{fen % 100:02d}"
 
 
@@ -758,9 +766,11 @@ class Account:
 
 def account(session: Session, coop: Cooperative, member: Member) -> Account:
     contributions = contributions_of(session, member)
+    # Through the co-op's current closes (a few, one a year), each line then one probe of the lines' unique
+    # (close_id, member_id) index: the lines table keeps no index of its own on member_id (migration coop_0003).
     lines = [(c, a) for c, a in session.exec(
         select(YearClose, Allocation).join(Allocation, col(Allocation.close_id) == YearClose.id)
-        .where(Allocation.member_id == member.id, col(YearClose.is_current))
+        .where(YearClose.cooperative_id == coop.id, col(YearClose.is_current), Allocation.member_id == member.id)
         .order_by(col(YearClose.year).desc())).all()]
     refunded = sum((a.refund_contribution for _c, a in lines), ZERO)
     reserve = sum((a.reserve_added - a.refund_reserve for _c, a in lines), ZERO)
