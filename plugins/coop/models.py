@@ -199,8 +199,9 @@ class Allocation(OfficialRecord, SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     village_code: str = Field(max_length=12)
-    close_id: int = Field(foreign_key="coop_year_close.id")  # looked up through the unique (close_id, member_id)
-    member_id: int = Field(foreign_key="coop_member.id", index=True)
+    # Both looked up through the unique (close_id, member_id) index: a member's lines by way of the co-op's closes.
+    close_id: int = Field(foreign_key="coop_year_close.id")
+    member_id: int = Field(foreign_key="coop_member.id")
     trade_quantity: Decimal = Field(sa_column=Column(Money, nullable=False))
     trade_amount: Decimal = Field(sa_column=Column(Money, nullable=False))
     contribution: Decimal = Field(sa_column=Column(Money, nullable=False))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, text
+from sqlalchemy import BigInteger, cast, func, text
 from sqlmodel import Session, col, select
 from stdnum.cn import uscc
 
@@ -477,6 +477,13 @@ class _YearBooks:
     turnover: dict[bool, list[int]] = field(default_factory=lambda: {False: [0, 0], True: [0, 0]})
 
 
+def _fen_sum(column: Any) -> Any:
+    """The sum of a `Money` column as exact integer fen, each value made fen before it is added: PostgreSQL adds
+    BIGINTs about a tenth cheaper than NUMERICs (a county's year of trade is a million rows; docs/performance.md, "Co-op
+    close, round 6"). A `NUMERIC(14,2)` times 100 is an integer, so nothing is rounded."""
+    return cast(func.sum(money_fen(column)), BigInteger)
+
+
 def _books(session: Session, coop_ids: list[int], year: int) -> dict[int, _YearBooks]:
     """The year's members, trade, capital, carried shares and turnover of every co-op in `coop_ids`.
 
@@ -495,8 +502,8 @@ def _books(session: Session, coop_ids: list[int], year: int) -> dict[int, _YearB
         owner[member_id] = coop_id  # type: ignore[index]
     # One pass over the year's trade: per member, and the non-members' (member_id NULL) as one group.
     for coop_id, member_id, amount, quantity, count in rows(
-            select(Trade.cooperative_id, Trade.member_id, money_fen(func.sum(Trade.amount)),
-                   money_fen(func.sum(Trade.quantity)), func.count())
+            select(Trade.cooperative_id, Trade.member_id, _fen_sum(Trade.amount), _fen_sum(Trade.quantity),
+                   func.count())
             .where(col(Trade.cooperative_id).in_(coop_ids), Trade.traded_on >= start, Trade.traded_on <= end)
             .group_by(Trade.cooperative_id, Trade.member_id)).all():
         book = books[coop_id]
@@ -507,14 +514,14 @@ def _books(session: Session, coop_ids: list[int], year: int) -> dict[int, _YearB
             book.amounts[member_id] = amount
             book.quantities[member_id] = quantity
     for coop_id, member_id, total in rows(
-            select(Contribution.cooperative_id, Contribution.member_id, money_fen(func.sum(Contribution.amount)))
+            select(Contribution.cooperative_id, Contribution.member_id, _fen_sum(Contribution.amount))
             .where(col(Contribution.cooperative_id).in_(coop_ids), Contribution.contributed_on <= end)
             .group_by(Contribution.cooperative_id, Contribution.member_id)).all():
         books[coop_id].capital[member_id] = total
     for coop_id, member_id, reserve, subsidy in rows(
             select(YearClose.cooperative_id, Allocation.member_id,
-                   money_fen(func.sum(Allocation.reserve_added) - func.sum(Allocation.refund_reserve)),
-                   money_fen(func.sum(Allocation.subsidy_added)))
+                   _fen_sum(Allocation.reserve_added) - _fen_sum(Allocation.refund_reserve),
+                   _fen_sum(Allocation.subsidy_added))
             .join(YearClose, col(YearClose.id) == Allocation.close_id)
             .where(col(YearClose.cooperative_id).in_(coop_ids), YearClose.year < year, col(YearClose.is_current))
             .group_by(YearClose.cooperative_id, Allocation.member_id)).all():
@@ -758,9 +765,11 @@ class Account:
 
 def account(session: Session, coop: Cooperative, member: Member) -> Account:
     contributions = contributions_of(session, member)
+    # Through the co-op's current closes (a few, one a year), each line then one probe of the lines' unique
+    # (close_id, member_id) index: the lines table keeps no index of its own on member_id (migration coop_0003).
     lines = [(c, a) for c, a in session.exec(
         select(YearClose, Allocation).join(Allocation, col(Allocation.close_id) == YearClose.id)
-        .where(Allocation.member_id == member.id, col(YearClose.is_current))
+        .where(YearClose.cooperative_id == coop.id, col(YearClose.is_current), Allocation.member_id == member.id)
         .order_by(col(YearClose.year).desc())).all()]
     refunded = sum((a.refund_contribution for _c, a in lines), ZERO)
     reserve = sum((a.reserve_added - a.refund_reserve for _c, a in lines), ZERO)
