@@ -2,8 +2,8 @@
 
 SQLite (the embedded default) gets WAL, foreign keys and a busy timeout on every connection. Writes on SQLite start
 with `BEGIN IMMEDIATE` so two writers queue instead of failing half-way when one upgrades a read lock; reads use a
-separate engine that never takes the write lock. PostgreSQL uses one pooled engine for both; its reads run in
-autocommit and its pooled connections are pinged only after they sat idle (`_postgresql_engines`).
+separate engine that never takes the write lock. PostgreSQL uses one pooled engine for both, whose connections
+are pinged only after they sat idle (`_postgresql_engine`).
 """
 
 from __future__ import annotations
@@ -48,17 +48,15 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     return engine
 
 
-def _postgresql_engines(url: str, pool_size: int) -> tuple[Engine, Engine]:
-    """The write engine and the read engine (the same pool) for PostgreSQL.
+def _postgresql_engine(url: str, pool_size: int) -> Engine:
+    """The PostgreSQL engine (reads and writes). Pooled connections are pinged only after `PING_AFTER_IDLE_SECONDS`
+    unused, not at every checkout (`pool_pre_ping`: one more round trip on every request): a connection handed back
+    and taken again at once has just worked. If the server went away under steady load anyway, the first statement
+    fails with a disconnect and SQLAlchemy invalidates the whole pool, so the next request reconnects, as after a
+    failed ping.
 
-    Reads run in autocommit. Under READ COMMITTED (the default) every statement takes its own snapshot whether or
-    not a transaction is open, so a read transaction gives a page nothing — but it cost two round trips, `BEGIN`
-    and `ROLLBACK`, besides the page's own statements (on the busiest page, four). Writes keep their transaction.
-
-    Pooled connections are pinged only after `PING_AFTER_IDLE_SECONDS` unused, not at every checkout
-    (`pool_pre_ping`, one more round trip per request): a connection handed back and taken again at once has just
-    worked. If the server went away under steady load anyway, the first statement fails with a disconnect and
-    SQLAlchemy invalidates the whole pool, so the next request reconnects, as after a failed ping.
+    (Reads in autocommit would save `BEGIN` and `ROLLBACK` as well, but the audit trail's readers stream rows through
+    server-side cursors, which need a transaction: docs/performance.md, issue #18 round 5.)
     """
     engine = create_engine(url, pool_size=pool_size, max_overflow=10)
 
@@ -76,7 +74,7 @@ def _postgresql_engines(url: str, pool_size: int) -> tuple[Engine, Engine]:
         except engine.dialect.loaded_dbapi.Error as error:  # the pool drops this connection and takes another
             raise exc.DisconnectionError(str(error)) from error
 
-    return engine, engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
 
 
 class RequestSession(Session):
@@ -133,7 +131,8 @@ class Database:
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.write_engine, self.read_engine = _postgresql_engines(url, pool_size)
+            self.write_engine = _postgresql_engine(url, pool_size)
+            self.read_engine = self.write_engine
 
     @property
     def is_sqlite(self) -> bool:

@@ -36,8 +36,7 @@ def counting(site: Any) -> Iterator[dict[str, int]]:
     def begun(connection: Any) -> None:
         seen["writes" if connection.engine is site.db.write_engine and site.db.is_sqlite else "reads"] += 1
 
-    # On PostgreSQL the read engine is the write engine's pool in autocommit: it shares the write engine's events.
-    engines = {site.db.read_engine, site.db.write_engine} if site.db.is_sqlite else {site.db.write_engine}
+    engines = {site.db.read_engine, site.db.write_engine}
     for engine in engines:
         event.listen(engine, "begin", begun)
     try:
