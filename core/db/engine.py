@@ -2,17 +2,19 @@
 
 SQLite (the embedded default) gets WAL, foreign keys and a busy timeout on every connection. Writes on SQLite start
 with `BEGIN IMMEDIATE` so two writers queue instead of failing half-way when one upgrades a read lock; reads use a
-separate engine that never takes the write lock. PostgreSQL uses one pooled engine for both.
+separate engine that never takes the write lock. PostgreSQL uses one pooled engine for both, whose connections
+are pinged only after they sat idle (`_postgresql_engine`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -21,6 +23,8 @@ from cunwu import request_scope
 #: Connections kept open per SQLite engine: as many as requests run at once (the server's worker threads), so a busy
 #: site reuses connections instead of opening one (and re-running the PRAGMAs) per request above the default 5.
 SQLITE_POOL_SIZE = 40
+#: A pooled PostgreSQL connection that sat unused this long is pinged (`SELECT 1`) before it is handed out.
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
@@ -40,6 +44,35 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _postgresql_engine(url: str, pool_size: int) -> Engine:
+    """The PostgreSQL engine (reads and writes). Pooled connections are pinged only after `PING_AFTER_IDLE_SECONDS`
+    unused, not at every checkout (`pool_pre_ping`: one more round trip on every request): a connection handed back
+    and taken again at once has just worked. If the server went away under steady load anyway, the first statement
+    fails with a disconnect and SQLAlchemy invalidates the whole pool, so the next request reconnects, as after a
+    failed ping.
+
+    (Reads in autocommit would save `BEGIN` and `ROLLBACK` as well, but the audit trail's readers stream rows through
+    server-side cursors, which need a transaction: docs/performance.md, issue #18 round 5.)
+    """
+    engine = create_engine(url, pool_size=pool_size, max_overflow=10)
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or back in the pool a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:  # the pool drops this connection and takes another
+            raise exc.DisconnectionError(str(error)) from error
 
     return engine
 
@@ -98,7 +131,7 @@ class Database:
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.write_engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+            self.write_engine = _postgresql_engine(url, pool_size)
             self.read_engine = self.write_engine
 
     @property

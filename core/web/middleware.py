@@ -10,6 +10,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from cunwu import i18n, request_scope
 from cunwu.accounts.services import load_actor
+from cunwu.web.guards import answer_ahead
 from cunwu.web.mywork import note_own_change
 
 if TYPE_CHECKING:
@@ -25,11 +26,14 @@ def _load_actor(site: Site, user_id: int) -> Any:
 
 
 def load_actor_with_session(scope: Scope, session: dict[str, Any]) -> None:
-    """Load the session's actor in the thread that read the session (`LazySessionConfig.load_with`), so a signed-in
-    request makes one thread hop for both; `context_middleware` takes it from the scope."""
+    """Load the session's actor in the thread that read the session (`LazySessionConfig.load_with`), and answer the
+    route's permission there too (`answer_ahead`), so a signed-in request makes one thread hop for all three;
+    `context_middleware` takes the actor from the scope, `permission_guard` the answer."""
     user_id = session.get("user_id")
     if user_id:
-        scope[_ACTOR] = (user_id, _load_actor(scope["litestar_app"].state.site, user_id))  # type: ignore[literal-required]
+        actor = _load_actor(scope["litestar_app"].state.site, user_id)
+        scope[_ACTOR] = (user_id, actor)  # type: ignore[literal-required]
+        answer_ahead(scope, actor)
 
 
 def request_scope_middleware(app: ASGIApp) -> ASGIApp:

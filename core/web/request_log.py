@@ -88,4 +88,7 @@ class RequestLog:
             "status": status, "ms": round(ms, 1), "site": self.site.slug,
             "actor": getattr(actor, "user_id", None),
         }
-        LOG.info("%s %s %s %.1f ms", fields["method"], fields["path"], status, ms, extra=fields)
+        # The record made directly: `LOG.info` would first walk the stack to find its caller (`findCaller`, through
+        # every ASGI layer of the request — 4 % of the uncached board's CPU); the caller is always this method.
+        LOG.handle(LOG.makeRecord(LOG.name, logging.INFO, __file__, 0, "%s %s %s %.1f ms",
+                                  (fields["method"], fields["path"], status, ms), None, "_log", fields))

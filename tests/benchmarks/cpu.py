@@ -5,9 +5,10 @@ round 3"): other processes take the cores in bursts. This sends the requests one
 `--requests` per round, 3 rounds) and reads the worker's own CPU time (utime + stime from /proc) around them, so
 time spent waiting for a core is not counted; the lowest round is kept. Ratio = floor B's CPU / the row's CPU.
 
-    python -m tests.benchmarks.cpu [--db postgresql] [--requests 300]
+    python -m tests.benchmarks.cpu [--db postgresql] [--requests 300] [--villages 30]
 
-It reuses the newest cached 3-village county (`python -m tests.benchmarks --quick --villages 3 --build-only`).
+It reuses the newest cached county of `--villages` villages at demo scale (default 3: `python -m tests.benchmarks
+--quick --villages 3 --build-only`; 30 is the quick run's).
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(db: str, requests: int, rounds: int = 3) -> dict[str, list[float]]:
+def measure(db: str, requests: int, rounds: int = 3, villages: int = 3) -> dict[str, list[float]]:
     """CPU milliseconds per request of each row, one figure per round."""
-    county = county_mod.prepare(seed=20261122, scale="demo", villages=3, db=db, reuse=True, log=lambda _m: None)
+    county = county_mod.prepare(seed=20261122, scale="demo", villages=villages, db=db, reuse=True,
+                                log=lambda _m: None)
     code = county.first_village.code
     settings = LoadSettings(workers=1, connections=1, duration=1, warmup=1)
     with _servers(county, settings, {"floor_b", "product", "nocache"}, lambda _m: None) as running:
@@ -61,8 +63,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgresql"))
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--villages", type=int, default=3, help="the cached demo-scale county of this many villages")
     args = parser.parse_args()
-    found = measure(args.db, args.requests)
+    found = measure(args.db, args.requests, villages=args.villages)
     floor = min(found["floor_b"])
     for row, runs in found.items():
         print(f"{args.db} {row:16s} {min(runs):.2f} ms CPU/request (rounds {', '.join(f'{r:.2f}' for r in runs)})"

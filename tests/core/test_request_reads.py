@@ -83,26 +83,67 @@ def test_a_signed_in_page_view_reads_once_and_writes_nothing(client_as: Any, sit
     assert _store_rows(site) == stored
 
 
-def test_a_signed_in_view_reads_its_session_and_actor_in_one_thread_hop(client_as: Any, site_factory: Any,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The session store's read and the actor's load run in the same worker thread: each hop to a thread costs a
-    signed-in page as much as a statement (docs/performance.md, issue #18 round 3)."""
+def _thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The functions a request sends to worker threads, through anyio and through Litestar's own executor (where
+    Litestar runs plain-function guards and `sync_to_thread` handlers)."""
     import anyio.to_thread
+    import litestar.concurrency
 
-    site = site_factory()
-    client = client_as(site, "clerk", village=VILLAGE)
-    client.get(f"/v/{VILLAGE}/registry/?q=王")
     hops: list[str] = []
-    run_sync = anyio.to_thread.run_sync
+    run_sync, in_executor = anyio.to_thread.run_sync, litestar.concurrency._run_sync_asyncio
 
     async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
         hops.append(getattr(func, "__name__", repr(func)))
         return await run_sync(func, *args, **kwargs)
 
+    async def counted_litestar(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(func, "__name__", repr(func)))
+        return await in_executor(func, *args, **kwargs)
+
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    monkeypatch.setattr(litestar.concurrency, "_run_sync_asyncio", counted_litestar)
+    return hops
+
+
+def test_a_signed_in_view_reads_its_session_and_actor_in_one_thread_hop(client_as: Any, site_factory: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session store's read, the actor's load and the guard's permission question run in the same worker
+    thread: each hop to a thread costs a signed-in page as much as a statement (docs/performance.md, issue #18
+    rounds 3 and 5)."""
+    site = site_factory()
+    client = client_as(site, "clerk", village=VILLAGE)
+    client.get(f"/v/{VILLAGE}/registry/?q=王")
+    hops = _thread_hops(monkeypatch)
     response = client.get(f"/v/{VILLAGE}/registry/?q=王")
     assert response.status_code == 200 and "退出" in response.text  # signed in: the actor was loaded
-    assert hops == ["_load_sync"]
+    assert "permission_guard" not in hops and "_holds" not in hops  # before: the guard hopped on its own
+    assert hops[0] == "_load_sync"
+
+
+def test_the_guard_of_a_public_page_makes_no_thread_hop(site_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Litestar runs a plain-function guard in a worker thread, on every request; the guard is a coroutine now and a
+    public page's checks (its village exists) need no thread."""
+    from litestar.testing import TestClient
+
+    from cunwu.app import create_site_app
+
+    site = site_factory()
+    with TestClient(create_site_app(site)) as client:
+        assert client.get(f"/v/{VILLAGE}/notices/").status_code == 200
+        hops = _thread_hops(monkeypatch)
+        response = client.get(f"/v/{VILLAGE}/notices/")
+        missing = client.get("/v/999999999999/notices/")
+    assert response.status_code == 200 and "三务公开栏" in response.text
+    assert missing.status_code == 404  # the guard still answers an unknown village
+    assert "permission_guard" not in hops
+
+
+def test_a_permission_the_session_thread_did_not_answer_is_still_checked(client_as: Any, site_factory: Any) -> None:
+    """Signed in, but refused: the answer given ahead is the plugins' answer, never a pass."""
+    site = site_factory()
+    client = client_as(site, "clerk", village=VILLAGE)
+    assert client.get(f"/v/{OTHER}/registry/?q=王").status_code == 403  # another village's register
+    assert client.get(f"/v/{VILLAGE}/registry/?q=王").status_code == 200
 
 
 def test_on_postgresql_the_read_transaction_ends_in_the_page_thread(client_as: Any, pg: str, site_factory: Any,
