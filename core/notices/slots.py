@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from cunwu import charts
-from cunwu.i18n import _, lazy_gettext
+from cunwu.audit import checkpoints
+from cunwu.i18n import _, current_locale, lazy_gettext
 from cunwu.notices import queries, services
 from cunwu.notices.models import Notice
 from cunwu.notices.settings import STREAM_LABELS
@@ -17,6 +21,15 @@ from cunwu.web.render import actor_of, site_of
 if TYPE_CHECKING:
     from cunwu.runtime import Site
 from litestar import Request
+
+#: The county overview's disclosure part, kept per site: the calendar of late villages and the compliance chart read
+#: every notice of the county, on every view of the overview (a third of it at 300 villages: docs/performance.md,
+#: "Latest results"). Kept per (audit chain head, day, language, villages the reader oversees): every write of a
+#: notice or a finance statement is an audited entry, and entries are numbered in commit order, so any change
+#: raises the head at its commit and the next view draws the part again.
+_KEPT_SITE_HOME: weakref.WeakKeyDictionary[Site, OrderedDict[tuple[Any, ...], Markup]] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+_KEPT_PER_SITE = 16
 
 
 def _render(site: Site, template: str, context: dict[str, Any]) -> Markup:
@@ -41,14 +54,33 @@ def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | No
         return [_render(site, "notices/_slot_village_dashboard.html", {
             "late": late, "objections": objections, "drafts": drafts, "village_code": village_code})]
     if slot == "site_home":
-        codes = site.villages_for(actor, "notices.county")
-        with site.db.read() as session:
-            late = queries.overdue(session, site)
-            found = queries.compliance(session, site, codes) if codes else None
-        return [_render(site, "notices/_slot_site_home.html", {
-            "late": late, "villages": site.villages, "today": services.local_today(),
-            "compliance": _compliance(site, *found) if found else None})]
+        return [_site_home(site, site.villages_for(actor, "notices.county"))]
     return []
+
+
+def _site_home(site: Site, codes: list[str]) -> Markup:
+    """The county overview's disclosure part: the late villages, and the compliance chart for a reader who oversees
+    villages (`codes`). Kept (see `_KEPT_SITE_HOME`)."""
+    today = services.local_today()
+    with site.db.read() as session:
+        key = (checkpoints.head(session, site.slug, count=False).entry_id, today, current_locale.get(),
+               tuple(codes))
+        with _KEPT_LOCK:
+            kept = _KEPT_SITE_HOME.setdefault(site, OrderedDict())
+            found = kept.get(key)
+            if found is not None:
+                kept.move_to_end(key)
+                return found
+        late = queries.overdue(session, site, today=today)
+        found_compliance = queries.compliance(session, site, codes, today) if codes else None
+    part = _render(site, "notices/_slot_site_home.html", {
+        "late": late, "villages": site.villages, "today": today,
+        "compliance": _compliance(site, *found_compliance) if found_compliance else None})
+    with _KEPT_LOCK:
+        kept[key] = part
+        while len(kept) > _KEPT_PER_SITE:
+            kept.popitem(last=False)
+    return part
 
 
 #: On time green, late orange, missing red (charts.COLOURS), in the order of queries.COMPLIANCE.

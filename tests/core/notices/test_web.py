@@ -442,3 +442,24 @@ def test_anonymous_objections_are_rate_limited_per_client(site_factory: Any, tod
         assert client.post(url, data={"body": "登录后仍可提交"}, follow_redirects=False).status_code == 303
     with site.db.read() as session:
         assert len(session.scalars(select(Objection)).all()) == 3
+
+
+def test_the_county_overview_follows_a_publication_at_once(site_factory: Any, dialect: str, today: Today) -> None:
+    """The overview's disclosure part is kept per audit-chain head (core/notices/slots.py): a notice published after
+    a view changes the late list and the compliance table at the next view — never the kept copy."""
+    site = site_factory(dialect=dialect)
+    today.set(dt.date(2025, 4, 20))
+    with site_client(site) as public, site_client(site) as county:
+        login(county, site, "county", role="county_official")
+
+        def late_village_notices(client: TestClient[Any]) -> int:
+            return client.get("/").text.split("公开逾期的村")[1].count("从未公开村务事项")
+
+        before_public, before_county = late_village_notices(public), late_village_notices(county)
+        compliance_before = county.get("/").text.split('id="table-disclosure-streams"')[1].split("</tr>")[2]
+        assert before_public == before_county > 0
+        publish(site, title="四月村务公开", category="其他村务")
+        assert late_village_notices(public) == late_village_notices(county) == before_public - 1
+        compliance_after = county.get("/").text.split('id="table-disclosure-streams"')[1].split("</tr>")[2]
+        assert compliance_after != compliance_before  # the 村务 row counted the new notice
+        assert late_village_notices(public) == before_public - 1  # and stays so when the part is kept
