@@ -45,6 +45,7 @@ from cunwu.web import forms, precompressed
 from cunwu.web.confirm import confirm_page
 from cunwu.web.forms import Form, Multipart
 from cunwu.web.guards import require
+from cunwu.web.kept import KeptParts, kept_parts
 from cunwu.web.render import actor_of, public_base, render, site_of
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "Form",
     "FormError",
     "ImportFileError",
+    "KeptParts",
     "Manifest",
     "Matter",
     "MatterType",
@@ -103,6 +105,7 @@ __all__ = [
     "gettext",
     "hookimpl",
     "hookspec",
+    "kept_parts",
     "lazy_gettext",
     "local_date",
     "local_now",

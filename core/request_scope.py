@@ -14,8 +14,11 @@ connections at once) and forget the permission answers (a plugin may decide from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar, Token
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class SharedSession(Protocol):
@@ -33,13 +36,16 @@ class SharedSession(Protocol):
 
 
 class RequestScope:
-    """One request's shared read sessions (by database) and permission answers (by site, actor, action, scope)."""
+    """One request's shared read sessions (by database), permission answers (by site, actor, action, scope) and
+    values read once for the whole page (`read_once`: the audit chain's head, shown by one slot and keying another's
+    kept part)."""
 
-    __slots__ = ("permissions", "reads")
+    __slots__ = ("permissions", "reads", "values")
 
     def __init__(self) -> None:
         self.reads: dict[Any, SharedSession] = {}
         self.permissions: dict[tuple[Any, ...], bool] = {}
+        self.values: dict[tuple[Any, ...], Any] = {}
 
     def before_write(self) -> None:
         for session in self.reads.values():
@@ -48,6 +54,7 @@ class RequestScope:
     def after_write(self) -> None:
         self.before_write()
         self.permissions.clear()
+        self.values.clear()
 
     def page_built(self) -> None:
         """Called by `cunwu.web.render.render` in the worker thread that built the page: on PostgreSQL the read
@@ -71,6 +78,17 @@ _current: ContextVar[RequestScope | None] = ContextVar("cunwu_request_scope", de
 def current() -> RequestScope | None:
     """The scope of the request being served here, or None outside a request."""
     return _current.get()
+
+
+def read_once(key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """`read()` once per request under `key` (cleared by a write); outside a request, every time."""
+    scope = _current.get()
+    if scope is None:
+        return read()
+    if key not in scope.values:
+        scope.values[key] = read()
+    found: T = scope.values[key]
+    return found
 
 
 def enter() -> tuple[RequestScope, Token[RequestScope | None]]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from cunwu import request_scope
 from cunwu.audit.models import GENESIS_HASH, AuditEntry
 from cunwu.audit.services import ChainProblem
 from cunwu.audit.settings import AuditSettings
@@ -94,7 +95,14 @@ def _last_entry() -> Any:
 
 
 def head(session: Session, site_slug: str, *, count: bool = True) -> Checkpoint:
-    """The chain's head now (unsigned). `count=False` skips counting the entries (a page view; `entries` is 0)."""
+    """The chain's head now (unsigned). `count=False` skips counting the entries (a page view; `entries` is 0), and
+    within a web request reads it once for the whole page (`request_scope.read_once`)."""
+    if not count:
+        return request_scope.read_once(("audit.head", site_slug), lambda: _head(session, site_slug, count=False))
+    return _head(session, site_slug, count=True)
+
+
+def _head(session: Session, site_slug: str, *, count: bool) -> Checkpoint:
     last = session.execute(_last_entry()).first()
     entry_id, digest = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
     entries = session.execute(select(func.count()).select_from(AuditEntry)

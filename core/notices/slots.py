@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -16,20 +13,19 @@ from cunwu.i18n import _, current_locale, lazy_gettext
 from cunwu.notices import queries, services
 from cunwu.notices.models import Notice
 from cunwu.notices.settings import STREAM_LABELS
+from cunwu.web.kept import kept_parts
 from cunwu.web.render import actor_of, site_of
 
 if TYPE_CHECKING:
     from cunwu.runtime import Site
 from litestar import Request
 
-#: The county overview's disclosure part, kept per site: the calendar of late villages and the compliance chart read
-#: every notice of the county, on every view of the overview (a third of it at 300 villages: docs/performance.md,
-#: "Latest results"). Kept per (audit chain head, day, language, villages the reader oversees): every write of a
-#: notice or a finance statement is an audited entry, and entries are numbered in commit order, so any change
-#: raises the head at its commit and the next view draws the part again.
-_KEPT_SITE_HOME: weakref.WeakKeyDictionary[Site, OrderedDict[tuple[Any, ...], Markup]] = weakref.WeakKeyDictionary()
-_KEPT_LOCK = threading.Lock()
-_KEPT_PER_SITE = 16
+#: The county overview's disclosure parts kept per site (`cunwu.web.kept`): the calendar of late villages and the
+#: compliance chart read every notice of the county, on every view of the overview (a third of it at 300 villages:
+#: docs/performance.md, "Latest results"). Kept per (audit chain head, day, language, villages the reader oversees):
+#: every write of a notice or a finance statement is an audited entry, and entries are numbered in commit order, so
+#: any change raises the head at its commit and the next view draws the part again.
+KEPT_SITE_HOME = 16
 
 
 def _render(site: Site, template: str, context: dict[str, Any]) -> Markup:
@@ -60,26 +56,21 @@ def slot_html(request: Request[Any, Any, Any], slot: str, village_code: str | No
 
 def _site_home(site: Site, codes: list[str]) -> Markup:
     """The county overview's disclosure part: the late villages, and the compliance chart for a reader who oversees
-    villages (`codes`). Kept (see `_KEPT_SITE_HOME`)."""
+    villages (`codes`). Kept (see `KEPT_SITE_HOME`)."""
     today = services.local_today()
     with site.db.read() as session:
         key = (checkpoints.head(session, site.slug, count=False).entry_id, today, current_locale.get(),
                tuple(codes))
-        with _KEPT_LOCK:
-            kept = _KEPT_SITE_HOME.setdefault(site, OrderedDict())
-            found = kept.get(key)
-            if found is not None:
-                kept.move_to_end(key)
-                return found
+        kept = kept_parts(site, "notices.site_home", KEPT_SITE_HOME)
+        found: Markup | None = kept.get(key)
+        if found is not None:
+            return found
         late = queries.overdue(session, site, today=today)
         found_compliance = queries.compliance(session, site, codes, today) if codes else None
     part = _render(site, "notices/_slot_site_home.html", {
         "late": late, "villages": site.villages, "today": today,
         "compliance": _compliance(site, *found_compliance) if found_compliance else None})
-    with _KEPT_LOCK:
-        kept[key] = part
-        while len(kept) > _KEPT_PER_SITE:
-            kept.popitem(last=False)
+    kept.put(key, part)
     return part
 
 

@@ -15,14 +15,12 @@ around it, and only shown while the month's snapshot lacks villages — a page t
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
-from cunwu.api import Site, _, active_locale, charts, local_today, precompressed
+from cunwu.api import Site, _, active_locale, charts, kept_parts, local_today, precompressed
 
 from . import rules, services
 from .services import TYPE_TITLES
@@ -87,14 +85,10 @@ def dashboard(site: Site, village_codes: list[str]) -> Drawn:
         if rows is None:
             return draw(site, services.overview(session, site, village_codes, on, reasons=False),
                         services.trend(session, village_codes))
-    return _kept(weakref.ref(site), tuple(village_codes), rules.month_of(on), rows, active_locale())
-
-
-@functools.lru_cache(maxsize=KEPT_PARTS)
-def _kept(site: weakref.ref[Site], codes: tuple[str, ...], month: dt.date, rows: tuple[services.DashboardRow, ...],
-          locale: str) -> Drawn:
-    """`draw` of the summed rows, remembered under everything it depends on. The site is held weakly (a closed
-    site's parts are never asked for again and age out); `locale` is the active one, which the drawing uses."""
-    running = site()
-    assert running is not None  # the caller holds it
-    return draw(running, *services.summed(running, codes, month, rows))
+    key = (tuple(village_codes), rules.month_of(on), rows, active_locale())
+    store = kept_parts(site, "coverage.dashboard", KEPT_PARTS)
+    found: Drawn | None = store.get(key)
+    if found is None:
+        found = draw(site, *services.summed(site, key[0], key[1], rows))
+        store.put(key, found)
+    return found

@@ -17,10 +17,9 @@ from decimal import Decimal
 from markupsafe import Markup
 from sqlmodel import Session
 
-from cunwu.api import Site, active_locale, audit, local_today, precompressed
+from cunwu.api import Site, active_locale, audit, kept_parts, local_today, precompressed
 
 from . import services
-from .mapview import site_fragments
 from .models import TRANSFER_FORMS
 
 #: Parts kept per site and process: a few townships' ledgers in both languages (≈ 20 KB each; a county's more).
@@ -53,11 +52,11 @@ def ledger_fragment(site: Site, codes: list[str]) -> precompressed.Part:
     version is read before the records, in the same read, so a part is never kept under a newer version than it
     shows."""
     today = local_today()
-    store = site_fragments(site, "ledger", LEDGER_FRAGMENTS)
+    store = kept_parts(site, "land.ledger", LEDGER_FRAGMENTS)
     with site.db.read() as session:
         key = (tuple(codes), audit.villages_version(session, codes) if codes else (0, 0), today, active_locale(),
                services.settings_of(site).expiring_within_days)
-        found = store.get(key)
+        found: precompressed.Part | None = store.get(key)
         if found is not None:
             return found
         fragment = precompressed.part(draw(site, session, codes, today))

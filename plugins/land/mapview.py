@@ -10,60 +10,18 @@ transaction, so a write makes the old key unreachable at its commit, in every wo
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
-from collections import OrderedDict
-from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import Text, cast
 from sqlmodel import Session, col, select
 
-from cunwu.api import Site, active_locale, audit, local_today, precompressed
+from cunwu.api import Site, active_locale, audit, kept_parts, local_today, precompressed
 
 from . import geometry, services
 from .models import Plot
 
 #: Fragments kept per site and process: a few villages' maps in both languages (≈ 600 KB for 2,000 plots each).
 MAP_FRAGMENTS = 16
-
-
-class Fragments:
-    """A small thread-safe LRU of rendered fragments (handlers run in worker threads)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple[Any, ...], precompressed.Part] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> precompressed.Part | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[Any, ...], value: precompressed.Part) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-#: One store per running site and kind of part (a test's or another site's database never answers for this one).
-_stores: weakref.WeakKeyDictionary[Site, dict[str, Fragments]] = weakref.WeakKeyDictionary()
-_stores_lock = threading.Lock()
-
-
-def site_fragments(site: Site, kind: str, size: int) -> Fragments:
-    """The site's store of one kind of kept part ("map", "ledger"), made with room for `size` parts on first use."""
-    with _stores_lock:
-        kinds = _stores.setdefault(site, {})
-        store = kinds.get(kind)
-        if store is None:
-            store = kinds[kind] = Fragments(size)
-        return store
 
 
 def draw(site: Site, session: Session, village_code: str, today: dt.date) -> Markup:
@@ -88,10 +46,10 @@ def map_fragment(site: Site, village_code: str) -> precompressed.Part:
     it), drawn on a miss. The version is read before the records, in the same read, so a fragment is never kept
     under a version newer than what it shows."""
     today = local_today()
-    store = site_fragments(site, "map", MAP_FRAGMENTS)
+    store = kept_parts(site, "land.map", MAP_FRAGMENTS)
     with site.db.read() as session:
         key = (village_code, audit.village_version(session, village_code), today, active_locale())
-        found = store.get(key)
+        found: precompressed.Part | None = store.get(key)
         if found is not None:
             return found
         fragment = precompressed.part(draw(site, session, village_code, today))
