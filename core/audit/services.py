@@ -283,11 +283,13 @@ def _date_json(value: dt.date) -> str:
     return f'"{value.isoformat()}"'
 
 
-#: The JSON text of the usual column values by exact type, as `_ROW_JSON` writes them (bool, float, str and int
-#: subclasses, enums, dicts and lists go through the encoder itself).
+#: The JSON text of the usual column values by exact type, as `_ROW_JSON` writes them (float, str and int
+#: subclasses, enums, dicts and lists go through the encoder itself; a register's four flag columns made bools
+#: the encoder's most frequent call).
 _SCALAR_JSON: dict[type, Callable[[Any], str]] = {
-    str: _json_text, int: int.__repr__, type(None): lambda _value: "null",
-    decimal.Decimal: lambda value: _json_text(str(value)), dt.date: _date_json, dt.datetime: _date_json,
+    str: _json_text, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__,
+    type(None): lambda _value: "null", decimal.Decimal: lambda value: _json_text(str(value)),
+    dt.date: _date_json, dt.datetime: _date_json,
 }
 
 
