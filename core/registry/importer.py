@@ -15,10 +15,12 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import is_, itemgetter, not_
 from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
@@ -29,7 +31,7 @@ from cunwu.clock import local_today
 from cunwu.db.bulk import among, paused_gc
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _, current_locale
-from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
+from cunwu.registry.fields import FLAG_FIELDS, clean_people, cleaned_column, parse_date, relation_code, text
 from cunwu.registry.models import GONE, RELATIONS, SEXES, STATUSES, Group, Household, Membership, Person
 from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, unescape_cell
 
@@ -277,9 +279,25 @@ _CLEANED_FILES = 2
 _CLEANED_LOCK = threading.Lock()
 
 
+def _start_date(cell: Any, today: dt.date) -> tuple[dt.date | None, str | None]:
+    """A membership's 入户日期 (None when empty or refused) and the problem's message."""
+    word = text(cell)
+    if not word:
+        return None, None
+    try:
+        start = parse_date(cell)
+    except ValueError:
+        return None, _("入户日期“%(value)s”不是有效日期", value=word)
+    if start > today:
+        return None, _("入户日期 %(date)s 晚于今天", date=start.isoformat())
+    return start, None
+
+
 def _clean_rows(table: Table, columns: dict[str, int], groups: tuple[tuple[Any, int, str], ...],
                 today: dt.date) -> _Cleaned:
-    """Parse and check each row on its own (cached for a file read from bytes; see `_CLEANED`)."""
+    """Parse and check each row on its own, column by column: each check runs once per distinct cell of its column
+    (`clean_people`, `cleaned_column`), and the problems come out row by row as before. Cached for a file read from
+    bytes (see `_CLEANED`)."""
     cache_key = ((table.sha256, tuple(sorted(columns.items())), groups, today, current_locale.get())
                  if table.sha256 else None)  # the problems are worded in the reader's language
     if cache_key is not None:
@@ -288,64 +306,59 @@ def _clean_rows(table: Table, columns: dict[str, int], groups: tuple[tuple[Any, 
             if found is not None:
                 _CLEANED.move_to_end(cache_key)
                 return found
-    problems: list[Problem] = []
-
-    def problem(row: int, key: str, message: str) -> None:
-        problems.append(Problem(message, row=row, column=HEADER_OF.get(key, key)))
-
-    find_group = _group_lookup(groups)
-    # Cells by index: each row is cut or padded to the columns read, plus one None for the columns the file lacks.
+    kept = [(offset + 2, cells) for offset, cells in enumerate(table.rows) if any(map(text, cells))]  # no blank lines
+    rows_at = [row for row, _cells in kept]
+    count = len(kept)
+    # Cells by column: each row is cut or padded to the columns read; a column the file lacks is all None.
     width = max(columns.values()) + 1
-    index_of = {c.key: columns.get(c.key, width) for c in COLUMNS}
-    required = [(c.key, c.header, index_of[c.key]) for c in COLUMNS
-                if c.required and c.key not in ("name", "resident_id")]
-    person_columns = [(key, columns[key]) for key in PERSON_KEYS if key in columns]
-    at_household, at_relation, at_group, at_address, at_start = (
-        index_of[key] for key in ("household", "relation", "group", "address", "start_date"))
-    plan: list[_Row] = []
-    seen_ids: dict[str, int] = {}
-    for offset, cells in enumerate(table.rows):
-        row = offset + 2
-        if not any(text(v) for v in cells):
-            continue  # a blank line in the middle of the sheet
-        cells = [*cells[:width], *[None] * (width + 1 - min(len(cells), width))]
-        for key, header, index in required:
-            if not text(cells[index]):
-                problem(row, key, _("“%(column)s”不能为空", column=header))
-        values, found = clean_person({key: cells[index] for key, index in person_columns}, today=today,
-                                     partial=True)
-        for p in found:
-            problem(row, p.field or "", p.message)
-        relation_word = text(cells[at_relation])
-        relation = relation_code(relation_word) if relation_word else None
-        if relation_word and relation is None:
-            problem(row, "relation", _("无法识别与户主关系“%(value)s”，应为户主、配偶、子女、父母、孙子女或其他",
-                                       value=relation_word))
-        group_word = text(cells[at_group])
-        group_id = find_group(group_word)
-        if group_id is False:
-            problem(row, "group", _("本村没有村民小组“%(value)s”；请先在登记页添加村民小组", value=group_word))
-        start: dt.date | None = None
-        start_word = text(cells[at_start])
-        if start_word:
-            try:
-                start = parse_date(cells[at_start])
-            except ValueError:
-                problem(row, "start_date", _("入户日期“%(value)s”不是有效日期", value=start_word))
-            else:
-                if start > today:
-                    problem(row, "start_date", _("入户日期 %(date)s 晚于今天", date=start.isoformat()))
-                    start = None
-        number = values.get("resident_id")
-        if number:
+    lines = [cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))] for _row, cells in kept]
+
+    def cells_of(key: str) -> list[Any]:
+        index = columns.get(key)
+        return [None] * count if index is None else list(map(itemgetter(index), lines))
+
+    # Found problems as (row index, step, order within the step, column key, message): sorted, they come out row by
+    # row in the order of the checks below, as when each row was checked on its own.
+    found: list[tuple[int, int, int, str, str]] = []
+    words = {key: list(map(text, cells_of(key))) for key in ("household", "relation", "group", "address")}
+    for c in COLUMNS:
+        if c.required and c.key in words:
+            message = _("“%(column)s”不能为空", column=c.header)
+            found += ((i, 0, 0, c.key, message) for i in itertools.compress(range(count), map(not_, words[c.key])))
+    values, person_problems = clean_people({key: cells_of(key) for key in PERSON_KEYS if key in columns}, count,
+                                           today=today)
+    found += ((i, 1, order, key, message) for order, (i, key, message) in enumerate(person_problems))
+    relations = cleaned_column(relation_code, words["relation"])
+    for i in itertools.compress(range(count), map(is_, relations, itertools.repeat(None))):
+        if word := words["relation"][i]:
+            found.append((i, 2, 0, "relation",
+                          _("无法识别与户主关系“%(value)s”，应为户主、配偶、子女、父母、孙子女或其他", value=word)))
+    group_ids = cleaned_column(_group_lookup(groups), words["group"])
+    for i in itertools.compress(range(count), map(is_, group_ids, itertools.repeat(False))):
+        found.append((i, 3, 0, "group", _("本村没有村民小组“%(value)s”；请先在登记页添加村民小组",
+                                          value=words["group"][i])))
+    starts = cleaned_column(lambda cell: _start_date(cell, today), cells_of("start_date"))
+    for i, (_start, message) in enumerate(starts):
+        if message:
+            found.append((i, 4, 0, "start_date", message))
+    numbers = list(map(dict.get, values, itertools.repeat("resident_id")))
+    seen_ids = dict(itertools.compress(zip(numbers, rows_at, strict=True), numbers))
+    if len(seen_ids) < sum(map(bool, numbers)):  # a number repeated: each repeat names its first row
+        seen_ids = {}
+        for i, number in enumerate(numbers):
             if number in seen_ids:
-                problem(row, "resident_id", _("身份证号与第 %(other)s 行重复", other=seen_ids[number]))
-            else:
-                seen_ids[number] = row
-        if relation == "head" and values.get("status") in GONE:
-            problem(row, "status", _("户主的状态不能是已迁出或已故；请先变更户主"))
-        plan.append(_Row(row, values, text(cells[at_household]), relation or "", group_id or None,
-                         text(cells[at_address]), start))
+                found.append((i, 5, 0, "resident_id", _("身份证号与第 %(other)s 行重复", other=seen_ids[number])))
+            elif number:
+                seen_ids[number] = rows_at[i]
+    statuses = map(dict.get, values, itertools.repeat("status"))
+    for i in itertools.compress(range(count), map(GONE.__contains__, statuses)):
+        if relations[i] == "head":
+            found.append((i, 6, 0, "status", _("户主的状态不能是已迁出或已故；请先变更户主")))
+    found.sort()
+    problems = [Problem(message, row=rows_at[i], column=HEADER_OF.get(key, key)) for i, _step, _order, key, message
+                in found]
+    plan = list(map(_Row, rows_at, values, words["household"], [code or "" for code in relations],
+                    [group_id or None for group_id in group_ids], words["address"], map(itemgetter(0), starts)))
 
     cleaned = _Cleaned(plan, problems, seen_ids)
     if cache_key is not None:
