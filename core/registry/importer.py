@@ -194,12 +194,6 @@ class _Row:
     group_id: int | None
     address: str
     start_date: dt.date | None
-    person: Person | None = None
-
-    def fresh(self) -> _Row:
-        """A copy without the matched person (`copy.copy` and `dataclasses.replace` cost 5–20× this per row)."""
-        return _Row(self.row, self.values, self.household, self.relation, self.group_id, self.address,
-                    self.start_date)
 
 
 @dataclass
@@ -213,7 +207,8 @@ class ImportPreview:
     households_added: list[str]
     households_changed: list[str]
     moves: int
-    _plan: list[_Row] = field(default_factory=list, repr=False)
+    _plan: list[_Row] = field(default_factory=list, repr=False)  # shared with `_CLEANED`: never changed
+    _matched: dict[int, Person] = field(default_factory=dict, repr=False)  # by row: the register's person
     _columns: frozenset[str] = frozenset()
     source_sha256: str | None = None  # the file's, for the audit entries
 
@@ -381,7 +376,7 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
         select(Group).where(Group.village_code == village_code).order_by(col(Group.id))).all())
     cleaned = _clean_rows(table, columns, groups, today)
     problems = list(cleaned.problems)
-    plan = [r.fresh() for r in cleaned.plan]  # the commit's own copies (`person` is set below)
+    plan = cleaned.plan
     seen_ids = cleaned.seen_ids
 
     def problem(row: int, key: str, message: str) -> None:
@@ -408,6 +403,7 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
         for person in session.exec(select(Person).where(condition)):
             existing[person.resident_id] = person
     changes: list[Change] = []
+    matched: dict[int, Person] = {}
     for r in plan:
         number = r.values.get("resident_id")
         if not number:
@@ -417,34 +413,35 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
             problem(r.row, "resident_id", _("身份证号已登记为其他村（%(village)s）的另一人",
                                             village=person.village_code))
             continue
-        r.person = person
         name = r.values.get("name", "")
         if person is None:
             changes.append(Change(r.row, name, number, "added"))
         else:
+            matched[r.row] = person
             diffs = [(HEADER_OF.get(k, k), _display(k, getattr(person, k)), _display(k, r.values[k]))
                      for k in DIFF_FIELDS if k in r.values and getattr(person, k) != r.values[k]]
             changes.append(Change(r.row, name, number, "updated" if diffs else "unchanged", diffs))
 
-    households_added, households_changed, moves = _household_changes(session, village_code, by_household, problem)
+    households_added, households_changed, moves = _household_changes(session, village_code, by_household, matched,
+                                                                      problem)
     problems.sort(key=lambda p: (p.row or 0, list(HEADER_OF.values()).index(p.column)
                                  if p.column in HEADER_OF.values() else 99))
     return ImportPreview(village_code, len(plan), problems, changes, households_added, households_changed, moves,
-                         plan, frozenset(columns), table.sha256)
+                         plan, matched, frozenset(columns), table.sha256)
 
 
 def _household_changes(session: Session, village_code: str, by_household: dict[str, list[_Row]],
+                       matched: dict[int, Person],
                        problem: Callable[[int, str, str], None]) -> tuple[list[str], list[str], int]:
     """Which households would be added or changed, how many memberships would move; problems for heads who
     would leave a household outside the file without a head."""
     households = {h.number: h for h in session.exec(select(Household).where(
         Household.village_code == village_code, col(Household.closed_on).is_(None))).all()}
-    current = _current_memberships(session, [r.person.id for rows in by_household.values() for r in rows
-                                             if r.person is not None and r.person.id is not None])
+    file_ids = {person.id for person in matched.values()}
+    current = _current_memberships(session, [i for i in file_ids if i is not None])
     numbers_by_id = {h.id: n for n, h in households.items()}
     in_file = set(by_household)
     added, changed, moves = [], [], 0
-    file_ids = {r.person.id for rows in by_household.values() for r in rows if r.person is not None}
     for number, rows in sorted(by_household.items()):
         head = next((r for r in rows if r.relation == "head"), rows[0])
         household = households.get(number)
@@ -459,10 +456,11 @@ def _household_changes(session: Session, village_code: str, by_household: dict[s
                     problem(head.row, "relation", _("户号 %(number)s 现有户主不在文件中；请在文件中列出该户全部成员，"
                                                     "或先在登记页变更户主", number=number))
         for r in rows:
-            if r.person is None:
+            person = matched.get(r.row)
+            if person is None:
                 continue
-            membership = current.get(r.person.id)  # type: ignore[arg-type]
-            gone = r.values.get("status", r.person.status) in GONE
+            membership = current.get(person.id)  # type: ignore[arg-type]
+            gone = r.values.get("status", person.status) in GONE
             target = None if gone else (number, r.relation)
             now = (numbers_by_id.get(membership.household_id), membership.relation) if membership else None
             if now == target:
@@ -505,20 +503,21 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
         raise DomainError(_("导入前请先更正预览中列出的全部问题"), result.problems)
     today = today or local_today()
     village = result.village_code
-    plan = result._plan
+    plan, matched = result._plan, result._matched
     # People: new ones, and updates of matched ones.
-    fresh = [r for r in plan if r.person is None]
+    fresh = [r for r in plan if r.row not in matched]
     source = result.source_sha256
     added = audit.insert_batch(session, actor, Person, [{"village_code": village, **r.values} for r in fresh],
                                "registry.person.import", source_sha256=source)
     person_ids: dict[int, int] = {r.row: person_id for r, person_id in zip(fresh, added, strict=True)}  # by row
     updates = []
     for r in plan:
-        if r.person is not None:
-            person_ids[r.row] = r.person.id  # type: ignore[assignment]
-            diff = {k: r.values[k] for k in DIFF_FIELDS if k in r.values and getattr(r.person, k) != r.values[k]}
+        person = matched.get(r.row)
+        if person is not None:
+            person_ids[r.row] = person.id  # type: ignore[assignment]
+            diff = {k: r.values[k] for k in DIFF_FIELDS if k in r.values and getattr(person, k) != r.values[k]}
             if diff:
-                updates.append((r.person, diff))
+                updates.append((person, diff))
     audit.update_many(session, actor, updates, "registry.person.import_update")
     if progress:
         progress(len(plan) // 2)
@@ -552,7 +551,7 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     audit.update_many(session, actor, household_updates, "registry.household.import_update")
 
     # Memberships: end the ones that differ from the file (all ends before any start, so the indexes hold).
-    current = _current_memberships(session, [r.person.id for r in plan if r.person is not None])  # type: ignore[misc]
+    current = _current_memberships(session, [person.id for person in matched.values()])  # type: ignore[misc]
     numbers_by_id = {household_id: number for number, household_id in household_ids.items()}
     ends: list[tuple[SQLModel, dict[str, Any]]] = []
     starts: list[dict[str, Any]] = []
@@ -560,16 +559,17 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     for r in plan:
         person_id = person_ids[r.row]
         membership = current.get(person_id)
-        status = r.person.status if r.person is not None else r.values.get("status", _NEW_STATUS)
+        person = matched.get(r.row)
+        status = person.status if person is not None else r.values.get("status", _NEW_STATUS)
         gone = status in GONE
         target = None if gone else (r.household, r.relation)
         now = (numbers_by_id.get(membership.household_id), membership.relation) if membership else None
         if now == target:
             continue
         if membership is not None:
-            assert r.person is not None  # only people already on the register have a membership
+            assert person is not None  # only people already on the register have a membership
             reason = str(STATUSES[status]) if gone else _("按户籍表导入调整")
-            end = max(membership.start_date, r.person.status_since or today) if gone else max(
+            end = max(membership.start_date, person.status_since or today) if gone else max(
                 membership.start_date, today)
             ends.append((membership, {"end_date": end, "end_reason": reason}))
             if membership.relation == "head" and numbers_by_id.get(membership.household_id) not in by_household:
