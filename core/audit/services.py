@@ -315,6 +315,14 @@ def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> Iterabl
     dates and empty columns; equal values of one type bind alike)."""
     if processor is None:
         return values
+    if len(set(map(type, values))) == 1:  # one type (a flag or date column): the values themselves are the keys
+        try:
+            distinct_values = set(values)
+        except TypeError:
+            return map(processor, values)
+        if len(distinct_values) * 2 > len(values):
+            return map(processor, values)
+        return map({value: processor(value) for value in distinct_values}.__getitem__, values)
     typed = list(zip(map(type, values), values, strict=True))
     try:
         distinct = set(typed)
