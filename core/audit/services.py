@@ -16,6 +16,7 @@ import enum
 import hashlib
 import itertools
 import json
+import operator
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -283,11 +284,13 @@ def _date_json(value: dt.date) -> str:
     return f'"{value.isoformat()}"'
 
 
-#: The JSON text of the usual column values by exact type, as `_ROW_JSON` writes them (bool, float, str and int
-#: subclasses, enums, dicts and lists go through the encoder itself).
+#: The JSON text of the usual column values by exact type, as `_ROW_JSON` writes them (float, str and int
+#: subclasses, enums, dicts and lists go through the encoder itself; a register's four flag columns made bools
+#: the encoder's most frequent call).
 _SCALAR_JSON: dict[type, Callable[[Any], str]] = {
-    str: _json_text, int: int.__repr__, type(None): lambda _value: "null",
-    decimal.Decimal: lambda value: _json_text(str(value)), dt.date: _date_json, dt.datetime: _date_json,
+    str: _json_text, int: int.__repr__, bool: {True: "true", False: "false"}.__getitem__,
+    type(None): lambda _value: "null", decimal.Decimal: lambda value: _json_text(str(value)),
+    dt.date: _date_json, dt.datetime: _date_json,
 }
 
 
@@ -300,6 +303,10 @@ def _json_column(values: list[Any]) -> Iterable[str]:
         return map(_json_text, map(decimal.Decimal.__str__, values))
     if kind is type(None):
         return itertools.repeat("null", len(values))
+    if kind is dt.date:  # a register's birth and start dates repeat: each distinct one written once
+        distinct = set(values)
+        if len(distinct) * 2 <= len(values):
+            return map({value: _date_json(value) for value in distinct}.__getitem__, values)
     return map(_SCALAR_JSON.get(kind, _json_scalar), values)  # type: ignore[arg-type]
 
 
@@ -308,6 +315,14 @@ def _bound(processor: Callable[[Any], Any] | None, values: list[Any]) -> Iterabl
     dates and empty columns; equal values of one type bind alike)."""
     if processor is None:
         return values
+    if len(set(map(type, values))) == 1:  # one type (a flag or date column): the values themselves are the keys
+        try:
+            distinct_values = set(values)
+        except TypeError:
+            return map(processor, values)
+        if len(distinct_values) * 2 > len(values):
+            return map(processor, values)
+        return map({value: processor(value) for value in distinct_values}.__getitem__, values)
     typed = list(zip(map(type, values), values, strict=True))
     try:
         distinct = set(typed)
@@ -338,12 +353,14 @@ def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, A
     text `_ROW_JSON` writes for the row as a dict with every column (`tests/core/registry/test_audit_batch.py`)."""
     shape = _shape(model)
     table = model.__table__  # type: ignore[attr-defined]
-    for row in rows:
-        if not shape.settable.issuperset(row):
-            raise AttributeError(f"{table.name} has no column {sorted(row.keys() - shape.settable)[0]!r}")
-        if not row.keys() >= shape.required:
-            raise ValueError(f"{table.name}: no value for column {sorted(shape.required - row.keys())[0]!r}, "
-                             "which has no default")
+    if not (all(map(shape.settable.issuperset, rows))
+            and all(map(operator.ge, map(dict.keys, rows), itertools.repeat(shape.required)))):
+        for row in rows:  # the first row at fault, named as it is
+            if not shape.settable.issuperset(row):
+                raise AttributeError(f"{table.name} has no column {sorted(row.keys() - shape.settable)[0]!r}")
+            if not row.keys() >= shape.required:
+                raise ValueError(f"{table.name}: no value for column {sorted(shape.required - row.keys())[0]!r}, "
+                                 "which has no default")
     fen = frozenset(in_fen)
     for key in fen:
         if key not in shape.settable or not isinstance(table.c[key].type, Money):

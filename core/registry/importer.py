@@ -15,10 +15,12 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import is_, itemgetter, not_
 from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
@@ -29,7 +31,7 @@ from cunwu.clock import local_today
 from cunwu.db.bulk import among, paused_gc
 from cunwu.errors import DomainError, Problem
 from cunwu.i18n import _, current_locale
-from cunwu.registry.fields import FLAG_FIELDS, clean_person, parse_date, relation_code, text
+from cunwu.registry.fields import FLAG_FIELDS, clean_people, cleaned_column, parse_date, relation_code, text
 from cunwu.registry.models import GONE, RELATIONS, SEXES, STATUSES, Group, Household, Membership, Person
 from cunwu.spreadsheet import SheetTooLarge, check_xlsx_extent, unescape_cell
 
@@ -192,12 +194,6 @@ class _Row:
     group_id: int | None
     address: str
     start_date: dt.date | None
-    person: Person | None = None
-
-    def fresh(self) -> _Row:
-        """A copy without the matched person (`copy.copy` and `dataclasses.replace` cost 5–20× this per row)."""
-        return _Row(self.row, self.values, self.household, self.relation, self.group_id, self.address,
-                    self.start_date)
 
 
 @dataclass
@@ -211,7 +207,8 @@ class ImportPreview:
     households_added: list[str]
     households_changed: list[str]
     moves: int
-    _plan: list[_Row] = field(default_factory=list, repr=False)
+    _plan: list[_Row] = field(default_factory=list, repr=False)  # shared with `_CLEANED`: never changed
+    _matched: dict[int, Person] = field(default_factory=dict, repr=False)  # by row: the register's person
     _columns: frozenset[str] = frozenset()
     source_sha256: str | None = None  # the file's, for the audit entries
 
@@ -277,9 +274,25 @@ _CLEANED_FILES = 2
 _CLEANED_LOCK = threading.Lock()
 
 
+def _start_date(cell: Any, today: dt.date) -> tuple[dt.date | None, str | None]:
+    """A membership's 入户日期 (None when empty or refused) and the problem's message."""
+    word = text(cell)
+    if not word:
+        return None, None
+    try:
+        start = parse_date(cell)
+    except ValueError:
+        return None, _("入户日期“%(value)s”不是有效日期", value=word)
+    if start > today:
+        return None, _("入户日期 %(date)s 晚于今天", date=start.isoformat())
+    return start, None
+
+
 def _clean_rows(table: Table, columns: dict[str, int], groups: tuple[tuple[Any, int, str], ...],
                 today: dt.date) -> _Cleaned:
-    """Parse and check each row on its own (cached for a file read from bytes; see `_CLEANED`)."""
+    """Parse and check each row on its own, column by column: each check runs once per distinct cell of its column
+    (`clean_people`, `cleaned_column`), and the problems come out row by row as before. Cached for a file read from
+    bytes (see `_CLEANED`)."""
     cache_key = ((table.sha256, tuple(sorted(columns.items())), groups, today, current_locale.get())
                  if table.sha256 else None)  # the problems are worded in the reader's language
     if cache_key is not None:
@@ -288,64 +301,59 @@ def _clean_rows(table: Table, columns: dict[str, int], groups: tuple[tuple[Any, 
             if found is not None:
                 _CLEANED.move_to_end(cache_key)
                 return found
-    problems: list[Problem] = []
-
-    def problem(row: int, key: str, message: str) -> None:
-        problems.append(Problem(message, row=row, column=HEADER_OF.get(key, key)))
-
-    find_group = _group_lookup(groups)
-    # Cells by index: each row is cut or padded to the columns read, plus one None for the columns the file lacks.
+    kept = [(offset + 2, cells) for offset, cells in enumerate(table.rows) if any(map(text, cells))]  # no blank lines
+    rows_at = [row for row, _cells in kept]
+    count = len(kept)
+    # Cells by column: each row is cut or padded to the columns read; a column the file lacks is all None.
     width = max(columns.values()) + 1
-    index_of = {c.key: columns.get(c.key, width) for c in COLUMNS}
-    required = [(c.key, c.header, index_of[c.key]) for c in COLUMNS
-                if c.required and c.key not in ("name", "resident_id")]
-    person_columns = [(key, columns[key]) for key in PERSON_KEYS if key in columns]
-    at_household, at_relation, at_group, at_address, at_start = (
-        index_of[key] for key in ("household", "relation", "group", "address", "start_date"))
-    plan: list[_Row] = []
-    seen_ids: dict[str, int] = {}
-    for offset, cells in enumerate(table.rows):
-        row = offset + 2
-        if not any(text(v) for v in cells):
-            continue  # a blank line in the middle of the sheet
-        cells = [*cells[:width], *[None] * (width + 1 - min(len(cells), width))]
-        for key, header, index in required:
-            if not text(cells[index]):
-                problem(row, key, _("“%(column)s”不能为空", column=header))
-        values, found = clean_person({key: cells[index] for key, index in person_columns}, today=today,
-                                     partial=True)
-        for p in found:
-            problem(row, p.field or "", p.message)
-        relation_word = text(cells[at_relation])
-        relation = relation_code(relation_word) if relation_word else None
-        if relation_word and relation is None:
-            problem(row, "relation", _("无法识别与户主关系“%(value)s”，应为户主、配偶、子女、父母、孙子女或其他",
-                                       value=relation_word))
-        group_word = text(cells[at_group])
-        group_id = find_group(group_word)
-        if group_id is False:
-            problem(row, "group", _("本村没有村民小组“%(value)s”；请先在登记页添加村民小组", value=group_word))
-        start: dt.date | None = None
-        start_word = text(cells[at_start])
-        if start_word:
-            try:
-                start = parse_date(cells[at_start])
-            except ValueError:
-                problem(row, "start_date", _("入户日期“%(value)s”不是有效日期", value=start_word))
-            else:
-                if start > today:
-                    problem(row, "start_date", _("入户日期 %(date)s 晚于今天", date=start.isoformat()))
-                    start = None
-        number = values.get("resident_id")
-        if number:
+    lines = [cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))] for _row, cells in kept]
+
+    def cells_of(key: str) -> list[Any]:
+        index = columns.get(key)
+        return [None] * count if index is None else list(map(itemgetter(index), lines))
+
+    # Found problems as (row index, step, order within the step, column key, message): sorted, they come out row by
+    # row in the order of the checks below, as when each row was checked on its own.
+    found: list[tuple[int, int, int, str, str]] = []
+    words = {key: list(map(text, cells_of(key))) for key in ("household", "relation", "group", "address")}
+    for c in COLUMNS:
+        if c.required and c.key in words:
+            message = _("“%(column)s”不能为空", column=c.header)
+            found += ((i, 0, 0, c.key, message) for i in itertools.compress(range(count), map(not_, words[c.key])))
+    values, person_problems = clean_people({key: cells_of(key) for key in PERSON_KEYS if key in columns}, count,
+                                           today=today)
+    found += ((i, 1, order, key, message) for order, (i, key, message) in enumerate(person_problems))
+    relations = cleaned_column(relation_code, words["relation"])
+    for i in itertools.compress(range(count), map(is_, relations, itertools.repeat(None))):
+        if word := words["relation"][i]:
+            found.append((i, 2, 0, "relation",
+                          _("无法识别与户主关系“%(value)s”，应为户主、配偶、子女、父母、孙子女或其他", value=word)))
+    group_ids = cleaned_column(_group_lookup(groups), words["group"])
+    for i in itertools.compress(range(count), map(is_, group_ids, itertools.repeat(False))):
+        found.append((i, 3, 0, "group", _("本村没有村民小组“%(value)s”；请先在登记页添加村民小组",
+                                          value=words["group"][i])))
+    starts = cleaned_column(lambda cell: _start_date(cell, today), cells_of("start_date"))
+    for i, (_start, message) in enumerate(starts):
+        if message:
+            found.append((i, 4, 0, "start_date", message))
+    numbers = list(map(dict.get, values, itertools.repeat("resident_id")))
+    seen_ids = dict(itertools.compress(zip(numbers, rows_at, strict=True), numbers))
+    if len(seen_ids) < sum(map(bool, numbers)):  # a number repeated: each repeat names its first row
+        seen_ids = {}
+        for i, number in enumerate(numbers):
             if number in seen_ids:
-                problem(row, "resident_id", _("身份证号与第 %(other)s 行重复", other=seen_ids[number]))
-            else:
-                seen_ids[number] = row
-        if relation == "head" and values.get("status") in GONE:
-            problem(row, "status", _("户主的状态不能是已迁出或已故；请先变更户主"))
-        plan.append(_Row(row, values, text(cells[at_household]), relation or "", group_id or None,
-                         text(cells[at_address]), start))
+                found.append((i, 5, 0, "resident_id", _("身份证号与第 %(other)s 行重复", other=seen_ids[number])))
+            elif number:
+                seen_ids[number] = rows_at[i]
+    statuses = map(dict.get, values, itertools.repeat("status"))
+    for i in itertools.compress(range(count), map(GONE.__contains__, statuses)):
+        if relations[i] == "head":
+            found.append((i, 6, 0, "status", _("户主的状态不能是已迁出或已故；请先变更户主")))
+    found.sort()
+    problems = [Problem(message, row=rows_at[i], column=HEADER_OF.get(key, key)) for i, _step, _order, key, message
+                in found]
+    plan = list(map(_Row, rows_at, values, words["household"], [code or "" for code in relations],
+                    [group_id or None for group_id in group_ids], words["address"], map(itemgetter(0), starts)))
 
     cleaned = _Cleaned(plan, problems, seen_ids)
     if cache_key is not None:
@@ -368,7 +376,7 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
         select(Group).where(Group.village_code == village_code).order_by(col(Group.id))).all())
     cleaned = _clean_rows(table, columns, groups, today)
     problems = list(cleaned.problems)
-    plan = [r.fresh() for r in cleaned.plan]  # the commit's own copies (`person` is set below)
+    plan = cleaned.plan
     seen_ids = cleaned.seen_ids
 
     def problem(row: int, key: str, message: str) -> None:
@@ -395,6 +403,7 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
         for person in session.exec(select(Person).where(condition)):
             existing[person.resident_id] = person
     changes: list[Change] = []
+    matched: dict[int, Person] = {}
     for r in plan:
         number = r.values.get("resident_id")
         if not number:
@@ -404,34 +413,35 @@ def preview(session: Session, village_code: str, table: Table, *, max_rows: int 
             problem(r.row, "resident_id", _("身份证号已登记为其他村（%(village)s）的另一人",
                                             village=person.village_code))
             continue
-        r.person = person
         name = r.values.get("name", "")
         if person is None:
             changes.append(Change(r.row, name, number, "added"))
         else:
+            matched[r.row] = person
             diffs = [(HEADER_OF.get(k, k), _display(k, getattr(person, k)), _display(k, r.values[k]))
                      for k in DIFF_FIELDS if k in r.values and getattr(person, k) != r.values[k]]
             changes.append(Change(r.row, name, number, "updated" if diffs else "unchanged", diffs))
 
-    households_added, households_changed, moves = _household_changes(session, village_code, by_household, problem)
+    households_added, households_changed, moves = _household_changes(session, village_code, by_household, matched,
+                                                                      problem)
     problems.sort(key=lambda p: (p.row or 0, list(HEADER_OF.values()).index(p.column)
                                  if p.column in HEADER_OF.values() else 99))
     return ImportPreview(village_code, len(plan), problems, changes, households_added, households_changed, moves,
-                         plan, frozenset(columns), table.sha256)
+                         plan, matched, frozenset(columns), table.sha256)
 
 
 def _household_changes(session: Session, village_code: str, by_household: dict[str, list[_Row]],
+                       matched: dict[int, Person],
                        problem: Callable[[int, str, str], None]) -> tuple[list[str], list[str], int]:
     """Which households would be added or changed, how many memberships would move; problems for heads who
     would leave a household outside the file without a head."""
     households = {h.number: h for h in session.exec(select(Household).where(
         Household.village_code == village_code, col(Household.closed_on).is_(None))).all()}
-    current = _current_memberships(session, [r.person.id for rows in by_household.values() for r in rows
-                                             if r.person is not None and r.person.id is not None])
+    file_ids = {person.id for person in matched.values()}
+    current = _current_memberships(session, [i for i in file_ids if i is not None])
     numbers_by_id = {h.id: n for n, h in households.items()}
     in_file = set(by_household)
     added, changed, moves = [], [], 0
-    file_ids = {r.person.id for rows in by_household.values() for r in rows if r.person is not None}
     for number, rows in sorted(by_household.items()):
         head = next((r for r in rows if r.relation == "head"), rows[0])
         household = households.get(number)
@@ -446,10 +456,11 @@ def _household_changes(session: Session, village_code: str, by_household: dict[s
                     problem(head.row, "relation", _("户号 %(number)s 现有户主不在文件中；请在文件中列出该户全部成员，"
                                                     "或先在登记页变更户主", number=number))
         for r in rows:
-            if r.person is None:
+            person = matched.get(r.row)
+            if person is None:
                 continue
-            membership = current.get(r.person.id)  # type: ignore[arg-type]
-            gone = r.values.get("status", r.person.status) in GONE
+            membership = current.get(person.id)  # type: ignore[arg-type]
+            gone = r.values.get("status", person.status) in GONE
             target = None if gone else (number, r.relation)
             now = (numbers_by_id.get(membership.household_id), membership.relation) if membership else None
             if now == target:
@@ -492,20 +503,21 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
         raise DomainError(_("导入前请先更正预览中列出的全部问题"), result.problems)
     today = today or local_today()
     village = result.village_code
-    plan = result._plan
+    plan, matched = result._plan, result._matched
     # People: new ones, and updates of matched ones.
-    fresh = [r for r in plan if r.person is None]
+    fresh = [r for r in plan if r.row not in matched]
     source = result.source_sha256
     added = audit.insert_batch(session, actor, Person, [{"village_code": village, **r.values} for r in fresh],
                                "registry.person.import", source_sha256=source)
     person_ids: dict[int, int] = {r.row: person_id for r, person_id in zip(fresh, added, strict=True)}  # by row
     updates = []
     for r in plan:
-        if r.person is not None:
-            person_ids[r.row] = r.person.id  # type: ignore[assignment]
-            diff = {k: r.values[k] for k in DIFF_FIELDS if k in r.values and getattr(r.person, k) != r.values[k]}
+        person = matched.get(r.row)
+        if person is not None:
+            person_ids[r.row] = person.id  # type: ignore[assignment]
+            diff = {k: r.values[k] for k in DIFF_FIELDS if k in r.values and getattr(person, k) != r.values[k]}
             if diff:
-                updates.append((r.person, diff))
+                updates.append((person, diff))
     audit.update_many(session, actor, updates, "registry.person.import_update")
     if progress:
         progress(len(plan) // 2)
@@ -539,7 +551,7 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     audit.update_many(session, actor, household_updates, "registry.household.import_update")
 
     # Memberships: end the ones that differ from the file (all ends before any start, so the indexes hold).
-    current = _current_memberships(session, [r.person.id for r in plan if r.person is not None])  # type: ignore[misc]
+    current = _current_memberships(session, [person.id for person in matched.values()])  # type: ignore[misc]
     numbers_by_id = {household_id: number for number, household_id in household_ids.items()}
     ends: list[tuple[SQLModel, dict[str, Any]]] = []
     starts: list[dict[str, Any]] = []
@@ -547,16 +559,17 @@ def commit(session: Session, actor: Actor, result: ImportPreview, *, today: dt.d
     for r in plan:
         person_id = person_ids[r.row]
         membership = current.get(person_id)
-        status = r.person.status if r.person is not None else r.values.get("status", _NEW_STATUS)
+        person = matched.get(r.row)
+        status = person.status if person is not None else r.values.get("status", _NEW_STATUS)
         gone = status in GONE
         target = None if gone else (r.household, r.relation)
         now = (numbers_by_id.get(membership.household_id), membership.relation) if membership else None
         if now == target:
             continue
         if membership is not None:
-            assert r.person is not None  # only people already on the register have a membership
+            assert person is not None  # only people already on the register have a membership
             reason = str(STATUSES[status]) if gone else _("按户籍表导入调整")
-            end = max(membership.start_date, r.person.status_since or today) if gone else max(
+            end = max(membership.start_date, person.status_since or today) if gone else max(
                 membership.start_date, today)
             ends.append((membership, {"end_date": end, "end_reason": reason}))
             if membership.relation == "head" and numbers_by_id.get(membership.household_id) not in by_household:

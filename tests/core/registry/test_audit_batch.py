@@ -27,8 +27,11 @@ from .registerfile import csv_bytes, register_rows
 
 
 def _people(n: int) -> list[dict[str, Any]]:
-    return [{"village_code": VILLAGE, "name": f"王{i}", "sex": "M", "birth_date": dt.date(1970, 1, i),
-             "resident_id": generate_resident_id("130926", dt.date(1970, 1, i), 11)} for i in range(1, n + 1)]
+    """Rows with a flag both true and false and birth dates that repeat (written once per distinct date), so the
+    batch hash covers how each is written."""
+    return [{"village_code": VILLAGE, "name": f"王{i}", "sex": "M", "birth_date": dt.date(1970, 1, 1 + i % 3),
+             "resident_id": generate_resident_id("130926", dt.date(1970, 1, 1 + i % 3), i),
+             "party_member": i % 3 == 0} for i in range(1, n + 1)]
 
 
 def test_a_batch_is_one_entry_committing_to_every_row(site_factory: Any, dialect: str) -> None:
