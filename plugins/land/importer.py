@@ -231,10 +231,12 @@ class _Parser:
         order together with the repeated plot codes, so the problems are the ones, in the order, that checking every
         row alone gave. Row by row, the checks were a fifth of the import's CPU (docs/performance.md, "Land
         import, round 5")."""
-        try:  # a csv's cells are all text
-            numbers = [number for number, raw in enumerate(body, 2) if "".join(raw).strip()]
-        except TypeError:  # a spreadsheet's numbers, dates and empty cells
-            numbers = [number for number, raw in enumerate(body, 2) if any(map(_text, raw))]
+        try:  # a row is blank when every cell is: in a csv whose rows all have a plot code, none is
+            coded = all(map(str.strip, map(itemgetter(self.at["code"]), body)))
+        except (TypeError, IndexError):  # a spreadsheet's numbers, dates and empty cells; a short row
+            coded = False
+        numbers = list(range(2, len(body) + 2)) if coded else [
+            number for number, raw in enumerate(body, 2) if any(map(_text, raw))]
         rows = body if len(numbers) == len(body) else [body[number - 2] for number in numbers]
         if rows and min(map(len, rows)) < self.needed:
             rows = [raw if len(raw) >= self.needed else [*raw, *[""] * (self.needed - len(raw))] for raw in rows]
