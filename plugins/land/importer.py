@@ -229,8 +229,8 @@ class _Parser:
         Column by column: each check is one C-level pass over a column (`map`, `set`, `str.join`) or one call per
         distinct value, and only the rows a check finds suspect are checked again one by one (`row_fails`), in file
         order together with the repeated plot codes, so the problems are the ones, in the order, that checking every
-        row alone gave. Row by row, the checks were a fifth of the import's CPU (docs/performance.md, "Land
-        import, round 5")."""
+        row alone gave. The checks cost what they did row by row; what is saved is an object per row that the
+        rules and the insert then took apart again (docs/performance.md, "Land import, round 5")."""
         try:  # a row is blank when every cell is: in a csv whose rows all have a plot code, none is
             coded = all(map(str.strip, map(itemgetter(self.at["code"]), body)))
         except (TypeError, IndexError):  # a spreadsheet's numbers, dates and empty cells; a short row
