@@ -251,7 +251,7 @@ class _Parser:
             try:
                 texts[column.key] = dates[column.key] = list(map(str.strip, cells))
             except TypeError:
-                texts[column.key], dates[column.key] = list(map(_text, cells)), cells
+                texts[column.key], dates[column.key] = list(map(_text, cells)), list(cells)
                 if column.key in ("code", "contract"):  # a number's last digits may be lost: `row_fails` says so
                     suspect.update(i for i, cell in enumerate(cells) if isinstance(cell, float))
 
@@ -514,9 +514,9 @@ def _write(session: Session, site: Site, actor: Actor, rows: _Rows, report: Impo
     before = len(report.problems)
     if plots or not all(map(admit, first_rows)):
         del report.problems[before:]
-        new_contractors.clear()
-        new_contracts.clear()
-        taken_household = dict(registered)
+        for pending in (new_contractors, new_contracts, taken_household):
+            pending.clear()
+        taken_household.update(registered)
         new_plots = list(compress(range(count), map(admit, range(count))))
     report.new_plots = len(new_plots)
     report.new_contracts = len(new_contracts)
