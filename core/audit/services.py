@@ -345,12 +345,7 @@ def _row_template(keys: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
 
 def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]],
                  in_fen: Collection[str] = ()) -> tuple[list[int], list[str]]:
-    """Check and insert plain rows (see `insert_many`); their new ids, and each full row as the chain's JSON text.
-
-    Column by column: each column's values, their bind values and their JSON are made by C-level maps, and the
-    driver rows and the JSON texts are zipped from the columns; per row and per value in Python, the same work was
-    more than half of a 100,000-plot import (docs/performance.md, "Land import", round 4). The JSON text is the
-    text `_ROW_JSON` writes for the row as a dict with every column (`tests/core/registry/test_audit_batch.py`)."""
+    """Check and insert plain rows (see `insert_many`); their new ids, and each full row as the chain's JSON text."""
     shape = _shape(model)
     table = model.__table__  # type: ignore[attr-defined]
     if not (all(map(shape.settable.issuperset, rows))
@@ -361,23 +356,38 @@ def _insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, A
             if not row.keys() >= shape.required:
                 raise ValueError(f"{table.name}: no value for column {sorted(shape.required - row.keys())[0]!r}, "
                                  "which has no default")
+    factories = dict(shape.factories)
+
+    def column(key: str) -> list[Any]:
+        if key in factories:
+            factory = factories[key]
+            return [row[key] if key in row else factory() for row in rows]
+        return list(map(dict.get, rows, itertools.repeat(key), itertools.repeat(shape.defaults.get(key))))
+
+    return _insert_columns(session, model, len(rows), column, in_fen)
+
+
+def _insert_columns(session: Session, model: type[SQLModel], count: int, column: Callable[[str], list[Any]],
+                    in_fen: Collection[str] = ()) -> tuple[list[int], list[str]]:
+    """Insert `count` rows whose values `column(key)` gives for every column but id; their new ids, and each full
+    row as the chain's JSON text.
+
+    Column by column: each column's values, their bind values and their JSON are made by C-level maps, and the
+    driver rows and the JSON texts are zipped from the columns; per row and per value in Python, the same work was
+    more than half of a 100,000-plot import (docs/performance.md, "Land import", round 4). The JSON text is the
+    text `_ROW_JSON` writes for the row as a dict with every column (`tests/core/registry/test_audit_batch.py`)."""
+    shape = _shape(model)
+    table = model.__table__  # type: ignore[attr-defined]
     fen = frozenset(in_fen)
     for key in fen:
         if key not in shape.settable or not isinstance(table.c[key].type, Money):
             raise ValueError(f"{table.name}.{key} is not a Money column, so it cannot be given in fen")
-    ids = _new_ids(session, table, len(rows))
+    ids = _new_ids(session, table, count)
     stored_as_fen = session.get_bind().dialect.name == "sqlite"  # Money's storage there: integer fen
-    factories = dict(shape.factories)
     driver: list[Iterable[Any]] = []
     texts: list[Iterable[str]] = []
     for key in shape.keys:
-        if key == "id":
-            values = ids
-        elif key in factories:
-            factory = factories[key]
-            values = [row[key] if key in row else factory() for row in rows]
-        else:
-            values = list(map(dict.get, rows, itertools.repeat(key), itertools.repeat(shape.defaults.get(key))))
+        values = ids if key == "id" else column(key)
         if key in fen:
             # The yuan text is what the JSON holds for the Decimal, and what COPY parses into NUMERIC.
             yuan = list(map(fen_text, values))
@@ -460,6 +470,44 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
     if not rows:
         return []
     ids, afters = _insert_rows(session, model, rows, in_fen)
+    villages = {row.get("village_code") for row in rows} if "village_code" in _shape(model).settable else {None}
+    return _batch_entry(session, actor, model, ids, afters, villages, action, source_sha256)
+
+
+def insert_batch_columns(session: Session, actor: Actor, model: type[SQLModel], columns: dict[str, list[Any]],
+                         action: str | None = None, *, source_sha256: str | None = None) -> list[int]:
+    """`insert_batch` for rows given column by column (column → its value in every row; a column left out takes
+    the model's default): the same records, entry and `audit_row` lines, without a dict per row for a file's
+    hundred thousand rows to be built and taken apart again (docs/performance.md, "Land import, round 5")."""
+    shape = _shape(model)
+    table = model.__table__  # type: ignore[attr-defined]
+    if unknown := sorted(columns.keys() - shape.settable):
+        raise AttributeError(f"{table.name} has no column {unknown[0]!r}")
+    if lacking := sorted(shape.required - columns.keys()):
+        raise ValueError(f"{table.name}: no value for column {lacking[0]!r}, which has no default")
+    counts = set(map(len, columns.values()))
+    if len(counts) > 1:
+        raise ValueError(f"{table.name}: columns of different lengths {sorted(counts)}")
+    count = counts.pop() if counts else 0
+    if not count:
+        return []
+    factories = dict(shape.factories)
+
+    def column(key: str) -> list[Any]:
+        if key in columns:
+            return columns[key]
+        if key in factories:
+            return [factories[key]() for _row in range(count)]
+        return [shape.defaults.get(key)] * count
+
+    ids, afters = _insert_columns(session, model, count, column)
+    villages = set(column("village_code")) if "village_code" in shape.settable else {None}
+    return _batch_entry(session, actor, model, ids, afters, villages, action, source_sha256)
+
+
+def _batch_entry(session: Session, actor: Actor, model: type[SQLModel], ids: list[int], afters: list[str],
+                 villages: set[str | None], action: str | None, source_sha256: str | None) -> list[int]:
+    """The batch's chained entry and its `audit_row` chunks, for rows just inserted with `ids` and `afters`."""
     pairs = list(zip(ids, afters, strict=True))
     if any(a >= b for a, b in itertools.pairwise(ids)):
         pairs.sort()
@@ -467,7 +515,6 @@ def insert_batch(session: Session, actor: Actor, model: type[SQLModel], rows: li
               for start in range(0, len(pairs), ROWS_PER_CHUNK)]
     count, rows_sha256 = _rows_sha256(chunk for _first, chunk in chunks)
     object_type = str(model.__table__.name)  # type: ignore[attr-defined]
-    villages = {row.get("village_code") for row in rows} if "village_code" in _shape(model).settable else {None}
     entry = record(
         session, actor, action or f"{object_type}.create", object_type=object_type, object_id=str(pairs[0][0]),
         before=None, village_code=villages.pop() if len(villages) == 1 else None,

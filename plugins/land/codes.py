@@ -6,6 +6,8 @@ contract / certificate 19 = 承包方 + J (household contract) or Q (other forms
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
@@ -48,6 +50,22 @@ def check_plot_code(code: str, village_code: str) -> str | None:
     if code[14:] == "00000":
         return _("地块编码 %(code)s 的顺序号不能是 00000", code=code)
     return None
+
+
+def all_plot_codes(codes: list[str]) -> bool:
+    """Whether `check_plot_code(code, code[:12])` finds nothing wrong with any of the (stripped) codes: a file's
+    column checked by a few C-level passes; a False only means that some code needs its own check."""
+    joined = "".join(codes)
+    return (set(map(len, codes)) <= {19} and joined.isascii() and (joined.isdigit() or not joined)
+            and "00000" not in set(map(itemgetter(slice(14, None)), codes)))
+
+
+def all_contract_codes(codes: list[str]) -> bool:
+    """Whether `check_contract_code(code, code[:18])` finds nothing wrong with any of the (stripped, upper-case)
+    codes, as `all_plot_codes` does for plots."""
+    numbers = "".join(map(itemgetter(slice(18)), codes))
+    return (set(map(len, codes)) <= {19} and numbers.isascii() and (numbers.isdigit() or not numbers)
+            and set(map(itemgetter(18), codes)) <= set(CONTRACT_KINDS))
 
 
 def check_contract_code(code: str, contractor: str) -> str | None:

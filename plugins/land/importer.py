@@ -9,11 +9,13 @@ audited insert, so a county's 100,000 plots import in one pass.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from operator import itemgetter
+from itertools import compress
+from operator import itemgetter, ne
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -59,20 +61,24 @@ class ImportReport:
 
 
 @dataclass(slots=True)
-class _Row:
-    number: int
-    village_code: str
-    code: str
-    name: str
-    area: Decimal
-    land_type: str
-    grade: int | None
-    sides: tuple[str, str, str, str]
-    household: str
-    contract: str
-    start_on: dt.date
-    end_on: dt.date
-    extended_to: dt.date | None
+class _Rows:
+    """The rows that passed every check, column by column: index i of every list is the same row of the file."""
+    number: list[int]
+    village_code: list[str]
+    code: list[str]
+    name: list[str]
+    area: list[Decimal]
+    land_type: list[str]
+    grade: list[int | None]
+    east: list[str]
+    south: list[str]
+    west: list[str]
+    north: list[str]
+    household: list[str]
+    contract: list[str]
+    start_on: list[dt.date]
+    end_on: list[dt.date]
+    extended_to: list[dt.date | None]
 
 
 def _text(value: Any) -> str:
@@ -118,6 +124,10 @@ def _date(value: Any) -> dt.date | None:
 
 
 _HEADER_OF = {c.key: c.header for c in COLUMNS}
+#: The parts of a plot or contract code: its village (12 digits), its 发包方 (14) and 承包方 (18); a side (四至) is
+#: kept to 100 characters.
+_VILLAGE_PART, _ISSUER_PART, _CONTRACTOR_PART = itemgetter(slice(12)), itemgetter(slice(14)), itemgetter(slice(18))
+_SIDE = itemgetter(slice(100))
 
 #: What a row's land type, grade and contract dates come to: (land type code, grade, start, end, extended to, the
 #: problems of the type and grade columns, the problems of the date columns), each problem as (column key, message).
@@ -212,8 +222,110 @@ class _Parser:
             known = self.villages[village_code] = self.site.village(village_code) is not None
         return known
 
-    def parse(self, raw: list[Any], number: int) -> _Row | None:
-        """The row as a `_Row`, or None after adding its problems (each naming the row and the column)."""
+    def check(self, body: list[list[Any]]) -> tuple[int, _Rows]:
+        """How many rows of the file are not blank, and those without problems as columns; the others' problems are
+        added to `problems`.
+
+        Column by column: each check is one C-level pass over a column (`map`, `set`, `str.join`) or one call per
+        distinct value, and only the rows a check finds suspect are checked again one by one (`row_fails`), in file
+        order together with the repeated plot codes, so the problems are the ones, in the order, that checking every
+        row alone gave. The checks cost what they did row by row; what is saved is an object per row that the
+        rules and the insert then took apart again (docs/performance.md, "Land import, round 5")."""
+        try:  # a row is blank when every cell is: in a csv whose rows all have a plot code, none is
+            coded = all(map(str.strip, map(itemgetter(self.at["code"]), body)))
+        except (TypeError, IndexError):  # a spreadsheet's numbers, dates and empty cells; a short row
+            coded = False
+        numbers = list(range(2, len(body) + 2)) if coded else [
+            number for number, raw in enumerate(body, 2) if any(map(_text, raw))]
+        rows = body if len(numbers) == len(body) else [body[number - 2] for number in numbers]
+        if rows and min(map(len, rows)) < self.needed:
+            rows = [raw if len(raw) >= self.needed else [*raw, *[""] * (self.needed - len(raw))] for raw in rows]
+        count = len(rows)
+        suspect: set[int] = set()
+        texts: dict[str, list[str]] = {}
+        dates: dict[str, list[Any]] = {}
+        # The columns every row has (rows are padded to `needed`; cells past the last one every row has are not read).
+        by_index = list(zip(*rows, strict=False)) if rows else [()] * self.needed
+        for column in COLUMNS:
+            cells = by_index[self.at[column.key]]
+            try:
+                texts[column.key] = dates[column.key] = list(map(str.strip, cells))
+            except TypeError:
+                texts[column.key], dates[column.key] = list(map(_text, cells)), list(cells)
+                if column.key in ("code", "contract"):  # a number's last digits may be lost: `row_fails` says so
+                    suspect.update(i for i, cell in enumerate(cells) if isinstance(cell, float))
+
+        def flag(bad: Any) -> None:
+            suspect.update(compress(range(count), bad))
+
+        code = texts["code"]
+        village = list(map(_VILLAGE_PART, code))
+        wrong_villages = {v for v in set(village) if not self.known_village(v)
+                          or (self.only_village is not None and v != self.only_village)}
+        if wrong_villages:
+            flag([v in wrong_villages for v in village])
+        if not codes.all_plot_codes(code):
+            flag([codes.check_plot_code(c, c[:12]) is not None for c in code])
+        name = texts["name"]
+        if name and ("" in set(name) or max(map(len, name)) > 50):
+            flag([not n or len(n) > 50 for n in name])
+        area_text = texts["area"]
+        area_of = {text: self.area(text) for text in set(area_text)}
+        area = list(map(area_of.__getitem__, area_text))
+        if None in area_of.values():
+            flag([a is None for a in area])
+        keys = list(zip(texts["land_type"], texts["grade"], dates["start_on"], dates["end_on"], dates["extended_to"],
+                        texts["extended_to"], strict=True))
+        try:
+            distinct = {key: self.terms_of(key) for key in set(keys)}
+        except TypeError:  # a cell that is not hashable: checked row by row
+            distinct = {}
+            terms = list(map(self.terms_of, keys))
+        else:
+            terms = list(map(distinct.__getitem__, keys))
+        if not distinct or any(t[5] or t[6] for t in distinct.values()):
+            flag([bool(t[5] or t[6]) for t in terms])
+        household = texts["household"]
+        if "" in set(household):
+            flag([not h for h in household])
+        contract = list(map(str.upper, texts["contract"]))
+        if not codes.all_contract_codes(contract):
+            flag([self.contract_problem(c) is not None for c in contract])
+        other_issuer = list(map(ne, map(_ISSUER_PART, contract), map(_ISSUER_PART, code)))
+        if any(other_issuer):
+            flag(other_issuer)
+        repeated: list[int] = []
+        if len(set(code)) < count:
+            twice = {c for c, times in Counter(code).items() if times > 1}
+            repeated = [i for i, c in enumerate(code) if c in twice]
+        ok = [True] * count
+        if suspect or repeated:
+            seen: dict[str, int] = {}
+            for i in sorted(suspect.union(repeated)):
+                if i in suspect and self.row_fails(rows[i], numbers[i]):
+                    ok[i] = False
+                elif code[i] in seen:
+                    repeats = _("地块编码 %(code)s 与第 %(n)s 行重复", code=code[i], n=seen[code[i]])
+                    self.problems.append(Problem(repeats, file=self.filename, row=numbers[i], column="地块编码"))
+                    ok[i] = False
+                else:
+                    seen[code[i]] = numbers[i]
+        failed = not all(ok)
+
+        def kept(column: list[Any]) -> list[Any]:
+            return column if not failed else list(compress(column, ok))
+
+        land_type, grade, start_on, end_on, extended_to = (list(map(itemgetter(i), terms)) for i in range(5))
+        return count, _Rows(
+            number=kept(numbers), village_code=kept(village), code=kept(code), name=kept(name), area=kept(area),
+            land_type=kept(land_type), grade=kept(grade), east=kept(list(map(_SIDE, texts["east"]))),
+            south=kept(list(map(_SIDE, texts["south"]))), west=kept(list(map(_SIDE, texts["west"]))),
+            north=kept(list(map(_SIDE, texts["north"]))), household=kept(household), contract=kept(contract),
+            start_on=kept(start_on), end_on=kept(end_on), extended_to=kept(extended_to))
+
+    def row_fails(self, raw: list[Any], number: int) -> bool:
+        """Whether the row has problems, after adding them (each naming the row and the column) in the order of
+        its columns: the check of a row that `check` found suspect, so its problems read as they always have."""
         fail, problems = self.fail, self.problems
         if len(raw) < self.needed:
             raw = [*raw, *[""] * (self.needed - len(raw))]
@@ -226,11 +338,10 @@ class _Parser:
             for key in floats:
                 fail(number, key, _("编码被表格存成了数字，末几位可能已丢失：请把这一列设为“文本”格式后重新导出"))
             if floats:
-                return None
+                return True
             texts = list(map(_text, cells))
             dates = cells[11:14]
-        (code, name, area_text, land_type, grade_text, east, south, west, north, household, contract, _start,
-         _end, extended_text) = texts
+        code, name, area_text, land_type, grade_text, *_sides, household, contract, _start, _end, extended_text = texts
         before = len(problems)
         village_code = code[:12]
         if not self.known_village(village_code):
@@ -243,11 +354,9 @@ class _Parser:
         code_ok = len(problems) == before
         if not name or len(name) > 50:
             fail(number, "name", _("请填写地块名称（不超过 50 个字）"))
-        mu = self.area(area_text)
-        if mu is None:
+        if self.area(area_text) is None:
             fail(number, "area", _("面积必须是大于 0 的数字（亩），收到“%(v)s”", v=area_text))
-        land_type, grade, start_on, end_on, extended_to, early, late = self.terms_of(
-            (land_type, grade_text, dates[0], dates[1], dates[2], extended_text))
+        *_terms, early, late = self.terms_of((land_type, grade_text, dates[0], dates[1], dates[2], extended_text))
         for key, message in early:
             fail(number, key, message)
         if not household:
@@ -260,11 +369,7 @@ class _Parser:
                  _("合同编号 %(c)s 与地块编码的发包方（前 14 位 %(i)s）不一致", c=contract, i=code[:14]))
         for key, message in late:
             fail(number, key, message)
-        if len(problems) > before:
-            return None
-        return _Row(number, village_code, code, name, mu, land_type, grade,  # type: ignore[arg-type]
-                    (east[:100], south[:100], west[:100], north[:100]), household, contract,
-                    start_on, end_on, extended_to)  # type: ignore[arg-type]
+        return len(problems) > before
 
 
 def import_file(site: Site, actor: Actor, filename: str, data: bytes, *, commit: bool,
@@ -289,23 +394,7 @@ def _import(site: Site, actor: Actor, filename: str, data: bytes, *, commit: boo
     index, report.problems = _headers(table.headers, filename)
     if report.problems:
         return report
-    rows: list[_Row] = []
-    seen: dict[str, int] = {}
-    parser = _Parser(site, index, filename, report.problems, village_code)
-    for offset, raw in enumerate(table.rows):
-        number = offset + 2
-        if not any(map(_text, raw)):
-            continue
-        report.rows += 1
-        row = parser.parse(raw, number)
-        if row is None:
-            continue
-        if row.code in seen:
-            report.problems.append(Problem(_("地块编码 %(code)s 与第 %(n)s 行重复", code=row.code, n=seen[row.code]),
-                                           file=filename, row=number, column="地块编码"))
-            continue
-        seen[row.code] = number
-        rows.append(row)
+    report.rows, rows = _Parser(site, index, filename, report.problems, village_code).check(table.rows)
     with site.db.transaction() as session:
         with _write_cache(session, commit):
             _write(session, site, actor, rows, report, filename, commit, progress, table.sha256)
@@ -339,85 +428,106 @@ def _write_cache(session: Session, commit: bool) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
-def _write(session: Session, site: Site, actor: Actor, rows: list[_Row], report: ImportReport, filename: str,
+def _write(session: Session, site: Site, actor: Actor, rows: _Rows, report: ImportReport, filename: str,
            commit: bool, progress: Callable[[int, int], None] | None, source_sha256: str | None) -> None:
     """Resolve households and existing records, report conflicts, then insert what is new (in bulk)."""
     plots: dict[str, Plot] = {}
-    for condition in among(session, col(Plot.code), [r.code for r in rows]):
+    for condition in among(session, col(Plot.code), rows.code):
         plots.update({p.code: p for p in session.exec(select(Plot).where(condition)).all()})
     contracts: dict[str, Contract] = {}
-    for condition in among(session, col(Contract.code), sorted({r.contract for r in rows})):
+    for condition in among(session, col(Contract.code), sorted(set(rows.contract))):
         contracts.update({c.code: c for c in session.exec(select(Contract).where(condition))})
     contractors: dict[str, Contractor] = {}
-    for condition in among(session, col(Contractor.code), sorted({r.contract[:18] for r in rows})):
+    for condition in among(session, col(Contractor.code), sorted(set(map(_CONTRACTOR_PART, rows.contract)))):
         contractors.update({c.code: c for c in session.exec(select(Contractor).where(condition))})
     households = {village_code: registry.household_numbers(session, village_code)
-                  for village_code in sorted({r.village_code for r in rows})}
-    taken_household = {(c.issuer_id, c.household_id): c.code for c in contractors.values()}
+                  for village_code in sorted(set(rows.village_code))}
+    registered = {(c.issuer_id, c.household_id): c.code for c in contractors.values()}
+    taken_household = dict(registered)
     issuers: dict[str, Issuer] = {}
     new_contractors: dict[str, dict[str, Any]] = {}
     new_contracts: dict[str, dict[str, Any]] = {}
-    new_plots: list[tuple[_Row, str]] = []
 
-    def fail(row: _Row, column: str, message: str) -> None:
-        report.problems.append(Problem(message, file=filename, row=row.number, column=column))
+    def fail(i: int, column: str, message: str) -> None:
+        report.problems.append(Problem(message, file=filename, row=rows.number[i], column=column))
 
-    for row in rows:
-        household_id = households[row.village_code].get(row.household)
+    def admit(i: int) -> bool:
+        """Whether row i is a new plot, after the rules against the register, the records and the rows before it
+        (a problem of the row is added to the report; a plot already registered with the same data is counted as
+        unchanged)."""
+        household_id = households[rows.village_code[i]].get(rows.household[i])
         if household_id is None:
-            fail(row, "户号", _("本村户籍登记中没有户号 %(n)s", n=row.household))
-            continue
-        contractor_code = row.contract[:18]
+            fail(i, "户号", _("本村户籍登记中没有户号 %(n)s", n=rows.household[i]))
+            return False
+        code, contract_code = rows.code[i], rows.contract[i]
+        contractor_code = contract_code[:18]
         contractor = contractors.get(contractor_code)
         if contractor is not None and contractor.household_id != household_id:
-            fail(row, "合同编号", _("承包方 %(c)s 已登记为另一户", c=contractor_code))
-            continue
+            fail(i, "合同编号", _("承包方 %(c)s 已登记为另一户", c=contractor_code))
+            return False
         pending = new_contractors.get(contractor_code)
         if pending is not None and pending["household_id"] != household_id:
-            fail(row, "合同编号", _("承包方 %(c)s 在本文件中对应了两个户号", c=contractor_code))
-            continue
-        contract = contracts.get(row.contract)
+            fail(i, "合同编号", _("承包方 %(c)s 在本文件中对应了两个户号", c=contractor_code))
+            return False
+        contract = contracts.get(contract_code)
         if contract is not None and (contract.start_on, contract.end_on, contract.extended_to) != (
-                row.start_on, row.end_on, row.extended_to):
-            fail(row, "承包期开始", _("合同 %(c)s 已登记，承包期与本行不同", c=row.contract))
-            continue
-        existing = plots.get(row.code)
+                rows.start_on[i], rows.end_on[i], rows.extended_to[i]):
+            fail(i, "承包期开始", _("合同 %(c)s 已登记，承包期与本行不同", c=contract_code))
+            return False
+        existing = plots.get(code)
         if existing is not None:
             same = (existing.name, existing.area_mu, existing.land_type, existing.grade,
                     (existing.east, existing.south, existing.west, existing.north)) == (
-                row.name, row.area, row.land_type, row.grade, row.sides)
+                rows.name[i], rows.area[i], rows.land_type[i], rows.grade[i],
+                (rows.east[i], rows.south[i], rows.west[i], rows.north[i]))
             linked = contract is not None and existing.contract_id == contract.id
             if not (same and linked):
-                fail(row, "地块编码", _("地块 %(c)s 已登记，且名称、面积、四至或合同与本行不同；请核对后在页面上修改",
-                                       c=row.code))
+                fail(i, "地块编码", _("地块 %(c)s 已登记，且名称、面积、四至或合同与本行不同；请核对后在页面上修改",
+                                     c=code))
             else:
                 report.unchanged += 1
-            continue
+            return False
         if contractor is None and pending is None:
-            issuer = issuers.get(row.code[:14])
+            issuer = issuers.get(code[:14])
             if issuer is None:
-                issuer = issuers[row.code[:14]] = services.issuer_for(session, site, actor, row.village_code,
-                                                                      int(row.code[12:14]))
+                issuer = issuers[code[:14]] = services.issuer_for(session, site, actor, rows.village_code[i],
+                                                                  int(code[12:14]))
             if (issuer.id, household_id) in taken_household:
-                fail(row, "合同编号", _("这一户已是承包方 %(c)s", c=taken_household[(issuer.id, household_id)]))
-                continue
+                fail(i, "合同编号", _("这一户已是承包方 %(c)s", c=taken_household[(issuer.id, household_id)]))
+                return False
             taken_household[(issuer.id, household_id)] = contractor_code
             new_contractors[contractor_code] = {"code": contractor_code, "issuer_id": issuer.id,
-                                                "village_code": row.village_code, "household_id": household_id}
-        if contract is None and row.contract not in new_contracts:
-            new_contracts[row.contract] = {"code": row.contract, "village_code": row.village_code,
-                                           "start_on": row.start_on, "end_on": row.end_on,
-                                           "extended_to": row.extended_to, "status": "active"}
-        new_plots.append((row, row.contract))
+                                                "village_code": rows.village_code[i], "household_id": household_id}
+        if contract is None and contract_code not in new_contracts:
+            new_contracts[contract_code] = {"code": contract_code, "village_code": rows.village_code[i],
+                                            "start_on": rows.start_on[i], "end_on": rows.end_on[i],
+                                            "extended_to": rows.extended_to[i], "status": "active"}
+        return True
+
+    count = len(rows.code)
+    new_plots: range | list[int] = range(count)
+    # A row admitted once admits every later row of the same household, contract and dates (no plot of the file is
+    # registered yet, the usual case): the rules run for the first row of each such key, in file order, and row by
+    # row only when one of them fails or plots exist.
+    keys = list(zip(rows.household, rows.contract, rows.start_on, rows.end_on, rows.extended_to, strict=True))
+    first_rows = sorted(dict(zip(reversed(keys), range(count - 1, -1, -1), strict=True)).values())
+    before = len(report.problems)
+    if plots or not all(map(admit, first_rows)):
+        del report.problems[before:]
+        for pending in (new_contractors, new_contracts, taken_household):
+            pending.clear()
+        taken_household.update(registered)
+        new_plots = list(compress(range(count), map(admit, range(count))))
     report.new_plots = len(new_plots)
     report.new_contracts = len(new_contracts)
     if report.problems or not commit:
         return
-    _insert(session, actor, new_contractors, new_contracts, new_plots, contractors, contracts, progress, source_sha256)
+    _insert(session, actor, rows, new_plots, new_contractors, new_contracts, contractors, contracts, progress,
+            source_sha256)
 
 
-def _insert(session: Session, actor: Actor, new_contractors: dict[str, dict[str, Any]],
-            new_contracts: dict[str, dict[str, Any]], new_plots: list[tuple[_Row, str]],
+def _insert(session: Session, actor: Actor, rows: _Rows, new_plots: range | list[int],
+            new_contractors: dict[str, dict[str, Any]], new_contracts: dict[str, dict[str, Any]],
             contractors: dict[str, Contractor], contracts: dict[str, Contract],
             progress: Callable[[int, int], None] | None, source_sha256: str | None) -> None:
     heads = registry.first_members(session, [r["household_id"] for r in new_contractors.values()])
@@ -434,16 +544,21 @@ def _insert(session: Session, actor: Actor, new_contractors: dict[str, dict[str,
     contract_ids = dict(zip(new_contracts, audit.insert_batch(session, actor, Contract, list(new_contracts.values()),
                                                              "land.import", source_sha256=source_sha256), strict=True))
     contract_ids.update({code: c.id for code, c in contracts.items()})  # type: ignore[misc]
-    issuer_ids = {i.code: i.id for i in session.exec(select(Issuer).where(
-        col(Issuer.code).in_(sorted({r.code[:14] for r, _c in new_plots})))).all()}
-    total = len(new_plots)
-    for start in range(0, total, 5000):
-        part = new_plots[start:start + 5000]
-        audit.insert_batch(session, actor, Plot, [{
-            "code": r.code, "issuer_id": issuer_ids[r.code[:14]], "village_code": r.village_code,
-            "contract_id": contract_ids[contract], "name": r.name, "area_mu": r.area, "land_type": r.land_type,
-            "grade": r.grade, "east": r.sides[0], "south": r.sides[1], "west": r.sides[2], "north": r.sides[3]}
-            for r, contract in part], "land.import", source_sha256=source_sha256)
-        if progress:
-            progress(len(part), total)
 
+    def new(column: list[Any]) -> list[Any]:
+        return column if len(new_plots) == len(column) else list(map(column.__getitem__, new_plots))
+
+    code = new(rows.code)
+    issuer_ids = {i.code: i.id for i in session.exec(select(Issuer).where(
+        col(Issuer.code).in_(sorted(set(map(_ISSUER_PART, code)))))).all()}
+    columns = {"code": code, "issuer_id": list(map(issuer_ids.__getitem__, map(_ISSUER_PART, code))),
+               "village_code": new(rows.village_code),
+               "contract_id": list(map(contract_ids.__getitem__, new(rows.contract))), "name": new(rows.name),
+               "area_mu": new(rows.area), "land_type": new(rows.land_type), "grade": new(rows.grade),
+               "east": new(rows.east), "south": new(rows.south), "west": new(rows.west), "north": new(rows.north)}
+    total = len(code)
+    for start in range(0, total, 5000):
+        part = {key: column[start:start + 5000] for key, column in columns.items()}
+        audit.insert_batch_columns(session, actor, Plot, part, "land.import", source_sha256=source_sha256)
+        if progress:
+            progress(len(part["code"]), total)

@@ -60,6 +60,29 @@ def test_a_batch_is_one_entry_committing_to_every_row(site_factory: Any, dialect
     assert history[0].after == audit.snapshot(people[3])
 
 
+def test_a_batch_given_column_by_column_is_the_same_batch(site_factory: Any, dialect: str) -> None:
+    """`insert_batch_columns` writes the records, entry and row lines `insert_batch` writes for the same rows given
+    as dicts (columns left out take the model's default), and refuses columns of different lengths."""
+    site = site_factory(dialect=dialect)
+    actor = Actor.system("test")
+    people = _people(6)
+    with site.db.transaction() as session:
+        by_rows = audit.insert_batch(session, actor, Person, people[:3], "registry.person.import")
+        columns = {key: [row[key] for row in people[3:]] for key in people[0]}
+        by_columns = audit.insert_batch_columns(session, actor, Person, columns, "registry.person.import")
+        with pytest.raises(ValueError, match="different lengths"):
+            audit.insert_batch_columns(session, actor, Person, {**columns, "name": ["王"]})
+    with site.db.read() as session:
+        assert audit.verify_chain(session)[1] is None
+        assert verify_records(session) == (6, None)
+        records = {p.id: p for p in session.exec(select(Person)).all()}
+        lines = [line for chunk in session.exec(select(AuditRow.after).order_by(AuditRow.entry_id)).all()
+                 for line in audit.batch_lines(chunk)]
+    assert [line["id"] for line in lines] == [*by_rows, *by_columns]
+    assert lines == [audit.snapshot(records[i]) for i in (*by_rows, *by_columns)]
+    assert [records[i].name for i in by_columns] == ["王4", "王5", "王6"]
+
+
 def test_an_edited_row_of_a_batch_breaks_the_chain(site_factory: Any, dialect: str) -> None:
     site = site_factory(dialect=dialect)
     with site.db.transaction() as session:

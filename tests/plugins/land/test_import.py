@@ -120,3 +120,69 @@ def test_cli_import(land_site: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(cli.land, ["import", str(path), "--commit"])
     assert result.exit_code == 0 and "3 new plots" in result.output
     assert _counts(land_site) == (3, 2, 2)
+
+
+def _many(numbers: list[str], count: int = 30) -> list[list[str]]:
+    """`count` good rows: plots of the two households' contracts, alternating, with the usual repeated values."""
+    rows = []
+    for index in range(count):
+        home = index % 2
+        rows.append([f"{ISSUER}{index + 1:05d}", f"地块{index}", ("2.5", "1.25")[home], "旱地", "3", "路", "", "", "",
+                     numbers[home], f"{ISSUER}{home + 1:04d}J", "1998-01-01", "2028-01-01", "2058-01-01"])
+    return rows
+
+
+#: One bad value each (column index, value, or a function of the row), and the column its problem names.
+_BAD_VALUES: list[tuple[str, int, Any, str]] = [
+    ("short code", 0, lambda row: row[0][:-1], "地块编码"),
+    ("letter in code", 0, lambda row: row[0][:-1] + "x", "地块编码"),
+    ("full-width digit in code", 0, lambda row: row[0][:-1] + "１", "地块编码"),
+    ("code of no village of the county", 0, lambda row: "130926999999" + row[0][12:], "地块编码"),
+    ("sequence 00000", 0, lambda row: row[0][:14] + "00000", "地块编码"),
+    ("no name", 1, "", "地块名称"),
+    ("name too long", 1, "长" * 51, "地块名称"),
+    ("area 0", 2, "0", "面积（亩）"),
+    ("area not a number", 2, "abc", "面积（亩）"),
+    ("unknown land type", 3, "沙地", "土地类型"),
+    ("grade 11", 4, "11", "地力等级"),
+    ("start not a date", 11, "1998-13-01", "承包期开始"),
+    ("end before start", 12, "1990-01-01", "承包期结束"),
+    ("extension before end", 13, "2020-01-01", "延包至"),
+    ("no household", 9, "", "户号"),
+    ("household not in the register", 9, "H99999", "户号"),
+    ("contract number malformed", 10, lambda row: row[10][:-1] + "K", "合同编号"),
+    ("contract of another issuer", 10, lambda row: f"{VILLAGE}05" + row[10][14:], "合同编号"),
+]
+
+
+@pytest.mark.parametrize(("what", "column", "value", "header"), _BAD_VALUES, ids=[b[0] for b in _BAD_VALUES])
+def test_one_bad_value_among_many_is_found_at_the_first_middle_and_last_row(
+        land_site: Any, what: str, column: int, value: Any, header: str) -> None:
+    """The checks run column by column with only suspect rows checked one by one: a bad value in any row must still
+    be found, named by its row and column, and be the only problem (issue #15, round 5)."""
+    good = _many(_homes(land_site))
+    assert import_file(land_site, ACTOR, "plots.csv", _csv(good), commit=False).problems == []
+    for position in (0, 14, len(good) - 1):
+        rows = [list(row) for row in good]
+        rows[position][column] = value(rows[position]) if callable(value) else value
+        report = import_file(land_site, ACTOR, "plots.csv", _csv(rows), commit=True)
+        assert [(p.row, p.column) for p in report.problems] == [(position + 2, header)], (what, report.problems)
+        assert _counts(land_site) == (0, 0, 0)
+
+
+def test_problems_in_file_order_and_repeated_codes_across_the_file(land_site: Any) -> None:
+    """Several problems in one row are reported in the order of its columns, rows in file order; a plot code
+    repeated far apart is reported at its second row, naming the first; a contractor given two households in the
+    file is reported at the first row that disagrees."""
+    numbers = _homes(land_site)
+    rows = _many(numbers, 40)
+    rows[0][4], rows[0][2] = "x", "-1"  # grade and area of the first row
+    rows[39][0] = rows[3][0]  # the last row repeats the fourth's code
+    rows[20][0] = rows[0][0]  # the first row has problems, so its code does not count as taken
+    rows[30][9] = numbers[1]  # the first household's contract with the second household
+    report = import_file(land_site, ACTOR, "plots.csv", _csv(rows), commit=False)
+    assert [(p.row, p.column) for p in report.problems] == [
+        (2, "面积（亩）"), (2, "地力等级"), (41, "地块编码"), (32, "合同编号")], report.problems
+    assert "与第 5 行重复" in report.problems[2].message
+    assert "对应了两个户号" in report.problems[3].message
+    assert (report.rows, report.new_plots) == (40, 37)
