@@ -161,11 +161,12 @@ class Membership(OfficialRecord, SQLModel, table=True):
         _partial("uq_registry_membership_current_head", "household_id", where=_CURRENT_HEAD),
         Index("ix_registry_membership_household_dates", "household_id", "start_date"),
         # A village's current members counted from its own entries (the village home, on every view: core_0006).
-        Index("ix_registry_membership_village_end", "village_code", "end_date"),
+        Index("ix_registry_membership_village_current", "village_code", sqlite_where=text(_CURRENT),
+              postgresql_where=text(_CURRENT)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    village_code: str = Field(foreign_key="registry_village.code", max_length=12)
+    village_code: str = Field(foreign_key="registry_village.code", max_length=12, index=True)
     household_id: int = Field(foreign_key="registry_household.id")
     person_id: int = Field(foreign_key="registry_person.id", index=True)
     relation: str = Field(max_length=12)  # RELATIONS
