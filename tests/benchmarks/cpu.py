@@ -70,9 +70,9 @@ def _total_cpu(pids: list[int]) -> float:
     return sum(_cpu_seconds(pid) for pid in pids)
 
 
-def measure(db: str, requests: int, rounds: int = 3, villages: int = 3) -> dict[str, list[float]]:
+def measure(db: str, requests: int, rounds: int = 3, villages: int = 3, scale: str = "demo") -> dict[str, list[float]]:
     """CPU milliseconds per request of each row, one figure per round."""
-    county = county_mod.prepare(seed=20261122, scale="demo", villages=villages, db=db, reuse=True,
+    county = county_mod.prepare(seed=20261122, scale=scale, villages=villages, db=db, reuse=True,
                                 log=lambda _m: None)
     code = county.first_village.code
     settings = LoadSettings(workers=1, connections=1, duration=1, warmup=1)
@@ -103,9 +103,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgresql"))
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--villages", type=int, default=3, help="the cached demo-scale county of this many villages")
+    parser.add_argument("--villages", type=int, default=3, help="the cached county of this many villages")
+    parser.add_argument("--scale", default="demo", choices=("demo", "county"), help="its scale (county: the 300)")
     args = parser.parse_args()
-    found = measure(args.db, args.requests, villages=args.villages)
+    found = measure(args.db, args.requests, villages=args.villages, scale=args.scale)
     floor = min(found["floor_b"])
     for row, runs in found.items():
         print(f"{args.db} {row:16s} {min(runs):.2f} ms CPU/request (rounds {', '.join(f'{r:.2f}' for r in runs)})"
