@@ -7,7 +7,7 @@ time spent waiting for a core is not counted; the lowest round is kept. Ratio = 
 On PostgreSQL the server's side counts too, as it takes the same two cores: the CPU of the backends serving the
 worker's connections (found by their client ports) is added to the worker's.
 
-    python -m tests.benchmarks.cpu [--db postgresql] [--requests 300] [--villages 30]
+    python -m tests.benchmarks.cpu [--db postgresql] [--requests 300] [--villages 30] [--scale county]
 
 It reuses the newest cached county of `--villages` villages at demo scale (default 3: `python -m tests.benchmarks
 --quick --villages 3 --build-only`; 30 is the quick run's).
