@@ -160,6 +160,9 @@ class Membership(OfficialRecord, SQLModel, table=True):
         _partial("uq_registry_membership_current_person", "person_id", where=_CURRENT),
         _partial("uq_registry_membership_current_head", "household_id", where=_CURRENT_HEAD),
         Index("ix_registry_membership_household_dates", "household_id", "start_date"),
+        # A village's current members counted from its own entries (the village home, on every view: core_0006).
+        Index("ix_registry_membership_village_current", "village_code", sqlite_where=text(_CURRENT),
+              postgresql_where=text(_CURRENT)),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from cunwu.clock import local_today
@@ -427,10 +428,18 @@ def _register_statements(q: bool, q_id: bool, group: bool, status: str, flag: st
         .where(Person.village_code == bindparam("village"))
     )
     if q:
-        conditions = [col(Person.name).contains(bindparam("q")), Household.number == bindparam("q")]
+        by_person = [col(Person.name).contains(bindparam("q"))]
         if q_id:
-            conditions.append(col(Person.resident_id).endswith(bindparam("q_upper")))
-        query = query.where(or_(*conditions))
+            by_person.append(col(Person.resident_id).endswith(bindparam("q_upper")))
+        # The same test on the person alone, so the database drops the persons who cannot match before joining
+        # their memberships and households (on PostgreSQL it tested every person of the village after the joins):
+        # a person matches by 户号 only through a current membership of that household, which is in their village.
+        member, household = aliased(Membership), aliased(Household)
+        by_number = (select(member.person_id).join(household, household.id == member.household_id)
+                     .where(household.village_code == bindparam("village"), household.number == bindparam("q"),
+                            (col(member.end_date).is_(None)) | (col(member.end_date) > bindparam("today"))))
+        query = query.where(or_(*by_person, col(Person.id).in_(by_number)),
+                            or_(*by_person, Household.number == bindparam("q")))
     if group:
         query = query.where(Household.group_id == bindparam("group"))
     if status == "one":
