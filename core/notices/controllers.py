@@ -84,7 +84,7 @@ class CategoryLabels(dict[str, Markup]):
 
 class _PerPage(dict[Any, str]):
     """`made(key)` worked out the first time a page asks for `key`, then looked up: a list's rows repeat a few
-    village codes, windows and versions."""
+    village codes and versions."""
 
     def __init__(self, made: Callable[[Any], str]) -> None:
         super().__init__()
@@ -101,8 +101,8 @@ def notice_lists(site: Site, stream_labels: dict[str, str], category_labels: Cat
     board's two lists, the desk's archive) from rows of `queries.LIST_COLUMNS`, drawn in Python rather than by a
     Jinja macro. It runs for some 40 rows on every view of the busiest page, where each `{{ }}` of the macro was an
     attribute lookup through the environment, an escape and a new Markup — a quarter of the uncached board's CPU
-    (docs/performance.md, round 7). Rows are unpacked, not read by name; labels, links, windows and version notes are
-    made once per page, only the title is escaped per row. The markup is the macro's, byte for byte
+    (docs/performance.md, round 7). Rows are unpacked, not read by name; labels, links and version notes are
+    made once per page; only the title is escaped per row. The markup is the macro's, byte for byte
     (tests/core/notices/test_web.py)."""
     def place(code: str) -> str:
         village = site.village(code)
@@ -111,7 +111,6 @@ def notice_lists(site: Site, stream_labels: dict[str, str], category_labels: Cat
     streams = {key: escape(label) for key, label in stream_labels.items()}
     boards = _PerPage(lambda code: f"/v/{escape(code)}/notices/")
     places = _PerPage(place)
-    windows = _PerPage(lambda window: f"{window[0]} — {window[1]}" if window[0] else "")
     versions = _PerPage(lambda version: " · " + _("第 %(v)s 版", v=version))
 
     def notice_list(rows: Iterable[Any], today: dt.date, show_village: bool = False) -> Markup:
@@ -121,7 +120,7 @@ def notice_lists(site: Site, stream_labels: dict[str, str], category_labels: Cat
                 f'  <li>\n    <a class="nt-title" href="{boards[code]}{notice_id}">{escape(title)}</a>\n'
                 f'    <span class="small muted">\n{places[code] if show_village else ""}      '
                 f'{streams.get(stream, "")} · {category_labels[category]} ·\n'
-                f'{windows[start, end]}{versions[version] if version > 1 else ""}    </span>\n'
+                f'{f"{start} — {end}" if start else ""}{versions[version] if version > 1 else ""}    </span>\n'
                 f"    {status_badge.of(status, end, today)}\n  </li>\n")
         html.append("</ul>\n")
         return Markup("".join(html))

@@ -428,22 +428,25 @@ def test_the_board_rows_show_each_category_in_the_visitors_language(site: Any, t
 
 
 #: The Jinja macro the board's lists were drawn with until round 7 of issue #18: `notice_lists` must draw the same.
-OLD_LIST_MACRO = """{% macro notice_list(items, stream_labels, category_labels, today, site, status_badge, show_village=False) %}
-<ul class="nt-list">
-{% for n in items %}
-  <li>
-    <a class="nt-title" href="/v/{{ n.village_code }}/notices/{{ n.id }}">{{ n.title }}</a>
-    <span class="small muted">
-      {% if show_village %}{{ site.village(n.village_code).name if site.village(n.village_code) else n.village_code }} · {% endif %}
-      {{ stream_labels[n.stream] }} · {{ category_labels[n.category] }} ·
-      {% if n.window_start %}{{ n.window_start }} — {{ n.window_end }}{% endif %}
-      {% if n.version > 1 %} · {{ _("第 %(v)s 版", v=n.version) }}{% endif %}
-    </span>
-    {{ status_badge(n, today) }}
-  </li>
-{% endfor %}
-</ul>
-{% endmacro %}{{ notice_list(items, stream_labels, category_labels, today, site, status_badge, show_village) }}"""
+OLD_LIST_MACRO = "\n".join((
+    "{% macro notice_list(items, stream_labels, category_labels, today, site, status_badge, show_village=False) %}",
+    '<ul class="nt-list">',
+    "{% for n in items %}",
+    "  <li>",
+    '    <a class="nt-title" href="/v/{{ n.village_code }}/notices/{{ n.id }}">{{ n.title }}</a>',
+    '    <span class="small muted">',
+    "      {% if show_village %}{{ site.village(n.village_code).name if"
+    " site.village(n.village_code) else n.village_code }} · {% endif %}",
+    "      {{ stream_labels[n.stream] }} · {{ category_labels[n.category] }} ·",
+    "      {% if n.window_start %}{{ n.window_start }} — {{ n.window_end }}{% endif %}",
+    '      {% if n.version > 1 %} · {{ _("第 %(v)s 版", v=n.version) }}{% endif %}',
+    "    </span>",
+    "    {{ status_badge(n, today) }}",
+    "  </li>",
+    "{% endfor %}",
+    "</ul>",
+    "{% endmacro %}{{ notice_list(items, stream_labels, category_labels, today, site, status_badge, show_village) }}",
+))
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
@@ -459,7 +462,8 @@ def test_the_notice_lists_are_the_old_macros_markup_byte_for_byte(site: Any, loc
     rows = [(1, VILLAGE, "六月<低保> & \"公示\" 'x'", "village", "低保", dt.date(2025, 5, 30), dt.date(2025, 6, 6), 1,
              "published"),
             (2, OTHER, "党日", "party", "主题党日", dt.date(2025, 5, 1), dt.date(2025, 5, 3), 3, "published"),
-            (3, "999999999999", "撤回的", "finance", "月度收支", dt.date(2025, 6, 1), dt.date(2025, 6, 9), 2, "withdrawn"),
+            (3, "999999999999", "撤回的", "finance", "月度收支", dt.date(2025, 6, 1), dt.date(2025, 6, 9), 2,
+             "withdrawn"),
             (4, VILLAGE, "无窗口", "village", "自定<分类>", None, None, 1, "draft"),
             (5, VILLAGE, "窗口未完", "nostream", "其他村务", dt.date(2025, 6, 1), None, 12, "published")]
 
