@@ -42,7 +42,14 @@ _N = Notice.__table__.c  # type: ignore[attr-defined]
 
 #: For lists of notices, only what a list shows: plain rows, no ORM objects (the board is the busiest page).
 LIST_COLUMNS = (_N.id, _N.village_code, _N.title, _N.stream, _N.category, _N.window_start, _N.window_end,
-                _N.version, _N.status, _N.published_at)
+                _N.version, _N.status)
+
+
+def listed(notice: Notice) -> tuple[Any, ...]:
+    """A notice as a row of LIST_COLUMNS, for a list drawn from `Notice` objects (the clerk's desk)."""
+    return tuple(getattr(notice, column.key) for column in LIST_COLUMNS)
+
+
 _NEWEST_FIRST = (_N.published_at.desc(), _N.id.desc())
 _LIKE_ESCAPE = "/"
 

@@ -427,6 +427,64 @@ def test_the_board_rows_show_each_category_in_the_visitors_language(site: Any, t
     assert "Party day" in desk.split('class="nt-list"', 1)[1]  # the clerk's desk draws its past rows the same way
 
 
+#: The Jinja macro the board's lists were drawn with until round 7 of issue #18: `notice_lists` must draw the same.
+OLD_LIST_MACRO = "\n".join((
+    "{% macro notice_list(items, stream_labels, category_labels, today, site, status_badge, show_village=False) %}",
+    '<ul class="nt-list">',
+    "{% for n in items %}",
+    "  <li>",
+    '    <a class="nt-title" href="/v/{{ n.village_code }}/notices/{{ n.id }}">{{ n.title }}</a>',
+    '    <span class="small muted">',
+    "      {% if show_village %}{{ site.village(n.village_code).name if"
+    " site.village(n.village_code) else n.village_code }} · {% endif %}",
+    "      {{ stream_labels[n.stream] }} · {{ category_labels[n.category] }} ·",
+    "      {% if n.window_start %}{{ n.window_start }} — {{ n.window_end }}{% endif %}",
+    '      {% if n.version > 1 %} · {{ _("第 %(v)s 版", v=n.version) }}{% endif %}',
+    "    </span>",
+    "    {{ status_badge(n, today) }}",
+    "  </li>",
+    "{% endfor %}",
+    "</ul>",
+    "{% endmacro %}{{ notice_list(items, stream_labels, category_labels, today, site, status_badge, show_village) }}",
+))
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_the_notice_lists_are_the_old_macros_markup_byte_for_byte(site: Any, locale: str) -> None:
+    """The board's lists are drawn in Python from unpacked rows; every branch of the macro they replaced (village
+    names known or not, windows or none, versions, each status, text to escape) comes out the same."""
+    from cunwu import i18n
+    from cunwu.notices.controllers import _common
+    from cunwu.notices.queries import LIST_COLUMNS
+
+    today = dt.date(2025, 6, 1)
+    keys = [column.key for column in LIST_COLUMNS]
+    rows = [(1, VILLAGE, "六月<低保> & \"公示\" 'x'", "village", "低保", dt.date(2025, 5, 30), dt.date(2025, 6, 6), 1,
+             "published"),
+            (2, OTHER, "党日", "party", "主题党日", dt.date(2025, 5, 1), dt.date(2025, 5, 3), 3, "published"),
+            (3, "999999999999", "撤回的", "finance", "月度收支", dt.date(2025, 6, 1), dt.date(2025, 6, 9), 2,
+             "withdrawn"),
+            (4, VILLAGE, "无窗口", "village", "自定<分类>", None, None, 1, "draft"),
+            (5, VILLAGE, "窗口未完", "nostream", "其他村务", dt.date(2025, 6, 1), None, 12, "published")]
+
+    class Row:  # what the macro read: attributes
+        def __init__(self, values: tuple[Any, ...]) -> None:
+            self.__dict__.update(zip(keys, values, strict=True))
+
+    token = i18n.current_locale.set(locale)
+    try:
+        for show_village in (False, True):
+            context = _common(site)
+            drawn = context["notice_list"](rows, today, show_village)
+            context = _common(site)
+            macro = site.templates.from_string(OLD_LIST_MACRO).render(
+                **context, items=[Row(r) for r in rows], today=today, site=site, show_village=show_village)
+            assert str(drawn) == macro
+    finally:
+        i18n.current_locale.reset(token)
+    assert "&lt;低保&gt; &amp; &#34;公示&#34; &#39;x&#39;" in macro and ("Party day" in macro) == (locale == "en")
+
+
 def test_anonymous_objections_are_rate_limited_per_client(site_factory: Any, today: Today) -> None:
     site = site_factory(extra_toml="[core.notices]\nanonymous_objections_per_hour = 2\n")
     today.set(dt.date(2025, 6, 1))
