@@ -259,6 +259,12 @@ def _populate(sites_dir: Path, seed: int, scale: str, progress: Callable[..., No
     populate_demo(site, scale=scale, rng=random.Random(seed), progress=progress)
     if "land" in site.plugins.plugin_names():  # the 2,000-plot village of the land map row
         land_village.grow(site, site.config.villages[0].code, seed=seed, progress=progress)
+    if site.db.write_engine.dialect.name == "postgresql":
+        # A county's server runs autovacuum, which analyses the tables after a bulk load; the PostgreSQL of this
+        # machine and CI has it off, so the planner would plan the pages without statistics: analyse once, as the
+        # county's server would (docs/performance.md, "Issue #18, round 7: PostgreSQL village home and search").
+        with site.db.write_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
     return site
 
 
