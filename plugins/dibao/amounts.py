@@ -42,14 +42,15 @@ check.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
-from cunwu.api import _
+from cunwu.api import _, fen_text
 
 from .settings import EXTRA_CATEGORIES, DibaoSettings
 
@@ -269,12 +270,24 @@ class _Extra:
     text: dict[str, str]
 
 
+def _half_up_fen(numerator: int, denominator: int) -> int:
+    """`round_fen` of the non-negative numerator / denominator (yuan), in whole fen."""
+    return (200 * numerator + denominator) // (2 * denominator)
+
+
+def _fen(fen: int) -> Decimal:
+    return Decimal(fen).scaleb(-2)
+
+
 class BenefitRules:
     """The benefit rules of one month under one standard, worked out once for a whole run of households.
 
     The shares, the minimum, each category's extra, the age limits and the explanation's templates are the same
-    for every household of a month and kind, so `compute` only does the household's own exact arithmetic. The
-    explanation is written in the locale current when the rules are made.
+    for every household of a month and kind, so `compute` only does the household's own exact arithmetic. It does
+    it in integers: every amount of the month (standard, tier bounds and amounts, minimum, extras) is held as a
+    numerator over one common denominator, and a household's income per person n/d puts them all over
+    `denominator × d` — the same exact values as Fractions, without a Fraction per step (a county's monthly run
+    computes thousands of households). The explanation is written in the locale current when the rules are made.
     """
 
     def __init__(self, standard: Decimal, month: date, settings: DibaoSettings) -> None:
@@ -286,20 +299,37 @@ class BenefitRules:
         self.settings = settings
         exact = self.exact_standard = Fraction(standard)
         self._standard_text = f"{standard:f}"
-        self._tiers = [(Fraction(t.max_income_share), Fraction(t.benefit_share) * exact,
-                        {"bound": _percent(t.max_income_share), "tier": number, "share": _percent(t.benefit_share)})
-                       for number, t in enumerate(settings.tiers, start=1)]
-        self._minimum = Fraction(settings.minimum_share_of_standard) * exact
-        self._minimum_text = {"share": _percent(settings.minimum_share_of_standard), "minimum": _yuan(self._minimum)}
-        self._extras: dict[str, _Extra] = {}
+        minimum = Fraction(settings.minimum_share_of_standard) * exact
+        self._minimum_text = {"share": _percent(settings.minimum_share_of_standard), "minimum": _yuan(minimum)}
+        extras: dict[str, _Extra] = {}
         for category in EXTRA_CATEGORIES:
             share = Fraction(settings.extra_support.get(category, Decimal(0)))
-            self._extras[category] = _Extra(share, share * exact, {
+            extras[category] = _Extra(share, share * exact, {
                 "category": category_label(category), "share": _percent(share), "extra": _yuan(share * exact)})
+        tiers = [(Fraction(t.max_income_share) * exact, Fraction(t.benefit_share) * exact,
+                  {"bound": _percent(t.max_income_share), "tier": number, "share": _percent(t.benefit_share)})
+                 for number, t in enumerate(settings.tiers, start=1)]
+        common = self._denominator = math.lcm(
+            exact.denominator, minimum.denominator, *(e.amount.denominator for e in extras.values()),
+            *(bound.denominator for bound, _amount, _text in tiers),
+            *(amount.denominator for _bound, amount, _text in tiers))
+        self._standard_numerator = int(exact * common)
+        self._minimum_numerator = int(minimum * common)
+        # income per person below bound × standard (exclusive) → the tier's amount per person
+        self._tiers = [(int(bound * common), int(amount * common), text) for bound, amount, text in tiers]
         # categories that pay an extra, highest share first; equal shares in EXTRA_CATEGORIES order (sort is stable)
-        paying = [c for c in EXTRA_CATEGORIES if self._extras[c].share > 0]
-        paying.sort(key=lambda c: -self._extras[c].share)
-        self._preference = {category: rank for rank, category in enumerate(paying)}
+        paying = [c for c in EXTRA_CATEGORIES if extras[c].share > 0]
+        paying.sort(key=lambda c: -extras[c].share)
+        # a person's categories as bits in EXTRA_CATEGORIES order → (in several?, the category paid (就高不叠加),
+        # its extra's numerator, the text's values)
+        self._by_categories: list[tuple[bool, str | None, int, dict[str, str]]] = []
+        for bits in range(1 << len(EXTRA_CATEGORIES)):
+            found = [c for i, c in enumerate(EXTRA_CATEGORIES) if bits >> i & 1]
+            highest = next((c for c in paying if c in found), None)
+            self._by_categories.append((
+                len(found) > 1, highest, int(extras[highest].amount * common) if highest else 0,
+                extras[highest].text if highest else {}))
+        self._category_bits = {c: 1 << i for i, c in enumerate(EXTRA_CATEGORIES)}
         self._income_text = _(
             "家庭月人均收入 = 家庭月收入 %(income)s 元 ÷ %(members)s 人 = %(per_person)s 元；"
             "保障标准 %(standard)s 元。")
@@ -314,34 +344,32 @@ class BenefitRules:
         self._not_summed_text = _("同时属于多个类别的，只按最高一项加发，不叠加。")
         self._total_text = _("每人金额四舍五入到分，合计为各人金额之和：%(covered)s 人共 %(total)s 元。")
 
-    def categories(self, person: CoveredPerson) -> list[str]:
-        """The extra-support categories a covered person belongs to in the month (age taken on its first day)."""
+    def _category_index(self, person: CoveredPerson) -> int:
+        """The person's extra-support categories in the month (age on its first day), as bits of `_by_categories`."""
+        bits = self._category_bits
         age = person.age_on(self.month)
-        found = {
-            "elderly": age >= self.settings.elderly_age,
-            "minor": age < self.settings.minor_age,
-            "severe_disability": person.severe_disability,
-            "serious_illness": person.serious_illness,
-        }
-        return [c for c in EXTRA_CATEGORIES if found[c]]
-
-    def _highest(self, categories: Iterable[str]) -> str | None:
-        """The category with the highest share (就高不叠加), None when no category pays an extra."""
-        return min((c for c in categories if c in self._preference), key=self._preference.__getitem__, default=None)
+        return ((bits["severe_disability"] if person.severe_disability else 0)
+                | (bits["serious_illness"] if person.serious_illness else 0)
+                | (bits["elderly"] if age >= self.settings.elderly_age else 0)
+                | (bits["minor"] if age < self.settings.minor_age else 0))
 
     def compute(self, assessment: Assessment) -> Benefit:
         """The monthly benefit of `assessment`'s household (see the module docstring for the rules)."""
-        exact_standard = self.exact_standard
-        income_pp = assessment.income_per_person
-        per_person = _yuan(income_pp)
         members = assessment.household_size
         covered = len(assessment.covered)
+        numerator, denominator = assessment.household_income.as_integer_ratio()
+        denominator *= members  # income per person = numerator / denominator
+        income_pp = Fraction(numerator, denominator)
+        common = self._denominator
+        income = numerator * common  # the income per person over `scale` = common × denominator, like every amount
+        scale = common * denominator
+        per_person = fen_text(_half_up_fen(numerator, denominator))
         parts: list[str] = [self._income_text % {"income": f"{assessment.household_income:f}", "members": members,
                                                  "per_person": per_person, "standard": self._standard_text}]
-        if assessment.single_person:
+        if covered < members:
             parts.append(self._single_text % {"members": members, "covered": covered})
 
-        if income_pp >= exact_standard:
+        if income >= self._standard_numerator * denominator:
             parts.append(self._not_eligible_text)
             return Benefit(
                 eligible=False,
@@ -358,46 +386,49 @@ class BenefitRules:
             )
 
         if self.settings.method == "gap":
-            base_exact = exact_standard - income_pp
+            base_exact = self._standard_numerator * denominator - income
             parts.append(self._gap_text % {"standard": self._standard_text, "per_person": per_person,
-                                           "base": _yuan(base_exact)})
+                                           "base": fen_text(_half_up_fen(base_exact, scale))})
         else:
-            share_of_standard = income_pp / exact_standard
             # The settings guarantee that the last tier reaches the standard, so a tier is always found.
-            base_exact, text = next((amount, text) for bound, amount, text in self._tiers if share_of_standard < bound)
-            parts.append(self._tier_text % {**text, "base": _yuan(base_exact)})
+            amount, text = next((amount, text) for bound, amount, text in self._tiers if income < bound * denominator)
+            base_exact = amount * denominator
+            parts.append(self._tier_text % {**text, "base": fen_text(_half_up_fen(base_exact, scale))})
 
-        minimum_applied = base_exact < self._minimum
+        minimum = self._minimum_numerator * denominator
+        minimum_applied = base_exact < minimum
         if minimum_applied:
-            base_exact = self._minimum
+            base_exact = minimum
             parts.append(self._minimum_applied_text % self._minimum_text)
 
-        base = round_fen(base_exact)
+        base_fen = _half_up_fen(base_exact, scale)
+        base = _fen(base_fen)
         lines: list[BenefitLine] = []
         several = False
+        extras_fen = 0
+        by_categories = self._by_categories
         for person in assessment.covered:
-            categories = self.categories(person)
-            several = several or len(categories) > 1
-            category = self._highest(categories)
+            in_several, category, extra, text = by_categories[self._category_index(person)]
+            several = several or in_several
             if category is None:
                 lines.append(BenefitLine(person.person_id, base, ZERO, None))
                 continue
-            extra = self._extras[category]
-            lines.append(BenefitLine(person.person_id, base, round_fen(base_exact + extra.amount) - base, category))
-            parts.append(self._extra_text % {**extra.text, "person": person.person_id})
+            extra_fen = _half_up_fen(base_exact + extra * denominator, scale) - base_fen
+            extras_fen += extra_fen
+            lines.append(BenefitLine(person.person_id, base, _fen(extra_fen), category))
+            parts.append(self._extra_text % {**text, "person": person.person_id})
         if several:
             parts.append(self._not_summed_text)
 
-        base_total = base * len(lines)
-        extras_total = sum((line.extra for line in lines), ZERO)
-        total = base_total + extras_total
-        parts.append(self._total_text % {"covered": covered, "total": f"{total:f}"})
+        base_total_fen = base_fen * len(lines)
+        total_fen = base_total_fen + extras_fen
+        parts.append(self._total_text % {"covered": covered, "total": fen_text(total_fen)})
         return Benefit(
             eligible=True,
-            base=base_total,
-            extras=extras_total,
+            base=_fen(base_total_fen),
+            extras=_fen(extras_fen),
             minimum_applied=minimum_applied,
-            total=total,
+            total=_fen(total_fen),
             lines=tuple(lines),
             rule="".join(parts),
             income_per_person=income_pp,

@@ -204,13 +204,16 @@ def run_month(session: Session, site: Site, actor: Actor, month: dt.date, *, pro
         if progress:
             progress(label, 1)
     inserted = _insert_ignore(session, Entitlement, rows,
-                              returning=(Entitlement.id, Entitlement.household_id, Entitlement.amount))  # type: ignore[arg-type]
-    result.created = len(inserted)
-    result.created_total = _money_sum(row.amount for row in inserted)
-    if inserted:
+                              returning=(Entitlement.id, Entitlement.household_id, Entitlement.case_id))  # type: ignore[arg-type]
+    # each row's amount as computed: already to the fen, so what was stored (RETURNING it read each back as Money)
+    owed = {row["case_id"]: row["amount"] for row in rows}
+    created = [[entitlement_id, household_id, owed[case_id]] for entitlement_id, household_id, case_id in inserted]
+    result.created = len(created)
+    result.created_total = _money_sum(amount for _id, _household, amount in created)
+    if created:
         audit.record(session, actor, "dibao.cycle.compute", object_type="dibao_cycle", object_id=str(cycle.id),
                      before=None, after={"month": month, "count": result.created, "sum": result.created_total,
-                                         "entitlements": [[r.id, r.household_id, r.amount] for r in inserted]})
+                                         "entitlements": created})
     return result
 
 

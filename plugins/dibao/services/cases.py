@@ -96,13 +96,12 @@ def covered_persons(case_covered: Sequence[dict[str, Any]], members: Mapping[int
     """
     found = []
     for entry in case_covered:
-        born = members.get(entry["person_id"])
+        person_id = entry["person_id"]
+        born = members.get(person_id)
         if born is None:
             return None
-        found.append(amounts.CoveredPerson(
-            person_id=int(entry["person_id"]), birth_date=born,
-            severe_disability=bool(entry.get("severe_disability")), serious_illness=bool(entry.get("serious_illness")),
-        ))
+        found.append(amounts.CoveredPerson(int(person_id), born, bool(entry.get("severe_disability")),
+                                           bool(entry.get("serious_illness"))))
     return tuple(found)
 
 
