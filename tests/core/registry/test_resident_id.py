@@ -21,6 +21,7 @@ from cunwu.registry.resident_id import (
     check_stated_details,
     generate_resident_id,
     parse_resident_id,
+    read_resident_id,
 )
 
 TODAY = datetime.date(2024, 6, 1)
@@ -379,7 +380,16 @@ def test_birth_date_limits_are_inclusive(born: datetime.date, accepted: bool):
 
 @pytest.mark.parametrize(("digit", "sex"), [("0", "F"), ("1", "M"), ("8", "F"), ("9", "M")])
 def test_sex_follows_the_parity_of_the_17th_digit(digit: str, sex: str):
-    assert parse_resident_id(with_check("11010519800101" + "00" + digit), today=TODAY).sex == sex
+    number = with_check("11010519800101" + "00" + digit)
+    assert parse_resident_id(number, today=TODAY).sex == sex
+    assert read_resident_id(number, today=TODAY)[2] == sex  # the import's reader, without the notes
+
+
+@pytest.mark.parametrize("first17", ["11010519800101001", "11010519800101002", "13092620151231999"])
+def test_the_imports_reader_gives_what_the_full_parse_gives(first17: str):
+    for raw in (with_check(first17), " " + with_check(first17).lower() + " ", first17[:6] + first17[8:]):  # 15: legacy
+        full = parse_resident_id(raw, today=TODAY)
+        assert read_resident_id(raw, today=TODAY) == (full.number, full.birth_date, full.sex)
 
 
 @pytest.mark.parametrize("born", [datetime.date(1990, 5, 20), datetime.date(1990, 10, 1), datetime.date(1990, 12, 31)])

@@ -86,6 +86,31 @@ def test_contract_codes_refused_with_the_reason(code, problem):
     assert problem in codes.check_contract_code(code, CONTRACTOR)
 
 
+PLOTS = ["1309261002010000001", "1309261002010399999", "1309261002020000010"]  # two villages: each its own
+CONTRACTS = ["130926100201000001J", "130926100201000002Q"]
+
+
+@pytest.mark.parametrize("bad", ["130926100201000001", "13092610020100000012", "130926100201000000A",
+                                 "1309261002010000000", "1309261002010300000", "１309261002010000001", ""])
+def test_a_column_of_plot_codes_passes_only_when_every_code_would(bad):
+    """`all_plot_codes` is the import's one pass over the column: True only when no code needs its own check."""
+    assert codes.all_plot_codes(PLOTS) and codes.all_plot_codes([])
+    assert all(codes.check_plot_code(code, code[:12]) is None for code in PLOTS)
+    for column in ([*PLOTS, bad], [bad, *PLOTS], [bad]):
+        assert not codes.all_plot_codes(column)
+        assert any(codes.check_plot_code(code, code[:12]) for code in column)
+
+
+@pytest.mark.parametrize("bad", ["130926100201000001", "130926100201000001JQ", "130926100201000001X",
+                                 "13092610020100000AJ", "1309261002010000011", "１30926100201000001J", ""])
+def test_a_column_of_contract_codes_passes_only_when_every_code_would(bad):
+    assert codes.all_contract_codes(CONTRACTS) and codes.all_contract_codes([])
+    assert all(codes.check_contract_code(code, code[:18]) is None for code in CONTRACTS)
+    for column in ([*CONTRACTS, bad], [bad, *CONTRACTS], [bad]):
+        assert not codes.all_contract_codes(column)
+        assert any(codes.check_contract_code(code, code[:18]) for code in column)
+
+
 def test_credit_code_check_digit():
     # docs/domain.md §6.2: an organisation is identified by its 统一社会信用代码, 18 characters, the last a check
     # character (GB 32100-2015): one changed character or one missing is refused.
