@@ -22,12 +22,22 @@ ROOT = logging.getLogger("cunwu")
 
 
 class KeyValueFormatter(logging.Formatter):
-    """`2026-12-07T06:30:00Z INFO cunwu.requests GET /v/130926100201/ 200 · request_id=… status=200 ms=12.3 …`"""
+    """`2026-12-07T06:30:00Z INFO cunwu.requests GET /v/130926100201/ 200 · request_id=… status=200 ms=12.3 …`
+
+    One line per request is on every answer's path (a warm board page costs ~250 µs), so the time stamp is written
+    once a second, not per record."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moment: tuple[int, str] = (-1, "")  # the second last written and its text
 
     def format(self, record: logging.LogRecord) -> str:
-        moment = dt.datetime.fromtimestamp(record.created, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        fields = " ".join(f"{name}={_value(getattr(record, name))}" for name in FIELDS if hasattr(record, name))
-        line = f"{moment} {record.levelname} {record.name} {record.getMessage()}"
+        second = int(record.created)
+        if self.moment[0] != second:
+            self.moment = (second, dt.datetime.fromtimestamp(second, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        values = record.__dict__
+        fields = " ".join([f"{name}={_value(values[name])}" for name in FIELDS if name in values])
+        line = f"{self.moment[1]} {record.levelname} {record.name} {record.getMessage()}"
         line = f"{line} · {fields}" if fields else line
         if record.exc_info:
             line = f"{line}\n{self.formatException(record.exc_info)}"
@@ -49,7 +59,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def _value(value: Any) -> str:
-    text = "-" if value is None or value == "" else str(value)
+    if value is None or value == "":
+        return "-"
+    text = str(value)
     return json.dumps(text, ensure_ascii=False) if " " in text or '"' in text else text
 
 

@@ -162,3 +162,14 @@ def test_hook_timings_and_request_lines_share_one_format() -> None:
                         r"plugin=yishi", line), line
     data = json.loads(JsonFormatter().format(hook))
     assert (data["logger"], data["hook"], data["plugin"], data["ms"]) == ("cunwu.hooks", "startup", "yishi", 3.412)
+
+
+def test_the_time_stamp_kept_for_a_second_follows_each_record() -> None:
+    """The formatter writes the time once a second: a record of another second must not get the stamp kept."""
+    formatter = KeyValueFormatter()
+    stamps = []
+    for created in (1_796_000_000.2, 1_796_000_000.9, 1_796_000_001.0, 1_795_999_999.5):
+        record = logging.LogRecord("cunwu.requests", logging.INFO, __file__, 1, "GET / 200", None, None)
+        record.created = created
+        stamps.append(formatter.format(record).split(" ", 1)[0])
+    assert stamps == ["2026-11-30T00:53:20Z", "2026-11-30T00:53:20Z", "2026-11-30T00:53:21Z", "2026-11-30T00:53:19Z"]
