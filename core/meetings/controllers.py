@@ -336,7 +336,7 @@ def _signin_row(request: Request[Any, Any, Any], village_code: str, meeting_id: 
                "asking": asking}
     html = site.templates.get_template("meetings/_signin_row.html").render(context)
     html += site.templates.get_template("meetings/_quorum.html").render(context)
-    return Response(html, status_code=200, media_type="text/html; charset=utf-8",
+    return Response(html, status_code=200, media_type="text/html",
                     headers={"Vary": "HX-Request, Cookie"})
 
 

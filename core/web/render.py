@@ -111,6 +111,6 @@ def render(
     return Response(
         html,
         status_code=status_code,
-        media_type="text/html; charset=utf-8",
+        media_type="text/html",
         headers={"Vary": "HX-Request, Cookie", **(headers or {})},
     )

@@ -593,7 +593,7 @@ def download(request: Request[Any, Any, Any], batch_id: int) -> Response[bytes]:
         batch = disbursement.get_batch(session, batch_id)
     if batch.file_data is None:
         raise NotFound(_("这个批次还没有导出"))
-    media = "text/csv; charset=utf-8" if batch.file_format == "csv" else \
+    media = "text/csv" if batch.file_format == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(batch.file_data, media_type=media, headers={
         "Content-Disposition": f"attachment; filename={batch.file_name}", "Cache-Control": "private, no-store",

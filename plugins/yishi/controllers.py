@@ -292,7 +292,7 @@ def issue_codes(request: Request[Any, Any, Any], village_code: str, project_id: 
         if error.status_code == 404:
             raise
         return _manage_page(request, village_code, project_id, error=error)
-    return Response(html, status_code=200, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+    return Response(html, status_code=200, media_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 @post("/v/{village_code:str}/p/yishi/projects/{project_id:int}/online-close", opt={"permission": "yishi.manage"},

@@ -89,7 +89,7 @@ def board(village_code: str) -> Response[str]:
         village_name=os.environ.get("BENCH_VILLAGE_NAME", ""), township=os.environ.get("BENCH_TOWNSHIP", ""),
         current=current, archived=archived, total=total, pages=max(1, -(-total // per_page)), months=months,
         today=str(today), stream_labels=STREAM_LABELS)
-    return Response(html, media_type="text/html; charset=utf-8")
+    return Response(html, media_type="text/html")
 
 
 # The same compression as the product (a village phone asks for gzip), so both sides do that work.

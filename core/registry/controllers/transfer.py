@@ -135,7 +135,7 @@ def _export(request: Request[Any, Any, Any], village_code: str, fmt: str) -> Res
     if fmt == "xlsx":
         return Response(exporter.to_xlsx(rows), media_type=exporter.XLSX_TYPE,
                         headers={"Content-Disposition": exporter.attachment(name)})
-    return Response(exporter.to_csv(rows), media_type="text/csv; charset=utf-8",
+    return Response(exporter.to_csv(rows), media_type="text/csv",
                     headers={"Content-Disposition": exporter.attachment(name)})
 
 

@@ -35,7 +35,8 @@ def test_village_board_shows_current_and_archive_with_filters(site: Any, today: 
     publish(site, village=OTHER, title="西街村的公示")
     with site_client(site) as client:
         page = client.get(f"/v/{VILLAGE}/notices/")
-        assert page.status_code == 200
+        assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"  # said once
+        assert client.get(f"/v/{VILLAGE}/notices/").headers["content-type"] == "text/html; charset=utf-8"  # kept copy
         now, archive = page.text.split('id="archive"')
         assert "六月低保公示" in now and "主题党日活动安排" in now and "三月的旧公示" not in now
         assert "三月的旧公示" in archive and "西街村的公示" not in page.text
